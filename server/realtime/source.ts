@@ -1,0 +1,32 @@
+import type { Change, Placement } from '../../shared/mosaic/types.ts';
+
+/** What the live layer needs to know about a placed tile beyond its placement. */
+export interface LiveTileInfo {
+  /** The untinted tile's mean sRGB colour, for the far-out level of detail. */
+  rgb: [number, number, number];
+  /** The rally code it was sent with, or null. */
+  event: string | null;
+}
+
+/** A placed tile with everything a viewer draws. */
+export interface LiveTile extends Placement, LiveTileInfo {}
+
+/** The mosaic as it stands, consistent with `seq`. */
+export interface LiveSnapshot {
+  cols: number;
+  rows: number;
+  seq: number;
+  tiles: LiveTile[];
+}
+
+/**
+ * The server core, as the realtime layer sees it. Changes are published only
+ * after they are durable, in sequence order, each batch synchronously after
+ * the core's state (snapshot(), tileInfo()) already reflects it.
+ */
+export interface LiveSource {
+  snapshot(): LiveSnapshot;
+  /** Returns an unsubscribe function. */
+  subscribe(listener: (changes: readonly Change[]) => void): () => void;
+  tileInfo(id: number): LiveTileInfo | undefined;
+}
