@@ -1,0 +1,168 @@
+/**
+ * The live protocol between the server's realtime layer and every viewer, contributor page
+ * and event screen: the single definition both sides import. It is the generic on
+ * `new Server<ClientToServerEvents, ServerToClientEvents>()` and on the client's
+ * `Socket<ServerToClientEvents, ClientToServerEvents>`.
+ *
+ * How a session goes:
+ * 1. The client connects with {@link HandshakeAuth} (`auth: { v, since?, event? }`).
+ *    A wrong `v` is refused with a `connect_error` whose `data` is a {@link ProtocolError}
+ *    with code `VERSION_MISMATCH` ("reload the page").
+ * 2. The server brings it up to date: either binary `mosaic:snapshot` (and possibly some
+ *    `tiles:changed` batches after it), or, when it still holds every change after `since`,
+ *    only those changes as `tiles:changed` batches. Then `session:synced` tells the mode and
+ *    the sequence number the client is now at.
+ * 3. Live changes follow, batched and binary: `tiles:changed` (placed / moved / removed
+ *    records, see {@link encodeChanges}) and `mosaic:grown` (a whole re-layout, see
+ *    {@link encodeFrame}). Every change carries the next sequence number; a client applies
+ *    them with {@link LiveMosaic}, which reports gaps and drops duplicates.
+ * 4. On any disconnect the client reconnects with `auth.since` = the last seq it applied.
+ *
+ * Pure TypeScript: no I/O, no Node or DOM APIs.
+ */
+
+export * from './protocolChanges.ts';
+export * from './protocolFrame.ts';
+export * from './protocolState.ts';
+
+/** Bumped on every incompatible change of the events, payloads or binary layouts. */
+export const PROTOCOL_VERSION = 1;
+
+/** What a client sends as Socket.IO `auth` at the handshake. */
+export interface HandshakeAuth {
+  /** Must equal {@link PROTOCOL_VERSION}. */
+  v: number;
+  /** The last sequence number this client applied; omitted on a first visit. */
+  since?: number;
+  /** A rally code (`london`) to follow for its counter and highlights; see {@link EVENT_CODE_PATTERN}. */
+  event?: string;
+}
+
+/** Rally codes: lower-case letters, digits and dashes, 1 to 32 characters. */
+export const EVENT_CODE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** True when `code` is a well-formed rally code. */
+export function isEventCode(code: unknown): code is string {
+  return typeof code === 'string' && EVENT_CODE_PATTERN.test(code);
+}
+
+/** The Socket.IO room name of a rally: `event:london`. */
+export function eventRoom(code: string): string {
+  return `event:${code}`;
+}
+
+/** Every error code the live layer gives, as a handshake `connect_error` or in a {@link Reply}. */
+export const ErrorCode = {
+  /** The page is older or newer than the server: reload the page. */
+  VERSION_MISMATCH: 'VERSION_MISMATCH',
+  /** A payload or `auth` field had the wrong shape. */
+  MALFORMED: 'MALFORMED',
+  /** The rally code is well-formed but the server does not know it. */
+  UNKNOWN_EVENT: 'UNKNOWN_EVENT',
+  /** The client sent an event name the server does not handle. */
+  UNKNOWN_REQUEST: 'UNKNOWN_REQUEST',
+  /** Too many requests from one connection. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** Something failed on the server; the connection stays up. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** One of {@link ErrorCode}'s values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A typed error: what `connect_error.data` holds and what a failed {@link Reply} carries. */
+export interface ProtocolError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** The answer to every request. */
+export type Reply<T> = { ok: true; data: T } | { ok: false; error: ProtocolError };
+
+/** How a client was brought up to date. */
+export const SyncMode = {
+  /** It got a whole `mosaic:snapshot`. */
+  SNAPSHOT: 'snapshot',
+  /** It got only the changes after its `since`. */
+  REPLAY: 'replay',
+} as const;
+
+/** One of {@link SyncMode}'s values. */
+export type SyncMode = (typeof SyncMode)[keyof typeof SyncMode];
+
+/** Sent once the client holds everything up to `seq`; live changes follow. */
+export interface SessionSynced {
+  mode: SyncMode;
+  /** The sequence number the client is at after the snapshot or replay. */
+  seq: number;
+  /** The rally this connection follows, or null. */
+  event: string | null;
+}
+
+/** A rally's live counter, sent to its room when it changes and on joining. */
+export interface EventStats {
+  event: string;
+  /** Tiles from this rally in the mosaic now. */
+  tiles: number;
+  /** Connections following this rally now. */
+  viewers: number;
+  /** Tiles in the whole mosaic now. */
+  total: number;
+  /** The mosaic's sequence number when counted. */
+  seq: number;
+}
+
+/** Tiles from a rally that just landed, for an event screen to highlight. */
+export interface EventHighlight {
+  event: string;
+  /** Ids of the tiles, in placement order. */
+  ids: number[];
+}
+
+/** Binary payload as sent: a Node Buffer on the server, an ArrayBuffer in the browser. */
+export type BinaryPayload = ArrayBuffer | ArrayBufferView;
+
+/** Broadcasts and answers from the server, named in the past tense. */
+export interface ServerToClientEvents {
+  /** The whole mosaic, see {@link encodeFrame} (kind `snapshot`). */
+  'mosaic:snapshot': (frame: BinaryPayload) => void;
+  /** A batch of placed / moved / removed records, see {@link encodeChanges}. */
+  'tiles:changed': (batch: BinaryPayload) => void;
+  /** The grid grew and every tile moved, one change, see {@link encodeFrame} (kind `grown`). */
+  'mosaic:grown': (frame: BinaryPayload) => void;
+  /** The client is up to date; live changes follow. */
+  'session:synced': (info: SessionSynced) => void;
+  /** The followed rally's counter. */
+  'stats:updated': (stats: EventStats) => void;
+  /** Tiles from the followed rally that just landed. */
+  'tiles:highlighted': (highlight: EventHighlight) => void;
+  /** A request the server could not take (unknown event name, malformed payload, no ack given). */
+  'request:rejected': (error: ProtocolError & { request: string }) => void;
+}
+
+/** Requests from a client, named `entity:verb`. Every one takes an ack that gets a {@link Reply}. */
+export interface ClientToServerEvents {
+  /** Follow a rally (leaving any other): its room, counter and highlights. */
+  'event:join': (code: string, ack: (reply: Reply<EventStats>) => void) => void;
+  /** Stop following any rally. */
+  'event:leave': (ack: (reply: Reply<null>) => void) => void;
+  /**
+   * Ask to be brought up to date again without reconnecting, e.g. after {@link LiveMosaic}
+   * reported a gap. The server answers as at the handshake (replay or snapshot, then
+   * `session:synced`) and acks with the same {@link SessionSynced}.
+   */
+  'mosaic:resync': (since: number | null, ack: (reply: Reply<SessionSynced>) => void) => void;
+}
+
+/** The names of every request, for validating unknown ones. */
+export const CLIENT_REQUESTS: readonly (keyof ClientToServerEvents)[] = [
+  'event:join',
+  'event:leave',
+  'mosaic:resync',
+];
+
+/** Socket.IO data kept per connection on the server (`socket.data`). */
+export interface SocketData {
+  /** The rally followed, or null. */
+  event: string | null;
+}

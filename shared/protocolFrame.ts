@@ -1,0 +1,181 @@
+/**
+ * The binary whole-mosaic frame: `mosaic:snapshot` (everything a new client needs) and
+ * `mosaic:grown` (a re-layout: new geometry and every tile's new cell). 12 bytes per tile.
+ *
+ * Header ({@link FRAME_HEADER_BYTES} = 16 bytes, little-endian):
+ * ```
+ *  0 u8  kind      FrameKind.SNAPSHOT or FrameKind.GROWN
+ *  1 u8  format    FORMAT_VERSION
+ *  2 u8  tintStep  tints are stored as i8 multiples of this (1 = exact up to ±127)
+ *  3 u8  reserved 0
+ *  4 u32 seq
+ *  8 u16 cols
+ * 10 u16 rows
+ * 12 u32 count     tiles that follow
+ * ```
+ * Tile ({@link FRAME_TILE_BYTES} = 12 bytes):
+ * ```
+ *  0 u32 id
+ *  4 u24 cell      col | row << 12  (so cols, rows <= MAX_GRID_SIDE = 4096)
+ *  7 i8  tint r    tint / tintStep, rounded
+ *  8 i8  tint g
+ *  9 i8  tint b
+ * 10 u16 rgb565    the tile's untinted mean colour
+ * ```
+ * The encoder picks the smallest tintStep that fits the largest |tint|, so tints are exact
+ * while |tint| <= 127 (MOSAIC_TINT <= 0.5) and within ±tintStep/2 beyond.
+ *
+ * Pure TypeScript: no I/O, no Node or DOM APIs.
+ */
+import type { Placement } from './mosaic/types.ts';
+import {
+  type BinaryLike,
+  FORMAT_VERSION,
+  FrameKind,
+  ProtocolDecodeError,
+  viewOf,
+} from './protocolChanges.ts';
+
+/** Bytes before the first tile of a frame. */
+export const FRAME_HEADER_BYTES = 16;
+/** Bytes per tile in a frame. */
+export const FRAME_TILE_BYTES = 12;
+/** The largest number of columns or rows a frame can carry. */
+export const MAX_GRID_SIDE = 4096;
+
+/** A tile as the frame encoder takes it (the shape of the server's `LiveTile`). */
+export interface FrameTile extends Placement {
+  /** The untinted tile's mean sRGB colour. */
+  rgb: readonly [number, number, number];
+}
+
+/** What {@link encodeFrame} takes. */
+export interface FrameInput {
+  kind: 'snapshot' | 'grown';
+  seq: number;
+  cols: number;
+  rows: number;
+  tiles: readonly FrameTile[];
+}
+
+/**
+ * A decoded frame as struct-of-arrays, ready for a renderer: tile i is
+ * `id[i]` at (`col[i]`, `row[i]`), tint `tint[3i..3i+2]`, colour `rgb[i]` (0xRRGGBB).
+ */
+export interface MosaicFrame {
+  kind: 'snapshot' | 'grown';
+  seq: number;
+  cols: number;
+  rows: number;
+  count: number;
+  id: Uint32Array;
+  col: Uint16Array;
+  row: Uint16Array;
+  tint: Int16Array;
+  rgb: Uint32Array;
+}
+
+/** Packs 8-bit r, g, b as RGB565. */
+export function rgbTo565(r: number, g: number, b: number): number {
+  return ((r & 0xf8) << 8) | ((g & 0xfc) << 3) | ((b & 255) >> 3);
+}
+
+/** Expands RGB565 to 0xRRGGBB, replicating high bits so 0x1f maps to 0xff. */
+export function rgb565To24(c: number): number {
+  const r5 = (c >> 11) & 31;
+  const g6 = (c >> 5) & 63;
+  const b5 = c & 31;
+  return (((r5 << 3) | (r5 >> 2)) << 16) | (((g6 << 2) | (g6 >> 4)) << 8) | ((b5 << 3) | (b5 >> 2));
+}
+
+function clampI8(v: number): number {
+  return Math.max(-127, Math.min(127, v));
+}
+
+/** Encodes a snapshot or growth frame; throws RangeError if the grid exceeds {@link MAX_GRID_SIDE}. */
+export function encodeFrame(input: FrameInput): Uint8Array {
+  const { tiles, cols, rows } = input;
+  if (cols > MAX_GRID_SIDE || rows > MAX_GRID_SIDE || cols < 0 || rows < 0) {
+    throw new RangeError(`grid ${cols}x${rows} exceeds ${MAX_GRID_SIDE} per side`);
+  }
+  let maxAbs = 0;
+  for (const t of tiles) {
+    const m = Math.max(Math.abs(t.tint.r), Math.abs(t.tint.g), Math.abs(t.tint.b));
+    if (m > maxAbs) maxAbs = m;
+  }
+  const step = Math.min(255, Math.max(1, Math.ceil(maxAbs / 127)));
+  const out = new Uint8Array(FRAME_HEADER_BYTES + tiles.length * FRAME_TILE_BYTES);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, input.kind === 'snapshot' ? FrameKind.SNAPSHOT : FrameKind.GROWN);
+  view.setUint8(1, FORMAT_VERSION);
+  view.setUint8(2, step);
+  view.setUint32(4, input.seq, true);
+  view.setUint16(8, cols, true);
+  view.setUint16(10, rows, true);
+  view.setUint32(12, tiles.length, true);
+  let o = FRAME_HEADER_BYTES;
+  for (let i = 0; i < tiles.length; i++, o += FRAME_TILE_BYTES) {
+    const t = tiles[i]!;
+    if (t.col < 0 || t.col >= cols || t.row < 0 || t.row >= rows) {
+      throw new RangeError(`tile ${t.id} at ${t.col},${t.row} is outside ${cols}x${rows}`);
+    }
+    const cell = t.col | (t.row << 12);
+    view.setUint32(o, t.id, true);
+    out[o + 4] = cell & 255;
+    out[o + 5] = (cell >>> 8) & 255;
+    out[o + 6] = cell >>> 16;
+    view.setInt8(o + 7, clampI8(Math.round(t.tint.r / step)));
+    view.setInt8(o + 8, clampI8(Math.round(t.tint.g / step)));
+    view.setInt8(o + 9, clampI8(Math.round(t.tint.b / step)));
+    view.setUint16(o + 10, rgbTo565(t.rgb[0], t.rgb[1], t.rgb[2]), true);
+  }
+  return out;
+}
+
+/** Decodes a snapshot or growth frame; throws {@link ProtocolDecodeError} on anything malformed. */
+export function decodeFrame(data: BinaryLike): MosaicFrame {
+  const view = viewOf(data);
+  if (view.byteLength < FRAME_HEADER_BYTES) throw new ProtocolDecodeError('frame too short');
+  const k = view.getUint8(0);
+  if (k !== FrameKind.SNAPSHOT && k !== FrameKind.GROWN) throw new ProtocolDecodeError('not a frame');
+  if (view.getUint8(1) !== FORMAT_VERSION) throw new ProtocolDecodeError('unknown frame format');
+  const step = view.getUint8(2);
+  const cols = view.getUint16(8, true);
+  const rows = view.getUint16(10, true);
+  const count = view.getUint32(12, true);
+  if (view.byteLength !== FRAME_HEADER_BYTES + count * FRAME_TILE_BYTES) {
+    throw new ProtocolDecodeError('frame length does not match its count');
+  }
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const id = new Uint32Array(count);
+  const col = new Uint16Array(count);
+  const row = new Uint16Array(count);
+  const tint = new Int16Array(count * 3);
+  const rgb = new Uint32Array(count);
+  let o = FRAME_HEADER_BYTES;
+  for (let i = 0; i < count; i++, o += FRAME_TILE_BYTES) {
+    id[i] = view.getUint32(o, true);
+    const cell = bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16);
+    const c = cell & 4095;
+    const r = cell >>> 12;
+    if (c >= cols || r >= rows) throw new ProtocolDecodeError(`tile ${id[i]} outside the grid`);
+    col[i] = c;
+    row[i] = r;
+    tint[3 * i] = view.getInt8(o + 7) * step;
+    tint[3 * i + 1] = view.getInt8(o + 8) * step;
+    tint[3 * i + 2] = view.getInt8(o + 9) * step;
+    rgb[i] = rgb565To24(view.getUint16(o + 10, true));
+  }
+  return {
+    kind: k === FrameKind.SNAPSHOT ? 'snapshot' : 'grown',
+    seq: view.getUint32(4, true),
+    cols,
+    rows,
+    count,
+    id,
+    col,
+    row,
+    tint,
+    rgb,
+  };
+}

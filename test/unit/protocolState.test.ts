@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decodeFrame,
+  encodeFrame,
+  type FrameTile,
+  LiveMosaic,
+  tintedRgb,
+  type WireChange,
+} from '../../shared/protocol.ts';
+
+const rgb: [number, number, number] = [10, 20, 30];
+const t0 = { r: 0, g: 0, b: 0 };
+
+function snapshot(
+  seq: number,
+  cols: number,
+  rows: number,
+  tiles: FrameTile[],
+  kind: 'snapshot' | 'grown' = 'snapshot',
+) {
+  return decodeFrame(encodeFrame({ kind, seq, cols, rows, tiles }));
+}
+
+/** The grid as ASCII: one character per cell, '.' empty, else the tile id. */
+function ascii(m: LiveMosaic): string {
+  const lines: string[] = [];
+  for (let r = 0; r < m.rows; r++) {
+    let line = '';
+    for (let c = 0; c < m.cols; c++) line += m.cellId[r * m.cols + c] || '.';
+    lines.push(line);
+  }
+  return lines.join('\n');
+}
+
+function placed(seq: number, id: number, col: number, row: number): WireChange {
+  return { type: 'placed', seq, id, col, row, tint: { r: 5, g: -5, b: 0 }, rgb: 0x0a141e };
+}
+
+describe('LiveMosaic', () => {
+  it('reports a gap until it has a snapshot', () => {
+    const m = new LiveMosaic();
+    expect(m.applyChanges([placed(1, 1, 0, 0)])).toMatchObject({ status: 'gap' });
+  });
+
+  it('applies a snapshot then placed, moved and removed changes', () => {
+    const m = new LiveMosaic();
+    m.applyFrame(snapshot(10, 3, 2, [{ id: 1, col: 0, row: 0, tint: t0, rgb }]));
+    expect(ascii(m)).toBe('1..\n...');
+    const r = m.applyChanges([
+      placed(11, 2, 2, 1),
+      { type: 'moved', seq: 12, id: 1, col: 1, row: 0, tint: t0, rgb: 0x0a141e },
+      { type: 'removed', seq: 13, id: 2, col: 2, row: 1 },
+    ]);
+    expect(r).toMatchObject({ status: 'applied', applied: 3, duplicates: 0 });
+    expect(ascii(m)).toBe('.1.\n...');
+    expect(m.seq).toBe(13);
+    expect(m.size).toBe(1);
+  });
+
+  it('applies an improving swap as two moves', () => {
+    const m = new LiveMosaic();
+    m.applyFrame(
+      snapshot(1, 2, 1, [
+        { id: 1, col: 0, row: 0, tint: t0, rgb },
+        { id: 2, col: 1, row: 0, tint: t0, rgb },
+      ]),
+    );
+    m.applyChanges([
+      { type: 'moved', seq: 2, id: 1, col: 1, row: 0, tint: t0, rgb: 0 },
+      { type: 'moved', seq: 3, id: 2, col: 0, row: 0, tint: t0, rgb: 0 },
+    ]);
+    expect(ascii(m)).toBe('21');
+    expect(m.size).toBe(2);
+  });
+
+  it('skips duplicates and stops at a gap, keeping what came before it', () => {
+    const m = new LiveMosaic();
+    m.applyFrame(snapshot(5, 4, 1, []));
+    expect(m.applyChanges([placed(4, 9, 0, 0), placed(5, 9, 0, 0), placed(6, 1, 0, 0)])).toMatchObject({
+      status: 'applied',
+      applied: 1,
+      duplicates: 2,
+    });
+    expect(m.applyChanges([placed(7, 2, 1, 0), placed(9, 3, 2, 0)])).toMatchObject({
+      status: 'gap',
+      expected: 8,
+      got: 9,
+      applied: 1,
+    });
+    expect(ascii(m)).toBe('12..');
+    expect(m.seq).toBe(7);
+  });
+
+  it('applies a growth only as the next change', () => {
+    const m = new LiveMosaic();
+    m.applyFrame(snapshot(3, 1, 1, [{ id: 1, col: 0, row: 0, tint: t0, rgb }]));
+    const grown = snapshot(5, 2, 2, [{ id: 1, col: 1, row: 1, tint: t0, rgb }], 'grown');
+    expect(m.applyFrame(grown)).toMatchObject({ status: 'gap', expected: 4 });
+    const next = snapshot(4, 2, 2, [{ id: 1, col: 1, row: 1, tint: t0, rgb }], 'grown');
+    expect(m.applyFrame(next)).toMatchObject({ status: 'applied', relaid: true });
+    expect(ascii(m)).toBe('..\n.1');
+    expect(m.applyFrame(next)).toMatchObject({ status: 'applied', duplicates: 1 });
+  });
+
+  it('refuses a change outside the grid', () => {
+    const m = new LiveMosaic();
+    m.applyFrame(snapshot(0, 2, 2, []));
+    expect(m.applyChanges([placed(1, 1, 2, 0)])).toMatchObject({ status: 'invalid' });
+    expect(m.seq).toBe(0);
+  });
+
+  it('gives the far-out colour as the tinted mean, clamped', () => {
+    const m = new LiveMosaic();
+    m.applyFrame(snapshot(0, 1, 1, []));
+    m.applyChanges([
+      { type: 'placed', seq: 1, id: 1, col: 0, row: 0, tint: { r: 100, g: -50, b: 0 }, rgb: 0xc81e0a },
+    ]);
+    expect(m.farColour(0)).toBe(0xff000a);
+    expect(tintedRgb(0x000000, -1, 0, 1)).toBe(0x000001);
+  });
+});
