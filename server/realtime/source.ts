@@ -29,4 +29,9 @@ export interface LiveSource {
   /** Returns an unsubscribe function. */
   subscribe(listener: (changes: readonly Change[]) => void): () => void;
   tileInfo(id: number): LiveTileInfo | undefined;
+  /**
+   * Optional: whether a rally code exists. When given, the live layer refuses unknown
+   * codes (UNKNOWN_EVENT); when absent, any well-formed code may be followed.
+   */
+  knownEvent?(code: string): boolean;
 }

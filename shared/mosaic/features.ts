@@ -60,3 +60,48 @@ export function gridFeatures(
   }
   return out;
 }
+
+/**
+ * Box-averages an interleaved image to outW x outH RGB pixels. Each output pixel
+ * averages the source pixels whose centres fall in its box, so any ratio works.
+ * Used for tiles (512 px -> 3x3) and for the target (-> cols*3 x rows*3) alike.
+ */
+export function boxAverage(
+  px: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  channels: number,
+  outW: number,
+  outH: number,
+): Uint8Array {
+  const out = new Uint8Array(outW * outH * 3);
+  const sums = new Float64Array(outW * 3);
+  const counts = new Float64Array(outW);
+  const colOf = new Int32Array(width);
+  for (let x = 0; x < width; x++) colOf[x] = Math.min(outW - 1, Math.floor(((x + 0.5) * outW) / width));
+  let y = 0;
+  for (let oy = 0; oy < outH; oy++) {
+    const yEnd = oy === outH - 1 ? height : Math.floor(((oy + 1) * height) / outH + 0.5);
+    sums.fill(0);
+    counts.fill(0);
+    for (; y < yEnd; y++) {
+      let i = y * width * channels;
+      for (let x = 0; x < width; x++, i += channels) {
+        const ox = colOf[x]!;
+        const j = ox * 3;
+        sums[j] = sums[j]! + px[i]!;
+        sums[j + 1] = sums[j + 1]! + px[i + 1]!;
+        sums[j + 2] = sums[j + 2]! + px[i + 2]!;
+        counts[ox] = counts[ox]! + 1;
+      }
+    }
+    for (let ox = 0; ox < outW; ox++) {
+      const n = counts[ox] || 1;
+      const o = (oy * outW + ox) * 3;
+      out[o] = Math.round(sums[ox * 3]! / n);
+      out[o + 1] = Math.round(sums[ox * 3 + 1]! / n);
+      out[o + 2] = Math.round(sums[ox * 3 + 2]! / n);
+    }
+  }
+  return out;
+}

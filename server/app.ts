@@ -1,0 +1,82 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import express from 'express';
+import type { Config } from './config.ts';
+import { MosaicService } from './core/MosaicService.ts';
+import { clientRoutes } from './http/clientRoutes.ts';
+import { errorHandler, notFound } from './http/errorHandler.ts';
+import { mosaicRoutes } from './http/mosaicRoutes.ts';
+import { tileRoutes } from './http/tileRoutes.ts';
+import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
+import { Target } from './ingest/target.ts';
+import { SqliteStore } from './store/SqliteStore.ts';
+import type { TileStore } from './store/types.ts';
+
+export interface AppOptions {
+  config: Config;
+  /** Defaults to SQLite + files in config.dataDir. */
+  store?: TileStore;
+  pipeline?: (buf: Buffer, opts: IngestOptions) => Promise<IngestedPhoto>;
+  clock?: () => number;
+}
+
+export interface App {
+  httpServer: HttpServer;
+  service: MosaicService;
+  /** Starts listening; resolves with the bound port. */
+  listen(port?: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Builds the whole server without listening: tests boot it on port 0. */
+export async function createApp(opts: AppOptions): Promise<App> {
+  const { config } = opts;
+  const store = opts.store ?? new SqliteStore(config.dataDir);
+  const target = await Target.open(config.targetPath);
+  const service = await MosaicService.open({
+    store,
+    target,
+    cols: config.MOSAIC_COLS,
+    rows: config.MOSAIC_ROWS,
+    tint: config.MOSAIC_TINT,
+    seed: config.MOSAIC_SEED,
+    moderation: config.MODERATION,
+    clock: opts.clock,
+  });
+  const deps = { service, target, config, ingest: opts.pipeline ?? ingestPhoto };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY_HOPS);
+  app.use(tileRoutes(deps));
+  const mosaic = mosaicRoutes(deps);
+  app.use(mosaic.router);
+  app.use('/api', notFound);
+  app.use(clientRoutes());
+  app.use(notFound);
+  app.use(errorHandler);
+
+  const httpServer = createServer(app);
+  httpServer.requestTimeout = 120_000;
+
+  return {
+    httpServer,
+    service,
+    listen(port = config.PORT, host = config.HOST) {
+      return new Promise((resolveListen, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          const addr = httpServer.address();
+          resolveListen(typeof addr === 'object' && addr ? addr.port : port);
+        });
+      });
+    },
+    async close() {
+      mosaic.atlases.close();
+      await new Promise<void>((r) => {
+        httpServer.close(() => r());
+        httpServer.closeAllConnections();
+      });
+      store.close();
+    },
+  };
+}

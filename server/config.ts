@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+/** Every setting, read once from the environment; see the README's Configuration table. */
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./data'),
+  MOSAIC_TARGET: z.string().optional(),
+  MOSAIC_COLS: z.coerce.number().int().min(2).max(4096).default(40),
+  MOSAIC_ROWS: z.coerce.number().int().min(2).max(4096).default(40),
+  MOSAIC_TINT: z.coerce.number().min(0).max(1).default(0.3),
+  MOSAIC_SEED: z.coerce.number().int().default(20170401),
+  MAX_UPLOAD_MB: z.coerce.number().positive().max(200).default(20),
+  MODERATION: z.enum(['post', 'pre']).default('post'),
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  UPLOAD_RATE_LIMIT: z.coerce.number().int().min(0).default(5),
+  UPLOAD_DAILY_LIMIT: z.coerce.number().int().min(0).default(50),
+  DUPLICATE_CHECK: bool.default(true),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+});
+
+export type Config = z.infer<typeof schema> & { targetPath: string; dataDir: string };
+
+/** The project's default target picture. */
+export const DEFAULT_TARGET = resolve(import.meta.dirname, '../assets/target.svg');
+
+/** Parses the environment; throws one readable error listing every bad variable. */
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return {
+    ...parsed.data,
+    dataDir: resolve(parsed.data.DATA_DIR),
+    targetPath: resolve(parsed.data.MOSAIC_TARGET ?? DEFAULT_TARGET),
+  };
+}

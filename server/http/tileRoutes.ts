@@ -1,0 +1,83 @@
+import { Router } from 'express';
+import type { TilePublic, UploadAnswer } from '../../shared/httpErrors.ts';
+import { AppError } from '../errors.ts';
+import { TILE_SIZES } from '../ingest/pipeline.ts';
+import type { HttpDeps } from './deps.ts';
+import { parseId } from './errorHandler.ts';
+import { readUpload } from './upload.ts';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** POST/GET/DELETE /api/tiles and the tile images under /tiles. */
+export function tileRoutes(d: HttpDeps): Router {
+  const r = Router();
+
+  r.post('/api/tiles', async (req, res) => {
+    const form = await readUpload(req, d.config.MAX_UPLOAD_MB * 1024 * 1024);
+    const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
+    const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
+    const added = await d.service.add(photo, { event: form.event, phash });
+    if (added.status === 'pending') {
+      res.status(202).json({ id: added.id, status: 'pending', deleteToken: added.deleteToken });
+      return;
+    }
+    const body: UploadAnswer = {
+      id: added.id,
+      col: added.col,
+      row: added.row,
+      seq: added.seq,
+      deleteToken: added.deleteToken,
+    };
+    res.status(201).json(body);
+  });
+
+  r.get('/api/tiles/:id', (req, res) => {
+    const t = d.service.get(parseId(req.params.id));
+    if (t?.status !== 'live') throw new AppError(404, 'NOT_FOUND', 'There is no such tile.');
+    const body: TilePublic = {
+      id: t.id,
+      col: t.col,
+      row: t.row,
+      event: t.event,
+      createdAt: new Date(t.createdAt).toISOString(),
+    };
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json(body);
+  });
+
+  r.delete('/api/tiles/:id', async (req, res) => {
+    const id = parseId(req.params.id);
+    const m = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(req.headers.authorization ?? '');
+    if (!m)
+      throw new AppError(401, 'UNAUTHORIZED', 'Send the delete token as "Authorization: Bearer <token>".');
+    if (!d.service.get(id))
+      throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
+    if (!d.service.canDelete(id, m[1]!))
+      throw new AppError(403, 'FORBIDDEN', 'This delete token does not match the tile.');
+    await d.service.remove(id);
+    res.status(204).end();
+  });
+
+  r.get('/tiles/:id/:file', async (req, res) => {
+    const id = parseId(req.params.id);
+    const m = /^(\d+)\.webp$/.exec(req.params.file);
+    const size = Number(m?.[1]);
+    if (!m || !(TILE_SIZES as readonly number[]).includes(size)) {
+      throw new AppError(
+        404,
+        'NOT_FOUND',
+        `Tile sizes are ${TILE_SIZES.join(', ')} (e.g. /tiles/${id}/128.webp).`,
+      );
+    }
+    const t = d.service.get(id);
+    // Pending tiles are only visible to moderators (admin routes), never here.
+    const data = t && t.status === 'live' ? await d.service.readFile(id, size) : null;
+    if (!data) throw new AppError(404, 'NOT_FOUND', 'There is no such tile.');
+    res.setHeader('Content-Type', 'image/webp');
+    res.setHeader('Cache-Control', IMMUTABLE);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.end(data);
+  });
+
+  return r;
+}

@@ -1,0 +1,100 @@
+import Busboy from 'busboy';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+
+/** What a contributor sent: the photo bytes and the form's other fields. */
+export interface UploadForm {
+  photo: Buffer;
+  event: string | null;
+  hideFaces: boolean;
+}
+
+const eventSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/);
+
+/** Validates a rally code: 1-32 of a-z, 0-9 and '-', or empty for none. */
+export function parseEvent(raw: string | undefined | null): string | null {
+  if (raw === undefined || raw === null || raw.trim() === '') return null;
+  const r = eventSchema.safeParse(raw);
+  if (!r.success) {
+    throw new AppError(
+      400,
+      'BAD_EVENT',
+      'The event code must be 1-32 letters, digits or dashes, like "london".',
+    );
+  }
+  return r.data;
+}
+
+/**
+ * Reads a multipart upload with field `photo` into memory, refusing anything over
+ * maxBytes as soon as it is known (Content-Length, then the streamed byte count).
+ */
+export function readUpload(req: Request, maxBytes: number): Promise<UploadForm> {
+  const tooLarge = () =>
+    new AppError(413, 'FILE_TOO_LARGE', `The photo is larger than ${Math.round(maxBytes / 1048576)} MB.`);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes + 64 * 1024) return Promise.reject(tooLarge());
+  if (!req.is('multipart/form-data')) {
+    return Promise.reject(
+      new AppError(400, 'NO_PHOTO', 'Send the photo as multipart/form-data in a field named "photo".'),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    let bb: Busboy.Busboy;
+    try {
+      bb = Busboy({
+        headers: req.headers,
+        limits: { fileSize: maxBytes, files: 1, fields: 8, fieldSize: 1024, parts: 12 },
+      });
+    } catch {
+      reject(new AppError(400, 'BAD_REQUEST', 'The upload form could not be read.'));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    const fields: Record<string, string> = {};
+    let gotPhoto = false;
+    let failed: AppError | null = null;
+    const fail = (e: AppError) => {
+      if (!failed) failed = e;
+      req.unpipe(bb);
+      req.resume();
+      reject(e);
+    };
+    bb.on('file', (name, stream) => {
+      if (name !== 'photo' || gotPhoto) {
+        stream.resume();
+        return;
+      }
+      gotPhoto = true;
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('limit', () => fail(tooLarge()));
+    });
+    bb.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    bb.on('error', () => fail(new AppError(400, 'BAD_REQUEST', 'The upload was cut off or malformed.')));
+    bb.on('close', () => {
+      if (failed) return;
+      if (!gotPhoto) {
+        reject(new AppError(400, 'NO_PHOTO', 'No photo was sent: add the image in a field named "photo".'));
+        return;
+      }
+      try {
+        resolve({
+          photo: Buffer.concat(chunks),
+          event: parseEvent(fields.event),
+          hideFaces: fields.hideFaces === '1' || fields.hideFaces === 'true',
+        });
+      } catch (e) {
+        reject(e);
+      }
+    });
+    req.on('aborted', () => fail(new AppError(400, 'BAD_REQUEST', 'The upload was cut off.')));
+    req.pipe(bb);
+  });
+}

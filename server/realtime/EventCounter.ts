@@ -1,0 +1,85 @@
+import type { LiveTile } from './source.ts';
+
+/** What changed for one rally since the last drain. */
+export interface EventDelta {
+  event: string;
+  /** Ids of its tiles placed since the last drain, in order. */
+  placed: number[];
+}
+
+/**
+ * Per-rally tile counts kept from the change stream, so an event screen's counter needs
+ * no query. Only tiles sent with a rally code are remembered (id -> code).
+ */
+export class EventCounter {
+  private readonly eventOf = new Map<number, string>();
+  private readonly counts = new Map<string, number>();
+  private readonly dirty = new Map<string, number[]>();
+  /** Tiles in the whole mosaic. */
+  total = 0;
+
+  constructor(tiles: readonly LiveTile[]) {
+    this.reset(tiles);
+  }
+
+  /** Recounts from a snapshot's tiles. */
+  reset(tiles: readonly LiveTile[]): void {
+    this.eventOf.clear();
+    this.counts.clear();
+    this.total = tiles.length;
+    for (const t of tiles) {
+      if (t.event === null) continue;
+      this.eventOf.set(t.id, t.event);
+      this.counts.set(t.event, (this.counts.get(t.event) ?? 0) + 1);
+    }
+  }
+
+  /** Tiles from `event` in the mosaic now. */
+  count(event: string): number {
+    return this.counts.get(event) ?? 0;
+  }
+
+  /** A tile entered the mosaic. A tile already counted is ignored. */
+  placed(id: number, event: string | null): void {
+    if (this.eventOf.has(id)) return;
+    this.total++;
+    if (event === null) return;
+    this.eventOf.set(id, event);
+    this.counts.set(event, this.count(event) + 1);
+    this.touch(event).push(id);
+  }
+
+  /** A tile left the mosaic. */
+  removed(id: number): void {
+    this.total = Math.max(0, this.total - 1);
+    const event = this.eventOf.get(id);
+    if (event === undefined) return;
+    this.eventOf.delete(id);
+    const n = this.count(event) - 1;
+    if (n > 0) this.counts.set(event, n);
+    else this.counts.delete(event);
+    this.touch(event);
+  }
+
+  /** Marks a rally as changed (e.g. its viewer count) so the next drain reports it. */
+  touch(event: string): number[] {
+    let placed = this.dirty.get(event);
+    if (!placed) {
+      placed = [];
+      this.dirty.set(event, placed);
+    }
+    return placed;
+  }
+
+  /** True when some rally changed since the last drain. */
+  get hasDirty(): boolean {
+    return this.dirty.size > 0;
+  }
+
+  /** The rallies that changed since the last drain, and forgets them. */
+  drain(): EventDelta[] {
+    const out = [...this.dirty].map(([event, placed]) => ({ event, placed }));
+    this.dirty.clear();
+    return out;
+  }
+}

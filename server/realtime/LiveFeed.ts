@@ -1,0 +1,217 @@
+import type { Server, Socket } from 'socket.io';
+import type { Change, GrownChange } from '../../shared/mosaic/types.ts';
+import {
+  CHANGE_RECORD_BYTES,
+  type ClientToServerEvents,
+  type EventStats,
+  encodeChanges,
+  encodeFrame,
+  eventRoom,
+  FRAME_TILE_BYTES,
+  packRgb,
+  type ServerToClientEvents,
+  type SessionSynced,
+  type SocketData,
+  SyncMode,
+  type WireChange,
+} from '../../shared/protocol.ts';
+import { ChangeHistory } from './ChangeHistory.ts';
+import { EventCounter } from './EventCounter.ts';
+import type { LiveSource } from './source.ts';
+
+/** Every connection that has been brought up to date; broadcasts go here. */
+export const LIVE_ROOM = 'live';
+
+/** The typed Socket.IO server of this protocol. */
+export type LiveServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+/** One typed connection. */
+export type LiveSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+
+/** Tuning of the feed; every field has a default in attachRealtime. */
+export interface LiveFeedOptions {
+  /** How long changes are collected before one batch goes out (ms). */
+  windowMs: number;
+  /** Changes kept for replay (24 bytes each). */
+  historyRecords: number;
+  /** A batch is sent early once it holds this many records. */
+  maxBatchRecords: number;
+  /** A cached snapshot is reused while at most this many changes followed it (they are replayed after it). */
+  snapshotTailMax: number;
+  log: (message: string, error?: unknown) => void;
+}
+
+/**
+ * Turns the core's change stream into batched binary broadcasts, keeps the replay history
+ * and the per-rally counters, and brings a connection up to date (replay or snapshot).
+ * Everything runs synchronously on the event loop, so a connection synced here can never
+ * miss or double a change: pending changes are flushed to the others before it is synced.
+ */
+export class LiveFeed {
+  readonly history: ChangeHistory;
+  readonly counter: EventCounter;
+  private seq: number;
+  private pending: WireChange[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private cache: { seq: number; bytes: Uint8Array } | null = null;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly source: LiveSource,
+    private readonly io: LiveServer,
+    private readonly opts: LiveFeedOptions,
+  ) {
+    const snap = source.snapshot();
+    this.seq = snap.seq;
+    this.history = new ChangeHistory(opts.historyRecords, snap.seq);
+    this.counter = new EventCounter(snap.tiles);
+    this.unsubscribe = source.subscribe((changes) => this.onChanges(changes));
+  }
+
+  /** The sequence number of the last change received from the core. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** A rally's counter now. */
+  stats(event: string): EventStats {
+    const viewers = this.io.sockets.adapter.rooms.get(eventRoom(event))?.size ?? 0;
+    return { event, tiles: this.counter.count(event), viewers, total: this.counter.total, seq: this.seq };
+  }
+
+  /** Marks a rally's counter for the next flush (a viewer came or went). */
+  touchEvent(event: string): void {
+    this.counter.touch(event);
+    this.schedule();
+  }
+
+  private onChanges(changes: readonly Change[]): void {
+    for (const c of changes) {
+      try {
+        if (c.type === 'grown') this.onGrown(c);
+        else this.onChange(c);
+      } catch (err) {
+        this.opts.log(`realtime: change ${c.seq} (${c.type}) could not be handled`, err);
+      }
+    }
+  }
+
+  private onChange(c: Exclude<Change, GrownChange>): void {
+    let wire: WireChange;
+    if (c.type === 'removed') {
+      wire = { type: 'removed', seq: c.seq, id: c.id, col: c.col, row: c.row };
+      this.counter.removed(c.id);
+    } else {
+      const info = this.source.tileInfo(c.id);
+      const rgb = info ? packRgb(info.rgb[0], info.rgb[1], info.rgb[2]) : 0;
+      wire = { type: c.type, seq: c.seq, id: c.id, col: c.col, row: c.row, tint: c.tint, rgb };
+      if (c.type === 'placed') this.counter.placed(c.id, info?.event ?? null);
+    }
+    this.seq = c.seq;
+    this.history.append(wire);
+    this.pending.push(wire);
+    if (this.pending.length >= this.opts.maxBatchRecords) this.flush();
+    else this.schedule();
+  }
+
+  private onGrown(c: GrownChange): void {
+    this.flush();
+    const tiles = c.placements.map((p) => ({
+      ...p,
+      rgb: this.source.tileInfo(p.id)?.rgb ?? ([0, 0, 0] as const),
+    }));
+    this.seq = c.seq;
+    this.history.reset(c.seq);
+    this.cache = null;
+    this.counter.total = tiles.length;
+    this.io
+      .to(LIVE_ROOM)
+      .emit('mosaic:grown', encodeFrame({ kind: 'grown', seq: c.seq, cols: c.cols, rows: c.rows, tiles }));
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.opts.windowMs);
+    this.timer.unref?.();
+  }
+
+  /** Sends what is pending now: one `tiles:changed` batch, then any rally counters and highlights. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.length) {
+      const batch = encodeChanges(this.pending);
+      this.pending = [];
+      this.io.to(LIVE_ROOM).emit('tiles:changed', batch);
+    }
+    if (!this.counter.hasDirty) return;
+    for (const { event, placed } of this.counter.drain()) {
+      const room = eventRoom(event);
+      if (!this.io.sockets.adapter.rooms.has(room)) continue;
+      this.io.to(room).emit('stats:updated', this.stats(event));
+      if (placed.length) this.io.to(room).emit('tiles:highlighted', { event, ids: placed });
+    }
+  }
+
+  /**
+   * Brings one connection up to date and adds it to the broadcast room: the changes after
+   * `since` when they are held and cheaper than a snapshot, else a snapshot (plus the few
+   * changes after a cached one). Ends with `session:synced`.
+   */
+  sync(socket: LiveSocket, since: number | null): SessionSynced {
+    this.flush();
+    let mode: SyncMode;
+    if (since !== null && this.history.covers(since) && this.replayIsCheaper(this.seq - since)) {
+      for (const b of this.history.batchesAfter(since)) socket.emit('tiles:changed', b);
+      mode = SyncMode.REPLAY;
+    } else {
+      const snap = this.snapshot();
+      socket.emit('mosaic:snapshot', snap.bytes);
+      if (snap.seq < this.seq && this.history.covers(snap.seq)) {
+        for (const b of this.history.batchesAfter(snap.seq)) socket.emit('tiles:changed', b);
+      }
+      mode = SyncMode.SNAPSHOT;
+    }
+    socket.join(LIVE_ROOM);
+    const info: SessionSynced = { mode, seq: this.seq, event: socket.data.event ?? null };
+    socket.emit('session:synced', info);
+    return info;
+  }
+
+  private replayIsCheaper(changes: number): boolean {
+    return changes <= 4096 || changes * CHANGE_RECORD_BYTES <= this.counter.total * FRAME_TILE_BYTES;
+  }
+
+  private snapshot(): { seq: number; bytes: Uint8Array } {
+    const c = this.cache;
+    if (
+      c &&
+      c.seq <= this.seq &&
+      this.history.covers(c.seq) &&
+      this.seq - c.seq <= this.opts.snapshotTailMax
+    ) {
+      return c;
+    }
+    const s = this.source.snapshot();
+    const bytes = encodeFrame({ kind: 'snapshot', seq: s.seq, cols: s.cols, rows: s.rows, tiles: s.tiles });
+    this.cache = { seq: s.seq, bytes };
+    return this.cache;
+  }
+
+  /** Stops listening to the core and drops what is pending. */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = [];
+    this.unsubscribe();
+  }
+}

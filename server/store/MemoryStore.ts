@@ -1,0 +1,55 @@
+import { placementsOf } from './applyChanges.ts';
+import type { Commit, FileSize, MosaicMeta, TileRow, TileStore } from './types.ts';
+
+/** The in-memory twin of SqliteStore, for unit tests. Same semantics, nothing durable. */
+export class MemoryStore implements TileStore {
+  private meta: MosaicMeta | null = null;
+  private readonly rows = new Map<number, TileRow>();
+  private readonly files = new Map<number, Map<FileSize, Buffer>>();
+  private nextId = 1;
+
+  load() {
+    return { meta: this.meta && { ...this.meta }, tiles: [...this.rows.values()].map((r) => ({ ...r })) };
+  }
+
+  reserveId(): number {
+    return this.nextId++;
+  }
+
+  async putFiles(id: number, files: ReadonlyMap<FileSize, Buffer>): Promise<void> {
+    this.files.set(id, new Map(files));
+  }
+
+  async readFile(id: number, size: FileSize): Promise<Buffer | null> {
+    return this.files.get(id)?.get(size) ?? null;
+  }
+
+  async deleteFiles(id: number): Promise<void> {
+    this.files.delete(id);
+  }
+
+  commit(c: Commit): void {
+    if (c.insert) this.rows.set(c.insert.id, { ...c.insert });
+    for (const id of c.remove ?? []) this.rows.delete(id);
+    for (const [id, p] of placementsOf(c.changes)) {
+      const row = this.rows.get(id);
+      if (!row) continue;
+      if (p) Object.assign(row, p, { status: 'live' });
+      else Object.assign(row, { col: -1, row: -1 });
+    }
+    this.meta = { ...c.meta };
+  }
+
+  async sweepOrphans(): Promise<number> {
+    let n = 0;
+    for (const id of this.files.keys()) {
+      if (!this.rows.has(id)) {
+        this.files.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,166 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { placementsOf } from './applyChanges.ts';
+import { TileFiles } from './tileFiles.ts';
+import type { Commit, FileSize, MosaicMeta, TileRow, TileStore } from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tiles (
+  id INTEGER PRIMARY KEY,
+  status TEXT NOT NULL,
+  col INTEGER NOT NULL,
+  row INTEGER NOT NULL,
+  tint_r INTEGER NOT NULL, tint_g INTEGER NOT NULL, tint_b INTEGER NOT NULL,
+  event TEXT,
+  created_at INTEGER NOT NULL,
+  delete_hash TEXT NOT NULL,
+  features BLOB NOT NULL,
+  rgb INTEGER NOT NULL,
+  phash TEXT
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+interface DbRow {
+  id: number;
+  status: 'live' | 'pending';
+  col: number;
+  row: number;
+  tint_r: number;
+  tint_g: number;
+  tint_b: number;
+  event: string | null;
+  created_at: number;
+  delete_hash: string;
+  features: Buffer;
+  rgb: number;
+  phash: string | null;
+}
+
+function toRow(r: DbRow): TileRow {
+  const f = new Float32Array(r.features.byteLength / 4);
+  new Uint8Array(f.buffer).set(r.features);
+  return {
+    id: r.id,
+    status: r.status,
+    col: r.col,
+    row: r.row,
+    tint: { r: r.tint_r, g: r.tint_g, b: r.tint_b },
+    event: r.event,
+    createdAt: r.created_at,
+    deleteHash: r.delete_hash,
+    features: f,
+    rgb: [(r.rgb >> 16) & 255, (r.rgb >> 8) & 255, r.rgb & 255],
+    phash: r.phash,
+  };
+}
+
+/** SQLite (WAL, synchronous=FULL) in DATA_DIR/mosaic.db plus tile files in DATA_DIR/tiles. */
+export class SqliteStore implements TileStore {
+  private readonly db: Database.Database;
+  private readonly files: TileFiles;
+  private nextId: number;
+  private readonly stmts;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'mosaic.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+    this.files = new TileFiles(join(dataDir, 'tiles'));
+    this.stmts = {
+      insert: this.db.prepare(
+        `INSERT INTO tiles (id, status, col, row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash)
+         VALUES (@id, @status, @col, @row, @tint_r, @tint_g, @tint_b, @event, @created_at, @delete_hash, @features, @rgb, @phash)`,
+      ),
+      place: this.db.prepare(
+        `UPDATE tiles SET status = 'live', col = ?, row = ?, tint_r = ?, tint_g = ?, tint_b = ? WHERE id = ?`,
+      ),
+      unplace: this.db.prepare('UPDATE tiles SET col = -1, row = -1 WHERE id = ?'),
+      remove: this.db.prepare('DELETE FROM tiles WHERE id = ?'),
+      setMeta: this.db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ),
+    };
+    const n = this.db.prepare(`SELECT value FROM meta WHERE key = 'next_id'`).get() as
+      | { value: number }
+      | undefined;
+    this.nextId = n?.value ?? 1;
+  }
+
+  load() {
+    const m = Object.fromEntries(
+      (this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: number }[]).map((r) => [
+        r.key,
+        r.value,
+      ]),
+    );
+    const meta: MosaicMeta | null = m.cols ? { cols: m.cols, rows: m.rows ?? m.cols, seq: m.seq ?? 0 } : null;
+    const tiles = (this.db.prepare('SELECT * FROM tiles ORDER BY id').all() as DbRow[]).map(toRow);
+    return { meta, tiles };
+  }
+
+  reserveId(): number {
+    return this.nextId++;
+  }
+
+  putFiles(id: number, files: ReadonlyMap<FileSize, Buffer>): Promise<void> {
+    return this.files.put(id, files);
+  }
+
+  readFile(id: number, size: FileSize): Promise<Buffer | null> {
+    return this.files.read(id, size);
+  }
+
+  deleteFiles(id: number): Promise<void> {
+    return this.files.remove(id);
+  }
+
+  /** Absolute path of a tile file, for streaming responses. */
+  filePath(id: number, size: FileSize): string {
+    return this.files.path(id, size);
+  }
+
+  readonly commit = (c: Commit): void => {
+    this.db.transaction(() => {
+      const t = c.insert;
+      if (t) {
+        this.stmts.insert.run({
+          id: t.id,
+          status: t.status,
+          col: t.col,
+          row: t.row,
+          tint_r: t.tint.r,
+          tint_g: t.tint.g,
+          tint_b: t.tint.b,
+          event: t.event,
+          created_at: t.createdAt,
+          delete_hash: t.deleteHash,
+          features: Buffer.from(t.features.buffer, t.features.byteOffset, t.features.byteLength),
+          rgb: (t.rgb[0] << 16) | (t.rgb[1] << 8) | t.rgb[2],
+          phash: t.phash,
+        });
+        this.stmts.setMeta.run('next_id', Math.max(this.nextId, t.id + 1));
+      }
+      for (const id of c.remove ?? []) this.stmts.remove.run(id);
+      for (const [id, p] of placementsOf(c.changes)) {
+        if (p) this.stmts.place.run(p.col, p.row, p.tint.r, p.tint.g, p.tint.b, id);
+        else this.stmts.unplace.run(id);
+      }
+      this.stmts.setMeta.run('cols', c.meta.cols);
+      this.stmts.setMeta.run('rows', c.meta.rows);
+      this.stmts.setMeta.run('seq', c.meta.seq);
+    })();
+  };
+
+  async sweepOrphans(): Promise<number> {
+    const ids = new Set((this.db.prepare('SELECT id FROM tiles').pluck().all() as number[]) ?? []);
+    return this.files.sweep((id) => ids.has(id));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

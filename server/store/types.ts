@@ -1,0 +1,60 @@
+import type { Change, Tint } from '../../shared/mosaic/types.ts';
+
+/** The sizes a tile file exists in. */
+export type FileSize = number;
+
+/** A tile as stored. `col`/`row` are -1 while it is not placed (pending review). */
+export interface TileRow {
+  id: number;
+  status: 'live' | 'pending';
+  col: number;
+  row: number;
+  tint: Tint;
+  event: string | null;
+  /** ms since epoch */
+  createdAt: number;
+  /** sha256 of the delete token, hex; the token itself is never stored. */
+  deleteHash: string;
+  features: Float32Array;
+  rgb: [number, number, number];
+  /** Perceptual hash (hex), for duplicate detection. */
+  phash: string | null;
+}
+
+/** The mosaic's geometry and its last change number. */
+export interface MosaicMeta {
+  cols: number;
+  rows: number;
+  seq: number;
+}
+
+/** One atomic step of the mosaic, written in a single transaction. */
+export interface Commit {
+  insert?: TileRow;
+  /** Ids whose rows go (their files are deleted by the caller after the commit). */
+  remove?: number[];
+  /** Placement changes to apply to the rows (placed, moved, removed, grown). */
+  changes: readonly Change[];
+  meta: MosaicMeta;
+}
+
+/**
+ * Durable tiles: rows plus image files. The SQLite store writes files atomically
+ * (temp, fsync, rename) and commits rows in WAL mode with synchronous=FULL; the
+ * memory store is its twin for unit tests.
+ */
+export interface TileStore {
+  /** The stored mosaic, or meta=null for a new one. */
+  load(): { meta: MosaicMeta | null; tiles: TileRow[] };
+  /** A fresh id, never used before (ids of deleted tiles are not reused). */
+  reserveId(): number;
+  /** Writes every size of a tile durably before the row is committed. */
+  putFiles(id: number, files: ReadonlyMap<FileSize, Buffer>): Promise<void>;
+  readFile(id: number, size: FileSize): Promise<Buffer | null>;
+  deleteFiles(id: number): Promise<void>;
+  /** Applies one commit atomically. Synchronous: it is durable when it returns. */
+  commit(c: Commit): void;
+  /** Removes files without a committed row (left by a crash between putFiles and commit). */
+  sweepOrphans(): Promise<number>;
+  close(): void;
+}

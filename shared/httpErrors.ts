@@ -1,0 +1,67 @@
+/**
+ * Error codes of the HTTP API. Every 4xx/5xx body is `{ error: { code, message } }`
+ * with one of these codes; the client translates them for people.
+ */
+export const HttpErrorCode = {
+  NO_PHOTO: 'NO_PHOTO',
+  BAD_REQUEST: 'BAD_REQUEST',
+  BAD_EVENT: 'BAD_EVENT',
+  FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  TOO_MANY_PIXELS: 'TOO_MANY_PIXELS',
+  UNSUPPORTED_FORMAT: 'UNSUPPORTED_FORMAT',
+  HEIC_NOT_SUPPORTED: 'HEIC_NOT_SUPPORTED',
+  IMAGE_TOO_SMALL: 'IMAGE_TOO_SMALL',
+  BAD_ASPECT_RATIO: 'BAD_ASPECT_RATIO',
+  CORRUPT_IMAGE: 'CORRUPT_IMAGE',
+  DUPLICATE_PHOTO: 'DUPLICATE_PHOTO',
+  RATE_LIMITED: 'RATE_LIMITED',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_WIDTH: 'BAD_WIDTH',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** One of {@link HttpErrorCode}. */
+export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];
+
+/** The body of every HTTP error answer. */
+export interface HttpErrorBody {
+  error: { code: HttpErrorCode; message: string };
+}
+
+/** `POST /api/tiles` answer (201). */
+export interface UploadAnswer {
+  id: number;
+  col: number;
+  row: number;
+  seq: number;
+  deleteToken: string;
+}
+
+/** `GET /api/mosaic` answer. */
+export interface MosaicInfo {
+  cols: number;
+  rows: number;
+  tileCount: number;
+  seq: number;
+  tileSizes: number[];
+  /** Template with `{id}` and `{size}`. */
+  tileUrl: string;
+  targetUrl: string;
+  tint: number;
+  /** Template with `{ax}` and `{ay}`: a block of atlasCells x atlasCells tiles, tinted. */
+  atlasUrl: string;
+  atlasCells: number;
+  atlasTileSize: number;
+  moderation: 'post' | 'pre';
+}
+
+/** `GET /api/tiles/:id` answer: nothing identifying. */
+export interface TilePublic {
+  id: number;
+  col: number;
+  row: number;
+  event: string | null;
+  createdAt: string;
+}
