@@ -2,24 +2,35 @@
  * The mosaic package's public entry: the placement engine, its contract and helpers.
  */
 import type { EngineOptions, PlacementEngine, RestoreOptions } from './engineApi.ts';
-import { createSimpleEngine, restoreSimpleEngine } from './simpleEngine.ts';
+import { MosaicEngine } from './MosaicEngine.ts';
+import type { EngineTuning } from './MosaicState.ts';
 
 export * from './colour.ts';
+export { ciede2000, labToDin99o } from './deltaE.ts';
 export * from './engineApi.ts';
+export { DEFAULT_SPACE, type SpaceConfig } from './engineSpace.ts';
 export * from './features.ts';
+export { DEFAULT_TUNING, MosaicEngine } from './MosaicEngine.ts';
+export type { EngineTuning } from './MosaicState.ts';
 export { mulberry32 } from './rng.ts';
+export { createSimpleEngine, restoreSimpleEngine } from './simpleEngine.ts';
 export * from './tint.ts';
 export * from './types.ts';
 
-/** Creates an empty placement engine over a cols x rows grid of target cell features. */
-export function createEngine(opts: EngineOptions): PlacementEngine {
-  return createSimpleEngine(opts);
+/**
+ * Creates an empty placement engine over a cols x rows grid of target cell features.
+ * Each arrival goes to its nearest free cell through a k-d tree over the cells, then
+ * a bounded number of improving moves is made and reported as `moved` changes.
+ * `tuning` overrides the measured defaults (benchmarks only).
+ */
+export function createEngine(opts: EngineOptions, tuning?: Partial<EngineTuning>): PlacementEngine {
+  return new MosaicEngine(opts, tuning);
 }
 
 /**
  * Rebuilds an engine from the store at start-up: every tile goes back exactly
  * where it was stored (no reshuffle) and the sequence continues from `opts.seq`.
  */
-export function restoreEngine(opts: RestoreOptions): PlacementEngine {
-  return restoreSimpleEngine(opts);
+export function restoreEngine(opts: RestoreOptions, tuning?: Partial<EngineTuning>): PlacementEngine {
+  return MosaicEngine.restore(opts, tuning);
 }

@@ -1,0 +1,142 @@
+/**
+ * The indexed placement engine: implements {@link PlacementEngine} on top of
+ * {@link MosaicState}, turning placements, moves, removals and growth into
+ * sequence-numbered changes.
+ */
+import type { EngineOptions, PlacementEngine, RestoreOptions } from './engineApi.ts';
+import { DEFAULT_SPACE } from './engineSpace.ts';
+import { type EngineTuning, MosaicState } from './MosaicState.ts';
+import { placeArrival } from './placement.ts';
+import { relayout } from './relayout.ts';
+import { TileStore } from './TileStore.ts';
+import { computeTint } from './tint.ts';
+import type { Change, Features, GrownChange, Placement, RemovedChange } from './types.ts';
+
+/** The tuning chosen by measurement (test/bench/engine.ts prints the comparison). */
+export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
+  space: DEFAULT_SPACE,
+  costPower: 1,
+  refineAttempts: 2,
+  maxMoves: 6,
+  growPasses: 2,
+  leafSize: 12,
+});
+
+/** The indexed engine; see the file comment. Build it with createEngine / restoreEngine. */
+export class MosaicEngine implements PlacementEngine {
+  private st: MosaicState;
+  private readonly tiles = new TileStore();
+  private readonly tint: number;
+  private readonly rng: () => number;
+  private readonly maxMoves: number;
+  private lastSeq: number;
+
+  constructor(opts: EngineOptions, tuning: Partial<EngineTuning> = {}) {
+    const t: EngineTuning = { ...DEFAULT_TUNING, ...tuning };
+    this.st = new MosaicState(opts.cols, opts.rows, opts.cellFeatures, this.tiles, t);
+    this.tint = opts.tint;
+    this.rng = opts.rng;
+    this.maxMoves = Math.max(0, Math.floor(opts.maxMovesPerArrival ?? t.maxMoves));
+    this.lastSeq = opts.seq ?? 0;
+  }
+
+  /** Rebuilds the engine from stored placements, each exactly where it was stored. */
+  static restore(opts: RestoreOptions, tuning: Partial<EngineTuning> = {}): MosaicEngine {
+    const e = new MosaicEngine(opts, tuning);
+    for (const p of opts.placements) {
+      if (e.tiles.slotOf(p.id) >= 0) throw new Error(`tile ${p.id} stored twice`);
+      if (!(p.col >= 0 && p.col < e.cols && p.row >= 0 && p.row < e.rows)) {
+        throw new RangeError(`tile ${p.id} at ${p.col},${p.row} is outside ${e.cols}x${e.rows}`);
+      }
+      const cell = p.row * e.cols + p.col;
+      if (e.st.occ[cell]! >= 0) throw new Error(`cell ${p.col},${p.row} stored twice`);
+      e.st.put(e.tiles.add(p.id, p.features, e.st.tuning.space), cell);
+    }
+    return e;
+  }
+
+  get cols(): number {
+    return this.st.cols;
+  }
+  get rows(): number {
+    return this.st.rows;
+  }
+  get seq(): number {
+    return this.lastSeq;
+  }
+  get size(): number {
+    return this.tiles.size;
+  }
+
+  isFull(): boolean {
+    return this.tiles.size >= this.st.cells;
+  }
+
+  place(id: number, features: Features): Change[] {
+    if (this.tiles.slotOf(id) >= 0) throw new Error(`tile ${id} is already placed`);
+    if (this.isFull()) throw new Error('the mosaic is full: grow() first');
+    const slot = this.tiles.add(id, features, this.st.tuning.space);
+    const moved = placeArrival(this.st, slot, this.maxMoves, this.rng);
+    const changes: Change[] = [{ type: 'placed', seq: ++this.lastSeq, ...this.placementOf(slot) }];
+    for (const m of moved) {
+      if (m.slot === slot || this.tiles.cell[m.slot] === m.from) continue;
+      changes.push({ type: 'moved', seq: ++this.lastSeq, ...this.placementOf(m.slot) });
+    }
+    return changes;
+  }
+
+  remove(id: number): RemovedChange | null {
+    const slot = this.tiles.slotOf(id);
+    if (slot < 0) return null;
+    const cell = this.st.lift(slot);
+    this.tiles.release(slot);
+    return {
+      type: 'removed',
+      seq: ++this.lastSeq,
+      id,
+      col: cell % this.cols,
+      row: Math.floor(cell / this.cols),
+    };
+  }
+
+  grow(cols: number, rows: number, cellFeatures: Float32Array): GrownChange {
+    if (cols * rows < this.tiles.size)
+      throw new RangeError(`${cols}x${rows} cannot hold ${this.tiles.size} tiles`);
+    const next = new MosaicState(cols, rows, cellFeatures, this.tiles, this.st.tuning);
+    for (let s = 0; s < this.tiles.top; s++) this.tiles.cell[s] = -1;
+    this.st = next;
+    relayout(next, this.rng);
+    return { type: 'grown', seq: ++this.lastSeq, cols, rows, placements: this.placements() };
+  }
+
+  get(id: number): Placement | undefined {
+    const slot = this.tiles.slotOf(id);
+    return slot < 0 ? undefined : this.placementOf(slot);
+  }
+
+  placements(): Placement[] {
+    const out: Placement[] = [];
+    for (let s = 0; s < this.tiles.top; s++) if (this.tiles.ids[s] !== 0) out.push(this.placementOf(s));
+    return out;
+  }
+
+  /** Sum of every placed tile's cost in the engine's space (lower is better). */
+  totalCost(): number {
+    return this.st.totalCost();
+  }
+
+  /** Approximate bytes of engine state (typed arrays plus an estimate for the id map). */
+  bytes(): number {
+    return this.st.bytes() + this.tiles.bytes();
+  }
+
+  private placementOf(slot: number): Placement {
+    const cell = this.tiles.cell[slot]!;
+    return {
+      id: this.tiles.ids[slot]!,
+      col: cell % this.st.cols,
+      row: Math.floor(cell / this.st.cols),
+      tint: computeTint(this.tiles.mean, slot * 3, this.st.cellMean, cell * 3, this.tint),
+    };
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Placed tiles held in flat typed arrays indexed by a reusable slot number,
+ * so a million tiles cost tens of bytes each instead of a JS object each.
+ */
+import { DIM, encodeFeatures, type SpaceConfig } from './engineSpace.ts';
+import type { Features } from './types.ts';
+
+/** Slot-indexed tile storage; see the file comment. */
+export class TileStore {
+  /** Slot -> tile id (0 when the slot is empty). */
+  ids: Int32Array;
+  /** Slot -> cell index (-1 when unplaced). */
+  cell: Int32Array;
+  /** Slot -> encoded features (DIM bytes). */
+  vec: Int8Array;
+  /** Slot -> mean CIELAB (3 floats), kept for the tint. */
+  mean: Float32Array;
+  /** Slots in use or released so far; live slots are below this. */
+  top = 0;
+  private readonly bySlotId = new Map<number, number>();
+  private readonly released: number[] = [];
+
+  constructor(capacity = 1024) {
+    this.ids = new Int32Array(capacity);
+    this.cell = new Int32Array(capacity);
+    this.vec = new Int8Array(capacity * DIM);
+    this.mean = new Float32Array(capacity * 3);
+  }
+
+  /** Number of live tiles. */
+  get size(): number {
+    return this.bySlotId.size;
+  }
+
+  /** The slot of a tile id, or -1. */
+  slotOf(id: number): number {
+    return this.bySlotId.get(id) ?? -1;
+  }
+
+  /** Stores a new tile and returns its slot (unplaced: cell -1). */
+  add(id: number, features: Features, cfg: SpaceConfig): number {
+    if (!Number.isInteger(id) || id <= 0 || id > 0x7fffffff) throw new RangeError(`bad tile id ${id}`);
+    const slot = this.released.pop() ?? this.top++;
+    if (slot >= this.ids.length) this.grow();
+    this.ids[slot] = id;
+    this.cell[slot] = -1;
+    encodeFeatures(features, 0, cfg, this.vec, slot * DIM);
+    this.mean[slot * 3] = features[0]!;
+    this.mean[slot * 3 + 1] = features[1]!;
+    this.mean[slot * 3 + 2] = features[2]!;
+    this.bySlotId.set(id, slot);
+    return slot;
+  }
+
+  /** Forgets a tile; its slot is reused by a later add. */
+  release(slot: number): void {
+    this.bySlotId.delete(this.ids[slot]!);
+    this.ids[slot] = 0;
+    this.cell[slot] = -1;
+    this.released.push(slot);
+  }
+
+  /** Live slots, in slot order. */
+  liveSlots(): Int32Array {
+    const out = new Int32Array(this.size);
+    let n = 0;
+    for (let s = 0; s < this.top; s++) if (this.ids[s] !== 0) out[n++] = s;
+    return out;
+  }
+
+  private grow(): void {
+    const cap = this.ids.length * 2;
+    const ids = new Int32Array(cap);
+    ids.set(this.ids);
+    const cell = new Int32Array(cap);
+    cell.set(this.cell);
+    const vec = new Int8Array(cap * DIM);
+    vec.set(this.vec);
+    const mean = new Float32Array(cap * 3);
+    mean.set(this.mean);
+    this.ids = ids;
+    this.cell = cell;
+    this.vec = vec;
+    this.mean = mean;
+  }
+
+  /** Approximate bytes held (typed arrays plus ~40 bytes per id-map entry). */
+  bytes(): number {
+    return (
+      this.ids.byteLength + this.cell.byteLength + this.vec.byteLength + this.mean.byteLength + this.size * 40
+    );
+  }
+}

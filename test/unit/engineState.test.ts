@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { CellIndex, Want } from '../../shared/mosaic/CellIndex.ts';
+import { DIM, sqDist } from '../../shared/mosaic/engineSpace.ts';
+import {
+  type Change,
+  createEngine,
+  FEATURE_LEN,
+  mulberry32,
+  restoreEngine,
+} from '../../shared/mosaic/index.ts';
+
+function randomFeatures(rng: () => number, n: number): Float32Array {
+  const f = new Float32Array(n * FEATURE_LEN);
+  for (let i = 0; i < f.length; i++) f[i] = (i % 3 === 0 ? 100 : 160) * rng() - (i % 3 === 0 ? 0 : 80);
+  return f;
+}
+
+/** Runs a seeded session: arrivals, some removals, a growth; returns every change. */
+function session(seed: number): Change[] {
+  const data = mulberry32(99);
+  const e = createEngine({
+    cols: 8,
+    rows: 6,
+    cellFeatures: randomFeatures(data, 48),
+    tint: 0.3,
+    rng: mulberry32(seed),
+  });
+  const out: Change[] = [];
+  for (let id = 1; id <= 60; id++) {
+    if (e.isFull()) out.push(e.grow(16, 12, randomFeatures(data, 192)));
+    out.push(...e.place(id, randomFeatures(data, 1)));
+    if (id % 9 === 0) out.push(e.remove(id - 4)!);
+  }
+  return out;
+}
+
+describe('engine state', () => {
+  it('is deterministic for a seed', () => {
+    expect(session(1)).toEqual(session(1));
+    expect(session(1)).not.toEqual(session(2));
+  });
+
+  it.each([1, 2, 3])('index finds the exact nearest free cell (seed %i)', (seed) => {
+    const rng = mulberry32(seed);
+    const n = 500;
+    const vecs = new Int8Array(n * DIM).map(() => Math.floor(rng() * 200) - 100);
+    const index = new CellIndex(vecs, n, 4);
+    const taken = new Set<number>();
+    for (let i = 0; i < 400; i++) {
+      const q = new Int8Array(DIM).map(() => Math.floor(rng() * 200) - 100);
+      let bruteD = Infinity;
+      for (let c = 0; c < n; c++) if (!taken.has(c)) bruteD = Math.min(bruteD, sqDist(q, 0, vecs, c * DIM));
+      const c = index.nearest(q, 0, Want.free);
+      expect(index.lastDist).toBe(bruteD);
+      expect(taken.has(c)).toBe(false);
+      index.setFree(c, false);
+      taken.add(c);
+      expect(index.freeCount).toBe(n - taken.size);
+    }
+  });
+
+  it('grows keeping every tile in its own cell, then fills the new cells', () => {
+    const data = mulberry32(3);
+    const e = createEngine({
+      cols: 5,
+      rows: 4,
+      cellFeatures: randomFeatures(data, 20),
+      tint: 0,
+      rng: mulberry32(1),
+    });
+    for (let id = 1; id <= 20; id++) e.place(id, randomFeatures(data, 1));
+    expect(e.isFull()).toBe(true);
+    const g = e.grow(10, 8, randomFeatures(data, 80));
+    expect(g.placements.map((p) => p.id).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    expect(new Set(g.placements.map((p) => p.row * 10 + p.col)).size).toBe(20);
+    expect(g.placements.every((p) => p.col < 10 && p.row < 8)).toBe(true);
+    for (let id = 21; id <= 80; id++) e.place(id, randomFeatures(data, 1));
+    expect(e.isFull()).toBe(true);
+    expect(new Set(e.placements().map((p) => p.row * 10 + p.col)).size).toBe(80);
+  });
+
+  it('restores a grown, partly emptied mosaic identically and carries on identically', () => {
+    const data = mulberry32(4);
+    const feats = new Map<number, Float32Array>();
+    const cells2 = randomFeatures(data, 4 * 30);
+    const e = createEngine({
+      cols: 6,
+      rows: 5,
+      cellFeatures: randomFeatures(data, 30),
+      tint: 0.3,
+      rng: mulberry32(8),
+    });
+    for (let id = 1; id <= 40; id++) {
+      if (e.isFull()) e.grow(12, 10, cells2);
+      const f = randomFeatures(data, 1);
+      feats.set(id, f);
+      e.place(id, f);
+      if (id % 7 === 0) e.remove(id - 3);
+    }
+    const stored = e.placements().map((p) => ({ ...p, features: feats.get(p.id)! }));
+    const r = restoreEngine({
+      cols: 12,
+      rows: 10,
+      cellFeatures: cells2,
+      tint: 0.3,
+      rng: mulberry32(77),
+      seq: e.seq,
+      placements: stored,
+    });
+    expect(r.placements()).toEqual(e.placements());
+    expect([r.seq, r.size, r.isFull()]).toEqual([e.seq, e.size, e.isFull()]);
+  });
+
+  it.each([
+    [
+      'a duplicate id',
+      [
+        { id: 1, col: 0, row: 0 },
+        { id: 1, col: 1, row: 0 },
+      ],
+    ],
+    [
+      'a shared cell',
+      [
+        { id: 1, col: 0, row: 0 },
+        { id: 2, col: 0, row: 0 },
+      ],
+    ],
+    ['a cell off the grid', [{ id: 1, col: 2, row: 0 }]],
+  ])('refuses to restore %s', (_, ps) => {
+    const placements = ps.map((p) => ({ ...p, features: new Float32Array(FEATURE_LEN) }));
+    const opts = {
+      cols: 2,
+      rows: 1,
+      cellFeatures: new Float32Array(2 * FEATURE_LEN),
+      tint: 0,
+      rng: mulberry32(1),
+    };
+    expect(() => restoreEngine({ ...opts, placements })).toThrow();
+  });
+});
