@@ -6,7 +6,7 @@
  * Pure TypeScript: no I/O, no Node or DOM APIs, no socket.io import.
  */
 import type { Rgb24, WireChange } from './protocolChanges.ts';
-import type { MosaicFrame } from './protocolFrame.ts';
+import { type MosaicFrame, rgb565To24, rgbTo565 } from './protocolFrame.ts';
 
 /** What applying a frame or a batch did. */
 export type ApplyResult =
@@ -51,7 +51,8 @@ export function tintedRgb(rgb: Rgb24, tr: number, tg: number, tb: number): Rgb24
 
 /**
  * The mosaic as a client holds it, cell-major for a renderer: cell i = row * cols + col holds
- * tile `cellId[i]` (0 = empty), tint `cellTint[3i..3i+2]` and untinted colour `cellRgb[i]`.
+ * tile `cellId[i]` (0 = empty), tint `cellTint[3i..3i+2]` and untinted colour `cellRgb[i]`
+ * (always at RGB565 precision, as in a snapshot, so two viewers agree however they joined).
  */
 export class LiveMosaic {
   /** Columns of the grid (0 before the first snapshot). */
@@ -153,7 +154,9 @@ export class LiveMosaic {
       if (c.type !== 'removed') {
         const occupant = this.cellId[cell]!;
         if (occupant && occupant !== c.id) this.cellOf.delete(occupant);
-        this.put(c.id, cell, c.tint.r, c.tint.g, c.tint.b, c.rgb);
+        // Quantised as a snapshot would be, so every viewer draws the same colour however it joined.
+        const rgb = rgb565To24(rgbTo565((c.rgb >>> 16) & 255, (c.rgb >>> 8) & 255, c.rgb & 255));
+        this.put(c.id, cell, c.tint.r, c.tint.g, c.tint.b, rgb);
         cells.push(cell);
       }
       this.seq = c.seq;

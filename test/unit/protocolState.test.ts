@@ -115,7 +115,7 @@ describe('LiveMosaic', () => {
     m.applyChanges([
       { type: 'placed', seq: 1, id: 1, col: 0, row: 0, tint: { r: 100, g: -50, b: 0 }, rgb: 0xc81e0a },
     ]);
-    expect(m.farColour(0)).toBe(0xff000a);
+    expect(m.farColour(0)).toBe(0xff0008); // 0x0a is 0x08 at RGB565 precision
     expect(tintedRgb(0x000000, -1, 0, 1)).toBe(0x000001);
   });
 });
