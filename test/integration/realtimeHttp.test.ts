@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { attachRealtime, type Realtime } from '../../server/realtime/attachRealtime.ts';
+import { syntheticJpeg } from '../support/images.ts';
+import { removeDir, startServer, type TestServer, upload } from '../support/server.ts';
+import { expectSameState, Viewer } from './realtimeHarness.ts';
+
+describe('realtime over the real app', () => {
+  let server: TestServer | undefined;
+  let rt: Realtime | null = null;
+  const viewers: Viewer[] = [];
+
+  afterEach(async () => {
+    for (const v of viewers.splice(0)) v.close();
+    await rt?.close();
+    rt = null;
+    if (server) {
+      await server.close();
+      removeDir(server.dataDir);
+    }
+    server = undefined;
+  });
+
+  it('gives two viewers an upload with the seq of the HTTP answer, and its deletion', async () => {
+    server = await startServer();
+    const { app } = server;
+    // createApp may attach the live layer itself; until it does, the test attaches it.
+    if (!(app as unknown as { io?: unknown }).io)
+      rt = attachRealtime(app.httpServer, app.service, { log: () => {} });
+    const a = new Viewer(server.url);
+    const b = new Viewer(server.url);
+    viewers.push(a, b);
+    await Promise.all([a.connect(), b.connect()]);
+
+    const res = await upload(server.url, await syntheticJpeg(640, 480, 7));
+    expect(res.status).toBe(201);
+    const tile = (await res.json()) as {
+      id: number;
+      col: number;
+      row: number;
+      seq: number;
+      deleteToken: string;
+    };
+    await Promise.all([a.reach(app.service.snapshot().seq), b.reach(app.service.snapshot().seq)]);
+    expect(a.seqs).toContain(tile.seq);
+    expect(b.seqs).toEqual(a.seqs);
+    expect(a.mosaic.cellOfTile(tile.id)).toBeDefined();
+    expectSameState(a.mosaic, app.service.snapshot());
+    expectSameState(b.mosaic, app.service.snapshot());
+
+    const del = await fetch(`${server.url}/api/tiles/${tile.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tile.deleteToken}` },
+    });
+    expect(del.status).toBeLessThan(300);
+    await Promise.all([a.reach(app.service.snapshot().seq), b.reach(app.service.snapshot().seq)]);
+    expect(a.mosaic.cellOfTile(tile.id)).toBeUndefined();
+    expectSameState(b.mosaic, app.service.snapshot());
+    expect([...a.problems, ...b.problems]).toEqual([]);
+  });
+});
