@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
+const page = (name: string): string => resolve(import.meta.dirname, 'client', name);
+
 // The client is a multi-page app: one HTML entry per page, all sharing client/ modules.
 export default defineConfig({
   root: 'client',
@@ -11,7 +13,11 @@ export default defineConfig({
     chunkSizeWarningLimit: 2000,
     rollupOptions: {
       input: {
-        view: resolve(import.meta.dirname, 'client/index.html'),
+        view: page('index.html'),
+        add: page('add.html'),
+        screen: page('screen.html'),
+        admin: page('admin.html'),
+        privacy: page('privacy.html'),
       },
     },
   },

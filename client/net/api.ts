@@ -1,0 +1,103 @@
+/** HTTP calls to the server. Pages call these; the renderer never does. */
+import type { MosaicInfo, TilePublic, UploadAnswer } from '../../shared/httpErrors.ts';
+
+/** A failed call: the server's error code (or a client-side one) and its HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly retryAfterS: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+async function asError(res: Response): Promise<ApiError> {
+  let code = 'INTERNAL';
+  let message = res.statusText;
+  try {
+    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    code = body.error?.code ?? code;
+    message = body.error?.message ?? message;
+  } catch {
+    // Not JSON (a proxy's page): keep the status text.
+  }
+  const ra = Number(res.headers.get('Retry-After'));
+  return new ApiError(code, res.status, message, Number.isFinite(ra) && ra > 0 ? ra : null);
+}
+
+export async function getMosaic(): Promise<MosaicInfo> {
+  const res = await fetch('/api/mosaic', { cache: 'no-store' });
+  if (!res.ok) throw await asError(res);
+  return (await res.json()) as MosaicInfo;
+}
+
+export async function getTile(id: number): Promise<TilePublic> {
+  const res = await fetch(`/api/tiles/${id}`);
+  if (!res.ok) throw await asError(res);
+  return (await res.json()) as TilePublic;
+}
+
+export function tileUrl(info: Pick<MosaicInfo, 'tileUrl'>, id: number, size: number): string {
+  return info.tileUrl.replace('{id}', String(id)).replace('{size}', String(size));
+}
+
+export function atlasUrl(
+  info: Pick<MosaicInfo, 'atlasUrl'>,
+  ax: number,
+  ay: number,
+  version: number,
+): string {
+  return `${info.atlasUrl.replace('{ax}', String(ax)).replace('{ay}', String(ay))}?v=${version}`;
+}
+
+export async function deleteTile(id: number, token: string): Promise<void> {
+  const res = await fetch(`/api/tiles/${id}`, {
+    method: 'DELETE',
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (res.status !== 204 && !res.ok) throw await asError(res);
+}
+
+/** The upload answer: placed at once (201) or waiting for a moderator (202). */
+export type UploadResult =
+  | ({ status: 'placed' } & UploadAnswer)
+  | { status: 'pending'; id: number; deleteToken: string };
+
+/**
+ * Sends a photo with XMLHttpRequest, because fetch cannot report upload progress.
+ * `onProgress` gets 0..1 while the bytes go out.
+ */
+export function uploadTile(form: FormData, onProgress: (fraction: number) => void): Promise<UploadResult> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/tiles');
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError('NETWORK', 0, 'network error'));
+    xhr.ontimeout = () => reject(new ApiError('NETWORK', 0, 'timeout'));
+    xhr.onload = () => {
+      const body = xhr.response as Record<string, unknown> | null;
+      if (xhr.status === 201 && body) {
+        resolve({ status: 'placed', ...(body as unknown as UploadAnswer) });
+      } else if (xhr.status === 202 && body) {
+        resolve({ status: 'pending', id: Number(body.id), deleteToken: String(body.deleteToken) });
+      } else {
+        const err = (body?.error ?? {}) as { code?: string; message?: string };
+        const ra = Number(xhr.getResponseHeader('Retry-After'));
+        reject(
+          new ApiError(
+            err.code ?? 'INTERNAL',
+            xhr.status,
+            err.message ?? '',
+            Number.isFinite(ra) && ra > 0 ? ra : null,
+          ),
+        );
+      }
+    };
+    xhr.send(form);
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * The live connection: the ONLY importer of socket.io-client. It keeps a LiveMosaic
+ * current from binary frames and change batches, resumes from its last seq after any
+ * disconnect, and tells the page what changed in plain values.
+ */
+import { io, type Socket } from 'socket.io-client';
+import {
+  type ClientToServerEvents,
+  decodeChanges,
+  decodeFrame,
+  type EventHighlight,
+  type EventStats,
+  LiveMosaic,
+  PROTOCOL_VERSION,
+  type ProtocolError,
+  type ServerToClientEvents,
+  type WireChange,
+} from '../../shared/protocol.ts';
+
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'outdated';
+
+export interface LiveHandlers {
+  /** A snapshot or a growth replaced the layout; `grown` is true for a growth. */
+  relaid(model: LiveMosaic, grown: boolean): void;
+  /** Cells changed; `arrived` are cells that got a newly placed tile. */
+  changed(model: LiveMosaic, cells: number[], arrived: number[], changes: readonly WireChange[]): void;
+  status?(status: LiveStatus): void;
+  stats?(stats: EventStats): void;
+  highlighted?(h: EventHighlight): void;
+}
+
+export interface LiveOptions {
+  event?: string | null;
+  /** Where to connect; the page's own origin by default. */
+  url?: string;
+}
+
+export class LiveFeed {
+  readonly mosaic = new LiveMosaic();
+  private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private resyncing = false;
+  private status: LiveStatus = 'connecting';
+  private retry: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly h: LiveHandlers,
+    opts: LiveOptions = {},
+  ) {
+    const event = opts.event ?? undefined;
+    const auth = (cb: (data: object) => void): void =>
+      cb({
+        v: PROTOCOL_VERSION,
+        ...(this.mosaic.ready ? { since: this.mosaic.seq } : {}),
+        ...(event ? { event } : {}),
+      });
+    this.socket = io(opts.url ?? '/', {
+      auth,
+      transports: ['websocket', 'polling'],
+      reconnectionDelayMax: 4000,
+    });
+    const s = this.socket;
+    s.on('connect', () => this.setStatus(this.mosaic.ready ? 'reconnecting' : 'connecting'));
+    s.on('session:synced', () => {
+      this.resyncing = false;
+      this.setStatus('live');
+    });
+    s.on('disconnect', (reason) => {
+      if (this.status !== 'outdated') this.setStatus('reconnecting');
+      // A server-side disconnect is not retried by Socket.IO itself.
+      if (reason === 'io server disconnect') this.retry = setTimeout(() => s.connect(), 1000);
+    });
+    s.on('connect_error', (err) => {
+      const data = (err as Error & { data?: ProtocolError }).data;
+      if (data?.code === 'VERSION_MISMATCH') {
+        this.setStatus('outdated');
+        s.disconnect();
+        return;
+      }
+      this.setStatus('reconnecting');
+    });
+    s.on('mosaic:snapshot', (b) => this.frame(b));
+    s.on('mosaic:grown', (b) => this.frame(b));
+    s.on('tiles:changed', (b) => this.batch(b));
+    s.on('stats:updated', (st) => h.stats?.(st));
+    s.on('tiles:highlighted', (hl) => h.highlighted?.(hl));
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  private setStatus(st: LiveStatus): void {
+    if (st === this.status) return;
+    this.status = st;
+    this.h.status?.(st);
+  }
+
+  private frame(b: ArrayBuffer | ArrayBufferView): void {
+    const f = decodeFrame(b);
+    const r = this.mosaic.applyFrame(f);
+    if (r.status === 'applied' && r.applied > 0) this.h.relaid(this.mosaic, f.kind === 'grown');
+    else if (r.status !== 'applied') this.resync();
+  }
+
+  private batch(b: ArrayBuffer | ArrayBufferView): void {
+    const changes = decodeChanges(b);
+    const before = this.mosaic.seq;
+    const r = this.mosaic.applyChanges(changes);
+    if (r.cells.length > 0) {
+      const arrived: number[] = [];
+      const cols = this.mosaic.cols;
+      for (const c of changes) {
+        if (
+          c.type === 'placed' &&
+          c.seq > before &&
+          c.seq <= this.mosaic.seq &&
+          this.mosaic.cellId[c.row * cols + c.col] === c.id
+        ) {
+          arrived.push(c.row * cols + c.col);
+        }
+      }
+      this.h.changed(this.mosaic, r.cells, arrived, changes);
+    }
+    if (r.status !== 'applied') this.resync();
+  }
+
+  /** A change is missing: ask the server for everything after our seq. */
+  private resync(): void {
+    if (this.resyncing || !this.socket.connected) return;
+    this.resyncing = true;
+    this.socket.emit('mosaic:resync', this.mosaic.ready ? this.mosaic.seq : null, () => {
+      this.resyncing = false;
+    });
+  }
+
+  /** Follows another rally (or none). */
+  join(code: string | null): void {
+    if (code) this.socket.emit('event:join', code, () => {});
+    else this.socket.emit('event:leave', () => {});
+  }
+
+  close(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.socket.close();
+  }
+}

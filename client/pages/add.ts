@@ -1,0 +1,218 @@
+import { isEventCode } from '../../shared/protocol.ts';
+import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
+import { deleteTile, getMosaic, tileUrl, type UploadResult, uploadTile } from '../net/api.ts';
+import { loadBitmap } from '../net/images.ts';
+import { errorMessage } from '../ui/errors.ts';
+import { byId, copyText, mountHeader } from '../ui/header.ts';
+import { startMosaic } from '../ui/mosaic.ts';
+import { drawPreview, drawShareCard } from '../ui/photoCanvas.ts';
+
+initI18n();
+mountHeader();
+
+const params = new URLSearchParams(location.search);
+const eventParam = params.get('event')?.toLowerCase() ?? null;
+const event = isEventCode(eventParam) ? eventParam : null;
+let photo: File | null = null;
+let bitmap: ImageBitmap | null = null;
+let busy = false;
+
+const errorBox = byId('error');
+const hideFaces = byId<HTMLInputElement>('hide-faces');
+const consent = byId<HTMLInputElement>('consent');
+
+if (event) {
+  byId('event-line').hidden = false;
+  const show = (): void => {
+    byId('event-tag').textContent = t('add.event', { event });
+  };
+  show();
+  onLanguageChange(show);
+}
+
+function redrawPreview(): void {
+  if (!bitmap) return;
+  drawPreview(byId<HTMLCanvasElement>('preview'), bitmap, hideFaces.checked);
+}
+
+async function choose(file: File | undefined): Promise<void> {
+  errorBox.textContent = '';
+  if (!file) return;
+  photo = file;
+  bitmap?.close();
+  bitmap = null;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+    byId('preview-box').hidden = false;
+    redrawPreview();
+  } catch {
+    // The browser cannot decode it (HEIC on most browsers): the server says why on send.
+    byId('preview-box').hidden = true;
+    if (/heic|heif/i.test(file.type) || /\.hei[cf]$/i.test(file.name))
+      errorBox.textContent = t('error.HEIC_NOT_SUPPORTED');
+  }
+}
+
+for (const id of ['camera', 'file']) {
+  const input = byId<HTMLInputElement>(id);
+  input.addEventListener('change', () => void choose(input.files?.[0]));
+}
+hideFaces.addEventListener('change', redrawPreview);
+
+function setProgress(fraction: number | null): void {
+  byId('progress-box').hidden = fraction === null;
+  if (fraction === null) return;
+  const pct = Math.round(fraction * 100);
+  byId<HTMLProgressElement>('progress').value = pct;
+  byId('progress-text').textContent = pct >= 100 ? t('add.processing') : t('add.sending', { pct });
+}
+
+byId('send').addEventListener('click', async () => {
+  if (busy) return;
+  errorBox.textContent = '';
+  if (!photo) {
+    errorBox.textContent = t('add.needPhoto');
+    return;
+  }
+  if (!consent.checked) {
+    errorBox.textContent = t('add.needConsent');
+    consent.focus();
+    return;
+  }
+  const form = new FormData();
+  form.append('photo', photo, photo.name || 'photo.jpg');
+  if (event) form.append('event', event);
+  if (hideFaces.checked) form.append('hideFaces', '1');
+  busy = true;
+  (byId('send') as HTMLButtonElement).disabled = true;
+  setProgress(0);
+  try {
+    const res = await uploadTile(form, setProgress);
+    showDone(res);
+  } catch (err) {
+    errorBox.textContent = errorMessage(err);
+    setProgress(null);
+  } finally {
+    busy = false;
+    (byId('send') as HTMLButtonElement).disabled = false;
+  }
+});
+
+function showDone(res: UploadResult): void {
+  byId('form-view').hidden = true;
+  byId('done-view').hidden = false;
+  const title = byId('done-title');
+  const setTitle = (): void => {
+    title.textContent = res.status === 'placed' ? t('done.title') : t('done.pending');
+  };
+  setTitle();
+  onLanguageChange(setTitle);
+  title.focus();
+  const permalink = `${location.origin}/t/${res.id}`;
+  const delLink = `${location.origin}/add?delete=${res.id}.${res.deleteToken}`;
+  byId<HTMLInputElement>('delete-link').value = delLink;
+  byId('copy-delete').addEventListener('click', (e) =>
+    copyText(delLink, e.currentTarget as HTMLElement, t('done.copied')),
+  );
+  byId<HTMLAnchorElement>('another').href = event ? `/add?event=${event}` : '/add';
+  if (res.status !== 'placed') {
+    byId('permalink-box').hidden = true;
+    byId('mini-board').hidden = true;
+    byId('see').hidden = true;
+    byId('share-card').hidden = true;
+    byId('share').hidden = true;
+    return;
+  }
+  byId<HTMLInputElement>('permalink').value = permalink;
+  byId<HTMLAnchorElement>('see').href = `/t/${res.id}`;
+  byId('copy-permalink').addEventListener('click', (e) =>
+    copyText(permalink, e.currentTarget as HTMLElement, t('done.copied')),
+  );
+  flyToNewTile(res.id, res.col, res.row);
+  void shareCard(res.id, permalink);
+}
+
+function flyToNewTile(id: number, col: number, row: number): void {
+  let flown = false;
+  const fly = (): void => {
+    const board = running?.board;
+    if (flown || !board) return;
+    const tile = board.tileById(id);
+    if (!tile && board.cols <= col) return;
+    flown = true;
+    board.mark(tile?.col ?? col, tile?.row ?? row);
+    setTimeout(() => board.flyTo(tile?.col ?? col, tile?.row ?? row, 200, 2400), 400);
+  };
+  let running: Awaited<ReturnType<typeof startMosaic>> | null = null;
+  startMosaic(byId('mini-board'), {
+    relaid: () => setTimeout(fly, 0),
+    changed: () => setTimeout(fly, 0),
+  }).then(
+    (r) => {
+      running = r;
+      fly();
+    },
+    () => {
+      byId('mini-board').hidden = true;
+    },
+  );
+}
+
+async function shareCard(id: number, permalink: string): Promise<void> {
+  const canvas = byId<HTMLCanvasElement>('share-card');
+  let img: ImageBitmap | null = null;
+  try {
+    img = await loadBitmap(tileUrl(await getMosaic(), id, 512));
+  } catch {
+    // Pending or slow: the card is drawn without the photo.
+  }
+  const draw = (): void => drawShareCard(canvas, img, t('done.shareText'), t('app.hashtag'));
+  draw();
+  onLanguageChange(draw);
+  byId('share').addEventListener('click', async () => {
+    const text = t('done.shareText');
+    const blob = await new Promise<Blob | null>((r) => canvas.toBlob(r, 'image/png'));
+    const file = blob ? new File([blob], 'kiss.png', { type: 'image/png' }) : null;
+    try {
+      if (file && navigator.canShare?.({ files: [file] }))
+        await navigator.share({ files: [file], text, url: permalink });
+      else if (navigator.share) await navigator.share({ text, url: permalink });
+      else await copyText(`${text} ${permalink}`, byId('share'), t('done.copied'));
+    } catch {
+      // The person closed the share sheet.
+    }
+  });
+}
+
+// The delete link: /add?delete=<id>.<token>
+const del = params.get('delete');
+if (del !== null) {
+  byId('form-view').hidden = true;
+  byId('delete-view').hidden = false;
+  const m = /^(\d+)\.([A-Za-z0-9_-]+)$/.exec(del);
+  const text = byId('delete-text');
+  const button = byId<HTMLButtonElement>('delete-button');
+  let state: 'ask' | 'done' | 'bad' = m ? 'ask' : 'bad';
+  const show = (): void => {
+    if (state === 'bad') text.textContent = t('delete.bad');
+    else if (state === 'done') text.textContent = t('delete.done');
+    else text.textContent = t('delete.confirm', { id: m![1]! });
+    button.hidden = state !== 'ask';
+  };
+  show();
+  onLanguageChange(show);
+  button.addEventListener('click', async () => {
+    if (!m) return;
+    button.disabled = true;
+    byId('delete-error').textContent = '';
+    try {
+      await deleteTile(Number(m[1]), m[2]!);
+      state = 'done';
+      history.replaceState(null, '', '/add');
+    } catch (err) {
+      byId('delete-error').textContent = errorMessage(err);
+    }
+    button.disabled = false;
+    show();
+  });
+}

@@ -1,0 +1,74 @@
+import QRCode from 'qrcode';
+import { isEventCode } from '../../shared/protocol.ts';
+import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
+import { Highlighter } from '../ui/Highlighter.ts';
+import { byId } from '../ui/header.ts';
+import { startMosaic } from '../ui/mosaic.ts';
+
+initI18n();
+
+const params = new URLSearchParams(location.search);
+const raw = params.get('event')?.toLowerCase() ?? null;
+const event = isEventCode(raw) ? raw : null;
+let total = 0;
+let eventTiles = 0;
+
+function showCounts(): void {
+  byId('total').textContent = t('screen.total', { n: total });
+  byId('event-count').textContent = event ? t('screen.event', { n: eventTiles, event }) : '';
+}
+onLanguageChange(showCounts);
+showCounts();
+
+const addUrl = `${location.origin}/add${event ? `?event=${encodeURIComponent(event)}` : ''}`;
+void QRCode.toCanvas(byId<HTMLCanvasElement>('qr'), addUrl, {
+  margin: 1,
+  width: 360,
+  errorCorrectionLevel: 'M',
+});
+
+const toast = byId('toast');
+let toastTimer: ReturnType<typeof setTimeout> | null = null;
+function showToast(text: string): void {
+  toast.textContent = text;
+  toast.hidden = false;
+  if (toastTimer) clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    toast.hidden = true;
+  }, 3500);
+}
+
+let highlighter: Highlighter | null = null;
+startMosaic(byId('board'), {
+  event,
+  input: false,
+  maxCellPx: 480,
+  relaid: () => {
+    total = window.kiss?.feed.mosaic.size ?? total;
+    showCounts();
+  },
+  changed: (_cells, arrived) => {
+    total = window.kiss?.feed.mosaic.size ?? total;
+    showCounts();
+    for (const c of arrived) highlighter?.push(c);
+  },
+  status: (s) => {
+    byId('reconnecting').hidden = s === 'live' || s === 'connecting';
+  },
+  stats: (s) => {
+    total = s.total;
+    eventTiles = s.tiles;
+    showCounts();
+  },
+  highlighted: (h) => {
+    if (h.ids.length > 0) showToast(t('screen.new', { event: h.event }));
+  },
+}).then((r) => {
+  highlighter = new Highlighter(r.board);
+});
+
+declare global {
+  interface Window {
+    kiss?: import('../ui/mosaic.ts').RunningMosaic;
+  }
+}

@@ -1,0 +1,522 @@
+import { autoDetectRenderer, Container, ImageSource, type Renderer, Sprite, Texture } from 'pixi.js';
+import { tintedRgb } from '../../shared/protocolState.ts';
+import { Arrivals } from './Arrivals.ts';
+import { ColourLayer } from './ColourLayer.ts';
+import {
+  type CameraState,
+  clampCamera,
+  fitCamera,
+  interpolateCamera,
+  panBy,
+  screenToWorld,
+  type Viewport,
+  visibleCells,
+  worldToScreen,
+  zoomAt,
+} from './camera.ts';
+import { ImageLayer, type WantedImage } from './ImageLayer.ts';
+import { ATLAS_CELLS, atlasesVisible, blocksInView, photoSizeFor } from './lod.ts';
+import { bakeTint } from './tintBake.ts';
+import type { BoardImage, BoardImages, BoardModel, BoardStats, BoardTile } from './types.ts';
+
+export interface BoardOptions {
+  /** Element the canvas fills; its size is the view. */
+  parent: HTMLElement;
+  images: BoardImages;
+  background?: number;
+  /** Most screen px per cell (the closest zoom). */
+  maxCellPx?: number;
+  /** Animate arrivals (the screen and the viewer do; a bulk replay does not). */
+  animateArrivals?: boolean;
+}
+
+const MAX_ATLASES = 96;
+const MAX_PHOTOS = 400;
+const MB = 1024 * 1024;
+
+const EMPTY_MODEL: BoardModel = {
+  cols: 1,
+  rows: 1,
+  seq: 0,
+  cellId: new Uint32Array(1),
+  cellTint: new Int16Array(3),
+  cellRgb: new Uint32Array(1),
+  cellOfTile: () => undefined,
+};
+
+/**
+ * The mosaic drawn with PixiJS at three levels of detail. It is fed plain values
+ * (placements, images) and never touches the network; pages wire it to client/net.
+ */
+export class MosaicBoard {
+  readonly canvas: HTMLCanvasElement;
+  onTap: ((tile: BoardTile | null) => void) | null = null;
+  /** Called whenever the camera moved (for permalinks, counters of what is in view). */
+  onCamera: ((cam: CameraState) => void) | null = null;
+
+  private model: BoardModel = EMPTY_MODEL;
+  private colour = new ColourLayer(1, 1);
+  private readonly world = new Container();
+  private readonly stage = new Container();
+  private readonly target = new Sprite(Texture.EMPTY);
+  private readonly colourHolder = new Container();
+  private readonly atlases: ImageLayer;
+  private readonly photos128: ImageLayer;
+  private readonly photos512: ImageLayer;
+  private readonly arrivals = new Arrivals();
+  private readonly marker = new Sprite(Texture.WHITE);
+  private fading: { layer: ColourLayer; holder: Container; t0: number } | null = null;
+  private cam: CameraState = { scale: 1, cx: 0.5, cy: 0.5 };
+  private anim: { from: CameraState; to: CameraState; t0: number; dur: number; done?: () => void } | null =
+    null;
+  private fit = true;
+  private view: Viewport = { width: 1, height: 1 };
+  private dirty = true;
+  private lodDirty = true;
+  private raf = 0;
+  private seqBase = 0;
+  private blockSeq = new Map<number, number>();
+  private readonly ro: ResizeObserver;
+  private readonly maxCellPx: number;
+  /** Frames actually drawn, for the bench and tests. */
+  frames = 0;
+
+  private constructor(
+    private readonly renderer: Renderer,
+    private readonly opts: BoardOptions,
+  ) {
+    this.canvas = renderer.canvas as HTMLCanvasElement;
+    this.maxCellPx = opts.maxCellPx ?? 640;
+    const onChange = (): void => {
+      this.lodDirty = true;
+      this.dirty = true;
+    };
+    this.atlases = new ImageLayer({ budgetBytes: 128 * MB, maxInflight: 6, minReloadMs: 1200, onChange });
+    this.photos128 = new ImageLayer({ budgetBytes: 64 * MB, maxInflight: 8, minReloadMs: 0, onChange });
+    this.photos512 = new ImageLayer({ budgetBytes: 96 * MB, maxInflight: 4, minReloadMs: 0, onChange });
+    this.target.alpha = 0.28;
+    this.marker.alpha = 0;
+    this.marker.tint = 0xffffff;
+    this.colourHolder.addChild(this.colour.container);
+    this.world.addChild(
+      this.target,
+      this.colourHolder,
+      this.atlases.container,
+      this.photos128.container,
+      this.photos512.container,
+      this.marker,
+      this.arrivals.container,
+    );
+    this.stage.addChild(this.world);
+    opts.parent.appendChild(this.canvas);
+    this.ro = new ResizeObserver(() => this.resize());
+    this.ro.observe(opts.parent);
+    this.resize();
+    const loop = (now: number): void => {
+      this.raf = requestAnimationFrame(loop);
+      this.tick(now);
+    };
+    this.raf = requestAnimationFrame(loop);
+  }
+
+  static async create(opts: BoardOptions): Promise<MosaicBoard> {
+    const renderer = await autoDetectRenderer({
+      preference: 'webgl',
+      width: Math.max(1, opts.parent.clientWidth),
+      height: Math.max(1, opts.parent.clientHeight),
+      resolution: Math.min(2, window.devicePixelRatio || 1),
+      autoDensity: true,
+      antialias: false,
+      background: opts.background ?? 0x14101c,
+    });
+    return new MosaicBoard(renderer, opts);
+  }
+
+  get cols(): number {
+    return this.model.cols;
+  }
+  get rows(): number {
+    return this.model.rows;
+  }
+  get tileCount(): number {
+    return this.count();
+  }
+  get camera(): CameraState {
+    return { ...this.cam };
+  }
+  get viewport(): Viewport {
+    return { ...this.view };
+  }
+
+  /**
+   * Redraws everything from the model after a snapshot or a growth re-layout.
+   * A change of geometry cross-fades from the old layout to the new one.
+   */
+  relayout(model: BoardModel, animate = true): void {
+    const old = this.model;
+    this.model = model;
+    const { cols, rows } = model;
+    const sameSize = cols === old.cols && rows === old.rows;
+    this.arrivals.finishAll();
+    const layer = sameSize ? this.colour : new ColourLayer(cols, rows);
+    const n = cols * rows;
+    for (let c = 0; c < n; c++) this.paint(layer, c);
+    if (!sameSize) {
+      this.replaceColourLayer(layer, animate && old.cols > 1);
+      const sx = cols / old.cols;
+      const sy = rows / old.rows;
+      if (this.fading) this.fading.holder.scale.set(sx, sy);
+      this.cam = this.fit
+        ? fitCamera(cols, rows, this.view)
+        : { scale: this.cam.scale / sx, cx: this.cam.cx * sx, cy: this.cam.cy * sy };
+      this.cancelAnim();
+      this.photos128.clear();
+      this.photos512.clear();
+    }
+    this.seqBase = model.seq;
+    this.blockSeq.clear();
+    this.atlases.clear();
+    this.layoutTarget();
+    this.touch();
+  }
+
+  /**
+   * Some cells changed in the model (placed, moved, removed). `arrived` lists cells
+   * that got a new tile; they land with an animation when `animateArrivals` is on.
+   */
+  changed(cells: readonly number[], arrived: readonly number[] = []): void {
+    const m = this.model;
+    const seq = m.seq;
+    const animate = this.opts.animateArrivals ?? true;
+    const landing = new Set<number>();
+    if (animate) {
+      for (const c of arrived) {
+        const id = m.cellId[c]!;
+        if (!id) continue;
+        const colour = this.colourOfCell(c);
+        const ok = this.arrivals.start(c % m.cols, Math.floor(c / m.cols), colour, performance.now(), () => {
+          if (this.model === m && m.cellId[c] === id) this.paint(this.colour, c);
+          this.dirty = true;
+        });
+        if (ok) landing.add(c);
+      }
+    }
+    for (const c of cells) {
+      if (c < 0 || c >= m.cols * m.rows) continue;
+      this.bumpBlock(c % m.cols, Math.floor(c / m.cols), seq);
+      if (landing.has(c)) this.colour.clear(c % m.cols, Math.floor(c / m.cols));
+      else this.paint(this.colour, c);
+    }
+    this.touch();
+  }
+
+  setTarget(img: BoardImage): void {
+    const res = img instanceof HTMLImageElement || img instanceof ImageBitmap ? img : null;
+    if (!res) return;
+    this.target.texture = new Texture({ source: new ImageSource({ resource: res }) });
+    this.layoutTarget();
+    this.touch();
+  }
+
+  /** Tile under a screen point (CSS px relative to the canvas), or null. */
+  tileAtScreen(sx: number, sy: number): BoardTile | null {
+    const [wx, wy] = screenToWorld(this.cam, sx, sy, this.view);
+    const col = Math.floor(wx);
+    const row = Math.floor(wy);
+    if (col < 0 || row < 0 || col >= this.cols || row >= this.rows) return null;
+    return this.tileInCell(row * this.cols + col);
+  }
+
+  tileById(id: number): BoardTile | null {
+    const c = this.model.cellOfTile(id);
+    return c === undefined ? null : this.tileInCell(c);
+  }
+
+  tileInCell(c: number): BoardTile | null {
+    const m = this.model;
+    const id = m.cellId[c];
+    if (!id) return null;
+    const t = m.cellTint;
+    return {
+      id,
+      col: c % m.cols,
+      row: Math.floor(c / m.cols),
+      rgb: m.cellRgb[c]!,
+      tint: { r: t[3 * c]!, g: t[3 * c + 1]!, b: t[3 * c + 2]! },
+    };
+  }
+
+  /** Centre of a cell on screen, in CSS px relative to the canvas. */
+  cellToScreen(col: number, row: number): [number, number] {
+    return worldToScreen(this.cam, col + 0.5, row + 0.5, this.view);
+  }
+
+  /** Animates the camera to a cell at `cellPx` screen px per cell. */
+  flyTo(
+    col: number,
+    row: number,
+    cellPx = Math.min(this.view.width, this.view.height) * 0.6,
+    ms = 1600,
+    done?: () => void,
+  ): void {
+    const to = clampCamera(
+      { scale: cellPx, cx: col + 0.5, cy: row + 0.5 },
+      this.cols,
+      this.rows,
+      this.view,
+      this.maxCellPx,
+    );
+    this.fit = false;
+    this.anim = { from: this.cam, to, t0: performance.now(), dur: ms, done };
+  }
+
+  /** Animates back to the whole mosaic. */
+  overview(ms = 1200, done?: () => void): void {
+    this.anim = {
+      from: this.cam,
+      to: fitCamera(this.cols, this.rows, this.view),
+      t0: performance.now(),
+      dur: ms,
+      done,
+    };
+    this.fit = true;
+  }
+
+  /** Outlines one cell (the selected tile), or hides the outline with null. */
+  mark(col: number | null, row = 0): void {
+    this.marker.alpha = col === null ? 0 : 0.9;
+    if (col !== null) {
+      this.marker.position.set(col - 0.08, row - 0.08);
+      this.marker.width = 1.16;
+      this.marker.height = 1.16;
+    }
+    this.touch();
+  }
+
+  /** Camera changes from user input; these stop any animation and leave fit mode. */
+  zoomBy(factor: number, sx = this.view.width / 2, sy = this.view.height / 2): void {
+    this.cancelAnim();
+    this.fit = false;
+    this.setCamera(zoomAt(this.cam, factor, sx, sy, this.view));
+  }
+
+  panBy(dx: number, dy: number): void {
+    this.cancelAnim();
+    this.fit = false;
+    this.setCamera(panBy(this.cam, dx, dy));
+  }
+
+  setCamera(c: CameraState): void {
+    this.cam = clampCamera(c, this.cols, this.rows, this.view, this.maxCellPx);
+    this.touch();
+    this.onCamera?.(this.camera);
+  }
+
+  /** Colour of a cell as the far level of detail draws it: [r, g, b, a]. */
+  cellColour(col: number, row: number): [number, number, number, number] {
+    return this.colour.get(col, row);
+  }
+
+  stats(): BoardStats {
+    return {
+      tiles: this.count(),
+      cellPx: this.cam.scale,
+      atlases: this.atlases.shown,
+      photos: this.photos128.shown + this.photos512.shown,
+      gpuBytes: this.colour.bytes + this.atlases.bytes + this.photos128.bytes + this.photos512.bytes,
+      arrivals: this.arrivals.count,
+    };
+  }
+
+  /** Draws one frame now (the bench calls this to time frames). */
+  renderNow(): void {
+    this.tick(performance.now(), true);
+  }
+
+  destroy(): void {
+    cancelAnimationFrame(this.raf);
+    this.ro.disconnect();
+    this.atlases.destroy();
+    this.photos128.destroy();
+    this.photos512.destroy();
+    this.colour.destroy();
+    this.renderer.destroy();
+    this.canvas.remove();
+  }
+
+  /** Stops a camera animation; its `done` still runs, so chains (the screen's highlights) go on. */
+  private cancelAnim(): void {
+    const done = this.anim?.done;
+    this.anim = null;
+    done?.();
+  }
+
+  private colourOfCell(c: number): number {
+    const m = this.model;
+    const t = m.cellTint;
+    return tintedRgb(m.cellRgb[c]!, t[3 * c]!, t[3 * c + 1]!, t[3 * c + 2]!);
+  }
+
+  private paint(layer: ColourLayer, c: number): void {
+    const cols = this.model.cols;
+    if (!this.model.cellId[c]) {
+      layer.clear(c % cols, Math.floor(c / cols));
+      return;
+    }
+    const k = this.colourOfCell(c);
+    layer.set(c % cols, Math.floor(c / cols), k >> 16, (k >> 8) & 255, k & 255);
+  }
+
+  private count(): number {
+    let n = 0;
+    for (const id of this.model.cellId) if (id) n++;
+    return n;
+  }
+
+  private bumpBlock(col: number, row: number, seq: number): void {
+    const bw = Math.ceil(this.model.cols / ATLAS_CELLS);
+    this.blockSeq.set(Math.floor(row / ATLAS_CELLS) * bw + Math.floor(col / ATLAS_CELLS), seq);
+  }
+
+  private replaceColourLayer(layer: ColourLayer, fade: boolean): void {
+    if (this.fading) {
+      this.fading.layer.destroy();
+      this.fading.holder.destroy();
+      this.fading = null;
+    }
+    const old = this.colour;
+    this.colourHolder.removeChild(old.container);
+    if (fade) {
+      const holder = new Container();
+      holder.addChild(old.container);
+      this.world.addChildAt(holder, this.world.getChildIndex(this.colourHolder) + 1);
+      this.fading = { layer: old, holder, t0: performance.now() };
+    } else {
+      old.destroy();
+    }
+    this.colour = layer;
+    this.colourHolder.addChild(layer.container);
+  }
+
+  private layoutTarget(): void {
+    this.target.position.set(0, 0);
+    this.target.width = this.model.cols;
+    this.target.height = this.model.rows;
+  }
+
+  private resize(): void {
+    const w = Math.max(1, this.opts.parent.clientWidth);
+    const h = Math.max(1, this.opts.parent.clientHeight);
+    if (w === this.view.width && h === this.view.height) return;
+    this.view = { width: w, height: h };
+    this.renderer.resize(w, h);
+    this.cam = this.fit
+      ? fitCamera(this.cols, this.rows, this.view)
+      : clampCamera(this.cam, this.cols, this.rows, this.view, this.maxCellPx);
+    this.touch();
+  }
+
+  private touch(): void {
+    this.dirty = true;
+    this.lodDirty = true;
+  }
+
+  private tick(now: number, force = false): void {
+    if (this.anim) {
+      const t = Math.min(1, (now - this.anim.t0) / this.anim.dur);
+      this.cam = interpolateCamera(this.anim.from, this.anim.to, t);
+      this.touch();
+      if (t >= 1) {
+        const done = this.anim.done;
+        this.anim = null;
+        done?.();
+      }
+      this.onCamera?.(this.camera);
+    }
+    if (this.arrivals.update(now, this.cam.scale) || this.arrivals.count > 0) this.dirty = true;
+    if (this.fading) {
+      const t = Math.min(1, (now - this.fading.t0) / 900);
+      this.fading.holder.alpha = 1 - t;
+      this.colour.container.alpha = t;
+      this.dirty = true;
+      if (t >= 1) {
+        this.fading.layer.destroy();
+        this.fading.holder.destroy();
+        this.fading = null;
+      }
+    }
+    if (this.lodDirty) {
+      this.lodDirty = false;
+      this.updateLod(now);
+    }
+    if (this.colour.flush() > 0) this.dirty = true;
+    if (!this.dirty && !force) return;
+    this.dirty = false;
+    const { scale, cx, cy } = this.cam;
+    this.world.scale.set(scale);
+    this.world.position.set(this.view.width / 2 - cx * scale, this.view.height / 2 - cy * scale);
+    this.renderer.render(this.stage);
+    this.frames++;
+  }
+
+  private updateLod(now: number): void {
+    const { cols, rows } = this.model;
+    const v = visibleCells(this.cam, this.view, cols, rows);
+    const scale = this.cam.scale;
+    this.colour.setCellPx(scale);
+    const images = this.opts.images;
+    const atlasWant: WantedImage[] = [];
+    if (atlasesVisible(scale)) {
+      const bw = Math.ceil(cols / ATLAS_CELLS);
+      for (const [ax, ay] of blocksInView(v.c0, v.r0, v.c1, v.r1).slice(0, MAX_ATLASES)) {
+        const version = this.blockSeq.get(ay * bw + ax) ?? this.seqBase;
+        atlasWant.push({
+          key: `${ax},${ay}`,
+          x: ax * ATLAS_CELLS,
+          y: ay * ATLAS_CELLS,
+          size: ATLAS_CELLS,
+          version,
+          load: (signal) => images.atlas(ax, ay, version, signal),
+        });
+      }
+    }
+    this.atlases.want(atlasWant, now);
+    const size = photoSizeFor(scale * this.renderer.resolution);
+    const want128: WantedImage[] = [];
+    const want512: WantedImage[] = [];
+    if (size > 0) {
+      const mx = (v.c0 + v.c1) / 2;
+      const my = (v.r0 + v.r1) / 2;
+      const cells: number[] = [];
+      for (let r = v.r0; r < v.r1; r++)
+        for (let c = v.c0; c < v.c1; c++) if (this.model.cellId[r * cols + c]) cells.push(r * cols + c);
+      cells.sort(
+        (a, b) =>
+          Math.hypot((a % cols) - mx, Math.floor(a / cols) - my) -
+          Math.hypot((b % cols) - mx, Math.floor(b / cols) - my),
+      );
+      for (const c of cells.slice(0, MAX_PHOTOS)) {
+        const t = this.tileInCell(c)!;
+        const tintKey = `${t.tint.r},${t.tint.g},${t.tint.b}`;
+        const item = (s: 128 | 512): WantedImage => ({
+          key: `${t.id}:${s}:${tintKey}`,
+          x: t.col,
+          y: t.row,
+          size: 1,
+          version: 0,
+          load: async (signal) => bakeTint(await images.photo(t.id, s, signal), t.tint),
+        });
+        if (size === 512) {
+          const big = item(512);
+          want512.push(big);
+          const small = item(128);
+          if (!this.photos512.ready(big.key) && this.photos128.ready(small.key)) want128.push(small);
+        } else {
+          want128.push(item(128));
+        }
+      }
+    }
+    this.photos128.want(want128, now);
+    this.photos512.want(want512, now);
+  }
+}

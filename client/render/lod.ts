@@ -1,0 +1,61 @@
+/**
+ * Level-of-detail decisions, pure so they are unit-tested:
+ * colour texels always, tinted atlases at middle zoom, real photos close in.
+ */
+
+/** Cells per atlas block side (the server's atlasCells). */
+export const ATLAS_CELLS = 16;
+
+export interface LodThresholds {
+  /** Screen px per cell from which atlases (32 px per cell) are drawn. */
+  atlasFromPx: number;
+  /** Device px per cell from which 128 px photos replace the atlas. */
+  photo128FromPx: number;
+  /** Device px per cell from which the 512 px photo is used. */
+  photo512FromPx: number;
+}
+
+export const DEFAULT_LOD: LodThresholds = { atlasFromPx: 10, photo128FromPx: 48, photo512FromPx: 180 };
+
+export type PhotoSize = 0 | 128 | 512;
+
+/** Which photo size to draw at this zoom (0 = none). `devicePx` is screen px per cell times the pixel ratio. */
+export function photoSizeFor(devicePx: number, lod: LodThresholds = DEFAULT_LOD): PhotoSize {
+  if (devicePx >= lod.photo512FromPx) return 512;
+  if (devicePx >= lod.photo128FromPx) return 128;
+  return 0;
+}
+
+export function atlasesVisible(cssPx: number, lod: LodThresholds = DEFAULT_LOD): boolean {
+  return cssPx >= lod.atlasFromPx;
+}
+
+/** The atlas blocks touching a cell rectangle, nearest to its centre first. */
+export function blocksInView(
+  c0: number,
+  r0: number,
+  c1: number,
+  r1: number,
+  cells: number = ATLAS_CELLS,
+): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const bx0 = Math.floor(c0 / cells);
+  const by0 = Math.floor(r0 / cells);
+  const bx1 = Math.ceil(c1 / cells);
+  const by1 = Math.ceil(r1 / cells);
+  for (let by = by0; by < by1; by++) for (let bx = bx0; bx < bx1; bx++) out.push([bx, by]);
+  const mx = (c0 + c1) / 2 / cells - 0.5;
+  const my = (r0 + r1) / 2 / cells - 0.5;
+  out.sort((a, b) => Math.hypot(a[0] - mx, a[1] - my) - Math.hypot(b[0] - mx, b[1] - my));
+  return out;
+}
+
+/** Adds an additive sRGB offset to RGBA pixels in place, clamping to 0..255. */
+export function applyTint(px: Uint8ClampedArray | Uint8Array, r: number, g: number, b: number): void {
+  if (r === 0 && g === 0 && b === 0) return;
+  for (let i = 0; i < px.length; i += 4) {
+    px[i] = Math.min(255, Math.max(0, px[i]! + r));
+    px[i + 1] = Math.min(255, Math.max(0, px[i + 1]! + g));
+    px[i + 2] = Math.min(255, Math.max(0, px[i + 2]! + b));
+  }
+}

@@ -1,0 +1,52 @@
+import type { MosaicBoard } from '../render/MosaicBoard.ts';
+
+/**
+ * The event screen's highlight: zoom toward a new tile, hold, and go back out.
+ * A bounded queue (newest wins), so a burst of arrivals never piles up memory or time.
+ */
+export class Highlighter {
+  private queue: number[] = [];
+  private busy = false;
+  private static readonly MAX_QUEUE = 8;
+
+  constructor(
+    private readonly board: MosaicBoard,
+    private readonly holdMs = 2200,
+  ) {}
+
+  /** Queues a cell index to highlight. */
+  push(cell: number): void {
+    this.queue.push(cell);
+    if (this.queue.length > Highlighter.MAX_QUEUE)
+      this.queue.splice(0, this.queue.length - Highlighter.MAX_QUEUE);
+    if (!this.busy) this.next();
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private next(): void {
+    const cell = this.queue.shift();
+    if (cell === undefined) {
+      this.busy = false;
+      return;
+    }
+    this.busy = true;
+    const b = this.board;
+    const col = cell % b.cols;
+    const row = Math.floor(cell / b.cols);
+    const v = b.viewport;
+    // Close enough to see the photo, but never deeper than a fifth of the screen per tile.
+    const cellPx = Math.min(v.width, v.height) / 5;
+    b.mark(col, row);
+    b.flyTo(col, row, cellPx, 1800, () => {
+      setTimeout(() => {
+        b.overview(1500, () => {
+          b.mark(null);
+          this.next();
+        });
+      }, this.holdMs);
+    });
+  }
+}
