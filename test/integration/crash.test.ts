@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { syntheticJpeg } from '../support/images.ts';
+import { removeDir, tempDataDir, upload } from '../support/server.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+function boot(dataDir: string): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MOSAIC_COLS: '6',
+      MOSAIC_ROWS: '6',
+      UPLOAD_RATE_LIMIT: '0',
+      DUPLICATE_CHECK: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  return new Promise((res, rej) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /Open (http:\/\/\S+?)\/ /.exec(out);
+      if (m) res({ child, exited, url: m[1]!.replace('localhost', '127.0.0.1') });
+    });
+    child.stderr!.on('data', (d) => {
+      out += d;
+    });
+    child.on('exit', (code) => rej(new Error(`server exited ${code}: ${out}`)));
+  });
+}
+
+describe('durability', () => {
+  const dataDir = tempDataDir();
+  afterAll(() => removeDir(dataDir));
+
+  it('kill -9 while uploads are in flight loses no acknowledged tile and leaves no half-written one', async () => {
+    const photos = await Promise.all(Array.from({ length: 8 }, (_, i) => syntheticJpeg(900, 700, i + 1)));
+    const acked: { id: number; col: number; row: number }[] = [];
+    for (let round = 0; round < 3; round++) {
+      const { child, url, exited } = await boot(dataDir);
+      let stop = false;
+      const workers = [0, 1, 2].map(async (w) => {
+        for (let i = 0; !stop; i++) {
+          try {
+            const r = await upload(url, photos[(i * 3 + w) % photos.length]!);
+            if (r.status === 201) acked.push(await r.json());
+          } catch {
+            return; // the server died mid-request: that upload was never acknowledged
+          }
+        }
+      });
+      await new Promise((r) => setTimeout(r, 700 + round * 300));
+      child.kill('SIGKILL');
+      stop = true;
+      await Promise.all(workers);
+      await exited;
+    }
+    expect(acked.length).toBeGreaterThan(3);
+
+    // Restart: start-up sweeps orphans; every acknowledged tile is there, whole.
+    const { child, url } = await boot(dataDir);
+    try {
+      const info = await (await fetch(`${url}/api/mosaic`)).json();
+      for (const t of acked) {
+        const r = await fetch(`${url}/api/tiles/${t.id}`);
+        expect(r.status, `tile ${t.id}`).toBe(200);
+        for (const size of [32, 128, 512])
+          expect((await fetch(`${url}/tiles/${t.id}/${size}.webp`)).status).toBe(200);
+      }
+      const db = new Database(join(dataDir, 'mosaic.db'), { readonly: true });
+      const ids = new Set(db.prepare('SELECT id FROM tiles').pluck().all() as number[]);
+      db.close();
+      expect(info.tileCount).toBe(ids.size);
+      const onDisk: number[] = [];
+      for (const shard of readdirSync(join(dataDir, 'tiles'))) {
+        for (const name of readdirSync(join(dataDir, 'tiles', shard))) {
+          onDisk.push(Number(name));
+          const files = readdirSync(join(dataDir, 'tiles', shard, name)).sort();
+          expect(files).toEqual(['128.webp', '32.webp', '512.webp']);
+        }
+      }
+      expect(onDisk.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

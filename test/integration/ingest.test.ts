@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listFiles, removeDir, startServer, type TestServer, upload } from '../support/server.ts';
+
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
+
+/** R - B of a region: the orange suit scores high, the grey background and black helmet low. */
+async function orangeness(webp: Buffer) {
+  const { data, info } = await sharp(webp).resize(30, 30).raw().toBuffer({ resolveWithObject: true });
+  const region = (x0: number, y0: number, x1: number, y1: number) => {
+    let s = 0;
+    let n = 0;
+    for (let y = y0; y < y1; y++)
+      for (let x = x0; x < x1; x++) {
+        const i = (y * info.width + x) * info.channels;
+        s += data[i]! - data[i + 2]!;
+        n++;
+      }
+    return s / n;
+  };
+  return { top: region(0, 0, 30, 10), bottom: region(0, 20, 30, 30) };
+}
+
+describe('ingest over HTTP', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer();
+  });
+  afterAll(async () => {
+    await s.close();
+    removeDir(s.dataDir);
+  });
+
+  it('auto-orients the EXIF Orientation=6 astronaut: the suit ends up at the bottom', async () => {
+    const res = await upload(s.url, fixture('astronaut-orient6-gps.jpg'));
+    expect(res.status).toBe(201);
+    const { id } = await res.json();
+    const tile = Buffer.from(await (await fetch(`${s.url}/tiles/${id}/512.webp`)).arrayBuffer());
+    const o = await orangeness(tile);
+    expect(o.bottom).toBeGreaterThan(o.top + 20);
+    // Of the four rotations of the upright picture, the tile matches the upright one.
+    const tiny = (img: sharp.Sharp) => img.resize(16, 16).removeAlpha().raw().toBuffer();
+    const mine = await tiny(sharp(tile));
+    const upright = await sharp(fixture('astronaut-orient6-gps.jpg'))
+      .rotate()
+      .resize(512, 512, { position: 'attention' })
+      .png()
+      .toBuffer();
+    const dist = async (deg: number) => {
+      const other = await tiny(sharp(upright).rotate(deg));
+      let d = 0;
+      for (let i = 0; i < mine.length; i++) d += Math.abs(mine[i]! - other[i]!);
+      return d / mine.length;
+    };
+    const [d0, d90, d180, d270] = await Promise.all([0, 90, 180, 270].map(dist));
+    expect(d0).toBeLessThan(8);
+    expect(Math.min(d90!, d180!, d270!)).toBeGreaterThan(d0! * 3);
+  });
+
+  it.each(['astronaut-orient6-gps.jpg', 'rocket-3mp.jpg'])(
+    'no metadata survives in any served size of %s',
+    async (name) => {
+      const res = await upload(s.url, fixture(name));
+      expect(res.status).toBe(201);
+      const { id } = await res.json();
+      const info = await (await fetch(`${s.url}/api/mosaic`)).json();
+      for (const size of info.tileSizes as number[]) {
+        const r = await fetch(`${s.url}/tiles/${id}/${size}.webp`);
+        expect(r.status).toBe(200);
+        expect(r.headers.get('cache-control')).toContain('immutable');
+        const bytes = Buffer.from(await r.arrayBuffer());
+        const meta = await sharp(bytes).metadata();
+        expect(meta.format).toBe('webp');
+        expect(meta.width).toBe(size);
+        expect(meta.exif).toBeUndefined();
+        expect(meta.xmp).toBeUndefined();
+        expect(meta.icc).toBeUndefined();
+        expect(meta.iptc).toBeUndefined();
+        const text = bytes.toString('latin1');
+        for (const needle of ['Exif', 'EXIF', 'XMP ', 'ICCP', 'GPS', 'TestPhone', 'Kiss 1', 'Private Name']) {
+          expect(text.includes(needle), `${needle} in ${size}px`).toBe(false);
+        }
+      }
+    },
+  );
+
+  it('serves a public record without anything identifying', async () => {
+    const res = await upload(s.url, fixture('hubble-small.jpg'), { event: 'London' });
+    const { id, col, row } = await res.json();
+    const rec = await (await fetch(`${s.url}/api/tiles/${id}`)).json();
+    expect(rec).toEqual({ id, col, row, event: 'london', createdAt: expect.any(String) });
+    expect(Object.keys(rec).sort()).toEqual(['col', 'createdAt', 'event', 'id', 'row']);
+  });
+
+  it('gives unknown ids and sizes a 404 with a code', async () => {
+    for (const path of [
+      '/tiles/999999/128.webp',
+      '/tiles/1/100.webp',
+      '/tiles/abc/32.webp',
+      '/api/tiles/424242',
+    ]) {
+      const r = await fetch(s.url + path);
+      expect(r.status, path).toBe(404);
+      expect((await r.json()).error.code).toBe('NOT_FOUND');
+    }
+  });
+
+  it('hides faces server-side: the stored tile is a coarse pixelation with the same colours', async () => {
+    const res = await upload(s.url, fixture('astronaut-orient6-gps.jpg'), { hideFaces: '1' });
+    const { id } = await res.json();
+    const tile = await sharp(Buffer.from(await (await fetch(`${s.url}/tiles/${id}/512.webp`)).arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    // Inside one 512/12 px block the picture is flat: no facial detail survives.
+    let maxDiff = 0;
+    for (let y = 5; y < 35; y++)
+      for (let x = 5; x < 35; x++) {
+        const i = (y * 512 + x) * 3;
+        maxDiff = Math.max(maxDiff, Math.abs(tile.data[i]! - tile.data[(5 * 512 + 5) * 3]!));
+      }
+    expect(maxDiff).toBeLessThan(12);
+    expect(listFiles(s.dataDir).some((f) => f.includes('orig'))).toBe(false);
+  });
+});

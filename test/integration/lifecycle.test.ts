@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { syntheticJpeg } from '../support/images.ts';
+import {
+  listFiles,
+  removeDir,
+  startServer,
+  type TestServer,
+  tempDataDir,
+  upload,
+} from '../support/server.ts';
+
+describe('delete and restart', () => {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close().catch(() => {});
+  });
+
+  it('DELETE with the token removes the row and every file and frees the cell', async () => {
+    const s = await startServer();
+    servers.push(s);
+    const res = await upload(s.url, await syntheticJpeg(800, 600, 3));
+    const tile = await res.json();
+    expect(res.status).toBe(201);
+    const files = listFiles(s.dataDir).filter((f) => f.includes(`${join('0', String(tile.id))}/`));
+    expect(files.length).toBe(3);
+
+    const none = await fetch(`${s.url}/api/tiles/${tile.id}`, { method: 'DELETE' });
+    expect(none.status).toBe(401);
+    const wrong = await fetch(`${s.url}/api/tiles/${tile.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${'x'.repeat(32)}` },
+    });
+    expect(wrong.status).toBe(403);
+    expect((await wrong.json()).error.code).toBe('FORBIDDEN');
+
+    const ok = await fetch(`${s.url}/api/tiles/${tile.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tile.deleteToken}` },
+    });
+    expect(ok.status).toBe(204);
+    expect((await fetch(`${s.url}/api/tiles/${tile.id}`)).status).toBe(404);
+    for (const size of [32, 128, 512])
+      expect((await fetch(`${s.url}/tiles/${tile.id}/${size}.webp`)).status).toBe(404);
+    expect(existsSync(join(s.dataDir, 'tiles', '0', String(tile.id)))).toBe(false);
+    const info = await (await fetch(`${s.url}/api/mosaic`)).json();
+    expect(info.tileCount).toBe(0);
+    expect(info.seq).toBe(tile.seq + 1);
+    expect(s.app.service.placements().some((p) => p.col === tile.col && p.row === tile.row)).toBe(false);
+    const again = await fetch(`${s.url}/api/tiles/${tile.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tile.deleteToken}` },
+    });
+    expect(again.status).toBe(404);
+  });
+
+  it('a restart keeps every tile at its cell, the sequence and the files', async () => {
+    const dataDir = tempDataDir();
+    const a = await startServer({}, dataDir);
+    const tiles = [];
+    for (let i = 0; i < 6; i++)
+      tiles.push(await (await upload(a.url, await syntheticJpeg(640, 480, i + 10))).json());
+    const del = tiles.pop();
+    await fetch(`${a.url}/api/tiles/${del.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${del.deleteToken}` },
+    });
+    const before = await (await fetch(`${a.url}/api/mosaic`)).json();
+    const placementsBefore = a.app.service.placements().sort((x, y) => x.id - y.id);
+    await a.close();
+
+    const b = await startServer({}, dataDir);
+    servers.push(b);
+    const after = await (await fetch(`${b.url}/api/mosaic`)).json();
+    expect(after).toEqual(before);
+    expect(b.app.service.placements().sort((x, y) => x.id - y.id)).toEqual(placementsBefore);
+    for (const t of tiles) {
+      const rec = await (await fetch(`${b.url}/api/tiles/${t.id}`)).json();
+      expect([rec.col, rec.row]).toEqual([
+        placementsBefore.find((p) => p.id === t.id)!.col,
+        placementsBefore.find((p) => p.id === t.id)!.row,
+      ]);
+      expect((await fetch(`${b.url}/tiles/${t.id}/128.webp`)).status).toBe(200);
+    }
+    // The deleted tile's id is never handed out again.
+    const next = await (await upload(b.url, await syntheticJpeg(640, 480, 99))).json();
+    expect(next.id).toBeGreaterThan(del.id);
+    expect(next.seq).toBe(before.seq + 1);
+    removeDir(dataDir);
+  });
+});

@@ -1,0 +1,78 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type App, createApp } from '../../server/app.ts';
+import { readConfig } from '../../server/config.ts';
+
+export interface TestServer {
+  app: App;
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A fresh data folder under the OS temp dir. */
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'kiss-mosaic-'));
+}
+
+/** Boots the real server (SQLite in a temp data dir unless given) on port 0. */
+export async function startServer(
+  env: Record<string, string> = {},
+  dataDir = tempDataDir(),
+): Promise<TestServer> {
+  const config = readConfig({
+    DATA_DIR: dataDir,
+    MOSAIC_COLS: '8',
+    MOSAIC_ROWS: '8',
+    UPLOAD_RATE_LIMIT: '0',
+    DUPLICATE_CHECK: '0',
+    ...env,
+  });
+  const app = await createApp({ config });
+  const port = await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    close: () => app.close(),
+  };
+}
+
+/** Every file under a folder (recursively), relative paths. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p, join(rel, n));
+      else out.push(join(rel, n));
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+export function removeDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** POSTs a photo as multipart/form-data. */
+export async function upload(
+  url: string,
+  photo: Buffer | Uint8Array,
+  fields: Record<string, string> = {},
+  filename = 'photo.jpg',
+  type = 'image/jpeg',
+): Promise<Response> {
+  const form = new FormData();
+  form.set('photo', new Blob([photo], { type }), filename);
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  return fetch(`${url}/api/tiles`, { method: 'POST', body: form });
+}
