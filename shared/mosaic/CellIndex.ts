@@ -31,8 +31,12 @@ export class CellIndex {
   private readonly stackLb = new Float64Array(256);
   /** Free cells left. */
   freeCount: number;
-  /** Squared distance of the last query's answer (Infinity when none). */
+  /** Squared distance of the last {@link nearest} answer (Infinity when none). */
   lastDist = Infinity;
+  /** Cells found by the last {@link knn}, nearest first. */
+  readonly resCell = new Int32Array(64);
+  /** Squared distances matching {@link resCell}. */
+  readonly resDist = new Float64Array(64);
 
   /** Builds the tree over `size` encoded vectors (cell order); every cell starts free. */
   constructor(vecs: Int8Array, size: number, leafSize = 12) {
@@ -168,21 +172,32 @@ export class CellIndex {
    * distance is left in {@link lastDist}.
    */
   nearest(q: Int8Array, qo: number, want: Want, skip?: Int32Array, skipLen = 0): number {
-    let best = Infinity;
-    let bestPos = -1;
-    if (this.size === 0) return this.done(-1, best);
+    const n = this.knn(q, qo, want, 1, skip, skipLen);
+    this.lastDist = n > 0 ? this.resDist[0]! : Infinity;
+    return n > 0 ? this.resCell[0]! : -1;
+  }
+
+  /**
+   * The up to `k` (<= 64) nearest cells `want` allows, nearest first, into
+   * {@link resCell} / {@link resDist} (squared distances). Returns how many were found.
+   */
+  knn(q: Int8Array, qo: number, want: Want, k: number, skip?: Int32Array, skipLen = 0): number {
+    const resCell = this.resCell;
+    const resDist = this.resDist;
+    let found = 0;
+    let worst = Infinity;
+    if (this.size === 0 || k <= 0) return 0;
     const free = this.free;
     const pts = this.pts;
     const box = this.box;
     const sn = this.stackNode;
     const sl = this.stackLb;
-    let top = 0;
     sn[0] = 0;
     sl[0] = 0;
-    top = 1;
+    let top = 1;
     while (top > 0) {
       top--;
-      if (sl[top]! >= best) continue;
+      if (sl[top]! >= worst) continue;
       const node = sn[top]!;
       const lo = this.lo[node]!;
       const hi = this.hi[node]!;
@@ -194,14 +209,23 @@ export class CellIndex {
           if (want === Want.free ? free[p] === 0 : want === Want.taken ? free[p] === 1 : false) continue;
           let d = 0;
           const v = p * DIM;
-          for (let k = 0; k < DIM; k++) {
-            const x = q[qo + k]! - pts[v + k]!;
+          for (let j = 0; j < DIM; j++) {
+            const x = q[qo + j]! - pts[v + j]!;
             d += x * x;
           }
-          if (d < best && !isSkipped(this.order[p]!, skip, skipLen)) {
-            best = d;
-            bestPos = p;
+          if (d >= worst) continue;
+          const cell = this.order[p]!;
+          if (isSkipped(cell, skip, skipLen)) continue;
+          // Insertion into the small sorted result list.
+          let i = found < k ? found++ : k - 1;
+          while (i > 0 && resDist[i - 1]! > d) {
+            resDist[i] = resDist[i - 1]!;
+            resCell[i] = resCell[i - 1]!;
+            i--;
           }
+          resDist[i] = d;
+          resCell[i] = cell;
+          if (found === k) worst = resDist[k - 1]!;
         }
         continue;
       }
@@ -209,31 +233,26 @@ export class CellIndex {
       const dr = boxDist(q, qo, box, (l + 1) * 2 * DIM);
       // Push the farther child first so the nearer one is searched first.
       if (dl <= dr) {
-        if (dr < best) {
+        if (dr < worst) {
           sn[top] = l + 1;
           sl[top++] = dr;
         }
-        if (dl < best) {
+        if (dl < worst) {
           sn[top] = l;
           sl[top++] = dl;
         }
       } else {
-        if (dl < best) {
+        if (dl < worst) {
           sn[top] = l;
           sl[top++] = dl;
         }
-        if (dr < best) {
+        if (dr < worst) {
           sn[top] = l + 1;
           sl[top++] = dr;
         }
       }
     }
-    return this.done(bestPos < 0 ? -1 : this.order[bestPos]!, best);
-  }
-
-  private done(cell: number, d: number): number {
-    this.lastDist = d;
-    return cell;
+    return found;
   }
 
   /** Approximate bytes held by this index. */

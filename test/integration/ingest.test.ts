@@ -41,7 +41,7 @@ describe('ingest over HTTP', () => {
     const o = await orangeness(tile);
     expect(o.bottom).toBeGreaterThan(o.top + 20);
     // Of the four rotations of the upright picture, the tile matches the upright one.
-    const tiny = (img: sharp.Sharp) => img.resize(16, 16).removeAlpha().raw().toBuffer();
+    const tiny = (img: ReturnType<typeof sharp>) => img.resize(16, 16).removeAlpha().raw().toBuffer();
     const mine = await tiny(sharp(tile));
     const upright = await sharp(fixture('astronaut-orient6-gps.jpg'))
       .rotate()

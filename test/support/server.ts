@@ -72,7 +72,7 @@ export async function upload(
   type = 'image/jpeg',
 ): Promise<Response> {
   const form = new FormData();
-  form.set('photo', new Blob([photo], { type }), filename);
+  form.set('photo', new Blob([new Uint8Array(photo)], { type }), filename);
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   return fetch(`${url}/api/tiles`, { method: 'POST', body: form });
 }

@@ -118,4 +118,14 @@ describe('LiveMosaic', () => {
     expect(m.farColour(0)).toBe(0xff0008); // 0x0a is 0x08 at RGB565 precision
     expect(tintedRgb(0x000000, -1, 0, 1)).toBe(0x000001);
   });
+
+  it('tracks ids past the dense range and after the dense index grows', () => {
+    const m = new LiveMosaic();
+    m.applyFrame(snapshot(0, 3, 1, [{ id: 4_000_000_000, col: 0, row: 0, tint: t0, rgb }]));
+    m.applyChanges([placed(1, 5000, 1, 0), placed(2, 3, 2, 0)]);
+    expect([m.cellOfTile(4_000_000_000), m.cellOfTile(5000), m.cellOfTile(3)]).toEqual([0, 1, 2]);
+    m.applyChanges([{ type: 'removed', seq: 3, id: 4_000_000_000, col: 0, row: 0 }]);
+    expect(m.cellOfTile(4_000_000_000)).toBeUndefined();
+    expect(m.size).toBe(2);
+  });
 });
