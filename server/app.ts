@@ -8,6 +8,7 @@ import { mosaicRoutes } from './http/mosaicRoutes.ts';
 import { tileRoutes } from './http/tileRoutes.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
+import { attachRealtime, type Realtime } from './realtime/attachRealtime.ts';
 import { SqliteStore } from './store/SqliteStore.ts';
 import type { TileStore } from './store/types.ts';
 
@@ -22,6 +23,8 @@ export interface AppOptions {
 export interface App {
   httpServer: HttpServer;
   service: MosaicService;
+  live: Realtime;
+  io: Realtime['io'];
   /** Starts listening; resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
   close(): Promise<void>;
@@ -57,10 +60,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const httpServer = createServer(app);
   httpServer.requestTimeout = 120_000;
+  const live = attachRealtime(httpServer, service);
 
   return {
     httpServer,
     service,
+    live,
+    io: live.io,
     listen(port = config.PORT, host = config.HOST) {
       return new Promise((resolveListen, reject) => {
         httpServer.once('error', reject);
@@ -72,6 +78,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     async close() {
       mosaic.atlases.close();
+      await live.close();
       await new Promise<void>((r) => {
         httpServer.close(() => r());
         httpServer.closeAllConnections();
