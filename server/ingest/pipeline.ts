@@ -35,7 +35,12 @@ export interface IngestedPhoto {
   master: Buffer;
 }
 
-async function readHeader(buf: Buffer, limits: IngestLimits) {
+/** What the header says, as far as the decode needs it. */
+interface Header {
+  needsColourFix: boolean;
+}
+
+async function readHeader(buf: Buffer, limits: IngestLimits): Promise<Header> {
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata();
@@ -65,20 +70,19 @@ async function readHeader(buf: Buffer, limits: IngestLimits) {
       `This image is too long and thin (${width}x${height}); the longer side may be at most ${limits.maxAspect} times the shorter.`,
     );
   }
+  return { needsColourFix: !!meta.hasAlpha || meta.space !== 'srgb' || meta.channels !== 3 };
 }
 
-async function decodeMaster(buf: Buffer, limits: IngestLimits): Promise<Buffer> {
+async function decodeMaster(buf: Buffer, limits: IngestLimits, header: Header): Promise<Buffer> {
   try {
     // Auto-orient from EXIF, then let shrink-on-load do most of the work before the
     // attention crop: the crop runs on an image whose shorter side is about 512 px.
-    return await sharp(buf, { failOn: 'truncated', limitInputPixels: limits.maxPixels })
+    const img = sharp(buf, { failOn: 'truncated', limitInputPixels: limits.maxPixels })
       .rotate()
-      .resize(MASTER, MASTER, { fit: 'cover', position: 'attention' })
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw()
-      .toBuffer();
+      .resize(MASTER, MASTER, { fit: 'cover', position: 'attention' });
+    // Most phone JPEGs are plain 3-channel sRGB: skip the extra passes for them.
+    if (header.needsColourFix) img.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha();
+    return await img.raw().toBuffer();
   } catch {
     throw new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
   }
@@ -97,7 +101,7 @@ function encode(master: Buffer, size: TileSize): Promise<Buffer> {
   const img = sharp(master, { raw: { width: MASTER, height: MASTER, channels: 3 } });
   if (size !== MASTER) img.resize(size, size, { kernel: 'lanczos3' });
   // sharp writes no metadata unless asked (no EXIF, XMP, ICC): every served byte is this re-encode.
-  return img.webp({ quality: size >= 512 ? 80 : 85, effort: 2 }).toBuffer();
+  return img.webp({ quality: size >= 512 ? 78 : 85, effort: size >= 512 ? 0 : 2 }).toBuffer();
 }
 
 /**
@@ -107,8 +111,8 @@ function encode(master: Buffer, size: TileSize): Promise<Buffer> {
 export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promise<IngestedPhoto> {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   sniffFormat(buf);
-  await readHeader(buf, limits);
-  let master = await decodeMaster(buf, limits);
+  const header = await readHeader(buf, limits);
+  let master = await decodeMaster(buf, limits, header);
   if (opts.hideFaces) master = await pixelate(master);
   const [f32, f128, f512] = await Promise.all(TILE_SIZES.map((s) => encode(master, s)));
   const sub = boxAverage(master, MASTER, MASTER, 3, SUBGRID, SUBGRID);

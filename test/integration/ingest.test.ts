@@ -86,6 +86,30 @@ describe('ingest over HTTP', () => {
     },
   );
 
+  it.each([
+    [
+      'an RGBA PNG',
+      () =>
+        sharp({
+          create: { width: 600, height: 500, channels: 4, background: { r: 200, g: 30, b: 90, alpha: 0.5 } },
+        })
+          .png()
+          .toBuffer(),
+    ],
+    ['a greyscale JPEG', () => sharp(fixture('hubble-small.jpg')).greyscale().jpeg().toBuffer()],
+    ['a CMYK JPEG', () => sharp(fixture('hubble-small.jpg')).toColourspace('cmyk').jpeg().toBuffer()],
+    ['a WebP', () => sharp(fixture('rocket-3mp.jpg')).webp().toBuffer()],
+    ['an AVIF', () => sharp(fixture('hubble-small.jpg')).avif({ effort: 0 }).toBuffer()],
+  ])('accepts %s and serves 3-channel WebP tiles', async (_name, make) => {
+    const res = await upload(s.url, await make());
+    expect(res.status).toBe(201);
+    const { id } = await res.json();
+    const meta = await sharp(
+      Buffer.from(await (await fetch(`${s.url}/tiles/${id}/128.webp`)).arrayBuffer()),
+    ).metadata();
+    expect([meta.format, meta.channels, meta.space]).toEqual(['webp', 3, 'srgb']);
+  });
+
   it('serves a public record without anything identifying', async () => {
     const res = await upload(s.url, fixture('hubble-small.jpg'), { event: 'London' });
     const { id, col, row } = await res.json();

@@ -58,3 +58,21 @@ export function pngBomb(side = 30000): Buffer {
   const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
 }
+
+/**
+ * A phone-size JPEG made from one of the real test photos (resized, with mild sensor
+ * noise so that no two are byte-identical), like a camera's output at quality 90.
+ */
+export async function phoneJpeg(source: Buffer, width: number, height: number, seed = 1): Promise<Buffer> {
+  const { data, info } = await sharp(source)
+    .rotate()
+    .resize(width, height, { fit: 'cover' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  let noise = seed * 2654435761;
+  for (let i = 0; i < data.length; i++) {
+    noise = (noise * 1103515245 + 12345) >>> 0;
+    data[i] = Math.max(0, Math.min(255, data[i]! + ((noise >>> 28) % 5) - 2));
+  }
+  return sharp(data, { raw: info }).jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer();
+}
