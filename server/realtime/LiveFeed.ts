@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Server, Socket } from 'socket.io';
 import type { Change, GrownChange } from '../../shared/mosaic/types.ts';
 import {
@@ -62,6 +63,8 @@ export class LiveFeed {
   private seq: number;
   private pending: WireChange[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private immediate: ReturnType<typeof setImmediate> | null = null;
+  private lastFlush = Number.NEGATIVE_INFINITY;
   private cache: { seq: number; bytes: Uint8Array } | null = null;
   private readonly unsubscribe: () => void;
 
@@ -138,19 +141,32 @@ export class LiveFeed {
       .emit('mosaic:grown', encodeFrame({ kind: 'grown', seq: c.seq, cols: c.cols, rows: c.rows, tiles }));
   }
 
+  /**
+   * At most one batch per window, sent at the window's leading edge: after a quiet window a
+   * change goes out on the next turn of the event loop (with whatever the same turn added),
+   * so batching costs latency only while changes are actually frequent.
+   */
   private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), this.opts.windowMs);
-    this.timer.unref?.();
+    if (this.timer || this.immediate) return;
+    const wait = this.lastFlush + this.opts.windowMs - performance.now();
+    if (wait <= 0) {
+      this.immediate = setImmediate(() => this.flush());
+    } else {
+      this.timer = setTimeout(() => this.flush(), wait);
+      this.timer.unref?.();
+    }
   }
 
   /** Sends what is pending now: one `tiles:changed` batch, then any rally counters and highlights. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     if (this.pending.length) {
       const batch = encodeChanges(this.pending);
       this.pending = [];
+      this.lastFlush = performance.now();
       this.io.to(LIVE_ROOM).emit('tiles:changed', batch);
     }
     if (!this.counter.hasDirty) return;
@@ -210,7 +226,9 @@ export class LiveFeed {
   /** Stops listening to the core and drops what is pending. */
   close(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     this.pending = [];
     this.unsubscribe();
   }
