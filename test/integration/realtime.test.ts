@@ -193,6 +193,18 @@ describe('realtime', () => {
     await b.reach(source.seq);
   });
 
+  it('survives a client that sends a packet Socket.IO cannot parse', async () => {
+    const { source, url } = await boot();
+    const a = viewer(url);
+    const b = viewer(url);
+    await Promise.all([a.connect(), b.connect()]);
+    const gone = new Promise((resolve) => a.socket.once('disconnect', resolve));
+    (a.socket.io.engine as unknown as { send(data: string): void }).send('2["not","a","valid packet"');
+    await gone;
+    source.place();
+    await b.reach(source.seq);
+  });
+
   it('rate-limits a chatty client', async () => {
     const { url } = await boot({ requestBurst: 3, requestsPerSecond: 0 });
     const a = viewer(url);
