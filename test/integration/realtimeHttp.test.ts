@@ -1,18 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { attachRealtime, type Realtime } from '../../server/realtime/attachRealtime.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { removeDir, startServer, type TestServer, upload } from '../support/server.ts';
 import { expectSameState, Viewer } from './realtimeHarness.ts';
 
 describe('realtime over the real app', () => {
   let server: TestServer | undefined;
-  let rt: Realtime | null = null;
   const viewers: Viewer[] = [];
 
   afterEach(async () => {
     for (const v of viewers.splice(0)) v.close();
-    await rt?.close();
-    rt = null;
     if (server) {
       await server.close();
       removeDir(server.dataDir);
