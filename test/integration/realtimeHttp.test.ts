@@ -19,9 +19,6 @@ describe('realtime over the real app', () => {
   it('gives two viewers an upload with the seq of the HTTP answer, and its deletion', async () => {
     server = await startServer();
     const { app } = server;
-    // createApp may attach the live layer itself; until it does, the test attaches it.
-    if (!(app as unknown as { io?: unknown }).io)
-      rt = attachRealtime(app.httpServer, app.service, { log: () => {} });
     const a = new Viewer(server.url);
     const b = new Viewer(server.url);
     viewers.push(a, b);
