@@ -23,6 +23,11 @@ const PRELOADED = 2000;
 const WARMUP_SECONDS = 1;
 const now = () => performance.timeOrigin + performance.now();
 const mb = (b: number) => (b / 1048576).toFixed(0);
+/** RSS after a full GC when the runner exposes it (run.ts passes --expose-gc). */
+const rss = () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+};
 
 interface Result {
   p50: number;
@@ -31,6 +36,7 @@ interface Result {
   lost: number;
   got: number;
   cpu: number;
+  clientCpu: number;
   rssIdle: number;
   rssViewers: number;
   connectS: number;
@@ -94,7 +100,7 @@ async function runOnce(mode: 'binary' | 'json'): Promise<Result> {
     mode === 'binary' ? attachRealtime(http, source, { log: () => {} }) : attachJsonReference(http, source);
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const rssIdle = process.memoryUsage().rss;
+  const rssIdle = rss();
   const seqBase = source.seq + 1;
   const child = fork(
     fileURLToPath(new URL('./fanoutClients.ts', import.meta.url)),
@@ -105,7 +111,7 @@ async function runOnce(mode: 'binary' | 'json'): Promise<Result> {
     const t0 = now();
     await waitFor(child, 'ready');
     const connectS = (now() - t0) / 1000;
-    const rssViewers = process.memoryUsage().rss;
+    const rssViewers = rss();
     // One warm-up second (JIT, first batches) is placed but not counted.
     const commits = await drive(source, WARMUP_SECONDS, []);
     const cpu0 = process.cpuUsage();
@@ -127,7 +133,7 @@ async function runOnce(mode: 'binary' | 'json'): Promise<Result> {
 function line(name: string, r: Result): string {
   return (
     `  ${name}: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, ` +
-    `lost ${r.lost}/${r.lost + r.got}, server CPU ${(r.cpu * 100).toFixed(0)}%, ` +
+    `lost ${r.lost}/${r.lost + r.got}, server CPU ${(r.cpu * 100).toFixed(0)}%, viewers' process CPU ${(r.clientCpu * 100).toFixed(0)}%, ` +
     `RSS ${mb(r.rssIdle)} -> ${mb(r.rssViewers)} MB with ${VIEWERS} viewers ` +
     `(+${((r.rssViewers - r.rssIdle) / VIEWERS / 1024).toFixed(0)} KB/viewer), connect ${r.connectS.toFixed(1)} s`
   );

@@ -58,6 +58,8 @@ function pct(sorted: Float64Array, p: number): number {
 
 process.on('message', (msg: { type: string; commits?: number[]; skip?: number }) => {
   if (msg.type !== 'finish' || !msg.commits) return;
+  const used = process.cpuUsage(cpu0);
+  const clientCpu = (used.user + used.system) / 1000 / (now() - wall0);
   const commits = msg.commits;
   const skip = msg.skip ?? 0;
   const lat = new Float64Array(n * commits.length);
@@ -74,6 +76,7 @@ process.on('message', (msg: { type: string; commits?: number[]; skip?: number })
   for (const s of sockets) s.disconnect();
   const result = {
     type: 'result',
+    clientCpu,
     p50: pct(sorted, 0.5),
     p99: pct(sorted, 0.99),
     max: pct(sorted, 1),
@@ -83,7 +86,13 @@ process.on('message', (msg: { type: string; commits?: number[]; skip?: number })
   process.send?.(result, () => process.exit(0));
 });
 
+let cpu0 = process.cpuUsage();
+let wall0 = now();
 connectAll().then(
-  () => process.send?.({ type: 'ready' }),
+  () => {
+    cpu0 = process.cpuUsage();
+    wall0 = now();
+    process.send?.({ type: 'ready' });
+  },
   (err: Error) => process.send?.({ type: 'error', message: err.message }),
 );
