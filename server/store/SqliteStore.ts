@@ -118,6 +118,11 @@ export class SqliteStore implements TileStore {
     return this.files.remove(id);
   }
 
+  /** Bulk seeding: gives tile `id` the same files as `sourceId` (hard links). */
+  linkFiles(id: number, sourceId: number, sizes: readonly number[]): Promise<void> {
+    return this.files.linkFrom(id, sourceId, sizes);
+  }
+
   /** Absolute path of a tile file, for streaming responses. */
   filePath(id: number, size: FileSize): string {
     return this.files.path(id, size);
@@ -127,21 +132,7 @@ export class SqliteStore implements TileStore {
     this.db.transaction(() => {
       const t = c.insert;
       if (t) {
-        this.stmts.insert.run({
-          id: t.id,
-          status: t.status,
-          col: t.col,
-          row: t.row,
-          tint_r: t.tint.r,
-          tint_g: t.tint.g,
-          tint_b: t.tint.b,
-          event: t.event,
-          created_at: t.createdAt,
-          delete_hash: t.deleteHash,
-          features: Buffer.from(t.features.buffer, t.features.byteOffset, t.features.byteLength),
-          rgb: (t.rgb[0] << 16) | (t.rgb[1] << 8) | t.rgb[2],
-          phash: t.phash,
-        });
+        this.insertRow(t);
         this.stmts.setMeta.run('next_id', Math.max(this.nextId, t.id + 1));
       }
       for (const id of c.remove ?? []) this.stmts.remove.run(id);
@@ -149,11 +140,47 @@ export class SqliteStore implements TileStore {
         if (p) this.stmts.place.run(p.col, p.row, p.tint.r, p.tint.g, p.tint.b, id);
         else this.stmts.unplace.run(id);
       }
-      this.stmts.setMeta.run('cols', c.meta.cols);
-      this.stmts.setMeta.run('rows', c.meta.rows);
-      this.stmts.setMeta.run('seq', c.meta.seq);
+      this.writeMeta(c.meta);
     })();
   };
+
+  /**
+   * Bulk import (seeding, migrations): many already-placed rows in one transaction.
+   * Their files must already be durable.
+   */
+  bulkInsert(rows: readonly TileRow[], meta: MosaicMeta): void {
+    this.db.transaction(() => {
+      for (const t of rows) this.insertRow(t);
+      const top = rows.reduce((m, t) => Math.max(m, t.id), 0);
+      this.nextId = Math.max(this.nextId, top + 1);
+      this.stmts.setMeta.run('next_id', this.nextId);
+      this.writeMeta(meta);
+    })();
+  }
+
+  private writeMeta(meta: MosaicMeta) {
+    this.stmts.setMeta.run('cols', meta.cols);
+    this.stmts.setMeta.run('rows', meta.rows);
+    this.stmts.setMeta.run('seq', meta.seq);
+  }
+
+  private insertRow(t: TileRow) {
+    this.stmts.insert.run({
+      id: t.id,
+      status: t.status,
+      col: t.col,
+      row: t.row,
+      tint_r: t.tint.r,
+      tint_g: t.tint.g,
+      tint_b: t.tint.b,
+      event: t.event,
+      created_at: t.createdAt,
+      delete_hash: t.deleteHash,
+      features: Buffer.from(t.features.buffer, t.features.byteOffset, t.features.byteLength),
+      rgb: (t.rgb[0] << 16) | (t.rgb[1] << 8) | t.rgb[2],
+      phash: t.phash,
+    });
+  }
 
   async sweepOrphans(): Promise<number> {
     const ids = new Set((this.db.prepare('SELECT id FROM tiles').pluck().all() as number[]) ?? []);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Tile files on disk: DIR/<shard>/<id>/<size>.webp, shard = floor(id / 1000). */
@@ -33,6 +33,12 @@ export class TileFiles {
     );
     await fsyncDir(folder);
     await fsyncDir(join(folder, '..'));
+  }
+
+  /** Hard-links another tile's files as this tile's (bulk seeding only). */
+  async linkFrom(id: number, sourceId: number, sizes: readonly number[]): Promise<void> {
+    await mkdir(this.folder(id), { recursive: true });
+    await Promise.all(sizes.map((size) => link(this.path(sourceId, size), this.path(id, size))));
   }
 
   async read(id: number, size: number): Promise<Buffer | null> {
