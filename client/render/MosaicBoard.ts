@@ -28,6 +28,11 @@ export interface BoardOptions {
   maxCellPx?: number;
   /** Animate arrivals (the screen and the viewer do; a bulk replay does not). */
   animateArrivals?: boolean;
+  /**
+   * Textures one draw call may mix. The board draws few, large textures, and a software
+   * rasteriser pays for every branch of the batch shader's texture switch on each pixel.
+   */
+  maxBatchTextures?: number;
 }
 
 const MAX_ATLASES = 96;
@@ -38,6 +43,7 @@ const EMPTY_MODEL: BoardModel = {
   cols: 1,
   rows: 1,
   seq: 0,
+  size: 0,
   cellId: new Uint32Array(1),
   cellTint: new Int16Array(3),
   cellRgb: new Uint32Array(1),
@@ -129,6 +135,9 @@ export class MosaicBoard {
       antialias: false,
       background: opts.background ?? 0x14101c,
     });
+    const limits = (renderer as unknown as { limits?: { maxBatchableTextures: number } }).limits;
+    if (limits)
+      limits.maxBatchableTextures = Math.min(limits.maxBatchableTextures, opts.maxBatchTextures ?? 4);
     return new MosaicBoard(renderer, opts);
   }
 
@@ -180,6 +189,11 @@ export class MosaicBoard {
     this.touch();
   }
 
+  /** The dimmed target only shows through empty cells; a full mosaic skips drawing it. */
+  private updateTargetVisibility(): void {
+    this.target.visible = this.model.size < this.model.cols * this.model.rows;
+  }
+
   /**
    * Some cells changed in the model (placed, moved, removed). `arrived` lists cells
    * that got a new tile; they land with an animation when `animateArrivals` is on.
@@ -207,6 +221,7 @@ export class MosaicBoard {
       if (landing.has(c)) this.colour.clear(c % m.cols, Math.floor(c / m.cols));
       else this.paint(this.colour, c);
     }
+    this.updateTargetVisibility();
     this.touch();
   }
 
@@ -333,6 +348,12 @@ export class MosaicBoard {
     this.tick(performance.now(), true);
   }
 
+  /** Blocks until the GPU finished the last frame (reads one pixel back); for timing only. */
+  finish(): void {
+    const gl = (this.renderer as unknown as { gl?: WebGL2RenderingContext }).gl;
+    gl?.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+  }
+
   destroy(): void {
     cancelAnimationFrame(this.raf);
     this.ro.disconnect();
@@ -399,6 +420,7 @@ export class MosaicBoard {
   }
 
   private layoutTarget(): void {
+    this.updateTargetVisibility();
     this.target.position.set(0, 0);
     this.target.width = this.model.cols;
     this.target.height = this.model.rows;

@@ -29,6 +29,8 @@ export interface BoardModel {
   readonly cols: number;
   readonly rows: number;
   readonly seq: number;
+  /** Tiles placed. */
+  readonly size: number;
   readonly cellId: Uint32Array;
   readonly cellTint: Int16Array;
   readonly cellRgb: Uint32Array;

@@ -10,6 +10,7 @@ import { loadBitmap, serverImages } from '../net/images.ts';
 import { LiveFeed, type LiveStatus } from '../net/live.ts';
 import { bindCameraInput } from '../render/CameraInput.ts';
 import { MosaicBoard } from '../render/MosaicBoard.ts';
+import type { BoardImages } from '../render/types.ts';
 
 export interface MosaicHooks {
   event?: string | null;
@@ -30,8 +31,16 @@ export interface RunningMosaic {
 }
 
 export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}): Promise<RunningMosaic> {
-  const info = await getMosaic();
-  const board = await MosaicBoard.create({ parent, images: serverImages(info), maxCellPx: hooks.maxCellPx });
+  // The WebGL context starts while the mosaic's description downloads.
+  const infoP = getMosaic();
+  const images: BoardImages = {
+    atlas: async (ax, ay, v, signal) => serverImages(await infoP).atlas(ax, ay, v, signal),
+    photo: async (id, size, signal) => serverImages(await infoP).photo(id, size, signal),
+  };
+  const [info, board] = await Promise.all([
+    infoP,
+    MosaicBoard.create({ parent, images, maxCellPx: hooks.maxCellPx }),
+  ]);
   if (hooks.input !== false) bindCameraInput(board);
   loadBitmap(info.targetUrl).then(
     (img) => board.setTarget(img),

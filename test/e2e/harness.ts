@@ -1,0 +1,77 @@
+/**
+ * What every end-to-end test needs: the client built once, the real server on port 0
+ * (with the live layer attached if createApp does not attach it yet), and Debian's Chromium.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { attachRealtime, type Realtime } from '../../server/realtime/attachRealtime.ts';
+import { startServer, type TestServer } from '../support/server.ts';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+];
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let built: Promise<void> | null = null;
+
+/** Builds the client into dist/client once per process (vite, the same as `npm start`). */
+export function buildClient(): Promise<void> {
+  built ??= build({ configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'warn' }).then(() => undefined);
+  return built;
+}
+
+export interface E2EServer extends TestServer {
+  realtime: Realtime | null;
+  stop(): Promise<void>;
+}
+
+export async function startE2EServer(env: Record<string, string> = {}): Promise<E2EServer> {
+  await buildClient();
+  const server = await startServer(env);
+  const app = server.app as unknown as { io?: unknown };
+  const realtime = app.io
+    ? null
+    : attachRealtime(server.app.httpServer, server.app.service, { log: () => {} });
+  return {
+    ...server,
+    realtime,
+    async stop() {
+      await realtime?.close();
+      await server.close();
+    },
+  };
+}
+
+export function chromiumPath(): string {
+  const p = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(p) || !statSync(p).isFile())
+    throw new Error(`Chromium not found at ${p}: apt-get install chromium`);
+  return p;
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+}
+
+/** Waits until the page's mosaic has applied at least `seq` (its live state). */
+export async function waitForSeq(page: Page, seq: number, timeout = 20_000): Promise<void> {
+  await page.waitForFunction(
+    (s) =>
+      ((window as unknown as { kiss?: { feed: { mosaic: { seq: number } } } }).kiss?.feed.mosaic.seq ?? -1) >=
+      s,
+    seq,
+    {
+      timeout,
+      polling: 50,
+    },
+  );
+}

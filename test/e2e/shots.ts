@@ -1,0 +1,51 @@
+/**
+ * Screenshots of every page at phone, desktop and screen sizes, for people to look at:
+ *   npx tsx test/e2e/shots.ts [outDir]
+ * Seeds a small mosaic with synthetic photos first.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { syntheticJpeg } from '../support/images.ts';
+import { upload } from '../support/server.ts';
+import { launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+
+const out = resolve(process.argv[2] ?? 'test-results/shots');
+mkdirSync(out, { recursive: true });
+const server = await startE2EServer({ MOSAIC_COLS: '24', MOSAIC_ROWS: '24' });
+let seq = 0;
+for (let i = 1; i <= Number(process.env.SHOT_TILES ?? 120); i++) {
+  const res = await upload(
+    server.url,
+    await syntheticJpeg(400, 400, i),
+    i % 3 === 0 ? { event: 'london' } : {},
+  );
+  seq = ((await res.json()) as { seq: number }).seq;
+}
+const browser = await launchBrowser();
+const sizes = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
+const pages: Array<[string, string, ReadonlyArray<keyof typeof sizes | 'screen'>]> = [
+  ['view', '/', ['phone', 'desktop']],
+  ['add', '/add?event=london', ['phone', 'desktop']],
+  ['privacy', '/privacy', ['phone', 'desktop']],
+  ['admin', '/admin', ['phone', 'desktop']],
+  ['screen', '/screen?event=london', ['screen']],
+];
+const lang = process.env.SHOT_LANG ?? 'en';
+for (const [name, path, kinds] of pages) {
+  for (const kind of kinds) {
+    const viewport = kind === 'screen' ? { width: 1920, height: 1080 } : sizes[kind];
+    const ctx = await browser.newContext({ viewport, locale: lang, deviceScaleFactor: 1 });
+    const page = await ctx.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') console.log(`[${name}] ${m.text()}`);
+    });
+    await page.goto(server.url + path);
+    if (name === 'view' || name === 'screen') await waitForSeq(page, seq);
+    await page.waitForTimeout(1200);
+    await page.screenshot({ path: resolve(out, `${name}-${kind}-${lang}.png`) });
+    await ctx.close();
+  }
+}
+await browser.close();
+await server.stop();
+console.log(`screenshots in ${out}`);
