@@ -82,6 +82,8 @@ export const de: Messages = {
   'error.UNAUTHORIZED': 'Nicht erlaubt.',
   'error.FORBIDDEN': 'Nicht erlaubt.',
   'error.BAD_REQUEST': 'Mit der Anfrage stimmte etwas nicht. Bitte versuche es erneut.',
+  'error.ADMIN_DISABLED': 'Die Moderation ist auf diesem Server aus (kein ADMIN_TOKEN gesetzt).',
+  'error.BAD_WIDTH': 'Diese Exportbreite ist nicht möglich.',
   'error.NETWORK': 'Keine Verbindung. Prüfe dein Netz und versuche es erneut.',
   'error.INTERNAL': 'Bei uns ist etwas schiefgelaufen. Bitte versuche es erneut.',
   'screen.scan': 'Scannen und deinen Kuss hinzufügen',

@@ -80,6 +80,8 @@ export const en = {
   'error.UNAUTHORIZED': 'Not allowed.',
   'error.FORBIDDEN': 'Not allowed.',
   'error.BAD_REQUEST': 'Something was wrong with the request. Please try again.',
+  'error.ADMIN_DISABLED': 'Moderation is switched off on this server (no ADMIN_TOKEN set).',
+  'error.BAD_WIDTH': 'That export width is not possible.',
   'error.NETWORK': 'No connection. Please check your network and try again.',
   'error.INTERNAL': 'Something went wrong on our side. Please try again.',
   'screen.scan': 'Scan to add your kiss',

@@ -81,6 +81,8 @@ export const es: Messages = {
   'error.UNAUTHORIZED': 'No permitido.',
   'error.FORBIDDEN': 'No permitido.',
   'error.BAD_REQUEST': 'Algo falló en la solicitud. Inténtalo de nuevo.',
+  'error.ADMIN_DISABLED': 'La moderación está desactivada en este servidor (sin ADMIN_TOKEN).',
+  'error.BAD_WIDTH': 'Ese ancho de exportación no es posible.',
   'error.NETWORK': 'Sin conexión. Revisa tu red e inténtalo de nuevo.',
   'error.INTERNAL': 'Algo falló por nuestra parte. Inténtalo de nuevo.',
   'screen.scan': 'Escanea para añadir tu beso',

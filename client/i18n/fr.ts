@@ -83,6 +83,8 @@ export const fr: Messages = {
   'error.UNAUTHORIZED': 'Non autorisé.',
   'error.FORBIDDEN': 'Non autorisé.',
   'error.BAD_REQUEST': 'Un problème est survenu avec la requête. Réessayez.',
+  'error.ADMIN_DISABLED': 'La modération est désactivée sur ce serveur (pas d’ADMIN_TOKEN).',
+  'error.BAD_WIDTH': 'Cette largeur d’export n’est pas possible.',
   'error.NETWORK': 'Pas de connexion. Vérifiez votre réseau et réessayez.',
   'error.INTERNAL': 'Un problème est survenu chez nous. Réessayez.',
   'screen.scan': 'Scannez pour ajouter votre baiser',

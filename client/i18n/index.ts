@@ -119,6 +119,7 @@ export function languageSwitch(): HTMLElement {
   const span = document.createElement('span');
   span.className = 'visually-hidden';
   span.dataset.i18n = 'lang.label';
+  span.textContent = t('lang.label');
   const select = document.createElement('select');
   for (const l of LANGUAGES) {
     const o = document.createElement('option');

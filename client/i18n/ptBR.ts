@@ -80,6 +80,8 @@ export const ptBR: Messages = {
   'error.UNAUTHORIZED': 'Não permitido.',
   'error.FORBIDDEN': 'Não permitido.',
   'error.BAD_REQUEST': 'Algo deu errado no pedido. Tente de novo.',
+  'error.ADMIN_DISABLED': 'A moderação está desligada neste servidor (sem ADMIN_TOKEN).',
+  'error.BAD_WIDTH': 'Essa largura de exportação não é possível.',
   'error.NETWORK': 'Sem conexão. Verifique sua rede e tente de novo.',
   'error.INTERNAL': 'Algo deu errado do nosso lado. Tente de novo.',
   'screen.scan': 'Escaneie para adicionar seu beijo',

@@ -82,6 +82,8 @@ export const ru: Messages = {
   'error.UNAUTHORIZED': 'Нет доступа.',
   'error.FORBIDDEN': 'Нет доступа.',
   'error.BAD_REQUEST': 'Ошибка в запросе. Попробуйте ещё раз.',
+  'error.ADMIN_DISABLED': 'Модерация на этом сервере выключена (ADMIN_TOKEN не задан).',
+  'error.BAD_WIDTH': 'Такая ширина экспорта невозможна.',
   'error.NETWORK': 'Нет соединения. Проверьте сеть и попробуйте снова.',
   'error.INTERNAL': 'У нас что-то пошло не так. Попробуйте ещё раз.',
   'screen.scan': 'Отсканируйте, чтобы добавить поцелуй',

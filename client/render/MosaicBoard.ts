@@ -70,7 +70,8 @@ export class MosaicBoard {
   private readonly photos128: ImageLayer;
   private readonly photos512: ImageLayer;
   private readonly arrivals = new Arrivals();
-  private readonly marker = new Sprite(Texture.WHITE);
+  private readonly marker = new Container();
+  private markedCell: [number, number] | null = null;
   private fading: { layer: ColourLayer; holder: Container; t0: number } | null = null;
   private cam: CameraState = { scale: 1, cx: 0.5, cy: 0.5 };
   private anim: { from: CameraState; to: CameraState; t0: number; dur: number; done?: () => void } | null =
@@ -101,8 +102,8 @@ export class MosaicBoard {
     this.photos128 = new ImageLayer({ budgetBytes: 64 * MB, maxInflight: 8, minReloadMs: 0, onChange });
     this.photos512 = new ImageLayer({ budgetBytes: 96 * MB, maxInflight: 4, minReloadMs: 0, onChange });
     this.target.alpha = 0.28;
-    this.marker.alpha = 0;
-    this.marker.tint = 0xffffff;
+    for (let i = 0; i < 4; i++) this.marker.addChild(new Sprite(Texture.WHITE));
+    this.marker.visible = false;
     this.colourHolder.addChild(this.colour.container);
     this.world.addChild(
       this.target,
@@ -149,6 +150,10 @@ export class MosaicBoard {
   }
   get tileCount(): number {
     return this.count();
+  }
+  /** True while the camera flies (fly-to, overview, highlight). */
+  get animating(): boolean {
+    return this.anim !== null;
   }
   get camera(): CameraState {
     return { ...this.cam };
@@ -299,13 +304,28 @@ export class MosaicBoard {
 
   /** Outlines one cell (the selected tile), or hides the outline with null. */
   mark(col: number | null, row = 0): void {
-    this.marker.alpha = col === null ? 0 : 0.9;
-    if (col !== null) {
-      this.marker.position.set(col - 0.08, row - 0.08);
-      this.marker.width = 1.16;
-      this.marker.height = 1.16;
-    }
+    this.markedCell = col === null ? null : [col, row];
+    this.marker.visible = col !== null;
     this.touch();
+  }
+
+  /** The outline keeps 3 screen px at any zoom, just outside the cell. */
+  private layoutMarker(): void {
+    if (!this.markedCell) return;
+    const [col, row] = this.markedCell;
+    const w = 3 / this.cam.scale;
+    const sides: Array<[number, number, number, number]> = [
+      [col - w, row - w, 1 + 2 * w, w],
+      [col - w, row + 1, 1 + 2 * w, w],
+      [col - w, row, w, 1],
+      [col + 1, row, w, 1],
+    ];
+    sides.forEach(([x, y, sw, sh], i) => {
+      const s = this.marker.children[i] as Sprite;
+      s.position.set(x, y);
+      s.width = sw;
+      s.height = sh;
+    });
   }
 
   /** Camera changes from user input; these stop any animation and leave fit mode. */
@@ -475,6 +495,7 @@ export class MosaicBoard {
     if (!this.dirty && !force) return;
     this.dirty = false;
     const { scale, cx, cy } = this.cam;
+    this.layoutMarker();
     this.world.scale.set(scale);
     this.world.position.set(this.view.width / 2 - cx * scale, this.view.height / 2 - cy * scale);
     this.renderer.render(this.stage);

@@ -172,6 +172,9 @@ async function runNaive(n: number): Promise<BenchResult> {
     antialias: false,
   });
   parent.appendChild(renderer.canvas);
+  // The same batch-texture cap as the board, so the ratio measures level of detail, not shaders.
+  const limits = (renderer as unknown as { limits: { maxBatchableTextures: number } }).limits;
+  limits.maxBatchableTextures = Math.min(limits.maxBatchableTextures, 4);
   const stage = new Container();
   const world = new Container();
   stage.addChild(world);

@@ -1,0 +1,214 @@
+/**
+ * End to end: the built client in Debian's Chromium against the real server on port 0.
+ * Assertions read the canvas's pixels (screenshots) at a tile's cell, not just the DOM.
+ */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticJpeg } from '../support/images.ts';
+import { upload } from '../support/server.ts';
+import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+import { cellColour, colourDistance, expectedColour, settle } from './pixels.ts';
+
+let server: E2EServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startE2EServer({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
+  browser = await launchBrowser();
+  // A few tiles already there, so the new one lands among others.
+  for (let i = 1; i <= 6; i++) await upload(server.url, await syntheticJpeg(320, 320, 100 + i));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function open(path: string, viewport = { width: 1280, height: 800 }, locale = 'en-GB'): Promise<Page> {
+  const ctx = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  await page.goto(server.url + path);
+  return page;
+}
+
+function serverSeq(): number {
+  return server.app.service.snapshot().seq;
+}
+
+describe('the client in Chromium', () => {
+  it('shows an upload from /add on an open / and /screen, read from the canvas pixels', async () => {
+    const view = await open('/');
+    const screen = await open('/screen?event=london', { width: 960, height: 540 });
+    await Promise.all([waitForSeq(view, serverSeq()), waitForSeq(screen, serverSeq())]);
+
+    const add = await open('/add?event=london', { width: 390, height: 844 });
+    const photo = join(tmpdir(), `kiss-e2e-${process.pid}.jpg`);
+    writeFileSync(photo, await syntheticJpeg(600, 600, 4242));
+    await add.setInputFiles('#file', photo);
+    await add.waitForSelector('#preview-box:not([hidden])');
+    await add.click('#send');
+    expect(await add.locator('#error').textContent()).not.toBe('');
+    await add.check('#consent');
+    await add.click('#send');
+    await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+    const permalink = await add.inputValue('#permalink');
+    const id = Number(/\/t\/(\d+)$/.exec(permalink)?.[1]);
+    expect(id).toBeGreaterThan(0);
+    expect(await add.inputValue('#delete-link')).toMatch(new RegExp(`/add\\?delete=${id}\\.[A-Za-z0-9_-]+$`));
+
+    // The screen zooms toward the new tile and holds it in the middle: read it there.
+    await waitForSeq(screen, serverSeq());
+    await screen.waitForFunction(
+      (tileId) => {
+        type B = {
+          animating: boolean;
+          viewport: { width: number; height: number };
+          tileById(id: number): { col: number; row: number } | null;
+          cellToScreen(c: number, r: number): [number, number];
+        };
+        const b = (window as unknown as { kiss: { board: B } }).kiss.board;
+        const t = b.tileById(tileId);
+        if (!t || b.animating) return false;
+        const [x, y] = b.cellToScreen(t.col, t.row);
+        return Math.abs(x - b.viewport.width / 2) < 2 && Math.abs(y - b.viewport.height / 2) < 2;
+      },
+      id,
+      { timeout: 20_000, polling: 50 },
+    );
+    const onScreen = await cellColour(screen, id);
+    const wantScreen = await expectedColour(screen, id);
+    expect(
+      colourDistance(onScreen, wantScreen),
+      `screen shows ${onScreen}, tile is ${wantScreen}`,
+    ).toBeLessThan(45);
+
+    await waitForSeq(view, serverSeq());
+    await settle(view);
+    const onView = await cellColour(view, id);
+    const wantView = await expectedColour(view, id);
+    expect(colourDistance(onView, wantView), `viewer shows ${onView}, tile is ${wantView}`).toBeLessThan(45);
+  });
+
+  it('loads the 512 px photo when zoomed in on a tile', async () => {
+    const page = await open('/');
+    await waitForSeq(page, serverSeq());
+    const id = await page.evaluate(() => {
+      type K = { feed: { mosaic: { cellId: Uint32Array } } };
+      const m = (window as unknown as { kiss: K }).kiss.feed.mosaic;
+      return m.cellId.find((x) => x > 0) ?? 0;
+    });
+    expect(id).toBeGreaterThan(0);
+    const big = page.waitForResponse((r) => r.url().endsWith(`/tiles/${id}/512.webp`) && r.status() === 200);
+    // Fly to the tile, then zoom further with the keyboard as a person would.
+    await page.evaluate((tileId) => {
+      type B = {
+        tileById(id: number): { col: number; row: number } | null;
+        flyTo(c: number, r: number, px: number, ms: number): void;
+      };
+      const b = (window as unknown as { kiss: { board: B } }).kiss.board;
+      const t = b.tileById(tileId)!;
+      b.flyTo(t.col, t.row, 120, 300);
+    }, id);
+    await settle(page);
+    await page.focus('canvas');
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    await big;
+    await page.waitForFunction(() => {
+      type B = { stats(): { photos: number } };
+      return (window as unknown as { kiss: { board: B } }).kiss.board.stats().photos > 0;
+    });
+  });
+
+  it('the screen rides out a cut socket: reconnecting sign, catch-up from its seq, no reload', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1 });
+    const page = await ctx.newPage();
+    let cut = false;
+    const open: Array<{ close(): Promise<void> }> = [];
+    await page.routeWebSocket(/socket\.io/, (ws) => {
+      if (cut) {
+        void ws.close();
+        return;
+      }
+      ws.connectToServer();
+      open.push(ws);
+    });
+    await page.route(/socket\.io\/\?.*transport=polling/, (route) =>
+      cut ? route.abort() : route.continue(),
+    );
+    await page.goto(`${server.url}/screen?event=london`);
+    await waitForSeq(page, serverSeq());
+    await page.evaluate(() => {
+      (window as unknown as { noReload: boolean }).noReload = true;
+    });
+
+    cut = true;
+    for (const ws of open.splice(0)) await ws.close();
+    await page.waitForSelector('#reconnecting:not([hidden])', { timeout: 10_000 });
+    let lastId = 0;
+    for (let i = 0; i < 3; i++) {
+      const res = await upload(server.url, await syntheticJpeg(320, 320, 900 + i), { event: 'london' });
+      lastId = ((await res.json()) as { id: number }).id;
+    }
+    const behind = await page.evaluate(
+      () => (window as unknown as { kiss: { feed: { mosaic: { seq: number } } } }).kiss.feed.mosaic.seq,
+    );
+    expect(behind).toBeLessThan(serverSeq());
+
+    cut = false;
+    await waitForSeq(page, serverSeq(), 30_000);
+    await page.waitForSelector('#reconnecting[hidden]', { state: 'attached', timeout: 10_000 });
+    expect(await page.evaluate(() => (window as unknown as { noReload?: boolean }).noReload)).toBe(true);
+    const state = await page.evaluate(() => {
+      const m = (window as unknown as { kiss: { feed: { mosaic: { size: number; seq: number } } } }).kiss.feed
+        .mosaic;
+      return { size: m.size, seq: m.seq };
+    });
+    expect(state).toEqual({ size: server.app.service.tileCount, seq: serverSeq() });
+    await settle(page);
+    const got = await cellColour(page, lastId);
+    expect(colourDistance(got, await expectedColour(page, lastId))).toBeLessThan(45);
+  });
+
+  it('shows every page in Russian with no untranslated key or English leftover', async () => {
+    const { en } = await import('../../client/i18n/en.ts');
+    const { ru } = await import('../../client/i18n/ru.ts');
+    // English strings that differ in Russian: none of them may appear on a Russian page.
+    const english = Object.entries(en)
+      .filter(([k, v]) => typeof v === 'string' && v !== ru[k as keyof typeof ru] && v.length > 3)
+      .map(([, v]) => v as string);
+    for (const path of ['/', '/add?event=london', '/screen?event=london', '/admin', '/privacy']) {
+      const page = await open(path, { width: 390, height: 844 }, 'ru-RU');
+      await page.waitForFunction(() => document.documentElement.lang === 'ru');
+      const found = await page.evaluate(() => {
+        const texts: string[] = [];
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const s = n.textContent?.trim();
+          if (s) texts.push(s);
+        }
+        for (const el of document.querySelectorAll('[aria-label],[placeholder],[title],[alt]')) {
+          for (const a of ['aria-label', 'placeholder', 'title', 'alt']) {
+            const v = el.getAttribute(a);
+            if (v) texts.push(v);
+          }
+        }
+        const empty = [...document.querySelectorAll<HTMLElement>('[data-i18n]')]
+          .filter((el) => !el.textContent?.trim())
+          .map((el) => el.dataset.i18n);
+        return { texts, empty };
+      });
+      expect(found.empty, path).toEqual([]);
+      for (const s of found.texts) {
+        expect(s, `${path}: "${s}" looks like a message key`).not.toMatch(/^[a-z]+\.[A-Za-z_]+$/);
+        expect(s, `${path}: "${s}" has an unfilled placeholder`).not.toMatch(/\{\w+\}/);
+        expect(english, `${path}: "${s}" is English`).not.toContain(s);
+      }
+      await page.context().close();
+    }
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import {
+  clampCamera,
+  fitCamera,
+  interpolateCamera,
+  screenToWorld,
+  visibleCells,
+  worldToScreen,
+  zoomAt,
+} from '../../client/render/camera.ts';
+import { applyTint, blocksInView, photoSizeFor } from '../../client/render/lod.ts';
+
+const view = { width: 1280, height: 800 };
+
+describe('camera', () => {
+  it('fits the whole mosaic in the view, centred', () => {
+    const c = fitCamera(1000, 1000, view);
+    expect(c.cx).toBe(500);
+    expect(c.scale * 1000).toBeLessThanOrEqual(800);
+    const v = visibleCells(c, view, 1000, 1000);
+    expect(v).toEqual({ c0: 0, r0: 0, c1: 1000, r1: 1000 });
+  });
+
+  it('keeps the world point under the cursor fixed while zooming', () => {
+    const c = fitCamera(100, 80, view);
+    const before = screenToWorld(c, 300, 200, view);
+    const z = zoomAt(c, 3.7, 300, 200, view);
+    const after = screenToWorld(z, 300, 200, view);
+    expect(after[0]).toBeCloseTo(before[0], 9);
+    expect(after[1]).toBeCloseTo(before[1], 9);
+  });
+
+  it('maps screen to world and back', () => {
+    const c = { scale: 42, cx: 12.5, cy: 7.25 };
+    const [x, y] = worldToScreen(c, ...screenToWorld(c, 123, 456, view), view);
+    expect(x).toBeCloseTo(123, 9);
+    expect(y).toBeCloseTo(456, 9);
+  });
+
+  it('clamps zoom between a bit under the overview and the closest zoom', () => {
+    expect(clampCamera({ scale: 1e6, cx: 5, cy: 5 }, 10, 10, view, 640).scale).toBe(640);
+    const fit = fitCamera(10, 10, view).scale;
+    expect(clampCamera({ scale: 1e-6, cx: 5, cy: 5 }, 10, 10, view, 640).scale).toBeCloseTo(fit * 0.8, 9);
+    expect(clampCamera({ scale: 50, cx: -40, cy: 99 }, 10, 10, view, 640)).toMatchObject({ cx: 0, cy: 10 });
+  });
+
+  it('flies from one camera to another, ending exactly there', () => {
+    const a = { scale: 1, cx: 0, cy: 0 };
+    const b = { scale: 300, cx: 900, cy: 10 };
+    expect(interpolateCamera(a, b, 0)).toEqual(a);
+    const end = interpolateCamera(a, b, 1);
+    expect(end.scale).toBeCloseTo(300, 6);
+    expect(end.cx).toBeCloseTo(900, 9);
+  });
+});
+
+describe('level of detail', () => {
+  it.each([
+    [10, 0],
+    [47.9, 0],
+    [48, 128],
+    [179, 128],
+    [180, 512],
+    [2000, 512],
+  ])('at %d device px per cell draws photos of %d px', (px, size) => {
+    expect(photoSizeFor(px)).toBe(size);
+  });
+
+  it('lists the atlas blocks in view, nearest the centre first', () => {
+    const b = blocksInView(0, 0, 40, 20);
+    expect(b).toHaveLength(3 * 2);
+    expect(new Set(b.map(([x, y]) => `${x},${y}`))).toEqual(
+      new Set(['0,0', '1,0', '2,0', '0,1', '1,1', '2,1']),
+    );
+    expect(b[0]).toEqual([1, 0]);
+  });
+
+  it('adds a tint to pixels, clamped, leaving alpha alone', () => {
+    const px = new Uint8Array([10, 250, 100, 77, 0, 0, 0, 255]);
+    applyTint(px, -20, 10, 5);
+    expect([...px]).toEqual([0, 255, 105, 77, 0, 10, 5, 255]);
+  });
+});
