@@ -21,6 +21,22 @@ export interface ServiceOptions {
   clock?: () => number;
 }
 
+/** A rectangle of cells, for an area takedown. */
+export interface CellRegion {
+  col: number;
+  row: number;
+  cols: number;
+  rows: number;
+}
+
+/** What an admin takedown removes: every tile of a rally, or every live tile in a region. */
+export type TakedownSelector = { event: string } | { region: CellRegion };
+
+/** A stored tile appeared, or tiles were deleted for good; told after the commit. */
+export type TileLifecycle =
+  | { type: 'stored'; tile: TileRecord }
+  | { type: 'deleted'; ids: readonly number[] };
+
 export interface AddedTile {
   id: number;
   status: 'live' | 'pending';
@@ -39,6 +55,7 @@ export class MosaicService implements LiveSource {
   /** Features of tiles waiting for review (they are not in the engine). */
   private readonly pendingFeatures = new Map<number, Float32Array>();
   private readonly listeners = new Set<(changes: readonly Change[]) => void>();
+  private readonly lifecycleListeners = new Set<(e: TileLifecycle) => void>();
   private readonly mutex = new Mutex();
   private readonly clock: () => number;
 
@@ -122,9 +139,11 @@ export class MosaicService implements LiveSource {
           this.opts.store.commit({ insert: row, changes: [], meta: this.meta() });
           this.remember(row);
           this.pendingFeatures.set(id, row.features);
+          this.tell({ type: 'stored', tile: this.tiles.get(id)! });
           return { id, status: 'pending' as const, col: -1, row: -1, seq: this.seq, deleteToken: token };
         }
         const changes = await this.placeLocked(row);
+        this.tell({ type: 'stored', tile: this.tiles.get(id)! });
         const placed = changes.find((c) => c.type === 'placed' && c.id === id) as Placement & { seq: number };
         return {
           id,
@@ -164,7 +183,10 @@ export class MosaicService implements LiveSource {
   }
 
   /** Commits engine changes durably, then updates memory and publishes. */
-  private commitOrRebuild(c: { insert?: TileRow; remove?: number[]; changes: Change[] }, row?: TileRow) {
+  private commitOrRebuild(
+    c: { insert?: TileRow; remove?: number[]; pend?: number[]; changes: Change[] },
+    row?: TileRow,
+  ) {
     try {
       this.opts.store.commit({ ...c, meta: this.meta() });
     } catch (e) {
@@ -175,6 +197,10 @@ export class MosaicService implements LiveSource {
     if (row) this.remember(row);
     for (const id of c.remove ?? []) this.tiles.delete(id);
     this.applyToMemory(c.changes);
+    for (const id of c.pend ?? []) {
+      const t = this.tiles.get(id);
+      if (t) Object.assign(t, { status: 'pending', col: -1, row: -1 });
+    }
     this.publish(c.changes);
   }
 
@@ -262,16 +288,107 @@ export class MosaicService implements LiveSource {
 
   /** Removes a tile everywhere: engine, row, files. False when unknown. */
   async remove(id: number): Promise<boolean> {
-    const done = await this.mutex.run(() => {
+    return (await this.removeMany(() => [id])).length > 0;
+  }
+
+  /**
+   * Removes the tiles `select` names (run inside the mutex, so nothing lands in between):
+   * one commit for all, then the `removed` changes go out, then the files are deleted.
+   * Returns the ids that existed.
+   */
+  private async removeMany(select: () => Iterable<number>): Promise<number[]> {
+    const gone = await this.mutex.run(() => {
+      const ids = [...new Set(select())].filter((id) => this.tiles.has(id));
+      if (!ids.length) return ids;
+      const changes: Change[] = [];
+      for (const id of ids) {
+        const change = this.tiles.get(id)!.col >= 0 ? this.engine.remove(id) : null;
+        if (change) changes.push(change);
+      }
+      this.commitOrRebuild({ remove: ids, changes });
+      for (const id of ids) this.pendingFeatures.delete(id);
+      this.tell({ type: 'deleted', ids });
+      return ids;
+    });
+    // After the commit: a crash here leaves orphan files, which start-up sweeps.
+    for (const id of gone) await this.opts.store.deleteFiles(id);
+    return gone;
+  }
+
+  /** Deletes tiles waiting for review (rows and files); live or unknown ids are skipped. */
+  reject(ids: readonly number[]): Promise<number[]> {
+    return this.removeMany(() => ids.filter((id) => this.tiles.get(id)?.status === 'pending'));
+  }
+
+  /** Admin takedown: every tile (live or pending) of a rally, or every live tile in a region. */
+  removeWhere(sel: TakedownSelector): Promise<number[]> {
+    return this.removeMany(() => {
+      if ('event' in sel)
+        return [...this.tiles.values()].filter((t) => t.event === sel.event).map((t) => t.id);
+      const { col, row, cols, rows } = sel.region;
+      return this.liveIn(col, row, cols, rows).map((t) => t.id);
+    });
+  }
+
+  /**
+   * Places tiles waiting for review (growing the grid when full), in one commit. Returns the
+   * ids placed; live and unknown ids are skipped.
+   */
+  approve(ids: readonly number[]): Promise<number[]> {
+    return this.mutex.run(async () => {
+      const todo = [...new Set(ids)].filter((id) => this.pendingFeatures.has(id) && this.tiles.has(id));
+      if (!todo.length) return todo;
+      const changes: Change[] = [];
+      for (const id of todo) {
+        if (this.engine.isFull()) {
+          const cols = this.engine.cols * 2;
+          const rows = this.engine.rows * 2;
+          changes.push(this.engine.grow(cols, rows, await this.opts.target.cellFeatures(cols, rows)));
+        }
+        changes.push(...this.engine.place(id, this.pendingFeatures.get(id)!));
+      }
+      this.commitOrRebuild({ changes });
+      for (const id of todo) this.pendingFeatures.delete(id);
+      return todo;
+    });
+  }
+
+  /**
+   * Takes a live tile off the mosaic and back into the review queue (e.g. flagged by
+   * viewers): its cell is freed and every viewer gets `removed`; approve() puts it back.
+   */
+  hide(id: number): Promise<boolean> {
+    return this.mutex.run(() => {
       const t = this.tiles.get(id);
-      if (!t) return false;
-      const change = t.col >= 0 ? this.engine.remove(id) : null;
-      this.commitOrRebuild({ remove: [id], changes: change ? [change] : [] });
-      this.pendingFeatures.delete(id);
+      if (t?.status !== 'live') return false;
+      const features = this.opts.store.readFeatures(id);
+      if (!features) return false;
+      const change = this.engine.remove(id);
+      this.commitOrRebuild({ pend: [id], changes: change ? [change] : [] });
+      this.pendingFeatures.set(id, features);
       return true;
     });
-    if (done) await this.opts.store.deleteFiles(id);
-    return done;
+  }
+
+  /** Ids of the tiles waiting for review, oldest first. */
+  pendingIds(): number[] {
+    return [...this.pendingFeatures.keys()].sort((a, b) => a - b);
+  }
+
+  /** Called after each commit that stores or deletes tiles (for indexes outside the core). */
+  subscribeTiles(listener: (e: TileLifecycle) => void): () => void {
+    this.lifecycleListeners.add(listener);
+    return () => this.lifecycleListeners.delete(listener);
+  }
+
+  private tell(e: TileLifecycle) {
+    for (const l of this.lifecycleListeners) {
+      try {
+        l(e);
+      } catch (err) {
+        console.error('tile listener failed:', err);
+      }
+    }
   }
 
   get(id: number): TileRecord | undefined {

@@ -24,6 +24,11 @@ export class MemoryStore implements TileStore {
     return this.files.get(id)?.get(size) ?? null;
   }
 
+  readFeatures(id: number): Float32Array | null {
+    const f = this.rows.get(id)?.features;
+    return f ? new Float32Array(f) : null;
+  }
+
   async deleteFiles(id: number): Promise<void> {
     this.files.delete(id);
   }
@@ -36,6 +41,10 @@ export class MemoryStore implements TileStore {
       if (!row) continue;
       if (p) Object.assign(row, p, { status: 'live' });
       else Object.assign(row, { col: -1, row: -1 });
+    }
+    for (const id of c.pend ?? []) {
+      const row = this.rows.get(id);
+      if (row) Object.assign(row, { status: 'pending', col: -1, row: -1 });
     }
     this.meta = { ...c.meta };
   }

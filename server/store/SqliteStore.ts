@@ -79,6 +79,8 @@ export class SqliteStore implements TileStore {
         `UPDATE tiles SET status = 'live', col = ?, row = ?, tint_r = ?, tint_g = ?, tint_b = ? WHERE id = ?`,
       ),
       unplace: this.db.prepare('UPDATE tiles SET col = -1, row = -1 WHERE id = ?'),
+      pend: this.db.prepare(`UPDATE tiles SET status = 'pending', col = -1, row = -1 WHERE id = ?`),
+      features: this.db.prepare('SELECT features FROM tiles WHERE id = ?').pluck(),
       remove: this.db.prepare('DELETE FROM tiles WHERE id = ?'),
       setMeta: this.db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
@@ -118,6 +120,14 @@ export class SqliteStore implements TileStore {
     return this.files.remove(id);
   }
 
+  readFeatures(id: number): Float32Array | null {
+    const b = this.stmts.features.get(id) as Buffer | undefined;
+    if (!b) return null;
+    const f = new Float32Array(b.byteLength / 4);
+    new Uint8Array(f.buffer).set(b);
+    return f;
+  }
+
   /** Bulk seeding: gives tile `id` the same files as `sourceId` (hard links). */
   linkFiles(id: number, sourceId: number, sizes: readonly number[]): Promise<void> {
     return this.files.linkFrom(id, sourceId, sizes);
@@ -140,6 +150,7 @@ export class SqliteStore implements TileStore {
         if (p) this.stmts.place.run(p.col, p.row, p.tint.r, p.tint.g, p.tint.b, id);
         else this.stmts.unplace.run(id);
       }
+      for (const id of c.pend ?? []) this.stmts.pend.run(id);
       this.writeMeta(c.meta);
     })();
   };

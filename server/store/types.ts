@@ -33,6 +33,8 @@ export interface Commit {
   insert?: TileRow;
   /** Ids whose rows go (their files are deleted by the caller after the commit). */
   remove?: number[];
+  /** Ids whose rows go back to review: status 'pending', off the grid (after `changes`). */
+  pend?: number[];
   /** Placement changes to apply to the rows (placed, moved, removed, grown). */
   changes: readonly Change[];
   meta: MosaicMeta;
@@ -51,6 +53,8 @@ export interface TileStore {
   /** Writes every size of a tile durably before the row is committed. */
   putFiles(id: number, files: ReadonlyMap<FileSize, Buffer>): Promise<void>;
   readFile(id: number, size: FileSize): Promise<Buffer | null>;
+  /** A stored tile's colour features (kept off the heap for live tiles), or null when unknown. */
+  readFeatures(id: number): Float32Array | null;
   deleteFiles(id: number): Promise<void>;
   /** Applies one commit atomically. Synchronous: it is durable when it returns. */
   commit(c: Commit): void;
