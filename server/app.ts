@@ -2,13 +2,17 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import express from 'express';
 import type { Config } from './config.ts';
 import { MosaicService } from './core/MosaicService.ts';
+import { adminRoutes } from './http/adminRoutes.ts';
 import { clientRoutes } from './http/clientRoutes.ts';
 import { errorHandler, notFound } from './http/errorHandler.ts';
+import { flagRoutes } from './http/flagRoutes.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
+import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { tileRoutes } from './http/tileRoutes.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
 import { attachRealtime, type Realtime } from './realtime/attachRealtime.ts';
+import { createSafety, type Safety } from './safety/createSafety.ts';
 import { SqliteStore } from './store/SqliteStore.ts';
 import type { TileStore } from './store/types.ts';
 
@@ -23,6 +27,7 @@ export interface AppOptions {
 export interface App {
   httpServer: HttpServer;
   service: MosaicService;
+  safety: Safety;
   live: Realtime;
   io: Realtime['io'];
   /** Starts listening; resolves with the bound port. */
@@ -45,11 +50,23 @@ export async function createApp(opts: AppOptions): Promise<App> {
     moderation: config.MODERATION,
     clock: opts.clock,
   });
-  const deps = { service, target, config, ingest: opts.pipeline ?? ingestPhoto };
+  const safety = createSafety(service, config);
+  const deps = {
+    service,
+    target,
+    config,
+    ingest: opts.pipeline ?? ingestPhoto,
+    beforeStore: safety.beforeStore,
+  };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
+  app.use(securityHeaders({ https: config.PUBLIC_URL?.startsWith('https:') ?? false }));
+  app.use('/api', refuseCrossSite);
+  for (const l of safety.uploadLimiters) app.post('/api/tiles', l.handler);
+  app.use(flagRoutes({ ...deps, flags: safety.flags, keys: safety.keys, limiter: safety.flagLimiter }));
+  app.use(adminRoutes({ ...deps, flags: safety.flags, loginLimiter: safety.loginLimiter }));
   app.use(tileRoutes(deps));
   const mosaic = mosaicRoutes(deps);
   app.use(mosaic.router);
@@ -61,10 +78,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const httpServer = createServer(app);
   httpServer.requestTimeout = 120_000;
   const live = attachRealtime(httpServer, service);
+  safety.attachLive(live.io);
 
   return {
     httpServer,
     service,
+    safety,
     live,
     io: live.io,
     listen(port = config.PORT, host = config.HOST) {
@@ -78,6 +97,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     async close() {
       mosaic.atlases.close();
+      safety.close();
       await live.close();
       await new Promise<void>((r) => {
         httpServer.close(() => r());

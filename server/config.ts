@@ -18,10 +18,20 @@ const schema = z.object({
   MOSAIC_SEED: z.coerce.number().int().default(20170401),
   MAX_UPLOAD_MB: z.coerce.number().positive().max(200).default(20),
   MODERATION: z.enum(['post', 'pre']).default('post'),
-  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  // Empty (ADMIN_TOKEN= in a .env file) means unset: the admin API is off.
+  ADMIN_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  ),
   UPLOAD_RATE_LIMIT: z.coerce.number().int().min(0).default(5),
   UPLOAD_DAILY_LIMIT: z.coerce.number().int().min(0).default(50),
   DUPLICATE_CHECK: bool.default(true),
+  /** Largest pHash Hamming distance (of 64 bits) that counts as the same photo; see test/bench/phash.ts. */
+  DUPLICATE_THRESHOLD: z.coerce.number().int().min(0).max(32).default(6),
+  /** Distinct viewers (different networks) whose flags hide a tile until an admin looks at it. */
+  FLAG_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(3),
+  /** Open live connections per client address (IPv6: per /56); 0 disables. */
+  SOCKETS_PER_IP: z.coerce.number().int().min(0).default(20),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 

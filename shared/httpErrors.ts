@@ -18,6 +18,8 @@ export const HttpErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
+  /** The server has no ADMIN_TOKEN set, so the admin API is off (503). */
+  ADMIN_DISABLED: 'ADMIN_DISABLED',
   BAD_WIDTH: 'BAD_WIDTH',
   INTERNAL: 'INTERNAL',
 } as const;

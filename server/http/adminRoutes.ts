@@ -1,0 +1,155 @@
+import express, { type Request, Router } from 'express';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { TILE_SIZES } from '../ingest/pipeline.ts';
+import { requireAdmin } from '../safety/adminAuth.ts';
+import type { FlagBook } from '../safety/FlagBook.ts';
+import type { Limiter } from '../safety/rateLimits.ts';
+import type { HttpDeps } from './deps.ts';
+import { parseId } from './errorHandler.ts';
+
+const MAX_IDS = 1000;
+const MAX_CELLS = 1 << 16;
+
+const idsBody = z.strictObject({
+  ids: z
+    .array(
+      z
+        .number()
+        .int()
+        .positive()
+        .max(2 ** 31 - 1),
+    )
+    .min(1)
+    .max(MAX_IDS),
+});
+
+const cell = z.number().int().min(0).max(MAX_CELLS);
+const takedownBody = z.union([
+  z.strictObject({
+    event: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a rally code like "london"'),
+  }),
+  z.strictObject({
+    region: z.strictObject({ col: cell, row: cell, cols: cell.min(1), rows: cell.min(1) }),
+  }),
+]);
+
+/** Validates a JSON body or answers 400 BAD_REQUEST naming what is wrong. */
+function parse<T>(schema: z.ZodType<T>, req: Request, example: string): T {
+  const r = schema.safeParse(req.body);
+  if (r.success) return r.data;
+  const first = r.error.issues[0];
+  const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+  throw new AppError(
+    400,
+    'BAD_REQUEST',
+    `${where}${first?.message ?? 'invalid body'}. Send JSON like ${example}.`,
+  );
+}
+
+export interface AdminDeps extends HttpDeps {
+  flags: FlagBook;
+  /** Counts failed logins per client (brute force). */
+  loginLimiter: Limiter;
+}
+
+/**
+ * The moderation API under /api/admin, behind `Authorization: Bearer <ADMIN_TOKEN>`.
+ * Every removal goes through the service, which commits, then broadcasts `removed`.
+ */
+export function adminRoutes(d: AdminDeps): Router {
+  const r = Router();
+  const s = d.service;
+  r.use(
+    '/api/admin',
+    d.loginLimiter.handler,
+    requireAdmin(d.config.ADMIN_TOKEN),
+    express.json({ limit: '64kb' }),
+  );
+
+  r.get('/api/admin/queue', (req, res) => {
+    const limit = Math.min(1000, Math.max(1, Number(req.query.limit) || 200));
+    const ids = s.pendingIds();
+    const items = ids.slice(0, limit).map((id) => {
+      const t = s.get(id)!;
+      return {
+        id,
+        event: t.event,
+        createdAt: new Date(t.createdAt).toISOString(),
+        flags: d.flags.count(id),
+        flagReasons: d.flags.reasons(id),
+        thumbUrl: `/api/admin/tiles/${id}/128.webp`,
+        imageUrl: `/api/admin/tiles/${id}/512.webp`,
+      };
+    });
+    res.json({ total: ids.length, items });
+  });
+
+  r.get('/api/admin/tiles/:id/:file', async (req, res) => {
+    const id = parseId(req.params.id);
+    const size = Number(/^(\d+)\.webp$/.exec(req.params.file)?.[1]);
+    if (!(TILE_SIZES as readonly number[]).includes(size))
+      throw new AppError(404, 'NOT_FOUND', `Tile sizes are ${TILE_SIZES.join(', ')}.`);
+    const data = s.get(id) ? await s.readFile(id, size) : null;
+    if (!data) throw new AppError(404, 'NOT_FOUND', 'There is no such tile.');
+    res.setHeader('Content-Type', 'image/webp');
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.end(data);
+  });
+
+  const approve = async (ids: number[]) => {
+    const done = await s.approve(ids);
+    for (const id of done) d.flags.clear(id);
+    return done;
+  };
+  const skipped = (asked: number[], done: number[]) => {
+    const set = new Set(done);
+    return [...new Set(asked)].filter((id) => !set.has(id));
+  };
+
+  r.post('/api/admin/approve', async (req, res) => {
+    const { ids } = parse(idsBody, req, '{"ids":[12,13]}');
+    const approved = await approve(ids);
+    res.json({ approved, skipped: skipped(ids, approved) });
+  });
+
+  r.post('/api/admin/reject', async (req, res) => {
+    const { ids } = parse(idsBody, req, '{"ids":[12,13]}');
+    const rejected = await s.reject(ids);
+    res.json({ rejected, skipped: skipped(ids, rejected) });
+  });
+
+  // One tile at a time (what the admin page calls): 204, or 404 when it is not waiting.
+  r.post('/api/admin/tiles/:id/:verdict', async (req, res) => {
+    const id = parseId(req.params.id);
+    const { verdict } = req.params;
+    if (verdict !== 'approve' && verdict !== 'reject')
+      throw new AppError(404, 'NOT_FOUND', 'Use /approve or /reject.');
+    const done = verdict === 'approve' ? await approve([id]) : await s.reject([id]);
+    if (!done.length) throw new AppError(404, 'NOT_FOUND', 'This tile is not waiting for review.');
+    res.status(204).end();
+  });
+
+  r.delete('/api/admin/tiles/:id', async (req, res) => {
+    if (!(await s.remove(parseId(req.params.id))))
+      throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
+    res.status(204).end();
+  });
+
+  r.post('/api/admin/takedown', async (req, res) => {
+    const sel = parse(
+      takedownBody,
+      req,
+      '{"event":"london"} or {"region":{"col":0,"row":0,"cols":4,"rows":4}}',
+    );
+    const removed = await s.removeWhere(sel);
+    res.json({ removed });
+  });
+
+  return r;
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import express, { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import type { ClientKeys } from '../safety/clientKey.ts';
+import { FLAG_REASONS, type FlagBook } from '../safety/FlagBook.ts';
+import type { Limiter } from '../safety/rateLimits.ts';
+import type { HttpDeps } from './deps.ts';
+import { parseId } from './errorHandler.ts';
+
+/** The cookie that tells one browser from another when it sends no X-Client-Id. */
+export const CLIENT_COOKIE = 'kiss_client';
+const CLIENT_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+const flagBody = z.strictObject({ reason: z.enum(FLAG_REASONS).optional() });
+
+/**
+ * The browser's client id: the `X-Client-Id` header, else the `kiss_client` cookie, else a
+ * new random one set as a session cookie (HttpOnly, SameSite=Strict, only sent to
+ * /api/tiles). It is only ever used hashed, in memory, to count distinct flaggers.
+ */
+function clientId(req: Request, res: Response): string {
+  const header = req.headers['x-client-id'];
+  if (typeof header === 'string' && CLIENT_ID.test(header)) return header;
+  const cookie = new RegExp(`(?:^|;\\s*)${CLIENT_COOKIE}=([A-Za-z0-9_-]{16,64})(?:;|$)`).exec(
+    req.headers.cookie ?? '',
+  )?.[1];
+  if (cookie) return cookie;
+  const fresh = randomBytes(16).toString('base64url');
+  res.cookie(CLIENT_COOKIE, fresh, {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: '/api/tiles',
+    secure: req.secure,
+  });
+  return fresh;
+}
+
+export interface FlagDeps extends HttpDeps {
+  flags: FlagBook;
+  keys: ClientKeys;
+  limiter: Limiter;
+}
+
+/**
+ * POST /api/tiles/:id/flag with a JSON body `{}` or `{ "reason": "hate" }` -> 204.
+ * When FLAG_THRESHOLD distinct clients (different networks and browsers) have flagged a
+ * live tile, it leaves the mosaic and waits in the review queue until an admin decides.
+ */
+export function flagRoutes(d: FlagDeps): Router {
+  const r = Router();
+  r.post('/api/tiles/:id/flag', d.limiter.handler, express.json({ limit: '1kb' }), async (req, res) => {
+    const id = parseId(req.params.id);
+    // A JSON body needs a CORS preflight from another site, which this server never grants.
+    if (!req.is('application/json'))
+      throw new AppError(400, 'BAD_REQUEST', 'Send the flag as JSON, e.g. {} or {"reason":"hate"}.');
+    const body = flagBody.safeParse(req.body);
+    if (!body.success)
+      throw new AppError(400, 'BAD_REQUEST', `reason must be one of: ${FLAG_REASONS.join(', ')}.`);
+    if (d.service.get(id)?.status !== 'live') throw new AppError(404, 'NOT_FOUND', 'There is no such tile.');
+    const outcome = d.flags.flag(
+      id,
+      d.keys.ofAddress(req.ip),
+      d.keys.of('client', clientId(req, res)),
+      body.data.reason,
+    );
+    if (outcome === 'hide') await d.service.hide(id);
+    res.status(204).end();
+  });
+  return r;
+}

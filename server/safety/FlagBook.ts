@@ -1,0 +1,63 @@
+/** What one flag did. */
+export type FlagOutcome = 'counted' | 'repeat' | 'hide';
+
+/** Why a viewer flagged a tile (optional). */
+export const FLAG_REASONS = ['sexual', 'violence', 'hate', 'personal-info', 'spam', 'other'] as const;
+export type FlagReason = (typeof FLAG_REASONS)[number];
+
+interface TileFlags {
+  addresses: Set<string>;
+  clients: Set<string>;
+  count: number;
+  reasons: Partial<Record<FlagReason, number>>;
+}
+
+/**
+ * Viewers' flags, in memory only, under opaque keys (see ClientKeys). A flag counts
+ * when both its address key and its client key are new for the tile: a second browser on
+ * the same network and a cleared cookie on another network are repeats. So hiding a tile
+ * takes `threshold` different networks, not one person with a script.
+ */
+export class FlagBook {
+  private readonly tiles = new Map<number, TileFlags>();
+
+  constructor(
+    private readonly threshold: number,
+    /** Upper bound on tiles with open flags, so that flags cannot fill memory. */
+    private readonly maxTiles = 100_000,
+  ) {}
+
+  /** Records a flag; 'hide' exactly once, when the tile reaches the threshold. */
+  flag(id: number, addressKey: string, clientKey: string, reason?: FlagReason): FlagOutcome {
+    let f = this.tiles.get(id);
+    if (!f) {
+      if (this.tiles.size >= this.maxTiles) {
+        // Forget the oldest open case: its tile stays up, as if flagged fewer times.
+        this.tiles.delete(this.tiles.keys().next().value!);
+      }
+      f = { addresses: new Set(), clients: new Set(), count: 0, reasons: {} };
+      this.tiles.set(id, f);
+    }
+    if (f.addresses.has(addressKey) || f.clients.has(clientKey)) return 'repeat';
+    f.addresses.add(addressKey);
+    f.clients.add(clientKey);
+    f.count++;
+    if (reason) f.reasons[reason] = (f.reasons[reason] ?? 0) + 1;
+    return f.count === this.threshold ? 'hide' : 'counted';
+  }
+
+  /** Distinct flags a tile has now. */
+  count(id: number): number {
+    return this.tiles.get(id)?.count ?? 0;
+  }
+
+  /** How many distinct flags gave each reason. */
+  reasons(id: number): Partial<Record<FlagReason, number>> {
+    return { ...this.tiles.get(id)?.reasons };
+  }
+
+  /** Forgets a tile's flags (it was approved after review, or is gone). */
+  clear(id: number): void {
+    this.tiles.delete(id);
+  }
+}

@@ -1,0 +1,48 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { ipKeyGenerator } from 'express-rate-limit';
+
+/** IPv6 clients are counted by their /56 prefix (what one home or phone is usually given). */
+export const IPV6_PREFIX = 56;
+
+/**
+ * The client's address as express's `trust proxy = <hops>` sees it: the socket's peer,
+ * or, behind `hops` trusted proxies, the X-Forwarded-For entry that many hops back.
+ * For Socket.IO handshakes, which do not pass through express.
+ */
+export function clientAddress(remote: string | undefined, forwardedFor: unknown, hops: number): string {
+  const chain = [remote ?? ''];
+  if (hops > 0 && typeof forwardedFor === 'string') {
+    const list = forwardedFor
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    chain.push(...list.reverse());
+  }
+  return chain[Math.min(hops, chain.length - 1)]!;
+}
+
+/**
+ * Turns addresses into opaque keys: an HMAC with a key made at start-up and never written
+ * anywhere, over the address (IPv6: its /56 network). The keys live in memory only; after
+ * a restart nobody, the operator included, can map one back to an address.
+ */
+export class ClientKeys {
+  private readonly secret = randomBytes(32);
+
+  /** The opaque key of an address ('' or garbage gets one shared key). */
+  ofAddress(ip: string | undefined): string {
+    const raw = ip ?? '';
+    const net = isIP(raw) ? ipKeyGenerator(raw, IPV6_PREFIX) : 'unknown';
+    return this.mac(`ip:${net}`);
+  }
+
+  /** An opaque key for any other identifier (e.g. a flagger's client id). */
+  of(kind: string, value: string): string {
+    return this.mac(`${kind}:${value}`);
+  }
+
+  private mac(s: string): string {
+    return createHmac('sha256', this.secret).update(s).digest('base64url').slice(0, 22);
+  }
+}
