@@ -21,10 +21,11 @@ onLanguageChange(showCounts);
 showCounts();
 
 const addUrl = `${location.origin}/add${event ? `?event=${encodeURIComponent(event)}` : ''}`;
-void QRCode.toCanvas(byId<HTMLCanvasElement>('qr'), addUrl, {
-  margin: 1,
-  width: 360,
-  errorCorrectionLevel: 'M',
+const qr = byId<HTMLCanvasElement>('qr');
+QRCode.toCanvas(qr, addUrl, { margin: 1, width: 512, errorCorrectionLevel: 'M' }).then(() => {
+  // The stylesheet sizes it relative to the screen; drop the library's fixed inline size.
+  qr.style.removeProperty('width');
+  qr.style.removeProperty('height');
 });
 
 const toast = byId('toast');
