@@ -1,289 +1,300 @@
 /**
- * A k-d tree over the cells' encoded features that knows which cells are free.
- * Built once per grid (cells never change until growth); taking or freeing a cell
- * only updates counters on its root-to-leaf path, so queries skip full subtrees.
+ * The free-cell index: a k-d tree over cell classes (cells with identical encoded
+ * features, see cellClasses.ts) that knows which classes still have free cells and
+ * carries each class's dual potential. Taking or freeing a cell is O(1) plus, when a
+ * class fills up or opens, one root-to-leaf walk; queries are best-bin-first with a
+ * leaf budget, exact when the budget is unbounded.
  */
+import { type CellClasses, groupCells } from './cellClasses.ts';
 import { DIM } from './engineSpace.ts';
+import { boxDist, buildKdTree, type KdTree } from './kdTree.ts';
 
-/** Which cells a query may return. */
-export const Want = { free: 0, taken: 1, any: 2 } as const;
+/** Which classes a query may return: with a free cell, with none, or either. */
+export const Want = { free: 0, full: 1, any: 2 } as const;
 /** One of {@link Want}'s values. */
 export type Want = (typeof Want)[keyof typeof Want];
 
-/** Nearest-cell index with free/taken bookkeeping; see the file comment. */
+/** Free-cell index over cell classes; see the file comment. */
 export class CellIndex {
   /** Number of cells. */
-  readonly size: number;
-  /** Encoded cell vectors in tree order (position p at p*DIM). */
+  readonly cells: number;
+  /** The cell classes. */
+  readonly cls: CellClasses;
+  /** Class vectors in tree order (position p at p*DIM). */
   readonly pts: Int8Array;
-  /** Cell index -> tree position. */
-  readonly pos: Int32Array;
-  /** Tree position -> cell index. */
-  private readonly order: Int32Array;
-  private readonly free: Uint8Array;
-  private readonly lo: Int32Array;
-  private readonly hi: Int32Array;
-  private readonly left: Int32Array;
-  private readonly freeIn: Int32Array;
-  private readonly box: Int8Array;
-  private nodes = 0;
-  private readonly stackNode = new Int32Array(256);
-  private readonly stackLb = new Float64Array(256);
+  /** Class -> tree position. */
+  readonly classPos: Int32Array;
+  private readonly tree: KdTree;
+  /** Per class: free cells, which are the first ones of its member segment. */
+  private readonly freeCnt: Int32Array;
+  /** Per tree position: potential, and the search's exclusion flag. */
+  private readonly v: Float32Array;
+  private readonly used: Uint8Array;
+  private readonly usedList: number[] = [];
+  /** Per node: classes with a free cell, and the highest potential. */
+  private readonly openIn: Int32Array;
+  private readonly maxV: Float32Array;
+  private readonly heapNode = new Int32Array(2048);
+  private readonly heapLb = new Float64Array(2048);
+  private readonly path = new Int32Array(64);
   /** Free cells left. */
   freeCount: number;
-  /** Squared distance of the last {@link nearest} answer (Infinity when none). */
+  /** Key (cost minus potential) of the last {@link best} answer. */
+  lastKey = Infinity;
+  /** Squared distance of the last {@link best} answer. */
   lastDist = Infinity;
-  /** Cells found by the last {@link knn}, nearest first. */
-  readonly resCell = new Int32Array(64);
-  /** Squared distances matching {@link resCell}. */
-  readonly resDist = new Float64Array(64);
 
-  /** Builds the tree over `size` encoded vectors (cell order); every cell starts free. */
-  constructor(vecs: Int8Array, size: number, leafSize = 12) {
-    this.size = size;
-    this.freeCount = size;
-    this.order = new Int32Array(size);
-    for (let i = 0; i < size; i++) this.order[i] = i;
-    const maxNodes = Math.max(1, 4 * Math.ceil(size / leafSize) + 2);
-    this.lo = new Int32Array(maxNodes);
-    this.hi = new Int32Array(maxNodes);
-    this.left = new Int32Array(maxNodes);
-    this.freeIn = new Int32Array(maxNodes);
-    this.box = new Int8Array(maxNodes * 2 * DIM);
-    if (size > 0) this.build(vecs, leafSize);
-    this.pts = new Int8Array(size * DIM);
-    this.pos = new Int32Array(size);
-    this.free = new Uint8Array(size).fill(1);
-    for (let p = 0; p < size; p++) {
-      const c = this.order[p]!;
-      this.pos[c] = p;
-      this.pts.set(vecs.subarray(c * DIM, c * DIM + DIM), p * DIM);
+  /** Groups and indexes `n` encoded cell vectors (cell order); every cell starts free at potential 0. */
+  constructor(vecs: Int8Array, n: number, leafSize = 8) {
+    this.cells = n;
+    this.freeCount = n;
+    this.cls = groupCells(vecs, n);
+    const k = this.cls.count;
+    this.tree = buildKdTree(this.cls.vec, k, leafSize);
+    this.pts = new Int8Array(k * DIM);
+    this.classPos = new Int32Array(k);
+    for (let p = 0; p < k; p++) {
+      const c = this.tree.order[p]!;
+      this.classPos[c] = p;
+      this.pts.set(this.cls.vec.subarray(c * DIM, c * DIM + DIM), p * DIM);
     }
+    this.freeCnt = new Int32Array(k);
+    for (let c = 0; c < k; c++) this.freeCnt[c] = this.cls.start[c + 1]! - this.cls.start[c]!;
+    this.v = new Float32Array(k);
+    this.used = new Uint8Array(k);
+    this.openIn = new Int32Array(this.tree.nodes);
+    for (let i = 0; i < this.tree.nodes; i++) this.openIn[i] = this.tree.hi[i]! - this.tree.lo[i]!;
+    this.maxV = new Float32Array(this.tree.nodes);
   }
 
-  private build(vecs: Int8Array, leafSize: number): void {
-    const hist = new Int32Array(256);
-    const todo: number[] = [0];
-    this.newNode(0, this.size);
-    while (todo.length > 0) {
-      const node = todo.pop()!;
-      const lo = this.lo[node]!;
-      const hi = this.hi[node]!;
-      const b = node * 2 * DIM;
-      this.box.fill(127, b, b + DIM);
-      this.box.fill(-128, b + DIM, b + 2 * DIM);
-      for (let i = lo; i < hi; i++) {
-        const v = this.order[i]! * DIM;
-        for (let d = 0; d < DIM; d++) {
-          const x = vecs[v + d]!;
-          if (x < this.box[b + d]!) this.box[b + d] = x;
-          if (x > this.box[b + DIM + d]!) this.box[b + DIM + d] = x;
-        }
-      }
-      if (hi - lo <= leafSize) {
-        this.left[node] = -1;
-        continue;
-      }
-      let dim = 0;
-      let spread = -1;
-      for (let d = 0; d < DIM; d++) {
-        const s = this.box[b + DIM + d]! - this.box[b + d]!;
-        if (s > spread) {
-          spread = s;
-          dim = d;
-        }
-      }
-      const mid = lo + ((hi - lo) >> 1);
-      this.partition(vecs, lo, hi, mid, dim, hist);
-      const l = this.newNode(lo, mid);
-      this.newNode(mid, hi);
-      this.left[node] = l;
-      todo.push(l, l + 1);
-    }
-  }
-
-  private newNode(lo: number, hi: number): number {
-    const n = this.nodes++;
-    this.lo[n] = lo;
-    this.hi[n] = hi;
-    this.freeIn[n] = hi - lo;
-    return n;
-  }
-
-  /** Reorders order[lo..hi) so every key left of `mid` is <= every key from `mid` on. */
-  private partition(
-    vecs: Int8Array,
-    lo: number,
-    hi: number,
-    mid: number,
-    dim: number,
-    hist: Int32Array,
-  ): void {
-    hist.fill(0);
-    const o = this.order;
-    for (let i = lo; i < hi; i++) hist[vecs[o[i]! * DIM + dim]! + 128]!++;
-    let m = 0;
-    let below = 0;
-    while (below + hist[m]! <= mid - lo) below += hist[m++]!;
-    const pivot = m - 128;
-    // Dutch-flag partition into < pivot, == pivot, > pivot; mid lands in the == block.
-    let lt = lo;
-    let i = lo;
-    let gt = hi;
-    while (i < gt) {
-      const c = o[i]!;
-      const k = vecs[c * DIM + dim]!;
-      if (k < pivot) {
-        o[i] = o[lt]!;
-        o[lt++] = c;
-        i++;
-      } else if (k > pivot) {
-        o[i] = o[--gt]!;
-        o[gt] = c;
-      } else i++;
-    }
+  /** The class of a cell. */
+  classOf(cell: number): number {
+    return this.cls.classOf[cell]!;
   }
 
   /** True when the cell holds no tile. */
   isFree(cell: number): boolean {
-    return this.free[this.pos[cell]!] === 1;
+    const k = this.cls.classOf[cell]!;
+    return this.cls.at[cell]! < this.cls.start[k]! + this.freeCnt[k]!;
   }
 
-  /** Marks a cell free or taken, keeping the subtree counters right. */
-  setFree(cell: number, isFree: boolean): void {
-    const p = this.pos[cell]!;
-    const was = this.free[p] === 1;
-    if (was === isFree) return;
-    this.free[p] = isFree ? 1 : 0;
-    const delta = isFree ? 1 : -1;
-    this.freeCount += delta;
+  /** Marks a free cell taken. */
+  take(cell: number): void {
+    const k = this.cls.classOf[cell]!;
+    this.swapMembers(this.cls.at[cell]!, this.cls.start[k]! + this.freeCnt[k]! - 1);
+    this.freeCount--;
+    if (--this.freeCnt[k]! === 0) this.addOpen(this.classPos[k]!, -1);
+  }
+
+  /** Marks a taken cell free. */
+  release(cell: number): void {
+    const k = this.cls.classOf[cell]!;
+    this.swapMembers(this.cls.at[cell]!, this.cls.start[k]! + this.freeCnt[k]!);
+    this.freeCount++;
+    if (this.freeCnt[k]!++ === 0) this.addOpen(this.classPos[k]!, 1);
+  }
+
+  /** True when class k has a free cell. */
+  isOpen(k: number): boolean {
+    return this.freeCnt[k]! > 0;
+  }
+
+  /** A free cell of class k, the `r`-th fraction (0 <= r < 1) of its free cells. */
+  freeCellOf(k: number, r: number): number {
+    return this.cls.members[this.cls.start[k]! + Math.floor(r * this.freeCnt[k]!)]!;
+  }
+
+  private swapMembers(i: number, j: number): void {
+    const { members, at } = this.cls;
+    const a = members[i]!;
+    const b = members[j]!;
+    members[i] = b;
+    members[j] = a;
+    at[b] = i;
+    at[a] = j;
+  }
+
+  /** Fills `path` from the root to the leaf holding tree position p; returns its length. */
+  private pathTo(p: number): number {
+    const { left, hi } = this.tree;
+    let n = 0;
     let node = 0;
     for (;;) {
-      this.freeIn[node]! += delta;
-      const l = this.left[node]!;
-      if (l < 0) return;
-      node = p < this.hi[l]! ? l : l + 1;
+      this.path[n++] = node;
+      const l = left[node]!;
+      if (l < 0) return n;
+      node = p < hi[l]! ? l : l + 1;
     }
   }
 
-  /**
-   * The cell nearest to encoded vector `q` (at `qo`) among those `want` allows,
-   * skipping cells listed in `skip[0..skipLen)`. Returns -1 when none; the squared
-   * distance is left in {@link lastDist}.
-   */
-  nearest(q: Int8Array, qo: number, want: Want, skip?: Int32Array, skipLen = 0): number {
-    const n = this.knn(q, qo, want, 1, skip, skipLen);
-    this.lastDist = n > 0 ? this.resDist[0]! : Infinity;
-    return n > 0 ? this.resCell[0]! : -1;
+  private addOpen(p: number, delta: number): void {
+    const n = this.pathTo(p);
+    for (let i = 0; i < n; i++) this.openIn[this.path[i]!]! += delta;
+  }
+
+  /** The class's potential (0 until the assignment search lowers it). */
+  potential(k: number): number {
+    return this.v[this.classPos[k]!]!;
+  }
+
+  /** Sets the class's potential, keeping the subtree maxima right. */
+  setPotential(k: number, value: number): void {
+    const p = this.classPos[k]!;
+    this.v[p] = value;
+    const n = this.pathTo(p);
+    const leaf = this.path[n - 1]!;
+    let m = -Infinity;
+    for (let q = this.tree.lo[leaf]!; q < this.tree.hi[leaf]!; q++) if (this.v[q]! > m) m = this.v[q]!;
+    this.maxV[leaf] = m;
+    for (let i = n - 2; i >= 0; i--) {
+      const l = this.tree.left[this.path[i]!]!;
+      this.maxV[this.path[i]!] = Math.max(this.maxV[l]!, this.maxV[l + 1]!);
+    }
+  }
+
+  /** Excludes a class from {@link best} answers until {@link clearUsed}. */
+  use(k: number): void {
+    const p = this.classPos[k]!;
+    if (this.used[p] === 0) {
+      this.used[p] = 1;
+      this.usedList.push(p);
+    }
+  }
+
+  /** True when the class was excluded by {@link use}. */
+  isUsed(k: number): boolean {
+    return this.used[this.classPos[k]!] === 1;
+  }
+
+  /** Lifts every {@link use} exclusion. */
+  clearUsed(): void {
+    for (const p of this.usedList) this.used[p] = 0;
+    this.usedList.length = 0;
+  }
+
+  private has(node: number, want: Want): boolean {
+    if (want === Want.any) return true;
+    const open = this.openIn[node]!;
+    return want === Want.free ? open > 0 : open < this.tree.hi[node]! - this.tree.lo[node]!;
   }
 
   /**
-   * The up to `k` (<= 64) nearest cells `want` allows, nearest first, into
-   * {@link resCell} / {@link resDist} (squared distances). Returns how many were found.
+   * The class minimising cost - potential for encoded vector `q` (at `qo`) among the
+   * classes `want` allows and not excluded by {@link use}; cost is the squared distance
+   * (`power` 2) or the distance (`power` 1). Visits at most `maxLeaves` leaves, best
+   * bound first. Returns -1 when none; see {@link lastKey} and {@link lastDist}.
    */
-  knn(q: Int8Array, qo: number, want: Want, k: number, skip?: Int32Array, skipLen = 0): number {
-    const resCell = this.resCell;
-    const resDist = this.resDist;
-    let found = 0;
-    let worst = Infinity;
-    if (this.size === 0 || k <= 0) return 0;
-    const free = this.free;
-    const pts = this.pts;
-    const box = this.box;
-    const sn = this.stackNode;
-    const sl = this.stackLb;
-    sn[0] = 0;
-    sl[0] = 0;
-    let top = 1;
-    while (top > 0) {
-      top--;
-      if (sl[top]! >= worst) continue;
-      const node = sn[top]!;
-      const lo = this.lo[node]!;
-      const hi = this.hi[node]!;
-      const nFree = this.freeIn[node]!;
-      if (want === Want.free ? nFree === 0 : want === Want.taken ? nFree === hi - lo : false) continue;
-      const l = this.left[node]!;
-      if (l < 0) {
-        for (let p = lo; p < hi; p++) {
-          if (want === Want.free ? free[p] === 0 : want === Want.taken ? free[p] === 1 : false) continue;
-          let d = 0;
-          const v = p * DIM;
-          for (let j = 0; j < DIM; j++) {
-            const x = q[qo + j]! - pts[v + j]!;
-            d += x * x;
+  best(q: Int8Array, qo: number, want: Want, power: 1 | 2, maxLeaves = Infinity): number {
+    const { left, lo, hi, box, order, splitDim, splitVal } = this.tree;
+    const { freeCnt, used, pts, v, heapNode, heapLb, maxV } = this;
+    let best = Infinity;
+    let bestPos = -1;
+    let bestD = Infinity;
+    let heapLen = 0;
+    let leaves = 0;
+    if (this.cls.count > 0 && this.has(0, want)) {
+      heapNode[0] = 0;
+      heapLb[0] = -Infinity;
+      heapLen = 1;
+    }
+    while (heapLen > 0 && leaves < maxLeaves) {
+      let node = heapNode[0]!;
+      const lb0 = heapLb[0]!;
+      heapLen--;
+      if (heapLen > 0) siftDown(heapNode, heapLb, heapLen, heapNode[heapLen]!, heapLb[heapLen]!);
+      if (lb0 >= best) break;
+      // Descend to a leaf, queueing the farther child; subtrees with nothing wanted are skipped.
+      for (;;) {
+        const l = left[node]!;
+        if (l < 0) {
+          leaves++;
+          for (let p = lo[node]!, end = hi[node]!; p < end; p++) {
+            if (used[p] === 1) continue;
+            if (want !== Want.any && freeCnt[order[p]!]! > 0 !== (want === Want.free)) continue;
+            let d = 0;
+            const o = p * DIM;
+            for (let k = 0; k < DIM; k++) {
+              const x = q[qo + k]! - pts[o + k]!;
+              d += x * x;
+            }
+            const key = (power === 2 ? d : Math.sqrt(d)) - v[p]!;
+            if (key < best) {
+              best = key;
+              bestPos = p;
+              bestD = d;
+            }
           }
-          if (d >= worst) continue;
-          const cell = this.order[p]!;
-          if (isSkipped(cell, skip, skipLen)) continue;
-          // Insertion into the small sorted result list.
-          let i = found < k ? found++ : k - 1;
-          while (i > 0 && resDist[i - 1]! > d) {
-            resDist[i] = resDist[i - 1]!;
-            resCell[i] = resCell[i - 1]!;
-            i--;
+          break;
+        }
+        // Go to the split's side of q first; only the other side needs a box bound now.
+        const nearL = q[qo + splitDim[node]!]! <= splitVal[node]!;
+        const near = nearL ? l : l + 1;
+        const far = nearL ? l + 1 : l;
+        const okNear = this.has(near, want);
+        if (this.has(far, want)) {
+          const bf = boxDist(q, qo, box, far * 2 * DIM);
+          const kf = (power === 2 ? bf : Math.sqrt(bf)) - maxV[far]!;
+          if (!okNear) {
+            if (kf >= best) break;
+            node = far;
+            continue;
           }
-          resDist[i] = d;
-          resCell[i] = cell;
-          if (found === k) worst = resDist[k - 1]!;
-        }
-        continue;
-      }
-      const dl = boxDist(q, qo, box, l * 2 * DIM);
-      const dr = boxDist(q, qo, box, (l + 1) * 2 * DIM);
-      // Push the farther child first so the nearer one is searched first.
-      if (dl <= dr) {
-        if (dr < worst) {
-          sn[top] = l + 1;
-          sl[top++] = dr;
-        }
-        if (dl < worst) {
-          sn[top] = l;
-          sl[top++] = dl;
-        }
-      } else {
-        if (dl < worst) {
-          sn[top] = l;
-          sl[top++] = dl;
-        }
-        if (dr < worst) {
-          sn[top] = l + 1;
-          sl[top++] = dr;
-        }
+          if (kf < best && heapLen < heapNode.length) siftUp(heapNode, heapLb, heapLen++, far, kf);
+        } else if (!okNear) break;
+        node = near;
       }
     }
-    return found;
+    this.lastKey = best;
+    this.lastDist = bestD;
+    return bestPos < 0 ? -1 : order[bestPos]!;
   }
 
-  /** Approximate bytes held by this index. */
+  /** Bytes held by this index's typed arrays. */
   bytes(): number {
+    const c = this.cls;
+    const t = this.tree;
     return (
-      this.pts.byteLength +
-      this.pos.byteLength +
-      this.order.byteLength +
-      this.free.byteLength +
-      this.lo.byteLength * 4 +
-      this.box.byteLength
+      c.vec.byteLength * 2 +
+      c.classOf.byteLength +
+      c.start.byteLength +
+      c.members.byteLength +
+      c.at.byteLength +
+      t.order.byteLength +
+      t.lo.byteLength * 3 +
+      t.box.byteLength +
+      this.classPos.byteLength +
+      this.freeCnt.byteLength +
+      this.v.byteLength +
+      this.used.byteLength +
+      this.openIn.byteLength +
+      this.maxV.byteLength
     );
   }
 }
 
-function isSkipped(cell: number, skip: Int32Array | undefined, len: number): boolean {
-  for (let i = 0; i < len; i++) if (skip![i] === cell) return true;
-  return false;
+function siftUp(node: Int32Array, lb: Float64Array, i: number, n: number, k: number): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (lb[p]! <= k) break;
+    node[i] = node[p]!;
+    lb[i] = lb[p]!;
+    i = p;
+  }
+  node[i] = n;
+  lb[i] = k;
 }
 
-function boxDist(q: Int8Array, qo: number, box: Int8Array, b: number): number {
-  let s = 0;
-  for (let k = 0; k < DIM; k++) {
-    const x = q[qo + k]!;
-    const mn = box[b + k]!;
-    if (x < mn) {
-      s += (mn - x) * (mn - x);
-      continue;
-    }
-    const mx = box[b + DIM + k]!;
-    if (x > mx) s += (x - mx) * (x - mx);
+function siftDown(node: Int32Array, lb: Float64Array, len: number, n: number, k: number): void {
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= len) break;
+    if (c + 1 < len && lb[c + 1]! < lb[c]!) c++;
+    if (lb[c]! >= k) break;
+    node[i] = node[c]!;
+    lb[i] = lb[c]!;
+    i = c;
   }
-  return s;
+  node[i] = n;
+  lb[i] = k;
 }

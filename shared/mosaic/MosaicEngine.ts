@@ -3,10 +3,11 @@
  * {@link MosaicState}, turning placements, moves, removals and growth into
  * sequence-numbered changes.
  */
+
+import { augment } from './augment.ts';
 import type { EngineOptions, PlacementEngine, RestoreOptions } from './engineApi.ts';
 import { DEFAULT_SPACE } from './engineSpace.ts';
 import { type EngineTuning, MosaicState } from './MosaicState.ts';
-import { placeArrival } from './placement.ts';
 import { relayout } from './relayout.ts';
 import { TileStore } from './TileStore.ts';
 import { computeTint } from './tint.ts';
@@ -16,10 +17,13 @@ import type { Change, Features, GrownChange, Placement, RemovedChange } from './
 export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
   space: DEFAULT_SPACE,
   costPower: 1,
-  refineAttempts: 2,
-  maxMoves: 6,
-  growPasses: 2,
-  leafSize: 12,
+  searchPops: 32,
+  membersPerClass: 8,
+  epsilon: 1,
+  leafBudget: 8,
+  maxMoves: 16,
+  growMaxMoves: 64,
+  leafSize: 8,
 });
 
 /** The indexed engine; see the file comment. Build it with createEngine / restoreEngine. */
@@ -33,7 +37,7 @@ export class MosaicEngine implements PlacementEngine {
 
   constructor(opts: EngineOptions, tuning: Partial<EngineTuning> = {}) {
     const t: EngineTuning = { ...DEFAULT_TUNING, ...tuning };
-    this.st = new MosaicState(opts.cols, opts.rows, opts.cellFeatures, this.tiles, t);
+    this.st = new MosaicState(opts.cols, opts.rows, opts.cellFeatures, this.tiles, t, opts.rng);
     this.tint = opts.tint;
     this.rng = opts.rng;
     this.maxMoves = Math.max(0, Math.floor(opts.maxMovesPerArrival ?? t.maxMoves));
@@ -76,7 +80,10 @@ export class MosaicEngine implements PlacementEngine {
     if (this.tiles.slotOf(id) >= 0) throw new Error(`tile ${id} is already placed`);
     if (this.isFull()) throw new Error('the mosaic is full: grow() first');
     const slot = this.tiles.add(id, features, this.st.tuning.space);
-    const moved = placeArrival(this.st, slot, this.maxMoves, this.rng);
+    const moved: { slot: number; from: number }[] = [];
+    augment(this.st, slot, this.maxMoves, this.st.augmentBuffers, (s, from) => {
+      if (!moved.some((m) => m.slot === s)) moved.push({ slot: s, from });
+    });
     const changes: Change[] = [{ type: 'placed', seq: ++this.lastSeq, ...this.placementOf(slot) }];
     for (const m of moved) {
       if (m.slot === slot || this.tiles.cell[m.slot] === m.from) continue;
@@ -89,6 +96,8 @@ export class MosaicEngine implements PlacementEngine {
     const slot = this.tiles.slotOf(id);
     if (slot < 0) return null;
     const cell = this.st.lift(slot);
+    // A class with a free cell is priced at zero, as the rectangular Hungarian method keeps it.
+    this.st.index.setPotential(this.st.index.classOf(cell), 0);
     this.tiles.release(slot);
     return {
       type: 'removed',
@@ -102,7 +111,7 @@ export class MosaicEngine implements PlacementEngine {
   grow(cols: number, rows: number, cellFeatures: Float32Array): GrownChange {
     if (cols * rows < this.tiles.size)
       throw new RangeError(`${cols}x${rows} cannot hold ${this.tiles.size} tiles`);
-    const next = new MosaicState(cols, rows, cellFeatures, this.tiles, this.st.tuning);
+    const next = new MosaicState(cols, rows, cellFeatures, this.tiles, this.st.tuning, this.rng);
     for (let s = 0; s < this.tiles.top; s++) this.tiles.cell[s] = -1;
     this.st = next;
     relayout(next, this.rng);

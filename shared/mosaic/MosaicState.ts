@@ -1,9 +1,11 @@
 /**
  * The engine's mutable state for one grid: the cell index, which tile sits where,
- * and the cost of a tile in a cell. Placement strategies work on this.
+ * each class's worst-placed tile, and the cost of a tile in a cell class.
  */
-import { CellIndex, type Want } from './CellIndex.ts';
+import { AugmentBuffers } from './augment.ts';
+import { CellIndex } from './CellIndex.ts';
 import { DIM, encodeAll, type SpaceConfig, sqDist } from './engineSpace.ts';
+import { MemberHeaps } from './MemberHeaps.ts';
 import type { TileStore } from './TileStore.ts';
 import { FEATURE_LEN } from './types.ts';
 
@@ -13,13 +15,19 @@ export interface EngineTuning {
   space: SpaceConfig;
   /** The cost of a tile in a cell is distance^costPower (1: plain distance, 2: squared). */
   costPower: 1 | 2;
-  /** Random improving swaps tried per arrival, within the move budget. */
-  refineAttempts: number;
+  /** Cell classes popped per augmenting-path search before it settles (its cost bound). */
+  searchPops: number;
+  /** Tiles of a reached full class the search may try evicting, worst placed first. */
+  membersPerClass: number;
+  /** Slack of the augmenting-path search in cost units: larger stops sooner (0: exact). */
+  epsilon: number;
+  /** Leaves a single index query may visit (Infinity: exact). */
+  leafBudget: number;
   /** Default move budget per arrival when EngineOptions.maxMovesPerArrival is unset. */
   maxMoves: number;
-  /** Improvement passes over every tile after a growth re-layout. */
-  growPasses: number;
-  /** Cells per k-d tree leaf. */
+  /** Move budget per tile during a growth re-layout. */
+  growMaxMoves: number;
+  /** Cell classes per k-d tree leaf. */
   leafSize: number;
 }
 
@@ -32,6 +40,12 @@ export class MosaicState {
   readonly cellMean: Float32Array;
   /** Cell -> slot of the tile in it, or -1. */
   readonly occ: Int32Array;
+  /** Per class, its tiles by cost, worst first. */
+  readonly members: MemberHeaps;
+  /** Scratch space for the augmenting-path search. */
+  readonly augmentBuffers: AugmentBuffers;
+  /** Bytes per encoded vector. */
+  readonly dim = DIM;
 
   constructor(
     cols: number,
@@ -39,6 +53,7 @@ export class MosaicState {
     cellFeatures: Float32Array,
     readonly tiles: TileStore,
     readonly tuning: EngineTuning,
+    readonly rng: () => number,
   ) {
     if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols <= 0 || rows <= 0) {
       throw new RangeError(`bad grid ${cols}x${rows}`);
@@ -55,6 +70,8 @@ export class MosaicState {
       this.cellMean.set(cellFeatures.subarray(c * FEATURE_LEN, c * FEATURE_LEN + 3), c * 3);
     }
     this.occ = new Int32Array(n).fill(-1);
+    this.members = new MemberHeaps(this.index.cls.start);
+    this.augmentBuffers = new AugmentBuffers(tuning.searchPops);
   }
 
   /** Number of cells. */
@@ -62,22 +79,23 @@ export class MosaicState {
     return this.occ.length;
   }
 
-  /** Cost of tile `slot` in `cell` (see {@link EngineTuning.costPower}). */
-  cost(slot: number, cell: number): number {
-    const d = sqDist(this.tiles.vec, slot * DIM, this.index.pts, this.index.pos[cell]! * DIM);
-    return this.tuning.costPower === 2 ? d : Math.sqrt(d);
+  /** Cost of tile `slot` in any cell of class `k` (see {@link EngineTuning.costPower}). */
+  cost(slot: number, k: number): number {
+    return this.costOf(sqDist(this.tiles.vec, slot * DIM, this.index.pts, this.index.classPos[k]! * DIM));
   }
 
-  /** Nearest cell for tile `slot` that `want` allows, skipping `skip[0..skipLen)`; -1 if none. */
-  nearest(slot: number, want: Want, skip?: Int32Array, skipLen = 0): number {
-    return this.index.nearest(this.tiles.vec, slot * DIM, want, skip, skipLen);
+  /** Cost for a squared distance. */
+  costOf(sqDistance: number): number {
+    return this.tuning.costPower === 2 ? sqDistance : Math.sqrt(sqDistance);
   }
 
   /** Puts an unplaced tile into a free cell. */
   put(slot: number, cell: number): void {
+    const k = this.index.classOf(cell);
     this.occ[cell] = slot;
     this.tiles.cell[slot] = cell;
-    this.index.setFree(cell, false);
+    this.index.take(cell);
+    this.members.push(k, slot, this.cost(slot, k));
   }
 
   /** Takes a tile out of its cell, freeing the cell; returns the cell. */
@@ -85,7 +103,8 @@ export class MosaicState {
     const cell = this.tiles.cell[slot]!;
     this.occ[cell] = -1;
     this.tiles.cell[slot] = -1;
-    this.index.setFree(cell, true);
+    this.index.release(cell);
+    this.members.remove(this.index.classOf(cell), slot);
     return cell;
   }
 
@@ -94,13 +113,13 @@ export class MosaicState {
     let s = 0;
     for (let c = 0; c < this.occ.length; c++) {
       const slot = this.occ[c]!;
-      if (slot >= 0) s += this.cost(slot, c);
+      if (slot >= 0) s += this.cost(slot, this.index.classOf(c));
     }
     return s;
   }
 
-  /** Approximate bytes held by this grid's state (excluding the tiles). */
+  /** Bytes held by this grid's state (excluding the tiles). */
   bytes(): number {
-    return this.index.bytes() + this.cellMean.byteLength + this.occ.byteLength;
+    return this.index.bytes() + this.cellMean.byteLength + this.occ.byteLength + this.members.bytes();
   }
 }

@@ -1,11 +1,11 @@
 /**
- * Growth: every tile re-assigned to a new grid as one batch. Greedy through the
- * free-cell index in a seeded random order, then passes of improving moves and
- * swaps over every tile (a 2-exchange local search on the whole assignment).
+ * Growth: every tile re-assigned to a new grid as one batch, by the same sparse
+ * Hungarian steps as arrivals (fresh potentials), tiles taken in a seeded random
+ * order. With unbounded budgets this is the optimal assignment; with the default
+ * budgets it is a close approximation.
  */
-import { Want } from './CellIndex.ts';
+import { augment } from './augment.ts';
 import type { MosaicState } from './MosaicState.ts';
-import { improveTile } from './placement.ts';
 
 /** Fisher-Yates shuffle driven by the injected rng. */
 function shuffle(a: Int32Array, rng: () => number): void {
@@ -17,6 +17,8 @@ function shuffle(a: Int32Array, rng: () => number): void {
   }
 }
 
+const ignore = () => {};
+
 /**
  * Assigns every live tile of `st.tiles` (all unplaced) to a cell of `st`.
  * The caller guarantees there are at least as many cells as tiles.
@@ -24,15 +26,5 @@ function shuffle(a: Int32Array, rng: () => number): void {
 export function relayout(st: MosaicState, rng: () => number): void {
   const slots = st.tiles.liveSlots();
   shuffle(slots, rng);
-  for (const s of slots) {
-    const c = st.nearest(s, Want.free);
-    if (c < 0) throw new Error('relayout: more tiles than cells');
-    st.put(s, c);
-  }
-  const skip = new Int32Array(1);
-  for (let pass = 0; pass < st.tuning.growPasses; pass++) {
-    let moves = 0;
-    for (const s of slots) moves += improveTile(st, s, 2, skip, 0);
-    if (moves === 0) break;
-  }
+  for (const s of slots) augment(st, s, st.tuning.growMaxMoves, st.augmentBuffers, ignore);
 }

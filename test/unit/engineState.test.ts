@@ -8,6 +8,7 @@ import {
   mulberry32,
   restoreEngine,
 } from '../../shared/mosaic/index.ts';
+import { grid } from './engineFixtures.ts';
 
 function randomFeatures(rng: () => number, n: number): Float32Array {
   const f = new Float32Array(n * FEATURE_LEN);
@@ -18,13 +19,9 @@ function randomFeatures(rng: () => number, n: number): Float32Array {
 /** Runs a seeded session: arrivals, some removals, a growth; returns every change. */
 function session(seed: number): Change[] {
   const data = mulberry32(99);
-  const e = createEngine({
-    cols: 8,
-    rows: 6,
-    cellFeatures: randomFeatures(data, 48),
-    tint: 0.3,
-    rng: mulberry32(seed),
-  });
+  // Repeated letters make cells of equal features, between which only the rng chooses.
+  const g = grid('KKKKWWWW KKKKWWWW RRRRGGGG RRRRGGGG BBBBYYYY BBBBYYYY');
+  const e = createEngine({ ...g, tint: 0.3, rng: mulberry32(seed) });
   const out: Change[] = [];
   for (let id = 1; id <= 60; id++) {
     if (e.isFull()) out.push(e.grow(16, 12, randomFeatures(data, 192)));
@@ -40,23 +37,30 @@ describe('engine state', () => {
     expect(session(1)).not.toEqual(session(2));
   });
 
-  it.each([1, 2, 3])('index finds the exact nearest free cell (seed %i)', (seed) => {
+  it.each([1, 2, 3])('index finds the exact nearest free cell, duplicates and all (seed %i)', (seed) => {
     const rng = mulberry32(seed);
     const n = 500;
-    const vecs = new Int8Array(n * DIM).map(() => Math.floor(rng() * 200) - 100);
+    // Few distinct values, so many cells share a class.
+    const vecs = new Int8Array(n * DIM).map(() => Math.floor(rng() * 4) * 20 - 30);
     const index = new CellIndex(vecs, n, 4);
     const taken = new Set<number>();
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < n; i++) {
       const q = new Int8Array(DIM).map(() => Math.floor(rng() * 200) - 100);
       let bruteD = Infinity;
       for (let c = 0; c < n; c++) if (!taken.has(c)) bruteD = Math.min(bruteD, sqDist(q, 0, vecs, c * DIM));
-      const c = index.nearest(q, 0, Want.free);
+      const k = index.best(q, 0, Want.free, 2);
       expect(index.lastDist).toBe(bruteD);
-      expect(taken.has(c)).toBe(false);
-      index.setFree(c, false);
-      taken.add(c);
+      const cell = index.freeCellOf(k, rng());
+      expect(taken.has(cell)).toBe(false);
+      expect(index.classOf(cell)).toBe(k);
+      expect(sqDist(q, 0, vecs, cell * DIM)).toBe(bruteD);
+      index.take(cell);
+      taken.add(cell);
       expect(index.freeCount).toBe(n - taken.size);
     }
+    expect(index.best(new Int8Array(DIM), 0, Want.free, 2)).toBe(-1);
+    for (const c of taken) index.release(c);
+    expect([...taken].every((c) => index.isFree(c))).toBe(true);
   });
 
   it('grows keeping every tile in its own cell, then fills the new cells', () => {
