@@ -13,13 +13,14 @@ const RESERVATION_MS = 30_000;
 
 /**
  * The perceptual hashes of every stored tile, live or pending, in two flat word arrays for
- * a linear Hamming scan (about 2 ms per million tiles). Holes left by deleted tiles are
- * reused. Hashes that passed the check but are not stored yet are reserved, so that two
- * copies sent at once cannot both get in.
+ * a linear Hamming scan (measured: about 7 ms per million tiles on a 2-core machine). Holes
+ * left by deleted tiles are reused. Hashes that passed the check but are not stored yet are
+ * reserved, so that two copies sent at once cannot both get in.
  */
 export class DuplicateIndex {
-  private hi = new Uint32Array(1024);
-  private lo = new Uint32Array(1024);
+  // Int32 words and int32-only popcount keep the scan free of heap numbers (about 2x faster).
+  private hi = new Int32Array(1024);
+  private lo = new Int32Array(1024);
   /** slot -> tile id (0: free, -1: reservation) */
   private owner = new Int32Array(1024);
   private used = 0;
@@ -29,7 +30,7 @@ export class DuplicateIndex {
   private readonly reserved = new Map<string, { slot: number; until: number }[]>();
 
   constructor(
-    private readonly threshold = DEFAULT_DUPLICATE_THRESHOLD,
+    readonly threshold = DEFAULT_DUPLICATE_THRESHOLD,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -41,11 +42,12 @@ export class DuplicateIndex {
   find(hash: string): number | null {
     this.expire();
     const [h, l] = phashWords(hash);
-    const t = this.threshold;
-    for (let i = 0; i < this.used; i++) {
-      const o = this.owner[i]!;
-      if (o === 0) continue;
-      if (popcount32((this.hi[i]! ^ h) >>> 0) + popcount32((this.lo[i]! ^ l) >>> 0) <= t) return o;
+    const { hi, lo, owner, used, threshold } = this;
+    const hs = h | 0;
+    const ls = l | 0;
+    for (let i = 0; i < used; i++) {
+      const o = owner[i]!;
+      if (o !== 0 && popcount32(hi[i]! ^ hs) + popcount32(lo[i]! ^ ls) <= threshold) return o;
     }
     return null;
   }
@@ -80,8 +82,8 @@ export class DuplicateIndex {
     const [h, l] = phashWords(hash);
     const slot = this.free.pop() ?? this.used++;
     if (slot >= this.owner.length) this.growTo(this.owner.length * 2);
-    this.hi[slot] = h;
-    this.lo[slot] = l;
+    this.hi[slot] = h | 0;
+    this.lo[slot] = l | 0;
     this.owner[slot] = owner;
     return slot;
   }
@@ -106,13 +108,13 @@ export class DuplicateIndex {
   }
 
   private growTo(n: number): void {
-    const grow = <T extends Uint32Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(n);
       b.set(a);
       return b;
     };
-    this.hi = grow(this.hi, (k) => new Uint32Array(k));
-    this.lo = grow(this.lo, (k) => new Uint32Array(k));
-    this.owner = grow(this.owner, (k) => new Int32Array(k));
+    this.hi = grow(this.hi);
+    this.lo = grow(this.lo);
+    this.owner = grow(this.owner);
   }
 }
