@@ -26,7 +26,13 @@ describe("a contributor's delete token", () => {
     const other = await viewer(url);
     const res = await upload(url, PHOTOS[0]!, { event: 'london' });
     expect(res.status).toBe(201);
-    const tile = (await res.json()) as { id: number; col: number; row: number; seq: number; deleteToken: string };
+    const tile = (await res.json()) as {
+      id: number;
+      col: number;
+      row: number;
+      seq: number;
+      deleteToken: string;
+    };
     await Promise.all([screen.reach(tile.seq), other.reach(tile.seq)]);
     expect(screen.mosaic.cellOfTile(tile.id)).toBeDefined();
     expect(other.mosaic.cellOfTile(tile.id)).toBeDefined();
