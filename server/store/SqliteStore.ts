@@ -68,6 +68,8 @@ export class SqliteStore implements TileStore {
     this.db = new Database(join(dataDir, 'mosaic.db'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
+    // A deleted tile's row (its rally, time and perceptual hash) is overwritten, not left in free pages.
+    this.db.pragma('secure_delete = ON');
     this.db.exec(SCHEMA);
     this.files = new TileFiles(join(dataDir, 'tiles'));
     this.stmts = {
@@ -153,6 +155,9 @@ export class SqliteStore implements TileStore {
       for (const id of c.pend ?? []) this.stmts.pend.run(id);
       this.writeMeta(c.meta);
     })();
+    // With secure_delete the row's page is zeroed, but its old copy may still sit in the WAL:
+    // fold the WAL in and truncate it after a removal (rare), so no copy of the row is left.
+    if (c.remove?.length) this.db.pragma('wal_checkpoint(TRUNCATE)');
   };
 
   /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -51,6 +52,11 @@ describe("a contributor's delete token", () => {
       bytes.push(Buffer.from(await r.arrayBuffer()));
     }
     const fingerprints = bytes.map((b) => b.subarray(b.length - 64));
+    // What its row holds that could tie a copy of the photo, or the token, to it.
+    const phash = s.app.service.get(tile.id)!.phash!;
+    const tokenHash = createHash('sha256').update(tile.deleteToken).digest('hex');
+    const rowBytes = [Buffer.from(phash), Buffer.from(tokenHash)];
+    for (const b of rowBytes) expect(onDisk(s.dataDir, b).length).toBeGreaterThan(0);
     for (const f of fingerprints) expect(onDisk(s.dataDir, f)).toHaveLength(1);
     const db = () => new Database(join(s.dataDir, 'mosaic.db'), { readonly: true });
     const count = () => {
@@ -85,9 +91,10 @@ describe("a contributor's delete token", () => {
     expect(count()).toBe(0);
     expect(s.app.service.get(tile.id)).toBeUndefined();
     expect(s.app.service.placements()).toEqual([]);
-    // The disk: no folder, and no file anywhere in the data dir holds any of its bytes.
+    // The disk: no folder, and no file anywhere in the data dir (the database and its WAL
+    // included) holds any of its image bytes or its row's hash and token hash.
     expect(listFiles(s.dataDir).filter((f) => f.includes(join('tiles', '0', String(tile.id))))).toEqual([]);
-    for (const f of fingerprints) expect(onDisk(s.dataDir, f)).toEqual([]);
+    for (const f of [...fingerprints, ...rowBytes]) expect(onDisk(s.dataDir, f)).toEqual([]);
     // No URL gives any of it: public, admin, atlas (plain and versioned) and export.
     for (const u of urls) expect((await fetch(u)).status, u).toBe(404);
     for (const u of adminUrls) expect((await fetch(u, { headers: ADMIN })).status, u).toBe(404);
