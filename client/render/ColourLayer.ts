@@ -99,6 +99,11 @@ export class ColourLayer {
     for (const ch of this.chunks) ch.source.scaleMode = nearest ? 'nearest' : 'linear';
   }
 
+  /** A full mosaic has no transparent cell: drawing without blending skips reading the framebuffer. */
+  setOpaque(opaque: boolean): void {
+    for (const ch of this.chunks) ch.sprite.blendMode = opaque ? 'none' : 'normal';
+  }
+
   get bytes(): number {
     return this.cols * this.rows * 4;
   }

@@ -67,6 +67,12 @@ export class ImageLayer {
     return this.entries.get(key)?.sprite != null;
   }
 
+  /** True when the key is drawable at `version` or newer. */
+  current(key: string, version: number): boolean {
+    const e = this.entries.get(key);
+    return e?.sprite != null && e.version >= version;
+  }
+
   /** Shows exactly `items` (in priority order), starting loads as room allows. */
   want(items: readonly WantedImage[], now: number): void {
     this.frame++;

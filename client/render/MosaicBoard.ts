@@ -33,6 +33,21 @@ export interface BoardOptions {
    * rasteriser pays for every branch of the batch shader's texture switch on each pixel.
    */
   maxBatchTextures?: number;
+  /**
+   * Resolution while the camera moves. Default: half the device resolution on a software
+   * rasteriser (SwiftShader, llvmpipe), where pixels dominate a frame; full resolution on a GPU.
+   * A still camera always gets a full-resolution frame.
+   */
+  motionResolution?: number;
+}
+
+/** True when WebGL runs on the CPU (no GPU, or a blocklisted one). */
+function isSoftwareGl(renderer: Renderer): boolean {
+  const gl = (renderer as unknown as { gl?: WebGLRenderingContext }).gl;
+  if (!gl) return false;
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  return /swiftshader|llvmpipe|software|basic render/i.test(name);
 }
 
 const MAX_ATLASES = 96;
@@ -87,12 +102,20 @@ export class MosaicBoard {
   private readonly maxCellPx: number;
   /** Frames actually drawn, for the bench and tests. */
   frames = 0;
+  /** The sharp resolution (device pixel ratio, at most 2). */
+  private readonly baseResolution: number;
+  /** Resolution while the camera moves; below base only on software WebGL. */
+  private readonly motionResolution: number;
+  private lastMoveAt = -1e9;
 
   private constructor(
     private readonly renderer: Renderer,
     private readonly opts: BoardOptions,
   ) {
     this.canvas = renderer.canvas as HTMLCanvasElement;
+    this.baseResolution = renderer.resolution;
+    this.motionResolution =
+      opts.motionResolution ?? (isSoftwareGl(renderer) ? this.baseResolution / 2 : this.baseResolution);
     this.maxCellPx = opts.maxCellPx ?? 640;
     const onChange = (): void => {
       this.lodDirty = true;
@@ -196,7 +219,9 @@ export class MosaicBoard {
 
   /** The dimmed target only shows through empty cells; a full mosaic skips drawing it. */
   private updateTargetVisibility(): void {
-    this.target.visible = this.model.size < this.model.cols * this.model.rows;
+    const full = this.model.size >= this.model.cols * this.model.rows;
+    this.target.visible = !full;
+    this.colour.setOpaque(full);
   }
 
   /**
@@ -342,6 +367,7 @@ export class MosaicBoard {
   }
 
   setCamera(c: CameraState): void {
+    this.lastMoveAt = performance.now();
     this.cam = clampCamera(c, this.cols, this.rows, this.view, this.maxCellPx);
     this.touch();
     this.onCamera?.(this.camera);
@@ -451,7 +477,7 @@ export class MosaicBoard {
     const h = Math.max(1, this.opts.parent.clientHeight);
     if (w === this.view.width && h === this.view.height) return;
     this.view = { width: w, height: h };
-    this.renderer.resize(w, h);
+    this.renderer.resize(w, h, this.renderer.resolution);
     this.cam = this.fit
       ? fitCamera(this.cols, this.rows, this.view)
       : clampCamera(this.cam, this.cols, this.rows, this.view, this.maxCellPx);
@@ -491,6 +517,13 @@ export class MosaicBoard {
       this.lodDirty = false;
       this.updateLod(now);
     }
+    // A moving camera draws at motion resolution; 150 ms after it stops, one sharp frame.
+    const moving = this.anim !== null || now - this.lastMoveAt < 150;
+    const res = moving ? this.motionResolution : this.baseResolution;
+    if (res !== this.renderer.resolution) {
+      this.renderer.resize(this.view.width, this.view.height, res);
+      this.dirty = true;
+    }
     if (this.colour.flush() > 0) this.dirty = true;
     if (!this.dirty && !force) return;
     this.dirty = false;
@@ -509,9 +542,12 @@ export class MosaicBoard {
     this.colour.setCellPx(scale);
     const images = this.opts.images;
     const atlasWant: WantedImage[] = [];
+    let atlasesCover = false;
     if (atlasesVisible(scale)) {
       const bw = Math.ceil(cols / ATLAS_CELLS);
-      for (const [ax, ay] of blocksInView(v.c0, v.r0, v.c1, v.r1).slice(0, MAX_ATLASES)) {
+      const blocks = blocksInView(v.c0, v.r0, v.c1, v.r1);
+      atlasesCover = blocks.length <= MAX_ATLASES;
+      for (const [ax, ay] of blocks.slice(0, MAX_ATLASES)) {
         const version = this.blockSeq.get(ay * bw + ax) ?? this.seqBase;
         atlasWant.push({
           key: `${ax},${ay}`,
@@ -524,15 +560,18 @@ export class MosaicBoard {
       }
     }
     this.atlases.want(atlasWant, now);
-    const size = photoSizeFor(scale * this.renderer.resolution);
+    atlasesCover &&= atlasWant.every((w) => this.atlases.current(w.key, w.version));
+    const size = photoSizeFor(scale * this.baseResolution);
     const want128: WantedImage[] = [];
     const want512: WantedImage[] = [];
+    let photosCover = false;
     if (size > 0) {
       const mx = (v.c0 + v.c1) / 2;
       const my = (v.r0 + v.r1) / 2;
       const cells: number[] = [];
       for (let r = v.r0; r < v.r1; r++)
         for (let c = v.c0; c < v.c1; c++) if (this.model.cellId[r * cols + c]) cells.push(r * cols + c);
+      photosCover = cells.length === (v.c1 - v.c0) * (v.r1 - v.r0) && cells.length <= MAX_PHOTOS;
       cells.sort(
         (a, b) =>
           Math.hypot((a % cols) - mx, Math.floor(a / cols) - my) -
@@ -554,12 +593,19 @@ export class MosaicBoard {
           want512.push(big);
           const small = item(128);
           if (!this.photos512.ready(big.key) && this.photos128.ready(small.key)) want128.push(small);
+          photosCover &&= this.photos512.ready(big.key) || this.photos128.ready(small.key);
         } else {
-          want128.push(item(128));
+          const small = item(128);
+          want128.push(small);
+          photosCover &&= this.photos128.ready(small.key);
         }
       }
     }
     this.photos128.want(want128, now);
     this.photos512.want(want512, now);
+    // Skip layers that are fully hidden under loaded, current ones: a software rasteriser
+    // pays for every covered pixel. Empty cells are transparent in every layer alike.
+    this.colour.container.visible = !(atlasesCover || photosCover);
+    this.atlases.container.visible = !photosCover;
   }
 }

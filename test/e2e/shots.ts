@@ -46,6 +46,32 @@ for (const [name, path, kinds] of pages) {
     await ctx.close();
   }
 }
+// The contribute flow: a chosen photo with its crop preview, then the success view.
+for (const [kind, viewport] of Object.entries(sizes)) {
+  const ctx = await browser.newContext({ viewport, locale: lang, deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/add?event=london`);
+  const { writeFileSync } = await import('node:fs');
+  const photo = resolve(out, 'photo.jpg');
+  writeFileSync(photo, await syntheticJpeg(900, 600, 777));
+  await page.setInputFiles('#file', photo);
+  await page.check('#hide-faces');
+  await page.waitForSelector('#preview-box:not([hidden])');
+  await page.screenshot({ path: resolve(out, `add-chosen-${kind}-${lang}.png`), fullPage: true });
+  await page.check('#consent');
+  await page.click('#send');
+  await page.waitForSelector('#done-view:not([hidden])');
+  await page.waitForTimeout(3500);
+  await page.screenshot({ path: resolve(out, `add-done-${kind}-${lang}.png`), fullPage: true });
+  const del = await page.inputValue('#delete-link');
+  await page.goto(del);
+  await page.screenshot({ path: resolve(out, `add-delete-${kind}-${lang}.png`) });
+  await page.goto(`${server.url}/t/5`);
+  await page.waitForSelector('#tile[open]');
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: resolve(out, `view-tile-${kind}-${lang}.png`) });
+  await ctx.close();
+}
 await browser.close();
 await server.stop();
 console.log(`screenshots in ${out}`);
