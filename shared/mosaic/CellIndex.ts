@@ -7,7 +7,7 @@
  */
 import { type CellClasses, groupCells } from './cellClasses.ts';
 import { DIM } from './engineSpace.ts';
-import { boxDist, buildKdTree, type KdTree } from './kdTree.ts';
+import { boxDist, buildKdTree, type KdTree, structureNorms, TREE_DIMS } from './kdTree.ts';
 
 /** Which classes a query may return: with a free cell, with none, or either. */
 export const Want = { free: 0, full: 1, any: 2 } as const;
@@ -24,11 +24,14 @@ export class CellIndex {
   readonly pts: Int8Array;
   /** Class -> tree position. */
   readonly classPos: Int32Array;
+  /** Per tree position: the class's structure norm. */
+  private readonly norm: Float32Array;
   private readonly tree: KdTree;
   /** Per class: free cells, which are the first ones of its member segment. */
   private readonly freeCnt: Int32Array;
-  /** Per tree position: potential, and the search's exclusion flag. */
+  /** Per tree position: potential, the search's exclusion flag, and 1 while the class has a free cell. */
   private readonly v: Float32Array;
+  private readonly openAt: Uint8Array;
   private readonly used: Uint8Array;
   private readonly usedList: number[] = [];
   /** Per node: classes with a free cell, and the highest potential. */
@@ -58,10 +61,12 @@ export class CellIndex {
       this.classPos[c] = p;
       this.pts.set(this.cls.vec.subarray(c * DIM, c * DIM + DIM), p * DIM);
     }
+    this.norm = structureNorms(this.pts, k);
     this.freeCnt = new Int32Array(k);
     for (let c = 0; c < k; c++) this.freeCnt[c] = this.cls.start[c + 1]! - this.cls.start[c]!;
     this.v = new Float32Array(k);
     this.used = new Uint8Array(k);
+    this.openAt = new Uint8Array(k).fill(1);
     this.openIn = new Int32Array(this.tree.nodes);
     for (let i = 0; i < this.tree.nodes; i++) this.openIn[i] = this.tree.hi[i]! - this.tree.lo[i]!;
     this.maxV = new Float32Array(this.tree.nodes);
@@ -128,6 +133,7 @@ export class CellIndex {
   }
 
   private addOpen(p: number, delta: number): void {
+    this.openAt[p] = delta > 0 ? 1 : 0;
     const n = this.pathTo(p);
     for (let i = 0; i < n; i++) this.openIn[this.path[i]!]! += delta;
   }
@@ -185,8 +191,13 @@ export class CellIndex {
    * bound first. Returns -1 when none; see {@link lastKey} and {@link lastDist}.
    */
   best(q: Int8Array, qo: number, want: Want, power: 1 | 2, maxLeaves = Infinity): number {
-    const { left, lo, hi, box, order, splitDim, splitVal } = this.tree;
-    const { freeCnt, used, pts, v, heapNode, heapLb, maxV } = this;
+    const { left, lo, hi, box, order, splitDim, splitVal, normMin, normMax } = this.tree;
+    const { openAt, openIn, used, pts, v, heapNode, heapLb, maxV, norm } = this;
+    // |q_s - c_s| >= | |q_s| - |c_s| | bounds the structure part (triangle inequality).
+    let qn = 0;
+    for (let k = TREE_DIMS; k < DIM; k++) qn += q[qo + k]! * q[qo + k]!;
+    qn = Math.sqrt(qn);
+    const wantOpen = want === Want.free ? 1 : 0;
     let best = Infinity;
     let bestPos = -1;
     let bestD = Infinity;
@@ -209,30 +220,43 @@ export class CellIndex {
         if (l < 0) {
           leaves++;
           for (let p = lo[node]!, end = hi[node]!; p < end; p++) {
-            if (used[p] === 1) continue;
-            if (want !== Want.any && freeCnt[order[p]!]! > 0 !== (want === Want.free)) continue;
-            let d = 0;
+            if (used[p] === 1 || (want !== Want.any && openAt[p] !== wantOpen)) continue;
+            const vp = v[p]!;
+            // Partial distance elimination: stop summing once this class cannot win.
+            const thr = best + vp;
+            if (thr <= 0) continue;
+            const lim = power === 2 ? thr : thr * thr;
             const o = p * DIM;
-            for (let k = 0; k < DIM; k++) {
-              const x = q[qo + k]! - pts[o + k]!;
+            let x = q[qo]! - pts[o]!;
+            let d = x * x;
+            x = q[qo + 1]! - pts[o + 1]!;
+            d += x * x;
+            x = q[qo + 2]! - pts[o + 2]!;
+            d += x * x;
+            if (d >= lim) continue;
+            const dn = qn - norm[p]!;
+            if (d + dn * dn >= lim) continue;
+            for (let k = 3; k < DIM; k++) {
+              x = q[qo + k]! - pts[o + k]!;
               d += x * x;
             }
-            const key = (power === 2 ? d : Math.sqrt(d)) - v[p]!;
-            if (key < best) {
-              best = key;
-              bestPos = p;
-              bestD = d;
-            }
+            if (d >= lim) continue;
+            best = (power === 2 ? d : Math.sqrt(d)) - vp;
+            bestPos = p;
+            bestD = d;
           }
           break;
         }
         // Go to the split's side of q first; only the other side needs a box bound now.
+        const r = l + 1;
         const nearL = q[qo + splitDim[node]!]! <= splitVal[node]!;
-        const near = nearL ? l : l + 1;
-        const far = nearL ? l + 1 : l;
-        const okNear = this.has(near, want);
-        if (this.has(far, want)) {
-          const bf = boxDist(q, qo, box, far * 2 * DIM);
+        const near = nearL ? l : r;
+        const far = nearL ? r : l;
+        const okNear = want === Want.any || (want === Want.free ? openIn[near]! > 0 : openIn[near]! < hi[near]! - lo[near]!);
+        const okFar = want === Want.any || (want === Want.free ? openIn[far]! > 0 : openIn[far]! < hi[far]! - lo[far]!);
+        if (okFar) {
+          const sn = qn > normMax[far]! ? qn - normMax[far]! : normMin[far]! > qn ? normMin[far]! - qn : 0;
+          const bf = boxDist(q, qo, box, far * 2 * TREE_DIMS) + sn * sn;
           const kf = (power === 2 ? bf : Math.sqrt(bf)) - maxV[far]!;
           if (!okNear) {
             if (kf >= best) break;
@@ -255,6 +279,8 @@ export class CellIndex {
     const t = this.tree;
     return (
       c.vec.byteLength * 2 +
+      this.norm.byteLength +
+      t.normMin.byteLength * 2 +
       c.classOf.byteLength +
       c.start.byteLength +
       c.members.byteLength +

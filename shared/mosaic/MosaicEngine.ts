@@ -112,7 +112,8 @@ export class MosaicEngine implements PlacementEngine {
     if (cols * rows < this.tiles.size)
       throw new RangeError(`${cols}x${rows} cannot hold ${this.tiles.size} tiles`);
     const next = new MosaicState(cols, rows, cellFeatures, this.tiles, this.st.tuning, this.rng);
-    for (let s = 0; s < this.tiles.top; s++) this.tiles.cell[s] = -1;
+    this.tiles.cell.fill(-1);
+    this.tiles.bestOpen.fill(-1);
     this.st = next;
     relayout(next, this.rng);
     return { type: 'grown', seq: ++this.lastSeq, cols, rows, placements: this.placements() };

@@ -15,6 +15,8 @@ export class TileStore {
   vec: Int8Array;
   /** Slot -> mean CIELAB (3 floats), kept for the tint. */
   mean: Float32Array;
+  /** Slot -> the best open cell class last found for it (-1: unknown); valid while that class stays open. */
+  bestOpen: Int32Array;
   /** Slots in use or released so far; live slots are below this. */
   top = 0;
   private readonly bySlotId = new Map<number, number>();
@@ -25,6 +27,7 @@ export class TileStore {
     this.cell = new Int32Array(capacity);
     this.vec = new Int8Array(capacity * DIM);
     this.mean = new Float32Array(capacity * 3);
+    this.bestOpen = new Int32Array(capacity).fill(-1);
   }
 
   /** Number of live tiles. */
@@ -44,6 +47,7 @@ export class TileStore {
     if (slot >= this.ids.length) this.grow();
     this.ids[slot] = id;
     this.cell[slot] = -1;
+    this.bestOpen[slot] = -1;
     encodeFeatures(features, 0, cfg, this.vec, slot * DIM);
     this.mean[slot * 3] = features[0]!;
     this.mean[slot * 3 + 1] = features[1]!;
@@ -78,6 +82,9 @@ export class TileStore {
     vec.set(this.vec);
     const mean = new Float32Array(cap * 3);
     mean.set(this.mean);
+    const bestOpen = new Int32Array(cap).fill(-1);
+    bestOpen.set(this.bestOpen);
+    this.bestOpen = bestOpen;
     this.ids = ids;
     this.cell = cell;
     this.vec = vec;

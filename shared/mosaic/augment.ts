@@ -94,8 +94,15 @@ export function augment(
     depth[e] = p < 0 ? 0 : depth[p]! + 1;
     dist[e] = d;
     u[e] = ut;
-    const g = index.best(vec, t * st.dim, Want.free, power, leafBudget);
-    const key = d + index.lastKey - ut;
+    // Classes only fill up between removals, so a tile's best open class stays best while open.
+    let g = st.tiles.bestOpen[t]!;
+    let key: number;
+    if (g >= 0 && index.isOpen(g)) key = d + st.cost(t, g) - ut;
+    else {
+      g = index.best(vec, t * st.dim, Want.free, power, leafBudget);
+      st.tiles.bestOpen[t] = g;
+      key = d + index.lastKey - ut;
+    }
     if (g >= 0 && key < total) {
       total = key;
       endEntry = e;
