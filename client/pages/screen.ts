@@ -45,6 +45,8 @@ startMosaic(byId('board'), {
   input: false,
   maxCellPx: 480,
   relaid: () => {
+    // Queued cells belong to the old layout.
+    highlighter?.clear();
     total = window.kiss?.feed.mosaic.size ?? total;
     showCounts();
   },

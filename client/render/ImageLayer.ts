@@ -26,6 +26,8 @@ interface Entry {
 export interface ImageLayerOptions {
   /** GPU bytes this layer may keep, visible or not. */
   budgetBytes: number;
+  /** Images it may keep, visible or not (bounds the JS objects too, for hours-long screens). */
+  maxEntries?: number;
   maxInflight: number;
   /** Minimum ms between two reloads of the same key (a busy atlas block). */
   minReloadMs: number;
@@ -171,12 +173,14 @@ export class ImageLayer {
   }
 
   private evict(): void {
-    if (this.usedBytes <= this.opts.budgetBytes) return;
+    const maxEntries = this.opts.maxEntries ?? Number.POSITIVE_INFINITY;
+    const over = (): boolean => this.usedBytes > this.opts.budgetBytes || this.entries.size > maxEntries;
+    if (!over()) return;
     const idle = [...this.entries.values()]
       .filter((e) => e.sprite && e.lastWanted !== this.frame)
       .sort((a, b) => a.lastWanted - b.lastWanted);
     for (const e of idle) {
-      if (this.usedBytes <= this.opts.budgetBytes) break;
+      if (!over()) break;
       this.drop(e);
       this.entries.delete(e.key);
     }

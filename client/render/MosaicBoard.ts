@@ -121,9 +121,27 @@ export class MosaicBoard {
       this.lodDirty = true;
       this.dirty = true;
     };
-    this.atlases = new ImageLayer({ budgetBytes: 128 * MB, maxInflight: 6, minReloadMs: 1200, onChange });
-    this.photos128 = new ImageLayer({ budgetBytes: 64 * MB, maxInflight: 8, minReloadMs: 0, onChange });
-    this.photos512 = new ImageLayer({ budgetBytes: 96 * MB, maxInflight: 4, minReloadMs: 0, onChange });
+    this.atlases = new ImageLayer({
+      budgetBytes: 128 * MB,
+      maxEntries: 128,
+      maxInflight: 6,
+      minReloadMs: 1200,
+      onChange,
+    });
+    this.photos128 = new ImageLayer({
+      budgetBytes: 64 * MB,
+      maxEntries: 300,
+      maxInflight: 8,
+      minReloadMs: 0,
+      onChange,
+    });
+    this.photos512 = new ImageLayer({
+      budgetBytes: 96 * MB,
+      maxEntries: 100,
+      maxInflight: 4,
+      minReloadMs: 0,
+      onChange,
+    });
     this.target.alpha = 0.28;
     for (let i = 0; i < 4; i++) this.marker.addChild(new Sprite(Texture.WHITE));
     this.marker.visible = false;
@@ -190,7 +208,8 @@ export class MosaicBoard {
    * A change of geometry cross-fades from the old layout to the new one.
    */
   relayout(model: BoardModel, animate = true): void {
-    const old = this.model;
+    // The model may be the same object, already grown: the drawn layer knows the old size.
+    const old = { cols: this.colour.cols, rows: this.colour.rows };
     this.model = model;
     const { cols, rows } = model;
     const sameSize = cols === old.cols && rows === old.rows;

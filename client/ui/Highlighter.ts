@@ -22,6 +22,11 @@ export class Highlighter {
     if (!this.busy) this.next();
   }
 
+  /** Drops what is queued (after a re-layout every cell index changed). */
+  clear(): void {
+    this.queue.length = 0;
+  }
+
   get pending(): number {
     return this.queue.length;
   }

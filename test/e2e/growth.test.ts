@@ -1,0 +1,58 @@
+/** A growth re-layout reaches an open viewer as one change and is drawn at the new size. */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { syntheticJpeg } from '../support/images.ts';
+import { upload } from '../support/server.ts';
+import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+import { cellColour, colourDistance, expectedColour, settle } from './pixels.ts';
+
+let server: E2EServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startE2EServer({ MOSAIC_COLS: '3', MOSAIC_ROWS: '3' });
+  browser = await launchBrowser();
+  for (let i = 1; i <= 9; i++) await upload(server.url, await syntheticJpeg(240, 240, 500 + i));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+it('redraws the whole mosaic at the grown size, still fitting the window', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${server.url}/`);
+  await waitForSeq(page, server.app.service.snapshot().seq);
+  const res = await upload(server.url, await syntheticJpeg(240, 240, 999));
+  const { id } = (await res.json()) as { id: number };
+  expect(server.app.service.cols).toBe(6);
+  await waitForSeq(page, server.app.service.snapshot().seq);
+  await settle(page);
+  const view = await page.evaluate(() => {
+    type B = {
+      cols: number;
+      rows: number;
+      viewport: { width: number; height: number };
+      cellToScreen(c: number, r: number): [number, number];
+    };
+    const b = (window as unknown as { kiss: { board: B } }).kiss.board;
+    return {
+      cols: b.cols,
+      rows: b.rows,
+      vp: b.viewport,
+      first: b.cellToScreen(0, 0),
+      last: b.cellToScreen(b.cols - 1, b.rows - 1),
+    };
+  });
+  expect([view.cols, view.rows]).toEqual([6, 6]);
+  for (const [x, y] of [view.first, view.last]) {
+    expect(x).toBeGreaterThan(0);
+    expect(y).toBeGreaterThan(0);
+    expect(x).toBeLessThan(view.vp.width);
+    expect(y).toBeLessThan(view.vp.height);
+  }
+  for (const tile of [1, id]) {
+    expect(colourDistance(await cellColour(page, tile), await expectedColour(page, tile))).toBeLessThan(45);
+  }
+});
