@@ -121,6 +121,10 @@ export async function run(): Promise<void> {
   console.log(
     'render (headless Chromium, SwiftShader software WebGL, 1280x800; frame = render + GPU finish)',
   );
+  console.log(
+    '  MosaicBoard draws at half resolution while the camera moves on software WebGL (a still camera gets a\n' +
+      '  full-resolution frame, and the overview is timed at full resolution); the naive reference draws at full.',
+  );
   for (const r of results) {
     const label =
       r.mode === 'board'
