@@ -59,8 +59,9 @@ it('keeps a flat heap over 1,000 arrivals', { timeout: 400_000 }, async () => {
     () => (window as unknown as { kiss: { feed: { mosaic: { size: number } } } }).kiss.feed.mosaic.size,
   );
   expect(tiles).toBe(1000);
+  const mib = (b: number): string => `${(b / 1048576).toFixed(2)} MiB`;
   console.log(
-    `screen heap after warm-up ${(before / 1048576).toFixed(1)} MiB, after 850 more arrivals ${(after / 1048576).toFixed(1)} MiB`,
+    `screen heap: ${mib(before)} after 150 arrivals, ${mib(middle)} after 575, ${mib(after)} after 1000`,
   );
   // 850 more tiles legitimately cost their model entries (well under 1 MB); anything that
   // grows per arrival (listeners, sprites, queued highlights) would cost far more.
