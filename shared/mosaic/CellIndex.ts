@@ -6,13 +6,11 @@
  * leaf budget, exact when the budget is unbounded.
  */
 import { type CellClasses, groupCells } from './cellClasses.ts';
+import { searchCells, type Want } from './cellSearch.ts';
 import { DIM } from './engineSpace.ts';
-import { boxDist, buildKdTree, type KdTree, structureNorms, TREE_DIMS } from './kdTree.ts';
+import { buildKdTree, type KdTree, structureNorms } from './kdTree.ts';
 
-/** Which classes a query may return: with a free cell, with none, or either. */
-export const Want = { free: 0, full: 1, any: 2 } as const;
-/** One of {@link Want}'s values. */
-export type Want = (typeof Want)[keyof typeof Want];
+export { Want } from './cellSearch.ts';
 
 /** Free-cell index over cell classes; see the file comment. */
 export class CellIndex {
@@ -25,20 +23,22 @@ export class CellIndex {
   /** Class -> tree position. */
   readonly classPos: Int32Array;
   /** Per tree position: the class's structure norm. */
-  private readonly norm: Float32Array;
-  private readonly tree: KdTree;
+  readonly norm: Float32Array;
+  /** The k-d tree over classes. */
+  readonly tree: KdTree;
   /** Per class: free cells, which are the first ones of its member segment. */
   private readonly freeCnt: Int32Array;
   /** Per tree position: potential, the search's exclusion flag, and 1 while the class has a free cell. */
-  private readonly v: Float32Array;
-  private readonly openAt: Uint8Array;
-  private readonly used: Uint8Array;
+  readonly v: Float32Array;
+  readonly openAt: Uint8Array;
+  readonly used: Uint8Array;
   private readonly usedList: number[] = [];
   /** Per node: classes with a free cell, and the highest potential. */
-  private readonly openIn: Int32Array;
-  private readonly maxV: Float32Array;
-  private readonly heapNode = new Int32Array(2048);
-  private readonly heapLb = new Float64Array(2048);
+  readonly openIn: Int32Array;
+  readonly maxV: Float32Array;
+  /** Search scratch: the best-bin-first heap. */
+  readonly heapNode = new Int32Array(2048);
+  readonly heapLb = new Float64Array(2048);
   private readonly path = new Int32Array(64);
   /** Free cells left. */
   freeCount: number;
@@ -178,12 +178,6 @@ export class CellIndex {
     this.usedList.length = 0;
   }
 
-  private has(node: number, want: Want): boolean {
-    if (want === Want.any) return true;
-    const open = this.openIn[node]!;
-    return want === Want.free ? open > 0 : open < this.tree.hi[node]! - this.tree.lo[node]!;
-  }
-
   /**
    * The class minimising cost - potential for encoded vector `q` (at `qo`) among the
    * classes `want` allows and not excluded by {@link use}; cost is the squared distance
@@ -191,86 +185,7 @@ export class CellIndex {
    * bound first. Returns -1 when none; see {@link lastKey} and {@link lastDist}.
    */
   best(q: Int8Array, qo: number, want: Want, power: 1 | 2, maxLeaves = Infinity): number {
-    const { left, lo, hi, box, order, splitDim, splitVal, normMin, normMax } = this.tree;
-    const { openAt, openIn, used, pts, v, heapNode, heapLb, maxV, norm } = this;
-    // |q_s - c_s| >= | |q_s| - |c_s| | bounds the structure part (triangle inequality).
-    let qn = 0;
-    for (let k = TREE_DIMS; k < DIM; k++) qn += q[qo + k]! * q[qo + k]!;
-    qn = Math.sqrt(qn);
-    const wantOpen = want === Want.free ? 1 : 0;
-    let best = Infinity;
-    let bestPos = -1;
-    let bestD = Infinity;
-    let heapLen = 0;
-    let leaves = 0;
-    if (this.cls.count > 0 && this.has(0, want)) {
-      heapNode[0] = 0;
-      heapLb[0] = -Infinity;
-      heapLen = 1;
-    }
-    while (heapLen > 0 && leaves < maxLeaves) {
-      let node = heapNode[0]!;
-      const lb0 = heapLb[0]!;
-      heapLen--;
-      if (heapLen > 0) siftDown(heapNode, heapLb, heapLen, heapNode[heapLen]!, heapLb[heapLen]!);
-      if (lb0 >= best) break;
-      // Descend to a leaf, queueing the farther child; subtrees with nothing wanted are skipped.
-      for (;;) {
-        const l = left[node]!;
-        if (l < 0) {
-          leaves++;
-          for (let p = lo[node]!, end = hi[node]!; p < end; p++) {
-            if (used[p] === 1 || (want !== Want.any && openAt[p] !== wantOpen)) continue;
-            const vp = v[p]!;
-            // Partial distance elimination: stop summing once this class cannot win.
-            const thr = best + vp;
-            if (thr <= 0) continue;
-            const lim = power === 2 ? thr : thr * thr;
-            const o = p * DIM;
-            let x = q[qo]! - pts[o]!;
-            let d = x * x;
-            x = q[qo + 1]! - pts[o + 1]!;
-            d += x * x;
-            x = q[qo + 2]! - pts[o + 2]!;
-            d += x * x;
-            if (d >= lim) continue;
-            const dn = qn - norm[p]!;
-            if (d + dn * dn >= lim) continue;
-            for (let k = 3; k < DIM; k++) {
-              x = q[qo + k]! - pts[o + k]!;
-              d += x * x;
-            }
-            if (d >= lim) continue;
-            best = (power === 2 ? d : Math.sqrt(d)) - vp;
-            bestPos = p;
-            bestD = d;
-          }
-          break;
-        }
-        // Go to the split's side of q first; only the other side needs a box bound now.
-        const r = l + 1;
-        const nearL = q[qo + splitDim[node]!]! <= splitVal[node]!;
-        const near = nearL ? l : r;
-        const far = nearL ? r : l;
-        const okNear = want === Want.any || (want === Want.free ? openIn[near]! > 0 : openIn[near]! < hi[near]! - lo[near]!);
-        const okFar = want === Want.any || (want === Want.free ? openIn[far]! > 0 : openIn[far]! < hi[far]! - lo[far]!);
-        if (okFar) {
-          const sn = qn > normMax[far]! ? qn - normMax[far]! : normMin[far]! > qn ? normMin[far]! - qn : 0;
-          const bf = boxDist(q, qo, box, far * 2 * TREE_DIMS) + sn * sn;
-          const kf = (power === 2 ? bf : Math.sqrt(bf)) - maxV[far]!;
-          if (!okNear) {
-            if (kf >= best) break;
-            node = far;
-            continue;
-          }
-          if (kf < best && heapLen < heapNode.length) siftUp(heapNode, heapLb, heapLen++, far, kf);
-        } else if (!okNear) break;
-        node = near;
-      }
-    }
-    this.lastKey = best;
-    this.lastDist = bestD;
-    return bestPos < 0 ? -1 : order[bestPos]!;
+    return searchCells(this, q, qo, want, power, maxLeaves);
   }
 
   /** Bytes held by this index's typed arrays. */
@@ -296,31 +211,4 @@ export class CellIndex {
       this.maxV.byteLength
     );
   }
-}
-
-function siftUp(node: Int32Array, lb: Float64Array, i: number, n: number, k: number): void {
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (lb[p]! <= k) break;
-    node[i] = node[p]!;
-    lb[i] = lb[p]!;
-    i = p;
-  }
-  node[i] = n;
-  lb[i] = k;
-}
-
-function siftDown(node: Int32Array, lb: Float64Array, len: number, n: number, k: number): void {
-  let i = 0;
-  for (;;) {
-    let c = 2 * i + 1;
-    if (c >= len) break;
-    if (c + 1 < len && lb[c + 1]! < lb[c]!) c++;
-    if (lb[c]! >= k) break;
-    node[i] = node[c]!;
-    lb[i] = lb[c]!;
-    i = c;
-  }
-  node[i] = n;
-  lb[i] = k;
 }

@@ -4,7 +4,6 @@
  * sequence-numbered changes.
  */
 
-import { augment } from './augment.ts';
 import type { EngineOptions, PlacementEngine, RestoreOptions } from './engineApi.ts';
 import { DEFAULT_SPACE } from './engineSpace.ts';
 import { type EngineTuning, MosaicState } from './MosaicState.ts';
@@ -18,11 +17,13 @@ export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
   space: DEFAULT_SPACE,
   costPower: 1,
   searchPops: 32,
+  searchQueries: Number.POSITIVE_INFINITY,
   membersPerClass: 8,
   epsilon: 1,
   leafBudget: 8,
   maxMoves: 16,
-  growMaxMoves: 64,
+  growMaxMoves: 4,
+  growPops: 0,
   leafSize: 8,
 });
 
@@ -59,29 +60,35 @@ export class MosaicEngine implements PlacementEngine {
     return e;
   }
 
+  /** Columns of the current grid. */
   get cols(): number {
     return this.st.cols;
   }
+  /** Rows of the current grid. */
   get rows(): number {
     return this.st.rows;
   }
+  /** Sequence number of the last change produced. */
   get seq(): number {
     return this.lastSeq;
   }
+  /** Number of placed tiles. */
   get size(): number {
     return this.tiles.size;
   }
 
+  /** True when no cell is free; grow() before the next place(). */
   isFull(): boolean {
     return this.tiles.size >= this.st.cells;
   }
 
+  /** Places a new tile by an augmenting-path search; its `placed` change comes first, then any `moved`. */
   place(id: number, features: Features): Change[] {
     if (this.tiles.slotOf(id) >= 0) throw new Error(`tile ${id} is already placed`);
     if (this.isFull()) throw new Error('the mosaic is full: grow() first');
     const slot = this.tiles.add(id, features, this.st.tuning.space);
     const moved: { slot: number; from: number }[] = [];
-    augment(this.st, slot, this.maxMoves, this.st.augmentBuffers, (s, from) => {
+    this.st.search.run(this.st, slot, this.maxMoves, (s, from) => {
       if (!moved.some((m) => m.slot === s)) moved.push({ slot: s, from });
     });
     const changes: Change[] = [{ type: 'placed', seq: ++this.lastSeq, ...this.placementOf(slot) }];
@@ -92,6 +99,7 @@ export class MosaicEngine implements PlacementEngine {
     return changes;
   }
 
+  /** Removes a tile and frees its cell; null when the id is unknown. */
   remove(id: number): RemovedChange | null {
     const slot = this.tiles.slotOf(id);
     if (slot < 0) return null;
@@ -108,6 +116,7 @@ export class MosaicEngine implements PlacementEngine {
     };
   }
 
+  /** Re-lays every tile out on a new grid in one batch; see relayout.ts. */
   grow(cols: number, rows: number, cellFeatures: Float32Array): GrownChange {
     if (cols * rows < this.tiles.size)
       throw new RangeError(`${cols}x${rows} cannot hold ${this.tiles.size} tiles`);
@@ -119,11 +128,13 @@ export class MosaicEngine implements PlacementEngine {
     return { type: 'grown', seq: ++this.lastSeq, cols, rows, placements: this.placements() };
   }
 
+  /** Where a tile sits now, with its tint. */
   get(id: number): Placement | undefined {
     const slot = this.tiles.slotOf(id);
     return slot < 0 ? undefined : this.placementOf(slot);
   }
 
+  /** Every placement, in slot order. */
   placements(): Placement[] {
     const out: Placement[] = [];
     for (let s = 0; s < this.tiles.top; s++) if (this.tiles.ids[s] !== 0) out.push(this.placementOf(s));

@@ -2,7 +2,7 @@
  * The engine's mutable state for one grid: the cell index, which tile sits where,
  * each class's worst-placed tile, and the cost of a tile in a cell class.
  */
-import { AugmentBuffers } from './augment.ts';
+import { AugmentSearch } from './augment.ts';
 import { CellIndex } from './CellIndex.ts';
 import { DIM, encodeAll, type SpaceConfig, sqDist } from './engineSpace.ts';
 import { MemberHeaps } from './MemberHeaps.ts';
@@ -17,6 +17,8 @@ export interface EngineTuning {
   costPower: 1 | 2;
   /** Cell classes popped per augmenting-path search before it settles (its cost bound). */
   searchPops: number;
+  /** Index queries per augmenting-path search before it settles for the best path found. */
+  searchQueries: number;
   /** Tiles of a reached full class the search may try evicting, worst placed first. */
   membersPerClass: number;
   /** Slack of the augmenting-path search in cost units: larger stops sooner (0: exact). */
@@ -27,6 +29,8 @@ export interface EngineTuning {
   maxMoves: number;
   /** Move budget per tile during a growth re-layout. */
   growMaxMoves: number;
+  /** Cell classes popped per tile during a growth re-layout (0: each takes its nearest open class). */
+  growPops: number;
   /** Cell classes per k-d tree leaf. */
   leafSize: number;
 }
@@ -42,8 +46,8 @@ export class MosaicState {
   readonly occ: Int32Array;
   /** Per class, its tiles by cost, worst first. */
   readonly members: MemberHeaps;
-  /** Scratch space for the augmenting-path search. */
-  readonly augmentBuffers: AugmentBuffers;
+  /** The augmenting-path search arrivals use. */
+  readonly search: AugmentSearch;
   /** Bytes per encoded vector. */
   readonly dim = DIM;
 
@@ -71,7 +75,7 @@ export class MosaicState {
     }
     this.occ = new Int32Array(n).fill(-1);
     this.members = new MemberHeaps(this.index.cls.start);
-    this.augmentBuffers = new AugmentBuffers(tuning.searchPops);
+    this.search = new AugmentSearch(tuning.searchPops);
   }
 
   /** Number of cells. */

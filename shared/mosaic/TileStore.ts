@@ -3,7 +3,7 @@
  * so a million tiles cost tens of bytes each instead of a JS object each.
  */
 import { DIM, encodeFeatures, type SpaceConfig } from './engineSpace.ts';
-import type { Features } from './types.ts';
+import { FEATURE_LEN, type Features } from './types.ts';
 
 /** Slot-indexed tile storage; see the file comment. */
 export class TileStore {
@@ -43,6 +43,8 @@ export class TileStore {
   /** Stores a new tile and returns its slot (unplaced: cell -1). */
   add(id: number, features: Features, cfg: SpaceConfig): number {
     if (!Number.isInteger(id) || id <= 0 || id > 0x7fffffff) throw new RangeError(`bad tile id ${id}`);
+    if (features.length < FEATURE_LEN)
+      throw new RangeError(`tile ${id} has ${features.length} features, want ${FEATURE_LEN}`);
     const slot = this.released.pop() ?? this.top++;
     if (slot >= this.ids.length) this.grow();
     this.ids[slot] = id;

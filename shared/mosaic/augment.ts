@@ -4,31 +4,46 @@
  * (cost - class potential - tile potential) over cell classes, a transportation
  * problem. Dijkstra's edges come lazily from the cell index: each reached tile offers
  * its best class with a free cell and, one at a time, its best full classes; reaching
- * a full class evicts that class's worst-placed tile, which goes on searching. The search stops once no unexplored path can beat the best free
- * cell found by more than `epsilon`, or when its pop budget is spent. The potentials
- * are then updated as the Hungarian method does, so later tiles see which cells are
- * contested; the result is epsilon-optimal in the exact case (total <= optimum + n*eps).
+ * a full class lets its worst-placed tiles (a few, worst first) search on in turn.
+ * The search stops once no unexplored path can beat the best end found by more than
+ * `epsilon`, or when its budget is spent. The potentials are then updated as the
+ * Hungarian method does, so later tiles see which cells are contested; unbounded, the
+ * result is epsilon-optimal (total <= optimum + n * epsilon).
  */
 import { Want } from './CellIndex.ts';
 import type { MosaicState } from './MosaicState.ts';
 
-/** Reusable scratch space for {@link augment}; one per grid. */
-export class AugmentBuffers {
-  readonly tile: Int32Array;
-  readonly via: Int32Array;
-  readonly parent: Int32Array;
-  readonly depth: Int32Array;
-  readonly dist: Float64Array;
-  readonly u: Float64Array;
-  readonly itemKey: Float64Array;
-  readonly itemEntry: Int32Array;
-  readonly itemClass: Int32Array;
-  /** -1 for a class offer, else the index of the member to evict next. */
-  readonly itemMember: Int32Array;
-  readonly heap: Int32Array;
-  readonly settledClass: Int32Array;
-  readonly settledDist: Float64Array;
+/** Called for each tile an augmenting path moves, with the cell it left. */
+export type MovedFn = (slot: number, from: number) => void;
 
+/** The search with its reusable scratch space; one per grid and budget. */
+export class AugmentSearch {
+  // Entries: tiles reached, each with the cell it would leave, its path parent, depth, distance, potential.
+  private readonly tile: Int32Array;
+  private readonly via: Int32Array;
+  private readonly parent: Int32Array;
+  private readonly depth: Int32Array;
+  private readonly dist: Float64Array;
+  private readonly u: Float64Array;
+  // Queue items: a full class offered by an entry (member -1), or the next member of a settled class.
+  private readonly itemKey: Float64Array;
+  private readonly itemEntry: Int32Array;
+  private readonly itemClass: Int32Array;
+  private readonly itemMember: Int32Array;
+  private readonly heap: Int32Array;
+  private readonly settledClass: Int32Array;
+  private readonly settledDist: Float64Array;
+  private st!: MosaicState;
+  private maxMoves = 0;
+  private entries = 0;
+  private items = 0;
+  private heapLen = 0;
+  private queries = 0;
+  private total = Infinity;
+  private endEntry = -1;
+  private endClass = -1;
+
+  /** `capacity`: classes popped per search at most (0: plain nearest open class). */
   constructor(readonly capacity: number) {
     const n = capacity + 1;
     this.tile = new Int32Array(n);
@@ -45,111 +60,120 @@ export class AugmentBuffers {
     this.settledClass = new Int32Array(n);
     this.settledDist = new Float64Array(n);
   }
-}
 
-/**
- * Places unplaced tile `x` by an epsilon-shortest augmenting path with at most
- * `maxMoves` evictions, popping at most `buf.capacity` full classes. Calls
- * `moved(slot, from)` for each evicted tile and returns how many moved.
- */
-export function augment(
-  st: MosaicState,
-  x: number,
-  maxMoves: number,
-  buf: AugmentBuffers,
-  moved: (slot: number, from: number) => void,
-): number {
-  const { tile, via, parent, depth, dist, u, itemKey, itemEntry, itemClass, itemMember, heap } = buf;
-  const { settledClass, settledDist } = buf;
-  const index = st.index;
-  const { costPower: power, leafBudget, epsilon, membersPerClass } = st.tuning;
-  const vec = st.tiles.vec;
-  let entries = 0;
-  let items = 0;
-  let heapLen = 0;
-  let settled = 0;
-  let endEntry = -1;
-  let endClass = -1;
-  let total = Infinity;
+  /**
+   * Places unplaced tile `x` by an epsilon-shortest augmenting path with at most
+   * `maxMoves` evictions. Calls `moved` for each evicted tile; returns how many moved.
+   */
+  run(st: MosaicState, x: number, maxMoves: number, moved?: MovedFn): number {
+    this.st = st;
+    this.maxMoves = maxMoves;
+    this.entries = 0;
+    this.items = 0;
+    this.heapLen = 0;
+    this.queries = 0;
+    this.total = Infinity;
+    this.endEntry = -1;
+    this.endClass = -1;
+    const { epsilon, membersPerClass, searchQueries } = st.tuning;
+    const { itemKey, itemEntry, itemClass, itemMember, heap, settledClass, settledDist } = this;
+    const index = st.index;
+    let settled = 0;
+    this.addEntry(x, -1, -1, 0, 0);
+    for (let pops = 0; this.heapLen > 0 && pops < this.capacity && this.queries < searchQueries; pops++) {
+      const it = heap[0]!;
+      const d = itemKey[it]!;
+      if (d + epsilon >= this.total) break;
+      this.heapLen = heapPop(heap, this.heapLen, itemKey);
+      const e = itemEntry[it]!;
+      const k = itemClass[it]!;
+      const m = itemMember[it]!;
+      if (m >= 0) {
+        // Class k was settled at distance d from entry e: its m-th worst tile searches on.
+        const z = st.members.at(k, m);
+        if (m + 1 < membersPerClass && m + 1 < st.members.count(k)) this.queue(d, e, k, m + 1);
+        this.addEntry(z, st.tiles.cell[z]!, e, d, st.cost(z, k) - index.potential(k));
+        continue;
+      }
+      this.offerFull(e);
+      if (index.isUsed(k)) continue;
+      index.use(k);
+      settledClass[settled] = k;
+      settledDist[settled++] = d;
+      this.queue(d, e, k, 0);
+    }
+    index.clearUsed();
+    if (this.endEntry < 0) throw new Error('no free cell');
+    // Hungarian potential update: every class settled below the end gets dearer to enter.
+    for (let i = 0; i < settled; i++) {
+      const d = settledDist[i]!;
+      const k = settledClass[i]!;
+      if (d < this.total) index.setPotential(k, index.potential(k) - (this.total - d));
+    }
+    return this.apply(moved);
+  }
 
-  const queue = (key: number, e: number, k: number, member: number) => {
-    const it = items++;
-    itemKey[it] = key;
-    itemEntry[it] = e;
-    itemClass[it] = k;
-    itemMember[it] = member;
-    heapPush(heap, heapLen++, it, itemKey);
-  };
+  /** Moves the tiles along the chosen path: lift every evicted tile, then put each in its new cell. */
+  private apply(moved?: MovedFn): number {
+    const { st, tile, via, parent } = this;
+    const endCell = st.index.freeCellOf(this.endClass, st.rng());
+    for (let e = this.endEntry; e > 0; e = parent[e]!) st.lift(tile[e]!);
+    st.put(tile[this.endEntry]!, endCell);
+    for (let e = this.endEntry; e > 0; e = parent[e]!) {
+      st.put(tile[parent[e]!]!, via[e]!);
+      moved?.(tile[e]!, via[e]!);
+    }
+    return this.depth[this.endEntry]!;
+  }
+
+  private queue(key: number, e: number, k: number, member: number): void {
+    const it = this.items++;
+    this.itemKey[it] = key;
+    this.itemEntry[it] = e;
+    this.itemClass[it] = k;
+    this.itemMember[it] = member;
+    heapPush(this.heap, this.heapLen++, it, this.itemKey);
+  }
+
   /** Queues entry e's best unused full class, if it may still evict. */
-  const offerFull = (e: number) => {
-    if (depth[e]! >= maxMoves) return;
-    const k = index.best(vec, tile[e]! * st.dim, Want.full, power, leafBudget);
-    if (k >= 0) queue(dist[e]! + index.lastKey - u[e]!, e, k, -1);
-  };
-  const addEntry = (t: number, c: number, p: number, d: number, ut: number) => {
-    const e = entries++;
-    tile[e] = t;
-    via[e] = c;
-    parent[e] = p;
-    depth[e] = p < 0 ? 0 : depth[p]! + 1;
-    dist[e] = d;
-    u[e] = ut;
+  private offerFull(e: number): void {
+    const st = this.st;
+    if (this.depth[e]! >= this.maxMoves || this.capacity === 0 || this.queries >= st.tuning.searchQueries)
+      return;
+    this.queries++;
+    const { costPower, leafBudget } = st.tuning;
+    const k = st.index.best(st.tiles.vec, this.tile[e]! * st.dim, Want.full, costPower, leafBudget);
+    if (k >= 0) this.queue(this.dist[e]! + st.index.lastKey - this.u[e]!, e, k, -1);
+  }
+
+  /** Reaches tile t (leaving cell c, path parent p) at distance d with potential ut. */
+  private addEntry(t: number, c: number, p: number, d: number, ut: number): void {
+    const st = this.st;
+    const e = this.entries++;
+    this.tile[e] = t;
+    this.via[e] = c;
+    this.parent[e] = p;
+    this.depth[e] = p < 0 ? 0 : this.depth[p]! + 1;
+    this.dist[e] = d;
+    this.u[e] = ut;
+    const { costPower, leafBudget } = st.tuning;
     // Classes only fill up between removals, so a tile's best open class stays best while open.
     let g = st.tiles.bestOpen[t]!;
     let key: number;
-    if (g >= 0 && index.isOpen(g)) key = d + st.cost(t, g) - ut;
+    if (g >= 0 && st.index.isOpen(g)) key = d + st.cost(t, g) - ut;
     else {
-      g = index.best(vec, t * st.dim, Want.free, power, leafBudget);
+      this.queries++;
+      g = st.index.best(st.tiles.vec, t * st.dim, Want.free, costPower, leafBudget);
       st.tiles.bestOpen[t] = g;
-      key = d + index.lastKey - ut;
+      key = d + st.index.lastKey - ut;
     }
-    if (g >= 0 && key < total) {
-      total = key;
-      endEntry = e;
-      endClass = g;
+    if (g >= 0 && key < this.total) {
+      this.total = key;
+      this.endEntry = e;
+      this.endClass = g;
     }
-    offerFull(e);
-  };
-
-  addEntry(x, -1, -1, 0, 0);
-  for (let pops = 0; heapLen > 0 && pops < buf.capacity; pops++) {
-    const it = heap[0]!;
-    const d = itemKey[it]!;
-    if (d + epsilon >= total) break;
-    heapLen = heapPop(heap, heapLen, itemKey);
-    const e = itemEntry[it]!;
-    const k = itemClass[it]!;
-    const m = itemMember[it]!;
-    if (m >= 0) {
-      // Class k was settled at distance d from entry e: evict its m-th member, queue the next.
-      const z = st.members.at(k, m);
-      if (m + 1 < membersPerClass && m + 1 < st.members.count(k)) queue(d, e, k, m + 1);
-      addEntry(z, st.tiles.cell[z]!, e, d, st.cost(z, k) - index.potential(k));
-      continue;
-    }
-    offerFull(e);
-    if (index.isUsed(k)) continue;
-    index.use(k);
-    settledClass[settled] = k;
-    settledDist[settled++] = d;
-    queue(d, e, k, 0);
+    this.offerFull(e);
   }
-  index.clearUsed();
-  if (endEntry < 0) throw new Error('no free cell');
-  // Hungarian potential update: every class settled below the end gets dearer to enter.
-  for (let i = 0; i < settled; i++) {
-    const d = settledDist[i]!;
-    const k = settledClass[i]!;
-    if (d < total) index.setPotential(k, index.potential(k) - (total - d));
-  }
-  const endCell = index.freeCellOf(endClass, st.rng());
-  for (let e = endEntry; e > 0; e = parent[e]!) st.lift(tile[e]!);
-  st.put(tile[endEntry]!, endCell);
-  for (let e = endEntry; e > 0; e = parent[e]!) {
-    st.put(tile[parent[e]!]!, via[e]!);
-    moved(tile[e]!, via[e]!);
-  }
-  return depth[endEntry]!;
 }
 
 function heapPush(heap: Int32Array, i: number, item: number, key: Float64Array): void {

@@ -67,7 +67,7 @@ const SIN26 = Math.sin(26 * DEG);
 export function labToDin99o(l: number, a: number, b: number, out: Float32Array | number[], offset = 0): void {
   const e = a * COS26 + b * SIN26;
   const f = 0.83 * (-a * SIN26 + b * COS26);
-  const g = Math.hypot(e, f);
+  const g = Math.sqrt(e * e + f * f);
   out[offset] = 303.67 * Math.log(1 + 0.0039 * l);
   if (g === 0) {
     out[offset + 1] = 0;

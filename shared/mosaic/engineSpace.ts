@@ -62,15 +62,16 @@ function clampByte(v: number): number {
 const sub = new Float32Array(27);
 const mean = new Float32Array(3);
 
-function coef(channel: number, ky: number, kx: number): number {
-  const by = BASIS[ky]!;
-  const bx = BASIS[kx]!;
-  let s = 0;
-  for (let y = 0; y < 3; y++) {
-    for (let x = 0; x < 3; x++) s += by[y]! * bx[x]! * sub[(y * 3 + x) * 3 + channel]!;
-  }
-  return s;
-}
+/** Per kept coefficient (lightness ones, then a's, then b's): its channel and 9 sub-cell weights. */
+const KEPT: { channel: number; w: Float64Array }[] = [
+  ...L_COEFS.map((c) => ({ channel: 0, c })),
+  ...AB_COEFS.map((c) => ({ channel: 1, c })),
+  ...AB_COEFS.map((c) => ({ channel: 2, c })),
+].map(({ channel, c: [ky, kx] }) => {
+  const w = new Float64Array(9);
+  for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) w[y * 3 + x] = BASIS[ky]![y]! * BASIS[kx]![x]!;
+  return { channel, w };
+});
 
 /**
  * Encodes one feature vector (at `off` in `f`) into DIM bytes at `outOff` in `out`.
@@ -99,10 +100,12 @@ export function encodeFeatures(
   out[outOff + 2] = clampByte(mean[2]! * k);
   // Sum over 9 sub-cells of squared differences = sum over coefficients; /9 makes it a per-sub-cell mean.
   const w = Math.sqrt(cfg.structureWeight / 9) * k;
-  let o = outOff + 3;
-  for (const [ky, kx] of L_COEFS) out[o++] = clampByte(coef(0, ky, kx) * w);
-  for (const [ky, kx] of AB_COEFS) out[o++] = clampByte(coef(1, ky, kx) * w);
-  for (const [ky, kx] of AB_COEFS) out[o++] = clampByte(coef(2, ky, kx) * w);
+  for (let j = 0; j < KEPT.length; j++) {
+    const { channel, w: b } = KEPT[j]!;
+    let c = 0;
+    for (let i = 0; i < 9; i++) c += b[i]! * sub[i * 3 + channel]!;
+    out[outOff + 3 + j] = clampByte(c * w);
+  }
 }
 
 /** Encodes `count` consecutive feature vectors into a new Int8Array of count*DIM bytes. */

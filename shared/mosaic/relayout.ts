@@ -1,10 +1,12 @@
 /**
- * Growth: every tile re-assigned to a new grid as one batch, by the same sparse
- * Hungarian steps as arrivals (fresh potentials), tiles taken in a seeded random
- * order. With unbounded budgets this is the optimal assignment; with the default
- * budgets it is a close approximation.
+ * Growth: every tile re-assigned to a new grid as one batch, tiles taken in a seeded
+ * random order, each by the same sparse Hungarian step as arrivals (fresh potentials)
+ * with the growth budget. Unbounded, that is the optimal assignment. The default
+ * budget is 0 pops (each tile takes its nearest open class), measured at about 7%
+ * above optimal cost on a 4x grid, against 3-4% for 8 pops at twice the time; the
+ * 250k-tile re-layout must stay under 10 s on a shared 2-core machine.
  */
-import { augment } from './augment.ts';
+import { AugmentSearch } from './augment.ts';
 import type { MosaicState } from './MosaicState.ts';
 
 /** Fisher-Yates shuffle driven by the injected rng. */
@@ -17,8 +19,6 @@ function shuffle(a: Int32Array, rng: () => number): void {
   }
 }
 
-const ignore = () => {};
-
 /**
  * Assigns every live tile of `st.tiles` (all unplaced) to a cell of `st`.
  * The caller guarantees there are at least as many cells as tiles.
@@ -26,5 +26,6 @@ const ignore = () => {};
 export function relayout(st: MosaicState, rng: () => number): void {
   const slots = st.tiles.liveSlots();
   shuffle(slots, rng);
-  for (const s of slots) augment(st, s, st.tuning.growMaxMoves, st.augmentBuffers, ignore);
+  const search = new AugmentSearch(st.tuning.growPops);
+  for (const s of slots) search.run(st, s, st.tuning.growMaxMoves);
 }

@@ -5,6 +5,7 @@
  */
 import {
   createSimpleEngine,
+  type EngineTuning,
   FEATURE_LEN,
   MosaicEngine,
   mulberry32,
@@ -96,6 +97,7 @@ export function growthSeconds(
   tiles: Float32Array,
   side: number,
   simple = false,
+  tuning: Partial<EngineTuning> = {},
 ): number {
   const half = side / 2;
   const n = half * half;
@@ -113,7 +115,7 @@ export function growthSeconds(
     rng: mulberry32(2),
     placements,
   };
-  const e = simple ? createSimpleEngine(opts) : restoreEngine(opts);
+  const e = simple ? createSimpleEngine(opts) : restoreEngine(opts, tuning);
   if (simple) for (const p of placements) e.place(p.id, p.features);
   const big = cellFeatures(side);
   const t0 = performance.now();

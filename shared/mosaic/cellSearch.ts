@@ -1,0 +1,139 @@
+/**
+ * The best-bin-first search behind {@link CellIndex.best}.
+ * Keys are cost - potential; bounds are the tree's mean-colour boxes plus the
+ * structure-norm bound (triangle inequality), minus the subtree's highest potential.
+ */
+import type { CellIndex } from './CellIndex.ts';
+import { DIM } from './engineSpace.ts';
+import { boxDist, TREE_DIMS } from './kdTree.ts';
+
+/** Which classes a query may return: with a free cell, with none, or either. */
+export const Want = { free: 0, full: 1, any: 2 } as const;
+/** One of {@link Want}'s values. */
+export type Want = (typeof Want)[keyof typeof Want];
+
+/**
+ * Searches `ix` for the class with the least key that `want` allows, visiting at most
+ * `maxLeaves` leaves. Leaves its answer in ix.lastKey / ix.lastDist; returns the class or -1.
+ */
+export function searchCells(
+  ix: CellIndex,
+  q: Int8Array,
+  qo: number,
+  want: Want,
+  power: 1 | 2,
+  maxLeaves: number,
+): number {
+  const { left, lo, hi, box, order, splitDim, splitVal, normMin, normMax } = ix.tree;
+  const { openAt, openIn, used, pts, v, heapNode, heapLb, maxV, norm } = ix;
+  const wantOpen = want === Want.free ? 1 : 0;
+  let best = Infinity;
+  let bestPos = -1;
+  let bestD = Infinity;
+  let heapLen = 0;
+  let leaves = 0;
+  // |q_s - c_s| >= | |q_s| - |c_s| | bounds the structure part.
+  let qn = 0;
+  for (let k = TREE_DIMS; k < DIM; k++) qn += q[qo + k]! * q[qo + k]!;
+  qn = Math.sqrt(qn);
+  if (order.length > 0 && has(ix, 0, want)) {
+    heapNode[0] = 0;
+    heapLb[0] = -Infinity;
+    heapLen = 1;
+  }
+  while (heapLen > 0 && leaves < maxLeaves) {
+    let node = heapNode[0]!;
+    const lb0 = heapLb[0]!;
+    heapLen--;
+    if (heapLen > 0) siftDown(heapNode, heapLb, heapLen, heapNode[heapLen]!, heapLb[heapLen]!);
+    if (lb0 >= best) break;
+    for (;;) {
+      const l = left[node]!;
+      if (l < 0) {
+        leaves++;
+        for (let p = lo[node]!, end = hi[node]!; p < end; p++) {
+          if (used[p] === 1 || (want !== Want.any && openAt[p] !== wantOpen)) continue;
+          const vp = v[p]!;
+          // Partial distance elimination: stop summing once this class cannot win.
+          const thr = best + vp;
+          if (thr <= 0) continue;
+          const lim = power === 2 ? thr : thr * thr;
+          const o = p * DIM;
+          let x = q[qo]! - pts[o]!;
+          let d = x * x;
+          x = q[qo + 1]! - pts[o + 1]!;
+          d += x * x;
+          x = q[qo + 2]! - pts[o + 2]!;
+          d += x * x;
+          if (d >= lim) continue;
+          const dn = qn - norm[p]!;
+          if (d + dn * dn >= lim) continue;
+          for (let k = 3; k < DIM; k++) {
+            x = q[qo + k]! - pts[o + k]!;
+            d += x * x;
+          }
+          if (d >= lim) continue;
+          best = (power === 2 ? d : Math.sqrt(d)) - vp;
+          bestPos = p;
+          bestD = d;
+        }
+        break;
+      }
+      // Go to the split's side of q first; only the other side needs a bound now.
+      const nearL = q[qo + splitDim[node]!]! <= splitVal[node]!;
+      const near = nearL ? l : l + 1;
+      const far = nearL ? l + 1 : l;
+      const okNear =
+        want === Want.any || (want === Want.free ? openIn[near]! > 0 : openIn[near]! < hi[near]! - lo[near]!);
+      if (want === Want.any || (want === Want.free ? openIn[far]! > 0 : openIn[far]! < hi[far]! - lo[far]!)) {
+        const sn = qn > normMax[far]! ? qn - normMax[far]! : normMin[far]! > qn ? normMin[far]! - qn : 0;
+        const bf = boxDist(q, qo, box, far * 2 * TREE_DIMS) + sn * sn;
+        const kf = (power === 2 ? bf : Math.sqrt(bf)) - maxV[far]!;
+        if (!okNear) {
+          if (kf >= best) break;
+          node = far;
+          continue;
+        }
+        if (kf < best && heapLen < heapNode.length) siftUp(heapNode, heapLb, heapLen++, far, kf);
+      } else if (!okNear) break;
+      node = near;
+    }
+  }
+  ix.lastKey = best;
+  ix.lastDist = bestD;
+  return bestPos < 0 ? -1 : order[bestPos]!;
+}
+
+/** True when the subtree holds a class `want` allows. */
+function has(ix: CellIndex, node: number, want: Want): boolean {
+  if (want === Want.any) return true;
+  const open = ix.openIn[node]!;
+  return want === Want.free ? open > 0 : open < ix.tree.hi[node]! - ix.tree.lo[node]!;
+}
+
+function siftUp(node: Int32Array, lb: Float64Array, i: number, n: number, k: number): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (lb[p]! <= k) break;
+    node[i] = node[p]!;
+    lb[i] = lb[p]!;
+    i = p;
+  }
+  node[i] = n;
+  lb[i] = k;
+}
+
+function siftDown(node: Int32Array, lb: Float64Array, len: number, n: number, k: number): void {
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= len) break;
+    if (c + 1 < len && lb[c + 1]! < lb[c]!) c++;
+    if (lb[c]! >= k) break;
+    node[i] = node[c]!;
+    lb[i] = lb[c]!;
+    i = c;
+  }
+  node[i] = n;
+  lb[i] = k;
+}
