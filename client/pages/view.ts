@@ -3,6 +3,7 @@ import { getTile, tileUrl } from '../net/api.ts';
 import type { BoardTile } from '../render/types.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { type RunningMosaic, startMosaic } from '../ui/mosaic.ts';
+import { mountReport } from '../ui/report.ts';
 
 initI18n();
 mountHeader();
@@ -14,6 +15,7 @@ let running: RunningMosaic | null = null;
 let statusKey: 'status.loading' | 'status.reconnecting' | 'status.outdated' | 'status.failed' | null =
   'status.loading';
 let openTile: BoardTile | null = null;
+const report = mountReport(() => byId('tile-close'));
 
 function showStatus(): void {
   statusEl.textContent = statusKey ? t(statusKey) : '';
@@ -42,6 +44,7 @@ async function showTile(tile: BoardTile, fly: boolean): Promise<void> {
   img.alt = t('tile.photoAlt', { id: tile.id });
   byId('tile-event').textContent = '';
   byId('tile-time').textContent = '';
+  report.show(tile.id);
   if (!dialog.open) dialog.showModal();
   try {
     const rec = await getTile(tile.id);
@@ -59,6 +62,7 @@ async function showTile(tile: BoardTile, fly: boolean): Promise<void> {
 
 dialog.addEventListener('close', () => {
   openTile = null;
+  report.reset();
   running?.board.mark(null);
   history.replaceState(null, '', '/');
   running?.board.canvas.focus();

@@ -1,0 +1,44 @@
+/**
+ * The admin page's messages: each status line keeps how to say its message, so that a
+ * language change says it again in the new language; and every failed call becomes a
+ * translated sentence chosen by the server's error code.
+ */
+import { onLanguageChange, t } from '../i18n/index.ts';
+import { ApiError } from '../net/api.ts';
+import { errorMessage } from './errors.ts';
+
+const shown = new Map<HTMLElement, { text: () => string; error: boolean }>();
+
+function render(el: HTMLElement): void {
+  const m = shown.get(el);
+  el.textContent = m ? m.text() : '';
+  el.classList.toggle('error', m?.error ?? false);
+}
+
+/** Shows `text()` in `el` (again after each language change); null clears it. */
+export function say(el: HTMLElement, text: (() => string) | null, error = false): void {
+  if (text) shown.set(el, { text, error });
+  else shown.delete(el);
+  render(el);
+}
+
+onLanguageChange(() => {
+  for (const el of shown.keys()) render(el);
+});
+
+/** A failed admin call in words; `notFound` says what a 404 means where it happened. */
+export function adminErrorText(err: unknown, notFound?: () => string): string {
+  if (!(err instanceof ApiError)) return errorMessage(err);
+  if (err.status === 401 || err.code === 'UNAUTHORIZED') return t('admin.badToken');
+  if (err.status === 429) return t('admin.error.RATE_LIMITED', { s: err.retryAfterS ?? 60 });
+  if (err.code === 'ADMIN_DISABLED') return t('error.ADMIN_DISABLED');
+  if (err.status === 400) return t('admin.error.BAD_REQUEST');
+  if (err.status === 404 && notFound) return notFound();
+  if (err.status >= 500) return t('error.INTERNAL');
+  return errorMessage(err);
+}
+
+/** True when the token was refused: the page signs out. */
+export function isUnauthorized(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 401;
+}

@@ -1,0 +1,258 @@
+/**
+ * The admin review queue: one row per waiting tile with its admin-only thumbnail (fetched
+ * with the token and shown through a blob: URL, revoked when the row goes), its rally,
+ * time and flags, a checkbox, and bulk Approve / Reject over the checked rows.
+ */
+import { hasKey, onLanguageChange, t } from '../i18n/index.ts';
+import { decide, getImage, getQueue, type QueueItem } from '../net/admin.ts';
+import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
+import { byId } from './header.ts';
+
+/** What the queue needs from the page: the token, and a way to sign out when it is refused. */
+export interface AdminSession {
+  token(): string | null;
+  refused(err: unknown): void;
+}
+
+interface Row {
+  item: QueueItem;
+  li: HTMLLIElement;
+  box: HTMLInputElement;
+  img: HTMLImageElement;
+  meta: HTMLElement;
+  url: string | null;
+  abort: AbortController | null;
+}
+
+const sameOrigin = (url: string) => new URL(url, location.href).origin === location.origin;
+
+export class AdminQueue {
+  private readonly rows = new Map<number, Row>();
+  private readonly list = byId<HTMLUListElement>('queue');
+  private readonly all = byId<HTMLInputElement>('select-all');
+  private readonly msg = byId('queue-msg');
+  private readonly buttons = [
+    byId<HTMLButtonElement>('bulk-approve'),
+    byId<HTMLButtonElement>('bulk-reject'),
+  ];
+  private readonly observer = new IntersectionObserver((entries) => this.visible(entries), {
+    rootMargin: '300px',
+  });
+  private total = 0;
+  private busy = false;
+
+  constructor(private readonly session: AdminSession) {
+    this.all.addEventListener('change', () => {
+      for (const r of this.rows.values()) r.box.checked = this.all.checked;
+      this.tools();
+    });
+    byId('bulk-approve').addEventListener('click', () => void this.decide([...this.checked()], 'approve'));
+    byId('bulk-reject').addEventListener('click', () => void this.decide([...this.checked()], 'reject'));
+    byId('refresh').addEventListener('click', () => void this.load());
+    onLanguageChange(() => {
+      for (const r of this.rows.values()) this.describe(r);
+      this.tools();
+    });
+  }
+
+  /** Fetches the queue and shows it; rejects when the call fails (the caller says why). */
+  async load(): Promise<void> {
+    const token = this.session.token();
+    if (!token) return;
+    const q = await getQueue(token);
+    this.dropAll();
+    this.total = q.total;
+    for (const item of q.items) this.add(item);
+    if (!this.rows.size) {
+      const li = document.createElement('li');
+      li.className = 'queue-empty muted';
+      li.dataset.i18n = 'admin.empty';
+      li.textContent = t('admin.empty');
+      this.list.append(li);
+    }
+    this.tools();
+  }
+
+  /** Drops every row and its blob URL (sign-out, reload). */
+  clear(): void {
+    this.dropAll();
+    this.total = 0;
+    say(this.msg, null);
+    this.tools();
+  }
+
+  private dropAll(): void {
+    for (const id of [...this.rows.keys()]) this.drop(id);
+    this.list.replaceChildren();
+  }
+
+  private *checked(): Generator<number> {
+    for (const [id, r] of this.rows) if (r.box.checked) yield id;
+  }
+
+  private add(item: QueueItem): void {
+    const li = document.createElement('li');
+    li.className = item.flags > 0 ? 'queue-item flagged' : 'queue-item';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.id = `pick-${item.id}`;
+    box.addEventListener('change', () => this.tools());
+    const thumb = document.createElement('label');
+    thumb.className = 'thumb';
+    thumb.htmlFor = box.id;
+    const img = document.createElement('img');
+    img.width = 96;
+    img.height = 96;
+    img.decoding = 'async';
+    thumb.append(img);
+    const meta = document.createElement('div');
+    meta.className = 'item-meta';
+    const actions = document.createElement('div');
+    actions.className = 'item-actions';
+    for (const verdict of ['approve', 'reject'] as const) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = verdict === 'approve' ? 'small' : 'small danger';
+      b.dataset.i18n = `admin.${verdict}`;
+      b.textContent = t(`admin.${verdict}`);
+      b.addEventListener('click', () => void this.decide([item.id], verdict));
+      actions.append(b);
+    }
+    li.append(box, thumb, meta, actions);
+    const row: Row = { item, li, box, img, meta, url: null, abort: null };
+    this.describe(row);
+    this.rows.set(item.id, row);
+    this.list.append(li);
+    this.observer.observe(li);
+  }
+
+  /** The row's words: its number, rally, time and flags, in the current language. */
+  private describe(r: Row): void {
+    const { item } = r;
+    r.box.setAttribute('aria-label', t('admin.select', { id: item.id }));
+    r.img.alt = r.li.classList.contains('thumb-failed')
+      ? t('admin.thumbFailed')
+      : t('tile.photoAlt', { id: item.id });
+    const line = (cls: string, text: string) => {
+      const el = document.createElement(cls === 'title' ? 'strong' : 'span');
+      el.className = cls;
+      el.textContent = text;
+      return el;
+    };
+    const time = new Date(item.createdAt);
+    const when = Number.isNaN(time.getTime())
+      ? ''
+      : new Intl.DateTimeFormat(document.documentElement.lang, {
+          dateStyle: 'medium',
+          timeStyle: 'short',
+        }).format(time);
+    const reasons = Object.entries(item.flagReasons ?? {})
+      .map(([reason, n]) => {
+        const key = `report.reason.${reason}`;
+        return `${hasKey(key) ? t(key) : reason} (${n})`;
+      })
+      .join(', ');
+    r.meta.replaceChildren(
+      line('title', t('tile.title', { id: item.id })),
+      line('rally', item.event ? t('tile.event', { event: item.event }) : t('tile.noEvent')),
+      line('time', t('tile.time', { time: when })),
+      line(
+        item.flags > 0 ? 'flags' : 'flags none',
+        item.flags > 0
+          ? `${t('admin.flags', { n: item.flags })}${reasons ? `: ${reasons}` : ''}`
+          : t('admin.noFlags'),
+      ),
+    );
+  }
+
+  private visible(entries: IntersectionObserverEntry[]): void {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      this.observer.unobserve(e.target);
+      const row = [...this.rows.values()].find((r) => r.li === e.target);
+      if (row) void this.thumbnail(row);
+    }
+  }
+
+  /** Fetches the admin-only thumbnail with the token and shows it as a blob: URL. */
+  private async thumbnail(r: Row): Promise<void> {
+    const token = this.session.token();
+    if (!token || r.abort || r.url) return;
+    if (!sameOrigin(r.item.thumbUrl)) return this.failed(r);
+    r.abort = new AbortController();
+    try {
+      const blob = await getImage(token, r.item.thumbUrl, r.abort.signal);
+      if (this.rows.get(r.item.id) !== r) return;
+      r.url = URL.createObjectURL(blob);
+      r.img.src = r.url;
+    } catch (err) {
+      if (r.abort.signal.aborted) return;
+      if (isUnauthorized(err)) this.session.refused(err);
+      else this.failed(r);
+    } finally {
+      r.abort = null;
+    }
+  }
+
+  private failed(r: Row): void {
+    r.li.classList.add('thumb-failed');
+    this.describe(r);
+  }
+
+  /** Removes a row: stops its download and revokes its blob: URL. */
+  private drop(id: number): void {
+    const r = this.rows.get(id);
+    if (!r) return;
+    this.rows.delete(id);
+    r.abort?.abort();
+    if (r.url) URL.revokeObjectURL(r.url);
+    r.img.removeAttribute('src');
+    this.observer.unobserve(r.li);
+    r.li.remove();
+  }
+
+  private async decide(ids: number[], verdict: 'approve' | 'reject'): Promise<void> {
+    const token = this.session.token();
+    if (!token || !ids.length || this.busy) return;
+    this.busy = true;
+    this.tools();
+    try {
+      const { done, skipped } = await decide(token, ids, verdict);
+      for (const id of [...done, ...skipped]) this.drop(id);
+      this.total = Math.max(0, this.total - done.length - skipped.length);
+      const key = verdict === 'approve' ? 'admin.approvedN' : 'admin.rejectedN';
+      const n = done.length;
+      const k = skipped.length;
+      say(this.msg, () => [t(key, { n }), k ? t('admin.skippedN', { n: k }) : ''].join(' ').trim());
+      if (!this.rows.size) await this.load();
+      // A row's own button went with its row: keep keyboard users in the list.
+      if (!document.activeElement || document.activeElement === document.body) {
+        const next = this.rows.values().next().value;
+        (next ? next.box : byId('refresh')).focus();
+      }
+    } catch (err) {
+      if (isUnauthorized(err)) this.session.refused(err);
+      else say(this.msg, () => adminErrorText(err), true);
+    } finally {
+      this.busy = false;
+      this.tools();
+    }
+  }
+
+  /** Select-all state, the counts, and which buttons can act now. */
+  private tools(): void {
+    const n = [...this.checked()].length;
+    const size = this.rows.size;
+    this.all.checked = size > 0 && n === size;
+    this.all.indeterminate = n > 0 && n < size;
+    this.all.disabled = size === 0;
+    byId('queue-tools').hidden = size === 0;
+    byId('selected-count').textContent = n ? t('admin.selected', { n }) : '';
+    for (const b of this.buttons) b.disabled = this.busy || n === 0;
+    for (const r of this.rows.values())
+      for (const b of r.li.querySelectorAll('button')) b.disabled = this.busy;
+    const count = t('admin.waiting', { n: this.total });
+    byId('queue-count').textContent =
+      this.total > size && size > 0 ? `${count} · ${t('admin.showing', { shown: size })}` : count;
+  }
+}

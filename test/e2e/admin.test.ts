@@ -1,0 +1,221 @@
+/**
+ * End to end: the moderation page in Chromium against the real server (MODERATION=pre).
+ * Thumbnails must really decode (they come from an admin-only URL through blob: URLs),
+ * bulk approval must place the tiles, and takedowns must say how many tiles go before they go.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticJpeg } from '../support/images.ts';
+import { upload } from '../support/server.ts';
+import { type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
+
+const TOKEN = 'e2e-admin-token-0123456789';
+const SHOTS = resolve(import.meta.dirname, '../../test-results/shots');
+let server: E2EServer;
+let browser: Browser;
+/** The tiles the first test approves; the takedown test removes them. */
+let approved: number[] = [];
+
+beforeAll(async () => {
+  server = await startE2EServer({
+    ADMIN_TOKEN: TOKEN,
+    MODERATION: 'pre',
+    MOSAIC_COLS: '8',
+    MOSAIC_ROWS: '8',
+  });
+  browser = await launchBrowser();
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function send(seed: number, event?: string): Promise<number> {
+  const res = await upload(server.url, await syntheticJpeg(400, 400, seed), event ? { event } : {});
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { id: number }).id;
+}
+
+async function api<T>(path: string): Promise<T> {
+  const res = await fetch(server.url + path, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as T;
+}
+
+const tileCount = async () => (await api<{ tileCount: number }>('/api/mosaic')).tileCount;
+
+async function signIn(viewport: { width: number; height: number }, token = TOKEN): Promise<Page> {
+  const ctx = await browser.newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error(e));
+  await page.goto(`${server.url}/admin`);
+  await page.fill('#token', token);
+  await page.press('#token', 'Enter');
+  return page;
+}
+
+/** Waits until every thumbnail in the queue has decoded from a blob: URL. */
+async function thumbnailsDecoded(page: Page, n: number): Promise<string[]> {
+  await page.waitForFunction(
+    (count) => {
+      const imgs = [...document.querySelectorAll<HTMLImageElement>('#queue img')];
+      return imgs.length === count && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    },
+    n,
+    { timeout: 15_000 },
+  );
+  return page.$$eval('#queue img', (imgs) => imgs.map((i) => (i as HTMLImageElement).src));
+}
+
+describe('the admin page', () => {
+  it('refuses a wrong token with a clear message', async () => {
+    const page = await signIn({ width: 1280, height: 800 }, 'not-the-right-token-at-all');
+    await expect.poll(() => page.textContent('#admin-error')).toBe('This token was refused.');
+    expect(await page.isVisible('#panel')).toBe(false);
+    await page.context().close();
+  });
+
+  it('shows pending uploads with decoded thumbnails and approves them in bulk', async () => {
+    const ids = [await send(11, 'london'), await send(12, 'london'), await send(13)];
+    expect(await tileCount()).toBe(0);
+
+    const phone = await signIn({ width: 390, height: 844 });
+    await thumbnailsDecoded(phone, 3);
+    await phone.screenshot({ path: resolve(SHOTS, 'admin-queue-phone.png'), fullPage: true });
+    // Nothing sticks out of the screen or out of its card.
+    const wide = await phone.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((e) => {
+          const right = e.getBoundingClientRect().right;
+          const card = e.closest('.card');
+          return right > 390.5 || (card && card !== e && right > card.getBoundingClientRect().right + 0.5);
+        })
+        .map((e) => `${e.tagName}#${e.id}.${e.className}`),
+    );
+    expect(wide).toEqual([]);
+    await phone.context().close();
+
+    const page = await signIn({ width: 1280, height: 800 });
+    const srcs = await thumbnailsDecoded(page, 3);
+    expect(srcs.every((s) => s.startsWith('blob:'))).toBe(true);
+    const text = await page.textContent('#queue');
+    expect(text).toContain('Rally: london');
+    expect(text).toContain('Sent from anywhere');
+    expect(text).toContain('New upload, not flagged');
+    expect(await page.textContent('#queue-count')).toBe('3 tiles waiting');
+    await page.screenshot({ path: resolve(SHOTS, 'admin-queue-desktop.png'), fullPage: true });
+
+    // Keyboard only: focus "select all", tick it with Space, then the bulk Approve.
+    expect(await page.isDisabled('#bulk-approve')).toBe(true);
+    await page.focus('#select-all');
+    await page.keyboard.press('Space');
+    expect(await page.textContent('#selected-count')).toBe('3 selected');
+    await page.focus('#bulk-approve');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('#queue-msg')).toBe('3 tiles approved.');
+    expect(await tileCount()).toBe(3);
+    expect(await page.textContent('#queue')).toBe('Nothing is waiting.');
+    // The rows' blob: URLs were revoked with them.
+    const stillThere = await page.evaluate(
+      (urls) =>
+        Promise.all(
+          urls.map((u) =>
+            fetch(u).then(
+              () => true,
+              () => false,
+            ),
+          ),
+        ),
+      srcs,
+    );
+    expect(stillThere).toEqual([false, false, false]);
+    expect(ids.every((id) => server.app.service.get(id)?.status === 'live')).toBe(true);
+    approved = ids;
+    await page.context().close();
+  });
+
+  it('takes down a region and a rally after saying how many tiles go, and removes one tile', async () => {
+    const page = await signIn({ width: 1280, height: 800 });
+    await page.waitForSelector('#panel:not([hidden])');
+    const live = await api<{ items: never[] }>('/api/admin/queue');
+    expect(live.items).toEqual([]);
+    const before = await tileCount();
+    expect(before).toBe(3);
+
+    // A region of one row that holds one or more tiles.
+    const rows = new Map<number, number>();
+    for (const id of approved) {
+      const { row } = await api<{ row: number }>(`/api/tiles/${id}`);
+      rows.set(row, (rows.get(row) ?? 0) + 1);
+    }
+    const [row, inRow] = [...rows.entries()][0]!;
+    await page.fill('#area-col', '0');
+    await page.fill('#area-row', String(row));
+    await page.fill('#area-cols', '8');
+    await page.fill('#area-rows', '1');
+    await page.click('#takedown-area button[type="submit"]');
+    await page.waitForSelector('#confirm[open]');
+    await expect
+      .poll(() => page.textContent('#confirm-text'))
+      .toBe(
+        `${inRow} ${inRow === 1 ? 'tile' : 'tiles'} in columns 0–7, rows ${row}–${row} will be removed for good.`,
+      );
+    await page.screenshot({ path: resolve(SHOTS, 'admin-confirm-desktop.png') });
+    await page.click('#confirm-yes');
+    await expect
+      .poll(() => page.textContent('#takedown-msg'))
+      .toBe(`${inRow} ${inRow === 1 ? 'tile' : 'tiles'} removed.`);
+    expect(await tileCount()).toBe(before - inRow);
+
+    // A rally: its live tiles and a waiting one.
+    const waiting = await send(21, 'london');
+    const londonLive = approved
+      .slice(0, 2)
+      .filter((id) => server.app.service.get(id)?.status === 'live').length;
+    await page.fill('#rally-code', 'London');
+    await page.click('#takedown-rally button[type="submit"]');
+    await page.waitForSelector('#confirm[open]');
+    const n = londonLive + 1;
+    await expect
+      .poll(() => page.textContent('#confirm-text'), { timeout: 15_000 })
+      .toBe(
+        `${n} ${n === 1 ? 'tile' : 'tiles'} of the rally “london” (live or waiting) will be removed for good.`,
+      );
+    // Cancel first: nothing goes.
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#confirm:not([open])', { state: 'attached' });
+    expect(server.app.service.get(waiting)).toBeDefined();
+    await page.click('#takedown-rally button[type="submit"]');
+    await expect.poll(() => page.isEnabled('#confirm-yes')).toBe(true);
+    await page.click('#confirm-yes');
+    await expect
+      .poll(() => page.textContent('#takedown-msg'))
+      .toBe(`${n} ${n === 1 ? 'tile' : 'tiles'} removed.`);
+    expect(server.app.service.get(waiting)).toBeUndefined();
+
+    // One live tile by its number, then the same again: it is gone.
+    const last = approved.find((id) => server.app.service.get(id)?.status === 'live');
+    if (last !== undefined) {
+      await page.fill('#remove-id', String(last));
+      await page.press('#remove-id', 'Enter');
+      await expect.poll(() => page.textContent('#remove-msg')).toBe(`Tile #${last} removed.`);
+    }
+    const gone = approved[2]!;
+    await page.fill('#remove-id', String(gone));
+    await page.press('#remove-id', 'Enter');
+    await expect
+      .poll(() => page.textContent('#remove-msg'))
+      .toBe(`There is no tile #${gone} (it may be removed already).`);
+    expect(await tileCount()).toBe(0);
+
+    // A bad rally code is said in words, before anything is sent.
+    await page.fill('#rally-code', 'no spaces!');
+    await page.click('#takedown-rally button[type="submit"]');
+    expect(await page.textContent('#takedown-msg')).toContain('A rally code has lowercase letters');
+    await page.context().close();
+  });
+});
