@@ -18,6 +18,17 @@ describe('placement engine', () => {
     expect(c).toMatchObject({ type: 'placed', id: 1, seq: 1, ...where });
   });
 
+  it.each([
+    ['R', 'g', 0.3, (t: { r: number; g: number; b: number }) => t.r > 0 && t.g < 0 && t.b < 0],
+    ['K', 'W', 0.5, (t: { r: number; g: number; b: number }) => t.r < 0 && t.g < 0 && t.b < 0],
+    ['R', 'g', 0, (t: { r: number; g: number; b: number }) => t.r === 0 && t.g === 0 && t.b === 0],
+  ])('records the tint toward a %s cell for a %s tile at strength %d', (cell, tile, tint, ok) => {
+    const e = createEngine({ ...grid(cell), tint, rng: mulberry32(1) });
+    const [c] = e.place(1, flat(tile));
+    expect(c && 'tint' in c && ok(c.tint)).toBe(true);
+    expect(e.get(1)?.tint).toEqual(c && 'tint' in c ? c.tint : undefined);
+  });
+
   it('fills a grid with its own colours exactly', () => {
     const ascii = 'KWR\nGBY';
     const e = engineFor(ascii);

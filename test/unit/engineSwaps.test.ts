@@ -87,3 +87,80 @@ describe('improving moves', () => {
     expect(cost(6)).toBeLessThan(cost(0) * 0.97);
   });
 });
+
+describe('online Hungarian steps', () => {
+  /** The least total cost over every one-to-one assignment (n! permutations). */
+  function bruteForceOptimum(cost: (tile: number, cell: number) => number, n: number): number {
+    let best = Infinity;
+    const perm = Array.from({ length: n }, (_, i) => i);
+    const walk = (k: number, sum: number) => {
+      if (sum >= best) return;
+      if (k === n) {
+        best = sum;
+        return;
+      }
+      for (let i = k; i < n; i++) {
+        [perm[k], perm[i]] = [perm[i]!, perm[k]!];
+        walk(k + 1, sum + cost(k, perm[k]!));
+        [perm[k], perm[i]] = [perm[i]!, perm[k]!];
+      }
+    };
+    walk(0, 0);
+    return best;
+  }
+
+  it.each([1, 2, 3, 4, 5])(
+    'with unbounded budgets, a full grid ends at the offline optimum (seed %i)',
+    (seed) => {
+      const rng = mulberry32(seed);
+      const cols = 4;
+      const rows = 2;
+      const n = cols * rows;
+      const cells = new Float32Array(n * 30).map(
+        (_, i) => (i % 3 === 0 ? 100 : 120) * rng() - (i % 3 === 0 ? 0 : 60),
+      );
+      const tiles = Array.from({ length: n }, () =>
+        new Float32Array(30).map((_, i) => (i % 3 === 0 ? 100 : 120) * rng() - (i % 3 === 0 ? 0 : 60)),
+      );
+      const unbounded = {
+        searchPops: 10_000,
+        membersPerClass: 100,
+        epsilon: 0,
+        leafBudget: Infinity,
+        maxMoves: 100,
+      };
+      const e = new MosaicEngine({ cols, rows, cellFeatures: cells, tint: 0, rng: mulberry32(9) }, unbounded);
+      tiles.forEach((t, i) => {
+        e.place(i + 1, t);
+      });
+      // The same cost the engine uses, through a 1-cell engine per pair.
+      const pair = (t: number, c: number) => {
+        const one = new MosaicEngine(
+          {
+            cols: 1,
+            rows: 1,
+            cellFeatures: cells.subarray(c * 30, c * 30 + 30),
+            tint: 0,
+            rng: mulberry32(1),
+          },
+          unbounded,
+        );
+        one.place(1, tiles[t]!);
+        return one.totalCost();
+      };
+      expect(e.totalCost()).toBeCloseTo(bruteForceOptimum(pair, n), 3);
+      const greedy = new MosaicEngine({
+        cols,
+        rows,
+        cellFeatures: cells,
+        tint: 0,
+        rng: mulberry32(9),
+        maxMovesPerArrival: 0,
+      });
+      tiles.forEach((t, i) => {
+        greedy.place(i + 1, t);
+      });
+      expect(greedy.totalCost()).toBeGreaterThanOrEqual(e.totalCost() - 1e-9);
+    },
+  );
+});
