@@ -3,6 +3,7 @@
  * current from binary frames and change batches, resumes from its last seq after any
  * disconnect, and tells the page what changed in plain values.
  */
+
 import { io, type Socket } from 'socket.io-client';
 import {
   type ClientToServerEvents,
@@ -16,6 +17,7 @@ import {
   type ServerToClientEvents,
   type WireChange,
 } from '../../shared/protocol.ts';
+import { wireParser } from '../../shared/wire.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'outdated';
 
@@ -55,6 +57,7 @@ export class LiveFeed {
       });
     this.socket = io(opts.url ?? '/', {
       auth,
+      parser: wireParser,
       transports: ['websocket', 'polling'],
       reconnectionDelayMax: 4000,
     });

@@ -12,6 +12,7 @@ import {
 } from '../../shared/protocol.ts';
 import { HandshakeError, isSeq, parseHandshake, safeKnown } from './handshake.ts';
 import { LiveFeed, type LiveFeedOptions, type LiveServer, type LiveSocket } from './LiveFeed.ts';
+import { serverParser } from './serverParser.ts';
 import type { LiveSource } from './source.ts';
 
 /** Options of {@link attachRealtime}; all optional. */
@@ -53,6 +54,7 @@ export function attachRealtime(
 ): Realtime {
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
   const io: LiveServer = new Server(httpServer, {
+    parser: serverParser,
     path: opts.path ?? '/socket.io',
     maxHttpBufferSize: opts.maxHttpBufferSize ?? 4096,
     serveClient: false,

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { io } from 'socket.io-client';
 import { decodeChanges, PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { wireParser } from '../../shared/wire.ts';
 
 const [url = '', mode = 'binary', nArg = '1000', baseArg = '1', capArg = '2000'] = process.argv.slice(2);
 const n = Number(nArg);
@@ -20,6 +21,7 @@ const sockets: ReturnType<typeof io>[] = [];
 
 function connectOne(i: number): Promise<void> {
   const socket = io(url, {
+    ...(mode === 'binary' ? { parser: wireParser } : {}),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

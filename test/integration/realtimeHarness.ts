@@ -17,6 +17,7 @@ import {
   type ServerToClientEvents,
   type SessionSynced,
 } from '../../shared/protocol.ts';
+import { wireParser } from '../../shared/wire.ts';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -37,6 +38,7 @@ export class Viewer {
   async connect(auth: Record<string, unknown> = {}, resume = false): Promise<SessionSynced> {
     const since = resume ? { since: this.mosaic.seq } : {};
     const socket: ClientSocket = connect(this.url, {
+      parser: wireParser,
       auth: { v: PROTOCOL_VERSION, ...since, ...auth },
       transports: ['websocket'],
       reconnection: false,
@@ -84,7 +86,13 @@ export function refused(
   url: string,
   auth: Record<string, unknown>,
 ): Promise<ProtocolError & { message: string }> {
-  const socket = connect(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = connect(url, {
+    parser: wireParser,
+    auth,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => reject(new Error('connected')));
     socket.once('connect_error', (err) => {

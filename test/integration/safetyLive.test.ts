@@ -3,6 +3,7 @@ import { io as connect } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { wireParser } from '../../shared/wire.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
 import { json, useServers } from './safetyHelpers.ts';
@@ -92,6 +93,7 @@ function tryConnect(
   extraHeaders: Record<string, string> = {},
 ): Promise<'connected' | 'refused'> {
   const socket = connect(url, {
+    parser: wireParser,
     auth: { v: PROTOCOL_VERSION },
     transports: ['websocket'],
     reconnection: false,
@@ -121,6 +123,7 @@ describe('live connections per address', () => {
     expect((await rawSocket(s.url)).state).toBe('refused');
     // Another client, through the trusted proxy, has its own count.
     const viaProxy = connect(s.url, {
+      parser: wireParser,
       auth: { v: PROTOCOL_VERSION },
       transports: ['websocket'],
       reconnection: false,
