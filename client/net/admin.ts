@@ -6,7 +6,7 @@
  *   DELETE /api/admin/tiles/:id                 -> 204
  *   POST   /api/admin/takedown {event} | {region} -> { removed }
  */
-import { ApiError } from './api.ts';
+import { apiError } from './api.ts';
 import type { FlagReason } from './flag.ts';
 
 /** One tile waiting for review: a pre-moderated upload, or a live tile hidden by flags. */
@@ -34,21 +34,6 @@ export interface Queue {
 export type Takedown =
   | { event: string }
   | { region: { col: number; row: number; cols: number; rows: number } };
-
-/** A failed answer as an ApiError with the server's code and any Retry-After. */
-export async function apiError(res: Response): Promise<ApiError> {
-  let code = res.status === 401 ? 'UNAUTHORIZED' : res.status === 404 ? 'NOT_FOUND' : 'INTERNAL';
-  let message = res.statusText;
-  try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string } };
-    code = body.error?.code ?? code;
-    message = body.error?.message ?? message;
-  } catch {
-    // Not JSON (a proxy's page): keep the status-derived code.
-  }
-  const ra = Number(res.headers.get('Retry-After'));
-  return new ApiError(code, res.status, message, Number.isFinite(ra) && ra > 0 ? ra : null);
-}
 
 async function call(
   token: string,

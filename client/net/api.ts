@@ -13,15 +13,16 @@ export class ApiError extends Error {
   }
 }
 
-async function asError(res: Response): Promise<ApiError> {
-  let code = 'INTERNAL';
+/** A failed answer as an ApiError with the server's code and any Retry-After. */
+export async function apiError(res: Response): Promise<ApiError> {
+  let code = res.status === 401 ? 'UNAUTHORIZED' : res.status === 404 ? 'NOT_FOUND' : 'INTERNAL';
   let message = res.statusText;
   try {
     const body = (await res.json()) as { error?: { code?: string; message?: string } };
     code = body.error?.code ?? code;
     message = body.error?.message ?? message;
   } catch {
-    // Not JSON (a proxy's page): keep the status text.
+    // Not JSON (a proxy's page): keep the status-derived code.
   }
   const ra = Number(res.headers.get('Retry-After'));
   return new ApiError(code, res.status, message, Number.isFinite(ra) && ra > 0 ? ra : null);
@@ -29,13 +30,13 @@ async function asError(res: Response): Promise<ApiError> {
 
 export async function getMosaic(): Promise<MosaicInfo> {
   const res = await fetch('/api/mosaic', { cache: 'no-store' });
-  if (!res.ok) throw await asError(res);
+  if (!res.ok) throw await apiError(res);
   return (await res.json()) as MosaicInfo;
 }
 
 export async function getTile(id: number): Promise<TilePublic> {
   const res = await fetch(`/api/tiles/${id}`);
-  if (!res.ok) throw await asError(res);
+  if (!res.ok) throw await apiError(res);
   return (await res.json()) as TilePublic;
 }
 
@@ -57,7 +58,7 @@ export async function deleteTile(id: number, token: string): Promise<void> {
     method: 'DELETE',
     headers: { Authorization: `Bearer ${token}` },
   });
-  if (res.status !== 204 && !res.ok) throw await asError(res);
+  if (res.status !== 204 && !res.ok) throw await apiError(res);
 }
 
 /** The upload answer: placed at once (201) or waiting for a moderator (202). */

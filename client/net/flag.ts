@@ -2,7 +2,7 @@
  * Viewers' reports: POST /api/tiles/:id/flag with JSON `{ reason }` and an `X-Client-Id`
  * header, a random id this browser keeps, so that the server can count distinct flaggers.
  */
-import { apiError } from './admin.ts';
+import { apiError } from './api.ts';
 
 /** The reasons the flag route accepts, in the order the viewer sees them. */
 export const FLAG_REASONS = ['sexual', 'violence', 'hate', 'personal-info', 'spam', 'other'] as const;

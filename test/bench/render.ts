@@ -18,20 +18,12 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { encodeFrame, type FrameTile } from '../../shared/protocol.ts';
+import { CHROMIUM_ARGS } from '../e2e/harness.ts';
 import type { BenchResult } from './renderHarness/harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = resolve(ROOT, '.bench-data/render');
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
+const ARGS = CHROMIUM_ARGS;
 
 /** The seeded 1M-tile mosaic: deterministic, no randomness beyond the LCG. */
 export function syntheticMosaic(cols: number, rows: number, seed = 20170401): Uint8Array {

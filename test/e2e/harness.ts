@@ -6,7 +6,6 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { attachRealtime, type Realtime } from '../../server/realtime/attachRealtime.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
 export const CHROMIUM_ARGS = [
@@ -30,25 +29,14 @@ export function buildClient(): Promise<void> {
 }
 
 export interface E2EServer extends TestServer {
-  realtime: Realtime | null;
   stop(): Promise<void>;
 }
 
+/** The built client and the real server (createApp, with its live layer) on port 0. */
 export async function startE2EServer(env: Record<string, string> = {}): Promise<E2EServer> {
   await buildClient();
   const server = await startServer(env);
-  const app = server.app as unknown as { io?: unknown };
-  const realtime = app.io
-    ? null
-    : attachRealtime(server.app.httpServer, server.app.service, { log: () => {} });
-  return {
-    ...server,
-    realtime,
-    async stop() {
-      await realtime?.close();
-      await server.close();
-    },
-  };
+  return { ...server, stop: () => server.close() };
 }
 
 export function chromiumPath(): string {
