@@ -167,7 +167,7 @@ export const de: Messages = {
   'admin.error.BAD_REQUEST': 'Der Server hat diese Werte abgelehnt. Bitte prüfe sie und versuche es erneut.',
   'privacy.title': 'Datenschutz',
   'privacy.keep':
-    'Was wir speichern: kleine quadratische Kopien deines Fotos (oder seiner Version ohne Gesichter), seine Zelle im Mosaik, den gewählten Kundgebungs-Code und die Uhrzeit.',
+    'Was wir speichern: kleine quadratische Kopien deines Fotos (oder seiner Version ohne Gesichter), seine Zelle im Mosaik, den gewählten Kundgebungs-Code und die Uhrzeit, dazu einen kurzen Fingerabdruck des Bildes (einen 64-Bit-Hash seiner Formen), damit dasselbe Foto nicht zweimal angenommen wird.',
   'privacy.notKeep':
     'Was wir nicht speichern: deine Originaldatei, ihre Metadaten (Ort, Kamera, Aufnahmezeit) und deine IP-Adresse.',
   'privacy.delete':

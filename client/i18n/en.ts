@@ -162,7 +162,7 @@ export const en = {
   'admin.error.BAD_REQUEST': 'The server refused these values. Please check them and try again.',
   'privacy.title': 'Privacy',
   'privacy.keep':
-    'What we keep: small square copies of your photo (or of its face-hiding version), the cell where it sits in the mosaic, the rally code you chose and the time.',
+    'What we keep: small square copies of your photo (or of its face-hiding version), the cell where it sits in the mosaic, the rally code you chose and the time, plus a short fingerprint of the picture (a 64-bit hash of its shapes) that lets us refuse the same photo sent twice.',
   'privacy.notKeep':
     'What we don’t keep: your original file, its metadata (place, camera, time it was taken) and your IP address.',
   'privacy.delete':

@@ -164,7 +164,7 @@ export const es: Messages = {
   'admin.error.BAD_REQUEST': 'El servidor rechazó estos valores. Revísalos y vuelve a intentarlo.',
   'privacy.title': 'Privacidad',
   'privacy.keep':
-    'Lo que guardamos: copias cuadradas pequeñas de tu foto (o de su versión sin caras), su celda en el mosaico, el código de concentración que elegiste y la hora.',
+    'Lo que guardamos: copias cuadradas pequeñas de tu foto (o de su versión sin caras), su celda en el mosaico, el código de concentración que elegiste y la hora, además de una huella corta de la imagen (un hash de 64 bits de sus formas) para rechazar la misma foto enviada dos veces.',
   'privacy.notKeep':
     'Lo que no guardamos: tu archivo original, sus metadatos (lugar, cámara, fecha de la foto) ni tu dirección IP.',
   'privacy.delete':

@@ -167,7 +167,7 @@ export const fr: Messages = {
   'admin.error.BAD_REQUEST': 'Le serveur a refusé ces valeurs. Vérifiez-les et réessayez.',
   'privacy.title': 'Confidentialité',
   'privacy.keep':
-    'Ce que nous gardons : de petites copies carrées de votre photo (ou de sa version sans visages), sa case dans la mosaïque, le code de rassemblement choisi et l’heure.',
+    'Ce que nous gardons : de petites copies carrées de votre photo (ou de sa version sans visages), sa case dans la mosaïque, le code de rassemblement choisi et l’heure, ainsi qu’une courte empreinte de l’image (un hachage de 64 bits de ses formes) pour refuser la même photo envoyée deux fois.',
   'privacy.notKeep':
     'Ce que nous ne gardons pas : votre fichier original, ses métadonnées (lieu, appareil, date de prise de vue) et votre adresse IP.',
   'privacy.delete':

@@ -163,7 +163,7 @@ export const ptBR: Messages = {
   'admin.error.BAD_REQUEST': 'O servidor recusou esses valores. Confira e tente de novo.',
   'privacy.title': 'Privacidade',
   'privacy.keep':
-    'O que guardamos: pequenas cópias quadradas da sua foto (ou da versão sem rostos), a célula dela no mosaico, o código do ato que você escolheu e o horário.',
+    'O que guardamos: pequenas cópias quadradas da sua foto (ou da versão sem rostos), a célula dela no mosaico, o código do ato que você escolheu e o horário, além de uma impressão digital curta da imagem (um hash de 64 bits das formas) para recusar a mesma foto enviada duas vezes.',
   'privacy.notKeep':
     'O que não guardamos: seu arquivo original, os metadados dele (local, câmera, data da foto) e seu endereço IP.',
   'privacy.delete':
