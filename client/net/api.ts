@@ -61,6 +61,30 @@ export async function deleteTile(id: number, token: string): Promise<void> {
   if (res.status !== 204 && !res.ok) throw await apiError(res);
 }
 
+/** Where the server's subject-aware square crop falls, as fractions of the upright photo. */
+export interface CropBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Asks the server where it would crop a photo. Send a small upright copy (a few tens of kB):
+ * the answer is fractions, so they hold for the full-size photo too. Null when it fails.
+ */
+export async function previewCrop(small: Blob): Promise<CropBox | null> {
+  const form = new FormData();
+  form.set('photo', small, 'preview.jpg');
+  try {
+    const res = await fetch('/api/preview', { method: 'POST', body: form });
+    if (!res.ok) return null;
+    return ((await res.json()) as { crop: CropBox }).crop;
+  } catch {
+    return null;
+  }
+}
+
 /** The upload answer: placed at once (201) or waiting for a moderator (202). */
 export type UploadResult =
   | ({ status: 'placed' } & UploadAnswer)

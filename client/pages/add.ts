@@ -1,11 +1,19 @@
 import { isEventCode } from '../../shared/protocol.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
-import { deleteTile, getMosaic, tileUrl, type UploadResult, uploadTile } from '../net/api.ts';
+import {
+  type CropBox,
+  deleteTile,
+  getMosaic,
+  previewCrop,
+  tileUrl,
+  type UploadResult,
+  uploadTile,
+} from '../net/api.ts';
 import { loadBitmap } from '../net/images.ts';
 import { errorMessage } from '../ui/errors.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { startMosaic } from '../ui/mosaic.ts';
-import { drawPreview, drawShareCard } from '../ui/photoCanvas.ts';
+import { drawPreview, drawShareCard, smallCopy } from '../ui/photoCanvas.ts';
 
 initI18n();
 mountHeader();
@@ -15,6 +23,8 @@ const eventParam = params.get('event')?.toLowerCase() ?? null;
 const event = isEventCode(eventParam) ? eventParam : null;
 let photo: File | null = null;
 let bitmap: ImageBitmap | null = null;
+/** Where the server will crop the chosen photo (null until it answers). */
+let crop: CropBox | null = null;
 let busy = false;
 
 const errorBox = byId('error');
@@ -32,7 +42,7 @@ if (event) {
 
 function redrawPreview(): void {
   if (!bitmap) return;
-  drawPreview(byId<HTMLCanvasElement>('preview'), bitmap, hideFaces.checked);
+  drawPreview(byId<HTMLCanvasElement>('preview'), bitmap, hideFaces.checked, crop);
 }
 
 async function choose(file: File | undefined): Promise<void> {
@@ -43,8 +53,16 @@ async function choose(file: File | undefined): Promise<void> {
   bitmap = null;
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+    crop = null;
     byId('preview-box').hidden = false;
     redrawPreview();
+    // Then ask the server where its subject-aware crop falls (a small copy, not the photo).
+    const asked = bitmap;
+    const box = await previewCrop(await smallCopy(asked));
+    if (box && bitmap === asked) {
+      crop = box;
+      redrawPreview();
+    }
   } catch {
     // The browser cannot decode it (HEIC on most browsers): the server says why on send.
     byId('preview-box').hidden = true;

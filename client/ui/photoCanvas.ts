@@ -1,16 +1,40 @@
 /** Canvas drawings for the contribute page: the crop preview and the share card. */
 
-/** The centred square the server will keep, as `[sx, sy, side]` of the source. */
-export function squareCrop(w: number, h: number): [number, number, number] {
+/** Fractions of the photo, as the server's crop preview answers them. */
+export interface CropFractions {
+  left: number;
+  top: number;
+}
+
+/**
+ * The square the server will keep, as `[sx, sy, side]` of the source: where its preview said,
+ * or the centred square until it has answered.
+ */
+export function squareCrop(w: number, h: number, at?: CropFractions | null): [number, number, number] {
   const side = Math.min(w, h);
-  return [Math.floor((w - side) / 2), Math.floor((h - side) / 2), side];
+  if (!at) return [Math.floor((w - side) / 2), Math.floor((h - side) / 2), side];
+  const clamp = (v: number, max: number) => Math.max(0, Math.min(max, Math.round(v)));
+  return [clamp(at.left * w, w - side), clamp(at.top * h, h - side), side];
+}
+
+/** A small upright JPEG of a photo (longer side `max` px), for the crop preview request. */
+export function smallCopy(img: ImageBitmap, max = 640): Promise<Blob> {
+  const s = Math.min(1, max / Math.max(img.width, img.height));
+  const c = new OffscreenCanvas(Math.round(img.width * s), Math.round(img.height * s));
+  c.getContext('2d')?.drawImage(img, 0, 0, c.width, c.height);
+  return c.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
 }
 
 /** Draws the square crop; with `hideFaces`, a coarse pixelation like the server's. */
-export function drawPreview(canvas: HTMLCanvasElement, img: ImageBitmap, hideFaces: boolean): void {
+export function drawPreview(
+  canvas: HTMLCanvasElement,
+  img: ImageBitmap,
+  hideFaces: boolean,
+  at?: CropFractions | null,
+): void {
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
-  const [sx, sy, side] = squareCrop(img.width, img.height);
+  const [sx, sy, side] = squareCrop(img.width, img.height, at);
   ctx.imageSmoothingEnabled = true;
   if (!hideFaces) {
     ctx.drawImage(img, sx, sy, side, side, 0, 0, canvas.width, canvas.height);

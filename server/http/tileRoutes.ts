@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { TilePublic, UploadAnswer } from '../../shared/httpErrors.ts';
 import { AppError } from '../errors.ts';
-import { TILE_SIZES } from '../ingest/pipeline.ts';
+import { previewCrop, TILE_SIZES } from '../ingest/pipeline.ts';
 import type { HttpDeps } from './deps.ts';
 import { parseId } from './errorHandler.ts';
 import { readUpload } from './upload.ts';
@@ -29,6 +29,13 @@ export function tileRoutes(d: HttpDeps): Router {
       deleteToken: added.deleteToken,
     };
     res.status(201).json(body);
+  });
+
+  // The contribute page's preview of the crop: a small copy in, the square's position out.
+  r.post('/api/preview', async (req, res) => {
+    const form = await readUpload(req, 3 * 1024 * 1024);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ crop: await previewCrop(form.photo) });
   });
 
   r.get('/api/tiles/:id', (req, res) => {

@@ -104,6 +104,49 @@ function encode(master: Buffer, size: TileSize): Promise<Buffer> {
   return img.webp({ quality: size >= 512 ? 78 : 85, effort: size >= 512 ? 0 : 2 }).toBuffer();
 }
 
+/** The square the attention crop keeps, as fractions of the upright image's width and height. */
+export interface CropBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Where the subject-aware crop of {@link ingestPhoto} falls in a photo, for the contribute
+ * page's preview: the same checks and the same attention strategy on a small decode.
+ * Nothing is stored.
+ */
+export async function previewCrop(buf: Buffer, limits: IngestLimits = DEFAULT_LIMITS): Promise<CropBox> {
+  sniffFormat(buf);
+  const header = await readHeader(buf, { ...limits, minSide: 1 });
+  const side = 256;
+  try {
+    const img = sharp(buf, { failOn: 'truncated', limitInputPixels: limits.maxPixels }).rotate();
+    const meta = await sharp(buf).metadata();
+    const upright = (meta.orientation ?? 1) >= 5;
+    const w = upright ? meta.height! : meta.width!;
+    const h = upright ? meta.width! : meta.height!;
+    if (header.needsColourFix) img.removeAlpha();
+    const { info } = await img
+      .resize(side, side, { fit: 'cover', position: 'attention' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    // cover resizes the shorter side to `side`; the crop offsets are in that resized frame.
+    const scale = side / Math.min(w, h);
+    const rw = w * scale;
+    const rh = h * scale;
+    return {
+      left: -(info.cropOffsetLeft ?? 0) / rw,
+      top: -(info.cropOffsetTop ?? 0) / rh,
+      width: side / rw,
+      height: side / rh,
+    };
+  } catch {
+    throw new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
+  }
+}
+
 /**
  * validate -> orient -> crop -> tiles -> colour features, all in memory.
  * Throws AppError (413/415/422) for anything that is not a usable photo.
