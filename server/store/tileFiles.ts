@@ -66,13 +66,9 @@ export class TileFiles {
       const ids = await readdir(join(this.dir, shard)).catch(() => [] as string[]);
       for (const name of ids) {
         const id = Number(name);
-        if (Number.isInteger(id) && keep(id)) {
-          // A kept tile may still hold a temp file from an interrupted write of the same id.
-          const inner = await readdir(join(this.dir, shard, name)).catch(() => [] as string[]);
-          for (const f of inner)
-            if (f.endsWith('.tmp')) await rm(join(this.dir, shard, name, f), { force: true });
-          continue;
-        }
+        // A kept tile's folder is complete: its files were durable before its row committed,
+        // so only folders without a row can hold temp files. One readdir per shard, not per tile.
+        if (Number.isInteger(id) && keep(id)) continue;
         await rm(join(this.dir, shard, name), { recursive: true, force: true });
         removed++;
       }
