@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { UploadAnswer } from '../../shared/httpErrors.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { removeDir, startServer, type TestServer, upload } from '../support/server.ts';
 import { expectSameState, Viewer } from './realtimeHarness.ts';
@@ -26,13 +27,7 @@ describe('realtime over the real app', () => {
 
     const res = await upload(server.url, await syntheticJpeg(640, 480, 7));
     expect(res.status).toBe(201);
-    const tile = (await res.json()) as {
-      id: number;
-      col: number;
-      row: number;
-      seq: number;
-      deleteToken: string;
-    };
+    const tile = (await res.json()) as UploadAnswer;
     await Promise.all([a.reach(app.service.snapshot().seq), b.reach(app.service.snapshot().seq)]);
     expect(a.seqs).toContain(tile.seq);
     expect(b.seqs).toEqual(a.seqs);

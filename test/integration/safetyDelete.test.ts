@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { UploadAnswer } from '../../shared/httpErrors.ts';
 import { listFiles, upload } from '../support/server.ts';
 import { ADMIN, json, PHOTOS, pixels, useServers } from './safetyHelpers.ts';
 
@@ -27,13 +28,7 @@ describe("a contributor's delete token", () => {
     const other = await viewer(url);
     const res = await upload(url, PHOTOS[0]!, { event: 'london' });
     expect(res.status).toBe(201);
-    const tile = (await res.json()) as {
-      id: number;
-      col: number;
-      row: number;
-      seq: number;
-      deleteToken: string;
-    };
+    const tile = (await res.json()) as UploadAnswer;
     await Promise.all([screen.reach(tile.seq), other.reach(tile.seq)]);
     expect(screen.mosaic.cellOfTile(tile.id)).toBeDefined();
     expect(other.mosaic.cellOfTile(tile.id)).toBeDefined();
