@@ -4,11 +4,14 @@ import type { Change, GrownChange } from '../../shared/mosaic/types.ts';
 import {
   CHANGE_RECORD_BYTES,
   type ClientToServerEvents,
+  decodeFrame,
   type EventStats,
+  encodeCellsFrame,
   encodeChanges,
   encodeFrame,
   eventRoom,
   FRAME_TILE_BYTES,
+  LiveMosaic,
   packRgb,
   type ServerToClientEvents,
   type SessionSynced,
@@ -66,6 +69,11 @@ export class LiveFeed {
   private immediate: ReturnType<typeof setImmediate> | null = null;
   private lastFlush = Number.NEGATIVE_INFINITY;
   private cache: { seq: number; bytes: Uint8Array } | null = null;
+  /**
+   * The mosaic as every viewer holds it, kept by applying the same changes that are
+   * broadcast: snapshots are encoded from its typed arrays, never from per-tile objects.
+   */
+  private readonly model = new LiveMosaic();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -77,6 +85,12 @@ export class LiveFeed {
     this.seq = snap.seq;
     this.history = new ChangeHistory(opts.historyRecords, snap.seq);
     this.counter = new EventCounter(snap.tiles);
+    // The viewers' copy, built once at start-up; snapshots are encoded from it.
+    this.model.applyFrame(
+      decodeFrame(
+        encodeFrame({ kind: 'snapshot', seq: snap.seq, cols: snap.cols, rows: snap.rows, tiles: snap.tiles }),
+      ),
+    );
     this.unsubscribe = source.subscribe((changes) => this.onChanges(changes));
   }
 
@@ -120,6 +134,7 @@ export class LiveFeed {
       if (c.type === 'placed') this.counter.placed(c.id, info?.event ?? null);
     }
     this.seq = c.seq;
+    this.model.applyChanges([wire]);
     this.history.append(wire);
     this.pending.push(wire);
     if (this.pending.length >= this.opts.maxBatchRecords) this.flush();
@@ -136,9 +151,9 @@ export class LiveFeed {
     this.history.reset(c.seq);
     this.cache = null;
     this.counter.total = tiles.length;
-    this.io
-      .to(LIVE_ROOM)
-      .emit('mosaic:grown', encodeFrame({ kind: 'grown', seq: c.seq, cols: c.cols, rows: c.rows, tiles }));
+    const frame = encodeFrame({ kind: 'grown', seq: c.seq, cols: c.cols, rows: c.rows, tiles });
+    this.model.applyFrame(decodeFrame(frame));
+    this.io.to(LIVE_ROOM).emit('mosaic:grown', frame);
   }
 
   /**
@@ -217,9 +232,12 @@ export class LiveFeed {
     ) {
       return c;
     }
-    const s = this.source.snapshot();
-    const bytes = encodeFrame({ kind: 'snapshot', seq: s.seq, cols: s.cols, rows: s.rows, tiles: s.tiles });
-    this.cache = { seq: s.seq, bytes };
+    if (this.model.seq !== this.seq) {
+      // A change could not be applied (it was logged): start the copy again from the core.
+      const s = this.source.snapshot();
+      this.model.applyFrame(decodeFrame(encodeFrame({ kind: 'snapshot', ...s })));
+    }
+    this.cache = { seq: this.model.seq, bytes: encodeCellsFrame('snapshot', this.model) };
     return this.cache;
   }
 

@@ -5,12 +5,14 @@ import {
   decodeChanges,
   decodeFrame,
   EVENT_CODE_PATTERN,
+  encodeCellsFrame,
   encodeChanges,
   encodeFrame,
   FRAME_HEADER_BYTES,
   FRAME_TILE_BYTES,
   type FrameTile,
   isEventCode,
+  LiveMosaic,
   ProtocolDecodeError,
   rgb565To24,
   rgbTo565,
@@ -118,6 +120,29 @@ describe('frame codec', () => {
     expect(() =>
       encodeFrame({ kind: 'snapshot', seq: 0, cols: 2, rows: 2, tiles: [tile(1, 2, 0, 0, [0, 0, 0])] }),
     ).toThrow(RangeError);
+  });
+
+  it('encodes the same frame from a cell-major mosaic as from tile objects, in cell order', () => {
+    for (const big of [false, true]) {
+      const tiles = [
+        tile(9, 2, 1, big ? 200 : 100, [250, 10, 128]),
+        tile(4, 0, 0, -5, [1, 2, 3]),
+        tile(70_000, 2, 0, big ? -300 : -127, [255, 255, 255]),
+        tile(5, 1, 2, 0, [16, 32, 64]),
+      ];
+      const viaTiles = decodeFrame(encodeFrame({ kind: 'snapshot', seq: 77, cols: 3, rows: 3, tiles }));
+      const m = new LiveMosaic();
+      m.applyFrame(viaTiles);
+      const viaCells = decodeFrame(encodeCellsFrame('snapshot', m));
+      expect(viaCells).toMatchObject({ kind: 'snapshot', seq: 77, cols: 3, rows: 3, count: 4 });
+      // Cell order: (0,0), (2,0), (2,1), (1,2).
+      expect([...viaCells.id]).toEqual([4, 70_000, 9, 5]);
+      const byId = (f: typeof viaTiles, id: number) => {
+        const i = [...f.id].indexOf(id);
+        return [f.col[i], f.row[i], f.rgb[i], f.tint[3 * i], f.tint[3 * i + 1], f.tint[3 * i + 2]];
+      };
+      for (const id of [4, 5, 9, 70_000]) expect(byId(viaCells, id)).toEqual(byId(viaTiles, id));
+    }
   });
 
   it('refuses truncated or foreign frames', () => {
