@@ -24,6 +24,22 @@ for (let run = 0; run < 3; run++) {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   const tDrawn = Date.now() - t0;
   if (run === 0) await page.screenshot({ path: 'test-results/overview.png' });
+  // Where the time went: the page's own marks and the biggest downloads, ms after navigation.
+  const steps = await page.evaluate(() => {
+    const out: string[] = [];
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    out.push(
+      `html ${Math.round(nav.responseEnd)}`,
+      `DOMContentLoaded ${Math.round(nav.domContentLoadedEventEnd)}`,
+    );
+    for (const r of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) {
+      if (r.name.includes('/assets/') || r.name.includes('/api/mosaic'))
+        out.push(`${new URL(r.name).pathname} ${Math.round(r.startTime)}-${Math.round(r.responseEnd)}`);
+    }
+    for (const m of performance.getEntriesByType('mark')) out.push(`${m.name} ${Math.round(m.startTime)}`);
+    return out;
+  });
+  console.log(`  ${steps.join(' | ')}`);
   console.log(
     `run ${run}: ${info.tileCount} tiles, snapshot applied ${tSeq} ms, two frames drawn ${tDrawn} ms after navigation`,
   );

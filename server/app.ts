@@ -8,6 +8,7 @@ import { errorHandler, notFound } from './http/errorHandler.ts';
 import { flagRoutes } from './http/flagRoutes.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
+import { snapshotRoute } from './http/snapshotRoute.ts';
 import { tileRoutes } from './http/tileRoutes.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
@@ -70,6 +71,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(tileRoutes(deps));
   const mosaic = mosaicRoutes(deps);
   app.use(mosaic.router);
+  // The live layer is attached below; the route asks it at request time.
+  app.use(snapshotRoute(() => live.feed.snapshotFrame()));
   app.use('/api', notFound);
   app.use(clientRoutes());
   app.use(notFound);

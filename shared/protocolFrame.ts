@@ -252,19 +252,20 @@ export function decodeFrame(data: BinaryLike): MosaicFrame {
   const row = new Uint16Array(count);
   const tint = new Int16Array(count * 3);
   const rgb = new Uint32Array(count);
+  // Plain byte reads (no DataView): this loop runs over every tile of a big mosaic.
   let o = FRAME_HEADER_BYTES;
   for (let i = 0; i < count; i++, o += FRAME_TILE_BYTES) {
-    id[i] = view.getUint32(o, true);
+    id[i] = (bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16) | (bytes[o + 3]! << 24)) >>> 0;
     const cell = bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16);
     const c = cell & 4095;
     const r = cell >>> 12;
     if (c >= cols || r >= rows) throw new ProtocolDecodeError(`tile ${id[i]} outside the grid`);
     col[i] = c;
     row[i] = r;
-    tint[3 * i] = view.getInt8(o + 7) * step;
-    tint[3 * i + 1] = view.getInt8(o + 8) * step;
-    tint[3 * i + 2] = view.getInt8(o + 9) * step;
-    rgb[i] = rgb565To24(view.getUint16(o + 10, true));
+    tint[3 * i] = ((bytes[o + 7]! << 24) >> 24) * step;
+    tint[3 * i + 1] = ((bytes[o + 8]! << 24) >> 24) * step;
+    tint[3 * i + 2] = ((bytes[o + 9]! << 24) >> 24) * step;
+    rgb[i] = rgb565To24(bytes[o + 10]! | (bytes[o + 11]! << 8));
   }
   return {
     kind: k === FrameKind.SNAPSHOT ? 'snapshot' : 'grown',

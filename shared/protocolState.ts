@@ -89,6 +89,30 @@ class CellIndex {
     this.sparse.clear();
     this.size = 0;
   }
+
+  /**
+   * Replaces everything with `ids[i]` -> `cells[i]` in one pass: the dense array is sized
+   * once for the largest id, so a million-tile snapshot does no per-tile growth checks.
+   */
+  load(ids: Uint32Array, cells: Int32Array, count: number): void {
+    let max = 0;
+    for (let i = 0; i < count; i++) if (ids[i]! > max && ids[i]! < 1 << 24) max = ids[i]!;
+    let n = 1024;
+    while (n <= max) n *= 2;
+    if (n !== this.dense.length) this.dense = new Int32Array(n);
+    this.dense.fill(-1);
+    this.sparse.clear();
+    this.size = 0;
+    const dense = this.dense;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      if (cells[i]! < 0) continue;
+      if (id < 1 << 24) {
+        if (dense[id]! < 0) this.size++;
+        dense[id] = cells[i]!;
+      } else this.set(id, cells[i]!);
+    }
+  }
 }
 
 /** Adds a tint to an untinted colour, clamped per channel: the colour a far-out view draws. */
@@ -149,29 +173,30 @@ export class LiveMosaic {
     const n = frame.cols * frame.rows;
     this.cols = frame.cols;
     this.rows = frame.rows;
-    this.cellId = new Uint32Array(n);
-    this.cellTint = new Int16Array(n * 3);
-    this.cellRgb = new Uint32Array(n);
-    this.cellOf.clear();
+    const cellId = new Uint32Array(n);
+    const cellTint = new Int16Array(n * 3);
+    const cellRgb = new Uint32Array(n);
+    const cellOfTile = new Int32Array(frame.count);
+    const { id, col, row, tint, rgb } = frame;
     for (let i = 0; i < frame.count; i++) {
-      const cell = frame.row[i]! * frame.cols + frame.col[i]!;
-      this.put(
-        frame.id[i]!,
-        cell,
-        frame.tint[3 * i]!,
-        frame.tint[3 * i + 1]!,
-        frame.tint[3 * i + 2]!,
-        frame.rgb[i]!,
-      );
+      const cell = row[i]! * frame.cols + col[i]!;
+      cellOfTile[i] = cell;
+      cellId[cell] = id[i]!;
+      cellTint[3 * cell] = tint[3 * i]!;
+      cellTint[3 * cell + 1] = tint[3 * i + 1]!;
+      cellTint[3 * cell + 2] = tint[3 * i + 2]!;
+      cellRgb[cell] = rgb[i]!;
     }
+    // A malformed frame with two tiles in one cell: the later one wins, the earlier is gone.
+    for (let i = 0; i < frame.count; i++) if (cellId[cellOfTile[i]!] !== id[i]) cellOfTile[i] = -1;
+    this.cellId = cellId;
+    this.cellTint = cellTint;
+    this.cellRgb = cellRgb;
+    this.cellOf.load(id, cellOfTile, frame.count);
     this.seq = frame.seq;
     this.ready = true;
-    return this.done(
-      1,
-      0,
-      Array.from({ length: n }, (_, i) => i),
-      true,
-    );
+    // Everything was replaced: `relaid` says so, and `cells` stays empty.
+    return this.done(1, 0, [], true);
   }
 
   /** Applies a decoded `tiles:changed` batch in order, stopping at the first gap. */

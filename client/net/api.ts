@@ -34,6 +34,19 @@ export async function getMosaic(): Promise<MosaicInfo> {
   return (await res.json()) as MosaicInfo;
 }
 
+/**
+ * The binary snapshot frame over HTTP (the pages' HTML preloads it while the scripts
+ * download); null when it cannot be had, and the live connection sends one instead.
+ */
+export async function fetchSnapshot(): Promise<ArrayBuffer | null> {
+  try {
+    const res = await fetch('/api/mosaic/snapshot');
+    return res.ok ? await res.arrayBuffer() : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function getTile(id: number): Promise<TilePublic> {
   const res = await fetch(`/api/tiles/${id}`);
   if (!res.ok) throw await apiError(res);

@@ -35,12 +35,19 @@ export interface LiveOptions {
   event?: string | null;
   /** Where to connect; the page's own origin by default. */
   url?: string;
+  /**
+   * A snapshot frame fetched over HTTP (see fetchSnapshot). When given, it is applied first
+   * and the connection opens with `since` = its seq, so only later changes come over the
+   * socket; when it resolves to null, the socket sends the snapshot as usual.
+   */
+  initial?: Promise<ArrayBuffer | null>;
 }
 
 export class LiveFeed {
   readonly mosaic = new LiveMosaic();
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private resyncing = false;
+  private closed = false;
   private status: LiveStatus = 'connecting';
   private retry: ReturnType<typeof setTimeout> | null = null;
 
@@ -60,6 +67,7 @@ export class LiveFeed {
       parser: wireParser,
       transports: ['websocket', 'polling'],
       reconnectionDelayMax: 4000,
+      autoConnect: !opts.initial,
     });
     const s = this.socket;
     s.on('connect', () => this.setStatus(this.mosaic.ready ? 'reconnecting' : 'connecting'));
@@ -86,6 +94,21 @@ export class LiveFeed {
     s.on('tiles:changed', (b) => this.batch(b));
     s.on('stats:updated', (st) => h.stats?.(st));
     s.on('tiles:highlighted', (hl) => h.highlighted?.(hl));
+    opts.initial?.then(
+      (bytes) => this.start(bytes),
+      () => this.start(null),
+    );
+  }
+
+  private start(bytes: ArrayBuffer | null): void {
+    if (bytes) {
+      try {
+        this.frame(bytes, false);
+      } catch {
+        // A damaged download: the socket brings a fresh snapshot instead.
+      }
+    }
+    if (!this.closed) this.socket.connect();
   }
 
   get connected(): boolean {
@@ -98,11 +121,14 @@ export class LiveFeed {
     this.h.status?.(st);
   }
 
-  private frame(b: ArrayBuffer | ArrayBufferView): void {
+  private frame(b: ArrayBuffer | ArrayBufferView, live = true): void {
+    // Marks for the load-time measurements (scripts/timeOverview.ts reads them).
+    performance.mark('kiss:frame-received');
     const f = decodeFrame(b);
     const r = this.mosaic.applyFrame(f);
+    performance.mark('kiss:frame-applied');
     if (r.status === 'applied' && r.applied > 0) this.h.relaid(this.mosaic, f.kind === 'grown');
-    else if (r.status !== 'applied') this.resync();
+    else if (r.status !== 'applied' && live) this.resync();
   }
 
   private batch(b: ArrayBuffer | ArrayBufferView): void {
@@ -143,6 +169,7 @@ export class LiveFeed {
   }
 
   close(): void {
+    this.closed = true;
     if (this.retry) clearTimeout(this.retry);
     this.socket.close();
   }

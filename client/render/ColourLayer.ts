@@ -1,4 +1,5 @@
 import { BufferImageSource, Container, Sprite, Texture } from 'pixi.js';
+import { type CellArrays, paintCells } from './cellPaint.ts';
 
 /** Cells per side of one colour chunk texture (1 texel per cell, 4 MiB at most). */
 export const CHUNK = 1024;
@@ -66,6 +67,14 @@ export class ColourLayer {
     ch.data[i + 2] = b * k;
     ch.data[i + 3] = a;
     ch.dirty = true;
+  }
+
+  /** Paints every cell at once from cell-major arrays; see {@link paintCells}. */
+  paintAll(m: CellArrays): void {
+    for (const ch of this.chunks) {
+      paintCells(ch.data, ch.x, ch.y, ch.w, ch.h, m);
+      ch.dirty = true;
+    }
   }
 
   clear(col: number, row: number): void {

@@ -215,8 +215,7 @@ export class MosaicBoard {
     const sameSize = cols === old.cols && rows === old.rows;
     this.arrivals.finishAll();
     const layer = sameSize ? this.colour : new ColourLayer(cols, rows);
-    const n = cols * rows;
-    for (let c = 0; c < n; c++) this.paint(layer, c);
+    layer.paintAll(model);
     if (!sameSize) {
       this.replaceColourLayer(layer, animate && old.cols > 1);
       const sx = cols / old.cols;

@@ -5,7 +5,7 @@
 
 import type { MosaicInfo } from '../../shared/httpErrors.ts';
 import type { EventHighlight, EventStats, WireChange } from '../../shared/protocol.ts';
-import { getMosaic } from '../net/api.ts';
+import { fetchSnapshot, getMosaic } from '../net/api.ts';
 import { loadBitmap, serverImages } from '../net/images.ts';
 import { LiveFeed, type LiveStatus } from '../net/live.ts';
 import { bindCameraInput } from '../render/CameraInput.ts';
@@ -37,10 +37,43 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
     atlas: async (ax, ay, v, signal) => serverImages(await infoP).atlas(ax, ay, v, signal),
     photo: async (id, size, signal) => serverImages(await infoP).photo(id, size, signal),
   };
-  const [info, board] = await Promise.all([
-    infoP,
-    MosaicBoard.create({ parent, images, maxCellPx: hooks.maxCellPx }),
-  ]);
+  // The live connection opens at once too: the snapshot (12 bytes a tile) downloads while
+  // the WebGL board starts. What arrives before the board and the page are ready waits in
+  // `early`, in order, and runs on the task after this function has returned.
+  const boardP = MosaicBoard.create({ parent, images, maxCellPx: hooks.maxCellPx });
+  let ready: MosaicBoard | null = null;
+  const early: ((b: MosaicBoard) => void)[] = [];
+  const onBoard = (fn: (b: MosaicBoard) => void): void => {
+    if (ready) fn(ready);
+    else early.push(fn);
+  };
+  const feed = new LiveFeed(
+    {
+      relaid: (model, grown) =>
+        onBoard((b) => {
+          b.relayout(model, grown);
+          hooks.relaid?.(grown);
+        }),
+      changed: (_model, cells, arrived, changes) =>
+        onBoard((b) => {
+          b.changed(cells, arrived);
+          hooks.changed?.(cells, arrived, changes);
+        }),
+      status: (s) => hooks.status?.(s),
+      stats: (s) => hooks.stats?.(s),
+      highlighted: (h) => hooks.highlighted?.(h),
+    },
+    { event: hooks.event ?? null, initial: fetchSnapshot() },
+  );
+  let info: MosaicInfo;
+  let board: MosaicBoard;
+  try {
+    [info, board] = await Promise.all([infoP, boardP]);
+    performance.mark('kiss:board-ready');
+  } catch (err) {
+    feed.close();
+    throw err;
+  }
   if (hooks.input !== false) bindCameraInput(board);
   loadBitmap(info.targetUrl).then(
     (img) => board.setTarget(img),
@@ -48,23 +81,13 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
       // The dimmed target behind empty cells is decoration; the mosaic works without it.
     },
   );
-  const feed = new LiveFeed(
-    {
-      relaid: (model, grown) => {
-        board.relayout(model, grown);
-        hooks.relaid?.(grown);
-      },
-      changed: (_model, cells, arrived, changes) => {
-        board.changed(cells, arrived);
-        hooks.changed?.(cells, arrived, changes);
-      },
-      status: (s) => hooks.status?.(s),
-      stats: (s) => hooks.stats?.(s),
-      highlighted: (h) => hooks.highlighted?.(h),
-    },
-    { event: hooks.event ?? null },
-  );
-  // A read-only handle for end-to-end tests and curious people in the console.
-  (window as unknown as { kiss: RunningMosaic }).kiss = { board, feed, info };
-  return { board, feed, info };
+  const running: RunningMosaic = { board, feed, info };
+  setTimeout(() => {
+    // A read-only handle for end-to-end tests and curious people in the console.
+    (window as unknown as { kiss: RunningMosaic }).kiss = running;
+    ready = board;
+    for (const fn of early.splice(0)) fn(board);
+    performance.mark('kiss:early-drawn');
+  });
+  return running;
 }

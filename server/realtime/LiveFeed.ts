@@ -205,7 +205,7 @@ export class LiveFeed {
       for (const b of this.history.batchesAfter(since)) socket.emit('tiles:changed', b);
       mode = SyncMode.REPLAY;
     } else {
-      const snap = this.snapshot();
+      const snap = this.snapshotFrame();
       socket.emit('mosaic:snapshot', snap.bytes);
       if (snap.seq < this.seq && this.history.covers(snap.seq)) {
         for (const b of this.history.batchesAfter(snap.seq)) socket.emit('tiles:changed', b);
@@ -222,7 +222,11 @@ export class LiveFeed {
     return changes <= 4096 || changes * CHANGE_RECORD_BYTES <= this.counter.total * FRAME_TILE_BYTES;
   }
 
-  private snapshot(): { seq: number; bytes: Uint8Array } {
+  /**
+   * The encoded snapshot: a cached one while few changes followed it (a client replays them
+   * from the history after it), else a fresh one from the viewers' copy.
+   */
+  snapshotFrame(): { seq: number; bytes: Uint8Array } {
     const c = this.cache;
     if (
       c &&

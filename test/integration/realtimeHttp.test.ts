@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UploadAnswer } from '../../shared/httpErrors.ts';
+import { decodeFrame } from '../../shared/protocol.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { removeDir, startServer, type TestServer, upload } from '../support/server.ts';
 import { expectSameState, Viewer } from './realtimeHarness.ts';
@@ -44,5 +45,35 @@ describe('realtime over the real app', () => {
     expect(a.mosaic.cellOfTile(tile.id)).toBeUndefined();
     expectSameState(b.mosaic, app.service.snapshot());
     expect([...a.problems, ...b.problems]).toEqual([]);
+  });
+
+  it('serves the snapshot over HTTP; a viewer holding it connects with since and gets only later changes', async () => {
+    server = await startServer();
+    const { app } = server;
+    for (let i = 0; i < 3; i++)
+      expect((await upload(server.url, await syntheticJpeg(480, 480, 30 + i))).status).toBe(201);
+    const res = await fetch(`${server.url}/api/mosaic/snapshot`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/octet-stream');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const frame = decodeFrame(await res.arrayBuffer());
+    expect(frame).toMatchObject({ kind: 'snapshot', seq: app.service.seq, count: 3 });
+    expect(Number(res.headers.get('x-mosaic-seq'))).toBe(frame.seq);
+
+    // A viewer that applied the HTTP snapshot resumes from it: a replay, not a second snapshot.
+    const v = new Viewer(server.url);
+    viewers.push(v);
+    v.mosaic.applyFrame(frame);
+    expectSameState(v.mosaic, app.service.snapshot());
+    const after = (await (
+      await upload(server.url, await syntheticJpeg(480, 480, 40))
+    ).json()) as UploadAnswer;
+    const synced = await v.connect({}, true);
+    expect(synced.mode).toBe('replay');
+    expect(v.events).not.toContain('mosaic:snapshot');
+    await v.reach(app.service.seq);
+    expect(v.seqs).toEqual([after.seq]);
+    expectSameState(v.mosaic, app.service.snapshot());
+    expect(v.problems).toEqual([]);
   });
 });

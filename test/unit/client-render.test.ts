@@ -8,7 +8,9 @@ import {
   worldToScreen,
   zoomAt,
 } from '../../client/render/camera.ts';
+import { paintCells } from '../../client/render/cellPaint.ts';
 import { applyTint, blocksInView, photoSizeFor } from '../../client/render/lod.ts';
+import { tintedRgb } from '../../shared/protocol.ts';
 
 const view = { width: 1280, height: 800 };
 
@@ -79,5 +81,51 @@ describe('level of detail', () => {
     const px = new Uint8Array([10, 250, 100, 77, 0, 0, 0, 255]);
     applyTint(px, -20, 10, 5);
     expect([...px]).toEqual([0, 255, 105, 77, 0, 10, 5, 255]);
+  });
+});
+
+describe('cell painting', () => {
+  it('paints a chunk of a layout in one pass exactly as the tinted colour of each cell', () => {
+    // 1100 columns, painted as two chunks side by side; tints that saturate both ways.
+    const cols = 1100;
+    const rows = 3;
+    const n = cols * rows;
+    const m = {
+      cols,
+      cellId: new Uint32Array(n),
+      cellRgb: new Uint32Array(n),
+      cellTint: new Int16Array(3 * n),
+    };
+    for (let c = 0; c < n; c++) {
+      m.cellId[c] = c % 7 === 0 ? 0 : c + 1;
+      m.cellRgb[c] = (c * 2654435761) >>> 8;
+      m.cellTint[3 * c] = (c % 90) - 45;
+      m.cellTint[3 * c + 1] = c % 11 === 0 ? 300 : -3;
+      m.cellTint[3 * c + 2] = c % 13 === 0 ? -300 : 5;
+    }
+    const chunks = [
+      { x: 0, w: 1024 },
+      { x: 1024, w: 76 },
+    ].map(({ x, w }) => {
+      const data = new Uint8Array(w * rows * 4).fill(7);
+      paintCells(data, x, 0, w, rows, m);
+      return { x, w, data };
+    });
+    let saturated = 0;
+    for (let c = 0; c < n; c++) {
+      const col = c % cols;
+      const row = Math.floor(c / cols);
+      const ch = chunks[col < 1024 ? 0 : 1]!;
+      const i = (row * ch.w + col - ch.x) * 4;
+      const got = [...ch.data.subarray(i, i + 4)];
+      if (!m.cellId[c]) {
+        expect(got).toEqual([0, 0, 0, 0]);
+        continue;
+      }
+      const k = tintedRgb(m.cellRgb[c]!, m.cellTint[3 * c]!, m.cellTint[3 * c + 1]!, m.cellTint[3 * c + 2]!);
+      expect(got).toEqual([k >> 16, (k >> 8) & 255, k & 255, 255]);
+      if (got[1] === 255 || got[2] === 0) saturated++;
+    }
+    expect(saturated).toBeGreaterThan(100);
   });
 });

@@ -1,0 +1,21 @@
+import { Router } from 'express';
+
+/**
+ * GET /api/mosaic/snapshot: the live layer's binary snapshot frame (the same bytes as the
+ * `mosaic:snapshot` event, 12 bytes a tile) over plain HTTP. Pages preload it from their
+ * HTML while their scripts download, then connect with `since` = its seq and get only the
+ * changes after it. The frame is encoded from typed arrays and cached per seq.
+ */
+export function snapshotRoute(frame: () => { seq: number; bytes: Uint8Array }): Router {
+  const r = Router();
+  r.get('/api/mosaic/snapshot', (_req, res) => {
+    const { seq, bytes } = frame();
+    res.set({
+      'Content-Type': 'application/octet-stream',
+      'Cache-Control': 'no-store',
+      'X-Mosaic-Seq': String(seq),
+    });
+    res.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  });
+  return r;
+}

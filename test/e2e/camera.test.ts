@@ -1,0 +1,136 @@
+/**
+ * Zoom and pan as a person does it on the real viewer: the mouse wheel (zooming about the
+ * pointer), a drag, a two-finger pinch on a touch screen, and the keyboard.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticJpeg } from '../support/images.ts';
+import { upload } from '../support/server.ts';
+import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+
+let server: E2EServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startE2EServer({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
+  browser = await launchBrowser();
+  for (let i = 1; i <= 4; i++) await upload(server.url, await syntheticJpeg(240, 240, 300 + i));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+interface View {
+  scale: number;
+  cx: number;
+  cy: number;
+  /** The canvas's place on the page and the board's viewport size (CSS px). */
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+function view(page: Page): Promise<View> {
+  return page.evaluate(() => {
+    type B = {
+      camera: { scale: number; cx: number; cy: number };
+      viewport: { width: number; height: number };
+      canvas: HTMLCanvasElement;
+    };
+    const b = (window as unknown as { kiss: { board: B } }).kiss.board;
+    const r = b.canvas.getBoundingClientRect();
+    return { ...b.camera, left: r.left, top: r.top, width: b.viewport.width, height: b.viewport.height };
+  });
+}
+
+/** The world point (in cells) under a page point. */
+function worldAt(v: View, px: number, py: number): [number, number] {
+  return [v.cx + (px - v.left - v.width / 2) / v.scale, v.cy + (py - v.top - v.height / 2) / v.scale];
+}
+
+async function open(touch = false): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 }, hasTouch: touch });
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/`);
+  await waitForSeq(page, server.app.service.snapshot().seq);
+  // Let the opening overview settle: user input cancels camera flights.
+  await page.waitForFunction(() => {
+    const k = (window as unknown as { kiss?: { board: { animating: boolean } } }).kiss;
+    return k !== undefined && !k.board.animating;
+  });
+  return page;
+}
+
+describe('camera input on the viewer', () => {
+  it('zooms with the wheel about the pointer, and drags to pan', async () => {
+    const page = await open();
+    const v0 = await view(page);
+    const px = v0.left + v0.width * 0.3;
+    const py = v0.top + v0.height * 0.4;
+    const before = worldAt(v0, px, py);
+    await page.mouse.move(px, py);
+    await page.mouse.wheel(0, -400);
+    await expect.poll(async () => (await view(page)).scale).toBeGreaterThan(v0.scale * 1.5);
+    const v1 = await view(page);
+    const after = worldAt(v1, px, py);
+    // The cell under the pointer stays under the pointer.
+    expect(Math.abs(after[0] - before[0])).toBeLessThan(0.05);
+    expect(Math.abs(after[1] - before[1])).toBeLessThan(0.05);
+
+    await page.mouse.down();
+    for (let i = 1; i <= 5; i++) await page.mouse.move(px - 20 * i, py - 10 * i);
+    await page.mouse.up();
+    const v2 = await view(page);
+    // Dragging 100 px left and 50 px up moves the camera right and down by as many cells.
+    expect(v2.scale).toBeCloseTo(v1.scale, 6);
+    expect(v2.cx - v1.cx).toBeCloseTo(100 / v1.scale, 1);
+    expect(v2.cy - v1.cy).toBeCloseTo(50 / v1.scale, 1);
+    await page.context().close();
+  });
+
+  it('zooms with a two-finger pinch on a touch screen', async () => {
+    const page = await open(true);
+    const v0 = await view(page);
+    const cdp = await page.context().newCDPSession(page);
+    const y = v0.top + v0.height / 2;
+    const mid = v0.left + v0.width / 2;
+    const fingers = (d: number) => [
+      { x: mid - d, y, id: 1 },
+      { x: mid + d, y, id: 2 },
+    ];
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: fingers(60) });
+    for (let d = 70; d <= 150; d += 10) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: fingers(d) });
+    }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    const v1 = await view(page);
+    // The fingers spread from 120 px to 300 px apart: 2.5x, about the middle.
+    expect(v1.scale / v0.scale).toBeGreaterThan(2.2);
+    expect(v1.scale / v0.scale).toBeLessThan(2.8);
+    expect(Math.abs(v1.cx - v0.cx)).toBeLessThan(0.1);
+    await page.context().close();
+  });
+
+  it('zooms with + and -, pans with the arrows, and 0 shows the whole mosaic again', async () => {
+    const page = await open();
+    const v0 = await view(page);
+    await page.locator('canvas').first().focus();
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    const v1 = await view(page);
+    expect(v1.scale / v0.scale).toBeCloseTo(2.25, 2);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    const v2 = await view(page);
+    expect(v2.cx - v1.cx).toBeCloseTo(80 / v1.scale, 2);
+    expect(v2.cy - v1.cy).toBeCloseTo(80 / v1.scale, 2);
+    await page.keyboard.press('-');
+    expect((await view(page)).scale / v2.scale).toBeCloseTo(1 / 1.5, 2);
+    await page.keyboard.press('0');
+    await expect.poll(async () => (await view(page)).scale, { timeout: 5000 }).toBeCloseTo(v0.scale, 3);
+    await page.context().close();
+  });
+});
