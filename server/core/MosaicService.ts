@@ -90,7 +90,7 @@ export class MosaicService implements LiveSource {
     for (const t of tiles) {
       const { features, ...rec } = t;
       svc.tiles.set(t.id, rec);
-      if (t.status === 'pending') svc.pendingFeatures.set(t.id, features);
+      if (t.status === 'pending') svc.pendingFeatures.set(t.id, features.slice()); // not a view into the load's arena
     }
     svc.rebuildGrid();
     await opts.store.sweepOrphans();
