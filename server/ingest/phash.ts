@@ -18,18 +18,38 @@ const COS = (() => {
 /** Mean luma (BT.601) of each cell of an N x N grid over a raw interleaved image. */
 function lumaGrid(px: Uint8Array, width: number, height: number, channels: number): Float64Array {
   const sums = new Float64Array(N * N);
-  const counts = new Float64Array(N * N);
+  // Where each grid column ends, in pixel columns (the grid is monotone in x).
+  const colEnd = new Int32Array(N);
+  const colCount = new Float64Array(N);
+  for (let x = 0; x < width; x++) {
+    const c = Math.min(N - 1, Math.floor((x * N) / width));
+    colEnd[c] = x + 1;
+    colCount[c] = colCount[c]! + 1;
+  }
+  const rowCount = new Float64Array(N);
+  // Each cell's run of pixels is summed in a local, in the same order as a pixel-by-pixel
+  // sweep would add them: the means, and so the hash, are bit for bit the same.
   for (let y = 0; y < height; y++) {
     const gy = Math.min(N - 1, Math.floor((y * N) / height));
+    rowCount[gy] = rowCount[gy]! + 1;
     let i = y * width * channels;
-    for (let x = 0; x < width; x++, i += channels) {
-      const g = gy * N + Math.min(N - 1, Math.floor((x * N) / width));
-      const l = channels >= 3 ? 0.299 * px[i]! + 0.587 * px[i + 1]! + 0.114 * px[i + 2]! : px[i]!;
-      sums[g] = sums[g]! + l;
-      counts[g] = counts[g]! + 1;
+    let x = 0;
+    for (let c = 0; c < N; c++) {
+      const end = colEnd[c]!;
+      let acc = sums[gy * N + c]!;
+      if (channels >= 3) {
+        for (; x < end; x++, i += channels) acc += 0.299 * px[i]! + 0.587 * px[i + 1]! + 0.114 * px[i + 2]!;
+      } else {
+        for (; x < end; x++, i += channels) acc += px[i]!;
+      }
+      sums[gy * N + c] = acc;
     }
   }
-  for (let g = 0; g < N * N; g++) sums[g] = sums[g]! / (counts[g] || 1);
+  for (let gy = 0; gy < N; gy++)
+    for (let gx = 0; gx < N; gx++) {
+      const g = gy * N + gx;
+      sums[g] = sums[g]! / (rowCount[gy]! * colCount[gx]! || 1);
+    }
   return sums;
 }
 

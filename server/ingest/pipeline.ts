@@ -1,7 +1,9 @@
 import { boxAverage, featuresFromSubgrid } from '../../shared/mosaic/features.ts';
 import { SUBGRID } from '../../shared/mosaic/types.ts';
 import { AppError } from '../errors.ts';
+import { ATTENTION_THUMB, attentionCrop } from './attention.ts';
 import { sharp } from './sharp.ts';
+import { quarter } from './shrink.ts';
 import { sniffFormat } from './sniff.ts';
 
 /** The sizes every tile is served at, in px (square). */
@@ -73,19 +75,63 @@ async function readHeader(buf: Buffer, limits: IngestLimits): Promise<Header> {
   return { needsColourFix: !!meta.hasAlpha || meta.space !== 'srgb' || meta.channels !== 3 };
 }
 
-async function decodeMaster(buf: Buffer, limits: IngestLimits, header: Header): Promise<Buffer> {
+/** A decoded image, raw interleaved RGB. */
+interface Raw {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/**
+ * Decodes upright (auto-oriented from EXIF) and resized so that the shorter side is
+ * `side`, as plain sRGB. JPEG shrink-on-load does most of the resize inside the decoder.
+ */
+async function decodeUpright(buf: Buffer, limits: IngestLimits, header: Header, side: number): Promise<Raw> {
   try {
-    // Auto-orient from EXIF, then let shrink-on-load do most of the work before the
-    // attention crop: the crop runs on an image whose shorter side is about 512 px.
     const img = sharp(buf, { failOn: 'truncated', limitInputPixels: limits.maxPixels })
       .rotate()
-      .resize(MASTER, MASTER, { fit: 'cover', position: 'attention' });
+      .resize(side, side, { fit: 'outside' });
     // Most phone JPEGs are plain 3-channel sRGB: skip the extra passes for them.
     if (header.needsColourFix) img.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha();
-    return await img.raw().toBuffer();
+    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+    return { data, width: info.width, height: info.height };
   } catch {
     throw new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
   }
+}
+
+/** The side x side square at (left, top) of a raw RGB image. */
+function cutSquare(img: Raw, left: number, top: number, side: number): Buffer {
+  const row = img.width * 3;
+  // Full-width rows are contiguous: no copy needed.
+  if (img.width === side) return img.data.subarray(top * row, (top + side) * row);
+  const out = Buffer.allocUnsafe(side * side * 3);
+  for (let y = 0; y < side; y++) {
+    const from = (top + y) * row + left * 3;
+    img.data.copy(out, y * side * 3, from, from + side * 3);
+  }
+  return out;
+}
+
+/**
+ * Where sharp's `position: 'attention'` would put a side x side crop of the image: the
+ * 32x32 thumbnail libvips scores, then the scoring ported to JS (attention.ts), the same
+ * choice for a fraction of the CPU.
+ */
+async function attentionSquare(img: Raw, side: number): Promise<{ left: number; top: number }> {
+  const thumb = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(ATTENTION_THUMB, ATTENTION_THUMB, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  return attentionCrop(thumb, img.width, img.height, side, side);
+}
+
+/** The square master: the shorter side decoded at MASTER px, then the attention crop. */
+async function decodeMaster(buf: Buffer, limits: IngestLimits, header: Header): Promise<Buffer> {
+  const img = await decodeUpright(buf, limits, header, MASTER);
+  const { left, top } = await attentionSquare(img, MASTER);
+  return cutSquare(img, left, top, MASTER);
 }
 
 async function pixelate(master: Buffer): Promise<Buffer> {
@@ -97,11 +143,11 @@ async function pixelate(master: Buffer): Promise<Buffer> {
     .toBuffer();
 }
 
-function encode(master: Buffer, size: TileSize): Promise<Buffer> {
-  const img = sharp(master, { raw: { width: MASTER, height: MASTER, channels: 3 } });
-  if (size !== MASTER) img.resize(size, size, { kernel: 'lanczos3' });
-  // sharp writes no metadata unless asked (no EXIF, XMP, ICC): every served byte is this re-encode.
-  return img.webp({ quality: size >= 512 ? 78 : 85, effort: size >= 512 ? 0 : 2 }).toBuffer();
+/** A fresh WebP of a square raw RGB image. sharp writes no metadata unless asked (no EXIF, XMP, ICC). */
+function webp(px: Buffer, side: number): Promise<Buffer> {
+  return sharp(px, { raw: { width: side, height: side, channels: 3 } })
+    .webp(side >= 512 ? { quality: 78, effort: 0 } : { quality: 85, effort: 2 })
+    .toBuffer();
 }
 
 /** The square the attention crop keeps, as fractions of the upright image's width and height. */
@@ -121,30 +167,14 @@ export async function previewCrop(buf: Buffer, limits: IngestLimits = DEFAULT_LI
   sniffFormat(buf);
   const header = await readHeader(buf, { ...limits, minSide: 1 });
   const side = 256;
-  try {
-    const img = sharp(buf, { failOn: 'truncated', limitInputPixels: limits.maxPixels }).rotate();
-    const meta = await sharp(buf).metadata();
-    const upright = (meta.orientation ?? 1) >= 5;
-    const w = upright ? meta.height! : meta.width!;
-    const h = upright ? meta.width! : meta.height!;
-    if (header.needsColourFix) img.removeAlpha();
-    const { info } = await img
-      .resize(side, side, { fit: 'cover', position: 'attention' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    // cover resizes the shorter side to `side`; the crop offsets are in that resized frame.
-    const scale = side / Math.min(w, h);
-    const rw = w * scale;
-    const rh = h * scale;
-    return {
-      left: -(info.cropOffsetLeft ?? 0) / rw,
-      top: -(info.cropOffsetTop ?? 0) / rh,
-      width: side / rw,
-      height: side / rh,
-    };
-  } catch {
-    throw new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
-  }
+  const img = await decodeUpright(buf, limits, header, side);
+  const { left, top } = await attentionSquare(img, side);
+  return {
+    left: left / img.width,
+    top: top / img.height,
+    width: side / img.width,
+    height: side / img.height,
+  };
 }
 
 /**
@@ -157,8 +187,13 @@ export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promis
   const header = await readHeader(buf, limits);
   let master = await decodeMaster(buf, limits, header);
   if (opts.hideFaces) master = await pixelate(master);
-  const [f32, f128, f512] = await Promise.all(TILE_SIZES.map((s) => encode(master, s)));
-  const sub = boxAverage(master, MASTER, MASTER, 3, SUBGRID, SUBGRID);
+  // Every size from the one master: 128 and 32 by exact 4:1 box shrinks, all encodes in parallel.
+  const m128 = quarter(master, MASTER);
+  const m32 = quarter(m128, 128);
+  const [f32, f128, f512] = await Promise.all([webp(m32, 32), webp(m128, 128), webp(master, MASTER)]);
+  // The 3x3 sub-cell colours from the 128 px copy: box means as from the master (cell edges
+  // fall on 4 px boundaries instead of 1 px ones), for 16 times fewer pixels.
+  const sub = boxAverage(m128, 128, 128, 3, SUBGRID, SUBGRID);
   const features = featuresFromSubgrid(sub, 3);
   let r = 0;
   let g = 0;
@@ -170,9 +205,9 @@ export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promis
   }
   const n = sub.length / 3;
   const files = new Map<TileSize, Buffer>([
-    [32, f32!],
-    [128, f128!],
-    [512, f512!],
+    [32, f32],
+    [128, f128],
+    [512, f512],
   ]);
   return { files, features, rgb: [Math.round(r / n), Math.round(g / n), Math.round(b / n)], master };
 }
