@@ -4,6 +4,7 @@ import { sameSecret } from '../../server/safety/adminAuth.ts';
 import { ClientKeys, clientAddress } from '../../server/safety/clientKey.ts';
 import { DuplicateIndex } from '../../server/safety/DuplicateIndex.ts';
 import { FlagBook } from '../../server/safety/FlagBook.ts';
+import { mulberry32 } from '../../shared/mosaic/rng.ts';
 
 /** A 64x64 RGB test card: `f(x, y)` is the grey level. */
 function card(f: (x: number, y: number) => number, side = 64): Uint8Array {
@@ -176,5 +177,47 @@ describe('sameSecret', () => {
     ['A-long-admin-token-123', 'a-long-admin-token-123', false],
   ])('%j vs %j -> %s', (a, b, same) => {
     expect(sameSecret(a, b)).toBe(same);
+  });
+});
+
+describe('DuplicateIndex multi-index', () => {
+  it('answers exactly as a full scan would, for every threshold, through adds, deletes and reuse', () => {
+    const r01 = mulberry32(12345);
+    const rnd = () => Math.floor(r01() * 2 ** 32);
+    const hex = (hi: number, lo: number) =>
+      (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+    // Flip `d` random bits of a hash.
+    const near = (hi: number, lo: number, d: number): [number, number] => {
+      for (let k = 0; k < d; k++) {
+        const bit = rnd() % 64;
+        if (bit < 32) hi ^= 1 << bit;
+        else lo ^= 1 << (bit - 32);
+      }
+      return [hi, lo];
+    };
+    for (const threshold of [0, 3, 6, 7, 10, 11, 14]) {
+      const idx = new DuplicateIndex(threshold);
+      const stored: [number, number][] = [];
+      for (let id = 1; id <= 3000; id++) {
+        const w: [number, number] = [rnd() | 0, rnd() | 0];
+        stored.push(w);
+        idx.add(id, hex(...w));
+        if (id % 7 === 0) idx.delete(id - 3);
+      }
+      let hits = 0;
+      for (let q = 0; q < 600; q++) {
+        const base = stored[rnd() % stored.length]!;
+        const [qh, ql] = q % 2 ? near(base[0], base[1], rnd() % (threshold + 4)) : [rnd() | 0, rnd() | 0];
+        const got = idx.find(hex(qh, ql));
+        const want = idx.scan(qh | 0, ql | 0);
+        expect(got === null).toBe(want === null);
+        if (got !== null) {
+          hits++;
+          const [sh, sl] = stored[got - 1]!;
+          expect(popcount32(sh ^ qh) + popcount32(sl ^ ql)).toBeLessThanOrEqual(threshold);
+        }
+      }
+      expect(hits).toBeGreaterThan(40);
+    }
   });
 });
