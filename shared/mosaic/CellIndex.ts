@@ -181,11 +181,11 @@ export class CellIndex {
   /**
    * The class minimising cost - potential for encoded vector `q` (at `qo`) among the
    * classes `want` allows and not excluded by {@link use}; cost is the squared distance
-   * (`power` 2) or the distance (`power` 1). Visits at most `maxLeaves` leaves, best
-   * bound first. Returns -1 when none; see {@link lastKey} and {@link lastDist}.
+   * (`power` 2) or the distance (`power` 1), with a key below `bound`. Visits at most
+   * `maxLeaves` leaves, best bound first. Returns -1 when none; see {@link lastKey} and {@link lastDist}.
    */
-  best(q: Int8Array, qo: number, want: Want, power: 1 | 2, maxLeaves = Infinity): number {
-    return searchCells(this, q, qo, want, power, maxLeaves);
+  best(q: Int8Array, qo: number, want: Want, power: 1 | 2, maxLeaves = Infinity, bound = Infinity): number {
+    return searchCells(this, q, qo, want, power, maxLeaves, bound);
   }
 
   /** Bytes held by this index's typed arrays. */

@@ -35,6 +35,24 @@ export class MosaicEngine implements PlacementEngine {
   private readonly rng: () => number;
   private readonly maxMoves: number;
   private lastSeq: number;
+  // The tiles the current place() moved, each with the cell it left (first move only).
+  private movedSlot = new Int32Array(16);
+  private movedFrom = new Int32Array(16);
+  private movedCount = 0;
+  private readonly onMoved = (s: number, from: number): void => {
+    for (let i = 0; i < this.movedCount; i++) if (this.movedSlot[i] === s) return;
+    if (this.movedCount === this.movedSlot.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.movedSlot = grow(this.movedSlot);
+      this.movedFrom = grow(this.movedFrom);
+    }
+    this.movedSlot[this.movedCount] = s;
+    this.movedFrom[this.movedCount++] = from;
+  };
 
   constructor(opts: EngineOptions, tuning: Partial<EngineTuning> = {}) {
     const t: EngineTuning = { ...DEFAULT_TUNING, ...tuning };
@@ -87,14 +105,13 @@ export class MosaicEngine implements PlacementEngine {
     if (this.tiles.slotOf(id) >= 0) throw new Error(`tile ${id} is already placed`);
     if (this.isFull()) throw new Error('the mosaic is full: grow() first');
     const slot = this.tiles.add(id, features, this.st.tuning.space);
-    const moved: { slot: number; from: number }[] = [];
-    this.st.search.run(this.st, slot, this.maxMoves, (s, from) => {
-      if (!moved.some((m) => m.slot === s)) moved.push({ slot: s, from });
-    });
-    const changes: Change[] = [{ type: 'placed', seq: ++this.lastSeq, ...this.placementOf(slot) }];
-    for (const m of moved) {
-      if (m.slot === slot || this.tiles.cell[m.slot] === m.from) continue;
-      changes.push({ type: 'moved', seq: ++this.lastSeq, ...this.placementOf(m.slot) });
+    this.movedCount = 0;
+    this.st.search.run(this.st, slot, this.maxMoves, this.onMoved);
+    const changes: Change[] = [this.change('placed', slot)];
+    for (let i = 0; i < this.movedCount; i++) {
+      const s = this.movedSlot[i]!;
+      if (s === slot || this.tiles.cell[s] === this.movedFrom[i]) continue;
+      changes.push(this.change('moved', s));
     }
     return changes;
   }
@@ -149,6 +166,19 @@ export class MosaicEngine implements PlacementEngine {
   /** Approximate bytes of engine state (typed arrays plus an estimate for the id map). */
   bytes(): number {
     return this.st.bytes() + this.tiles.bytes();
+  }
+
+  /** A placed or moved change for the tile in `slot`, with the next sequence number. */
+  private change(type: 'placed' | 'moved', slot: number): Change {
+    const cell = this.tiles.cell[slot]!;
+    return {
+      type,
+      seq: ++this.lastSeq,
+      id: this.tiles.ids[slot]!,
+      col: cell % this.st.cols,
+      row: Math.floor(cell / this.st.cols),
+      tint: computeTint(this.tiles.mean, slot * 3, this.st.cellMean, cell * 3, this.tint),
+    };
   }
 
   private placementOf(slot: number): Placement {

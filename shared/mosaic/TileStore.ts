@@ -3,6 +3,7 @@
  * so a million tiles cost tens of bytes each instead of a JS object each.
  */
 import { DIM, encodeFeatures, type SpaceConfig } from './engineSpace.ts';
+import { IdMap } from './IdMap.ts';
 import { FEATURE_LEN, type Features } from './types.ts';
 
 /** Slot-indexed tile storage; see the file comment. */
@@ -19,7 +20,7 @@ export class TileStore {
   bestOpen: Int32Array;
   /** Slots in use or released so far; live slots are below this. */
   top = 0;
-  private readonly bySlotId = new Map<number, number>();
+  private readonly bySlotId = new IdMap();
   private readonly released: number[] = [];
 
   constructor(capacity = 1024) {
@@ -37,7 +38,7 @@ export class TileStore {
 
   /** The slot of a tile id, or -1. */
   slotOf(id: number): number {
-    return this.bySlotId.get(id) ?? -1;
+    return this.bySlotId.get(id);
   }
 
   /** Stores a new tile and returns its slot (unplaced: cell -1). */
@@ -54,7 +55,7 @@ export class TileStore {
     this.mean[slot * 3] = features[0]!;
     this.mean[slot * 3 + 1] = features[1]!;
     this.mean[slot * 3 + 2] = features[2]!;
-    this.bySlotId.set(id, slot);
+    this.bySlotId.add(id, slot);
     return slot;
   }
 
@@ -93,10 +94,15 @@ export class TileStore {
     this.mean = mean;
   }
 
-  /** Approximate bytes held (typed arrays plus ~40 bytes per id-map entry). */
+  /** Bytes held by the typed arrays (the id map included). */
   bytes(): number {
     return (
-      this.ids.byteLength + this.cell.byteLength + this.vec.byteLength + this.mean.byteLength + this.size * 40
+      this.ids.byteLength +
+      this.cell.byteLength +
+      this.vec.byteLength +
+      this.mean.byteLength +
+      this.bestOpen.byteLength +
+      this.bySlotId.bytes()
     );
   }
 }

@@ -141,8 +141,10 @@ export class AugmentSearch {
     if (this.depth[e]! >= this.maxMoves || this.capacity === 0 || this.queries >= st.tuning.searchQueries)
       return;
     this.queries++;
-    const { costPower, leafBudget } = st.tuning;
-    const k = st.index.best(st.tiles.vec, this.tile[e]! * st.dim, Want.full, costPower, leafBudget);
+    const { costPower, leafBudget, epsilon } = st.tuning;
+    // Only a key that could still be popped before the search stops is worth finding.
+    const bound = this.total - epsilon - this.dist[e]! + this.u[e]!;
+    const k = st.index.best(st.tiles.vec, this.tile[e]! * st.dim, Want.full, costPower, leafBudget, bound);
     if (k >= 0) this.queue(this.dist[e]! + st.index.lastKey - this.u[e]!, e, k, -1);
   }
 
@@ -163,7 +165,8 @@ export class AugmentSearch {
     if (g >= 0 && st.index.isOpen(g)) key = d + st.cost(t, g) - ut;
     else {
       this.queries++;
-      g = st.index.best(st.tiles.vec, t * st.dim, Want.free, costPower, leafBudget);
+      // Only an end that beats the best one found so far matters; a miss leaves the cache unknown.
+      g = st.index.best(st.tiles.vec, t * st.dim, Want.free, costPower, leafBudget, this.total - d + ut);
       st.tiles.bestOpen[t] = g;
       key = d + st.index.lastKey - ut;
     }

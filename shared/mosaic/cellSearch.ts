@@ -14,7 +14,8 @@ export type Want = (typeof Want)[keyof typeof Want];
 
 /**
  * Searches `ix` for the class with the least key that `want` allows, visiting at most
- * `maxLeaves` leaves. Leaves its answer in ix.lastKey / ix.lastDist; returns the class or -1.
+ * `maxLeaves` leaves, and only for keys below `bound`. Leaves its answer in ix.lastKey /
+ * ix.lastDist; returns the class or -1.
  */
 export function searchCells(
   ix: CellIndex,
@@ -23,11 +24,12 @@ export function searchCells(
   want: Want,
   power: 1 | 2,
   maxLeaves: number,
+  bound = Infinity,
 ): number {
   const { left, lo, hi, box, order, splitDim, splitVal, normMin, normMax } = ix.tree;
   const { openAt, openIn, used, pts, v, heapNode, heapLb, maxV, norm } = ix;
   const wantOpen = want === Want.free ? 1 : 0;
-  let best = Infinity;
+  let best = bound;
   let bestPos = -1;
   let bestD = Infinity;
   let heapLen = 0;

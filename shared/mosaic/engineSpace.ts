@@ -62,15 +62,17 @@ function clampByte(v: number): number {
 const sub = new Float32Array(27);
 const mean = new Float32Array(3);
 
-/** Per kept coefficient (lightness ones, then a's, then b's): its channel and 9 sub-cell weights. */
-const KEPT: { channel: number; w: Float64Array }[] = [
+/** Per kept coefficient (lightness ones, then a's, then b's): its channel, and 9 sub-cell weights in W. */
+const KEPT_CHANNEL = new Int32Array(L_COEFS.length + 2 * AB_COEFS.length);
+const KEPT_W = new Float64Array(KEPT_CHANNEL.length * 9);
+[
   ...L_COEFS.map((c) => ({ channel: 0, c })),
   ...AB_COEFS.map((c) => ({ channel: 1, c })),
   ...AB_COEFS.map((c) => ({ channel: 2, c })),
-].map(({ channel, c: [ky, kx] }) => {
-  const w = new Float64Array(9);
-  for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) w[y * 3 + x] = BASIS[ky]![y]! * BASIS[kx]![x]!;
-  return { channel, w };
+].forEach(({ channel, c: [ky, kx] }, j) => {
+  KEPT_CHANNEL[j] = channel;
+  for (let y = 0; y < 3; y++)
+    for (let x = 0; x < 3; x++) KEPT_W[j * 9 + y * 3 + x] = BASIS[ky]![y]! * BASIS[kx]![x]!;
 });
 
 /**
@@ -100,10 +102,10 @@ export function encodeFeatures(
   out[outOff + 2] = clampByte(mean[2]! * k);
   // Sum over 9 sub-cells of squared differences = sum over coefficients; /9 makes it a per-sub-cell mean.
   const w = Math.sqrt(cfg.structureWeight / 9) * k;
-  for (let j = 0; j < KEPT.length; j++) {
-    const { channel, w: b } = KEPT[j]!;
+  for (let j = 0; j < KEPT_CHANNEL.length; j++) {
+    const channel = KEPT_CHANNEL[j]!;
     let c = 0;
-    for (let i = 0; i < 9; i++) c += b[i]! * sub[i * 3 + channel]!;
+    for (let i = 0; i < 9; i++) c += KEPT_W[j * 9 + i]! * sub[i * 3 + channel]!;
     out[outOff + 3 + j] = clampByte(c * w);
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CellIndex, Want } from '../../shared/mosaic/CellIndex.ts';
 import { DIM, sqDist } from '../../shared/mosaic/engineSpace.ts';
+import { IdMap } from '../../shared/mosaic/IdMap.ts';
 import {
   type Change,
   createEngine,
@@ -143,5 +144,26 @@ describe('engine state', () => {
       rng: mulberry32(1),
     };
     expect(() => restoreEngine({ ...opts, placements })).toThrow();
+  });
+});
+
+describe('IdMap', () => {
+  it('agrees with a Map through adds, deletes and rehashes', () => {
+    const rng = mulberry32(5);
+    const m = new IdMap(4);
+    const ref = new Map<number, number>();
+    for (let i = 0; i < 20000; i++) {
+      const id = 1 + Math.floor(rng() * 3000);
+      if (ref.has(id) && rng() < 0.5) {
+        m.delete(id);
+        ref.delete(id);
+      } else if (!ref.has(id)) {
+        m.add(id, i);
+        ref.set(id, i);
+      }
+      expect(m.get(id)).toBe(ref.get(id) ?? -1);
+    }
+    expect(m.size).toBe(ref.size);
+    for (let id = 1; id <= 3000; id++) expect(m.get(id)).toBe(ref.get(id) ?? -1);
   });
 });
