@@ -161,17 +161,13 @@ export async function run(): Promise<void> {
   const ref = phase();
   const lean = phase();
   const floor = phase();
-  let rssFirst = 0;
   let rssPeak = 0;
   for (let r = 0; r < ROUNDS; r++) {
     const part = <T>(xs: T[]) => xs.slice((r * xs.length) / ROUNDS, ((r + 1) * xs.length) / ROUNDS);
-    const sample = setInterval(() => {
-      rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
-    }, 5);
     await pool(ours, part(work), CONCURRENCY, send);
-    clearInterval(sample);
-    // The process's high-water mark before any reference phase has run.
-    if (r === 0) rssFirst = process.resourceUsage().maxRSS * 1024;
+    // The process's high-water mark before any reference phase has run: later rounds would
+    // also count what the naive phases' full-size buffers leave in the allocator.
+    if (r === 0) rssPeak = process.resourceUsage().maxRSS * 1024;
     await pool(ref, part(work.slice(0, naiveN)), CONCURRENCY, (b) => naive(b, 'crop'));
     await pool(lean, part(work.slice(0, naiveN)), CONCURRENCY, (b) => naive(b, 'tile'));
     await pool(floor, part(work), CONCURRENCY, decodeFloor);
@@ -205,8 +201,8 @@ export async function run(): Promise<void> {
     `decode floor (shrink-on-load to 512, raw): ${fmt(floor)}; ours reaches ${((perSec(ours) / perSec(floor)) * 100).toFixed(0)}% of it (CPU: floor / ours ${((cpuMs(floor) / cpuMs(ours)) * 100).toFixed(0)}%)`,
   );
   console.log(
-    `peak RSS of the bench process (server + client) during the uploads: ${(rssPeak / 2 ** 20).toFixed(0)} MB sampled, ` +
-      `${(rssFirst / 2 ** 20).toFixed(0)} MB high-water mark after the first ${N / ROUNDS}`,
+    `peak RSS of the bench process (server + client, photos and bodies held) over the first ${N / ROUNDS} uploads, ` +
+      `before any reference phase: ${(rssPeak / 2 ** 20).toFixed(0)} MB`,
   );
 }
 
