@@ -34,6 +34,12 @@ export interface HandshakeAuth {
   v: number;
   /** The last sequence number this client applied; omitted on a first visit. */
   since?: number;
+  /**
+   * The epoch of the mosaic that `since` counts in (from `session:synced` or the snapshot's
+   * `X-Mosaic-Epoch`). A mosaic started afresh has another epoch, and a `since` from an older
+   * one gets a snapshot, never a replay of someone else's changes.
+   */
+  epoch?: number;
   /** A rally code (`london`) to follow for its counter and highlights; see {@link EVENT_CODE_PATTERN}. */
   event?: string;
 }
@@ -97,6 +103,8 @@ export interface SessionSynced {
   seq: number;
   /** The rally this connection follows, or null. */
   event: string | null;
+  /** The mosaic's epoch: send it back with `since` when reconnecting. */
+  epoch: number;
 }
 
 /** A rally's live counter, sent to its room when it changes and on joining. */

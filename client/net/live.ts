@@ -40,7 +40,7 @@ export interface LiveOptions {
    * and the connection opens with `since` = its seq, so only later changes come over the
    * socket; when it resolves to null, the socket sends the snapshot as usual.
    */
-  initial?: Promise<ArrayBuffer | null>;
+  initial?: Promise<{ bytes: ArrayBuffer; epoch: number | null } | null>;
 }
 
 export class LiveFeed {
@@ -48,6 +48,8 @@ export class LiveFeed {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private resyncing = false;
   private closed = false;
+  /** The epoch the mosaic's seq counts in, once known; sent back with `since`. */
+  private epoch: number | null = null;
   private status: LiveStatus = 'connecting';
   private retry: ReturnType<typeof setTimeout> | null = null;
 
@@ -60,6 +62,7 @@ export class LiveFeed {
       cb({
         v: PROTOCOL_VERSION,
         ...(this.mosaic.ready ? { since: this.mosaic.seq } : {}),
+        ...(this.mosaic.ready && this.epoch !== null ? { epoch: this.epoch } : {}),
         ...(event ? { event } : {}),
       });
     this.socket = io(opts.url ?? '/', {
@@ -71,7 +74,8 @@ export class LiveFeed {
     });
     const s = this.socket;
     s.on('connect', () => this.setStatus(this.mosaic.ready ? 'reconnecting' : 'connecting'));
-    s.on('session:synced', () => {
+    s.on('session:synced', (info) => {
+      this.epoch = info.epoch;
       this.resyncing = false;
       this.setStatus('live');
     });
@@ -100,10 +104,11 @@ export class LiveFeed {
     );
   }
 
-  private start(bytes: ArrayBuffer | null): void {
-    if (bytes) {
+  private start(got: { bytes: ArrayBuffer; epoch: number | null } | null): void {
+    if (got) {
       try {
-        this.frame(bytes, false);
+        this.epoch = got.epoch;
+        this.frame(got.bytes, false);
       } catch {
         // A damaged download: the socket brings a fresh snapshot instead.
       }

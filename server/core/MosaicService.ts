@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
 import type { Change, Placement, Tint } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
@@ -62,6 +63,8 @@ export class MosaicService implements LiveSource {
   private constructor(
     private readonly opts: ServiceOptions,
     private engine: PlacementEngine,
+    /** See LiveSource.epoch: drawn when the mosaic starts, stored with it. */
+    readonly epoch: number,
   ) {
     this.clock = opts.clock ?? Date.now;
   }
@@ -69,7 +72,11 @@ export class MosaicService implements LiveSource {
   /** Loads the stored mosaic (or starts a new one) and sweeps orphaned files. */
   static async open(opts: ServiceOptions): Promise<MosaicService> {
     const { meta, tiles } = opts.store.load();
-    const geometry: MosaicMeta = meta ?? { cols: opts.cols, rows: opts.rows, seq: 0 };
+    const geometry: MosaicMeta = {
+      ...(meta ?? { cols: opts.cols, rows: opts.rows, seq: 0 }),
+      // A mosaic stored before epochs existed gets one now, kept from here on.
+      epoch: meta?.epoch ?? randomInt(1, 2 ** 31),
+    };
     const cellFeatures = await opts.target.cellFeatures(geometry.cols, geometry.rows);
     const base = {
       cols: geometry.cols,
@@ -86,7 +93,7 @@ export class MosaicService implements LiveSource {
           placements: live.map((t) => ({ id: t.id, col: t.col, row: t.row, features: t.features })),
         })
       : createEngine({ ...base, rng: mulberry32(opts.seed) });
-    const svc = new MosaicService(opts, engine);
+    const svc = new MosaicService(opts, engine, geometry.epoch!);
     for (const t of tiles) {
       const { features, ...rec } = t;
       svc.tiles.set(t.id, rec);
@@ -94,7 +101,7 @@ export class MosaicService implements LiveSource {
     }
     svc.rebuildGrid();
     await opts.store.sweepOrphans();
-    if (!meta) opts.store.commit({ changes: [], meta: geometry });
+    if (!meta?.epoch) opts.store.commit({ changes: [], meta: geometry });
     return svc;
   }
 
@@ -174,7 +181,7 @@ export class MosaicService implements LiveSource {
   }
 
   private meta(): MosaicMeta {
-    return { cols: this.engine.cols, rows: this.engine.rows, seq: this.engine.seq };
+    return { cols: this.engine.cols, rows: this.engine.rows, seq: this.engine.seq, epoch: this.epoch };
   }
 
   private remember(row: TileRow) {

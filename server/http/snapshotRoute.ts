@@ -6,14 +6,15 @@ import { Router } from 'express';
  * HTML while their scripts download, then connect with `since` = its seq and get only the
  * changes after it. The frame is encoded from typed arrays and cached per seq.
  */
-export function snapshotRoute(frame: () => { seq: number; bytes: Uint8Array }): Router {
+export function snapshotRoute(frame: () => { seq: number; epoch: number; bytes: Uint8Array }): Router {
   const r = Router();
   r.get('/api/mosaic/snapshot', (_req, res) => {
-    const { seq, bytes } = frame();
+    const { seq, epoch, bytes } = frame();
     res.set({
       'Content-Type': 'application/octet-stream',
       'Cache-Control': 'no-store',
       'X-Mosaic-Seq': String(seq),
+      'X-Mosaic-Epoch': String(epoch),
     });
     res.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });

@@ -196,10 +196,12 @@ export class LiveFeed {
   /**
    * Brings one connection up to date and adds it to the broadcast room: the changes after
    * `since` when they are held and cheaper than a snapshot, else a snapshot (plus the few
-   * changes after a cached one). Ends with `session:synced`.
+   * changes after a cached one). Ends with `session:synced`. A `since` from another epoch
+   * (another mosaic's numbers) counts as none.
    */
-  sync(socket: LiveSocket, since: number | null): SessionSynced {
+  sync(socket: LiveSocket, since: number | null, epoch: number | null = null): SessionSynced {
     this.flush();
+    if (epoch !== null && epoch !== this.source.epoch) since = null;
     let mode: SyncMode;
     if (since !== null && this.history.covers(since) && this.replayIsCheaper(this.seq - since)) {
       for (const b of this.history.batchesAfter(since)) socket.emit('tiles:changed', b);
@@ -213,7 +215,12 @@ export class LiveFeed {
       mode = SyncMode.SNAPSHOT;
     }
     socket.join(LIVE_ROOM);
-    const info: SessionSynced = { mode, seq: this.seq, event: socket.data.event ?? null };
+    const info: SessionSynced = {
+      mode,
+      seq: this.seq,
+      event: socket.data.event ?? null,
+      epoch: this.source.epoch,
+    };
     socket.emit('session:synced', info);
     return info;
   }

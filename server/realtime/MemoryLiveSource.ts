@@ -20,6 +20,7 @@ export class MemoryLiveSource implements LiveSource {
   private readonly listeners = new Set<(changes: readonly Change[]) => void>();
   private nextId = 1;
   seq = 0;
+  epoch = 1;
   /** Rally codes this source knows; null accepts any. */
   events: Set<string> | null = null;
 

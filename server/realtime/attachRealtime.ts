@@ -91,11 +91,11 @@ export function attachRealtime(
   });
 
   function onConnection(socket: LiveSocket): void {
-    const { since } = parseHandshake(socket.handshake.auth);
+    const { since, epoch } = parseHandshake(socket.handshake.auth);
     const event = socket.data.event;
     // Sync first: it flushes what is pending, so the rally room gets no highlight of a tile
     // that the snapshot or replay already holds.
-    feed.sync(socket, since);
+    feed.sync(socket, since, epoch);
     if (event) {
       socket.join(eventRoom(event));
       feed.touchEvent(event);

@@ -3,6 +3,8 @@ import { ErrorCode, isEventCode, PROTOCOL_VERSION, type ProtocolError } from '..
 /** What a valid handshake asked for. */
 export interface HandshakeRequest {
   since: number | null;
+  /** The epoch `since` counts in, or null when the client did not say. */
+  epoch: number | null;
   event: string | null;
 }
 
@@ -35,6 +37,9 @@ export function parseHandshake(auth: unknown, knownEvent?: (code: string) => boo
   if (a.since !== undefined && a.since !== null && !isSeq(a.since)) {
     throw new HandshakeError(ErrorCode.MALFORMED, 'auth.since must be a non-negative integer');
   }
+  if (a.epoch !== undefined && a.epoch !== null && !isSeq(a.epoch)) {
+    throw new HandshakeError(ErrorCode.MALFORMED, 'auth.epoch must be a non-negative integer');
+  }
   if (a.event !== undefined && a.event !== null && !isEventCode(a.event)) {
     throw new HandshakeError(ErrorCode.MALFORMED, 'auth.event must be a rally code like "london"');
   }
@@ -42,7 +47,11 @@ export function parseHandshake(auth: unknown, knownEvent?: (code: string) => boo
   if (event !== null && knownEvent && !safeKnown(knownEvent, event)) {
     throw new HandshakeError(ErrorCode.UNKNOWN_EVENT, `There is no rally "${event}".`);
   }
-  return { since: (a.since as number | undefined) ?? null, event };
+  return {
+    since: (a.since as number | undefined) ?? null,
+    epoch: (a.epoch as number | undefined) ?? null,
+    event,
+  };
 }
 
 /** Asks the source whether a rally exists; a throwing source counts as "no". */

@@ -25,6 +25,11 @@ export interface LiveSnapshot {
  * the core's state (snapshot(), tileInfo()) already reflects it.
  */
 export interface LiveSource {
+  /**
+   * Identifies this mosaic's run of sequence numbers: it changes when a mosaic starts
+   * afresh (a new data folder), so a client's old `since` is not taken for a new one's.
+   */
+  readonly epoch: number;
   snapshot(): LiveSnapshot;
   /** Returns an unsubscribe function. */
   subscribe(listener: (changes: readonly Change[]) => void): () => void;

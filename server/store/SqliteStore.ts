@@ -67,7 +67,9 @@ export class SqliteStore implements TileStore {
         r.value,
       ]),
     );
-    const meta: MosaicMeta | null = m.cols ? { cols: m.cols, rows: m.rows ?? m.cols, seq: m.seq ?? 0 } : null;
+    const meta: MosaicMeta | null = m.cols
+      ? { cols: m.cols, rows: m.rows ?? m.cols, seq: m.seq ?? 0, ...(m.epoch ? { epoch: m.epoch } : {}) }
+      : null;
     return { meta, tiles: this.loadTiles() };
   }
 
@@ -186,6 +188,7 @@ export class SqliteStore implements TileStore {
     this.stmts.setMeta.run('cols', meta.cols);
     this.stmts.setMeta.run('rows', meta.rows);
     this.stmts.setMeta.run('seq', meta.seq);
+    if (meta.epoch) this.stmts.setMeta.run('epoch', meta.epoch);
   }
 
   private insertRow(t: TileRow) {

@@ -26,6 +26,8 @@ export interface MosaicMeta {
   cols: number;
   rows: number;
   seq: number;
+  /** Drawn once when the mosaic starts, kept for its life: tells its seq numbers from another's. */
+  epoch?: number;
 }
 
 /** One atomic step of the mosaic, written in a single transaction. */

@@ -68,12 +68,16 @@ describe('delete and restart', () => {
     });
     const before = await (await fetch(`${a.url}/api/mosaic`)).json();
     const placementsBefore = a.app.service.placements().sort((x, y) => x.id - y.id);
+    const epoch = a.app.service.epoch;
+    expect(epoch).toBeGreaterThan(0);
     await a.close();
 
     const b = await startServer({}, dataDir);
     servers.push(b);
     const after = await (await fetch(`${b.url}/api/mosaic`)).json();
     expect(after).toEqual(before);
+    // The same mosaic, so the same epoch: viewers' since values stay good across the restart.
+    expect(b.app.service.epoch).toBe(epoch);
     expect(b.app.service.placements().sort((x, y) => x.id - y.id)).toEqual(placementsBefore);
     for (const t of tiles) {
       const rec = await (await fetch(`${b.url}/api/tiles/${t.id}`)).json();

@@ -67,6 +67,25 @@ describe('realtime', () => {
     expectSameState(a.mosaic, source.snapshot());
   });
 
+  it("never replays another mosaic's changes to a since from an older epoch", async () => {
+    const { source, url } = await boot();
+    for (let i = 0; i < 5; i++) source.place();
+    const a = viewer(url);
+    const first = await a.connect();
+    expect(first).toMatchObject({ mode: 'snapshot', seq: 5, epoch: 1 });
+    a.close();
+    source.place();
+    // The same epoch: only the change after its since.
+    expect(await a.connect({ epoch: 1 }, true)).toMatchObject({ mode: 'replay', seq: 6 });
+    a.close();
+    // The data folder was wiped and a new mosaic counted past the viewer's since: a snapshot.
+    source.epoch = 2;
+    source.place();
+    const synced = await a.connect({ epoch: 1 }, true);
+    expect(synced).toMatchObject({ mode: 'snapshot', seq: 7, epoch: 2 });
+    expectSameState(a.mosaic, source.snapshot());
+  });
+
   it('sends a snapshot to a viewer away longer than the history holds', async () => {
     const { source, url } = await boot({ historyRecords: 16 });
     const a = viewer(url);
@@ -113,7 +132,7 @@ describe('realtime', () => {
     source.place();
     await a.reach(1);
     const reply = await a.socket.emitWithAck('mosaic:resync', 0);
-    expect(reply).toEqual({ ok: true, data: { mode: 'replay', seq: 1, event: null } });
+    expect(reply).toEqual({ ok: true, data: { mode: 'replay', seq: 1, event: null, epoch: 1 } });
     expect(a.problems).toHaveLength(1); // the replayed change is a duplicate, and it was noticed
   });
 
@@ -121,6 +140,7 @@ describe('realtime', () => {
     [{ v: PROTOCOL_VERSION + 1 }, ErrorCode.VERSION_MISMATCH, /reload the page/],
     [{}, ErrorCode.VERSION_MISMATCH, /reload the page/],
     [{ v: PROTOCOL_VERSION, since: -1 }, ErrorCode.MALFORMED, /since/],
+    [{ v: PROTOCOL_VERSION, since: 3, epoch: 'x' }, ErrorCode.MALFORMED, /epoch/],
     [{ v: PROTOCOL_VERSION, event: 'Not A Code' }, ErrorCode.MALFORMED, /rally code/],
     [{ v: PROTOCOL_VERSION, event: 'atlantis' }, ErrorCode.UNKNOWN_EVENT, /atlantis/],
   ])('refuses the handshake %j with %s', async (auth, code, message) => {

@@ -59,6 +59,7 @@ describe('realtime over the real app', () => {
     const frame = decodeFrame(await res.arrayBuffer());
     expect(frame).toMatchObject({ kind: 'snapshot', seq: app.service.seq, count: 3 });
     expect(Number(res.headers.get('x-mosaic-seq'))).toBe(frame.seq);
+    expect(Number(res.headers.get('x-mosaic-epoch'))).toBe(app.service.epoch);
 
     // A viewer that applied the HTTP snapshot resumes from it: a replay, not a second snapshot.
     const v = new Viewer(server.url);
@@ -68,8 +69,8 @@ describe('realtime over the real app', () => {
     const after = (await (
       await upload(server.url, await syntheticJpeg(480, 480, 40))
     ).json()) as UploadAnswer;
-    const synced = await v.connect({}, true);
-    expect(synced.mode).toBe('replay');
+    const synced = await v.connect({ epoch: app.service.epoch }, true);
+    expect(synced).toMatchObject({ mode: 'replay', epoch: app.service.epoch });
     expect(v.events).not.toContain('mosaic:snapshot');
     await v.reach(app.service.seq);
     expect(v.seqs).toEqual([after.seq]);
