@@ -6,9 +6,10 @@
  * leaf budget, exact when the budget is unbounded.
  */
 import { type CellClasses, groupCells } from './cellClasses.ts';
-import { searchCells, type Want } from './cellSearch.ts';
+import { NONE_OF_KIND, scanList, searchCells, Want } from './cellSearch.ts';
 import { DIM } from './engineSpace.ts';
 import { buildKdTree, type KdTree, structureNorms } from './kdTree.ts';
+import { VoxelLists } from './VoxelLists.ts';
 
 export { Want } from './cellSearch.ts';
 
@@ -46,9 +47,15 @@ export class CellIndex {
   lastKey = Infinity;
   /** Squared distance of the last {@link best} answer. */
   lastDist = Infinity;
+  /** Per-voxel candidate lists for {@link bestNear}, or null when off. */
+  readonly lists: VoxelLists | null;
 
-  /** Groups and indexes `n` encoded cell vectors (cell order); every cell starts free at potential 0. */
-  constructor(vecs: Int8Array, n: number, leafSize = 8) {
+  /**
+   * Groups and indexes `n` encoded cell vectors (cell order); every cell starts free at
+   * potential 0. `candidates` > 0 turns on {@link bestNear}'s lists of that length over
+   * voxels of 2^voxelShift steps.
+   */
+  constructor(vecs: Int8Array, n: number, leafSize = 8, candidates = 0, voxelShift = 3) {
     this.cells = n;
     this.freeCount = n;
     this.cls = groupCells(vecs, n);
@@ -70,6 +77,7 @@ export class CellIndex {
     this.openIn = new Int32Array(this.tree.nodes);
     for (let i = 0; i < this.tree.nodes; i++) this.openIn[i] = this.tree.hi[i]! - this.tree.lo[i]!;
     this.maxV = new Float32Array(this.tree.nodes);
+    this.lists = candidates > 0 ? new VoxelLists(this, candidates, voxelShift) : null;
   }
 
   /** The class of a cell. */
@@ -188,6 +196,40 @@ export class CellIndex {
     return searchCells(this, q, qo, want, power, maxLeaves, bound);
   }
 
+  /**
+   * Like {@link best}, but first scans the query's voxel lists (see VoxelLists.ts): a
+   * free class from the voxel's open list (the tree is the fallback when no listed
+   * class is open even after a rebuild); a full class, when `fullFromLists`, only among
+   * the voxel's nearby classes, else from the tree. Exact (the tree alone) when
+   * `maxLeaves` is unbounded.
+   */
+  bestNear(
+    q: Int8Array,
+    qo: number,
+    want: Want,
+    power: 1 | 2,
+    maxLeaves: number,
+    bound: number,
+    fullFromLists: boolean,
+  ): number {
+    const lists = this.lists;
+    if (lists === null || maxLeaves === Infinity || (want === Want.full && !fullFromLists)) {
+      return this.best(q, qo, want, power, maxLeaves, bound);
+    }
+    const vox = lists.voxelOf(q, qo);
+    const size = lists.size;
+    // Build (which may move the pool) before reading lists.entries.
+    let at = want === Want.free ? lists.open(vox, false) : lists.near(vox);
+    let p = scanList(this, lists.entries, at, size, q, qo, want, power, bound);
+    if (p === NONE_OF_KIND && want === Want.free) {
+      at = lists.open(vox, true);
+      p = scanList(this, lists.entries, at, size, q, qo, want, power, bound);
+    }
+    if (p >= 0) return this.tree.order[p]!;
+    if (p === -1 || want !== Want.free) return -1;
+    return this.best(q, qo, want, power, maxLeaves, bound);
+  }
+
   /** Bytes held by this index's typed arrays. */
   bytes(): number {
     const c = this.cls;
@@ -208,7 +250,8 @@ export class CellIndex {
       this.v.byteLength +
       this.used.byteLength +
       this.openIn.byteLength +
-      this.maxV.byteLength
+      this.maxV.byteLength +
+      (this.lists?.bytes() ?? 0)
     );
   }
 }

@@ -25,6 +25,11 @@ export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
   growMaxMoves: 4,
   growPops: 0,
   leafSize: 8,
+  candidates: 32,
+  voxelShift: 3,
+  largeClasses: 16_384,
+  largeSearchPops: 3,
+  largeMembersPerClass: 2,
 });
 
 /** The indexed engine; see the file comment. Build it with createEngine / restoreEngine. */

@@ -33,6 +33,19 @@ export interface EngineTuning {
   growPops: number;
   /** Cell classes per k-d tree leaf. */
   leafSize: number;
+  /** Length of the per-voxel candidate lists queries scan before the tree (0: tree only). */
+  candidates: number;
+  /** Voxels of the candidate lists are 2^voxelShift quantisation steps a side. */
+  voxelShift: number;
+  /**
+   * From this many cell classes up, a grid is large: the search takes its eviction
+   * candidates from the voxel lists instead of the tree, with the budgets below.
+   */
+  largeClasses: number;
+  /** {@link searchPops} on a large grid. */
+  largeSearchPops: number;
+  /** {@link membersPerClass} on a large grid. */
+  largeMembersPerClass: number;
 }
 
 /** One grid's placement state; see the file comment. */
@@ -50,6 +63,10 @@ export class MosaicState {
   readonly search: AugmentSearch;
   /** Bytes per encoded vector. */
   readonly dim = DIM;
+  /** True on a large grid (see {@link EngineTuning.largeClasses}). */
+  readonly large: boolean;
+  /** The budgets in force for this grid's size. */
+  readonly membersPerClass: number;
 
   constructor(
     cols: number,
@@ -68,14 +85,22 @@ export class MosaicState {
     }
     this.cols = cols;
     this.rows = rows;
-    this.index = new CellIndex(encodeAll(cellFeatures, n, tuning.space), n, tuning.leafSize);
+    this.index = new CellIndex(
+      encodeAll(cellFeatures, n, tuning.space),
+      n,
+      tuning.leafSize,
+      tuning.candidates,
+      tuning.voxelShift,
+    );
     this.cellMean = new Float32Array(n * 3);
     for (let c = 0; c < n; c++) {
       this.cellMean.set(cellFeatures.subarray(c * FEATURE_LEN, c * FEATURE_LEN + 3), c * 3);
     }
     this.occ = new Int32Array(n).fill(-1);
     this.members = new MemberHeaps(this.index.cls.start);
-    this.search = new AugmentSearch(tuning.searchPops);
+    this.large = this.index.cls.count >= tuning.largeClasses;
+    this.membersPerClass = this.large ? tuning.largeMembersPerClass : tuning.membersPerClass;
+    this.search = new AugmentSearch(this.large ? tuning.largeSearchPops : tuning.searchPops);
   }
 
   /** Number of cells. */

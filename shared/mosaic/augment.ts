@@ -39,6 +39,8 @@ export class AugmentSearch {
   private items = 0;
   private heapLen = 0;
   private queries = 0;
+  /** Pops the search may still make. */
+  private popsLeft = 0;
   private total = Infinity;
   private endEntry = -1;
   private endClass = -1;
@@ -72,10 +74,12 @@ export class AugmentSearch {
     this.items = 0;
     this.heapLen = 0;
     this.queries = 0;
+    this.popsLeft = this.capacity;
     this.total = Infinity;
     this.endEntry = -1;
     this.endClass = -1;
-    const { epsilon, membersPerClass, searchQueries } = st.tuning;
+    const { epsilon, searchQueries } = st.tuning;
+    const membersPerClass = st.membersPerClass;
     const { itemKey, itemEntry, itemClass, itemMember, heap, settledClass, settledDist } = this;
     const index = st.index;
     let settled = 0;
@@ -85,6 +89,7 @@ export class AugmentSearch {
       const d = itemKey[it]!;
       if (d + epsilon >= this.total) break;
       this.heapLen = heapPop(heap, this.heapLen, itemKey);
+      this.popsLeft = this.capacity - pops - 1;
       const e = itemEntry[it]!;
       const k = itemClass[it]!;
       const m = itemMember[it]!;
@@ -138,13 +143,22 @@ export class AugmentSearch {
   /** Queues entry e's best unused full class, if it may still evict. */
   private offerFull(e: number): void {
     const st = this.st;
-    if (this.depth[e]! >= this.maxMoves || this.capacity === 0 || this.queries >= st.tuning.searchQueries)
+    // A full class leads to an end only after two more pops (the class, then one of its tiles).
+    if (this.depth[e]! >= this.maxMoves || this.popsLeft < 2 || this.queries >= st.tuning.searchQueries)
       return;
     this.queries++;
     const { costPower, leafBudget, epsilon } = st.tuning;
     // Only a key that could still be popped before the search stops is worth finding.
     const bound = this.total - epsilon - this.dist[e]! + this.u[e]!;
-    const k = st.index.best(st.tiles.vec, this.tile[e]! * st.dim, Want.full, costPower, leafBudget, bound);
+    const k = st.index.bestNear(
+      st.tiles.vec,
+      this.tile[e]! * st.dim,
+      Want.full,
+      costPower,
+      leafBudget,
+      bound,
+      st.large,
+    );
     if (k >= 0) this.queue(this.dist[e]! + st.index.lastKey - this.u[e]!, e, k, -1);
   }
 
@@ -166,7 +180,15 @@ export class AugmentSearch {
     else {
       this.queries++;
       // Only an end that beats the best one found so far matters; a miss leaves the cache unknown.
-      g = st.index.best(st.tiles.vec, t * st.dim, Want.free, costPower, leafBudget, this.total - d + ut);
+      g = st.index.bestNear(
+        st.tiles.vec,
+        t * st.dim,
+        Want.free,
+        costPower,
+        leafBudget,
+        this.total - d + ut,
+        st.large,
+      );
       st.tiles.bestOpen[t] = g;
       key = d + st.index.lastKey - ut;
     }

@@ -139,3 +139,63 @@ function siftDown(node: Int32Array, lb: Float64Array, len: number, n: number, k:
   node[i] = n;
   lb[i] = k;
 }
+
+/** What {@link scanList} returns when no entry of the list is of the wanted kind. */
+export const NONE_OF_KIND = -2;
+
+/**
+ * The least key below `bound` among the list entries (tree positions, -1 padding)
+ * list[at .. at+size) that `want` allows, as {@link searchCells} would score them.
+ * Returns the tree position, -1 when none is below the bound, or {@link NONE_OF_KIND}.
+ */
+export function scanList(
+  ix: CellIndex,
+  list: Int32Array,
+  at: number,
+  size: number,
+  q: Int8Array,
+  qo: number,
+  want: Want,
+  power: 1 | 2,
+  bound: number,
+): number {
+  const { openAt, used, pts, v, norm } = ix;
+  const wantOpen = want === Want.free ? 1 : 0;
+  let qn = 0;
+  for (let k = TREE_DIMS; k < DIM; k++) qn += q[qo + k]! * q[qo + k]!;
+  qn = Math.sqrt(qn);
+  let best = bound;
+  let bestPos = NONE_OF_KIND;
+  let bestD = Infinity;
+  for (let i = at, end = at + size; i < end; i++) {
+    const p = list[i]!;
+    if (p < 0) break;
+    if (used[p] === 1 || (want !== Want.any && openAt[p] !== wantOpen)) continue;
+    if (bestPos === NONE_OF_KIND) bestPos = -1;
+    const vp = v[p]!;
+    const thr = best + vp;
+    if (thr <= 0) continue;
+    const lim = power === 2 ? thr : thr * thr;
+    const o = p * DIM;
+    let x = q[qo]! - pts[o]!;
+    let d = x * x;
+    x = q[qo + 1]! - pts[o + 1]!;
+    d += x * x;
+    x = q[qo + 2]! - pts[o + 2]!;
+    d += x * x;
+    if (d >= lim) continue;
+    const dn = qn - norm[p]!;
+    if (d + dn * dn >= lim) continue;
+    for (let k = 3; k < DIM; k++) {
+      x = q[qo + k]! - pts[o + k]!;
+      d += x * x;
+    }
+    if (d >= lim) continue;
+    best = (power === 2 ? d : Math.sqrt(d)) - vp;
+    bestPos = p;
+    bestD = d;
+  }
+  ix.lastKey = bestPos >= 0 ? best : Infinity;
+  ix.lastDist = bestD;
+  return bestPos;
+}

@@ -64,6 +64,48 @@ describe('engine state', () => {
     expect([...taken].every((c) => index.isFree(c))).toBe(true);
   });
 
+  it.each([1, 2])('voxel lists hold the classes nearest the voxel by mean colour (seed %i)', (seed) => {
+    const rng = mulberry32(seed);
+    const n = 400;
+    const vecs = new Int8Array(n * DIM).map(() => Math.floor(rng() * 120) - 60);
+    const index = new CellIndex(vecs, n, 4, 16, 3);
+    const lists = index.lists!;
+    const centre = (x: number) => (x >> 3) * 8 - 128 + 3.5;
+    for (let i = 0; i < 20; i++) {
+      const q = new Int8Array(DIM).map(() => Math.floor(rng() * 120) - 60);
+      const vox = lists.voxelOf(q, 0);
+      const at = lists.near(vox);
+      const got = Array.from(lists.entries.subarray(at, at + 16), (p) => index.tree.order[p]!);
+      const c = [0, 1, 2].map((k) => centre(q[k]! + 128));
+      const d = (k: number) => {
+        let s = 0;
+        for (let j = 0; j < 3; j++) s += (index.cls.vec[k * DIM + j]! - c[j]!) ** 2;
+        return s;
+      };
+      const brute = Array.from({ length: index.cls.count }, (_, k) => k).sort((a, b) => d(a) - d(b));
+      // Nearest first; ties may come in either order, so compare distances.
+      expect(got.map(d)).toEqual(brute.slice(0, 16).map(d));
+    }
+  });
+
+  it('places every tile in its own cell with the large-grid budgets too, deterministically', () => {
+    const run = () => {
+      const data = mulberry32(8);
+      const e = createEngine(
+        { cols: 12, rows: 10, cellFeatures: randomFeatures(data, 120), tint: 0.3, rng: mulberry32(4) },
+        { largeClasses: 0 },
+      );
+      const out: Change[] = [];
+      for (let id = 1; id <= 120; id++) out.push(...e.place(id, randomFeatures(data, 1)));
+      const cells = e.placements().map((p) => p.row * 12 + p.col);
+      expect(new Set(cells).size).toBe(120);
+      return out;
+    };
+    const a = run();
+    expect(a.some((c) => c.type === 'moved')).toBe(true);
+    expect(run()).toEqual(a);
+  });
+
   it('grows keeping every tile in its own cell, then fills the new cells', () => {
     const data = mulberry32(3);
     const e = createEngine({

@@ -1,0 +1,232 @@
+/**
+ * Candidate lists that let most index queries skip the k-d tree. Mean colour space
+ * (the first three encoded bytes, which dominate the cost) is cut into voxels of
+ * 2^shift steps a side. A voxel gets, when a tile first lands in it, two lists of
+ * cell classes (as tree positions):
+ *   - `near`: the `size` classes whose mean colour is nearest the voxel's centre,
+ *     whatever their state. Full classes a tile could evict from, and while the
+ *     neighbourhood has room its open classes, are among them.
+ *   - `open`: the `size` nearest classes that were open when it was (re)built; it is
+ *     rebuilt once none of them is open any more, which happens late in the fill.
+ * A query scans a list (a few bytes per candidate, no tree walk) and the tree is the
+ * fallback. The lists are a cache: they never change which placements are valid,
+ * only which candidates a bounded search looks at; a class reopened by a removal
+ * appears in `open` lists only when they are next rebuilt.
+ */
+import type { CellIndex } from './CellIndex.ts';
+import { DIM } from './engineSpace.ts';
+import { TREE_DIMS } from './kdTree.ts';
+
+/** Per-voxel candidate lists over a {@link CellIndex}; see the file comment. */
+export class VoxelLists {
+  private readonly side: number;
+  /** Voxel -> offset of its near list in `pool`, or -1 before its first query. */
+  private readonly nearAt: Int32Array;
+  /** Voxel -> offset of its open list in `pool`, or -1. */
+  private readonly openAt: Int32Array;
+  /** List entries: tree positions, `size` per list (-1 pads a short list). */
+  private pool: Int32Array;
+  private poolLen = 0;
+  // kNN scratch: a max-heap of the best `size` so far, and the tree's node heap.
+  private readonly kPos: Int32Array;
+  private readonly kD: Float64Array;
+
+  constructor(
+    private readonly ix: CellIndex,
+    readonly size: number,
+    private readonly shift: number,
+  ) {
+    this.side = 256 >> shift;
+    const voxels = this.side ** 3;
+    this.nearAt = new Int32Array(voxels).fill(-1);
+    this.openAt = new Int32Array(voxels).fill(-1);
+    this.pool = new Int32Array(size * 64);
+    this.kPos = new Int32Array(size);
+    this.kD = new Float64Array(size);
+  }
+
+  /** The voxel of the encoded vector at `qo`. */
+  voxelOf(q: Int8Array, qo: number): number {
+    const s = this.shift;
+    const side = this.side;
+    return (((q[qo]! + 128) >> s) * side + ((q[qo + 1]! + 128) >> s)) * side + ((q[qo + 2]! + 128) >> s);
+  }
+
+  /** Offset in {@link pool} of the voxel's near list, built on first use. */
+  near(voxel: number): number {
+    let at = this.nearAt[voxel]!;
+    if (at < 0) {
+      at = this.build(voxel, false);
+      this.nearAt[voxel] = at;
+    }
+    return at;
+  }
+
+  /** Offset of the voxel's open list; rebuilt when `stale` (none of it open any more). */
+  open(voxel: number, stale: boolean): number {
+    let at = this.openAt[voxel]!;
+    if (at < 0 || stale) {
+      at = this.build(voxel, true, at);
+      this.openAt[voxel] = at;
+    }
+    return at;
+  }
+
+  /** The list entries (read-only for callers). */
+  get entries(): Int32Array {
+    return this.pool;
+  }
+
+  /** Bytes held. */
+  bytes(): number {
+    return this.nearAt.byteLength + this.openAt.byteLength + this.pool.byteLength;
+  }
+
+  /**
+   * Writes the `size` classes nearest the voxel's centre by mean colour (only open
+   * ones when `onlyOpen`) into the pool, nearest first, at `reuse` or at its end.
+   */
+  private build(voxel: number, onlyOpen: boolean, reuse = -1): number {
+    const { ix, size, kPos, kD } = this;
+    const s = this.shift;
+    const half = (1 << s) / 2 - 0.5;
+    const side = this.side;
+    const c0 = ((voxel / (side * side)) | 0) * (1 << s) - 128 + half;
+    const c1 = (((voxel / side) | 0) % side) * (1 << s) - 128 + half;
+    const c2 = (voxel % side) * (1 << s) - 128 + half;
+    const { left, lo, hi, box } = ix.tree;
+    const { openIn, openAt, pts, heapNode, heapLb } = ix;
+    let n = 0;
+    let worst = Infinity;
+    let hl = 0;
+    if (ix.tree.order.length > 0 && (!onlyOpen || openIn[0]! > 0)) {
+      heapNode[0] = 0;
+      heapLb[0] = 0;
+      hl = 1;
+    }
+    while (hl > 0) {
+      const node = heapNode[0]!;
+      const lb = heapLb[0]!;
+      hl = popMin(heapNode, heapLb, hl);
+      if (n === size && lb >= worst) break;
+      const l = left[node]!;
+      if (l >= 0) {
+        for (let ch = l; ch <= l + 1; ch++) {
+          if (onlyOpen && openIn[ch]! === 0) continue;
+          const d = centreBoxDist(c0, c1, c2, box, ch * 2 * TREE_DIMS);
+          if ((n < size || d < worst) && hl < heapNode.length) hl = pushMin(heapNode, heapLb, hl, ch, d);
+        }
+        continue;
+      }
+      for (let p = lo[node]!; p < hi[node]!; p++) {
+        if (onlyOpen && openAt[p] !== 1) continue;
+        const x = pts[p * DIM]! - c0;
+        const y = pts[p * DIM + 1]! - c1;
+        const z = pts[p * DIM + 2]! - c2;
+        const d = x * x + y * y + z * z;
+        if (n < size) {
+          pushMax(kPos, kD, n++, p, d);
+          if (n === size) worst = kD[0]!;
+        } else if (d < worst) {
+          replaceMax(kPos, kD, size, p, d);
+          worst = kD[0]!;
+        }
+      }
+    }
+    let at = reuse;
+    if (at < 0) {
+      if (this.poolLen + size > this.pool.length) {
+        const p = new Int32Array(this.pool.length * 2);
+        p.set(this.pool);
+        this.pool = p;
+      }
+      at = this.poolLen;
+      this.poolLen += size;
+    }
+    // Nearest first: pop the max-heap from the back.
+    for (let i = size - 1; i >= 0; i--) {
+      if (i >= n) {
+        this.pool[at + i] = -1;
+        continue;
+      }
+      this.pool[at + i] = kPos[0]!;
+      const m = i;
+      if (m > 0) replaceMax(kPos, kD, m, kPos[m]!, kD[m]!);
+    }
+    return at;
+  }
+}
+
+function centreBoxDist(c0: number, c1: number, c2: number, box: Int8Array, b: number): number {
+  return (
+    axisDist(c0, box[b]!, box[b + TREE_DIMS]!) +
+    axisDist(c1, box[b + 1]!, box[b + TREE_DIMS + 1]!) +
+    axisDist(c2, box[b + 2]!, box[b + TREE_DIMS + 2]!)
+  );
+}
+
+function axisDist(x: number, mn: number, mx: number): number {
+  return x < mn ? (mn - x) * (mn - x) : x > mx ? (x - mx) * (x - mx) : 0;
+}
+
+function pushMin(node: Int32Array, key: Float64Array, len: number, n: number, k: number): number {
+  let i = len;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (key[p]! <= k) break;
+    node[i] = node[p]!;
+    key[i] = key[p]!;
+    i = p;
+  }
+  node[i] = n;
+  key[i] = k;
+  return len + 1;
+}
+
+function popMin(node: Int32Array, key: Float64Array, len: number): number {
+  const n = len - 1;
+  if (n === 0) return 0;
+  const it = node[n]!;
+  const k = key[n]!;
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && key[c + 1]! < key[c]!) c++;
+    if (key[c]! >= k) break;
+    node[i] = node[c]!;
+    key[i] = key[c]!;
+    i = c;
+  }
+  node[i] = it;
+  key[i] = k;
+  return n;
+}
+
+function pushMax(pos: Int32Array, d: Float64Array, i: number, p: number, k: number): void {
+  while (i > 0) {
+    const q = (i - 1) >> 1;
+    if (d[q]! >= k) break;
+    pos[i] = pos[q]!;
+    d[i] = d[q]!;
+    i = q;
+  }
+  pos[i] = p;
+  d[i] = k;
+}
+
+/** Replaces the max of a max-heap of `len` with (p, k). */
+function replaceMax(pos: Int32Array, d: Float64Array, len: number, p: number, k: number): void {
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= len) break;
+    if (c + 1 < len && d[c + 1]! > d[c]!) c++;
+    if (d[c]! <= k) break;
+    pos[i] = pos[c]!;
+    d[i] = d[c]!;
+    i = c;
+  }
+  pos[i] = p;
+  d[i] = k;
+}
