@@ -232,21 +232,42 @@ export function encodeCellsFrame(kind: 'snapshot' | 'grown', m: FrameCells): Uin
   return out;
 }
 
-/** Decodes a snapshot or growth frame; throws {@link ProtocolDecodeError} on anything malformed. */
-export function decodeFrame(data: BinaryLike): MosaicFrame {
+/** A frame's checked header, and its bytes (tile i at FRAME_HEADER_BYTES + i * FRAME_TILE_BYTES). */
+export interface FrameHeader {
+  kind: 'snapshot' | 'grown';
+  seq: number;
+  step: number;
+  cols: number;
+  rows: number;
+  count: number;
+  bytes: Uint8Array;
+}
+
+/** Reads and checks a frame's header; throws {@link ProtocolDecodeError} on anything malformed. */
+export function readFrameHeader(data: BinaryLike): FrameHeader {
   const view = viewOf(data);
   if (view.byteLength < FRAME_HEADER_BYTES) throw new ProtocolDecodeError('frame too short');
   const k = view.getUint8(0);
   if (k !== FrameKind.SNAPSHOT && k !== FrameKind.GROWN) throw new ProtocolDecodeError('not a frame');
   if (view.getUint8(1) !== FORMAT_VERSION) throw new ProtocolDecodeError('unknown frame format');
-  const step = view.getUint8(2);
-  const cols = view.getUint16(8, true);
-  const rows = view.getUint16(10, true);
   const count = view.getUint32(12, true);
   if (view.byteLength !== FRAME_HEADER_BYTES + count * FRAME_TILE_BYTES) {
     throw new ProtocolDecodeError('frame length does not match its count');
   }
-  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  return {
+    kind: k === FrameKind.SNAPSHOT ? 'snapshot' : 'grown',
+    seq: view.getUint32(4, true),
+    step: view.getUint8(2),
+    cols: view.getUint16(8, true),
+    rows: view.getUint16(10, true),
+    count,
+    bytes: new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
+  };
+}
+
+/** Decodes a snapshot or growth frame; throws {@link ProtocolDecodeError} on anything malformed. */
+export function decodeFrame(data: BinaryLike): MosaicFrame {
+  const { kind, seq, step, cols, rows, count, bytes } = readFrameHeader(data);
   const id = new Uint32Array(count);
   const col = new Uint16Array(count);
   const row = new Uint16Array(count);
@@ -268,8 +289,8 @@ export function decodeFrame(data: BinaryLike): MosaicFrame {
     rgb[i] = rgb565To24(bytes[o + 10]! | (bytes[o + 11]! << 8));
   }
   return {
-    kind: k === FrameKind.SNAPSHOT ? 'snapshot' : 'grown',
-    seq: view.getUint32(4, true),
+    kind,
+    seq,
     cols,
     rows,
     count,

@@ -5,8 +5,15 @@
  *
  * Pure TypeScript: no I/O, no Node or DOM APIs, no socket.io import.
  */
-import type { Rgb24, WireChange } from './protocolChanges.ts';
-import { type MosaicFrame, rgb565To24, rgbTo565 } from './protocolFrame.ts';
+import { type BinaryLike, ProtocolDecodeError, type Rgb24, type WireChange } from './protocolChanges.ts';
+import {
+  FRAME_HEADER_BYTES,
+  FRAME_TILE_BYTES,
+  type MosaicFrame,
+  readFrameHeader,
+  rgb565To24,
+  rgbTo565,
+} from './protocolFrame.ts';
 
 /** What applying a frame or a batch did. */
 export type ApplyResult =
@@ -48,7 +55,7 @@ export type ApplyResult =
  * array (1M tiles load ~10x faster than with a Map); ids past 2^24 fall back to a Map.
  */
 class CellIndex {
-  private dense = new Int32Array(1024).fill(-1);
+  private dense: Int32Array<ArrayBufferLike> = new Int32Array(1024).fill(-1);
   private readonly sparse = new Map<number, number>();
   size = 0;
 
@@ -90,30 +97,133 @@ class CellIndex {
     this.size = 0;
   }
 
-  /**
-   * Replaces everything with `ids[i]` -> `cells[i]` in one pass: the dense array is sized
-   * once for the largest id, so a million-tile snapshot does no per-tile growth checks.
-   */
-  load(ids: Uint32Array, cells: Int32Array, count: number): void {
-    let max = 0;
-    for (let i = 0; i < count; i++) if (ids[i]! > max && ids[i]! < 1 << 24) max = ids[i]!;
-    let n = 1024;
-    while (n <= max) n *= 2;
-    if (n !== this.dense.length) this.dense = new Int32Array(n);
-    this.dense.fill(-1);
+  /** Takes over a decoded index (see {@link decodeLayout}). */
+  adopt(dense: Int32Array, size: number, sparse: readonly (readonly [number, number])[]): void {
+    this.dense = dense;
     this.sparse.clear();
-    this.size = 0;
-    const dense = this.dense;
-    for (let i = 0; i < count; i++) {
-      const id = ids[i]!;
-      if (cells[i]! < 0) continue;
-      if (id < 1 << 24) {
-        if (dense[id]! < 0) this.size++;
-        dense[id] = cells[i]!;
-      } else this.set(id, cells[i]!);
-    }
+    for (const [id, cell] of sparse) this.sparse.set(id, cell);
+    this.size = size;
   }
 }
+
+/**
+ * A whole frame decoded straight into the cell-major arrays a {@link LiveMosaic} holds, with
+ * its id -> cell index: one pass over the bytes, no per-tile arrays in between. Plain typed
+ * arrays, so a Worker can build it and transfer it (see client/net/frameWorker.ts).
+ */
+export interface Layout {
+  kind: 'snapshot' | 'grown';
+  seq: number;
+  cols: number;
+  rows: number;
+  cellId: Uint32Array<ArrayBuffer>;
+  cellTint: Int16Array<ArrayBuffer>;
+  cellRgb: Uint32Array<ArrayBuffer>;
+  /** id -> cell (-1: none) for ids below 2^24; a power-of-two length of at least 1024. */
+  dense: Int32Array<ArrayBuffer>;
+  /** Ids from 2^24 on, with their cells. */
+  sparse: [number, number][];
+  /** Tiles in the layout. */
+  size: number;
+}
+
+/** The arrays of a layout being built, sized for the grid and the largest dense id. */
+interface LayoutParts {
+  cellId: Uint32Array<ArrayBuffer>;
+  cellTint: Int16Array<ArrayBuffer>;
+  cellRgb: Uint32Array<ArrayBuffer>;
+  dense: Int32Array<ArrayBuffer>;
+  sparse: Map<number, number>;
+}
+
+function layoutParts(cells: number, maxDenseId: number): LayoutParts {
+  let len = 1024;
+  while (len <= maxDenseId) len *= 2;
+  return {
+    cellId: new Uint32Array(cells),
+    cellTint: new Int16Array(cells * 3),
+    cellRgb: new Uint32Array(cells),
+    dense: new Int32Array(len).fill(-1),
+    sparse: new Map(),
+  };
+}
+
+/** Puts a tile in a cell. In a malformed frame (two tiles in a cell, a tile twice) the later wins. */
+function putTile(
+  p: LayoutParts,
+  id: number,
+  cell: number,
+  tr: number,
+  tg: number,
+  tb: number,
+  rgb: number,
+): void {
+  const before = p.cellId[cell]!;
+  if (before !== 0 && before !== id) {
+    if (before < DENSE_IDS) p.dense[before] = -1;
+    else p.sparse.delete(before);
+  }
+  const was = id < DENSE_IDS ? p.dense[id]! : (p.sparse.get(id) ?? -1);
+  if (was >= 0 && was !== cell) {
+    p.cellId[was] = 0;
+    p.cellTint.fill(0, 3 * was, 3 * was + 3);
+    p.cellRgb[was] = 0;
+  }
+  if (id < DENSE_IDS) p.dense[id] = cell;
+  else p.sparse.set(id, cell);
+  p.cellId[cell] = id;
+  p.cellTint[3 * cell] = tr;
+  p.cellTint[3 * cell + 1] = tg;
+  p.cellTint[3 * cell + 2] = tb;
+  p.cellRgb[cell] = rgb;
+}
+
+function finishLayout(p: LayoutParts, kind: Layout['kind'], seq: number, cols: number, rows: number): Layout {
+  let size = 0;
+  for (let i = 0; i < p.cellId.length; i++) if (p.cellId[i] !== 0) size++;
+  const { cellId, cellTint, cellRgb, dense } = p;
+  return { kind, seq, cols, rows, cellId, cellTint, cellRgb, dense, sparse: [...p.sparse], size };
+}
+
+/** Decodes a snapshot or growth frame into a {@link Layout}; throws ProtocolDecodeError when malformed. */
+export function decodeLayout(data: BinaryLike): Layout {
+  const { kind, seq, step, cols, rows, count, bytes } = readFrameHeader(data);
+  const u32 = (o: number) =>
+    (bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16) | (bytes[o + 3]! << 24)) >>> 0;
+  let max = 0;
+  for (let i = 0, o = FRAME_HEADER_BYTES; i < count; i++, o += FRAME_TILE_BYTES) {
+    const id = u32(o);
+    if (id > max && id < DENSE_IDS) max = id;
+  }
+  const p = layoutParts(cols * rows, max);
+  for (let i = 0, o = FRAME_HEADER_BYTES; i < count; i++, o += FRAME_TILE_BYTES) {
+    const id = u32(o);
+    const packed = bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16);
+    const c = packed & 4095;
+    const r = packed >>> 12;
+    if (c >= cols || r >= rows) throw new ProtocolDecodeError(`tile ${id} outside the grid`);
+    const tr = ((bytes[o + 7]! << 24) >> 24) * step;
+    const tg = ((bytes[o + 8]! << 24) >> 24) * step;
+    const tb = ((bytes[o + 9]! << 24) >> 24) * step;
+    putTile(p, id, r * cols + c, tr, tg, tb, rgb565To24(bytes[o + 10]! | (bytes[o + 11]! << 8)));
+  }
+  return finishLayout(p, kind, seq, cols, rows);
+}
+
+/** The {@link Layout} of an already decoded frame. */
+function layoutOfFrame(f: MosaicFrame): Layout {
+  let max = 0;
+  for (let i = 0; i < f.count; i++) if (f.id[i]! > max && f.id[i]! < DENSE_IDS) max = f.id[i]!;
+  const p = layoutParts(f.cols * f.rows, max);
+  for (let i = 0; i < f.count; i++) {
+    const cell = f.row[i]! * f.cols + f.col[i]!;
+    putTile(p, f.id[i]!, cell, f.tint[3 * i]!, f.tint[3 * i + 1]!, f.tint[3 * i + 2]!, f.rgb[i]!);
+  }
+  return finishLayout(p, f.kind, f.seq, f.cols, f.rows);
+}
+
+/** Ids below this are indexed by a typed array; larger ones by a Map. */
+const DENSE_IDS = 1 << 24;
 
 /** Adds a tint to an untinted colour, clamped per channel: the colour a far-out view draws. */
 export function tintedRgb(rgb: Rgb24, tr: number, tg: number, tb: number): Rgb24 {
@@ -165,37 +275,27 @@ export class LiveMosaic {
    * (only when it is the next change; an older one is a duplicate, a later one a gap).
    */
   applyFrame(frame: MosaicFrame): ApplyResult {
-    if (frame.kind === 'grown') {
-      if (!this.ready) return this.gap(frame.seq, 0, 0, [], false);
-      if (frame.seq <= this.seq) return this.done(0, 1, [], false);
-      if (frame.seq !== this.seq + 1) return this.gap(frame.seq, 0, 0, [], false);
+    return this.applyLayout(layoutOfFrame(frame));
+  }
+
+  /**
+   * Applies a decoded {@link Layout} (a snapshot or a growth) exactly as {@link applyFrame}
+   * applies the same frame: the arrays are taken over, not copied.
+   */
+  applyLayout(l: Layout): ApplyResult {
+    if (l.kind === 'grown') {
+      if (!this.ready) return this.gap(l.seq, 0, 0, [], false);
+      if (l.seq <= this.seq) return this.done(0, 1, [], false);
+      if (l.seq !== this.seq + 1) return this.gap(l.seq, 0, 0, [], false);
     }
-    const n = frame.cols * frame.rows;
-    this.cols = frame.cols;
-    this.rows = frame.rows;
-    const cellId = new Uint32Array(n);
-    const cellTint = new Int16Array(n * 3);
-    const cellRgb = new Uint32Array(n);
-    const cellOfTile = new Int32Array(frame.count);
-    const { id, col, row, tint, rgb } = frame;
-    for (let i = 0; i < frame.count; i++) {
-      const cell = row[i]! * frame.cols + col[i]!;
-      cellOfTile[i] = cell;
-      cellId[cell] = id[i]!;
-      cellTint[3 * cell] = tint[3 * i]!;
-      cellTint[3 * cell + 1] = tint[3 * i + 1]!;
-      cellTint[3 * cell + 2] = tint[3 * i + 2]!;
-      cellRgb[cell] = rgb[i]!;
-    }
-    // A malformed frame with two tiles in one cell: the later one wins, the earlier is gone.
-    for (let i = 0; i < frame.count; i++) if (cellId[cellOfTile[i]!] !== id[i]) cellOfTile[i] = -1;
-    this.cellId = cellId;
-    this.cellTint = cellTint;
-    this.cellRgb = cellRgb;
-    this.cellOf.load(id, cellOfTile, frame.count);
-    this.seq = frame.seq;
+    this.cols = l.cols;
+    this.rows = l.rows;
+    this.cellId = l.cellId;
+    this.cellTint = l.cellTint;
+    this.cellRgb = l.cellRgb;
+    this.cellOf.adopt(l.dense, l.size, l.sparse);
+    this.seq = l.seq;
     this.ready = true;
-    // Everything was replaced: `relaid` says so, and `cells` stays empty.
     return this.done(1, 0, [], true);
   }
 

@@ -8,9 +8,10 @@ import { io, type Socket } from 'socket.io-client';
 import {
   type ClientToServerEvents,
   decodeChanges,
-  decodeFrame,
+  decodeLayout,
   type EventHighlight,
   type EventStats,
+  type Layout,
   LiveMosaic,
   PROTOCOL_VERSION,
   type ProtocolError,
@@ -98,22 +99,27 @@ export class LiveFeed {
     s.on('tiles:changed', (b) => this.batch(b));
     s.on('stats:updated', (st) => h.stats?.(st));
     s.on('tiles:highlighted', (hl) => h.highlighted?.(hl));
-    opts.initial?.then(
-      (bytes) => this.start(bytes),
-      () => this.start(null),
-    );
+    if (opts.initial) {
+      // The worker starts now, loading its script while the snapshot downloads.
+      frameWorker();
+      const decoded = opts.initial.then((got) =>
+        got ? decodeAside(got.bytes).then((l) => ({ l, got })) : null,
+      );
+      decoded.then(
+        (d) => this.start(d ? d.l : null, d?.got.epoch ?? null),
+        () => this.start(null, null),
+      );
+    }
   }
 
-  private start(got: { bytes: ArrayBuffer; epoch: number | null } | null): void {
-    if (got) {
-      try {
-        this.epoch = got.epoch;
-        this.frame(got.bytes, false);
-      } catch {
-        // A damaged download: the socket brings a fresh snapshot instead.
-      }
+  /** Applies the HTTP snapshot (when it came and decoded), then opens the live connection. */
+  private start(layout: Layout | null, epoch: number | null): void {
+    if (this.closed) return;
+    if (layout) {
+      this.epoch = epoch;
+      this.layout(layout, false);
     }
-    if (!this.closed) this.socket.connect();
+    this.socket.connect();
   }
 
   get connected(): boolean {
@@ -126,13 +132,15 @@ export class LiveFeed {
     this.h.status?.(st);
   }
 
-  private frame(b: ArrayBuffer | ArrayBufferView, live = true): void {
-    // Marks for the load-time measurements (scripts/timeOverview.ts reads them).
-    performance.mark('kiss:frame-received');
-    const f = decodeFrame(b);
-    const r = this.mosaic.applyFrame(f);
+  private frame(b: ArrayBuffer | ArrayBufferView): void {
+    this.layout(decodeLayout(b), true);
+  }
+
+  private layout(l: Layout, live: boolean): void {
+    const r = this.mosaic.applyLayout(l);
+    // A mark for the load-time measurements (test/bench/viewerTiming.ts reads it).
     performance.mark('kiss:frame-applied');
-    if (r.status === 'applied' && r.applied > 0) this.h.relaid(this.mosaic, f.kind === 'grown');
+    if (r.status === 'applied' && r.applied > 0) this.h.relaid(this.mosaic, l.kind === 'grown');
     else if (r.status !== 'applied' && live) this.resync();
   }
 
@@ -178,4 +186,37 @@ export class LiveFeed {
     if (this.retry) clearTimeout(this.retry);
     this.socket.close();
   }
+}
+
+let worker: Worker | null | undefined;
+
+/** The decoding worker (client/net/frameWorker.ts), started on first use; null without Workers. */
+function frameWorker(): Worker | null {
+  if (worker === undefined) {
+    try {
+      worker = new Worker(new URL('./frameWorker.ts', import.meta.url), { type: 'module' });
+    } catch {
+      worker = null;
+    }
+  }
+  return worker;
+}
+
+/**
+ * Decodes the first snapshot in the worker when the browser has one, else here; the worker
+ * is let go afterwards. Rejects on a damaged frame: the socket then brings a fresh snapshot.
+ */
+function decodeAside(bytes: ArrayBuffer): Promise<Layout> {
+  const w = frameWorker();
+  worker = null;
+  if (!w) return Promise.resolve().then(() => decodeLayout(bytes));
+  return new Promise<Layout>((resolve, reject) => {
+    w.onmessage = (e: MessageEvent<{ ok: true; layout: Layout } | { ok: false; message: string }>) => {
+      if (e.data.ok) resolve(e.data.layout);
+      else reject(new Error(e.data.message));
+    };
+    w.onerror = (e) => reject(new Error(e.message || 'the decoding worker failed'));
+    performance.mark('kiss:frame-received');
+    w.postMessage(bytes, [bytes]);
+  }).finally(() => w.terminate());
 }

@@ -1,6 +1,7 @@
 /**
- * Zoom and pan as a person does it on the real viewer: the mouse wheel (zooming about the
- * pointer), a drag, a two-finger pinch on a touch screen, and the keyboard.
+ * The real viewer as a person uses it: it loads from the snapshot its HTML preloads, then
+ * zooms and pans with the mouse wheel (about the pointer), a drag, a two-finger pinch on a
+ * touch screen, and the keyboard.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +65,7 @@ async function open(touch = false): Promise<Page> {
   return page;
 }
 
-describe('camera input on the viewer', () => {
+describe('the viewer: loading, zoom and pan', () => {
   it('zooms with the wheel about the pointer, and drags to pan', async () => {
     const page = await open();
     const v0 = await view(page);
@@ -131,6 +132,22 @@ describe('camera input on the viewer', () => {
     expect((await view(page)).scale / v2.scale).toBeCloseTo(1 / 1.5, 2);
     await page.keyboard.press('0');
     await expect.poll(async () => (await view(page)).scale, { timeout: 5000 }).toBeCloseTo(v0.scale, 3);
+    await page.context().close();
+  });
+
+  it('loads the mosaic from the snapshot its HTML preloads, decoded in a worker', async () => {
+    const page = await open();
+    const seen = await page.evaluate(() => ({
+      snapshot: (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .filter((r) => r.name.endsWith('/api/mosaic/snapshot'))
+        .map((r) => r.initiatorType),
+      marks: performance.getEntriesByType('mark').map((m) => m.name),
+      tiles: (window as unknown as { kiss: { feed: { mosaic: { size: number } } } }).kiss.feed.mosaic.size,
+    }));
+    // One download, started by the <link rel="preload">, and handed to the worker.
+    expect(seen.snapshot).toEqual(['link']);
+    expect(seen.marks).toContain('kiss:frame-received');
+    expect(seen.tiles).toBe(server.app.service.tileCount);
     await page.context().close();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeFrame,
+  decodeLayout,
   encodeFrame,
   type FrameTile,
   LiveMosaic,
@@ -127,5 +128,41 @@ describe('LiveMosaic', () => {
     m.applyChanges([{ type: 'removed', seq: 3, id: 4_000_000_000, col: 0, row: 0 }]);
     expect(m.cellOfTile(4_000_000_000)).toBeUndefined();
     expect(m.size).toBe(2);
+  });
+
+  it('applies a frame decoded straight into a layout exactly as the frame itself', () => {
+    const tiles: FrameTile[] = [
+      { id: 7, col: 2, row: 1, tint: { r: 40, g: -40, b: 3 }, rgb: [200, 100, 50] },
+      { id: 4_000_000_000, col: 0, row: 0, tint: { r: -300, g: 0, b: 300 }, rgb: [1, 2, 3] },
+      { id: 70_000, col: 1, row: 2, tint: t0, rgb: [255, 255, 255] },
+      // Malformed on purpose: tile 9 lands in tile 7's cell, then tile 70000 appears twice.
+      { id: 9, col: 2, row: 1, tint: t0, rgb },
+      { id: 70_000, col: 0, row: 2, tint: t0, rgb },
+    ];
+    for (const kind of ['snapshot', 'grown'] as const) {
+      const bytes = encodeFrame({ kind, seq: 12, cols: 3, rows: 3, tiles });
+      const a = new LiveMosaic();
+      const b = new LiveMosaic();
+      if (kind === 'grown') {
+        a.applyFrame(snapshot(11, 1, 1, []));
+        b.applyFrame(snapshot(11, 1, 1, []));
+      }
+      const ra = a.applyFrame(decodeFrame(bytes));
+      const rb = b.applyLayout(decodeLayout(bytes));
+      expect(rb).toEqual(ra);
+      expect([b.cols, b.rows, b.seq, b.size]).toEqual([a.cols, a.rows, a.seq, a.size]);
+      expect(ascii(b)).toBe(ascii(a));
+      expect([...b.cellTint]).toEqual([...a.cellTint]);
+      expect([...b.cellRgb]).toEqual([...a.cellRgb]);
+      for (const id of [7, 9, 70_000, 4_000_000_000]) expect(b.cellOfTile(id)).toBe(a.cellOfTile(id));
+      // Both go on from there alike.
+      const next = [placed(13, 5, 1, 1)];
+      expect(b.applyChanges(next)).toEqual(a.applyChanges(next));
+      expect(ascii(b)).toBe(ascii(a));
+    }
+    const m = new LiveMosaic();
+    m.applyFrame(snapshot(3, 1, 1, []));
+    const late = decodeLayout(encodeFrame({ kind: 'grown', seq: 5, cols: 2, rows: 1, tiles: [] }));
+    expect(m.applyLayout(late)).toMatchObject({ status: 'gap', expected: 4 });
   });
 });
