@@ -4,7 +4,7 @@ import type { Change, GrownChange } from '../../shared/mosaic/types.ts';
 import {
   CHANGE_RECORD_BYTES,
   type ClientToServerEvents,
-  decodeFrame,
+  decodeLayout,
   type EventStats,
   encodeCellsFrame,
   encodeChanges,
@@ -86,8 +86,8 @@ export class LiveFeed {
     this.history = new ChangeHistory(opts.historyRecords, snap.seq);
     this.counter = new EventCounter(snap.tiles);
     // The viewers' copy, built once at start-up; snapshots are encoded from it.
-    this.model.applyFrame(
-      decodeFrame(
+    this.model.applyLayout(
+      decodeLayout(
         encodeFrame({ kind: 'snapshot', seq: snap.seq, cols: snap.cols, rows: snap.rows, tiles: snap.tiles }),
       ),
     );
@@ -152,7 +152,7 @@ export class LiveFeed {
     this.cache = null;
     this.counter.total = tiles.length;
     const frame = encodeFrame({ kind: 'grown', seq: c.seq, cols: c.cols, rows: c.rows, tiles });
-    this.model.applyFrame(decodeFrame(frame));
+    this.model.applyLayout(decodeLayout(frame));
     this.io.to(LIVE_ROOM).emit('mosaic:grown', frame);
   }
 
@@ -246,7 +246,7 @@ export class LiveFeed {
     if (this.model.seq !== this.seq) {
       // A change could not be applied (it was logged): start the copy again from the core.
       const s = this.source.snapshot();
-      this.model.applyFrame(decodeFrame(encodeFrame({ kind: 'snapshot', ...s })));
+      this.model.applyLayout(decodeLayout(encodeFrame({ kind: 'snapshot', ...s })));
     }
     this.cache = { seq: this.model.seq, bytes: encodeCellsFrame('snapshot', this.model) };
     return this.cache;
