@@ -3,7 +3,8 @@
  * features, see cellClasses.ts) that knows which classes still have free cells and
  * carries each class's dual potential. Taking or freeing a cell is O(1) plus, when a
  * class fills up or opens, one root-to-leaf walk; queries are best-bin-first with a
- * leaf budget, exact when the budget is unbounded.
+ * leaf budget, exact when the budget is unbounded. {@link CellIndex.bestNear} puts
+ * per-voxel candidate lists (VoxelLists.ts) in front of the tree.
  */
 import { type CellClasses, groupCells } from './cellClasses.ts';
 import { NONE_OF_KIND, scanList, searchCells, Want } from './cellSearch.ts';

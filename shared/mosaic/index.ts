@@ -19,9 +19,12 @@ export * from './types.ts';
 
 /**
  * Creates an empty placement engine over a cols x rows grid of target cell features.
- * Each arrival goes to its nearest free cell through a k-d tree over the cells, then
- * a bounded number of improving moves is made and reported as `moved` changes.
- * `tuning` overrides the measured defaults (benchmarks only).
+ * Each arrival takes a free cell along a bounded augmenting path (an online Hungarian
+ * step over classes of identical cells): candidates come from per-voxel lists of
+ * nearby classes with a k-d tree behind them, and every tile the path moves is
+ * reported as a `moved` change. On large grids (see EngineTuning.largeClasses) the
+ * search budget per arrival is smaller. `tuning` overrides the measured defaults
+ * (benchmarks and tests only).
  */
 export function createEngine(opts: EngineOptions, tuning?: Partial<EngineTuning>): PlacementEngine {
   return new MosaicEngine(opts, tuning);

@@ -2,7 +2,8 @@
  * Growth: every tile re-assigned to a new grid as one batch, tiles taken in a seeded
  * random order, each by the same sparse Hungarian step as arrivals (fresh potentials)
  * with the growth budget. Unbounded, that is the optimal assignment. The default
- * budget is 0 pops (each tile takes its nearest open class), measured at about 7%
+ * budget is 0 pops (each tile takes the nearest open class its voxel lists offer,
+ * see VoxelLists.ts), measured at about 7%
  * above optimal cost on a 4x grid, against 3-4% for 8 pops at twice the time; the
  * 250k-tile re-layout must stay under 10 s on a shared 2-core machine.
  */
