@@ -11,7 +11,16 @@ export default defineConfig({
     outDir: resolve(import.meta.dirname, 'dist/client'),
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000,
-    rollupOptions: {
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            // The snapshot's early start (client/net/early.ts) must not wait for PixiJS: its
+            // modules get a chunk of their own instead of joining the shared mosaic chunk.
+            { name: 'snapshot', test: /client[\\/]net[\\/](early|snapshot)\.ts$/ },
+          ],
+        },
+      },
       input: {
         view: page('index.html'),
         add: page('add.html'),

@@ -34,26 +34,6 @@ export async function getMosaic(): Promise<MosaicInfo> {
   return (await res.json()) as MosaicInfo;
 }
 
-/**
- * The binary snapshot frame over HTTP (the pages' HTML preloads it while the scripts
- * download); null when it cannot be had, and the live connection sends one instead.
- */
-export async function fetchSnapshot(): Promise<SnapshotDownload | null> {
-  try {
-    const res = await fetch('/api/mosaic/snapshot');
-    if (!res.ok) return null;
-    return { bytes: await res.arrayBuffer(), epoch: Number(res.headers.get('x-mosaic-epoch')) || null };
-  } catch {
-    return null;
-  }
-}
-
-/** A snapshot frame and the epoch its seq counts in. */
-export interface SnapshotDownload {
-  bytes: ArrayBuffer;
-  epoch: number | null;
-}
-
 export async function getTile(id: number): Promise<TilePublic> {
   const res = await fetch(`/api/tiles/${id}`);
   if (!res.ok) throw await apiError(res);

@@ -19,6 +19,7 @@ import {
   type WireChange,
 } from '../../shared/protocol.ts';
 import { wireParser } from '../../shared/wire.ts';
+import type { DecodedSnapshot } from './snapshot.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'outdated';
 
@@ -37,11 +38,11 @@ export interface LiveOptions {
   /** Where to connect; the page's own origin by default. */
   url?: string;
   /**
-   * A snapshot frame fetched over HTTP (see fetchSnapshot). When given, it is applied first
-   * and the connection opens with `since` = its seq, so only later changes come over the
-   * socket; when it resolves to null, the socket sends the snapshot as usual.
+   * The snapshot fetched over HTTP and decoded (see snapshot.ts). When given, it is applied
+   * first and the connection opens with `since` = its seq, so only later changes come over
+   * the socket; when it resolves to null, the socket sends the snapshot as usual.
    */
-  initial?: Promise<{ bytes: ArrayBuffer; epoch: number | null } | null>;
+  initial?: Promise<DecodedSnapshot | null>;
 }
 
 export class LiveFeed {
@@ -99,25 +100,18 @@ export class LiveFeed {
     s.on('tiles:changed', (b) => this.batch(b));
     s.on('stats:updated', (st) => h.stats?.(st));
     s.on('tiles:highlighted', (hl) => h.highlighted?.(hl));
-    if (opts.initial) {
-      // The worker starts now, loading its script while the snapshot downloads.
-      frameWorker();
-      const decoded = opts.initial.then((got) =>
-        got ? decodeAside(got.bytes).then((l) => ({ l, got })) : null,
-      );
-      decoded.then(
-        (d) => this.start(d ? d.l : null, d?.got.epoch ?? null),
-        () => this.start(null, null),
-      );
-    }
+    opts.initial?.then(
+      (d) => this.start(d),
+      () => this.start(null),
+    );
   }
 
   /** Applies the HTTP snapshot (when it came and decoded), then opens the live connection. */
-  private start(layout: Layout | null, epoch: number | null): void {
+  private start(d: DecodedSnapshot | null): void {
     if (this.closed) return;
-    if (layout) {
-      this.epoch = epoch;
-      this.layout(layout, false);
+    if (d) {
+      this.epoch = d.epoch;
+      this.layout(d.layout, false);
     }
     this.socket.connect();
   }
@@ -186,37 +180,4 @@ export class LiveFeed {
     if (this.retry) clearTimeout(this.retry);
     this.socket.close();
   }
-}
-
-let worker: Worker | null | undefined;
-
-/** The decoding worker (client/net/frameWorker.ts), started on first use; null without Workers. */
-function frameWorker(): Worker | null {
-  if (worker === undefined) {
-    try {
-      worker = new Worker(new URL('./frameWorker.ts', import.meta.url), { type: 'module' });
-    } catch {
-      worker = null;
-    }
-  }
-  return worker;
-}
-
-/**
- * Decodes the first snapshot in the worker when the browser has one, else here; the worker
- * is let go afterwards. Rejects on a damaged frame: the socket then brings a fresh snapshot.
- */
-function decodeAside(bytes: ArrayBuffer): Promise<Layout> {
-  const w = frameWorker();
-  worker = null;
-  if (!w) return Promise.resolve().then(() => decodeLayout(bytes));
-  return new Promise<Layout>((resolve, reject) => {
-    w.onmessage = (e: MessageEvent<{ ok: true; layout: Layout } | { ok: false; message: string }>) => {
-      if (e.data.ok) resolve(e.data.layout);
-      else reject(new Error(e.data.message));
-    };
-    w.onerror = (e) => reject(new Error(e.message || 'the decoding worker failed'));
-    performance.mark('kiss:frame-received');
-    w.postMessage(bytes, [bytes]);
-  }).finally(() => w.terminate());
 }

@@ -1,3 +1,5 @@
+// First: the snapshot starts downloading and decoding before anything else is evaluated.
+import '../net/early.ts';
 import QRCode from 'qrcode';
 import { isEventCode } from '../../shared/protocol.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';

@@ -5,9 +5,10 @@
 
 import type { MosaicInfo } from '../../shared/httpErrors.ts';
 import type { EventHighlight, EventStats, WireChange } from '../../shared/protocol.ts';
-import { fetchSnapshot, getMosaic } from '../net/api.ts';
+import { getMosaic } from '../net/api.ts';
 import { loadBitmap, serverImages } from '../net/images.ts';
 import { LiveFeed, type LiveStatus } from '../net/live.ts';
+import { takeSnapshot } from '../net/snapshot.ts';
 import { bindCameraInput } from '../render/CameraInput.ts';
 import { MosaicBoard } from '../render/MosaicBoard.ts';
 import type { BoardImages } from '../render/types.ts';
@@ -63,7 +64,7 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
       stats: (s) => hooks.stats?.(s),
       highlighted: (h) => hooks.highlighted?.(h),
     },
-    { event: hooks.event ?? null, initial: fetchSnapshot() },
+    { event: hooks.event ?? null, initial: takeSnapshot() },
   );
   let info: MosaicInfo;
   let board: MosaicBoard;
