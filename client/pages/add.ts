@@ -146,11 +146,34 @@ function showDone(res: UploadResult): void {
   byId('copy-permalink').addEventListener('click', (e) =>
     copyText(permalink, e.currentTarget as HTMLElement, t('done.copied')),
   );
-  flyToNewTile(res.id, res.col, res.row);
+  void flyToNewTile(res.id, res.col, res.row);
   void shareCard(res.id, permalink);
 }
 
-function flyToNewTile(id: number, col: number, row: number): void {
+/**
+ * The mini mosaic downloads the whole mosaic (12 bytes a tile). Past this many tiles, or when
+ * the phone asks to save data, the success view links to the tile instead of drawing it here:
+ * contributors are often on slow, metered mobile data.
+ */
+const MINI_BOARD_MAX_TILES = 100_000;
+
+function savingData(): boolean {
+  const c = (navigator as Navigator & { connection?: { saveData?: boolean; effectiveType?: string } })
+    .connection;
+  return !!c && (c.saveData === true || c.effectiveType === 'slow-2g' || c.effectiveType === '2g');
+}
+
+async function flyToNewTile(id: number, col: number, row: number): Promise<void> {
+  let tiles = Number.POSITIVE_INFINITY;
+  try {
+    tiles = (await getMosaic()).tileCount;
+  } catch {
+    // Unknown size: leave the mini mosaic out rather than risk a big download.
+  }
+  if (tiles > MINI_BOARD_MAX_TILES || savingData()) {
+    byId('mini-board').hidden = true;
+    return;
+  }
   let flown = false;
   const fly = (): void => {
     const board = running?.board;
