@@ -60,20 +60,7 @@ export function searchCells(
           const thr = best + vp;
           if (thr <= 0) continue;
           const lim = power === 2 ? thr : thr * thr;
-          const o = p * DIM;
-          let x = q[qo]! - pts[o]!;
-          let d = x * x;
-          x = q[qo + 1]! - pts[o + 1]!;
-          d += x * x;
-          x = q[qo + 2]! - pts[o + 2]!;
-          d += x * x;
-          if (d >= lim) continue;
-          const dn = qn - norm[p]!;
-          if (d + dn * dn >= lim) continue;
-          for (let k = 3; k < DIM; k++) {
-            x = q[qo + k]! - pts[o + k]!;
-            d += x * x;
-          }
+          const d = classDist(q, qo, qn, pts, norm, p, lim);
           if (d >= lim) continue;
           best = (power === 2 ? d : Math.sqrt(d)) - vp;
           bestPos = p;
@@ -140,6 +127,37 @@ function siftDown(node: Int32Array, lb: Float64Array, len: number, n: number, k:
   lb[i] = k;
 }
 
+/**
+ * Squared distance from the query (vector at q[qo], structure norm qn) to class position p,
+ * with partial distance elimination: once it cannot be below `lim` it stops and returns a
+ * value >= lim (the mean colour first, then the structure-norm bound, then the rest).
+ */
+function classDist(
+  q: Int8Array,
+  qo: number,
+  qn: number,
+  pts: Int8Array,
+  norm: Float32Array,
+  p: number,
+  lim: number,
+): number {
+  const o = p * DIM;
+  let x = q[qo]! - pts[o]!;
+  let d = x * x;
+  x = q[qo + 1]! - pts[o + 1]!;
+  d += x * x;
+  x = q[qo + 2]! - pts[o + 2]!;
+  d += x * x;
+  if (d >= lim) return d;
+  const dn = qn - norm[p]!;
+  if (d + dn * dn >= lim) return lim;
+  for (let k = 3; k < DIM; k++) {
+    x = q[qo + k]! - pts[o + k]!;
+    d += x * x;
+  }
+  return d;
+}
+
 /** What {@link scanList} returns when no entry of the list is of the wanted kind. */
 export const NONE_OF_KIND = -2;
 
@@ -176,20 +194,7 @@ export function scanList(
     const thr = best + vp;
     if (thr <= 0) continue;
     const lim = power === 2 ? thr : thr * thr;
-    const o = p * DIM;
-    let x = q[qo]! - pts[o]!;
-    let d = x * x;
-    x = q[qo + 1]! - pts[o + 1]!;
-    d += x * x;
-    x = q[qo + 2]! - pts[o + 2]!;
-    d += x * x;
-    if (d >= lim) continue;
-    const dn = qn - norm[p]!;
-    if (d + dn * dn >= lim) continue;
-    for (let k = 3; k < DIM; k++) {
-      x = q[qo + k]! - pts[o + k]!;
-      d += x * x;
-    }
+    const d = classDist(q, qo, qn, pts, norm, p, lim);
     if (d >= lim) continue;
     best = (power === 2 ? d : Math.sqrt(d)) - vp;
     bestPos = p;
