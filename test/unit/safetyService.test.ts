@@ -155,3 +155,42 @@ describe('MosaicService moderation', () => {
     expect(s.tileCount).toBe(0);
   });
 });
+
+describe('MosaicService snapshot', () => {
+  it('matches the engine after adds, a hide, an approval, a removal and a growth', async () => {
+    const store = new MemoryStore();
+    const { s } = await open(store, 'post', 2);
+    // The engine's view, with each tile's rally and colour from its record.
+    const engineView = () =>
+      s
+        .placements()
+        .map((p) => {
+          const r = s.get(p.id)!;
+          return { id: p.id, col: p.col, row: p.row, tint: p.tint, rgb: r.rgb, event: r.event };
+        })
+        .sort((x, y) => x.id - y.id);
+    const snapView = () => {
+      const snap = s.snapshot();
+      expect([snap.cols, snap.rows, snap.seq]).toEqual([s.cols, s.rows, s.seq]);
+      return snap.tiles
+        .map((t) => ({ id: t.id, col: t.col, row: t.row, tint: t.tint, rgb: t.rgb, event: t.event }))
+        .sort((x, y) => x.id - y.id);
+    };
+    const ids: number[] = [];
+    for (const [i, p] of photos.slice(0, 4).entries())
+      ids.push((await s.add(p, { event: i % 2 ? 'london' : null, phash: null })).id);
+    expect(snapView()).toEqual(engineView());
+    expect(await s.hide(ids[1]!)).toBe(true);
+    expect(snapView()).toEqual(engineView());
+    await s.approve([ids[1]!]);
+    expect(snapView()).toEqual(engineView());
+    expect(await s.remove(ids[2]!)).toBe(true);
+    expect(snapView()).toEqual(engineView());
+    // Five tiles on a 2x2 grid: the mosaic grows and every tile moves.
+    ids.push((await s.add(photos[4]!, { event: null, phash: null })).id);
+    ids.push((await s.add(photos[5]!, { event: null, phash: null })).id);
+    expect(s.cols).toBeGreaterThan(2);
+    expect(snapView()).toEqual(engineView());
+    expect(snapView()).toHaveLength(5);
+  });
+});
