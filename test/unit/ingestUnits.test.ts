@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../server/config.ts';
 import { newDeleteToken, tokenMatches } from '../../server/core/deleteToken.ts';
 import { sniffFormat } from '../../server/ingest/sniff.ts';
-import { labToSrgb, srgbToLab } from '../../shared/mosaic/colour.ts';
+import { labToSrgb, srgbToLab, toLinearExact } from '../../shared/mosaic/colour.ts';
 import { boxAverage, featuresFromSubgrid, gridFeatures } from '../../shared/mosaic/features.ts';
 import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
 
@@ -56,6 +56,25 @@ describe('colour features', () => {
     for (let i = 0; i < 3; i++) expect(out[i]!).toBeCloseTo(lab[i]!, 1);
     const back = labToSrgb(out[0]!, out[1]!, out[2]!);
     for (let i = 0; i < 3; i++) expect(back[i]!).toBeCloseTo(rgb[i]!, 0);
+  });
+
+  it('gives bit-identical Lab on the quarter steps the table serves, and the formula between them', () => {
+    // Lightness from the formula alone: L depends on Y only, and grey has r = g = b.
+    const lightness = (v: number) => {
+      const lin = toLinearExact(v);
+      const y = (0.2126729 * lin + 0.7151522 * lin + 0.072175 * lin) / 1.0;
+      const fy = y > 216 / 24389 ? Math.cbrt(y) : ((24389 / 27) * y + 16) / 116;
+      return 116 * fy - 16;
+    };
+    const out = [0, 0, 0];
+    for (let q = 0; q <= 1020; q++) {
+      srgbToLab(q / 4, q / 4, q / 4, out);
+      expect(out[0]).toBe(lightness(q / 4));
+    }
+    for (const v of [0.1, 17.3, 128.01, 254.9]) {
+      srgbToLab(v, v, v, out);
+      expect(out[0]).toBe(lightness(v));
+    }
   });
 
   it('box-averages any ratio', () => {
