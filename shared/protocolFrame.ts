@@ -138,9 +138,9 @@ function frameBuffer(
   return { out, view };
 }
 
+/** Writes tile record at `o` with plain byte writes: this runs for every tile of a big mosaic. */
 function writeTile(
   out: Uint8Array,
-  view: DataView,
   o: number,
   id: number,
   cell: number,
@@ -150,14 +150,19 @@ function writeTile(
   tb: number,
   rgb565: number,
 ): void {
-  view.setUint32(o, id, true);
+  out[o] = id & 255;
+  out[o + 1] = (id >>> 8) & 255;
+  out[o + 2] = (id >>> 16) & 255;
+  out[o + 3] = id >>> 24;
   out[o + 4] = cell & 255;
   out[o + 5] = (cell >>> 8) & 255;
   out[o + 6] = cell >>> 16;
-  view.setInt8(o + 7, clampI8(Math.round(tr / step)));
-  view.setInt8(o + 8, clampI8(Math.round(tg / step)));
-  view.setInt8(o + 9, clampI8(Math.round(tb / step)));
-  view.setUint16(o + 10, rgb565, true);
+  // With step 1 every tint already fits an i8: the step was chosen so.
+  out[o + 7] = (step === 1 ? Math.round(tr) : clampI8(Math.round(tr / step))) & 255;
+  out[o + 8] = (step === 1 ? Math.round(tg) : clampI8(Math.round(tg / step))) & 255;
+  out[o + 9] = (step === 1 ? Math.round(tb) : clampI8(Math.round(tb / step))) & 255;
+  out[o + 10] = rgb565 & 255;
+  out[o + 11] = rgb565 >>> 8;
 }
 
 /** Encodes a snapshot or growth frame; throws RangeError if the grid exceeds {@link MAX_GRID_SIDE}. */
@@ -170,7 +175,7 @@ export function encodeFrame(input: FrameInput): Uint8Array {
     if (m > maxAbs) maxAbs = m;
   }
   const step = tintStep(maxAbs);
-  const { out, view } = frameBuffer(input.kind, input.seq, cols, rows, tiles.length, step);
+  const { out } = frameBuffer(input.kind, input.seq, cols, rows, tiles.length, step);
   let o = FRAME_HEADER_BYTES;
   for (let i = 0; i < tiles.length; i++, o += FRAME_TILE_BYTES) {
     const t = tiles[i]!;
@@ -178,7 +183,7 @@ export function encodeFrame(input: FrameInput): Uint8Array {
       throw new RangeError(`tile ${t.id} at ${t.col},${t.row} is outside ${cols}x${rows}`);
     }
     const rgb565 = rgbTo565(t.rgb[0], t.rgb[1], t.rgb[2]);
-    writeTile(out, view, o, t.id, t.col | (t.row << 12), step, t.tint.r, t.tint.g, t.tint.b, rgb565);
+    writeTile(out, o, t.id, t.col | (t.row << 12), step, t.tint.r, t.tint.g, t.tint.b, rgb565);
   }
   return out;
 }
@@ -203,7 +208,6 @@ export function encodeCellsFrame(kind: 'snapshot' | 'grown', m: FrameCells): Uin
   }
   const step = tintStep(maxAbs);
   const { out } = frameBuffer(kind, m.seq, cols, rows, count, step);
-  // Plain byte writes (no DataView): this loop runs over every cell of a big mosaic.
   let o = FRAME_HEADER_BYTES;
   for (let row = 0, i = 0; row < rows; row++) {
     for (let col = 0; col < cols; col++, i++) {
@@ -211,21 +215,18 @@ export function encodeCellsFrame(kind: 'snapshot' | 'grown', m: FrameCells): Uin
       if (id === 0) continue;
       const c = cellRgb[i]!;
       const rgb565 = ((c >>> 8) & 0xf800) | ((c >>> 5) & 0x07e0) | ((c & 255) >>> 3);
-      const cell = col | (row << 12);
-      out[o] = id & 255;
-      out[o + 1] = (id >>> 8) & 255;
-      out[o + 2] = (id >>> 16) & 255;
-      out[o + 3] = id >>> 24;
-      out[o + 4] = cell & 255;
-      out[o + 5] = (cell >>> 8) & 255;
-      out[o + 6] = cell >>> 16;
-      out[o + 7] = (step === 1 ? cellTint[3 * i]! : clampI8(Math.round(cellTint[3 * i]! / step))) & 255;
-      out[o + 8] =
-        (step === 1 ? cellTint[3 * i + 1]! : clampI8(Math.round(cellTint[3 * i + 1]! / step))) & 255;
-      out[o + 9] =
-        (step === 1 ? cellTint[3 * i + 2]! : clampI8(Math.round(cellTint[3 * i + 2]! / step))) & 255;
-      out[o + 10] = rgb565 & 255;
-      out[o + 11] = rgb565 >>> 8;
+      const t = 3 * i;
+      writeTile(
+        out,
+        o,
+        id,
+        col | (row << 12),
+        step,
+        cellTint[t]!,
+        cellTint[t + 1]!,
+        cellTint[t + 2]!,
+        rgb565,
+      );
       o += FRAME_TILE_BYTES;
     }
   }
