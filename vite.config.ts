@@ -16,8 +16,10 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             // The snapshot's early start (client/net/early.ts) must not wait for PixiJS: its
-            // modules get a chunk of their own instead of joining the shared mosaic chunk.
-            { name: 'snapshot', test: /client[\\/]net[\\/](early|snapshot)\.ts$/ },
+            // modules get chunks of their own instead of joining the shared mosaic chunk. Two
+            // chunks, so that pages which do not import early.ts (/add) do not run its start.
+            { name: 'snapshot', test: /client[\\/]net[\\/]snapshot\.ts$/, priority: 2 },
+            { name: 'early', test: /client[\\/]net[\\/]early\.ts$/, priority: 1 },
           ],
         },
       },

@@ -3,6 +3,9 @@
  * zooms and pans with the mouse wheel (about the pointer), a drag, a two-finger pinch on a
  * touch screen, and the keyboard.
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
@@ -149,5 +152,33 @@ describe('the viewer: loading, zoom and pan', () => {
     expect(seen.marks).toContain('kiss:frame-received');
     expect(seen.tiles).toBe(server.app.service.tileCount);
     await page.context().close();
+  });
+
+  it('on a phone that saves data, /add sends the photo and links to it without downloading the mosaic', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    // What a phone with Save-Data (or on 2G) reports.
+    await ctx.addInitScript(() =>
+      Object.defineProperty(navigator, 'connection', { value: { saveData: true, effectiveType: '4g' } }),
+    );
+    const page = await ctx.newPage();
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await page.goto(`${server.url}/add`);
+    const photo = join(tmpdir(), `kiss-e2e-savedata-${process.pid}.jpg`);
+    writeFileSync(photo, await syntheticJpeg(600, 600, 777));
+    try {
+      await page.setInputFiles('#file', photo);
+      await page.check('#consent');
+      await page.click('#send');
+      await page.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+    } finally {
+      rmSync(photo, { force: true });
+    }
+    await page.waitForTimeout(500);
+    expect(await page.locator('#mini-board').isHidden()).toBe(true);
+    expect(await page.locator('#see').isVisible()).toBe(true);
+    expect(asked).toContain('/api/tiles');
+    expect(asked.filter((p) => p === '/api/mosaic/snapshot' || p.startsWith('/socket.io'))).toEqual([]);
+    await ctx.close();
   });
 });
