@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { removeDir, startServer, type TestServer } from '../support/server.ts';
+import { startServer, type TestServer } from '../support/server.ts';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -36,13 +36,7 @@ export interface E2EServer extends TestServer {
 export async function startE2EServer(env: Record<string, string> = {}): Promise<E2EServer> {
   await buildClient();
   const server = await startServer(env);
-  return {
-    ...server,
-    stop: async () => {
-      await server.close();
-      removeDir(server.dataDir);
-    },
-  };
+  return { ...server, stop: server.destroy };
 }
 
 export function chromiumPath(): string {

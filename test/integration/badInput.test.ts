@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
-import { listFiles, removeDir, startServer, type TestServer, upload } from '../support/server.ts';
+import { listFiles, startServer, type TestServer, upload } from '../support/server.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
 
@@ -14,8 +14,7 @@ describe('bad input gets a clear 4xx and leaves nothing behind', () => {
     s = await startServer({ MAX_UPLOAD_MB: '2' });
   });
   afterAll(async () => {
-    await s.close();
-    removeDir(s.dataDir);
+    await s.destroy();
   });
 
   const jpeg = fixture('hubble-small.jpg');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listFiles, removeDir, startServer, type TestServer, upload } from '../support/server.ts';
+import { listFiles, startServer, type TestServer, upload } from '../support/server.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
 
@@ -29,8 +29,7 @@ describe('ingest over HTTP', () => {
     s = await startServer();
   });
   afterAll(async () => {
-    await s.close();
-    removeDir(s.dataDir);
+    await s.destroy();
   });
 
   it('auto-orients the EXIF Orientation=6 astronaut: the suit ends up at the bottom', async () => {

@@ -14,7 +14,7 @@ import {
 describe('delete and restart', () => {
   const servers: TestServer[] = [];
   afterEach(async () => {
-    for (const s of servers.splice(0)) await s.close().catch(() => {});
+    for (const s of servers.splice(0)) await s.destroy().catch(() => {});
   });
 
   it('DELETE with the token removes the row and every file and frees the cell', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, startServer, type TestServer, upload } from '../support/server.ts';
+import { startServer, type TestServer, upload } from '../support/server.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
 
@@ -26,8 +26,7 @@ describe('POST /api/preview: where the server will crop', () => {
     s = await startServer();
   });
   afterAll(async () => {
-    await s.close();
-    removeDir(s.dataDir);
+    await s.destroy();
   });
 
   it.each(['rocket-3mp.jpg', 'astronaut-orient6-gps.jpg'])(

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { UploadAnswer } from '../../shared/httpErrors.ts';
 import { decodeFrame } from '../../shared/protocol.ts';
 import { syntheticJpeg } from '../support/images.ts';
-import { removeDir, startServer, type TestServer, upload } from '../support/server.ts';
+import { startServer, type TestServer, upload } from '../support/server.ts';
 import { expectSameState, Viewer } from './realtimeHarness.ts';
 
 describe('realtime over the real app', () => {
@@ -12,8 +12,7 @@ describe('realtime over the real app', () => {
   afterEach(async () => {
     for (const v of viewers.splice(0)) v.close();
     if (server) {
-      await server.close();
-      removeDir(server.dataDir);
+      await server.destroy();
     }
     server = undefined;
   });

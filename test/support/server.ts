@@ -8,7 +8,10 @@ export interface TestServer {
   app: App;
   url: string;
   dataDir: string;
+  /** Stops the server and keeps its data folder (restart and crash tests reopen it). */
   close(): Promise<void>;
+  /** Stops the server and removes its data folder. */
+  destroy(): Promise<void>;
 }
 
 /** A fresh data folder under the OS temp dir. */
@@ -36,6 +39,10 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     dataDir,
     close: () => app.close(),
+    destroy: async () => {
+      await app.close();
+      removeDir(dataDir);
+    },
   };
 }
 
