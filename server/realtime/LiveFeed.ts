@@ -21,7 +21,7 @@ import {
 } from '../../shared/protocol.ts';
 import { ChangeHistory } from './ChangeHistory.ts';
 import { EventCounter } from './EventCounter.ts';
-import type { LiveSource } from './source.ts';
+import type { LiveSnapshot, LiveSource } from './source.ts';
 
 /** Every connection that has been brought up to date; broadcasts go here. */
 export const LIVE_ROOM = 'live';
@@ -85,12 +85,7 @@ export class LiveFeed {
     this.seq = snap.seq;
     this.history = new ChangeHistory(opts.historyRecords, snap.seq);
     this.counter = new EventCounter(snap.tiles);
-    // The viewers' copy, built once at start-up; snapshots are encoded from it.
-    this.model.applyLayout(
-      decodeLayout(
-        encodeFrame({ kind: 'snapshot', seq: snap.seq, cols: snap.cols, rows: snap.rows, tiles: snap.tiles }),
-      ),
-    );
+    this.copyFrom(snap);
     this.unsubscribe = source.subscribe((changes) => this.onChanges(changes));
   }
 
@@ -201,7 +196,7 @@ export class LiveFeed {
    */
   sync(socket: LiveSocket, since: number | null, epoch: number | null = null): SessionSynced {
     this.flush();
-    if (epoch !== null && epoch !== this.source.epoch) since = null;
+    if (epoch !== null && epoch !== this.epoch) since = null;
     let mode: SyncMode;
     if (since !== null && this.history.covers(since) && this.replayIsCheaper(this.seq - since)) {
       for (const b of this.history.batchesAfter(since)) socket.emit('tiles:changed', b);
@@ -219,7 +214,7 @@ export class LiveFeed {
       mode,
       seq: this.seq,
       event: socket.data.event ?? null,
-      epoch: this.source.epoch,
+      epoch: this.epoch,
     };
     socket.emit('session:synced', info);
     return info;
@@ -245,11 +240,20 @@ export class LiveFeed {
     }
     if (this.model.seq !== this.seq) {
       // A change could not be applied (it was logged): start the copy again from the core.
-      const s = this.source.snapshot();
-      this.model.applyLayout(decodeLayout(encodeFrame({ kind: 'snapshot', ...s })));
+      this.copyFrom(this.source.snapshot());
     }
     this.cache = { seq: this.model.seq, bytes: encodeCellsFrame('snapshot', this.model) };
     return this.cache;
+  }
+
+  /** The epoch of the mosaic the snapshots and sequence numbers belong to. */
+  get epoch(): number {
+    return this.source.epoch;
+  }
+
+  /** Sets the viewers' copy (from which snapshots are encoded) to the core's state. */
+  private copyFrom(s: LiveSnapshot): void {
+    this.model.applyLayout(decodeLayout(encodeFrame({ kind: 'snapshot', ...s })));
   }
 
   /** Stops listening to the core and drops what is pending. */
