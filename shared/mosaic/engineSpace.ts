@@ -75,6 +75,52 @@ const KEPT_W = new Float64Array(KEPT_CHANNEL.length * 9);
     for (let x = 0; x < 3; x++) KEPT_W[j * 9 + y * 3 + x] = BASIS[ky]![y]! * BASIS[kx]![x]!;
 });
 
+/** 9 weights (row-major sub-cells) times 9 sub-cell values, summed in order. */
+function dot9(
+  w: Float64Array,
+  o: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+  s4: number,
+  s5: number,
+  s6: number,
+  s7: number,
+  s8: number,
+): number {
+  return (
+    w[o]! * s0 +
+    w[o + 1]! * s1 +
+    w[o + 2]! * s2 +
+    w[o + 3]! * s3 +
+    w[o + 4]! * s4 +
+    w[o + 5]! * s5 +
+    w[o + 6]! * s6 +
+    w[o + 7]! * s7 +
+    w[o + 8]! * s8
+  );
+}
+
+/** Writes the DIM - 3 structure bytes at `o` from the sub-cells in `sub` (27 floats). */
+function encodeStructure(sub: Float32Array, w: number, out: Int8Array, o: number): void {
+  // One channel at a time, its 9 sub-cells in locals: straight-line code, the same sums as a loop.
+  let j = 0;
+  for (let channel = 0; channel < 3; channel++) {
+    const s0 = sub[channel]!;
+    const s1 = sub[3 + channel]!;
+    const s2 = sub[6 + channel]!;
+    const s3 = sub[9 + channel]!;
+    const s4 = sub[12 + channel]!;
+    const s5 = sub[15 + channel]!;
+    const s6 = sub[18 + channel]!;
+    const s7 = sub[21 + channel]!;
+    const s8 = sub[24 + channel]!;
+    const end = channel === 0 ? L_COEFS.length : j + AB_COEFS.length;
+    for (; j < end; j++) out[o + j] = clampByte(dot9(KEPT_W, j * 9, s0, s1, s2, s3, s4, s5, s6, s7, s8) * w);
+  }
+}
+
 /**
  * Encodes one feature vector (at `off` in `f`) into DIM bytes at `outOff` in `out`.
  * Pure and deterministic: the same features always give the same bytes.
@@ -93,21 +139,15 @@ export function encodeFeatures(
       labToDin99o(f[o]!, f[o + 1]!, f[o + 2]!, sub, s * 3);
     }
   } else {
-    mean.set(f.subarray(off, off + 3));
-    sub.set(f.subarray(off + 3, off + FEATURE_LEN));
+    for (let i = 0; i < 3; i++) mean[i] = f[off + i]!;
+    for (let i = 0; i < 27; i++) sub[i] = f[off + 3 + i]!;
   }
   const k = 1 / cfg.step;
   out[outOff] = clampByte((mean[0]! - 50) * k);
   out[outOff + 1] = clampByte(mean[1]! * k);
   out[outOff + 2] = clampByte(mean[2]! * k);
   // Sum over 9 sub-cells of squared differences = sum over coefficients; /9 makes it a per-sub-cell mean.
-  const w = Math.sqrt(cfg.structureWeight / 9) * k;
-  for (let j = 0; j < KEPT_CHANNEL.length; j++) {
-    const channel = KEPT_CHANNEL[j]!;
-    let c = 0;
-    for (let i = 0; i < 9; i++) c += KEPT_W[j * 9 + i]! * sub[i * 3 + channel]!;
-    out[outOff + 3 + j] = clampByte(c * w);
-  }
+  encodeStructure(sub, Math.sqrt(cfg.structureWeight / 9) * k, out, outOff + 3);
 }
 
 /** Encodes `count` consecutive feature vectors into a new Int8Array of count*DIM bytes. */
