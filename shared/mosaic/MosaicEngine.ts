@@ -9,7 +9,7 @@ import { DEFAULT_SPACE } from './engineSpace.ts';
 import { type EngineTuning, MosaicState } from './MosaicState.ts';
 import { relayout } from './relayout.ts';
 import { TileStore } from './TileStore.ts';
-import { computeTint } from './tint.ts';
+import { tintFromSrgb } from './tint.ts';
 import type { Change, Features, GrownChange, Placement, RemovedChange } from './types.ts';
 
 /** The tuning chosen by measurement (test/bench/engine.ts prints the comparison). */
@@ -187,7 +187,7 @@ export class MosaicEngine implements PlacementEngine {
       id: this.tiles.ids[slot]!,
       col: cell % this.st.cols,
       row: Math.floor(cell / this.st.cols),
-      tint: computeTint(this.tiles.mean, slot * 3, this.st.cellMean, cell * 3, this.tint),
+      tint: tintFromSrgb(this.tiles.rgb, slot * 3, this.st.cellRgb, cell * 3, this.tint),
     };
   }
 
@@ -197,7 +197,7 @@ export class MosaicEngine implements PlacementEngine {
       id: this.tiles.ids[slot]!,
       col: cell % this.st.cols,
       row: Math.floor(cell / this.st.cols),
-      tint: computeTint(this.tiles.mean, slot * 3, this.st.cellMean, cell * 3, this.tint),
+      tint: tintFromSrgb(this.tiles.rgb, slot * 3, this.st.cellRgb, cell * 3, this.tint),
     };
   }
 }

@@ -4,6 +4,7 @@
  */
 import { AugmentSearch } from './augment.ts';
 import { CellIndex } from './CellIndex.ts';
+import { labToSrgb } from './colour.ts';
 import { DIM, encodeAll, type SpaceConfig, sqDist } from './engineSpace.ts';
 import { MemberHeaps } from './MemberHeaps.ts';
 import type { TileStore } from './TileStore.ts';
@@ -53,8 +54,8 @@ export class MosaicState {
   readonly cols: number;
   readonly rows: number;
   readonly index: CellIndex;
-  /** Cell -> mean CIELAB (3 floats), for the tint. */
-  readonly cellMean: Float32Array;
+  /** Cell -> mean colour in sRGB (3 floats, unrounded 0..255), for the tint. */
+  readonly cellRgb: Float32Array;
   /** Cell -> slot of the tile in it, or -1. */
   readonly occ: Int32Array;
   /** Per class, its tiles by cost, worst first. */
@@ -92,9 +93,13 @@ export class MosaicState {
       tuning.candidates,
       tuning.voxelShift,
     );
-    this.cellMean = new Float32Array(n * 3);
+    this.cellRgb = new Float32Array(n * 3);
     for (let c = 0; c < n; c++) {
-      this.cellMean.set(cellFeatures.subarray(c * FEATURE_LEN, c * FEATURE_LEN + 3), c * 3);
+      const o = c * FEATURE_LEN;
+      const [r, g, b] = labToSrgb(cellFeatures[o]!, cellFeatures[o + 1]!, cellFeatures[o + 2]!);
+      this.cellRgb[c * 3] = r;
+      this.cellRgb[c * 3 + 1] = g;
+      this.cellRgb[c * 3 + 2] = b;
     }
     this.occ = new Int32Array(n).fill(-1);
     this.members = new MemberHeaps(this.index.cls.start);
@@ -149,6 +154,6 @@ export class MosaicState {
 
   /** Bytes held by this grid's state (excluding the tiles). */
   bytes(): number {
-    return this.index.bytes() + this.cellMean.byteLength + this.occ.byteLength + this.members.bytes();
+    return this.index.bytes() + this.cellRgb.byteLength + this.occ.byteLength + this.members.bytes();
   }
 }

@@ -2,6 +2,7 @@
  * Placed tiles held in flat typed arrays indexed by a reusable slot number,
  * so a million tiles cost tens of bytes each instead of a JS object each.
  */
+import { labToSrgb } from './colour.ts';
 import { DIM, encodeFeatures, type SpaceConfig } from './engineSpace.ts';
 import { IdMap } from './IdMap.ts';
 import { FEATURE_LEN, type Features } from './types.ts';
@@ -14,8 +15,8 @@ export class TileStore {
   cell: Int32Array;
   /** Slot -> encoded features (DIM bytes). */
   vec: Int8Array;
-  /** Slot -> mean CIELAB (3 floats), kept for the tint. */
-  mean: Float32Array;
+  /** Slot -> mean colour in sRGB (3 floats, unrounded 0..255), kept for the tint. */
+  rgb: Float32Array;
   /** Slot -> the best open cell class last found for it (-1: unknown); valid while that class stays open. */
   bestOpen: Int32Array;
   /** Slots in use or released so far; live slots are below this. */
@@ -27,7 +28,7 @@ export class TileStore {
     this.ids = new Int32Array(capacity);
     this.cell = new Int32Array(capacity);
     this.vec = new Int8Array(capacity * DIM);
-    this.mean = new Float32Array(capacity * 3);
+    this.rgb = new Float32Array(capacity * 3);
     this.bestOpen = new Int32Array(capacity).fill(-1);
   }
 
@@ -52,9 +53,10 @@ export class TileStore {
     this.cell[slot] = -1;
     this.bestOpen[slot] = -1;
     encodeFeatures(features, 0, cfg, this.vec, slot * DIM);
-    this.mean[slot * 3] = features[0]!;
-    this.mean[slot * 3 + 1] = features[1]!;
-    this.mean[slot * 3 + 2] = features[2]!;
+    const [r, g, b] = labToSrgb(features[0]!, features[1]!, features[2]!);
+    this.rgb[slot * 3] = r;
+    this.rgb[slot * 3 + 1] = g;
+    this.rgb[slot * 3 + 2] = b;
     this.bySlotId.add(id, slot);
     return slot;
   }
@@ -83,15 +85,15 @@ export class TileStore {
     cell.set(this.cell);
     const vec = new Int8Array(cap * DIM);
     vec.set(this.vec);
-    const mean = new Float32Array(cap * 3);
-    mean.set(this.mean);
+    const rgb = new Float32Array(cap * 3);
+    rgb.set(this.rgb);
     const bestOpen = new Int32Array(cap).fill(-1);
     bestOpen.set(this.bestOpen);
     this.bestOpen = bestOpen;
     this.ids = ids;
     this.cell = cell;
     this.vec = vec;
-    this.mean = mean;
+    this.rgb = rgb;
   }
 
   /** Bytes held by the typed arrays (the id map included). */
@@ -100,7 +102,7 @@ export class TileStore {
       this.ids.byteLength +
       this.cell.byteLength +
       this.vec.byteLength +
-      this.mean.byteLength +
+      this.rgb.byteLength +
       this.bestOpen.byteLength +
       this.bySlotId.bytes()
     );

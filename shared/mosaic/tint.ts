@@ -20,9 +20,32 @@ export function computeTint(
   if (strength <= 0) return NO_TINT;
   const [tr, tg, tb] = labToSrgb(tile[tileOffset]!, tile[tileOffset + 1]!, tile[tileOffset + 2]!);
   const [cr, cg, cb] = labToSrgb(cell[cellOffset]!, cell[cellOffset + 1]!, cell[cellOffset + 2]!);
-  return {
-    r: Math.round(strength * (cr - tr)),
-    g: Math.round(strength * (cg - tg)),
-    b: Math.round(strength * (cb - tb)),
-  };
+  return tintOf(tr, tg, tb, cr, cg, cb, strength);
+}
+
+/**
+ * {@link computeTint} from means already converted to sRGB (3 floats each, unrounded
+ * 0..255, as labToSrgb gives them), so each colour is converted once, not per placement.
+ */
+export function tintFromSrgb(
+  tile: Float32Array,
+  tileOffset: number,
+  cell: Float32Array,
+  cellOffset: number,
+  strength: number,
+): Tint {
+  if (strength <= 0) return NO_TINT;
+  return tintOf(
+    tile[tileOffset]!,
+    tile[tileOffset + 1]!,
+    tile[tileOffset + 2]!,
+    cell[cellOffset]!,
+    cell[cellOffset + 1]!,
+    cell[cellOffset + 2]!,
+    strength,
+  );
+}
+
+function tintOf(tr: number, tg: number, tb: number, cr: number, cg: number, cb: number, s: number): Tint {
+  return { r: Math.round(s * (cr - tr)), g: Math.round(s * (cg - tg)), b: Math.round(s * (cb - tb)) };
 }
