@@ -7,7 +7,7 @@
  * per-voxel candidate lists (VoxelLists.ts) in front of the tree.
  */
 import { type CellClasses, groupCells } from './cellClasses.ts';
-import { NONE_OF_KIND, scanList, searchCells, Want } from './cellSearch.ts';
+import { NONE_OF_KIND, OPEN, scanList, searchCells, USED, Want } from './cellSearch.ts';
 import { DIM } from './engineSpace.ts';
 import { buildKdTree, type KdTree, structureNorms } from './kdTree.ts';
 import { VoxelLists } from './VoxelLists.ts';
@@ -30,10 +30,10 @@ export class CellIndex {
   readonly tree: KdTree;
   /** Per class: free cells, which are the first ones of its member segment. */
   private readonly freeCnt: Int32Array;
-  /** Per tree position: potential, the search's exclusion flag, and 1 while the class has a free cell. */
+  /** Per tree position: potential. */
   readonly v: Float32Array;
-  readonly openAt: Uint8Array;
-  readonly used: Uint8Array;
+  /** Per tree position: {@link OPEN} while the class has a free cell, plus {@link USED} while excluded. */
+  readonly state: Uint8Array;
   private readonly usedList: number[] = [];
   /** Per node: classes with a free cell, and the highest potential. */
   readonly openIn: Int32Array;
@@ -73,8 +73,7 @@ export class CellIndex {
     this.freeCnt = new Int32Array(k);
     for (let c = 0; c < k; c++) this.freeCnt[c] = this.cls.start[c + 1]! - this.cls.start[c]!;
     this.v = new Float32Array(k);
-    this.used = new Uint8Array(k);
-    this.openAt = new Uint8Array(k).fill(1);
+    this.state = new Uint8Array(k).fill(OPEN);
     this.openIn = new Int32Array(this.tree.nodes);
     for (let i = 0; i < this.tree.nodes; i++) this.openIn[i] = this.tree.hi[i]! - this.tree.lo[i]!;
     this.maxV = new Float32Array(this.tree.nodes);
@@ -142,7 +141,7 @@ export class CellIndex {
   }
 
   private addOpen(p: number, delta: number): void {
-    this.openAt[p] = delta > 0 ? 1 : 0;
+    this.state[p] = delta > 0 ? this.state[p]! | OPEN : this.state[p]! & ~OPEN;
     const n = this.pathTo(p);
     for (let i = 0; i < n; i++) this.openIn[this.path[i]!]! += delta;
   }
@@ -170,20 +169,20 @@ export class CellIndex {
   /** Excludes a class from {@link best} answers until {@link clearUsed}. */
   use(k: number): void {
     const p = this.classPos[k]!;
-    if (this.used[p] === 0) {
-      this.used[p] = 1;
+    if ((this.state[p]! & USED) === 0) {
+      this.state[p] = this.state[p]! | USED;
       this.usedList.push(p);
     }
   }
 
   /** True when the class was excluded by {@link use}. */
   isUsed(k: number): boolean {
-    return this.used[this.classPos[k]!] === 1;
+    return (this.state[this.classPos[k]!]! & USED) !== 0;
   }
 
   /** Lifts every {@link use} exclusion. */
   clearUsed(): void {
-    for (const p of this.usedList) this.used[p] = 0;
+    for (const p of this.usedList) this.state[p] = this.state[p]! & ~USED;
     this.usedList.length = 0;
   }
 
@@ -221,10 +220,10 @@ export class CellIndex {
     const size = lists.size;
     // Build (which may move the pool) before reading lists.entries.
     let at = want === Want.free ? lists.open(vox, false) : lists.near(vox);
-    let p = scanList(this, lists.entries, at, size, q, qo, want, power, bound);
+    let p = scanList(this, lists.entries, lists.vecs, lists.norms, at, size, q, qo, want, power, bound);
     if (p === NONE_OF_KIND && want === Want.free) {
       at = lists.open(vox, true);
-      p = scanList(this, lists.entries, at, size, q, qo, want, power, bound);
+      p = scanList(this, lists.entries, lists.vecs, lists.norms, at, size, q, qo, want, power, bound);
     }
     if (p >= 0) return this.tree.order[p]!;
     if (p === -1 || want !== Want.free) return -1;
@@ -249,7 +248,7 @@ export class CellIndex {
       this.classPos.byteLength +
       this.freeCnt.byteLength +
       this.v.byteLength +
-      this.used.byteLength +
+      this.state.byteLength +
       this.openIn.byteLength +
       this.maxV.byteLength +
       (this.lists?.bytes() ?? 0)

@@ -14,6 +14,7 @@
  * appears in `open` lists only when they are next rebuilt.
  */
 import type { CellIndex } from './CellIndex.ts';
+import { OPEN } from './cellSearch.ts';
 import { DIM } from './engineSpace.ts';
 import { TREE_DIMS } from './kdTree.ts';
 
@@ -26,6 +27,9 @@ export class VoxelLists {
   private readonly openAt: Int32Array;
   /** List entries: tree positions, `size` per list (-1 pads a short list). */
   private pool: Int32Array;
+  /** Per entry: a copy of its class vector (DIM bytes) and structure norm, so scans read memory in order. */
+  private vecPool: Int8Array;
+  private normPool: Float32Array;
   private poolLen = 0;
   // kNN scratch: a max-heap of the best `size` so far, and the tree's node heap.
   private readonly kPos: Int32Array;
@@ -41,6 +45,8 @@ export class VoxelLists {
     this.nearAt = new Int32Array(voxels).fill(-1);
     this.openAt = new Int32Array(voxels).fill(-1);
     this.pool = new Int32Array(size * 64);
+    this.vecPool = new Int8Array(this.pool.length * DIM);
+    this.normPool = new Float32Array(this.pool.length);
     this.kPos = new Int32Array(size);
     this.kD = new Float64Array(size);
   }
@@ -77,9 +83,25 @@ export class VoxelLists {
     return this.pool;
   }
 
+  /** Per entry, its class vector at entry*DIM (read-only for callers). */
+  get vecs(): Int8Array {
+    return this.vecPool;
+  }
+
+  /** Per entry, its class's structure norm (read-only for callers). */
+  get norms(): Float32Array {
+    return this.normPool;
+  }
+
   /** Bytes held. */
   bytes(): number {
-    return this.nearAt.byteLength + this.openAt.byteLength + this.pool.byteLength;
+    return (
+      this.nearAt.byteLength +
+      this.openAt.byteLength +
+      this.pool.byteLength +
+      this.vecPool.byteLength +
+      this.normPool.byteLength
+    );
   }
 
   /**
@@ -95,7 +117,7 @@ export class VoxelLists {
     const c1 = (((voxel / side) | 0) % side) * (1 << s) - 128 + half;
     const c2 = (voxel % side) * (1 << s) - 128 + half;
     const { left, lo, hi, box } = ix.tree;
-    const { openIn, openAt, pts, heapNode, heapLb } = ix;
+    const { openIn, state, pts, heapNode, heapLb } = ix;
     let n = 0;
     let worst = Infinity;
     let hl = 0;
@@ -119,7 +141,7 @@ export class VoxelLists {
         continue;
       }
       for (let p = lo[node]!; p < hi[node]!; p++) {
-        if (onlyOpen && openAt[p] !== 1) continue;
+        if (onlyOpen && (state[p]! & OPEN) === 0) continue;
         const x = pts[p * DIM]! - c0;
         const y = pts[p * DIM + 1]! - c1;
         const z = pts[p * DIM + 2]! - c2;
@@ -139,6 +161,12 @@ export class VoxelLists {
         const p = new Int32Array(this.pool.length * 2);
         p.set(this.pool);
         this.pool = p;
+        const v = new Int8Array(p.length * DIM);
+        v.set(this.vecPool);
+        this.vecPool = v;
+        const nr = new Float32Array(p.length);
+        nr.set(this.normPool);
+        this.normPool = nr;
       }
       at = this.poolLen;
       this.poolLen += size;
@@ -149,7 +177,10 @@ export class VoxelLists {
         this.pool[at + i] = -1;
         continue;
       }
-      this.pool[at + i] = kPos[0]!;
+      const p = kPos[0]!;
+      this.pool[at + i] = p;
+      this.vecPool.set(pts.subarray(p * DIM, p * DIM + DIM), (at + i) * DIM);
+      this.normPool[at + i] = ix.norm[p]!;
       const m = i;
       if (m > 0) replaceMax(kPos, kD, m, kPos[m]!, kD[m]!);
     }

@@ -12,6 +12,19 @@ export const Want = { free: 0, full: 1, any: 2 } as const;
 /** One of {@link Want}'s values. */
 export type Want = (typeof Want)[keyof typeof Want];
 
+/** CellIndex.state bit: the class has a free cell. */
+export const OPEN = 1;
+/** CellIndex.state bit: the class is excluded from answers (CellIndex.use). */
+export const USED = 2;
+
+/** The state bits a class's state is compared on for `want`, and the value they must have. */
+function stateMask(want: Want): number {
+  return want === Want.any ? USED : OPEN | USED;
+}
+function stateWanted(want: Want): number {
+  return want === Want.free ? OPEN : 0;
+}
+
 /**
  * Searches `ix` for the class with the least key that `want` allows, visiting at most
  * `maxLeaves` leaves, and only for keys below `bound`. Leaves its answer in ix.lastKey /
@@ -27,8 +40,9 @@ export function searchCells(
   bound = Infinity,
 ): number {
   const { left, lo, hi, box, order, splitDim, splitVal, normMin, normMax } = ix.tree;
-  const { openAt, openIn, used, pts, v, heapNode, heapLb, maxV, norm } = ix;
-  const wantOpen = want === Want.free ? 1 : 0;
+  const { state, openIn, pts, v, heapNode, heapLb, maxV, norm } = ix;
+  const mask = stateMask(want);
+  const wanted = stateWanted(want);
   let best = bound;
   let bestPos = -1;
   let bestD = Infinity;
@@ -54,13 +68,13 @@ export function searchCells(
       if (l < 0) {
         leaves++;
         for (let p = lo[node]!, end = hi[node]!; p < end; p++) {
-          if (used[p] === 1 || (want !== Want.any && openAt[p] !== wantOpen)) continue;
+          if ((state[p]! & mask) !== wanted) continue;
           const vp = v[p]!;
           // Partial distance elimination: stop summing once this class cannot win.
           const thr = best + vp;
           if (thr <= 0) continue;
           const lim = power === 2 ? thr : thr * thr;
-          const d = classDist(q, qo, qn, pts, norm, p, lim);
+          const d = classDist(q, qo, qn, pts, p * DIM, norm[p]!, lim);
           if (d >= lim) continue;
           best = (power === 2 ? d : Math.sqrt(d)) - vp;
           bestPos = p;
@@ -128,20 +142,20 @@ function siftDown(node: Int32Array, lb: Float64Array, len: number, n: number, k:
 }
 
 /**
- * Squared distance from the query (vector at q[qo], structure norm qn) to class position p,
- * with partial distance elimination: once it cannot be below `lim` it stops and returns a
- * value >= lim (the mean colour first, then the structure-norm bound, then the rest).
+ * Squared distance from the query (vector at q[qo], structure norm qn) to the class vector
+ * at pts[o] (structure norm pn), with partial distance elimination: once it cannot be below
+ * `lim` it stops and returns a value >= lim (the mean colour first, then the structure-norm
+ * bound, then the rest).
  */
 function classDist(
   q: Int8Array,
   qo: number,
   qn: number,
   pts: Int8Array,
-  norm: Float32Array,
-  p: number,
+  o: number,
+  pn: number,
   lim: number,
 ): number {
-  const o = p * DIM;
   let x = q[qo]! - pts[o]!;
   let d = x * x;
   x = q[qo + 1]! - pts[o + 1]!;
@@ -149,7 +163,7 @@ function classDist(
   x = q[qo + 2]! - pts[o + 2]!;
   d += x * x;
   if (d >= lim) return d;
-  const dn = qn - norm[p]!;
+  const dn = qn - pn;
   if (d + dn * dn >= lim) return lim;
   for (let k = 3; k < DIM; k++) {
     x = q[qo + k]! - pts[o + k]!;
@@ -163,12 +177,15 @@ export const NONE_OF_KIND = -2;
 
 /**
  * The least key below `bound` among the list entries (tree positions, -1 padding)
- * list[at .. at+size) that `want` allows, as {@link searchCells} would score them.
+ * list[at .. at+size), whose vectors and structure norms are copied at vecs[at*DIM ..]
+ * and norms[at ..], that `want` allows, as {@link searchCells} would score them.
  * Returns the tree position, -1 when none is below the bound, or {@link NONE_OF_KIND}.
  */
 export function scanList(
   ix: CellIndex,
   list: Int32Array,
+  vecs: Int8Array,
+  norms: Float32Array,
   at: number,
   size: number,
   q: Int8Array,
@@ -177,8 +194,9 @@ export function scanList(
   power: 1 | 2,
   bound: number,
 ): number {
-  const { openAt, used, pts, v, norm } = ix;
-  const wantOpen = want === Want.free ? 1 : 0;
+  const { state, v } = ix;
+  const mask = stateMask(want);
+  const wanted = stateWanted(want);
   let qn = 0;
   for (let k = TREE_DIMS; k < DIM; k++) qn += q[qo + k]! * q[qo + k]!;
   qn = Math.sqrt(qn);
@@ -188,13 +206,13 @@ export function scanList(
   for (let i = at, end = at + size; i < end; i++) {
     const p = list[i]!;
     if (p < 0) break;
-    if (used[p] === 1 || (want !== Want.any && openAt[p] !== wantOpen)) continue;
+    if ((state[p]! & mask) !== wanted) continue;
     if (bestPos === NONE_OF_KIND) bestPos = -1;
     const vp = v[p]!;
     const thr = best + vp;
     if (thr <= 0) continue;
     const lim = power === 2 ? thr : thr * thr;
-    const d = classDist(q, qo, qn, pts, norm, p, lim);
+    const d = classDist(q, qo, qn, vecs, i * DIM, norms[i]!, lim);
     if (d >= lim) continue;
     best = (power === 2 ? d : Math.sqrt(d)) - vp;
     bestPos = p;
