@@ -100,12 +100,15 @@ export class AugmentSearch {
         this.addEntry(z, st.tiles.cell[z]!, e, d, st.cost(z, k) - index.potential(k));
         continue;
       }
+      // Settle k before e offers its next full class, so that offer is not k again.
+      const fresh = !index.isUsed(k);
+      if (fresh) {
+        index.use(k);
+        settledClass[settled] = k;
+        settledDist[settled++] = d;
+      }
       this.offerFull(e);
-      if (index.isUsed(k)) continue;
-      index.use(k);
-      settledClass[settled] = k;
-      settledDist[settled++] = d;
-      this.queue(d, e, k, 0);
+      if (fresh) this.queue(d, e, k, 0);
     }
     index.clearUsed();
     if (this.endEntry < 0) throw new Error('no free cell');
