@@ -1,7 +1,7 @@
 /**
  * A DCT perceptual hash (the pHash construction): luma, 32x32 box average, 2-D DCT-II,
  * the 8x8 lowest frequencies, one bit per coefficient above their median. Pure
- * arithmetic on the raw master that ingest already holds: no extra decode.
+ * arithmetic on the raw 128 px copy that ingest already holds: no extra decode.
  */
 
 const N = 32;
@@ -54,11 +54,11 @@ function lumaGrid(px: Uint8Array, width: number, height: number, channels: numbe
 }
 
 /**
- * The 64-bit perceptual hash of a raw image (default: ingest's 512x512 RGB master),
+ * The 64-bit perceptual hash of a raw image (default: ingest's 128x128 RGB copy),
  * as 16 hex digits. Resizing and re-compression move few bits; different photos
  * differ in about half of them.
  */
-export function phashOf(px: Uint8Array, width = 512, height = 512, channels = 3): string {
+export function phashOf(px: Uint8Array, width = 128, height = 128, channels = 3): string {
   if (px.length < width * height * channels) throw new RangeError('phashOf: buffer smaller than the image');
   const grid = lumaGrid(px, width, height, channels);
   // Separable DCT-II, only the K lowest frequencies of each axis.

@@ -33,8 +33,8 @@ export interface IngestedPhoto {
   features: Float32Array;
   /** Mean sRGB of the tile. */
   rgb: [number, number, number];
-  /** The square 512 px master as raw RGB, for perceptual hashing; never stored. */
-  master: Buffer;
+  /** The square 128 px tile as raw RGB, for perceptual hashing (phashOf's default size); never stored. */
+  small: Buffer;
 }
 
 /** What the header says, as far as the decode needs it. */
@@ -209,5 +209,5 @@ export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promis
     [128, f128],
     [512, f512],
   ]);
-  return { files, features, rgb: [Math.round(r / n), Math.round(g / n), Math.round(b / n)], master };
+  return { files, features, rgb: [Math.round(r / n), Math.round(g / n), Math.round(b / n)], small: m128 };
 }

@@ -73,7 +73,7 @@ export function createSafety(service: MosaicService, config: Config): Safety {
     loginLimiter,
     async beforeStore(photo) {
       // The hash is stored even with the check off, so that turning it on later covers old tiles.
-      const phash = phashOf(photo.master);
+      const phash = phashOf(photo.small);
       if (!duplicates) return { phash };
       if (duplicates.find(phash) !== null) throw new AppError(409, 'DUPLICATE_PHOTO', DUPLICATE_MESSAGE);
       duplicates.reserve(phash);

@@ -79,7 +79,7 @@ async function upTo(b: Buffer, stage: number): Promise<void> {
   if (stage === 5) return;
   featuresFromSubgrid(boxAverage(m128, 128, 128, 3, 3, 3), 3);
   if (stage === 6) return;
-  phashOf(m);
+  phashOf(m128);
 }
 
 const stages = [
@@ -169,7 +169,7 @@ for (let s = 0; s < stages.length; s++)
 for (let r = 0; r < ROUNDS; r++) {
   const part = work.slice((r * N) / ROUNDS, ((r + 1) * N) / ROUNDS);
   for (let s = 0; s < stages.length; s++) await pool(accs[s]!, part, (b) => upTo(b, s));
-  await pool(accs[stages.length]!, part, (b) => ingestPhoto(b).then((p) => phashOf(p.master)));
+  await pool(accs[stages.length]!, part, (b) => ingestPhoto(b).then((p) => phashOf(p.small)));
   await pool(accs[stages.length + 1]!, part, post);
 }
 agent.destroy();

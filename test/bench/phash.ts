@@ -105,7 +105,7 @@ interface Sig {
 
 const sigOf = async (buf: Buffer, hideFaces = false): Promise<Sig> => {
   const p = await ingestPhoto(buf, { hideFaces });
-  return { hash: phashOf(p.master), rgb: p.rgb };
+  return { hash: phashOf(p.small), rgb: p.rgb };
 };
 
 /**
