@@ -32,6 +32,12 @@ const schema = z.object({
   FLAG_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(3),
   /** Open live connections per client address (IPv6: per /56); 0 disables. */
   SOCKETS_PER_IP: z.coerce.number().int().min(0).default(20),
+  /**
+   * How long browsers and CDNs may keep a tile image or a versioned atlas block. A delete
+   * cannot reach into other people's caches, so this bounds how long a deleted photo can
+   * linger there.
+   */
+  IMAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(86_400),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 

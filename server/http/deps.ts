@@ -12,3 +12,12 @@ export interface HttpDeps {
   /** Optional gate run on a processed photo before it is stored (e.g. duplicate check); throws AppError to refuse. */
   beforeStore?: (photo: IngestedPhoto) => Promise<{ phash: string | null }>;
 }
+
+/**
+ * Cache-Control for a tile image or a versioned atlas block: immutable (the bytes at a URL
+ * never change) but only for `seconds` (IMAGE_CACHE_SECONDS), so that a deleted photo leaves
+ * browsers and CDNs within that time; 0 makes every use revalidate.
+ */
+export function imageCaching(seconds: number): string {
+  return seconds > 0 ? `public, max-age=${seconds}, immutable` : 'no-cache';
+}

@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts';
 import { renderExport } from '../ingest/compose.ts';
 import { TILE_SIZES } from '../ingest/pipeline.ts';
 import { ATLAS_CELLS, ATLAS_TILE_PX, AtlasCache } from './atlasCache.ts';
-import type { HttpDeps } from './deps.ts';
+import { type HttpDeps, imageCaching } from './deps.ts';
 
 const MAX_EXPORT_PIXELS = 64_000_000;
 
@@ -110,7 +110,7 @@ export function mosaicRoutes(d: HttpDeps): { router: Router; atlases: AtlasCache
     const data = await atlases.get(ax, ay);
     res.setHeader('Content-Type', 'image/webp');
     // Clients add ?v=<seq> after a change in the block; the plain URL must revalidate.
-    res.setHeader('Cache-Control', req.query.v ? 'public, max-age=31536000, immutable' : 'no-cache');
+    res.setHeader('Cache-Control', req.query.v ? imageCaching(d.config.IMAGE_CACHE_SECONDS) : 'no-cache');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.end(data);
   });

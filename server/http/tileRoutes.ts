@@ -2,11 +2,9 @@ import { Router } from 'express';
 import type { TilePublic, UploadAnswer } from '../../shared/httpErrors.ts';
 import { AppError } from '../errors.ts';
 import { previewCrop, TILE_SIZES } from '../ingest/pipeline.ts';
-import type { HttpDeps } from './deps.ts';
+import { type HttpDeps, imageCaching } from './deps.ts';
 import { parseId } from './errorHandler.ts';
 import { readUpload } from './upload.ts';
-
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** POST/GET/DELETE /api/tiles and the tile images under /tiles. */
 export function tileRoutes(d: HttpDeps): Router {
@@ -81,7 +79,7 @@ export function tileRoutes(d: HttpDeps): Router {
     const data = t && t.status === 'live' ? await d.service.readFile(id, size) : null;
     if (!data) throw new AppError(404, 'NOT_FOUND', 'There is no such tile.');
     res.setHeader('Content-Type', 'image/webp');
-    res.setHeader('Cache-Control', IMMUTABLE);
+    res.setHeader('Cache-Control', imageCaching(d.config.IMAGE_CACHE_SECONDS));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.end(data);
   });

@@ -68,7 +68,8 @@ describe('ingest over HTTP', () => {
       for (const size of info.tileSizes as number[]) {
         const r = await fetch(`${s.url}/tiles/${id}/${size}.webp`);
         expect(r.status).toBe(200);
-        expect(r.headers.get('cache-control')).toContain('immutable');
+        // Immutable, but kept for a day at most: a delete must leave other caches soon.
+        expect(r.headers.get('cache-control')).toBe('public, max-age=86400, immutable');
         const bytes = Buffer.from(await r.arrayBuffer());
         const meta = await sharp(bytes).metadata();
         expect(meta.format).toBe('webp');

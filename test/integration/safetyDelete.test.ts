@@ -100,6 +100,25 @@ describe("a contributor's delete token", () => {
     expect(info.tileCount).toBe(0);
   });
 
+  it('bounds how long other caches may keep a tile image (IMAGE_CACHE_SECONDS), as a delete cannot reach them', async () => {
+    for (const [seconds, expected] of [
+      ['600', 'public, max-age=600, immutable'],
+      ['0', 'no-cache'],
+    ] as const) {
+      const s = await start({ IMAGE_CACHE_SECONDS: seconds });
+      const tile = await json(await upload(s.url, PHOTOS[1]!));
+      for (const u of [`/tiles/${tile.id}/128.webp`, `/api/atlas/0/0.webp?v=${s.app.service.seq}`]) {
+        const r = await fetch(s.url + u);
+        expect(r.status, u).toBe(200);
+        expect(r.headers.get('cache-control'), u).toBe(expected);
+      }
+      // The plain atlas URL always revalidates.
+      expect((await fetch(`${s.url}/api/atlas/0/0.webp`)).headers.get('cache-control')).toBe('no-cache');
+    }
+    const bad = await start({ IMAGE_CACHE_SECONDS: '-1' }).catch((e: Error) => e);
+    expect(String(bad)).toMatch(/IMAGE_CACHE_SECONDS/);
+  });
+
   it('GET /api/tiles/:id shows nothing identifying', async () => {
     const s = await start();
     const tile = await json(await upload(s.url, PHOTOS[2]!, { event: 'london' }));
