@@ -197,9 +197,37 @@ export function scanList(
   const { state, v } = ix;
   const mask = stateMask(want);
   const wanted = stateWanted(want);
-  let qn = 0;
-  for (let k = TREE_DIMS; k < DIM; k++) qn += q[qo + k]! * q[qo + k]!;
-  qn = Math.sqrt(qn);
+  if (DIM !== 15) throw new Error('scanList assumes 15-byte vectors');
+  // The query in locals: each entry is compared with the same 15 bytes.
+  const q0 = q[qo]!;
+  const q1 = q[qo + 1]!;
+  const q2 = q[qo + 2]!;
+  const q3 = q[qo + 3]!;
+  const q4 = q[qo + 4]!;
+  const q5 = q[qo + 5]!;
+  const q6 = q[qo + 6]!;
+  const q7 = q[qo + 7]!;
+  const q8 = q[qo + 8]!;
+  const q9 = q[qo + 9]!;
+  const q10 = q[qo + 10]!;
+  const q11 = q[qo + 11]!;
+  const q12 = q[qo + 12]!;
+  const q13 = q[qo + 13]!;
+  const q14 = q[qo + 14]!;
+  const qn = Math.sqrt(
+    q3 * q3 +
+      q4 * q4 +
+      q5 * q5 +
+      q6 * q6 +
+      q7 * q7 +
+      q8 * q8 +
+      q9 * q9 +
+      q10 * q10 +
+      q11 * q11 +
+      q12 * q12 +
+      q13 * q13 +
+      q14 * q14,
+  );
   let best = bound;
   let bestPos = NONE_OF_KIND;
   let bestD = Infinity;
@@ -212,7 +240,41 @@ export function scanList(
     const thr = best + vp;
     if (thr <= 0) continue;
     const lim = power === 2 ? thr : thr * thr;
-    const d = classDist(q, qo, qn, vecs, i * DIM, norms[i]!, lim);
+    // classDist's partial distance elimination, written out over the locals.
+    const o = i * DIM;
+    let x = q0 - vecs[o]!;
+    let d = x * x;
+    x = q1 - vecs[o + 1]!;
+    d += x * x;
+    x = q2 - vecs[o + 2]!;
+    d += x * x;
+    if (d >= lim) continue;
+    x = qn - norms[i]!;
+    if (d + x * x >= lim) continue;
+    x = q3 - vecs[o + 3]!;
+    d += x * x;
+    x = q4 - vecs[o + 4]!;
+    d += x * x;
+    x = q5 - vecs[o + 5]!;
+    d += x * x;
+    x = q6 - vecs[o + 6]!;
+    d += x * x;
+    x = q7 - vecs[o + 7]!;
+    d += x * x;
+    x = q8 - vecs[o + 8]!;
+    d += x * x;
+    x = q9 - vecs[o + 9]!;
+    d += x * x;
+    x = q10 - vecs[o + 10]!;
+    d += x * x;
+    x = q11 - vecs[o + 11]!;
+    d += x * x;
+    x = q12 - vecs[o + 12]!;
+    d += x * x;
+    x = q13 - vecs[o + 13]!;
+    d += x * x;
+    x = q14 - vecs[o + 14]!;
+    d += x * x;
     if (d >= lim) continue;
     best = (power === 2 ? d : Math.sqrt(d)) - vp;
     bestPos = p;
