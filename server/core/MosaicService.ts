@@ -2,61 +2,27 @@ import { randomInt } from 'node:crypto';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
 import type { Change, Placement, Tint } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
-import type { Target } from '../ingest/target.ts';
-import type { LiveSnapshot, LiveSource, LiveTile, LiveTileInfo } from '../realtime/source.ts';
-import type { MosaicMeta, TileRow, TileStore } from '../store/types.ts';
+import type { LiveSnapshot, LiveSource, LiveTileInfo } from '../realtime/source.ts';
+import type { MosaicMeta, TileRow } from '../store/types.ts';
 import { newDeleteToken, tokenMatches } from './deleteToken.ts';
+import { Listeners } from './listeners.ts';
 import { Mutex } from './mutex.ts';
+import { type ChangedCells, TileBook, type TileRecord } from './TileBook.ts';
+import type { AddedTile, ServiceOptions, TakedownSelector, TileLifecycle } from './types.ts';
 
-/** A tile as the service keeps it in memory (no features). */
-export type TileRecord = Omit<TileRow, 'features'>;
-
-export interface ServiceOptions {
-  store: TileStore;
-  target: Target;
-  cols: number;
-  rows: number;
-  tint: number;
-  seed: number;
-  moderation: 'post' | 'pre';
-  clock?: () => number;
-}
-
-/** A rectangle of cells, for an area takedown. */
-export interface CellRegion {
-  col: number;
-  row: number;
-  cols: number;
-  rows: number;
-}
-
-/** What an admin takedown removes: every tile of a rally, or every live tile in a region. */
-export type TakedownSelector = { event: string } | { region: CellRegion };
-
-/** A stored tile appeared, or tiles were deleted for good; told after the commit. */
-export type TileLifecycle =
-  | { type: 'stored'; tile: TileRecord }
-  | { type: 'deleted'; ids: readonly number[] };
-
-export interface AddedTile {
-  id: number;
-  status: 'live' | 'pending';
-  col: number;
-  row: number;
-  seq: number;
-  deleteToken: string;
-}
+export type { TileRecord } from './TileBook.ts';
+export type { AddedTile, CellRegion, ServiceOptions, TakedownSelector, TileLifecycle } from './types.ts';
 
 /**
  * The server core: owns the engine and the in-memory view of the store, serialises
  * every mutation, commits durably, then publishes the changes (in that order).
  */
 export class MosaicService implements LiveSource {
-  private readonly tiles = new Map<number, TileRecord>();
+  private readonly tiles = new TileBook();
   /** Features of tiles waiting for review (they are not in the engine). */
   private readonly pendingFeatures = new Map<number, Float32Array>();
-  private readonly listeners = new Set<(changes: readonly Change[]) => void>();
-  private readonly lifecycleListeners = new Set<(e: TileLifecycle) => void>();
+  private readonly changeListeners = new Listeners<readonly Change[]>('change');
+  private readonly lifecycleListeners = new Listeners<TileLifecycle>('tile');
   private readonly mutex = new Mutex();
   private readonly clock: () => number;
 
@@ -95,11 +61,10 @@ export class MosaicService implements LiveSource {
       : createEngine({ ...base, rng: mulberry32(opts.seed) });
     const svc = new MosaicService(opts, engine, geometry.epoch!);
     for (const t of tiles) {
-      const { features, ...rec } = t;
-      svc.tiles.set(t.id, rec);
-      if (t.status === 'pending') svc.pendingFeatures.set(t.id, features.slice()); // not a view into the load's arena
+      svc.tiles.remember(t);
+      if (t.status === 'pending') svc.pendingFeatures.set(t.id, t.features.slice()); // not a view into the load's arena
     }
-    svc.rebuildGrid();
+    svc.tiles.reset(engine);
     await opts.store.sweepOrphans();
     if (!meta?.epoch) opts.store.commit({ changes: [], meta: geometry });
     return svc;
@@ -144,7 +109,7 @@ export class MosaicService implements LiveSource {
       return await this.mutex.run(async () => {
         if (row.status === 'pending') {
           this.opts.store.commit({ insert: row, changes: [], meta: this.meta() });
-          this.remember(row);
+          this.tiles.remember(row);
           this.pendingFeatures.set(id, row.features);
           this.tell({ type: 'stored', tile: this.tiles.get(id)! });
           return { id, status: 'pending' as const, col: -1, row: -1, seq: this.seq, deleteToken: token };
@@ -170,23 +135,22 @@ export class MosaicService implements LiveSource {
   /** Places a stored-but-unplaced tile (a new one, or one approved from the queue). Call inside the mutex. */
   private async placeLocked(row: TileRow, insert = true): Promise<Change[]> {
     const changes: Change[] = [];
-    if (this.engine.isFull()) {
-      const cols = this.engine.cols * 2;
-      const rows = this.engine.rows * 2;
-      changes.push(this.engine.grow(cols, rows, await this.opts.target.cellFeatures(cols, rows)));
-    }
+    await this.growIfFull(changes);
     changes.push(...this.engine.place(row.id, row.features));
     this.commitOrRebuild({ insert: insert ? row : undefined, changes }, row);
     return changes;
   }
 
-  private meta(): MosaicMeta {
-    return { cols: this.engine.cols, rows: this.engine.rows, seq: this.engine.seq, epoch: this.epoch };
+  /** When no cell is free, doubles the grid (same target) and adds the `grown` change. Inside the mutex. */
+  private async growIfFull(changes: Change[]): Promise<void> {
+    if (!this.engine.isFull()) return;
+    const cols = this.engine.cols * 2;
+    const rows = this.engine.rows * 2;
+    changes.push(this.engine.grow(cols, rows, await this.opts.target.cellFeatures(cols, rows)));
   }
 
-  private remember(row: TileRow) {
-    const { features: _f, ...rec } = row;
-    this.tiles.set(row.id, rec);
+  private meta(): MosaicMeta {
+    return { cols: this.engine.cols, rows: this.engine.rows, seq: this.engine.seq, epoch: this.epoch };
   }
 
   /** Commits engine changes durably, then updates memory and publishes. */
@@ -201,14 +165,11 @@ export class MosaicService implements LiveSource {
       this.engine = this.rebuildEngine();
       throw e;
     }
-    if (row) this.remember(row);
+    if (row) this.tiles.remember(row);
     for (const id of c.remove ?? []) this.tiles.delete(id);
-    this.applyToMemory(c.changes);
-    for (const id of c.pend ?? []) {
-      const t = this.tiles.get(id);
-      if (t) Object.assign(t, { status: 'pending', col: -1, row: -1 });
-    }
-    this.publish(c.changes);
+    this.tiles.apply(c.changes, this.engine);
+    for (const id of c.pend ?? []) this.tiles.pend(id);
+    if (c.changes.length) this.changeListeners.emit(c.changes);
   }
 
   private rebuildEngine(): PlacementEngine {
@@ -226,65 +187,9 @@ export class MosaicService implements LiveSource {
     });
   }
 
-  private applyToMemory(changes: readonly Change[]) {
-    const touched: [number, number][] = [];
-    let all = false;
-    const set = (p: Placement) => {
-      const t = this.tiles.get(p.id);
-      if (!t) return;
-      touched.push([p.col, p.row]);
-      if (t.col >= 0 && this.grid[t.row * this.engine.cols + t.col] === p.id) {
-        this.grid[t.row * this.engine.cols + t.col] = 0;
-        touched.push([t.col, t.row]);
-      }
-      Object.assign(t, { col: p.col, row: p.row, tint: p.tint, status: 'live' });
-      this.grid[p.row * this.engine.cols + p.col] = p.id;
-    };
-    for (const c of changes) {
-      if (c.type === 'placed' || c.type === 'moved') set(c);
-      else if (c.type === 'grown') {
-        this.rebuildGrid();
-        all = true;
-      } else if (c.type === 'removed') {
-        touched.push([c.col, c.row]);
-        if (this.grid[c.row * this.engine.cols + c.col] === c.id)
-          this.grid[c.row * this.engine.cols + c.col] = 0;
-        const t = this.tiles.get(c.id);
-        if (t) Object.assign(t, { col: -1, row: -1 });
-      }
-    }
-    if (all || touched.length) for (const l of this.cellListeners) l(all ? null : touched);
-  }
-
-  private readonly cellListeners = new Set<(cells: readonly (readonly [number, number])[] | null) => void>();
-
   /** Called with the cells whose picture changed (null: all of them), after each commit. */
-  subscribeCells(listener: (cells: readonly (readonly [number, number])[] | null) => void): () => void {
-    this.cellListeners.add(listener);
-    return () => this.cellListeners.delete(listener);
-  }
-
-  /** cell index -> tile id (0 = empty), for block queries. */
-  private grid = new Int32Array(0);
-
-  private rebuildGrid() {
-    this.grid = new Int32Array(this.engine.cols * this.engine.rows);
-    for (const p of this.engine.placements()) {
-      this.grid[p.row * this.engine.cols + p.col] = p.id;
-      const t = this.tiles.get(p.id);
-      if (t) Object.assign(t, { col: p.col, row: p.row, tint: p.tint, status: 'live' });
-    }
-  }
-
-  private publish(changes: readonly Change[]) {
-    if (!changes.length) return;
-    for (const l of this.listeners) {
-      try {
-        l(changes);
-      } catch (e) {
-        console.error('change listener failed:', e);
-      }
-    }
+  subscribeCells(listener: (cells: ChangedCells) => void): () => void {
+    return this.tiles.changedCells.add(listener);
   }
 
   /** True when `token` is the tile's delete token. */
@@ -330,8 +235,7 @@ export class MosaicService implements LiveSource {
   /** Admin takedown: every tile (live or pending) of a rally, or every live tile in a region. */
   removeWhere(sel: TakedownSelector): Promise<number[]> {
     return this.removeMany(() => {
-      if ('event' in sel)
-        return [...this.tiles.values()].filter((t) => t.event === sel.event).map((t) => t.id);
+      if ('event' in sel) return [...this.tiles.all()].filter((t) => t.event === sel.event).map((t) => t.id);
       const { col, row, cols, rows } = sel.region;
       return this.liveIn(col, row, cols, rows).map((t) => t.id);
     });
@@ -347,11 +251,7 @@ export class MosaicService implements LiveSource {
       if (!todo.length) return todo;
       const changes: Change[] = [];
       for (const id of todo) {
-        if (this.engine.isFull()) {
-          const cols = this.engine.cols * 2;
-          const rows = this.engine.rows * 2;
-          changes.push(this.engine.grow(cols, rows, await this.opts.target.cellFeatures(cols, rows)));
-        }
+        await this.growIfFull(changes);
         changes.push(...this.engine.place(id, this.pendingFeatures.get(id)!));
       }
       this.commitOrRebuild({ changes });
@@ -384,18 +284,11 @@ export class MosaicService implements LiveSource {
 
   /** Called after each commit that stores or deletes tiles (for indexes outside the core). */
   subscribeTiles(listener: (e: TileLifecycle) => void): () => void {
-    this.lifecycleListeners.add(listener);
-    return () => this.lifecycleListeners.delete(listener);
+    return this.lifecycleListeners.add(listener);
   }
 
   private tell(e: TileLifecycle) {
-    for (const l of this.lifecycleListeners) {
-      try {
-        l(e);
-      } catch (err) {
-        console.error('tile listener failed:', err);
-      }
-    }
+    this.lifecycleListeners.emit(e);
   }
 
   get(id: number): TileRecord | undefined {
@@ -404,7 +297,7 @@ export class MosaicService implements LiveSource {
 
   /** Every tile, live and pending. */
   all(): IterableIterator<TileRecord> {
-    return this.tiles.values();
+    return this.tiles.all();
   }
 
   /** Live tiles inside a block of cells. */
@@ -414,17 +307,7 @@ export class MosaicService implements LiveSource {
     cols: number,
     rows: number,
   ): { id: number; col: number; row: number; tint: Tint }[] {
-    const out = [];
-    const c1 = Math.min(this.engine.cols, col0 + cols);
-    const r1 = Math.min(this.engine.rows, row0 + rows);
-    for (let r = Math.max(0, row0); r < r1; r++) {
-      for (let c = Math.max(0, col0); c < c1; c++) {
-        const id = this.grid[r * this.engine.cols + c]!;
-        const t = id ? this.tiles.get(id) : undefined;
-        if (t) out.push({ id, col: c, row: r, tint: t.tint });
-      }
-    }
-    return out;
+    return this.tiles.liveIn(col0, row0, cols, rows);
   }
 
   placements(): Placement[] {
@@ -437,23 +320,17 @@ export class MosaicService implements LiveSource {
 
   // LiveSource
   snapshot(): LiveSnapshot {
-    // The grid and the records are kept in step with the engine (rebuildGrid, applyToMemory),
-    // and a record already has the shape of a LiveTile: no per-tile objects are made, which
-    // matters at a million tiles (the live layer takes one snapshot at start-up).
-    const tiles: LiveTile[] = [];
-    const g = this.grid;
-    for (let c = 0; c < g.length; c++) {
-      const id = g[c]!;
-      if (id === 0) continue;
-      const t = this.tiles.get(id);
-      if (t) tiles.push(t);
-    }
-    return { cols: this.engine.cols, rows: this.engine.rows, seq: this.engine.seq, tiles };
+    // The book is kept in step with the engine: no per-tile objects are made here.
+    return {
+      cols: this.engine.cols,
+      rows: this.engine.rows,
+      seq: this.engine.seq,
+      tiles: this.tiles.liveTiles(),
+    };
   }
 
   subscribe(listener: (changes: readonly Change[]) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.changeListeners.add(listener);
   }
 
   tileInfo(id: number): LiveTileInfo | undefined {
