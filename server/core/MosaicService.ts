@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
-import type { Change, Placement, Tint } from '../../shared/mosaic/types.ts';
+import type { Change, Placement } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import type { LiveSnapshot, LiveSource, LiveTileInfo } from '../realtime/source.ts';
 import type { MosaicMeta, TileRow } from '../store/types.ts';
@@ -301,13 +301,8 @@ export class MosaicService implements LiveSource {
   }
 
   /** Live tiles inside a block of cells. */
-  liveIn(
-    col0: number,
-    row0: number,
-    cols: number,
-    rows: number,
-  ): { id: number; col: number; row: number; tint: Tint }[] {
-    return this.tiles.liveIn(col0, row0, cols, rows);
+  liveIn(...block: Parameters<TileBook['liveIn']>): ReturnType<TileBook['liveIn']> {
+    return this.tiles.liveIn(...block);
   }
 
   placements(): Placement[] {
