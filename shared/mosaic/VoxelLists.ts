@@ -116,43 +116,52 @@ export class VoxelLists {
     const c0 = ((voxel / (side * side)) | 0) * (1 << s) - 128 + half;
     const c1 = (((voxel / side) | 0) % side) * (1 << s) - 128 + half;
     const c2 = (voxel % side) * (1 << s) - 128 + half;
-    const { left, lo, hi, box } = ix.tree;
-    const { openIn, state, pts, heapNode, heapLb } = ix;
+    const { left, lo, hi, box, splitDim, splitVal } = ix.tree;
+    const { openIn, state, pts, heapNode: stackNode, heapLb: stackLb } = ix;
     let n = 0;
     let worst = Infinity;
-    let hl = 0;
+    // Best bin first, but each popped subtree is walked down its nearer side at once and
+    // only the farther children wait in the queue, by box bound: half the queue work.
+    let sp = 0;
     if (ix.tree.order.length > 0 && (!onlyOpen || openIn[0]! > 0)) {
-      heapNode[0] = 0;
-      heapLb[0] = 0;
-      hl = 1;
+      stackNode[0] = 0;
+      stackLb[0] = 0;
+      sp = 1;
     }
-    while (hl > 0) {
-      const node = heapNode[0]!;
-      const lb = heapLb[0]!;
-      hl = popMin(heapNode, heapLb, hl);
-      if (n === size && lb >= worst) break;
-      const l = left[node]!;
-      if (l >= 0) {
-        for (let ch = l; ch <= l + 1; ch++) {
-          if (onlyOpen && openIn[ch]! === 0) continue;
-          const d = centreBoxDist(c0, c1, c2, box, ch * 2 * TREE_DIMS);
-          if ((n < size || d < worst) && hl < heapNode.length) hl = pushMin(heapNode, heapLb, hl, ch, d);
+    while (sp > 0) {
+      let node = stackNode[0]!;
+      if (n === size && stackLb[0]! >= worst) break;
+      sp = popMin(stackNode, stackLb, sp);
+      for (;;) {
+        const l = left[node]!;
+        if (l < 0) {
+          for (let p = lo[node]!, end = hi[node]!; p < end; p++) {
+            if (onlyOpen && (state[p]! & OPEN) === 0) continue;
+            const x = pts[p * DIM]! - c0;
+            const y = pts[p * DIM + 1]! - c1;
+            const z = pts[p * DIM + 2]! - c2;
+            const d = x * x + y * y + z * z;
+            if (n < size) {
+              pushMax(kPos, kD, n++, p, d);
+              if (n === size) worst = kD[0]!;
+            } else if (d < worst) {
+              replaceMax(kPos, kD, size, p, d);
+              worst = kD[0]!;
+            }
+          }
+          break;
         }
-        continue;
-      }
-      for (let p = lo[node]!; p < hi[node]!; p++) {
-        if (onlyOpen && (state[p]! & OPEN) === 0) continue;
-        const x = pts[p * DIM]! - c0;
-        const y = pts[p * DIM + 1]! - c1;
-        const z = pts[p * DIM + 2]! - c2;
-        const d = x * x + y * y + z * z;
-        if (n < size) {
-          pushMax(kPos, kD, n++, p, d);
-          if (n === size) worst = kD[0]!;
-        } else if (d < worst) {
-          replaceMax(kPos, kD, size, p, d);
-          worst = kD[0]!;
+        const dim = splitDim[node]!;
+        const nearL = (dim === 0 ? c0 : dim === 1 ? c1 : c2) <= splitVal[node]!;
+        const near = nearL ? l : l + 1;
+        const far = nearL ? l + 1 : l;
+        if (!onlyOpen || openIn[far]! > 0) {
+          const d = centreBoxDist(c0, c1, c2, box, far * 2 * TREE_DIMS);
+          if ((n < size || d < worst) && sp < stackNode.length) sp = pushMin(stackNode, stackLb, sp, far, d);
         }
+        if (onlyOpen && openIn[near]! === 0) break;
+        if (n === size && centreBoxDist(c0, c1, c2, box, near * 2 * TREE_DIMS) >= worst) break;
+        node = near;
       }
     }
     let at = reuse;
@@ -179,7 +188,7 @@ export class VoxelLists {
       }
       const p = kPos[0]!;
       this.pool[at + i] = p;
-      this.vecPool.set(pts.subarray(p * DIM, p * DIM + DIM), (at + i) * DIM);
+      for (let j = 0; j < DIM; j++) this.vecPool[(at + i) * DIM + j] = pts[p * DIM + j]!;
       this.normPool[at + i] = ix.norm[p]!;
       const m = i;
       if (m > 0) replaceMax(kPos, kD, m, kPos[m]!, kD[m]!);
@@ -214,6 +223,7 @@ function pushMin(node: Int32Array, key: Float64Array, len: number, n: number, k:
   return len + 1;
 }
 
+/** Removes the least key of a min-heap of `len`; returns the new length. */
 function popMin(node: Int32Array, key: Float64Array, len: number): number {
   const n = len - 1;
   if (n === 0) return 0;
