@@ -77,6 +77,7 @@ export const de: Messages = {
   'done.cardAlt': 'Eine Karte zum Teilen mit deinem Kuss',
   'done.another': 'Noch einen Kuss hinzufügen',
   'done.see': 'Im Mosaik ansehen',
+  'done.neighbourhood': 'Dein Kuss, umrandet, zwischen seinen Nachbarn im Mosaik',
   'delete.title': 'Deinen Kuss entfernen',
   'delete.confirm': 'Kuss Nr. {id} endgültig aus dem Mosaik entfernen?',
   'delete.button': 'Entfernen',

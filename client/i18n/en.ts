@@ -73,6 +73,7 @@ export const en = {
   'done.cardAlt': 'A share card with your kiss',
   'done.another': 'Add another kiss',
   'done.see': 'See it in the mosaic',
+  'done.neighbourhood': 'Your kiss, ringed, among its neighbours in the mosaic',
   'delete.title': 'Remove your kiss',
   'delete.confirm': 'Remove kiss #{id} from the mosaic for good?',
   'delete.button': 'Remove it',

@@ -74,6 +74,7 @@ export const es: Messages = {
   'done.cardAlt': 'Una tarjeta para compartir con tu beso',
   'done.another': 'Añadir otro beso',
   'done.see': 'Verlo en el mosaico',
+  'done.neighbourhood': 'Tu beso, marcado con un recuadro, entre sus vecinos en el mosaico',
   'delete.title': 'Quitar tu beso',
   'delete.confirm': '¿Quitar el beso n.º {id} del mosaico para siempre?',
   'delete.button': 'Quitarlo',

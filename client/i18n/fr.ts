@@ -76,6 +76,7 @@ export const fr: Messages = {
   'done.cardAlt': 'Une carte à partager avec votre baiser',
   'done.another': 'Ajouter un autre baiser',
   'done.see': 'Le voir dans la mosaïque',
+  'done.neighbourhood': 'Votre baiser, encadré, parmi ses voisins dans la mosaïque',
   'delete.title': 'Retirer votre baiser',
   'delete.confirm': 'Retirer définitivement le baiser nº {id} de la mosaïque ?',
   'delete.button': 'Le retirer',

@@ -73,6 +73,7 @@ export const ptBR: Messages = {
   'done.cardAlt': 'Um cartão para compartilhar com seu beijo',
   'done.another': 'Adicionar outro beijo',
   'done.see': 'Ver no mosaico',
+  'done.neighbourhood': 'Seu beijo, destacado, entre os vizinhos no mosaico',
   'delete.title': 'Tirar seu beijo',
   'delete.confirm': 'Tirar o beijo nº {id} do mosaico para sempre?',
   'delete.button': 'Tirar',

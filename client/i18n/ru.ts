@@ -75,6 +75,7 @@ export const ru: Messages = {
   'done.cardAlt': 'Карточка с вашим поцелуем, чтобы поделиться',
   'done.another': 'Добавить ещё поцелуй',
   'done.see': 'Посмотреть в мозаике',
+  'done.neighbourhood': 'Ваш поцелуй в рамке среди соседей в мозаике',
   'delete.title': 'Удалить поцелуй',
   'delete.confirm': 'Удалить поцелуй №{id} из мозаики навсегда?',
   'delete.button': 'Удалить',

@@ -1,9 +1,11 @@
+import type { MosaicInfo } from '../../shared/httpErrors.ts';
 import { isEventCode } from '../../shared/protocol.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import {
   type CropBox,
   deleteTile,
   getMosaic,
+  getTile,
   previewCrop,
   tileUrl,
   type UploadResult,
@@ -13,6 +15,7 @@ import { loadBitmap } from '../net/images.ts';
 import { errorMessage } from '../ui/errors.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { startMosaic } from '../ui/mosaic.ts';
+import { drawNeighbourhood } from '../ui/neighbourhood.ts';
 import { drawPreview, drawShareCard, smallCopy } from '../ui/photoCanvas.ts';
 
 initI18n();
@@ -151,9 +154,10 @@ function showDone(res: UploadResult): void {
 }
 
 /**
- * The mini mosaic downloads the whole mosaic (12 bytes a tile). Past this many tiles, or when
- * the phone asks to save data, the success view links to the tile instead of drawing it here:
- * contributors are often on slow, metered mobile data.
+ * The mini mosaic downloads the whole mosaic (12 bytes a tile). Past this many tiles the
+ * success view shows the tile among its neighbours instead (a few atlas blocks), and when
+ * the phone asks to save data it only links to the tile: contributors are often on slow,
+ * metered mobile data.
  */
 const MINI_BOARD_MAX_TILES = 100_000;
 
@@ -164,14 +168,24 @@ function savingData(): boolean {
 }
 
 async function flyToNewTile(id: number, col: number, row: number): Promise<void> {
-  let tiles = Number.POSITIVE_INFINITY;
+  let info: MosaicInfo | null = null;
   try {
-    tiles = (await getMosaic()).tileCount;
+    info = await getMosaic();
   } catch {
     // Unknown size: leave the mini mosaic out rather than risk a big download.
   }
-  if (tiles > MINI_BOARD_MAX_TILES || savingData()) {
+  if (!info || savingData()) {
     byId('mini-board').hidden = true;
+    return;
+  }
+  if (info.tileCount > MINI_BOARD_MAX_TILES) {
+    // Where the tile is now (a swap may have moved it since the answer).
+    const where = await getTile(id).catch(() => ({ col, row }));
+    await drawNeighbourhood(byId('mini-board'), info, where.col, where.row, t('done.neighbourhood')).catch(
+      () => {
+        byId('mini-board').hidden = true;
+      },
+    );
     return;
   }
   let flown = false;

@@ -33,9 +33,9 @@ export interface E2EServer extends TestServer {
 }
 
 /** The built client and the real server (createApp, with its live layer) on port 0. */
-export async function startE2EServer(env: Record<string, string> = {}): Promise<E2EServer> {
+export async function startE2EServer(env: Record<string, string> = {}, dataDir?: string): Promise<E2EServer> {
   await buildClient();
-  const server = await startServer(env);
+  const server = await startServer(env, dataDir);
   return { ...server, stop: server.destroy };
 }
 
