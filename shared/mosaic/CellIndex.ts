@@ -34,7 +34,8 @@ export class CellIndex {
   readonly v: Float32Array;
   /** Per tree position: {@link OPEN} while the class has a free cell, plus {@link USED} while excluded. */
   readonly state: Uint8Array;
-  private readonly usedList: number[] = [];
+  private usedList = new Int32Array(64);
+  private usedCount = 0;
   /** Per node: classes with a free cell, and the highest potential. */
   readonly openIn: Int32Array;
   readonly maxV: Float32Array;
@@ -171,7 +172,12 @@ export class CellIndex {
     const p = this.classPos[k]!;
     if ((this.state[p]! & USED) === 0) {
       this.state[p] = this.state[p]! | USED;
-      this.usedList.push(p);
+      if (this.usedCount === this.usedList.length) {
+        const u = new Int32Array(this.usedCount * 2);
+        u.set(this.usedList);
+        this.usedList = u;
+      }
+      this.usedList[this.usedCount++] = p;
     }
   }
 
@@ -182,8 +188,11 @@ export class CellIndex {
 
   /** Lifts every {@link use} exclusion. */
   clearUsed(): void {
-    for (const p of this.usedList) this.state[p] = this.state[p]! & ~USED;
-    this.usedList.length = 0;
+    for (let i = 0; i < this.usedCount; i++) {
+      const p = this.usedList[i]!;
+      this.state[p] = this.state[p]! & ~USED;
+    }
+    this.usedCount = 0;
   }
 
   /**

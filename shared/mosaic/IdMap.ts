@@ -1,7 +1,8 @@
 /**
- * Tile id -> slot, as an open-addressing hash table over two Int32Arrays (linear
- * probing, tombstones for deletions). At a million tiles it takes 16 bytes per tile
- * instead of a Map's ~40 and answers without touching the JS heap.
+ * Tile id -> slot, as an open-addressing hash table in one Int32Array of (id, value)
+ * pairs (linear probing, tombstones for deletions), so a lookup touches one cache line.
+ * At a million tiles it takes 16 bytes per tile instead of a Map's ~40 and answers
+ * without touching the JS heap.
  */
 
 const EMPTY = 0;
@@ -9,8 +10,8 @@ const DELETED = -1;
 
 /** Positive int32 ids -> non-negative int32 values; see the file comment. */
 export class IdMap {
-  private keys: Int32Array;
-  private vals: Int32Array;
+  /** Slot h holds its id at 2h and its value at 2h + 1. */
+  private table: Int32Array;
   private mask: number;
   private live = 0;
   private dead = 0;
@@ -18,8 +19,7 @@ export class IdMap {
   constructor(capacity = 1024) {
     let size = 16;
     while (size < capacity * 2) size *= 2;
-    this.keys = new Int32Array(size);
-    this.vals = new Int32Array(size);
+    this.table = new Int32Array(size * 2);
     this.mask = size - 1;
   }
 
@@ -30,34 +30,34 @@ export class IdMap {
 
   /** The value of `id`, or -1. */
   get(id: number): number {
-    const { keys, mask } = this;
+    const { table, mask } = this;
     for (let h = hash(id) & mask; ; h = (h + 1) & mask) {
-      const k = keys[h]!;
-      if (k === id) return this.vals[h]!;
+      const k = table[2 * h]!;
+      if (k === id) return table[2 * h + 1]!;
       if (k === EMPTY) return -1;
     }
   }
 
   /** Sets the value of an id that is not held (callers check with get first). */
   add(id: number, value: number): void {
-    if ((this.live + this.dead + 1) * 2 > this.keys.length) this.rehash();
-    const { keys, mask } = this;
+    if ((this.live + this.dead + 1) * 2 > this.mask + 1) this.rehash();
+    const { table, mask } = this;
     let h = hash(id) & mask;
-    while (keys[h]! > 0) h = (h + 1) & mask;
-    if (keys[h] === DELETED) this.dead--;
-    keys[h] = id;
-    this.vals[h] = value;
+    while (table[2 * h]! > 0) h = (h + 1) & mask;
+    if (table[2 * h] === DELETED) this.dead--;
+    table[2 * h] = id;
+    table[2 * h + 1] = value;
     this.live++;
   }
 
   /** Forgets an id; no-op when it is not held. */
   delete(id: number): void {
-    const { keys, mask } = this;
+    const { table, mask } = this;
     for (let h = hash(id) & mask; ; h = (h + 1) & mask) {
-      const k = keys[h]!;
+      const k = table[2 * h]!;
       if (k === EMPTY) return;
       if (k === id) {
-        keys[h] = DELETED;
+        table[2 * h] = DELETED;
         this.live--;
         this.dead++;
         return;
@@ -67,20 +67,18 @@ export class IdMap {
 
   /** Bytes held. */
   bytes(): number {
-    return this.keys.byteLength + this.vals.byteLength;
+    return this.table.byteLength;
   }
 
   private rehash(): void {
-    const oldKeys = this.keys;
-    const oldVals = this.vals;
-    let size = oldKeys.length;
+    const old = this.table;
+    let size = this.mask + 1;
     while (this.live * 4 >= size) size *= 2;
-    this.keys = new Int32Array(size);
-    this.vals = new Int32Array(size);
+    this.table = new Int32Array(size * 2);
     this.mask = size - 1;
     this.live = 0;
     this.dead = 0;
-    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i]! > 0) this.add(oldKeys[i]!, oldVals[i]!);
+    for (let i = 0; i < old.length; i += 2) if (old[i]! > 0) this.add(old[i]!, old[i + 1]!);
   }
 }
 

@@ -40,7 +40,7 @@ export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
 /** The indexed engine; see the file comment. Build it with createEngine / restoreEngine. */
 export class MosaicEngine implements PlacementEngine {
   private st: MosaicState;
-  private readonly tiles = new TileStore();
+  private readonly tiles: TileStore;
   private readonly tint: number;
   private readonly rng: () => number;
   private readonly maxMoves: number;
@@ -66,6 +66,8 @@ export class MosaicEngine implements PlacementEngine {
 
   constructor(opts: EngineOptions, tuning: Partial<EngineTuning> = {}) {
     const t: EngineTuning = { ...DEFAULT_TUNING, ...tuning };
+    // Room for a full grid at once: no regrowth (copies) while it fills.
+    this.tiles = new TileStore(Math.max(1024, opts.cols * opts.rows || 0));
     this.st = new MosaicState(opts.cols, opts.rows, opts.cellFeatures, this.tiles, t, opts.rng);
     this.tint = opts.tint;
     this.rng = opts.rng;

@@ -181,17 +181,20 @@ export class VoxelLists {
       this.poolLen += size;
     }
     // Nearest first: pop the max-heap from the back.
+    const { pool, vecPool, normPool } = this;
+    const norm = ix.norm;
     for (let i = size - 1; i >= 0; i--) {
       if (i >= n) {
-        this.pool[at + i] = -1;
+        pool[at + i] = -1;
         continue;
       }
       const p = kPos[0]!;
-      this.pool[at + i] = p;
-      for (let j = 0; j < DIM; j++) this.vecPool[(at + i) * DIM + j] = pts[p * DIM + j]!;
-      this.normPool[at + i] = ix.norm[p]!;
-      const m = i;
-      if (m > 0) replaceMax(kPos, kD, m, kPos[m]!, kD[m]!);
+      pool[at + i] = p;
+      const o = (at + i) * DIM;
+      const po = p * DIM;
+      for (let j = 0; j < DIM; j++) vecPool[o + j] = pts[po + j]!;
+      normPool[at + i] = norm[p]!;
+      if (i > 0) replaceMax(kPos, kD, i, kPos[i]!, kD[i]!);
     }
     return at;
   }
