@@ -41,7 +41,7 @@ export async function drawNeighbourhood(
   const ay0 = blockPair(row, n, blocksY);
   const blocks: (readonly [number, number])[] = [];
   for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) blocks.push([ax0 + i, ay0 + j] as const);
-  // The target (one pixel per cell) shows dimmed through empty cells, as in the viewer.
+  // The target shows dimmed through empty cells, as in the viewer.
   const [target, ...images] = await Promise.allSettled([
     loadBitmap(info.targetUrl),
     ...blocks.map(([ax, ay]) => loadBitmap(atlasUrl(info, ax, ay, info.seq))),
@@ -72,7 +72,20 @@ export async function drawNeighbourhood(
   if (target!.status === 'fulfilled') {
     g.imageSmoothingEnabled = false;
     g.globalAlpha = 0.35;
-    g.drawImage(target!.value, ax0 * n, ay0 * n, spanX, spanY, 0, -top * cell, spanX * cell, spanY * cell);
+    // The PNG is at most 1024 px on its longer side, whatever the grid: scale cells to its pixels.
+    const kx = target!.value.width / info.cols;
+    const ky = target!.value.height / info.rows;
+    g.drawImage(
+      target!.value,
+      ax0 * n * kx,
+      ay0 * n * ky,
+      spanX * kx,
+      spanY * ky,
+      0,
+      -top * cell,
+      spanX * cell,
+      spanY * cell,
+    );
     g.globalAlpha = 1;
     g.imageSmoothingEnabled = true;
     target!.value.close();
@@ -89,8 +102,10 @@ export async function drawNeighbourhood(
   const x = (col - ax0 * n) * cell;
   const y = (row - ay0 * n - top) * cell;
   const pad = Math.max(3, cell * 0.35);
-  // Where the ring is, in CSS px (x, y, side), for tests and tools that look at the picture.
-  canvas.dataset.ring = [x - pad, y - pad, cell + 2 * pad].map((v) => v.toFixed(1)).join(',');
+  // For tests and tools that look at the picture: the ring (x, y, side) and the view (the
+  // grid column and row at the canvas's top left, and a cell's side), in CSS px and cells.
+  canvas.dataset.ring = [x - pad, y - pad, cell + 2 * pad].map((v) => v.toFixed(2)).join(',');
+  canvas.dataset.view = [ax0 * n, ay0 * n + top, cell].map((v) => v.toFixed(4)).join(',');
   for (const [width, colour] of [
     [7, 'rgba(0,0,0,0.55)'],
     [4, '#ffffff'],

@@ -9,6 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { tempDataDir } from '../support/server.ts';
@@ -101,6 +102,54 @@ describe('the contribute page of a big mosaic', () => {
     }
     expect(stats.background).toBeLessThan(0.01);
     expect(stats.label).toMatch(/kiss/i);
+    // Empty cells show the target, dimmed, at their own place: each one's colour is the
+    // background blended with the target PNG's colour under the cell's centre.
+    const target = await sharp(
+      Buffer.from(await (await fetch(`${server.url}/api/mosaic/target.png`)).arrayBuffer()),
+    )
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const [col0, row0, cell] = (await page.locator('#mini-board canvas').getAttribute('data-view'))!
+      .split(',')
+      .map(Number) as [number, number, number];
+    const box = await page.locator('#mini-board canvas').boundingBox();
+    const live = new Set(
+      server.app.service.liveIn(Math.floor(col0), Math.floor(row0), 40, 40).map((t) => `${t.col},${t.row}`),
+    );
+    const empty: [number, number][] = [];
+    for (let r = Math.ceil(row0); r < row0 + box!.height / cell - 1; r++)
+      for (let c = Math.ceil(col0); c < col0 + box!.width / cell - 1; c++)
+        if (c < info.cols && r < info.rows && !live.has(`${c},${r}`) && !(c === tile.col && r === tile.row))
+          empty.push([c, r]);
+    expect(empty.length).toBeGreaterThan(0);
+    const seen = await page.evaluate(
+      ({ cells, col0, row0, cell }) => {
+        const c = document.querySelector<HTMLCanvasElement>('#mini-board canvas')!;
+        const k = c.width / c.getBoundingClientRect().width;
+        const g = c.getContext('2d')!;
+        return cells.map(([x, y]) =>
+          Array.from(
+            g.getImageData(
+              Math.round((x - col0 + 0.5) * cell * k),
+              Math.round((y - row0 + 0.5) * cell * k),
+              1,
+              1,
+            ).data,
+          ),
+        );
+      },
+      { cells: empty.slice(0, 12), col0, row0, cell },
+    );
+    const bg = [0x1b, 0x10, 0x30];
+    empty.slice(0, 12).forEach(([x, y], i) => {
+      const tx = Math.floor(((x + 0.5) * target.info.width) / info.cols);
+      const ty = Math.floor(((y + 0.5) * target.info.height) / info.rows);
+      const o = (ty * target.info.width + tx) * target.info.channels;
+      for (let ch = 0; ch < 3; ch++) {
+        const want = bg[ch]! * 0.65 + target.data[o + ch]! * 0.35;
+        expect(Math.abs(seen[i]![ch]! - want), `cell ${x},${y} channel ${ch}`).toBeLessThan(10);
+      }
+    });
     await page.locator('#mini-board').screenshot({ path: join(tmpdir(), 'kiss-neighbourhood.png') });
     await ctx.close();
   });
