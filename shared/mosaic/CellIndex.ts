@@ -6,7 +6,7 @@
  * leaf budget, exact when the budget is unbounded. {@link CellIndex.bestNear} puts
  * per-voxel candidate lists (VoxelLists.ts) in front of the tree.
  */
-import { type CellClasses, groupCells } from './cellClasses.ts';
+import { CELL_AT, CELL_CLASS, CELL_STRIDE, type CellClasses, groupCells } from './cellClasses.ts';
 import { NONE_OF_KIND, OPEN, scanList, searchCells, USED, Want } from './cellSearch.ts';
 import { DIM } from './engineSpace.ts';
 import { buildKdTree, type KdTree, structureNorms } from './kdTree.ts';
@@ -57,7 +57,14 @@ export class CellIndex {
    * potential 0. `candidates` > 0 turns on {@link bestNear}'s lists of that length over
    * voxels of 2^voxelShift steps.
    */
-  constructor(vecs: Int8Array, n: number, leafSize = 8, candidates = 0, voxelShift = 3) {
+  constructor(
+    vecs: Int8Array,
+    n: number,
+    leafSize = 8,
+    candidates = 0,
+    voxelShift = 3,
+    openCandidates = candidates,
+  ) {
     this.cells = n;
     this.freeCount = n;
     this.cls = groupCells(vecs, n);
@@ -78,32 +85,35 @@ export class CellIndex {
     this.openIn = new Int32Array(this.tree.nodes);
     for (let i = 0; i < this.tree.nodes; i++) this.openIn[i] = this.tree.hi[i]! - this.tree.lo[i]!;
     this.maxV = new Float32Array(this.tree.nodes);
-    this.lists = candidates > 0 ? new VoxelLists(this, candidates, voxelShift) : null;
+    this.lists = candidates > 0 ? new VoxelLists(this, candidates, voxelShift, openCandidates) : null;
   }
 
   /** The class of a cell. */
   classOf(cell: number): number {
-    return this.cls.classOf[cell]!;
+    return this.cls.rec[cell * CELL_STRIDE + CELL_CLASS]!;
   }
 
   /** True when the cell holds no tile. */
   isFree(cell: number): boolean {
-    const k = this.cls.classOf[cell]!;
-    return this.cls.at[cell]! < this.cls.start[k]! + this.freeCnt[k]!;
+    const r = cell * CELL_STRIDE;
+    const k = this.cls.rec[r + CELL_CLASS]!;
+    return this.cls.rec[r + CELL_AT]! < this.cls.start[k]! + this.freeCnt[k]!;
   }
 
   /** Marks a free cell taken. */
   take(cell: number): void {
-    const k = this.cls.classOf[cell]!;
-    this.swapMembers(this.cls.at[cell]!, this.cls.start[k]! + this.freeCnt[k]! - 1);
+    const r = cell * CELL_STRIDE;
+    const k = this.cls.rec[r + CELL_CLASS]!;
+    this.swapMembers(this.cls.rec[r + CELL_AT]!, this.cls.start[k]! + this.freeCnt[k]! - 1);
     this.freeCount--;
     if (--this.freeCnt[k]! === 0) this.addOpen(this.classPos[k]!, -1);
   }
 
   /** Marks a taken cell free. */
   release(cell: number): void {
-    const k = this.cls.classOf[cell]!;
-    this.swapMembers(this.cls.at[cell]!, this.cls.start[k]! + this.freeCnt[k]!);
+    const r = cell * CELL_STRIDE;
+    const k = this.cls.rec[r + CELL_CLASS]!;
+    this.swapMembers(this.cls.rec[r + CELL_AT]!, this.cls.start[k]! + this.freeCnt[k]!);
     this.freeCount++;
     if (this.freeCnt[k]!++ === 0) this.addOpen(this.classPos[k]!, 1);
   }
@@ -119,13 +129,14 @@ export class CellIndex {
   }
 
   private swapMembers(i: number, j: number): void {
-    const { members, at } = this.cls;
+    if (i === j) return;
+    const { members, rec } = this.cls;
     const a = members[i]!;
     const b = members[j]!;
     members[i] = b;
     members[j] = a;
-    at[b] = i;
-    at[a] = j;
+    rec[b * CELL_STRIDE + CELL_AT] = i;
+    rec[a * CELL_STRIDE + CELL_AT] = j;
   }
 
   /** Fills `path` from the root to the leaf holding tree position p; returns its length. */
@@ -226,7 +237,7 @@ export class CellIndex {
       return this.best(q, qo, want, power, maxLeaves, bound);
     }
     const vox = lists.voxelOf(q, qo);
-    const size = lists.size;
+    const size = want === Want.free ? lists.openSize : lists.size;
     // Build (which may move the pool) before reading lists.entries.
     let at = want === Want.free ? lists.open(vox, false) : lists.near(vox);
     let p = scanList(this, lists.entries, lists.vecs, lists.norms, at, size, q, qo, want, power, bound);
@@ -247,10 +258,9 @@ export class CellIndex {
       c.vec.byteLength * 2 +
       this.norm.byteLength +
       t.normMin.byteLength * 2 +
-      c.classOf.byteLength +
+      c.rec.byteLength +
       c.start.byteLength +
       c.members.byteLength +
-      c.at.byteLength +
       t.order.byteLength +
       t.lo.byteLength * 3 +
       t.box.byteLength +

@@ -4,6 +4,7 @@
  * sequence-numbered changes.
  */
 
+import { CELL_RGB, CELL_STRIDE } from './cellClasses.ts';
 import type { EngineOptions, PlacementEngine, RestoreOptions } from './engineApi.ts';
 import { DEFAULT_SPACE } from './engineSpace.ts';
 import { type EngineTuning, MosaicState } from './MosaicState.ts';
@@ -84,7 +85,7 @@ export class MosaicEngine implements PlacementEngine {
         throw new RangeError(`tile ${p.id} at ${p.col},${p.row} is outside ${e.cols}x${e.rows}`);
       }
       const cell = p.row * e.cols + p.col;
-      if (e.st.occ[cell]! >= 0) throw new Error(`cell ${p.col},${p.row} stored twice`);
+      if (e.st.occupant(cell) >= 0) throw new Error(`cell ${p.col},${p.row} stored twice`);
       e.st.put(e.tiles.add(p.id, p.features, e.st.tuning.space), cell);
     }
     return e;
@@ -189,7 +190,7 @@ export class MosaicEngine implements PlacementEngine {
       id: this.tiles.ids[slot]!,
       col: cell % this.st.cols,
       row: Math.floor(cell / this.st.cols),
-      tint: tintFromSrgb(this.tiles.rgb, slot * 3, this.st.cellRgb, cell * 3, this.tint),
+      tint: tintFromSrgb(this.tiles.rgb, slot * 3, this.st.cellRgb, cell * CELL_STRIDE + CELL_RGB, this.tint),
     };
   }
 
@@ -199,7 +200,7 @@ export class MosaicEngine implements PlacementEngine {
       id: this.tiles.ids[slot]!,
       col: cell % this.st.cols,
       row: Math.floor(cell / this.st.cols),
-      tint: tintFromSrgb(this.tiles.rgb, slot * 3, this.st.cellRgb, cell * 3, this.tint),
+      tint: tintFromSrgb(this.tiles.rgb, slot * 3, this.st.cellRgb, cell * CELL_STRIDE + CELL_RGB, this.tint),
     };
   }
 }

@@ -4,6 +4,7 @@
  */
 import { AugmentSearch } from './augment.ts';
 import { CellIndex } from './CellIndex.ts';
+import { CELL_OCC, CELL_RGB, CELL_STRIDE } from './cellClasses.ts';
 import { labToSrgb } from './colour.ts';
 import { DIM, encodeAll, type SpaceConfig, sqDist } from './engineSpace.ts';
 import { MemberHeaps } from './MemberHeaps.ts';
@@ -36,6 +37,8 @@ export interface EngineTuning {
   leafSize: number;
   /** Length of the per-voxel candidate lists queries scan before the tree (0: tree only). */
   candidates: number;
+  /** Length of the per-voxel lists of open classes (default: {@link candidates}). */
+  openCandidates?: number;
   /** Voxels of the candidate lists are 2^voxelShift quantisation steps a side. */
   voxelShift: number;
   /**
@@ -54,10 +57,10 @@ export class MosaicState {
   readonly cols: number;
   readonly rows: number;
   readonly index: CellIndex;
-  /** Cell -> mean colour in sRGB (3 floats, unrounded 0..255), for the tint. */
+  /** The cell records (see cellClasses.ts), which hold each cell's occupant. */
+  private readonly rec: Int32Array;
+  /** The cell records as float32: cell c's mean colour in sRGB (unrounded 0..255) at c*CELL_STRIDE+CELL_RGB, for the tint. */
   readonly cellRgb: Float32Array;
-  /** Cell -> slot of the tile in it, or -1. */
-  readonly occ: Int32Array;
   /** Per class, its tiles by cost, worst first. */
   readonly members: MemberHeaps;
   /** The augmenting-path search arrivals use. */
@@ -92,16 +95,19 @@ export class MosaicState {
       tuning.leafSize,
       tuning.candidates,
       tuning.voxelShift,
+      tuning.openCandidates ?? tuning.candidates,
     );
-    this.cellRgb = new Float32Array(n * 3);
+    this.rec = this.index.cls.rec;
+    this.cellRgb = new Float32Array(this.rec.buffer, this.rec.byteOffset, this.rec.length);
     for (let c = 0; c < n; c++) {
       const o = c * FEATURE_LEN;
       const [r, g, b] = labToSrgb(cellFeatures[o]!, cellFeatures[o + 1]!, cellFeatures[o + 2]!);
-      this.cellRgb[c * 3] = r;
-      this.cellRgb[c * 3 + 1] = g;
-      this.cellRgb[c * 3 + 2] = b;
+      const at = c * CELL_STRIDE;
+      this.rec[at + CELL_OCC] = -1;
+      this.cellRgb[at + CELL_RGB] = r;
+      this.cellRgb[at + CELL_RGB + 1] = g;
+      this.cellRgb[at + CELL_RGB + 2] = b;
     }
-    this.occ = new Int32Array(n).fill(-1);
     this.members = new MemberHeaps(this.index.cls.start);
     this.large = this.index.cls.count >= tuning.largeClasses;
     this.membersPerClass = this.large ? tuning.largeMembersPerClass : tuning.membersPerClass;
@@ -110,7 +116,12 @@ export class MosaicState {
 
   /** Number of cells. */
   get cells(): number {
-    return this.occ.length;
+    return this.cols * this.rows;
+  }
+
+  /** The slot of the tile in a cell, or -1. */
+  occupant(cell: number): number {
+    return this.rec[cell * CELL_STRIDE + CELL_OCC]!;
   }
 
   /** Cost of tile `slot` in any cell of class `k` (see {@link EngineTuning.costPower}). */
@@ -126,7 +137,7 @@ export class MosaicState {
   /** Puts an unplaced tile into a free cell. */
   put(slot: number, cell: number): void {
     const k = this.index.classOf(cell);
-    this.occ[cell] = slot;
+    this.rec[cell * CELL_STRIDE + CELL_OCC] = slot;
     this.tiles.cell[slot] = cell;
     this.index.take(cell);
     this.members.push(k, slot, this.cost(slot, k));
@@ -135,7 +146,7 @@ export class MosaicState {
   /** Takes a tile out of its cell, freeing the cell; returns the cell. */
   lift(slot: number): number {
     const cell = this.tiles.cell[slot]!;
-    this.occ[cell] = -1;
+    this.rec[cell * CELL_STRIDE + CELL_OCC] = -1;
     this.tiles.cell[slot] = -1;
     this.index.release(cell);
     this.members.remove(this.index.classOf(cell), slot);
@@ -145,8 +156,8 @@ export class MosaicState {
   /** Total cost of every placed tile (for tests and benchmarks). */
   totalCost(): number {
     let s = 0;
-    for (let c = 0; c < this.occ.length; c++) {
-      const slot = this.occ[c]!;
+    for (let c = 0; c < this.cells; c++) {
+      const slot = this.occupant(c);
       if (slot >= 0) s += this.cost(slot, this.index.classOf(c));
     }
     return s;
@@ -154,6 +165,6 @@ export class MosaicState {
 
   /** Bytes held by this grid's state (excluding the tiles). */
   bytes(): number {
-    return this.index.bytes() + this.cellRgb.byteLength + this.occ.byteLength + this.members.bytes();
+    return this.index.bytes() + this.members.bytes();
   }
 }

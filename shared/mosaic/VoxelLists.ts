@@ -39,6 +39,7 @@ export class VoxelLists {
     private readonly ix: CellIndex,
     readonly size: number,
     private readonly shift: number,
+    readonly openSize: number = size,
   ) {
     this.side = 256 >> shift;
     const voxels = this.side ** 3;
@@ -47,8 +48,8 @@ export class VoxelLists {
     this.pool = new Int32Array(size * 64);
     this.vecPool = new Int8Array(this.pool.length * DIM);
     this.normPool = new Float32Array(this.pool.length);
-    this.kPos = new Int32Array(size);
-    this.kD = new Float64Array(size);
+    this.kPos = new Int32Array(Math.max(size, openSize));
+    this.kD = new Float64Array(Math.max(size, openSize));
   }
 
   /** The voxel of the encoded vector at `qo`. */
@@ -109,7 +110,8 @@ export class VoxelLists {
    * ones when `onlyOpen`) into the pool, nearest first, at `reuse` or at its end.
    */
   private build(voxel: number, onlyOpen: boolean, reuse = -1): number {
-    const { ix, size, kPos, kD } = this;
+    const { ix, kPos, kD } = this;
+    const size = onlyOpen ? this.openSize : this.size;
     const s = this.shift;
     const half = (1 << s) / 2 - 0.5;
     const side = this.side;

@@ -5,19 +5,32 @@
  */
 import { DIM } from './engineSpace.ts';
 
+/**
+ * Int32 words per cell in a grid's cell records: everything the engine keeps per cell
+ * sits in one 32-byte record, so placing a tile in a random cell costs one cache miss,
+ * not one per array.
+ */
+export const CELL_STRIDE = 8;
+/** Record word: the cell's class. */
+export const CELL_CLASS = 0;
+/** Record word: the cell's index in `members`. */
+export const CELL_AT = 1;
+/** Record word: the slot of the tile in the cell, or -1 (kept by MosaicState). */
+export const CELL_OCC = 2;
+/** Record words 3-5: the cell's mean colour in sRGB as float32 (kept by MosaicState). */
+export const CELL_RGB = 3;
+
 /** Cells grouped by identical encoded vector, in compressed sparse rows. */
 export interface CellClasses {
   /** Number of classes. */
   count: number;
   /** Class vectors, DIM bytes each. */
   vec: Int8Array;
-  /** Cell -> class. */
-  classOf: Int32Array;
+  /** Cell records, CELL_STRIDE words each (CELL_CLASS and CELL_AT filled here). */
+  rec: Int32Array;
   /** Class k's cells are members[start[k] .. start[k+1]). */
   start: Int32Array;
   members: Int32Array;
-  /** Cell -> its index in `members`. */
-  at: Int32Array;
 }
 
 function hashAt(v: Int8Array, o: number): number {
@@ -36,7 +49,7 @@ export function groupCells(vecs: Int8Array, n: number): CellClasses {
   let size = 1024;
   while (size < n * 2) size *= 2;
   const table = new Int32Array(size).fill(-1);
-  const classOf = new Int32Array(n);
+  const rec = new Int32Array(n * CELL_STRIDE);
   const firstCell: number[] = [];
   for (let c = 0; c < n; c++) {
     let h = hashAt(vecs, c * DIM) & (size - 1);
@@ -44,12 +57,12 @@ export function groupCells(vecs: Int8Array, n: number): CellClasses {
       const k = table[h]!;
       if (k < 0) {
         table[h] = firstCell.length;
-        classOf[c] = firstCell.length;
+        rec[c * CELL_STRIDE + CELL_CLASS] = firstCell.length;
         firstCell.push(c);
         break;
       }
       if (same(vecs, firstCell[k]! * DIM, vecs, c * DIM)) {
-        classOf[c] = k;
+        rec[c * CELL_STRIDE + CELL_CLASS] = k;
         break;
       }
       h = (h + 1) & (size - 1);
@@ -61,15 +74,14 @@ export function groupCells(vecs: Int8Array, n: number): CellClasses {
     vec.set(vecs.subarray(c * DIM, c * DIM + DIM), k * DIM);
   });
   const start = new Int32Array(count + 1);
-  for (let c = 0; c < n; c++) start[classOf[c]! + 1]!++;
+  for (let c = 0; c < n; c++) start[rec[c * CELL_STRIDE + CELL_CLASS]! + 1]!++;
   for (let k = 0; k < count; k++) start[k + 1]! += start[k]!;
   const fill = start.slice(0, count);
   const members = new Int32Array(n);
-  const at = new Int32Array(n);
   for (let c = 0; c < n; c++) {
-    const i = fill[classOf[c]!]!++;
+    const i = fill[rec[c * CELL_STRIDE + CELL_CLASS]!]!++;
     members[i] = c;
-    at[c] = i;
+    rec[c * CELL_STRIDE + CELL_AT] = i;
   }
-  return { count, vec, classOf, start, members, at };
+  return { count, vec, rec, start, members };
 }
