@@ -33,9 +33,14 @@ export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
   // 2-core machine: no moves 69.98 at ~150k/s; these budgets 69.21 at ~90k/s; the
   // small-grid budgets with list evictions 69.12 at ~55k/s; the tree-only engine before
   // the lists 68.83 at ~15-20k/s. Eviction lists of 16 or 8 instead of 32: 69.56 / 69.77.
+  // Later, engines side by side in one process (CPU time relative to 3 pops and open
+  // lists of 32, 69.214): 2 pops, i.e. at most one eviction, the worst tile of the best
+  // full class, 69.223 at 0.93; open lists of 24, 69.213 at 0.95; both 69.226 at 0.92;
+  // open lists of 64 / 128, 69.181 / 69.168 at 1.05 / 1.18; no moves 69.979 at 0.65.
   largeClasses: 16_384,
-  largeSearchPops: 3,
+  largeSearchPops: 2,
   largeMembersPerClass: 2,
+  largeOpenCandidates: 24,
 });
 
 /** The indexed engine; see the file comment. Build it with createEngine / restoreEngine. */

@@ -50,6 +50,8 @@ export interface EngineTuning {
   largeSearchPops: number;
   /** {@link membersPerClass} on a large grid. */
   largeMembersPerClass: number;
+  /** {@link openCandidates} on a large grid (default: openCandidates). */
+  largeOpenCandidates?: number;
 }
 
 /** One grid's placement state; see the file comment. */
@@ -111,6 +113,9 @@ export class MosaicState {
     this.members = new MemberHeaps(this.index.cls.start);
     this.large = this.index.cls.count >= tuning.largeClasses;
     this.membersPerClass = this.large ? tuning.largeMembersPerClass : tuning.membersPerClass;
+    if (this.large && tuning.largeOpenCandidates !== undefined) {
+      this.index.lists?.setOpenSize(tuning.largeOpenCandidates);
+    }
     this.search = new AugmentSearch(this.large ? tuning.largeSearchPops : tuning.searchPops);
   }
 

@@ -32,14 +32,14 @@ export class VoxelLists {
   private normPool: Float32Array;
   private poolLen = 0;
   // kNN scratch: a max-heap of the best `size` so far, and the tree's node heap.
-  private readonly kPos: Int32Array;
-  private readonly kD: Float64Array;
+  private kPos: Int32Array;
+  private kD: Float64Array;
 
   constructor(
     private readonly ix: CellIndex,
     readonly size: number,
     private readonly shift: number,
-    readonly openSize: number = size,
+    private openLen: number = size,
   ) {
     this.side = 256 >> shift;
     const voxels = this.side ** 3;
@@ -48,8 +48,8 @@ export class VoxelLists {
     this.pool = new Int32Array(size * 64);
     this.vecPool = new Int8Array(this.pool.length * DIM);
     this.normPool = new Float32Array(this.pool.length);
-    this.kPos = new Int32Array(Math.max(size, openSize));
-    this.kD = new Float64Array(Math.max(size, openSize));
+    this.kPos = new Int32Array(Math.max(size, openLen));
+    this.kD = new Float64Array(Math.max(size, openLen));
   }
 
   /** The voxel of the encoded vector at `qo`. */
@@ -77,6 +77,22 @@ export class VoxelLists {
       this.openAt[voxel] = at;
     }
     return at;
+  }
+
+  /** Length of the open lists. */
+  get openSize(): number {
+    return this.openLen;
+  }
+
+  /** Sets the open lists' length; only before the first list is built. */
+  setOpenSize(n: number): void {
+    if (this.poolLen > 0) throw new Error('open list length set after lists were built');
+    if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`bad open list length ${n}`);
+    this.openLen = n;
+    if (n > this.kPos.length) {
+      this.kPos = new Int32Array(n);
+      this.kD = new Float64Array(n);
+    }
   }
 
   /** The list entries (read-only for callers). */
@@ -111,7 +127,7 @@ export class VoxelLists {
    */
   private build(voxel: number, onlyOpen: boolean, reuse = -1): number {
     const { ix, kPos, kD } = this;
-    const size = onlyOpen ? this.openSize : this.size;
+    const size = onlyOpen ? this.openLen : this.size;
     const s = this.shift;
     const half = (1 << s) / 2 - 0.5;
     const side = this.side;
