@@ -248,7 +248,7 @@ export function scanList(
     d += x * x;
     x = q2 - vecs[o + 2]!;
     d += x * x;
-    if (d >= lim) continue;
+    // The mean colour and the structure-norm bound in one test: one branch, not two.
     x = qn - norms[i]!;
     if (d + x * x >= lim) continue;
     x = q3 - vecs[o + 3]!;
