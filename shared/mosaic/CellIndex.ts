@@ -55,12 +55,12 @@ export class CellIndex {
   /**
    * Groups and indexes `n` encoded cell vectors (cell order); every cell starts free at
    * potential 0. `candidates` > 0 turns on {@link bestNear}'s lists of that length over
-   * voxels of 2^voxelShift steps.
+   * voxels of 2^voxelShift steps. `leafSize` may depend on the number of classes.
    */
   constructor(
     vecs: Int8Array,
     n: number,
-    leafSize = 8,
+    leafSize: number | ((classes: number) => number) = 8,
     candidates = 0,
     voxelShift = 3,
     openCandidates = candidates,
@@ -69,7 +69,7 @@ export class CellIndex {
     this.freeCount = n;
     this.cls = groupCells(vecs, n);
     const k = this.cls.count;
-    this.tree = buildKdTree(this.cls.vec, k, leafSize);
+    this.tree = buildKdTree(this.cls.vec, k, typeof leafSize === 'number' ? leafSize : leafSize(k));
     this.pts = new Int8Array(k * DIM);
     this.classPos = new Int32Array(k);
     for (let p = 0; p < k; p++) {

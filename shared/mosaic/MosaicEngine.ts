@@ -37,10 +37,12 @@ export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
   // lists of 32, 69.214): 2 pops, i.e. at most one eviction, the worst tile of the best
   // full class, 69.223 at 0.93; open lists of 24, 69.213 at 0.95; both 69.226 at 0.92;
   // open lists of 64 / 128, 69.181 / 69.168 at 1.05 / 1.18; no moves 69.979 at 0.65.
+  // Then tree leaves of 16 or 32 classes instead of 8: 69.229 / 69.226 (vs 69.226) at 0.95.
   largeClasses: 16_384,
   largeSearchPops: 2,
   largeMembersPerClass: 2,
   largeOpenCandidates: 24,
+  largeLeafSize: 16,
 });
 
 /** The indexed engine; see the file comment. Build it with createEngine / restoreEngine. */

@@ -52,6 +52,8 @@ export interface EngineTuning {
   largeMembersPerClass: number;
   /** {@link openCandidates} on a large grid (default: openCandidates). */
   largeOpenCandidates?: number;
+  /** {@link leafSize} on a large grid (default: leafSize). */
+  largeLeafSize?: number;
 }
 
 /** One grid's placement state; see the file comment. */
@@ -94,7 +96,8 @@ export class MosaicState {
     this.index = new CellIndex(
       encodeAll(cellFeatures, n, tuning.space),
       n,
-      tuning.leafSize,
+      (classes) =>
+        classes >= tuning.largeClasses ? (tuning.largeLeafSize ?? tuning.leafSize) : tuning.leafSize,
       tuning.candidates,
       tuning.voxelShift,
       tuning.openCandidates ?? tuning.candidates,
