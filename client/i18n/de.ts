@@ -104,6 +104,8 @@ export const de: Messages = {
   'error.NETWORK': 'Keine Verbindung. Prüfe dein Netz und versuche es erneut.',
   'error.INTERNAL': 'Bei uns ist etwas schiefgelaufen. Bitte versuche es erneut.',
   'screen.scan': 'Scannen und deinen Kuss hinzufügen',
+  'screen.fullscreen': 'Vollbild (F)',
+  'screen.exitFullscreen': 'Vollbild beenden (F)',
   'screen.total': { one: '{n} Kuss weltweit', other: '{n} Küsse weltweit' },
   'screen.event': { one: '{n} aus {event}', other: '{n} aus {event}' },
   'screen.new': 'Ein neuer Kuss aus {event}!',

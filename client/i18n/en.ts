@@ -100,6 +100,8 @@ export const en = {
   'error.NETWORK': 'No connection. Please check your network and try again.',
   'error.INTERNAL': 'Something went wrong on our side. Please try again.',
   'screen.scan': 'Scan to add your kiss',
+  'screen.fullscreen': 'Full screen (F)',
+  'screen.exitFullscreen': 'Exit full screen (F)',
   'screen.total': { one: '{n} kiss worldwide', other: '{n} kisses worldwide' },
   'screen.event': { one: '{n} from {event}', other: '{n} from {event}' },
   'screen.new': 'A new kiss from {event}!',

@@ -101,6 +101,8 @@ export const es: Messages = {
   'error.NETWORK': 'Sin conexión. Revisa tu red e inténtalo de nuevo.',
   'error.INTERNAL': 'Algo falló por nuestra parte. Inténtalo de nuevo.',
   'screen.scan': 'Escanea para añadir tu beso',
+  'screen.fullscreen': 'Pantalla completa (F)',
+  'screen.exitFullscreen': 'Salir de pantalla completa (F)',
   'screen.total': { one: '{n} beso en todo el mundo', other: '{n} besos en todo el mundo' },
   'screen.event': { one: '{n} desde {event}', other: '{n} desde {event}' },
   'screen.new': '¡Un beso nuevo desde {event}!',

@@ -104,6 +104,8 @@ export const fr: Messages = {
   'error.NETWORK': 'Pas de connexion. Vérifiez votre réseau et réessayez.',
   'error.INTERNAL': 'Un problème est survenu chez nous. Réessayez.',
   'screen.scan': 'Scannez pour ajouter votre baiser',
+  'screen.fullscreen': 'Plein écran (F)',
+  'screen.exitFullscreen': 'Quitter le plein écran (F)',
   'screen.total': { one: '{n} baiser dans le monde', other: '{n} baisers dans le monde' },
   'screen.event': { one: '{n} de {event}', other: '{n} de {event}' },
   'screen.new': 'Un nouveau baiser de {event} !',

@@ -100,6 +100,8 @@ export const ptBR: Messages = {
   'error.NETWORK': 'Sem conexão. Verifique sua rede e tente de novo.',
   'error.INTERNAL': 'Algo deu errado do nosso lado. Tente de novo.',
   'screen.scan': 'Escaneie para adicionar seu beijo',
+  'screen.fullscreen': 'Tela cheia (F)',
+  'screen.exitFullscreen': 'Sair da tela cheia (F)',
   'screen.total': { one: '{n} beijo no mundo todo', other: '{n} beijos no mundo todo' },
   'screen.event': { one: '{n} de {event}', other: '{n} de {event}' },
   'screen.new': 'Um beijo novo de {event}!',

@@ -6,6 +6,7 @@ import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import { Highlighter } from '../ui/Highlighter.ts';
 import { byId } from '../ui/header.ts';
 import { startMosaic } from '../ui/mosaic.ts';
+import { keepScreen } from '../ui/screenKeeper.ts';
 
 initI18n();
 
@@ -21,6 +22,7 @@ function showCounts(): void {
 }
 onLanguageChange(showCounts);
 showCounts();
+keepScreen(byId<HTMLButtonElement>('fullscreen'));
 
 const addUrl = `${location.origin}/add${event ? `?event=${encodeURIComponent(event)}` : ''}`;
 const qr = byId<HTMLCanvasElement>('qr');

@@ -174,6 +174,41 @@ describe('the client in Chromium', () => {
     expect(colourDistance(got, await expectedColour(page, lastId))).toBeLessThan(45);
   });
 
+  it('the event screen keeps itself awake, goes full screen with F or its button, and hides a still pointer', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1 });
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    // What a projector laptop's browser grants this page: the Screen Wake Lock.
+    await cdp.send('Browser.setPermission', {
+      permission: { name: 'screen-wake-lock' },
+      setting: 'granted',
+      origin: server.url,
+    });
+    await page.goto(`${server.url}/screen?event=london`);
+    await page.waitForFunction(() => document.body.dataset.wakeLock === 'held');
+    const button = page.locator('#fullscreen');
+    expect(await button.textContent()).toBe('Full screen (F)');
+
+    await page.keyboard.press('f');
+    await page.waitForFunction(() => document.fullscreenElement === document.documentElement);
+    await expect.poll(() => button.textContent()).toBe('Exit full screen (F)');
+    expect(await button.getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('f');
+    await page.waitForFunction(() => document.fullscreenElement === null);
+    await button.click();
+    await page.waitForFunction(() => document.fullscreenElement === document.documentElement);
+    await button.click();
+    await page.waitForFunction(() => document.fullscreenElement === null);
+
+    // After 3 s without the mouse: no pointer and no button over the mosaic; a move brings them back.
+    await page.waitForFunction(() => document.body.classList.contains('idle'), undefined, { timeout: 6_000 });
+    expect(await page.evaluate(() => getComputedStyle(document.body).cursor)).toBe('none');
+    await page.mouse.move(200, 200);
+    await page.mouse.move(220, 210);
+    expect(await page.evaluate(() => document.body.classList.contains('idle'))).toBe(false);
+    await ctx.close();
+  });
+
   it('shows every page in Russian with no untranslated key or English leftover', async () => {
     const { en } = await import('../../client/i18n/en.ts');
     const { ru } = await import('../../client/i18n/ru.ts');
