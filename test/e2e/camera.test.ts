@@ -1,16 +1,8 @@
-/**
- * The real viewer as a person uses it: it loads from the snapshot its HTML preloads, then
- * zooms and pans with the mouse wheel (about the pointer), a drag, a two-finger pinch on a
- * touch screen, and the keyboard.
- */
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+import { contribute, type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
 
 let server: E2EServer;
 let browser: Browser;
@@ -163,17 +155,7 @@ describe('the viewer: loading, zoom and pan', () => {
     const page = await ctx.newPage();
     const asked: string[] = [];
     page.on('request', (r) => asked.push(new URL(r.url()).pathname));
-    await page.goto(`${server.url}/add`);
-    const photo = join(tmpdir(), `kiss-e2e-savedata-${process.pid}.jpg`);
-    writeFileSync(photo, await syntheticJpeg(600, 600, 777));
-    try {
-      await page.setInputFiles('#file', photo);
-      await page.check('#consent');
-      await page.click('#send');
-      await page.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
-    } finally {
-      rmSync(photo, { force: true });
-    }
+    await contribute(page, server.url, await syntheticJpeg(600, 600, 777));
     await page.waitForTimeout(500);
     expect(await page.locator('#mini-board').isHidden()).toBe(true);
     expect(await page.locator('#see').isVisible()).toBe(true);

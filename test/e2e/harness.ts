@@ -63,3 +63,12 @@ export async function waitForSeq(page: Page, seq: number, timeout = 20_000): Pro
     },
   );
 }
+
+/** Sends a photo through the real contribute page (file picker, consent, send) and waits for its success view. */
+export async function contribute(page: Page, url: string, photo: Buffer): Promise<void> {
+  await page.goto(`${url}/add`);
+  await page.setInputFiles('#file', { name: 'kiss.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await page.check('#consent');
+  await page.click('#send');
+  await page.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+}

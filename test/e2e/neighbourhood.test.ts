@@ -5,7 +5,6 @@
  * seed script (real engine, real rows, real WebP files).
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -13,7 +12,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { tempDataDir } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
+import { contribute, type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let server: E2EServer;
@@ -43,17 +42,7 @@ describe('the contribute page of a big mosaic', () => {
     const page = await ctx.newPage();
     const asked: string[] = [];
     page.on('request', (r) => asked.push(new URL(r.url()).pathname));
-    await page.goto(`${server.url}/add`);
-    const photo = join(tmpdir(), `kiss-e2e-neighbourhood-${process.pid}.jpg`);
-    writeFileSync(photo, await syntheticJpeg(600, 600, 4242));
-    try {
-      await page.setInputFiles('#file', photo);
-      await page.check('#consent');
-      await page.click('#send');
-      await page.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
-    } finally {
-      rmSync(photo, { force: true });
-    }
+    await contribute(page, server.url, await syntheticJpeg(600, 600, 4242));
     await page.waitForSelector('#mini-board canvas.neighbourhood', { timeout: 20_000 });
     const id = Number((await page.locator('#see').getAttribute('href'))!.split('/').pop());
     const tile = await (await fetch(`${server.url}/api/tiles/${id}`)).json();
