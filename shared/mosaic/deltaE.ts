@@ -74,10 +74,8 @@ export function labToDin99o(l: number, a: number, b: number, out: Float32Array |
     out[offset + 2] = 0;
     return;
   }
-  const c = 23.0 * Math.log(1 + 0.075 * g);
-  // h99o = atan2(f, e) + 26 deg, so rotate (e, f)/g by 26 degrees.
-  const ce = e / g;
-  const sf = f / g;
-  out[offset + 1] = c * (ce * COS26 - sf * SIN26);
-  out[offset + 2] = c * (sf * COS26 + ce * SIN26);
+  // h99o = atan2(f, e) + 26 deg, so rotate (e, f)/g by 26 degrees (one division for both).
+  const cg = (23.0 * Math.log(1 + 0.075 * g)) / g;
+  out[offset + 1] = cg * (e * COS26 - f * SIN26);
+  out[offset + 2] = cg * (f * COS26 + e * SIN26);
 }
