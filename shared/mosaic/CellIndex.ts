@@ -163,10 +163,20 @@ export class CellIndex {
     return this.v[this.classPos[k]!]!;
   }
 
-  /** Sets the class's potential, keeping the subtree maxima right. */
+  /**
+   * When true, lowering a potential leaves the subtree maxima as they were: still upper
+   * bounds, so every search stays correct and exact ones exact, but a budgeted search may
+   * visit leaves in another order. Set on large grids, where the tree is only a fallback
+   * behind the voxel lists and the walk up the tree on every lowering is wasted.
+   */
+  looseMaxima = false;
+
+  /** Sets the class's potential, keeping the subtree maxima right (see {@link looseMaxima}). */
   setPotential(k: number, value: number): void {
     const p = this.classPos[k]!;
+    const lower = value <= this.v[p]!;
     this.v[p] = value;
+    if (lower && this.looseMaxima) return;
     const n = this.pathTo(p);
     const leaf = this.path[n - 1]!;
     let m = -Infinity;

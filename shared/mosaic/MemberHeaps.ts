@@ -7,6 +7,8 @@
 
 /** Per-class max-heaps of tile slots by cost; see the file comment. */
 export class MemberHeaps {
+  // Entry i's slot at slot[2i] and its cost at cost[2i + 1]: two views of one buffer, so
+  // an entry is one cache line, not two.
   private readonly slot: Int32Array;
   private readonly cost: Float32Array;
   private readonly size: Int32Array;
@@ -14,15 +16,15 @@ export class MemberHeaps {
 
   constructor(private readonly start: Int32Array) {
     const n = start[start.length - 1]!;
-    this.slot = new Int32Array(n);
-    this.cost = new Float32Array(n);
+    this.slot = new Int32Array(2 * n);
+    this.cost = new Float32Array(this.slot.buffer);
     this.size = new Int32Array(start.length - 1);
     this.posOf = new Int32Array(1024);
   }
 
   /** The worst-placed tile of class k, or -1. */
   top(k: number): number {
-    return this.size[k]! > 0 ? this.slot[this.start[k]!]! : -1;
+    return this.size[k]! > 0 ? this.slot[2 * this.start[k]!]! : -1;
   }
 
   /** Number of tiles in class k. */
@@ -32,7 +34,7 @@ export class MemberHeaps {
 
   /** The i-th tile of class k in heap order (i = 0 is the worst placed; roughly worst first). */
   at(k: number, i: number): number {
-    return this.slot[this.start[k]! + i]!;
+    return this.slot[2 * (this.start[k]! + i)]!;
   }
 
   /** Adds tile `s` with its cost to class k. */
@@ -52,23 +54,23 @@ export class MemberHeaps {
     const i = this.posOf[s]! - base;
     const last = --this.size[k]!;
     if (i === last) return;
-    const ms = this.slot[base + last]!;
-    const mc = this.cost[base + last]!;
-    if (i > 0 && mc > this.cost[base + ((i - 1) >> 1)]!) this.up(base, i, ms, mc);
+    const ms = this.slot[2 * (base + last)]!;
+    const mc = this.cost[2 * (base + last) + 1]!;
+    if (i > 0 && mc > this.cost[2 * (base + ((i - 1) >> 1)) + 1]!) this.up(base, i, ms, mc);
     else this.down(base, i, last, ms, mc);
   }
 
   private set(at: number, s: number, c: number): void {
-    this.slot[at] = s;
-    this.cost[at] = c;
+    this.slot[2 * at] = s;
+    this.cost[2 * at + 1] = c;
     this.posOf[s] = at;
   }
 
   private up(base: number, i: number, s: number, c: number): void {
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.cost[base + p]! >= c) break;
-      this.set(base + i, this.slot[base + p]!, this.cost[base + p]!);
+      if (this.cost[2 * (base + p) + 1]! >= c) break;
+      this.set(base + i, this.slot[2 * (base + p)]!, this.cost[2 * (base + p) + 1]!);
       i = p;
     }
     this.set(base + i, s, c);
@@ -78,9 +80,9 @@ export class MemberHeaps {
     for (;;) {
       let ch = 2 * i + 1;
       if (ch >= len) break;
-      if (ch + 1 < len && this.cost[base + ch + 1]! > this.cost[base + ch]!) ch++;
-      if (this.cost[base + ch]! <= c) break;
-      this.set(base + i, this.slot[base + ch]!, this.cost[base + ch]!);
+      if (ch + 1 < len && this.cost[2 * (base + ch + 1) + 1]! > this.cost[2 * (base + ch) + 1]!) ch++;
+      if (this.cost[2 * (base + ch) + 1]! <= c) break;
+      this.set(base + i, this.slot[2 * (base + ch)]!, this.cost[2 * (base + ch) + 1]!);
       i = ch;
     }
     this.set(base + i, s, c);
@@ -88,6 +90,6 @@ export class MemberHeaps {
 
   /** Bytes held. */
   bytes(): number {
-    return this.slot.byteLength + this.cost.byteLength + this.size.byteLength + this.posOf.byteLength;
+    return this.slot.byteLength + this.size.byteLength + this.posOf.byteLength;
   }
 }

@@ -116,6 +116,7 @@ export class MosaicState {
     this.members = new MemberHeaps(this.index.cls.start);
     this.large = this.index.cls.count >= tuning.largeClasses;
     this.membersPerClass = this.large ? tuning.largeMembersPerClass : tuning.membersPerClass;
+    this.index.looseMaxima = this.large;
     if (this.large && tuning.largeOpenCandidates !== undefined) {
       this.index.lists?.setOpenSize(tuning.largeOpenCandidates);
     }
