@@ -30,14 +30,10 @@ export const DEFAULT_SPACE: Readonly<SpaceConfig> = Object.freeze({
 
 if (SUBGRID !== 3 || FEATURE_LEN !== 30) throw new Error('engineSpace assumes a 3x3 sub-cell grid');
 
-// Orthonormal 1-D DCT-II basis for 3 samples.
+// Orthonormal 1-D DCT-II basis for 3 samples: [A3, A3, A3], [R2, 0, -R2], [R6, -2 R6, R6].
+const A3 = 1 / Math.sqrt(3);
 const R2 = Math.SQRT1_2;
 const R6 = 1 / Math.sqrt(6);
-const BASIS = [
-  [1 / Math.sqrt(3), 1 / Math.sqrt(3), 1 / Math.sqrt(3)],
-  [R2, 0, -R2],
-  [R6, -2 * R6, R6],
-];
 /** (ky, kx) pairs kept for lightness: every non-DC coefficient. */
 const L_COEFS: [number, number][] = [
   [0, 1],
@@ -62,62 +58,48 @@ function clampByte(v: number): number {
 const sub = new Float32Array(27);
 const mean = new Float32Array(3);
 
-/** Per kept coefficient (lightness ones, then a's, then b's): its channel, and 9 sub-cell weights in W. */
-const KEPT_CHANNEL = new Int32Array(L_COEFS.length + 2 * AB_COEFS.length);
-const KEPT_W = new Float64Array(KEPT_CHANNEL.length * 9);
-[
-  ...L_COEFS.map((c) => ({ channel: 0, c })),
-  ...AB_COEFS.map((c) => ({ channel: 1, c })),
-  ...AB_COEFS.map((c) => ({ channel: 2, c })),
-].forEach(({ channel, c: [ky, kx] }, j) => {
-  KEPT_CHANNEL[j] = channel;
-  for (let y = 0; y < 3; y++)
-    for (let x = 0; x < 3; x++) KEPT_W[j * 9 + y * 3 + x] = BASIS[ky]![y]! * BASIS[kx]![x]!;
-});
-
-/** 9 weights (row-major sub-cells) times 9 sub-cell values, summed in order. */
-function dot9(
-  w: Float64Array,
-  o: number,
-  s0: number,
-  s1: number,
-  s2: number,
-  s3: number,
-  s4: number,
-  s5: number,
-  s6: number,
-  s7: number,
-  s8: number,
-): number {
-  return (
-    w[o]! * s0 +
-    w[o + 1]! * s1 +
-    w[o + 2]! * s2 +
-    w[o + 3]! * s3 +
-    w[o + 4]! * s4 +
-    w[o + 5]! * s5 +
-    w[o + 6]! * s6 +
-    w[o + 7]! * s7 +
-    w[o + 8]! * s8
-  );
-}
-
-/** Writes the DIM - 3 structure bytes at `o` from the sub-cells in `sub` (27 floats). */
+/**
+ * Writes the DIM - 3 structure bytes at `o` from the sub-cells in `sub` (27 floats): the
+ * kept 2-D DCT coefficients (basis ky down times basis kx across), computed separably:
+ * each row's 1-D DCT, then down the columns.
+ */
 function encodeStructure(sub: Float32Array, w: number, out: Int8Array, o: number): void {
-  // One channel at a time, its 9 sub-cells in locals: straight-line code, the same sums as a loop.
-  let j = 0;
-  for (let channel = 0; channel < 3; channel++) {
-    const s0 = sub[channel]!;
-    const s1 = sub[3 + channel]!;
-    const s2 = sub[6 + channel]!;
-    const s3 = sub[9 + channel]!;
-    const s4 = sub[12 + channel]!;
-    const s5 = sub[15 + channel]!;
-    const s6 = sub[18 + channel]!;
-    const s7 = sub[21 + channel]!;
-    const s8 = sub[24 + channel]!;
-    const end = channel === 0 ? L_COEFS.length : j + AB_COEFS.length;
-    for (; j < end; j++) out[o + j] = clampByte(dot9(KEPT_W, j * 9, s0, s1, s2, s3, s4, s5, s6, s7, s8) * w);
+  // Per row y and channel c: r0 = sum, r1 = first - last, r2 = first - 2 middle + last (unscaled).
+  for (let c = 0; c < 3; c++) {
+    const a0 = sub[c]!;
+    const a1 = sub[3 + c]!;
+    const a2 = sub[6 + c]!;
+    const b0 = sub[9 + c]!;
+    const b1 = sub[12 + c]!;
+    const b2 = sub[15 + c]!;
+    const c0 = sub[18 + c]!;
+    const c1 = sub[21 + c]!;
+    const c2 = sub[24 + c]!;
+    const r1a = R2 * (a0 - a2);
+    const r1b = R2 * (b0 - b2);
+    const r1c = R2 * (c0 - c2);
+    const r0a = A3 * (a0 + a1 + a2);
+    const r0c = A3 * (c0 + c1 + c2);
+    if (c === 0) {
+      const r0b = A3 * (b0 + b1 + b2);
+      const r2a = R6 * (a0 - 2 * a1 + a2);
+      const r2b = R6 * (b0 - 2 * b1 + b2);
+      const r2c = R6 * (c0 - 2 * c1 + c2);
+      // L_COEFS order: (0,1) (1,0) (1,1) (0,2) (2,0) (1,2) (2,1) (2,2) as (ky, kx).
+      out[o] = clampByte(A3 * (r1a + r1b + r1c) * w);
+      out[o + 1] = clampByte(R2 * (r0a - r0c) * w);
+      out[o + 2] = clampByte(R2 * (r1a - r1c) * w);
+      out[o + 3] = clampByte(A3 * (r2a + r2b + r2c) * w);
+      out[o + 4] = clampByte(R6 * (r0a - 2 * r0b + r0c) * w);
+      out[o + 5] = clampByte(R2 * (r2a - r2c) * w);
+      out[o + 6] = clampByte(R6 * (r1a - 2 * r1b + r1c) * w);
+      out[o + 7] = clampByte(R6 * (r2a - 2 * r2b + r2c) * w);
+    } else {
+      // AB_COEFS: (0,1) then (1,0), a's two then b's two.
+      const j = o + L_COEFS.length + (c - 1) * AB_COEFS.length;
+      out[j] = clampByte(A3 * (r1a + r1b + r1c) * w);
+      out[j + 1] = clampByte(R2 * (r0a - r0c) * w);
+    }
   }
 }
 
