@@ -21,12 +21,13 @@ export class TileStore {
   bestOpen: Int32Array;
   /** Slots in use or released so far; live slots are below this. */
   top = 0;
-  private readonly bySlotId: IdMap;
+  // Grown by rehashing rather than made for the whole grid at once: while it is small it
+  // stays in cache, and a big fresh table costs a page fault per first touch all fill long.
+  private readonly bySlotId = new IdMap();
   private readonly released: number[] = [];
 
   /** `capacity`: tiles to make room for at once (a grid's cell count), grown as needed. */
   constructor(capacity = 1024) {
-    this.bySlotId = new IdMap(capacity);
     this.ids = new Int32Array(capacity);
     this.cell = new Int32Array(capacity);
     this.vec = new Int8Array(capacity * DIM);
