@@ -195,7 +195,8 @@ export class MosaicService implements LiveSource {
   /** True when `token` is the tile's delete token. */
   canDelete(id: number, token: string): boolean {
     const t = this.tiles.get(id);
-    return !!t && tokenMatches(token, t.deleteHash);
+    const hash = t ? this.opts.store.readDeleteHash(id) : null;
+    return !!hash && tokenMatches(token, hash);
   }
 
   /** Removes a tile everywhere: engine, row, files. False when unknown. */

@@ -1,10 +1,10 @@
 import type { Change, Placement, Tint } from '../../shared/mosaic/types.ts';
 import type { LiveTile } from '../realtime/source.ts';
-import type { TileRow } from '../store/types.ts';
+import type { LoadedTile } from '../store/types.ts';
 import { Listeners } from './listeners.ts';
 
-/** A tile as the service keeps it in memory (no features). */
-export type TileRecord = Omit<TileRow, 'features'>;
+/** A tile as the service keeps it in memory (no features, no delete hash: the store has them). */
+export type TileRecord = Omit<LoadedTile, 'features'>;
 
 /** Cells whose picture changed, as [col, row]; null when all of them did (a growth). */
 export type ChangedCells = readonly (readonly [number, number])[] | null;
@@ -42,9 +42,9 @@ export class TileBook {
     return this.tiles.values();
   }
 
-  /** Keeps a stored row's record (its features are not kept). */
-  remember(row: TileRow): void {
-    const { features: _f, ...rec } = row;
+  /** Keeps a stored row's record (its features and delete hash are not kept). */
+  remember(row: LoadedTile & { deleteHash?: string }): void {
+    const { features: _f, deleteHash: _h, ...rec } = row;
     this.tiles.set(row.id, rec);
   }
 

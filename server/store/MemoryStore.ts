@@ -9,7 +9,8 @@ export class MemoryStore implements TileStore {
   private nextId = 1;
 
   load() {
-    return { meta: this.meta && { ...this.meta }, tiles: [...this.rows.values()].map((r) => ({ ...r })) };
+    const tiles = [...this.rows.values()].map(({ deleteHash: _h, ...r }) => r);
+    return { meta: this.meta && { ...this.meta }, tiles };
   }
 
   reserveId(): number {
@@ -27,6 +28,10 @@ export class MemoryStore implements TileStore {
   readFeatures(id: number): Float32Array | null {
     const f = this.rows.get(id)?.features;
     return f ? new Float32Array(f) : null;
+  }
+
+  readDeleteHash(id: number): string | null {
+    return this.rows.get(id)?.deleteHash ?? null;
   }
 
   async deleteFiles(id: number): Promise<void> {

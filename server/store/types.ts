@@ -21,6 +21,12 @@ export interface TileRow {
   phash: string | null;
 }
 
+/**
+ * A tile as load() gives it: everything but the delete hash, which is only needed when a
+ * delete is asked for (readDeleteHash) and so stays off the heap.
+ */
+export type LoadedTile = Omit<TileRow, 'deleteHash'>;
+
 /** The mosaic's geometry and its last change number. */
 export interface MosaicMeta {
   cols: number;
@@ -49,7 +55,7 @@ export interface Commit {
  */
 export interface TileStore {
   /** The stored mosaic, or meta=null for a new one. */
-  load(): { meta: MosaicMeta | null; tiles: TileRow[] };
+  load(): { meta: MosaicMeta | null; tiles: LoadedTile[] };
   /** A fresh id, never used before (ids of deleted tiles are not reused). */
   reserveId(): number;
   /** Writes every size of a tile durably before the row is committed. */
@@ -57,6 +63,8 @@ export interface TileStore {
   readFile(id: number, size: FileSize): Promise<Buffer | null>;
   /** A stored tile's colour features (kept off the heap for live tiles), or null when unknown. */
   readFeatures(id: number): Float32Array | null;
+  /** A stored tile's delete hash, or null when unknown. */
+  readDeleteHash(id: number): string | null;
   deleteFiles(id: number): Promise<void>;
   /** Applies one commit atomically. Synchronous: it is durable when it returns. */
   commit(c: Commit): void;

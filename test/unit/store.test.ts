@@ -92,6 +92,10 @@ describe.each([
       rgb: [a, 20, 30],
     });
     expect([...tiles[0]!.features]).toEqual([...row(a).features]);
+    // The delete hash stays in the store, asked for one tile at a time.
+    expect(tiles[0]).not.toHaveProperty('deleteHash');
+    expect(store.readDeleteHash(a)).toBe(row(a).deleteHash);
+    expect(store.readDeleteHash(b)).toBeNull();
     expect(swept).toBe(1);
     expect(await store.readFile(a, 32)).toEqual(Buffer.from('a32'));
     expect(await store.readFile(b, 32)).toBeNull();
