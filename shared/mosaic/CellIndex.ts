@@ -246,7 +246,7 @@ export class CellIndex {
     if (lists === null || maxLeaves === Infinity || (want === Want.full && !fullFromLists)) {
       return this.best(q, qo, want, power, maxLeaves, bound);
     }
-    const vox = lists.voxelOf(q, qo);
+    const vox = lists.voxelOf(q, qo, want === Want.free);
     const size = want === Want.free ? lists.openSize : lists.size;
     // Build (which may move the pool) before reading lists.entries.
     let at = want === Want.free ? lists.open(vox, false) : lists.near(vox);

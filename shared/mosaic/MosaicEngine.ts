@@ -43,6 +43,11 @@ export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
   largeMembersPerClass: 2,
   largeOpenCandidates: 24,
   largeLeafSize: 16,
+  // Open lists over voxels of 16 steps instead of 8 (the near lists stay at 8): far fewer
+  // stale rebuilds, each list serving 8x the tiles. Side by side, 1M placements: 69.220
+  // (vs 69.229) at ~182k/s (vs ~123-148k/s); 32 steps: 69.878. Near lists over 16 steps
+  // instead: 69.567.
+  largeOpenVoxelShift: 4,
 });
 
 /** The indexed engine; see the file comment. Build it with createEngine / restoreEngine. */

@@ -54,6 +54,8 @@ export interface EngineTuning {
   largeOpenCandidates?: number;
   /** {@link leafSize} on a large grid (default: leafSize). */
   largeLeafSize?: number;
+  /** Open lists' voxels on a large grid are 2^largeOpenVoxelShift steps a side (default: voxelShift). */
+  largeOpenVoxelShift?: number;
 }
 
 /** One grid's placement state; see the file comment. */
@@ -119,6 +121,9 @@ export class MosaicState {
     this.index.looseMaxima = this.large;
     if (this.large && tuning.largeOpenCandidates !== undefined) {
       this.index.lists?.setOpenSize(tuning.largeOpenCandidates);
+    }
+    if (this.large && tuning.largeOpenVoxelShift !== undefined) {
+      this.index.lists?.setOpenShift(tuning.largeOpenVoxelShift);
     }
     this.search = new AugmentSearch(this.large ? tuning.largeSearchPops : tuning.searchPops);
   }

@@ -1,8 +1,10 @@
 /**
  * Candidate lists that let most index queries skip the k-d tree. Mean colour space
  * (the first three encoded bytes, which dominate the cost) is cut into voxels of
- * 2^shift steps a side. A voxel gets, when a tile first lands in it, two lists of
- * cell classes (as tree positions):
+ * 2^shift steps a side, and for the open lists into voxels of 2^openShift steps
+ * (coarser on large grids: one rebuilt list then serves more tiles; see
+ * DEFAULT_TUNING). A voxel gets, when a tile first lands in it, a list of cell
+ * classes (as tree positions) of each kind:
  *   - `near`: the `size` classes whose mean colour is nearest the voxel's centre,
  *     whatever their state. Full classes a tile could evict from, and while the
  *     neighbourhood has room its open classes, are among them.
@@ -21,10 +23,12 @@ import { TREE_DIMS } from './kdTree.ts';
 /** Per-voxel candidate lists over a {@link CellIndex}; see the file comment. */
 export class VoxelLists {
   private readonly side: number;
+  private openShift: number;
+  private openSide: number;
   /** Voxel -> offset of its near list in `pool`, or -1 before its first query. */
   private readonly nearAt: Int32Array;
   /** Voxel -> offset of its open list in `pool`, or -1. */
-  private readonly openAt: Int32Array;
+  private openAt: Int32Array;
   /** List entries: tree positions, `size` per list (-1 pads a short list). */
   private pool: Int32Array;
   /** Per entry: a copy of its class vector (DIM bytes) and structure norm, so scans read memory in order. */
@@ -42,9 +46,10 @@ export class VoxelLists {
     private openLen: number = size,
   ) {
     this.side = 256 >> shift;
-    const voxels = this.side ** 3;
-    this.nearAt = new Int32Array(voxels).fill(-1);
-    this.openAt = new Int32Array(voxels).fill(-1);
+    this.openShift = shift;
+    this.openSide = this.side;
+    this.nearAt = new Int32Array(this.side ** 3).fill(-1);
+    this.openAt = new Int32Array(this.side ** 3).fill(-1);
     this.pool = new Int32Array(size * 64);
     this.vecPool = new Int8Array(this.pool.length * DIM);
     this.normPool = new Float32Array(this.pool.length);
@@ -52,10 +57,10 @@ export class VoxelLists {
     this.kD = new Float64Array(Math.max(size, openLen));
   }
 
-  /** The voxel of the encoded vector at `qo`. */
-  voxelOf(q: Int8Array, qo: number): number {
-    const s = this.shift;
-    const side = this.side;
+  /** The voxel of the encoded vector at `qo` (of the open lists' voxels when `open`). */
+  voxelOf(q: Int8Array, qo: number, open = false): number {
+    const s = open ? this.openShift : this.shift;
+    const side = open ? this.openSide : this.side;
     return (((q[qo]! + 128) >> s) * side + ((q[qo + 1]! + 128) >> s)) * side + ((q[qo + 2]! + 128) >> s);
   }
 
@@ -69,7 +74,10 @@ export class VoxelLists {
     return at;
   }
 
-  /** Offset of the voxel's open list; rebuilt when `stale` (none of it open any more). */
+  /**
+   * Offset of the open list of `voxel` (an open-list voxel, see {@link voxelOf});
+   * rebuilt when `stale` (none of it open any more).
+   */
   open(voxel: number, stale: boolean): number {
     let at = this.openAt[voxel]!;
     if (at < 0 || stale) {
@@ -93,6 +101,16 @@ export class VoxelLists {
       this.kPos = new Int32Array(n);
       this.kD = new Float64Array(n);
     }
+  }
+
+  /** Sets the open lists' voxels to 2^shift steps a side; only before the first list is built. */
+  setOpenShift(shift: number): void {
+    if (this.poolLen > 0) throw new Error('open list voxels set after lists were built');
+    if (!(Number.isInteger(shift) && shift >= 0 && shift <= 8))
+      throw new RangeError(`bad voxel shift ${shift}`);
+    this.openShift = shift;
+    this.openSide = 256 >> shift;
+    this.openAt = new Int32Array(this.openSide ** 3).fill(-1);
   }
 
   /** The list entries (read-only for callers). */
@@ -128,9 +146,9 @@ export class VoxelLists {
   private build(voxel: number, onlyOpen: boolean, reuse = -1): number {
     const { ix, kPos, kD } = this;
     const size = onlyOpen ? this.openLen : this.size;
-    const s = this.shift;
+    const s = onlyOpen ? this.openShift : this.shift;
     const half = (1 << s) / 2 - 0.5;
-    const side = this.side;
+    const side = onlyOpen ? this.openSide : this.side;
     const c0 = ((voxel / (side * side)) | 0) * (1 << s) - 128 + half;
     const c1 = (((voxel / side) | 0) % side) * (1 << s) - 128 + half;
     const c2 = (voxel % side) * (1 << s) - 128 + half;

@@ -88,6 +88,42 @@ describe('engine state', () => {
     }
   });
 
+  it('open lists over coarser voxels hold the open classes nearest that voxel, and are rebuilt when stale', () => {
+    const rng = mulberry32(3);
+    const n = 400;
+    const vecs = new Int8Array(n * DIM).map(() => Math.floor(rng() * 120) - 60);
+    const index = new CellIndex(vecs, n, 4, 16, 3, 8);
+    const lists = index.lists!;
+    lists.setOpenShift(4);
+    // Close every class of some cells, so open lists must skip them.
+    for (let c = 0; c < n; c += 3) index.take(c);
+    const centre = (x: number) => (x >> 4) * 16 - 128 + 7.5;
+    const listed = (at: number) =>
+      Array.from(lists.entries.subarray(at, at + 8), (p) => index.tree.order[p]!);
+    for (let i = 0; i < 20; i++) {
+      const q = new Int8Array(DIM).map(() => Math.floor(rng() * 120) - 60);
+      const vox = lists.voxelOf(q, 0, true);
+      expect(vox).not.toBe(lists.voxelOf(q, 0));
+      const c = [0, 1, 2].map((k) => centre(q[k]! + 128));
+      const d = (k: number) => {
+        let s = 0;
+        for (let j = 0; j < 3; j++) s += (index.cls.vec[k * DIM + j]! - c[j]!) ** 2;
+        return s;
+      };
+      const open = () =>
+        Array.from({ length: index.cls.count }, (_, k) => k)
+          .filter((k) => index.isOpen(k))
+          .sort((a, b) => d(a) - d(b));
+      expect(listed(lists.open(vox, false)).map(d)).toEqual(open().slice(0, 8).map(d));
+      // Fill every listed class: the stale list is rebuilt from the classes still open.
+      for (const k of listed(lists.open(vox, false))) {
+        while (index.isOpen(k)) index.take(index.freeCellOf(k, 0));
+      }
+      expect(listed(lists.open(vox, true)).map(d)).toEqual(open().slice(0, 8).map(d));
+    }
+    expect(() => lists.setOpenShift(3)).toThrow(/after lists were built/);
+  });
+
   it('places every tile in its own cell with the large-grid budgets too, deterministically', () => {
     const run = () => {
       const data = mulberry32(8);
