@@ -84,7 +84,7 @@ export class MosaicState {
     cellFeatures: Float32Array,
     readonly tiles: TileStore,
     readonly tuning: EngineTuning,
-    readonly rng: () => number,
+    rng: () => number,
   ) {
     if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols <= 0 || rows <= 0) {
       throw new RangeError(`bad grid ${cols}x${rows}`);
@@ -115,6 +115,8 @@ export class MosaicState {
       this.cellRgb[at + CELL_RGB + 1] = g;
       this.cellRgb[at + CELL_RGB + 2] = b;
     }
+    // Cells of one class cost the same for every tile; which one a tile gets is random.
+    this.index.shuffleMembers(rng);
     this.members = new MemberHeaps(this.index.cls.start);
     this.large = this.index.cls.count >= tuning.largeClasses;
     this.membersPerClass = this.large ? tuning.largeMembersPerClass : tuning.membersPerClass;

@@ -124,7 +124,7 @@ export class AugmentSearch {
   /** Moves the tiles along the chosen path: lift every evicted tile, then put each in its new cell. */
   private apply(moved?: MovedFn): number {
     const { st, tile, via, parent } = this;
-    const endCell = st.index.freeCellOf(this.endClass, st.rng());
+    const endCell = st.index.freeCellOf(this.endClass);
     for (let e = this.endEntry; e > 0; e = parent[e]!) st.lift(tile[e]!);
     st.put(tile[this.endEntry]!, endCell);
     for (let e = this.endEntry; e > 0; e = parent[e]!) {

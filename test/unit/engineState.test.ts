@@ -51,7 +51,7 @@ describe('engine state', () => {
       for (let c = 0; c < n; c++) if (!taken.has(c)) bruteD = Math.min(bruteD, sqDist(q, 0, vecs, c * DIM));
       const k = index.best(q, 0, Want.free, 2);
       expect(index.lastDist).toBe(bruteD);
-      const cell = index.freeCellOf(k, rng());
+      const cell = index.freeCellOf(k);
       expect(taken.has(cell)).toBe(false);
       expect(index.classOf(cell)).toBe(k);
       expect(sqDist(q, 0, vecs, cell * DIM)).toBe(bruteD);
@@ -88,6 +88,38 @@ describe('engine state', () => {
     }
   });
 
+  it('fills the cells of one class in a seeded random order, and a freed cell is the next one taken', () => {
+    const n = 200;
+    // Two classes: even cells and odd cells.
+    const vecs = new Int8Array(n * DIM).map((_, i) => (Math.floor(i / DIM) % 2) * 10);
+    const order = (seed: number) => {
+      const index = new CellIndex(vecs, n, 4);
+      index.shuffleMembers(mulberry32(seed));
+      const k = index.classOf(0);
+      const got: number[] = [];
+      while (index.isOpen(k)) {
+        const cell = index.freeCellOf(k);
+        expect(index.isFree(cell)).toBe(true);
+        expect(index.classOf(cell)).toBe(k);
+        index.take(cell);
+        got.push(cell);
+      }
+      expect(index.freeCount).toBe(n / 2);
+      index.release(got[10]!);
+      expect(index.freeCellOf(k)).toBe(got[10]);
+      return got;
+    };
+    const a = order(1);
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: n / 2 }, (_, i) => 2 * i));
+    expect(order(1)).toEqual(a);
+    expect(order(2)).not.toEqual(a);
+    // Not the cells' own order either way.
+    expect(a.slice(0, 10)).not.toEqual(a.slice(0, 10).sort((x, y) => x - y));
+    const taken = new CellIndex(vecs, n, 4);
+    taken.take(0);
+    expect(() => taken.shuffleMembers(mulberry32(1))).toThrow(/after cells were taken/);
+  });
+
   it('open lists over coarser voxels hold the open classes nearest that voxel, and are rebuilt when stale', () => {
     const rng = mulberry32(3);
     const n = 400;
@@ -117,7 +149,7 @@ describe('engine state', () => {
       expect(listed(lists.open(vox, false)).map(d)).toEqual(open().slice(0, 8).map(d));
       // Fill every listed class: the stale list is rebuilt from the classes still open.
       for (const k of listed(lists.open(vox, false))) {
-        while (index.isOpen(k)) index.take(index.freeCellOf(k, 0));
+        while (index.isOpen(k)) index.take(index.freeCellOf(k));
       }
       expect(listed(lists.open(vox, true)).map(d)).toEqual(open().slice(0, 8).map(d));
     }
