@@ -6,6 +6,7 @@ import {
   type Change,
   createEngine,
   FEATURE_LEN,
+  labToDin99o,
   mulberry32,
   restoreEngine,
 } from '../../shared/mosaic/index.ts';
@@ -86,6 +87,34 @@ describe('engine state', () => {
       // Nearest first; ties may come in either order, so compare distances.
       expect(got.map(d)).toEqual(brute.slice(0, 16).map(d));
     }
+  });
+
+  it('DIN99o from its tables stays within 2e-5 of the formula, in and out of their ranges', () => {
+    const formula = (l: number, a: number, b: number) => {
+      const c = Math.cos((26 * Math.PI) / 180);
+      const s = Math.sin((26 * Math.PI) / 180);
+      const e = a * c + b * s;
+      const f = 0.83 * (-a * s + b * c);
+      const g = Math.hypot(e, f);
+      const h = Math.atan2(f, e) + (26 * Math.PI) / 180;
+      const cg = 23 * Math.log(1 + 0.075 * g);
+      return [303.67 * Math.log(1 + 0.0039 * l), cg * Math.cos(h), cg * Math.sin(h)];
+    };
+    const out = new Float32Array(3);
+    let worst = 0;
+    for (let l = -40; l <= 140; l += 0.37) {
+      for (let a = -300; a <= 300; a += 7.3) {
+        for (const b of [-300, -128, -41.3, -2, 0, 0.01, 3.7, 55, 127, 300]) {
+          labToDin99o(l, a, b, out, 0);
+          const want = formula(l, a, b);
+          for (let k = 0; k < 3; k++)
+            worst = Math.max(worst, Math.abs(out[k]! - want[k]!) / Math.max(1, Math.abs(want[k]!)));
+        }
+      }
+    }
+    expect(worst).toBeLessThan(2e-5);
+    labToDin99o(50, 0, 0, out, 0);
+    expect([out[1], out[2]]).toEqual([0, 0]);
   });
 
   it('fills the cells of one class in a seeded random order, and a freed cell is the next one taken', () => {
