@@ -54,6 +54,8 @@ export interface EngineTuning {
   largeOpenCandidates?: number;
   /** {@link leafSize} on a large grid (default: leafSize). */
   largeLeafSize?: number;
+  /** {@link epsilon} on a large grid (default: epsilon). */
+  largeEpsilon?: number;
   /** Open lists' voxels on a large grid are 2^largeOpenVoxelShift steps a side (default: voxelShift). */
   largeOpenVoxelShift?: number;
 }
@@ -77,6 +79,8 @@ export class MosaicState {
   readonly large: boolean;
   /** The budgets in force for this grid's size. */
   readonly membersPerClass: number;
+  /** The search's slack in force for this grid's size (see {@link EngineTuning.epsilon}). */
+  readonly epsilon: number;
 
   constructor(
     cols: number,
@@ -120,6 +124,7 @@ export class MosaicState {
     this.members = new MemberHeaps(this.index.cls.start);
     this.large = this.index.cls.count >= tuning.largeClasses;
     this.membersPerClass = this.large ? tuning.largeMembersPerClass : tuning.membersPerClass;
+    this.epsilon = this.large ? (tuning.largeEpsilon ?? tuning.epsilon) : tuning.epsilon;
     this.index.looseMaxima = this.large;
     if (this.large && tuning.largeOpenCandidates !== undefined) {
       this.index.lists?.setOpenSize(tuning.largeOpenCandidates);

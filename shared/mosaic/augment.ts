@@ -78,7 +78,8 @@ export class AugmentSearch {
     this.total = Infinity;
     this.endEntry = -1;
     this.endClass = -1;
-    const { epsilon, searchQueries } = st.tuning;
+    const { searchQueries } = st.tuning;
+    const epsilon = st.epsilon;
     const membersPerClass = st.membersPerClass;
     const { itemKey, itemEntry, itemClass, itemMember, heap, settledClass, settledDist } = this;
     const index = st.index;
@@ -150,7 +151,8 @@ export class AugmentSearch {
     if (this.depth[e]! >= this.maxMoves || this.popsLeft < 2 || this.queries >= st.tuning.searchQueries)
       return;
     this.queries++;
-    const { costPower, leafBudget, epsilon } = st.tuning;
+    const { costPower, leafBudget } = st.tuning;
+    const epsilon = st.epsilon;
     // Only a key that could still be popped before the search stops is worth finding.
     const bound = this.total - epsilon - this.dist[e]! + this.u[e]!;
     const k = st.index.bestNear(
