@@ -1,4 +1,7 @@
 import { autoDetectRenderer, Container, ImageSource, type Renderer, Sprite, Texture } from 'pixi.js';
+// PixiJS's static uniform and shader-sync code instead of `new Function`: the pages' CSP
+// has no 'unsafe-eval' (server/http/security.ts).
+import 'pixi.js/unsafe-eval';
 import { tintedRgb } from '../../shared/protocolState.ts';
 import { Arrivals } from './Arrivals.ts';
 import { ColourLayer } from './ColourLayer.ts';

@@ -7,14 +7,14 @@ import { AppError } from '../errors.ts';
  * - connect-src ws: wss: for the Socket.IO WebSocket (older Safari does not count it as 'self');
  * - img-src / worker-src blob: and data: for PixiJS (textures, its image-decoding worker) and
  *   for admin thumbnails, which are fetched with the token and shown as blob: URLs;
- * - script-src 'unsafe-eval' because PixiJS 8 compiles its uniform and shader-sync functions
- *   with `new Function` unless the client imports 'pixi.js/unsafe-eval'; drop it once it does.
- * Nothing inline: no 'unsafe-inline' for scripts, so injected markup cannot run script.
+ * Scripts only from this origin: nothing inline ('unsafe-inline'), so injected markup cannot run
+ * script, and no 'unsafe-eval': the client imports 'pixi.js/unsafe-eval', PixiJS's static code
+ * for what it would otherwise compile with `new Function`.
  */
 export function cspDirectives(opts: { https: boolean }): Record<string, string[]> {
   const directives: Record<string, string[]> = {
     'default-src': ["'self'"],
-    'script-src': ["'self'", "'unsafe-eval'"],
+    'script-src': ["'self'"],
     'style-src': ["'self'"],
     'img-src': ["'self'", 'data:', 'blob:'],
     'font-src': ["'self'", 'data:'],

@@ -27,9 +27,15 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** Every Content-Security-Policy complaint any page opened here logged (its script and workers). */
+const cspViolations: string[] = [];
+
 async function open(path: string, viewport = { width: 1280, height: 800 }, locale = 'en-GB'): Promise<Page> {
   const ctx = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
+  page.on('console', (m) => {
+    if (/Content Security Policy|unsafe-eval/i.test(m.text())) cspViolations.push(`${path}: ${m.text()}`);
+  });
   await page.goto(server.url + path);
   return page;
 }
@@ -90,6 +96,8 @@ describe('the client in Chromium', () => {
     const onView = await cellColour(view, id);
     const wantView = await expectedColour(view, id);
     expect(colourDistance(onView, wantView), `viewer shows ${onView}, tile is ${wantView}`).toBeLessThan(45);
+    // All three pages drew with WebGL under a CSP without 'unsafe-eval', and none was refused anything.
+    expect(cspViolations).toEqual([]);
   });
 
   it('loads the 512 px photo when zoomed in on a tile', async () => {
