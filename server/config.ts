@@ -25,6 +25,10 @@ const schema = z.object({
   ),
   UPLOAD_RATE_LIMIT: z.coerce.number().int().min(0).default(5),
   UPLOAD_DAILY_LIMIT: z.coerce.number().int().min(0).default(50),
+  /** Uploads per minute from one network (address, IPv6 /56), all its browsers together; 0 disables. */
+  UPLOAD_NETWORK_RATE_LIMIT: z.coerce.number().int().min(0).default(60),
+  /** Uploads per day from one network; 0 disables. */
+  UPLOAD_NETWORK_DAILY_LIMIT: z.coerce.number().int().min(0).default(2000),
   DUPLICATE_CHECK: bool.default(true),
   /** Largest pHash Hamming distance (of 64 bits) that counts as the same photo; see test/bench/phash.ts. */
   DUPLICATE_THRESHOLD: z.coerce.number().int().min(0).max(32).default(6),

@@ -173,6 +173,8 @@ export const de: Messages = {
     'Was wir speichern: kleine quadratische Kopien deines Fotos (oder seiner Version ohne Gesichter), seine Zelle im Mosaik, den gewählten Kundgebungs-Code und die Uhrzeit, dazu einen kurzen Fingerabdruck des Bildes (einen 64-Bit-Hash seiner Formen), damit dasselbe Foto nicht zweimal angenommen wird.',
   'privacy.notKeep':
     'Was wir nicht speichern: deine Originaldatei, ihre Metadaten (Ort, Kamera, Aufnahmezeit) und deine IP-Adresse.',
+  'privacy.device':
+    'Dein Browser speichert eine eigene Zufallszahl und schickt sie mit, wenn du einen Kuss hinzufügst oder meldest, damit Menschen im selben WLAN getrennt gezählt werden. Der Server hält sie nur unkenntlich gemacht (gehasht) im Arbeitsspeicher, um Anfragen zu zählen, und nie zusammen mit deinem Foto.',
   'privacy.delete':
     'Nach dem Senden bekommst du einen privaten Lösch-Link. Er entfernt dein Foto aus dem Mosaik, von den Live-Bildschirmen und aus jedem Export.',
   'privacy.faces':

@@ -168,6 +168,8 @@ export const en = {
     'What we keep: small square copies of your photo (or of its face-hiding version), the cell where it sits in the mosaic, the rally code you chose and the time, plus a short fingerprint of the picture (a 64-bit hash of its shapes) that lets us refuse the same photo sent twice.',
   'privacy.notKeep':
     'What we don’t keep: your original file, its metadata (place, camera, time it was taken) and your IP address.',
+  'privacy.device':
+    'Your browser keeps a random number of its own and sends it when you add or report a kiss, so that people sharing one Wi-Fi are counted apart. The server holds it only scrambled (hashed), in memory, to count requests, and never with your photo.',
   'privacy.delete':
     'After sending you get a private delete link. It removes your photo from the mosaic, the live screens and every export.',
   'privacy.faces':

@@ -170,6 +170,8 @@ export const es: Messages = {
     'Lo que guardamos: copias cuadradas pequeñas de tu foto (o de su versión sin caras), su celda en el mosaico, el código de concentración que elegiste y la hora, además de una huella corta de la imagen (un hash de 64 bits de sus formas) para rechazar la misma foto enviada dos veces.',
   'privacy.notKeep':
     'Lo que no guardamos: tu archivo original, sus metadatos (lugar, cámara, fecha de la foto) ni tu dirección IP.',
+  'privacy.device':
+    'Tu navegador guarda un número aleatorio propio y lo envía cuando añades o denuncias un beso, para que las personas que comparten una misma wifi se cuenten por separado. El servidor solo lo conserva irreconocible (con hash), en memoria, para contar peticiones, y nunca junto a tu foto.',
   'privacy.delete':
     'Al enviar recibes un enlace privado para borrar. Quita tu foto del mosaico, de las pantallas en directo y de cada exportación.',
   'privacy.faces':

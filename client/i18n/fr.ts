@@ -173,6 +173,8 @@ export const fr: Messages = {
     'Ce que nous gardons : de petites copies carrées de votre photo (ou de sa version sans visages), sa case dans la mosaïque, le code de rassemblement choisi et l’heure, ainsi qu’une courte empreinte de l’image (un hachage de 64 bits de ses formes) pour refuser la même photo envoyée deux fois.',
   'privacy.notKeep':
     'Ce que nous ne gardons pas : votre fichier original, ses métadonnées (lieu, appareil, date de prise de vue) et votre adresse IP.',
+  'privacy.device':
+    'Votre navigateur garde un nombre aléatoire qui lui est propre et l’envoie quand vous ajoutez ou signalez un baiser, pour que les personnes sur un même Wi-Fi soient comptées à part. Le serveur ne le garde que brouillé (haché), en mémoire, pour compter les requêtes, et jamais avec votre photo.',
   'privacy.delete':
     'Après l’envoi, vous recevez un lien privé de suppression. Il retire votre photo de la mosaïque, des écrans en direct et de chaque export.',
   'privacy.faces':

@@ -169,6 +169,8 @@ export const ptBR: Messages = {
     'O que guardamos: pequenas cópias quadradas da sua foto (ou da versão sem rostos), a célula dela no mosaico, o código do ato que você escolheu e o horário, além de uma impressão digital curta da imagem (um hash de 64 bits das formas) para recusar a mesma foto enviada duas vezes.',
   'privacy.notKeep':
     'O que não guardamos: seu arquivo original, os metadados dele (local, câmera, data da foto) e seu endereço IP.',
+  'privacy.device':
+    'Seu navegador guarda um número aleatório próprio e o envia quando você adiciona ou denuncia um beijo, para que pessoas no mesmo Wi-Fi sejam contadas separadamente. O servidor só o mantém embaralhado (com hash), na memória, para contar pedidos, e nunca junto com sua foto.',
   'privacy.delete':
     'Depois de enviar, você recebe um link privado para apagar. Ele tira sua foto do mosaico, das telas ao vivo e de toda exportação.',
   'privacy.faces':

@@ -1,5 +1,6 @@
 /** HTTP calls to the server. Pages call these; the renderer never does. */
 import type { MosaicInfo, TilePublic, UploadAnswer } from '../../shared/httpErrors.ts';
+import { clientId } from './clientId.ts';
 
 /** A failed call: the server's error code (or a client-side one) and its HTTP status. */
 export class ApiError extends Error {
@@ -98,6 +99,7 @@ export function uploadTile(form: FormData, onProgress: (fraction: number) => voi
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/tiles');
+    xhr.setRequestHeader('X-Client-Id', clientId());
     xhr.responseType = 'json';
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) onProgress(e.loaded / e.total);

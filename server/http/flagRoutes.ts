@@ -2,15 +2,11 @@ import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import type { ClientKeys } from '../safety/clientKey.ts';
+import { browserId, CLIENT_COOKIE, type ClientKeys } from '../safety/clientKey.ts';
 import { FLAG_REASONS, type FlagBook } from '../safety/FlagBook.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
 import type { HttpDeps } from './deps.ts';
 import { parseId } from './errorHandler.ts';
-
-/** The cookie that tells one browser from another when it sends no X-Client-Id. */
-export const CLIENT_COOKIE = 'kiss_client';
-const CLIENT_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 const flagBody = z.strictObject({ reason: z.enum(FLAG_REASONS).optional() });
 
@@ -20,12 +16,8 @@ const flagBody = z.strictObject({ reason: z.enum(FLAG_REASONS).optional() });
  * /api/tiles). It is only ever used hashed, in memory, to count distinct flaggers.
  */
 function clientId(req: Request, res: Response): string {
-  const header = req.headers['x-client-id'];
-  if (typeof header === 'string' && CLIENT_ID.test(header)) return header;
-  const cookie = new RegExp(`(?:^|;\\s*)${CLIENT_COOKIE}=([A-Za-z0-9_-]{16,64})(?:;|$)`).exec(
-    req.headers.cookie ?? '',
-  )?.[1];
-  if (cookie) return cookie;
+  const known = browserId(req.headers);
+  if (known) return known;
   const fresh = randomBytes(16).toString('base64url');
   res.cookie(CLIENT_COOKIE, fresh, {
     httpOnly: true,

@@ -2,6 +2,24 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ipKeyGenerator } from 'express-rate-limit';
 
+/** The cookie that tells one browser from another when it sends no X-Client-Id. */
+export const CLIENT_COOKIE = 'kiss_client';
+const CLIENT_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+/**
+ * The id a browser gives itself (random, kept in its localStorage; see client/net/clientId.ts):
+ * the `X-Client-Id` header, else the `kiss_client` cookie; null when neither is there or
+ * well-formed. Only ever used hashed, in memory.
+ */
+export function browserId(headers: { 'x-client-id'?: unknown; cookie?: string }): string | null {
+  const header = headers['x-client-id'];
+  if (typeof header === 'string' && CLIENT_ID.test(header)) return header;
+  return (
+    new RegExp(`(?:^|;\\s*)${CLIENT_COOKIE}=([A-Za-z0-9_-]{16,64})(?:;|$)`).exec(headers.cookie ?? '')?.[1] ??
+    null
+  );
+}
+
 /** IPv6 clients are counted by their /56 prefix (what one home or phone is usually given). */
 export const IPV6_PREFIX = 56;
 

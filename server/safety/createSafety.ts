@@ -50,6 +50,8 @@ export function createSafety(service: MosaicService, config: Config): Safety {
   const uploads = uploadLimiters(keys, {
     perMinute: config.UPLOAD_RATE_LIMIT,
     perDay: config.UPLOAD_DAILY_LIMIT,
+    networkPerMinute: config.UPLOAD_NETWORK_RATE_LIMIT,
+    networkPerDay: config.UPLOAD_NETWORK_DAILY_LIMIT,
   });
   const flagLimiter = limiter(keys, {
     limit: 30,

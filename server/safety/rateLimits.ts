@@ -1,7 +1,7 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { MemoryStore, rateLimit } from 'express-rate-limit';
 import { AppError } from '../errors.ts';
-import type { ClientKeys } from './clientKey.ts';
+import { browserId, type ClientKeys } from './clientKey.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -14,6 +14,10 @@ export interface LimitSpec {
   describe: (limit: number) => string;
   /** Count only requests whose answer has one of these statuses (e.g. 401 for failed admin logins). */
   countStatuses?: readonly number[];
+  /** What is counted (default: the client's network, its hashed address). */
+  key?: (req: Request) => string;
+  /** Who the 429 message says sent too many (default "your network"). */
+  who?: string;
 }
 
 /** A rate limiter and the store it counts in (so that close() can stop its timer). */
@@ -42,7 +46,7 @@ export function limiter(keys: ClientKeys, spec: LimitSpec): Limiter {
     requestWasSuccessful: (_req, res) => !spec.countStatuses?.includes(res.statusCode),
     // ofAddress applies ipKeyGenerator (IPv6 by /56) before hashing; the library's source-text
     // check cannot see that, so it is switched off here.
-    keyGenerator: (req) => keys.ofAddress(req.ip),
+    keyGenerator: spec.key ?? ((req) => keys.ofAddress(req.ip)),
     validate: { keyGeneratorIpFallback: false },
     handler: (req, res, next) => {
       const wait = Number(res.getHeader('Retry-After')) || Math.ceil(spec.windowMs / 1000);
@@ -52,7 +56,7 @@ export function limiter(keys: ClientKeys, spec: LimitSpec): Limiter {
         new AppError(
           429,
           'RATE_LIMITED',
-          `Too many requests from your network: at most ${spec.describe(spec.limit)}. Please try again in ${wait} seconds.`,
+          `Too many requests from ${spec.who ?? 'your network'}: at most ${spec.describe(spec.limit)}. Please try again in ${wait} seconds.`,
           { 'Retry-After': String(wait) },
         ),
       );
@@ -63,24 +67,52 @@ export function limiter(keys: ClientKeys, spec: LimitSpec): Limiter {
 
 /** Options of {@link uploadLimiters}. */
 export interface UploadLimitOptions {
-  /** Per minute; 0 turns off both limits (tests, benchmarks, bulk imports). */
+  /** Per browser per minute; 0 turns off every upload limit (tests, benchmarks, bulk imports). */
   perMinute: number;
-  /** Per day; 0 turns off only this one. */
+  /** Per browser per day; 0 turns off only this one. */
   perDay: number;
+  /** Per network (address, IPv6 /56) per minute, all its browsers together; 0: off. */
+  networkPerMinute: number;
+  /** Per network per day; 0: off. */
+  networkPerDay: number;
   /** Shorter windows for tests; default one minute and one day. */
   minuteMs?: number;
   dayMs?: number;
 }
 
-/** The per-minute and per-day limits on POST /api/tiles. Every attempt counts, refused ones too. */
+/**
+ * The limits on POST /api/tiles, in the order they apply. Every attempt counts, refused ones
+ * too. A browser that says who it is (the add page sends its X-Client-Id) has a budget of its
+ * own, so that a crowd behind one address (a rally's Wi-Fi, a carrier's NAT) is not held to
+ * one person's; the network's larger budget bounds what any number of ids can send. A request
+ * with no id is counted as its network's anonymous browser.
+ */
 export function uploadLimiters(keys: ClientKeys, o: UploadLimitOptions): Limiter[] {
   if (o.perMinute <= 0) return [];
-  return [
+  const minute = o.minuteMs ?? MINUTE;
+  const day = o.dayMs ?? DAY;
+  const perBrowser = (req: Request) => {
+    const id = browserId(req.headers);
+    return id ? keys.of('browser', id) : keys.ofAddress(req.ip);
+  };
+  const photos = (unit: string) => (n: number) => `${n} photos a ${unit}`;
+  const all = [
     limiter(keys, {
       limit: o.perMinute,
-      windowMs: o.minuteMs ?? MINUTE,
-      describe: (n) => `${n} photos a minute`,
+      windowMs: minute,
+      describe: photos('minute'),
+      key: perBrowser,
+      who: 'this device',
     }),
-    limiter(keys, { limit: o.perDay, windowMs: o.dayMs ?? DAY, describe: (n) => `${n} photos a day` }),
+    limiter(keys, {
+      limit: o.perDay,
+      windowMs: day,
+      describe: photos('day'),
+      key: perBrowser,
+      who: 'this device',
+    }),
+    limiter(keys, { limit: o.networkPerMinute, windowMs: minute, describe: photos('minute') }),
+    limiter(keys, { limit: o.networkPerDay, windowMs: day, describe: photos('day') }),
   ];
+  return all.filter((l) => l !== off);
 }

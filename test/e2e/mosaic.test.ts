@@ -51,6 +51,11 @@ describe('the client in Chromium', () => {
     await Promise.all([waitForSeq(view, serverSeq()), waitForSeq(screen, serverSeq())]);
 
     const add = await open('/add?event=london', { width: 390, height: 844 });
+    // The add page says which browser it is, so that its upload budget is its own (safetyLimits.test.ts).
+    const sentIds: (string | undefined)[] = [];
+    add.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/tiles')) sentIds.push(r.headers()['x-client-id']);
+    });
     const photo = join(tmpdir(), `kiss-e2e-${process.pid}.jpg`);
     writeFileSync(photo, await syntheticJpeg(600, 600, 4242));
     await add.setInputFiles('#file', photo);
@@ -60,6 +65,8 @@ describe('the client in Chromium', () => {
     await add.check('#consent');
     await add.click('#send');
     await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+    expect(sentIds).toHaveLength(1);
+    expect(sentIds[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const permalink = await add.inputValue('#permalink');
     const id = Number(/\/t\/(\d+)$/.exec(permalink)?.[1]);
     expect(id).toBeGreaterThan(0);

@@ -6,12 +6,16 @@ import { admin, json, PHOTOS, useServers } from './safetyHelpers.ts';
 
 const { start } = useServers();
 
-/** An upload as a browser behind one trusted proxy at `ip`. */
-async function uploadFrom(url: string, ip: string, photo: Buffer): Promise<Response> {
+/** An upload as a browser behind one trusted proxy at `ip`, with the add page's X-Client-Id when given. */
+async function uploadFrom(url: string, ip: string, photo: Buffer, clientId?: string): Promise<Response> {
   const form = new FormData();
   form.set('photo', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg');
-  return fetch(`${url}/api/tiles`, { method: 'POST', body: form, headers: { 'x-forwarded-for': ip } });
+  const headers: Record<string, string> = { 'x-forwarded-for': ip };
+  if (clientId) headers['x-client-id'] = clientId;
+  return fetch(`${url}/api/tiles`, { method: 'POST', body: form, headers });
 }
+
+const message = async (res: Response) => ((await json(res)).error as { message: string }).message;
 
 afterEach(() => {
   vi.useRealTimers();
@@ -49,6 +53,40 @@ describe('upload rate limits', () => {
     expect((await uploadFrom(s.url, '203.0.113.9', photo)).status).toBe(201);
   });
 
+  it('give each browser behind one address its own budget, under a larger one for the address (a rally on one Wi-Fi)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = new Date('2026-04-01T12:00:00Z').getTime();
+    vi.setSystemTime(t0);
+    const s = await start({ UPLOAD_RATE_LIMIT: '2', UPLOAD_NETWORK_RATE_LIMIT: '5', TRUST_PROXY_HOPS: '1' });
+    const photo = await syntheticJpeg(400, 300, 53);
+    const venue = '203.0.113.50';
+    const [a, b, c, d] = [
+      'aaaaaaaaaaaaaaaaaaaaaa',
+      'bbbbbbbbbbbbbbbbbbbbbb',
+      'cccccccccccccccccccccc',
+      'dddddddddddddddddddddd',
+    ];
+    // Two phones on the venue's Wi-Fi, two photos each: all in, though one address sent four.
+    for (const id of [a, b])
+      for (let i = 0; i < 2; i++) expect((await uploadFrom(s.url, venue, photo, id)).status).toBe(201);
+    // A third from the first phone is over its own limit; the venue's budget is not spent on it.
+    const third = await uploadFrom(s.url, venue, photo, a);
+    expect(third.status).toBe(429);
+    expect(await message(third)).toMatch(/this device: at most 2 photos a minute/);
+    expect((await uploadFrom(s.url, venue, photo, c)).status).toBe(201);
+    // Five from the venue this minute: a fourth phone, and a client without an id, wait for the next.
+    const fourth = await uploadFrom(s.url, venue, photo, d);
+    expect(fourth.status).toBe(429);
+    expect(await message(fourth)).toMatch(/your network: at most 5 photos a minute/);
+    expect((await uploadFrom(s.url, venue, photo)).status).toBe(429);
+    expect(s.app.service.tileCount).toBe(5);
+    // Another network has its own budget; a phone's own limit goes with it.
+    expect((await uploadFrom(s.url, '198.51.100.7', photo, d)).status).toBe(201);
+    expect((await uploadFrom(s.url, '198.51.100.7', photo, a)).status).toBe(429);
+    vi.setSystemTime(t0 + 61_000);
+    expect((await uploadFrom(s.url, venue, photo, a)).status).toBe(201);
+  });
+
   it('has a daily limit too; UPLOAD_RATE_LIMIT=0 turns both off', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = new Date('2026-04-01T12:00:00Z').getTime();
@@ -62,6 +100,20 @@ describe('upload rate limits', () => {
     expect(((await json(refused)).error as { message: string }).message).toMatch(/2 photos a day/);
     vi.setSystemTime(t0 + 24 * 3600_000 + 1000);
     expect((await upload(s.url, photo)).status).toBe(201);
+
+    // The address's daily budget holds whatever ids its browsers send.
+    const net = await start({
+      UPLOAD_RATE_LIMIT: '100',
+      UPLOAD_NETWORK_DAILY_LIMIT: '3',
+      TRUST_PROXY_HOPS: '1',
+    });
+    for (let i = 0; i < 3; i++)
+      expect((await uploadFrom(net.url, '203.0.113.60', photo, `browser-number-${i}-xxxxxx`)).status).toBe(
+        201,
+      );
+    const over = await uploadFrom(net.url, '203.0.113.60', photo, 'browser-number-3-xxxxxx');
+    expect(over.status).toBe(429);
+    expect(await message(over)).toMatch(/your network: at most 3 photos a day/);
 
     const off = await start({ UPLOAD_RATE_LIMIT: '0', UPLOAD_DAILY_LIMIT: '1' });
     for (let i = 0; i < 3; i++) expect((await upload(off.url, photo)).status).toBe(201);
