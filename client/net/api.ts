@@ -93,13 +93,19 @@ export type UploadResult =
 
 /**
  * Sends a photo with XMLHttpRequest, because fetch cannot report upload progress.
- * `onProgress` gets 0..1 while the bytes go out.
+ * `onProgress` gets 0..1 while the bytes go out. `key` (one per chosen photo, the same on a
+ * retry) lets the server answer a retry whose first answer was lost with that answer.
  */
-export function uploadTile(form: FormData, onProgress: (fraction: number) => void): Promise<UploadResult> {
+export function uploadTile(
+  form: FormData,
+  onProgress: (fraction: number) => void,
+  key?: string,
+): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/tiles');
     xhr.setRequestHeader('X-Client-Id', clientId());
+    if (key) xhr.setRequestHeader('Idempotency-Key', key);
     xhr.responseType = 'json';
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) onProgress(e.loaded / e.total);

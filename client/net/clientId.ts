@@ -8,7 +8,8 @@
 const CLIENT_KEY = 'kiss.client';
 let memoryId: string | null = null;
 
-function randomId(): string {
+/** 16 random bytes as 22 url-safe characters. */
+export function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, '-')

@@ -11,6 +11,7 @@ import {
   type UploadResult,
   uploadTile,
 } from '../net/api.ts';
+import { randomId } from '../net/clientId.ts';
 import { loadBitmap } from '../net/images.ts';
 import { errorMessage } from '../ui/errors.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
@@ -25,6 +26,8 @@ const params = new URLSearchParams(location.search);
 const eventParam = params.get('event')?.toLowerCase() ?? null;
 const event = isEventCode(eventParam) ? eventParam : null;
 let photo: File | null = null;
+/** One per chosen photo, sent with every try of it: a retry after a lost answer gets that answer. */
+let uploadKey = randomId();
 let bitmap: ImageBitmap | null = null;
 /** Where the server will crop the chosen photo (null until it answers). */
 let crop: CropBox | null = null;
@@ -52,6 +55,7 @@ async function choose(file: File | undefined): Promise<void> {
   errorBox.textContent = '';
   if (!file) return;
   photo = file;
+  uploadKey = randomId();
   bitmap?.close();
   bitmap = null;
   try {
@@ -78,7 +82,11 @@ for (const id of ['camera', 'file']) {
   const input = byId<HTMLInputElement>(id);
   input.addEventListener('change', () => void choose(input.files?.[0]));
 }
-hideFaces.addEventListener('change', redrawPreview);
+hideFaces.addEventListener('change', () => {
+  // Another upload now: a retry must never be answered with the other choice's tile.
+  uploadKey = randomId();
+  redrawPreview();
+});
 
 function setProgress(fraction: number | null): void {
   byId('progress-box').hidden = fraction === null;
@@ -108,7 +116,7 @@ byId('send').addEventListener('click', async () => {
   (byId('send') as HTMLButtonElement).disabled = true;
   setProgress(0);
   try {
-    const res = await uploadTile(form, setProgress);
+    const res = await uploadTile(form, setProgress, uploadKey);
     showDone(res);
   } catch (err) {
     errorBox.textContent = errorMessage(err);

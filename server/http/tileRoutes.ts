@@ -5,20 +5,20 @@ import { previewCrop, TILE_SIZES } from '../ingest/pipeline.ts';
 import { type HttpDeps, imageCaching } from './deps.ts';
 import { parseId } from './errorHandler.ts';
 import { readUpload } from './upload.ts';
+import { idempotencyKey, UploadReplies, type UploadReply } from './uploadReplies.ts';
 
 /** POST/GET/DELETE /api/tiles and the tile images under /tiles. */
 export function tileRoutes(d: HttpDeps): Router {
   const r = Router();
+  const replies = new UploadReplies();
 
-  r.post('/api/tiles', async (req, res) => {
+  const store = async (req: Parameters<typeof readUpload>[0]): Promise<UploadReply> => {
     const form = await readUpload(req, d.config.MAX_UPLOAD_MB * 1024 * 1024);
     const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
     const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
     const added = await d.service.add(photo, { event: form.event, phash });
-    if (added.status === 'pending') {
-      res.status(202).json({ id: added.id, status: 'pending', deleteToken: added.deleteToken });
-      return;
-    }
+    if (added.status === 'pending')
+      return { status: 202, body: { id: added.id, status: 'pending', deleteToken: added.deleteToken } };
     const body: UploadAnswer = {
       id: added.id,
       col: added.col,
@@ -26,7 +26,25 @@ export function tileRoutes(d: HttpDeps): Router {
       seq: added.seq,
       deleteToken: added.deleteToken,
     };
-    res.status(201).json(body);
+    return { status: 201, body };
+  };
+
+  r.post('/api/tiles', async (req, res) => {
+    let key: string | null;
+    try {
+      key = idempotencyKey(req.headers['idempotency-key']);
+    } catch (err) {
+      req.resume();
+      throw err;
+    }
+    let reply = key ? await replies.replay(key) : null;
+    if (reply) {
+      // The same photo again after a lost answer: the first answer, not a duplicate refusal.
+      req.resume();
+      res.setHeader('Idempotent-Replayed', 'true');
+    } else reply = key ? await replies.make(key, () => store(req)) : await store(req);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(reply.status).json(reply.body);
   });
 
   // The contribute page's preview of the crop: a small copy in, the square's position out.

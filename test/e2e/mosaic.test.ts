@@ -107,6 +107,43 @@ describe('the client in Chromium', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  it('sends a photo again after its answer was lost, and gets that answer: one tile, a delete link that works', async () => {
+    const add = await open('/add', { width: 390, height: 844 });
+    const before = server.app.service.tileCount;
+    // The first answer is lost on the way back (the server did store the photo).
+    let lost = 0;
+    await add.route('**/api/tiles', async (route) => {
+      if (route.request().method() !== 'POST' || lost > 0) return route.continue();
+      lost++;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await add.setInputFiles('#file', {
+      name: 'kiss.jpg',
+      mimeType: 'image/jpeg',
+      buffer: await syntheticJpeg(600, 600, 4343),
+    });
+    await add.check('#consent');
+    await add.click('#send');
+    await add.waitForFunction(() => document.querySelector('#error')?.textContent !== '');
+    expect(await add.locator('#error').textContent()).toMatch(/connection/i);
+    expect(server.app.service.tileCount).toBe(before + 1);
+    await add.click('#send');
+    await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+    expect(lost).toBe(1);
+    expect(server.app.service.tileCount).toBe(before + 1);
+    const link = await add.inputValue('#delete-link');
+    const [, id, token] = /\/add\?delete=(\d+)\.([A-Za-z0-9_-]+)$/.exec(link) ?? [];
+    expect(Number(id)).toBeGreaterThan(0);
+    const del = await fetch(`${server.url}/api/tiles/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(del.status).toBe(204);
+    expect(server.app.service.tileCount).toBe(before);
+    await add.context().close();
+  });
+
   it('loads the 512 px photo when zoomed in on a tile', async () => {
     const page = await open('/');
     await waitForSeq(page, serverSeq());

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../errors.ts';
+
+/** What an upload was answered: its status and JSON body. */
+export interface UploadReply {
+  status: number;
+  body: unknown;
+}
+
+const KEY = /^[A-Za-z0-9_-]{16,64}$/;
+
+/**
+ * The `Idempotency-Key` of an upload (the add page makes one per chosen photo), or null
+ * without one; 400 when it is malformed.
+ */
+export function idempotencyKey(header: unknown): string | null {
+  if (header === undefined) return null;
+  if (typeof header !== 'string' || !KEY.test(header))
+    throw new AppError(
+      400,
+      'BAD_REQUEST',
+      'Idempotency-Key must be 16-64 characters of A-Z, a-z, 0-9, _ and -.',
+    );
+  return header;
+}
+
+/**
+ * Successful upload answers by Idempotency-Key, in memory for a while. On bad mobile data a
+ * phone can lose the answer after the server stored its photo; sent again, the photo would
+ * be refused as already in the mosaic, and its delete link, shown only in that answer, lost.
+ * With its key it gets the same answer again (the same tile and delete token), and a copy
+ * sent while the first is still being processed waits for that one. Failed attempts are
+ * not kept, so a retry does the work anew. Keys are held hashed; the answers, delete
+ * tokens included, only in memory and for `ttlMs`.
+ */
+export class UploadReplies {
+  private readonly entries = new Map<string, { at: number; reply: Promise<UploadReply> }>();
+
+  constructor(
+    private readonly ttlMs = 15 * 60_000,
+    private readonly max = 10_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Number of answers held (for tests). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The answer kept for `key`, if any (waiting for it while it is made); null when none or it failed. */
+  async replay(key: string): Promise<UploadReply | null> {
+    this.prune();
+    const e = this.entries.get(hash(key));
+    if (!e) return null;
+    try {
+      return await e.reply;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Makes the answer for `key` and keeps it if it succeeds. */
+  async make(key: string, make: () => Promise<UploadReply>): Promise<UploadReply> {
+    const h = hash(key);
+    const reply = make();
+    this.entries.set(h, { at: this.clock(), reply });
+    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    try {
+      return await reply;
+    } catch (err) {
+      if (this.entries.get(h)?.reply === reply) this.entries.delete(h);
+      throw err;
+    }
+  }
+
+  private prune(): void {
+    const old = this.clock() - this.ttlMs;
+    for (const [k, e] of this.entries) {
+      if (e.at > old) break;
+      this.entries.delete(k);
+    }
+  }
+}
+
+function hash(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
+}
