@@ -11,6 +11,10 @@ import { idempotencyKey, UploadReplies, type UploadReply } from './uploadReplies
 export function tileRoutes(d: HttpDeps): Router {
   const r = Router();
   const replies = new UploadReplies();
+  // A retry must not report a tile that is gone as added.
+  d.service.subscribeTiles((e) => {
+    if (e.type === 'deleted') replies.forget(e.ids);
+  });
 
   const store = async (req: Parameters<typeof readUpload>[0]): Promise<UploadReply> => {
     const form = await readUpload(req, d.config.MAX_UPLOAD_MB * 1024 * 1024);

@@ -34,7 +34,7 @@ export function idempotencyKey(header: unknown): string | null {
  * tokens included, only in memory and for `ttlMs`.
  */
 export class UploadReplies {
-  private readonly entries = new Map<string, { at: number; reply: Promise<UploadReply> }>();
+  private readonly entries = new Map<string, { at: number; reply: Promise<UploadReply>; id?: number }>();
 
   constructor(
     private readonly ttlMs = 15 * 60_000,
@@ -63,14 +63,22 @@ export class UploadReplies {
   async make(key: string, make: () => Promise<UploadReply>): Promise<UploadReply> {
     const h = hash(key);
     const reply = make();
-    this.entries.set(h, { at: this.clock(), reply });
+    const entry: { at: number; reply: Promise<UploadReply>; id?: number } = { at: this.clock(), reply };
+    this.entries.set(h, entry);
     while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
     try {
-      return await reply;
+      const r = await reply;
+      entry.id = (r.body as { id?: number }).id;
+      return r;
     } catch (err) {
       if (this.entries.get(h)?.reply === reply) this.entries.delete(h);
       throw err;
     }
+  }
+
+  /** Drops the answers about tiles that are gone (deleted by their owner or an admin). */
+  forget(ids: readonly number[]): void {
+    for (const [k, e] of this.entries) if (e.id !== undefined && ids.includes(e.id)) this.entries.delete(k);
   }
 
   private prune(): void {

@@ -45,6 +45,16 @@ describe('upload retries', () => {
       headers: { authorization: `Bearer ${a.deleteToken}` },
     });
     expect(del.status).toBe(204);
+    // Once the tile is gone, the key answers no more: the same try is a new upload.
+    const afterDelete = await send(s.url, photo, key);
+    expect(afterDelete.status).toBe(201);
+    expect(afterDelete.headers.get('idempotent-replayed')).toBeNull();
+    const b = await json(afterDelete);
+    expect(b.id).not.toBe(a.id);
+    await fetch(`${s.url}/api/tiles/${b.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${b.deleteToken}` },
+    });
     // Without a key, or with another, the same photo is a new upload: stored again once the
     // first is deleted, refused as a duplicate while it is there.
     const fresh = await send(s.url, photo, 'another-key-0123456789ab');
