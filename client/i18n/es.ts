@@ -172,6 +172,8 @@ export const es: Messages = {
     'Lo que no guardamos: tu archivo original, sus metadatos (lugar, cámara, fecha de la foto) ni tu dirección IP.',
   'privacy.device':
     'Tu navegador guarda un número aleatorio propio y lo envía cuando añades o denuncias un beso, para que las personas que comparten una misma wifi se cuenten por separado. El servidor solo lo conserva irreconocible (con hash), en memoria, para contar peticiones, y nunca junto a tu foto.',
+  'privacy.onDevice':
+    'Esta página nos envía una copia más pequeña de tu foto, hecha en tu dispositivo, sin lugar, cámara ni fecha (si tu navegador puede leer la foto; si no, nuestro servidor los elimina).',
   'privacy.delete':
     'Al enviar recibes un enlace privado para borrar. Quita tu foto del mosaico, de las pantallas en directo y de cada exportación.',
   'privacy.faces':

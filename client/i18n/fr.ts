@@ -175,6 +175,8 @@ export const fr: Messages = {
     'Ce que nous ne gardons pas : votre fichier original, ses métadonnées (lieu, appareil, date de prise de vue) et votre adresse IP.',
   'privacy.device':
     'Votre navigateur garde un nombre aléatoire qui lui est propre et l’envoie quand vous ajoutez ou signalez un baiser, pour que les personnes sur un même Wi-Fi soient comptées à part. Le serveur ne le garde que brouillé (haché), en mémoire, pour compter les requêtes, et jamais avec votre photo.',
+  'privacy.onDevice':
+    'Cette page nous envoie une copie plus petite de votre photo, faite sur votre appareil, sans lieu, appareil photo ni date (si votre navigateur peut lire la photo ; sinon notre serveur les retire).',
   'privacy.delete':
     'Après l’envoi, vous recevez un lien privé de suppression. Il retire votre photo de la mosaïque, des écrans en direct et de chaque export.',
   'privacy.faces':

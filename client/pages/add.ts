@@ -17,7 +17,7 @@ import { errorMessage } from '../ui/errors.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { startMosaic } from '../ui/mosaic.ts';
 import { drawNeighbourhood } from '../ui/neighbourhood.ts';
-import { drawPreview, drawShareCard, smallCopy } from '../ui/photoCanvas.ts';
+import { drawPreview, drawShareCard, smallCopy, UPLOAD_MAX_SIDE } from '../ui/photoCanvas.ts';
 
 initI18n();
 mountHeader();
@@ -96,6 +96,22 @@ function setProgress(fraction: number | null): void {
   byId('progress-text').textContent = pct >= 100 ? t('add.processing') : t('add.sending', { pct });
 }
 
+/**
+ * What the page uploads: an upright copy at most UPLOAD_MAX_SIDE px, with no metadata, when
+ * this browser could decode the photo; else the file itself (the server reads, strips or
+ * refuses it).
+ */
+async function photoToSend(file: File): Promise<[Blob, string]> {
+  if (bitmap) {
+    try {
+      return [await smallCopy(bitmap, UPLOAD_MAX_SIDE, 0.88), 'photo.jpg'];
+    } catch {
+      // No OffscreenCanvas encoder here: send the file.
+    }
+  }
+  return [file, file.name || 'photo.jpg'];
+}
+
 byId('send').addEventListener('click', async () => {
   if (busy) return;
   errorBox.textContent = '';
@@ -108,14 +124,14 @@ byId('send').addEventListener('click', async () => {
     consent.focus();
     return;
   }
-  const form = new FormData();
-  form.append('photo', photo, photo.name || 'photo.jpg');
-  if (event) form.append('event', event);
-  if (hideFaces.checked) form.append('hideFaces', '1');
   busy = true;
   (byId('send') as HTMLButtonElement).disabled = true;
   setProgress(0);
   try {
+    const form = new FormData();
+    form.append('photo', ...(await photoToSend(photo)));
+    if (event) form.append('event', event);
+    if (hideFaces.checked) form.append('hideFaces', '1');
     const res = await uploadTile(form, setProgress, uploadKey);
     showDone(res);
   } catch (err) {

@@ -17,13 +17,28 @@ export function squareCrop(w: number, h: number, at?: CropFractions | null): [nu
   return [clamp(at.left * w, w - side), clamp(at.top * h, h - side), side];
 }
 
-/** A small upright JPEG of a photo (longer side `max` px), for the crop preview request. */
-export function smallCopy(img: ImageBitmap, max = 640): Promise<Blob> {
+/**
+ * An upright JPEG copy of a decoded photo, its longer side at most `max` px: for the crop
+ * preview request (640 px), and the photo the page sends (UPLOAD_MAX_SIDE). A canvas writes
+ * no metadata, so no place, camera or time leaves the phone in it.
+ */
+export function smallCopy(img: ImageBitmap, max = 640, quality = 0.85): Promise<Blob> {
   const s = Math.min(1, max / Math.max(img.width, img.height));
   const c = new OffscreenCanvas(Math.round(img.width * s), Math.round(img.height * s));
-  c.getContext('2d')?.drawImage(img, 0, 0, c.width, c.height);
-  return c.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+  const ctx = c.getContext('2d');
+  if (ctx) {
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(img, 0, 0, c.width, c.height);
+  }
+  return c.convertToBlob({ type: 'image/jpeg', quality });
 }
+
+/**
+ * The longer side of the copy the contribute page uploads: four times the largest tile
+ * (512 px) leaves the server's subject-aware crop room, and a 12 MP phone photo of 3-5 MB
+ * goes out as a few hundred KB on bad mobile data.
+ */
+export const UPLOAD_MAX_SIDE = 1600;
 
 /** Draws the square crop; with `hideFaces`, a coarse pixelation like the server's. */
 export function drawPreview(

@@ -2,10 +2,11 @@
  * End to end: the built client in Debian's Chromium against the real server on port 0.
  * Assertions read the canvas's pixels (screenshots) at a tile's cell, not just the DOM.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
@@ -141,6 +142,48 @@ describe('the client in Chromium', () => {
     });
     expect(del.status).toBe(204);
     expect(server.app.service.tileCount).toBe(before);
+    await add.context().close();
+  });
+
+  it('sends an upright copy of at most 1600 px that carries no metadata from the phone', async () => {
+    // 2048 px, stored rotated with EXIF Orientation=6, GPS in Chechnya, camera and artist name.
+    const original = readFileSync(join(import.meta.dirname, '../fixtures/astronaut-orient6-gps.jpg'));
+    expect((await sharp(original).metadata()).exif).toBeDefined();
+    const add = await open('/add', { width: 390, height: 844 });
+    // What leaves the phone, as the network sees it.
+    const bodies: Buffer[] = [];
+    await add.route('**/api/tiles', async (route) => {
+      if (route.request().method() === 'POST')
+        bodies.push(route.request().postDataBuffer() ?? Buffer.alloc(0));
+      await route.continue();
+    });
+    await add.setInputFiles('#file', { name: 'astronaut.jpg', mimeType: 'image/jpeg', buffer: original });
+    await add.waitForSelector('#preview-box:not([hidden])');
+    await add.check('#consent');
+    await add.click('#send');
+    await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+    expect(bodies).toHaveLength(1);
+    const body = bodies[0]!;
+    const sent = body.subarray(
+      body.indexOf(Buffer.from([0xff, 0xd8, 0xff])),
+      body.lastIndexOf(Buffer.from([0xff, 0xd9])) + 2,
+    );
+    const meta = await sharp(sent).metadata();
+    expect(Math.max(meta.width!, meta.height!)).toBe(1600);
+    expect(meta.exif).toBeUndefined();
+    expect(meta.orientation).toBeUndefined();
+    for (const leak of ['Exif', 'GPS', 'Private Name']) expect(body.includes(Buffer.from(leak))).toBe(false);
+    // Upright on the phone already: the orange suit is at the bottom of the stored tile.
+    const id = Number(/\/t\/(\d+)$/.exec(await add.inputValue('#permalink'))?.[1]);
+    const tile = Buffer.from(await (await fetch(`${server.url}/tiles/${id}/128.webp`)).arrayBuffer());
+    const { data } = await sharp(tile)
+      .resize(3, 3, { fit: 'fill' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const redness = (row: number) =>
+      [0, 1, 2].reduce((s, x) => s + data[(row * 3 + x) * 3]! - data[(row * 3 + x) * 3 + 2]!, 0) / 3;
+    expect(redness(2)).toBeGreaterThan(redness(0) + 20);
     await add.context().close();
   });
 
