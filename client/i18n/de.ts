@@ -180,7 +180,7 @@ export const de: Messages = {
   'privacy.delete':
     'Nach dem Senden bekommst du einen privaten Lösch-Link. Er entfernt dein Foto aus dem Mosaik, von den Live-Bildschirmen und aus jedem Export.',
   'privacy.faces':
-    '„Unsere Gesichter verbergen“ verpixelt dein Foto auf unserem Server, bevor irgendetwas gespeichert wird.',
+    '„Unsere Gesichter verbergen“ macht aus deinem Foto schon auf deinem Gerät das verpixelte Quadrat, das du siehst: eure Gesichter werden gar nicht gesendet (kann dein Browser das Foto nicht lesen, verpixelt es unser Server, bevor irgendetwas gespeichert wird).',
   'privacy.help':
     'Wenn du als LGBTQ+-Person gefährdet bist, hol dir kostenlose Hilfe für deine Sicherheit im Netz:',
   'privacy.helpLink': 'Access Now Digital Security Helpline',

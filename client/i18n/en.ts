@@ -175,7 +175,7 @@ export const en = {
   'privacy.delete':
     'After sending you get a private delete link. It removes your photo from the mosaic, the live screens and every export.',
   'privacy.faces':
-    '“Hide our faces” turns your photo into a blocky picture on our server before anything is stored.',
+    '“Hide our faces” turns your photo into the blocky square you see, on your device: your faces are not sent at all (if your browser cannot read the photo, our server does it before anything is stored).',
   'privacy.help': 'If you are an LGBTQ+ person at risk, get free help to stay safe online:',
   'privacy.helpLink': 'Access Now Digital Security Helpline',
 } as const;

@@ -177,7 +177,7 @@ export const es: Messages = {
   'privacy.delete':
     'Al enviar recibes un enlace privado para borrar. Quita tu foto del mosaico, de las pantallas en directo y de cada exportación.',
   'privacy.faces':
-    '«Ocultar nuestras caras» convierte tu foto en una imagen pixelada en nuestro servidor antes de guardar nada.',
+    '«Ocultar nuestras caras» convierte tu foto, en tu propio dispositivo, en el cuadrado pixelado que ves: vuestras caras no se envían (si tu navegador no puede leer la foto, lo hace nuestro servidor antes de guardar nada).',
   'privacy.help':
     'Si eres una persona LGBTQ+ en riesgo, consigue ayuda gratuita para protegerte en internet:',
   'privacy.helpLink': 'Línea de ayuda en seguridad digital de Access Now',

@@ -180,7 +180,7 @@ export const fr: Messages = {
   'privacy.delete':
     'Après l’envoi, vous recevez un lien privé de suppression. Il retire votre photo de la mosaïque, des écrans en direct et de chaque export.',
   'privacy.faces':
-    '« Cacher nos visages » pixelise votre photo sur notre serveur avant que quoi que ce soit ne soit conservé.',
+    '« Cacher nos visages » transforme votre photo, sur votre appareil, en carré pixelisé tel que vous le voyez : vos visages ne sont pas envoyés du tout (si votre navigateur ne peut pas lire la photo, notre serveur le fait avant de conserver quoi que ce soit).',
   'privacy.help':
     'Si vous êtes une personne LGBTQ+ en danger, obtenez une aide gratuite pour votre sécurité en ligne :',
   'privacy.helpLink': 'Ligne d’assistance en sécurité numérique d’Access Now',

@@ -176,7 +176,7 @@ export const ptBR: Messages = {
   'privacy.delete':
     'Depois de enviar, você recebe um link privado para apagar. Ele tira sua foto do mosaico, das telas ao vivo e de toda exportação.',
   'privacy.faces':
-    '“Esconder nossos rostos” transforma sua foto numa imagem pixelada no nosso servidor antes de qualquer coisa ser guardada.',
+    '“Esconder nossos rostos” transforma sua foto, no seu próprio aparelho, no quadrado pixelado que você vê: seus rostos nem são enviados (se o navegador não consegue ler a foto, nosso servidor faz isso antes de guardar qualquer coisa).',
   'privacy.help':
     'Se você é uma pessoa LGBTQ+ em risco, consiga ajuda gratuita para se proteger na internet:',
   'privacy.helpLink': 'Linha de ajuda em segurança digital da Access Now',

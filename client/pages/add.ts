@@ -17,7 +17,13 @@ import { errorMessage } from '../ui/errors.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { startMosaic } from '../ui/mosaic.ts';
 import { drawNeighbourhood } from '../ui/neighbourhood.ts';
-import { drawPreview, drawShareCard, smallCopy, UPLOAD_MAX_SIDE } from '../ui/photoCanvas.ts';
+import {
+  drawPreview,
+  drawShareCard,
+  hiddenFacesCopy,
+  smallCopy,
+  UPLOAD_MAX_SIDE,
+} from '../ui/photoCanvas.ts';
 
 initI18n();
 mountHeader();
@@ -98,13 +104,16 @@ function setProgress(fraction: number | null): void {
 
 /**
  * What the page uploads: an upright copy at most UPLOAD_MAX_SIDE px, with no metadata, when
- * this browser could decode the photo; else the file itself (the server reads, strips or
- * refuses it).
+ * this browser could decode the photo (with "hide our faces", the pixelated square its preview
+ * shows); else the file itself (the server reads, strips, pixelates or refuses it).
  */
 async function photoToSend(file: File): Promise<[Blob, string]> {
   if (bitmap) {
     try {
-      return [await smallCopy(bitmap, UPLOAD_MAX_SIDE, 0.88), 'photo.jpg'];
+      const copy = hideFaces.checked
+        ? hiddenFacesCopy(bitmap, crop)
+        : smallCopy(bitmap, UPLOAD_MAX_SIDE, 0.88);
+      return [await copy, 'photo.jpg'];
     } catch {
       // No OffscreenCanvas encoder here: send the file.
     }

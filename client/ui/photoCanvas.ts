@@ -42,7 +42,7 @@ export const UPLOAD_MAX_SIDE = 1600;
 
 /** Draws the square crop; with `hideFaces`, a coarse pixelation like the server's. */
 export function drawPreview(
-  canvas: HTMLCanvasElement,
+  canvas: HTMLCanvasElement | OffscreenCanvas,
   img: ImageBitmap,
   hideFaces: boolean,
   at?: CropFractions | null,
@@ -60,6 +60,17 @@ export function drawPreview(
   small.getContext('2d')?.drawImage(img, sx, sy, side, side, 0, 0, blocks, blocks);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+}
+
+/**
+ * With "hide our faces": the square the preview shows, 12 blocks across, as the photo the
+ * page sends (576 px, 48 per block). The faces never leave the device; the server, which
+ * pixelates its 512 px square into the same 12 blocks again, changes nothing.
+ */
+export function hiddenFacesCopy(img: ImageBitmap, at?: CropFractions | null): Promise<Blob> {
+  const c = new OffscreenCanvas(576, 576);
+  drawPreview(c, img, true, at);
+  return c.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
 }
 
 const RAINBOW = ['#e40303', '#ff8c00', '#ffed00', '#008026', '#004dff', '#750787'];

@@ -187,6 +187,47 @@ describe('the client in Chromium', () => {
     await add.context().close();
   });
 
+  it('with "hide our faces", sends only the 12-block square its preview shows: the faces stay on the phone', async () => {
+    const original = readFileSync(join(import.meta.dirname, '../fixtures/astronaut-orient6-gps.jpg'));
+    const add = await open('/add', { width: 390, height: 844 });
+    const bodies: Buffer[] = [];
+    await add.route('**/api/tiles', async (route) => {
+      if (route.request().method() === 'POST')
+        bodies.push(route.request().postDataBuffer() ?? Buffer.alloc(0));
+      await route.continue();
+    });
+    await add.setInputFiles('#file', { name: 'astronaut.jpg', mimeType: 'image/jpeg', buffer: original });
+    await add.waitForSelector('#preview-box:not([hidden])');
+    await add.check('#hide-faces');
+    await add.check('#consent');
+    await add.click('#send');
+    await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+    const body = bodies[0]!;
+    const sent = body.subarray(
+      body.indexOf(Buffer.from([0xff, 0xd8, 0xff])),
+      body.lastIndexOf(Buffer.from([0xff, 0xd9])) + 2,
+    );
+    const { data, info } = await sharp(sent).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([576, 576]);
+    // Every 48 px block is one flat colour (inside its edges, up to JPEG noise): no detail left.
+    let worst = 0;
+    for (let by = 0; by < 12; by++)
+      for (let bx = 0; bx < 12; bx++)
+        for (let c = 0; c < 3; c++) {
+          let lo = 255;
+          let hi = 0;
+          for (let y = by * 48 + 6; y < by * 48 + 42; y++)
+            for (let x = bx * 48 + 6; x < bx * 48 + 42; x++) {
+              const v = data[(y * 576 + x) * 3 + c]!;
+              lo = Math.min(lo, v);
+              hi = Math.max(hi, v);
+            }
+          worst = Math.max(worst, hi - lo);
+        }
+    expect(worst).toBeLessThan(12);
+    await add.context().close();
+  });
+
   it('loads the 512 px photo when zoomed in on a tile', async () => {
     const page = await open('/');
     await waitForSeq(page, serverSeq());
