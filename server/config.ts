@@ -34,8 +34,12 @@ const schema = z.object({
   DUPLICATE_THRESHOLD: z.coerce.number().int().min(0).max(32).default(6),
   /** Distinct viewers (different networks) whose flags hide a tile until an admin looks at it. */
   FLAG_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(3),
-  /** Open live connections per client address (IPv6: per /56); 0 disables. */
-  SOCKETS_PER_IP: z.coerce.number().int().min(0).default(20),
+  /**
+   * Open live connections per client address (IPv6: per /56); 0 disables. A rally's crowd
+   * watching on one venue Wi-Fi (or behind a carrier's NAT) shares one address: 200 lets a
+   * crowd in and still stops one machine from holding thousands (~40 KB each).
+   */
+  SOCKETS_PER_IP: z.coerce.number().int().min(0).default(200),
   /**
    * How long browsers and CDNs may keep a tile image or a versioned atlas block. A delete
    * cannot reach into other people's caches, so this bounds how long a deleted photo can

@@ -110,6 +110,8 @@ describe('config and tokens', () => {
   it('reads defaults and rejects bad values with the variable named', () => {
     const c = readConfig({});
     expect([c.PORT, c.MOSAIC_TINT, c.MAX_UPLOAD_MB, c.MODERATION]).toEqual([3000, 0.3, 20, 'post']);
+    // Per browser, per address: a crowd on one venue Wi-Fi is not one person.
+    expect([c.UPLOAD_RATE_LIMIT, c.UPLOAD_NETWORK_RATE_LIMIT, c.SOCKETS_PER_IP]).toEqual([5, 60, 200]);
     expect(() => readConfig({ MOSAIC_TINT: '2' })).toThrow(/MOSAIC_TINT/);
     expect(() => readConfig({ MODERATION: 'later' })).toThrow(/MODERATION/);
   });
