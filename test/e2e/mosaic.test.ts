@@ -41,6 +41,35 @@ async function open(path: string, viewport = { width: 1280, height: 800 }, local
   return page;
 }
 
+/** 2048 px, stored rotated with EXIF Orientation=6, GPS in Chechnya, camera and artist name. */
+const ASTRONAUT = readFileSync(join(import.meta.dirname, '../fixtures/astronaut-orient6-gps.jpg'));
+
+/**
+ * Sends the astronaut through /add (with "hide our faces" or not) and returns the page, the
+ * upload's bytes as the network saw them, and the JPEG inside.
+ */
+async function sendAstronaut(hideFaces: boolean): Promise<{ add: Page; body: Buffer; sent: Buffer }> {
+  const add = await open('/add', { width: 390, height: 844 });
+  const bodies: Buffer[] = [];
+  await add.route('**/api/tiles', async (route) => {
+    if (route.request().method() === 'POST') bodies.push(route.request().postDataBuffer() ?? Buffer.alloc(0));
+    await route.continue();
+  });
+  await add.setInputFiles('#file', { name: 'astronaut.jpg', mimeType: 'image/jpeg', buffer: ASTRONAUT });
+  await add.waitForSelector('#preview-box:not([hidden])');
+  if (hideFaces) await add.check('#hide-faces');
+  await add.check('#consent');
+  await add.click('#send');
+  await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+  expect(bodies).toHaveLength(1);
+  const body = bodies[0]!;
+  const sent = body.subarray(
+    body.indexOf(Buffer.from([0xff, 0xd8, 0xff])),
+    body.lastIndexOf(Buffer.from([0xff, 0xd9])) + 2,
+  );
+  return { add, body, sent };
+}
+
 function serverSeq(): number {
   return server.app.service.snapshot().seq;
 }
@@ -146,28 +175,8 @@ describe('the client in Chromium', () => {
   });
 
   it('sends an upright copy of at most 1600 px that carries no metadata from the phone', async () => {
-    // 2048 px, stored rotated with EXIF Orientation=6, GPS in Chechnya, camera and artist name.
-    const original = readFileSync(join(import.meta.dirname, '../fixtures/astronaut-orient6-gps.jpg'));
-    expect((await sharp(original).metadata()).exif).toBeDefined();
-    const add = await open('/add', { width: 390, height: 844 });
-    // What leaves the phone, as the network sees it.
-    const bodies: Buffer[] = [];
-    await add.route('**/api/tiles', async (route) => {
-      if (route.request().method() === 'POST')
-        bodies.push(route.request().postDataBuffer() ?? Buffer.alloc(0));
-      await route.continue();
-    });
-    await add.setInputFiles('#file', { name: 'astronaut.jpg', mimeType: 'image/jpeg', buffer: original });
-    await add.waitForSelector('#preview-box:not([hidden])');
-    await add.check('#consent');
-    await add.click('#send');
-    await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
-    expect(bodies).toHaveLength(1);
-    const body = bodies[0]!;
-    const sent = body.subarray(
-      body.indexOf(Buffer.from([0xff, 0xd8, 0xff])),
-      body.lastIndexOf(Buffer.from([0xff, 0xd9])) + 2,
-    );
+    expect((await sharp(ASTRONAUT).metadata()).exif).toBeDefined();
+    const { add, body, sent } = await sendAstronaut(false);
     const meta = await sharp(sent).metadata();
     expect(Math.max(meta.width!, meta.height!)).toBe(1600);
     expect(meta.exif).toBeUndefined();
@@ -188,25 +197,7 @@ describe('the client in Chromium', () => {
   });
 
   it('with "hide our faces", sends only the 12-block square its preview shows: the faces stay on the phone', async () => {
-    const original = readFileSync(join(import.meta.dirname, '../fixtures/astronaut-orient6-gps.jpg'));
-    const add = await open('/add', { width: 390, height: 844 });
-    const bodies: Buffer[] = [];
-    await add.route('**/api/tiles', async (route) => {
-      if (route.request().method() === 'POST')
-        bodies.push(route.request().postDataBuffer() ?? Buffer.alloc(0));
-      await route.continue();
-    });
-    await add.setInputFiles('#file', { name: 'astronaut.jpg', mimeType: 'image/jpeg', buffer: original });
-    await add.waitForSelector('#preview-box:not([hidden])');
-    await add.check('#hide-faces');
-    await add.check('#consent');
-    await add.click('#send');
-    await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
-    const body = bodies[0]!;
-    const sent = body.subarray(
-      body.indexOf(Buffer.from([0xff, 0xd8, 0xff])),
-      body.lastIndexOf(Buffer.from([0xff, 0xd9])) + 2,
-    );
+    const { add, sent } = await sendAstronaut(true);
     const { data, info } = await sharp(sent).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([576, 576]);
     // Every 48 px block is one flat colour (inside its edges, up to JPEG noise): no detail left.
