@@ -3,7 +3,10 @@ import type { HttpErrorBody } from '../../shared/httpErrors.ts';
 import { AppError } from '../errors.ts';
 
 /** Sends `{ error: { code, message } }` for AppErrors; a generic 500 for anything else. */
-export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  // Whatever is left of a refused body is read and dropped, so that the client gets this
+  // answer rather than a reset while it is still sending.
+  req.resume();
   if (res.headersSent) {
     res.end();
     return;

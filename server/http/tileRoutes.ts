@@ -34,13 +34,7 @@ export function tileRoutes(d: HttpDeps): Router {
   };
 
   r.post('/api/tiles', async (req, res) => {
-    let key: string | null;
-    try {
-      key = idempotencyKey(req.headers['idempotency-key']);
-    } catch (err) {
-      req.resume();
-      throw err;
-    }
+    const key = idempotencyKey(req.headers['idempotency-key']);
     let reply = key ? await replies.replay(key) : null;
     if (reply) {
       // The same photo again after a lost answer: the first answer, not a duplicate refusal.

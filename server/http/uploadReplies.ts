@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.ts';
+import { isOpaqueId } from '../safety/clientKey.ts';
 
 /** What an upload was answered: its status and JSON body. */
 export interface UploadReply {
@@ -7,15 +8,13 @@ export interface UploadReply {
   body: unknown;
 }
 
-const KEY = /^[A-Za-z0-9_-]{16,64}$/;
-
 /**
  * The `Idempotency-Key` of an upload (the add page makes one per chosen photo), or null
  * without one; 400 when it is malformed.
  */
 export function idempotencyKey(header: unknown): string | null {
   if (header === undefined) return null;
-  if (typeof header !== 'string' || !KEY.test(header))
+  if (!isOpaqueId(header))
     throw new AppError(
       400,
       'BAD_REQUEST',

@@ -4,7 +4,15 @@ import { ipKeyGenerator } from 'express-rate-limit';
 
 /** The cookie that tells one browser from another when it sends no X-Client-Id. */
 export const CLIENT_COOKIE = 'kiss_client';
-const CLIENT_ID = /^[A-Za-z0-9_-]{16,64}$/;
+/** The form of the random ids clients make (browser ids, upload keys): 16-64 url-safe characters. */
+const OPAQUE_ID = '[A-Za-z0-9_-]{16,64}';
+const WHOLE_ID = new RegExp(`^${OPAQUE_ID}$`);
+const COOKIE_ID = new RegExp(`(?:^|;\\s*)${CLIENT_COOKIE}=(${OPAQUE_ID})(?:;|$)`);
+
+/** True when `s` is a client-made id of {@link OPAQUE_ID}'s form. */
+export function isOpaqueId(s: unknown): s is string {
+  return typeof s === 'string' && WHOLE_ID.test(s);
+}
 
 /**
  * The id a browser gives itself (random, kept in its localStorage; see client/net/clientId.ts):
@@ -13,11 +21,8 @@ const CLIENT_ID = /^[A-Za-z0-9_-]{16,64}$/;
  */
 export function browserId(headers: { 'x-client-id'?: unknown; cookie?: string }): string | null {
   const header = headers['x-client-id'];
-  if (typeof header === 'string' && CLIENT_ID.test(header)) return header;
-  return (
-    new RegExp(`(?:^|;\\s*)${CLIENT_COOKIE}=([A-Za-z0-9_-]{16,64})(?:;|$)`).exec(headers.cookie ?? '')?.[1] ??
-    null
-  );
+  if (isOpaqueId(header)) return header;
+  return COOKIE_ID.exec(headers.cookie ?? '')?.[1] ?? null;
 }
 
 /** IPv6 clients are counted by their /56 prefix (what one home or phone is usually given). */
