@@ -1,11 +1,15 @@
 import { createServer, type Server as HttpServer } from 'node:http';
+import { hostname } from 'node:os';
 import express from 'express';
+import { type ClusterNode, startCluster } from './cluster/startCluster.ts';
 import type { Config } from './config.ts';
 import { MosaicService } from './core/MosaicService.ts';
+import type { MosaicPort } from './core/port.ts';
 import { adminRoutes } from './http/adminRoutes.ts';
 import { clientRoutes } from './http/clientRoutes.ts';
 import { errorHandler, notFound } from './http/errorHandler.ts';
 import { flagRoutes } from './http/flagRoutes.ts';
+import { healthRoute } from './http/healthRoute.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { snapshotRoute } from './http/snapshotRoute.ts';
@@ -27,7 +31,12 @@ export interface AppOptions {
 
 export interface App {
   httpServer: HttpServer;
+  /** The mosaic as the routes use it, on either kind of node. */
+  mosaic: MosaicPort;
+  /** The embedded core (throws in cluster mode, where the engine lives on the placer). */
   service: MosaicService;
+  /** The cluster node, or null for the embedded default. */
+  cluster: ClusterNode | null;
   safety: Safety;
   live: Realtime;
   io: Realtime['io'];
@@ -39,19 +48,27 @@ export interface App {
 /** Builds the whole server without listening: tests boot it on port 0. */
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
-  const store = opts.store ?? new SqliteStore(config.dataDir);
   const target = await Target.open(config.targetPath);
-  const service = await MosaicService.open({
-    store,
-    target,
-    cols: config.MOSAIC_COLS,
-    rows: config.MOSAIC_ROWS,
-    tint: config.MOSAIC_TINT,
-    seed: config.MOSAIC_SEED,
-    moderation: config.MODERATION,
-    clock: opts.clock,
-  });
-  const safety = createSafety(service, config);
+  const cluster = config.DATABASE_URL ? await startCluster(config, target) : null;
+  const store = cluster ? null : (opts.store ?? new SqliteStore(config.dataDir));
+  const core = store
+    ? await MosaicService.open({
+        store,
+        target,
+        cols: config.MOSAIC_COLS,
+        rows: config.MOSAIC_ROWS,
+        tint: config.MOSAIC_TINT,
+        seed: config.MOSAIC_SEED,
+        moderation: config.MODERATION,
+        clock: opts.clock,
+      })
+    : null;
+  const service: MosaicPort = cluster ? cluster.mosaic : core!;
+  const node = config.NODE_ID ?? `${hostname()}-${process.pid}`;
+  const health = () =>
+    cluster?.health() ?? { ok: true, role: 'single' as const, node, seq: core!.seq, epoch: core!.epoch };
+  // The placer checks duplicates across the cluster; a single process checks them here.
+  const safety = createSafety(service, cluster ? { ...config, DUPLICATE_CHECK: false } : config);
   const deps = {
     service,
     target,
@@ -65,6 +82,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.use(securityHeaders({ https: config.PUBLIC_URL?.startsWith('https:') ?? false }));
   app.use('/api', refuseCrossSite);
+  app.use(healthRoute(health));
   for (const l of safety.uploadLimiters) app.post('/api/tiles', l.handler);
   app.use(flagRoutes({ ...deps, flags: safety.flags, keys: safety.keys, limiter: safety.flagLimiter }));
   app.use(adminRoutes({ ...deps, flags: safety.flags, loginLimiter: safety.loginLimiter }));
@@ -80,12 +98,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const httpServer = createServer(app);
   httpServer.requestTimeout = 120_000;
-  const live = attachRealtime(httpServer, service);
+  const live = attachRealtime(httpServer, service.live);
   safety.attachLive(live.io);
 
   return {
     httpServer,
-    service,
+    mosaic: service,
+    get service(): MosaicService {
+      if (!core) throw new Error('cluster mode: the engine lives on the placer');
+      return core;
+    },
+    cluster,
     safety,
     live,
     io: live.io,
@@ -106,7 +129,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
         httpServer.close(() => r());
         httpServer.closeAllConnections();
       });
-      store.close();
+      store?.close();
+      await cluster?.close();
     },
   };
 }

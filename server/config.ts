@@ -47,6 +47,28 @@ const schema = z.object({
    */
   IMAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(86_400),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Cluster mode: the PostgreSQL database that holds the mosaic (with REDIS_URL). */
+  DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+      .optional(),
+  ),
+  /** Cluster mode: the Redis server for the change stream, counters and short-lived answers. */
+  REDIS_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'a redis:// URL')
+      .optional(),
+  ),
+  /** Prefix of every Redis key of this mosaic (several mosaics can share one Redis). */
+  REDIS_PREFIX: z.string().max(64).default('kiss:'),
+  /** This node's name in /api/health and the logs (default: host name and process id). */
+  NODE_ID: z.string().max(64).optional(),
+  /** Cluster mode: how long a request waits for a placer before 503 PLACER_UNAVAILABLE (ms). */
+  PLACER_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
 });
 
 export type Config = z.infer<typeof schema> & { targetPath: string; dataDir: string };
@@ -60,6 +82,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (!parsed.data.DATABASE_URL !== !parsed.data.REDIS_URL) {
+    throw new Error(
+      'Invalid configuration:\n  cluster mode needs both DATABASE_URL and REDIS_URL (or neither, for the embedded store)',
+    );
   }
   return {
     ...parsed.data,

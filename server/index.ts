@@ -8,7 +8,8 @@ try {
   const port = await app.listen();
   const url = config.PUBLIC_URL ?? `http://localhost:${port}`;
   console.log(
-    `Kiss-in mosaic: ${app.service.tileCount} kisses on a ${app.service.cols}x${app.service.rows} grid`,
+    `Kiss-in mosaic: ${app.mosaic.tileCount} kisses on a ${app.mosaic.cols}x${app.mosaic.rows} grid` +
+      (app.cluster ? ` (cluster node ${app.cluster.health().node})` : ''),
   );
   console.log(`Open ${url}/  (contribute: ${url}/add, event screen: ${url}/screen?event=london)`);
   const stop = () => {

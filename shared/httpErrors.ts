@@ -21,6 +21,10 @@ export const HttpErrorCode = {
   /** The server has no ADMIN_TOKEN set, so the admin API is off (503). */
   ADMIN_DISABLED: 'ADMIN_DISABLED',
   BAD_WIDTH: 'BAD_WIDTH',
+  /** Cluster mode: no node holds the placer's role right now (503 with Retry-After); retry with the same Idempotency-Key. */
+  PLACER_UNAVAILABLE: 'PLACER_UNAVAILABLE',
+  /** The database that holds the mosaic cannot be reached (503); nothing was stored. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
 
@@ -66,4 +70,16 @@ export interface TilePublic {
   row: number;
   event: string | null;
   createdAt: string;
+}
+
+/** `GET /api/health` answer, on every node. */
+export interface HealthAnswer {
+  ok: boolean;
+  /** `single`: the embedded default; in cluster mode the one `placer` or a `follower`. */
+  role: 'placer' | 'follower' | 'single';
+  /** This node's name (NODE_ID, or host and process id). */
+  node: string;
+  /** The last change this node's live copy has applied. */
+  seq: number;
+  epoch: number;
 }

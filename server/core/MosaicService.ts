@@ -7,6 +7,7 @@ import type { MosaicMeta, TileRow } from '../store/types.ts';
 import { newDeleteToken, tokenMatches } from './deleteToken.ts';
 import { Listeners } from './listeners.ts';
 import { Mutex } from './mutex.ts';
+import type { MosaicPort } from './port.ts';
 import { type ChangedCells, TileBook, type TileRecord } from './TileBook.ts';
 import type { AddedTile, ServiceOptions, TakedownSelector, TileLifecycle } from './types.ts';
 
@@ -17,7 +18,7 @@ export type { AddedTile, CellRegion, ServiceOptions, TakedownSelector, TileLifec
  * The server core: owns the engine and the in-memory view of the store, serialises
  * every mutation, commits durably, then publishes the changes (in that order).
  */
-export class MosaicService implements LiveSource {
+export class MosaicService implements LiveSource, MosaicPort {
   private readonly tiles = new TileBook();
   /** Features of tiles waiting for review (they are not in the engine). */
   private readonly pendingFeatures = new Map<number, Float32Array>();
@@ -84,6 +85,11 @@ export class MosaicService implements LiveSource {
   }
   get moderation() {
     return this.opts.moderation;
+  }
+
+  /** The service is its own live source. */
+  get live(): LiveSource {
+    return this;
   }
 
   /** Stores a processed photo; places it at once unless moderation is 'pre'. */
@@ -193,7 +199,7 @@ export class MosaicService implements LiveSource {
   }
 
   /** True when `token` is the tile's delete token. */
-  canDelete(id: number, token: string): boolean {
+  async canDelete(id: number, token: string): Promise<boolean> {
     const t = this.tiles.get(id);
     const hash = t ? this.opts.store.readDeleteHash(id) : null;
     return !!hash && tokenMatches(token, hash);
@@ -281,6 +287,14 @@ export class MosaicService implements LiveSource {
   /** Ids of the tiles waiting for review, oldest first. */
   pendingIds(): number[] {
     return [...this.pendingFeatures.keys()].sort((a, b) => a - b);
+  }
+
+  async pendingTiles(): Promise<TileRecord[]> {
+    return this.pendingIds().map((id) => this.tiles.get(id)!);
+  }
+
+  async find(id: number): Promise<TileRecord | undefined> {
+    return this.tiles.get(id);
   }
 
   /** Called after each commit that stores or deletes tiles (for indexes outside the core). */

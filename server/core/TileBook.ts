@@ -33,6 +33,11 @@ export class TileBook {
     return this.tiles.get(id);
   }
 
+  /** Records held, live and pending. */
+  get size(): number {
+    return this.tiles.size;
+  }
+
   has(id: number): boolean {
     return this.tiles.has(id);
   }

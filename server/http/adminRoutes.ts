@@ -71,11 +71,11 @@ export function adminRoutes(d: AdminDeps): Router {
     express.json({ limit: '64kb' }),
   );
 
-  r.get('/api/admin/queue', (req, res) => {
+  r.get('/api/admin/queue', async (req, res) => {
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit) || 200));
-    const ids = s.pendingIds();
-    const items = ids.slice(0, limit).map((id) => {
-      const t = s.get(id)!;
+    const pending = await s.pendingTiles();
+    const items = pending.slice(0, limit).map((t) => {
+      const id = t.id;
       return {
         id,
         event: t.event,
@@ -86,7 +86,7 @@ export function adminRoutes(d: AdminDeps): Router {
         imageUrl: `/api/admin/tiles/${id}/512.webp`,
       };
     });
-    res.json({ total: ids.length, items });
+    res.json({ total: pending.length, items });
   });
 
   r.get('/api/admin/tiles/:id/:file', async (req, res) => {
@@ -94,7 +94,7 @@ export function adminRoutes(d: AdminDeps): Router {
     const size = Number(/^(\d+)\.webp$/.exec(req.params.file)?.[1]);
     if (!(TILE_SIZES as readonly number[]).includes(size))
       throw new AppError(404, 'NOT_FOUND', `Tile sizes are ${TILE_SIZES.join(', ')}.`);
-    const data = s.get(id) ? await s.readFile(id, size) : null;
+    const data = (await s.find(id)) ? await s.readFile(id, size) : null;
     if (!data) throw new AppError(404, 'NOT_FOUND', 'There is no such tile.');
     res.setHeader('Content-Type', 'image/webp');
     res.setHeader('Cache-Control', 'private, no-store');

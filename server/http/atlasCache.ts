@@ -1,4 +1,4 @@
-import type { MosaicService } from '../core/MosaicService.ts';
+import type { MosaicPort } from '../core/port.ts';
 import { renderAtlas } from '../ingest/compose.ts';
 
 /** Cells per atlas side. */
@@ -16,7 +16,7 @@ export class AtlasCache {
   private readonly cache = new Map<string, Promise<Buffer>>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly service: MosaicService) {
+  constructor(private readonly service: MosaicPort) {
     this.unsubscribe = service.subscribeCells((cells) => this.invalidate(cells));
   }
 

@@ -1,11 +1,11 @@
 import type { Config } from '../config.ts';
-import type { MosaicService } from '../core/MosaicService.ts';
+import type { MosaicPort } from '../core/port.ts';
 import type { IngestedPhoto, IngestOptions } from '../ingest/pipeline.ts';
 import type { Target } from '../ingest/target.ts';
 
 /** What the HTTP routes are built from. */
 export interface HttpDeps {
-  service: MosaicService;
+  service: MosaicPort;
   target: Target;
   config: Config;
   ingest: (buf: Buffer, opts: IngestOptions) => Promise<IngestedPhoto>;

@@ -71,9 +71,9 @@ export function tileRoutes(d: HttpDeps): Router {
     const m = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(req.headers.authorization ?? '');
     if (!m)
       throw new AppError(401, 'UNAUTHORIZED', 'Send the delete token as "Authorization: Bearer <token>".');
-    if (!d.service.get(id))
+    if (!(await d.service.find(id)))
       throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
-    if (!d.service.canDelete(id, m[1]!))
+    if (!(await d.service.canDelete(id, m[1]!)))
       throw new AppError(403, 'FORBIDDEN', 'This delete token does not match the tile.');
     await d.service.remove(id);
     res.status(204).end();

@@ -1,6 +1,6 @@
 import type { Server } from 'socket.io';
 import type { Config } from '../config.ts';
-import type { MosaicService } from '../core/MosaicService.ts';
+import type { MosaicPort } from '../core/port.ts';
 import { AppError } from '../errors.ts';
 import { phashOf } from '../ingest/phash.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
@@ -32,7 +32,7 @@ const DUPLICATE_MESSAGE =
   'This photo is already in the mosaic (or waiting for review). Each photo goes in once; ' +
   'to replace yours, delete it first with your delete link.';
 
-export function createSafety(service: MosaicService, config: Config): Safety {
+export function createSafety(service: MosaicPort, config: Config): Safety {
   const keys = new ClientKeys();
   const flags = new FlagBook(config.FLAG_THRESHOLD);
   const duplicates = config.DUPLICATE_CHECK ? new DuplicateIndex(config.DUPLICATE_THRESHOLD) : null;

@@ -1,0 +1,204 @@
+import type pg from 'pg';
+import type { Placement } from '../../shared/mosaic/types.ts';
+import { newDeleteToken, tokenMatches } from '../core/deleteToken.ts';
+import { Listeners } from '../core/listeners.ts';
+import type { MosaicPort } from '../core/port.ts';
+import type { ChangedCells, TileBook, TileRecord } from '../core/TileBook.ts';
+import type { AddedTile, TakedownSelector, TileLifecycle } from '../core/types.ts';
+import { AppError } from '../errors.ts';
+import type { IngestedPhoto } from '../ingest/pipeline.ts';
+import type { FileSize } from '../store/types.ts';
+import { FileCache } from './FileCache.ts';
+import type { LiveCopy } from './LiveCopy.ts';
+import { pendingTiles, readDeleteHash, readTileFile } from './pgData.ts';
+import { storeError } from './pgErrors.ts';
+import { type RequestKind, type RequestOutcome, RequestQueue } from './RequestQueue.ts';
+
+/**
+ * The mosaic as a cluster node's routes see it: reads from the node's live copy (and the
+ * database for what is not live), mutations as requests to the placer, which answers once
+ * they are committed to the log. Uploads are stored here, on the node that ingested them.
+ */
+export class ClusterMosaic implements MosaicPort {
+  private readonly lifecycle = new Listeners<TileLifecycle>('tile');
+  private readonly files: FileCache;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly copy: LiveCopy,
+    private readonly queue: RequestQueue,
+    readonly moderation: 'post' | 'pre',
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.files = new FileCache(64 * 1024 * 1024);
+    // A tile that leaves the mosaic leaves this node's memory too (a hidden one is read again if approved).
+    copy.subscribe((changes) => {
+      for (const c of changes) if (c.type === 'removed') this.files.drop(c.id);
+    });
+  }
+
+  get live(): LiveCopy {
+    return this.copy;
+  }
+  get cols() {
+    return this.copy.cols;
+  }
+  get rows() {
+    return this.copy.rows;
+  }
+  get seq() {
+    return this.copy.seq;
+  }
+  get tileCount() {
+    return this.copy.tileCount;
+  }
+
+  /**
+   * Stores the tile (row, files and the placer's request in one transaction), then waits for
+   * the placer's answer. No placer within the wait: 503 PLACER_UNAVAILABLE, and the stored
+   * tile is placed by the next placer (a retry with the same Idempotency-Key finds it).
+   */
+  async add(photo: IngestedPhoto, meta: { event: string | null; phash: string | null }): Promise<AddedTile> {
+    const { token, hash } = newDeleteToken();
+    let id: number;
+    let request: number;
+    const c = await this.pool.connect().catch((e) => {
+      throw storeError(e);
+    });
+    try {
+      await c.query('BEGIN');
+      id = (await c.query(`SELECT nextval('tile_ids') AS id`)).rows[0].id as number;
+      const [r, g, b] = photo.rgb;
+      await c.query(
+        `INSERT INTO tiles (id, status, event, created_at, delete_hash, features, rgb, phash)
+         VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7)`,
+        [
+          id,
+          meta.event,
+          this.clock(),
+          hash,
+          Buffer.from(photo.features.buffer, photo.features.byteOffset, photo.features.byteLength),
+          (r << 16) | (g << 8) | b,
+          meta.phash,
+        ],
+      );
+      const sizes = [...photo.files.keys()];
+      await c.query(
+        'INSERT INTO tile_files (id, size, data) SELECT $1, s, d FROM unnest($2::int[], $3::bytea[]) AS u(s, d)',
+        [id, sizes, sizes.map((s) => photo.files.get(s)!)],
+      );
+      request = await RequestQueue.insert(c, 'place', { id });
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw storeError(e);
+    } finally {
+      c.release();
+    }
+    const data = answer(await this.queue.await(request, false));
+    this.lifecycle.emit({
+      type: 'stored',
+      tile: {
+        id,
+        status: 'live',
+        col: -1,
+        row: -1,
+        tint: { r: 0, g: 0, b: 0 },
+        event: meta.event,
+        createdAt: this.clock(),
+        rgb: photo.rgb,
+        phash: meta.phash,
+      },
+    });
+    if (data.status === 'pending')
+      return { id, status: 'pending', col: -1, row: -1, seq: data.seq as number, deleteToken: token };
+    // Answer once this node's own viewers can see it too.
+    await this.copy.reached(data.seq as number, 3000);
+    return {
+      id,
+      status: 'live',
+      col: data.col as number,
+      row: data.row as number,
+      seq: data.seq as number,
+      deleteToken: token,
+    };
+  }
+
+  get(id: number): TileRecord | undefined {
+    return this.copy.get(id);
+  }
+
+  async find(id: number): Promise<TileRecord | undefined> {
+    const live = this.copy.get(id);
+    if (live) return live;
+    return (await this.pendingTiles()).find((t) => t.id === id);
+  }
+
+  async pendingTiles(): Promise<TileRecord[]> {
+    return pendingTiles(this.pool).catch((e) => {
+      throw storeError(e);
+    });
+  }
+
+  async canDelete(id: number, token: string): Promise<boolean> {
+    const hash = await readDeleteHash(this.pool, id).catch((e) => {
+      throw storeError(e);
+    });
+    return !!hash && tokenMatches(token, hash);
+  }
+
+  private async ids(kind: RequestKind, payload: unknown): Promise<number[]> {
+    const gone = (answer(await this.queue.submit(kind, payload)).ids as number[]) ?? [];
+    if (gone.length && kind !== 'approve' && kind !== 'hide') {
+      for (const id of gone) this.files.drop(id);
+      this.lifecycle.emit({ type: 'deleted', ids: gone });
+    }
+    return gone;
+  }
+
+  async remove(id: number): Promise<boolean> {
+    return (await this.ids('remove', { ids: [id] })).length > 0;
+  }
+  reject(ids: readonly number[]): Promise<number[]> {
+    return this.ids('reject', { ids });
+  }
+  approve(ids: readonly number[]): Promise<number[]> {
+    return this.ids('approve', { ids });
+  }
+  async hide(id: number): Promise<boolean> {
+    return (await this.ids('hide', { id })).length > 0;
+  }
+  removeWhere(sel: TakedownSelector): Promise<number[]> {
+    return this.ids('takedown', sel);
+  }
+
+  readFile(id: number, size: FileSize): Promise<Buffer | null> {
+    return this.files.get(`${id}/${size}`, () =>
+      readTileFile(this.pool, id, size).catch((e) => {
+        throw storeError(e);
+      }),
+    );
+  }
+
+  placements(): Placement[] {
+    return this.copy.placements();
+  }
+  liveIn(...block: Parameters<TileBook['liveIn']>): ReturnType<TileBook['liveIn']> {
+    return this.copy.liveIn(...block);
+  }
+  all(): IterableIterator<TileRecord> {
+    return this.copy.all();
+  }
+  subscribeCells(listener: (cells: ChangedCells) => void): () => void {
+    return this.copy.subscribeCells(listener);
+  }
+  subscribeTiles(listener: (e: TileLifecycle) => void): () => void {
+    return this.lifecycle.add(listener);
+  }
+}
+
+/** The data of a successful answer; a refusal becomes the HTTP error the placer chose. */
+function answer(o: RequestOutcome): Record<string, unknown> {
+  if (o.ok) return o.data;
+  throw new AppError(o.status, o.code as ConstructorParameters<typeof AppError>[1], o.message);
+}

@@ -1,0 +1,141 @@
+import type { Change, Placement } from '../../shared/mosaic/types.ts';
+import { Listeners } from '../core/listeners.ts';
+import { type ChangedCells, TileBook, type TileRecord } from '../core/TileBook.ts';
+import type { LiveSnapshot, LiveSource, LiveTileInfo } from '../realtime/source.ts';
+import type { MosaicMeta } from '../store/types.ts';
+import type { LogChange } from './logChange.ts';
+
+const NO_FEATURES = new Float32Array(0);
+
+/**
+ * A node's own copy of the live mosaic, kept by applying the change log in seq order. It
+ * is the live layer's source (snapshots and replays for this node's viewers are served
+ * from it) and answers every read the HTTP routes make about live tiles, without asking
+ * the placer or the database.
+ */
+export class LiveCopy implements LiveSource {
+  private readonly book = new TileBook();
+  private readonly listeners = new Listeners<readonly Change[]>('change');
+  private readonly seqWaiters: { seq: number; resolve: () => void }[] = [];
+  cols: number;
+  rows: number;
+  seq: number;
+
+  constructor(
+    meta: MosaicMeta,
+    tiles: readonly TileRecord[],
+    /** See LiveSource.epoch. */
+    readonly epoch: number,
+  ) {
+    this.cols = meta.cols;
+    this.rows = meta.rows;
+    this.seq = meta.seq;
+    for (const t of tiles) this.book.remember({ ...t, features: NO_FEATURES });
+    this.book.reset(this.layout(tiles));
+  }
+
+  private layout(tiles: readonly Placement[]) {
+    return { cols: this.cols, rows: this.rows, placements: () => tiles };
+  }
+
+  get tileCount(): number {
+    // Only live tiles are held: a removed one is forgotten.
+    return this.book.size;
+  }
+
+  /**
+   * Applies log entries in order; entries at or below the current seq are skipped. Returns
+   * false (applying nothing more) at a gap: the caller fetches what is missing first.
+   */
+  apply(changes: readonly LogChange[]): boolean {
+    const fresh: Change[] = [];
+    for (const c of changes) {
+      if (c.seq <= this.seq) continue;
+      if (c.seq !== this.seq + 1) {
+        this.publish(fresh);
+        return false;
+      }
+      if (c.type === 'placed') {
+        this.book.remember({
+          id: c.id,
+          status: 'live',
+          col: c.col,
+          row: c.row,
+          tint: c.tint,
+          event: c.event,
+          createdAt: c.createdAt,
+          rgb: c.rgb,
+          phash: null,
+          features: NO_FEATURES,
+        });
+      }
+      if (c.type === 'grown') {
+        this.cols = c.cols;
+        this.rows = c.rows;
+      }
+      this.book.apply([c], this.layout(c.type === 'grown' ? c.placements : []));
+      if (c.type === 'removed') this.book.delete(c.id);
+      this.seq = c.seq;
+      fresh.push(c);
+    }
+    this.publish(fresh);
+    return true;
+  }
+
+  private publish(fresh: Change[]) {
+    if (!fresh.length) return;
+    this.listeners.emit(fresh);
+    for (let i = this.seqWaiters.length - 1; i >= 0; i--) {
+      const w = this.seqWaiters[i]!;
+      if (w.seq <= this.seq) {
+        this.seqWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  /** Resolves once the copy has applied `seq` (or after `ms`, whichever comes first). */
+  reached(seq: number, ms: number): Promise<void> {
+    if (this.seq >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.seqWaiters.push({ seq, resolve });
+      setTimeout(resolve, ms).unref();
+    });
+  }
+
+  /** A live tile's record. */
+  get(id: number): TileRecord | undefined {
+    const t = this.book.get(id);
+    return t && t.col >= 0 ? t : undefined;
+  }
+
+  all(): IterableIterator<TileRecord> {
+    return this.book.all();
+  }
+
+  liveIn(...block: Parameters<TileBook['liveIn']>): ReturnType<TileBook['liveIn']> {
+    return this.book.liveIn(...block);
+  }
+
+  placements(): Placement[] {
+    return this.book.liveTiles().map((t) => ({ id: t.id, col: t.col, row: t.row, tint: t.tint }));
+  }
+
+  subscribeCells(listener: (cells: ChangedCells) => void): () => void {
+    return this.book.changedCells.add(listener);
+  }
+
+  // LiveSource
+  snapshot(): LiveSnapshot {
+    return { cols: this.cols, rows: this.rows, seq: this.seq, tiles: this.book.liveTiles() };
+  }
+
+  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  tileInfo(id: number): LiveTileInfo | undefined {
+    const t = this.book.get(id);
+    return t && { rgb: t.rgb, event: t.event };
+  }
+}

@@ -1,0 +1,185 @@
+import { randomInt } from 'node:crypto';
+import pg from 'pg';
+import type { TileRecord } from '../core/TileBook.ts';
+import type { FileSize, MosaicMeta } from '../store/types.ts';
+import { type LogChange, LogType } from './logChange.ts';
+import { decodePlacements } from './logCodec.ts';
+
+// Ids, seqs and times fit in a double: read int8 as a number, not a string.
+pg.types.setTypeParser(20, Number);
+
+/** A pool for the mosaic's database; a stalled transaction is ended by the server after 5 s. */
+export function createPool(url: string, max = 8): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 3000,
+    // A node that stalls (GC, SIGSTOP) inside a transaction must not hold the mosaic's row lock.
+    options: '-c idle_in_transaction_session_timeout=5000',
+  });
+  // An idle client whose server went away: the pool drops it and makes a new one on demand.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** The mosaic's row, made on first start with the configured grid and a fresh epoch. */
+export async function ensureMosaic(
+  pool: pg.Pool,
+  cols: number,
+  rows: number,
+): Promise<MosaicMeta & { term: number }> {
+  await pool.query(
+    'INSERT INTO mosaic (id, cols, rows, seq, epoch) VALUES (1, $1, $2, 0, $3) ON CONFLICT (id) DO NOTHING',
+    [cols, rows, randomInt(1, 2 ** 31)],
+  );
+  return readMeta(pool);
+}
+
+export async function readMeta(q: pg.Pool | pg.PoolClient): Promise<MosaicMeta & { term: number }> {
+  const r = await q.query('SELECT cols, rows, seq, epoch, term FROM mosaic WHERE id = 1');
+  const m = r.rows[0];
+  if (!m) throw new Error('the mosaic row is missing');
+  return { cols: m.cols, rows: m.rows, seq: m.seq, epoch: m.epoch, term: m.term };
+}
+
+/** A live tile as a node's live copy loads it. */
+export type LiveRow = TileRecord;
+
+/** The live tiles and the seq they are consistent with, in one snapshot of the database. */
+export async function loadLive(pool: pg.Pool): Promise<{ meta: MosaicMeta; tiles: LiveRow[] }> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const meta = await readMeta(c);
+    const r = await c.query({
+      text: `SELECT id, cell_col, cell_row, tint_r, tint_g, tint_b, event, created_at, rgb
+             FROM tiles WHERE status = 'live' AND cell_col >= 0 ORDER BY id`,
+      rowMode: 'array',
+    });
+    await c.query('COMMIT');
+    const tiles: LiveRow[] = r.rows.map((x: unknown[]) => {
+      const rgb = x[8] as number;
+      return {
+        id: x[0] as number,
+        status: 'live',
+        col: x[1] as number,
+        row: x[2] as number,
+        tint: { r: x[3] as number, g: x[4] as number, b: x[5] as number },
+        event: x[6] as string | null,
+        createdAt: x[7] as number,
+        rgb: [(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255],
+        phash: null,
+      };
+    });
+    return { meta, tiles };
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
+/** The log entries after `seq`, oldest first, at most `limit` rows. */
+export async function readChangesAfter(
+  pool: pg.Pool,
+  seq: number,
+  limit = 5000,
+): Promise<{ epoch: number; changes: LogChange[] }[]> {
+  const r = await pool.query(
+    `SELECT seq, epoch, type, id, cell_col, cell_row, tint_r, tint_g, tint_b, rgb, event, created_at, cols, rows, layout
+     FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`,
+    [seq, limit],
+  );
+  const out: { epoch: number; changes: LogChange[] }[] = [];
+  for (const x of r.rows) {
+    const c = rowToChange(x);
+    const last = out.at(-1);
+    if (last && last.epoch === x.epoch) last.changes.push(c);
+    else out.push({ epoch: x.epoch, changes: [c] });
+  }
+  return out;
+}
+
+/** A `changes` row as pg returns it. */
+interface ChangeRow {
+  seq: number;
+  type: number;
+  id: number;
+  cell_col: number;
+  cell_row: number;
+  tint_r: number;
+  tint_g: number;
+  tint_b: number;
+  rgb: number;
+  event: string | null;
+  created_at: number;
+  cols: number;
+  rows: number;
+  layout: Buffer;
+}
+
+function rowToChange(x: ChangeRow): LogChange {
+  const tint = { r: x.tint_r, g: x.tint_g, b: x.tint_b };
+  switch (x.type) {
+    case LogType.placed:
+      return {
+        type: 'placed',
+        seq: x.seq,
+        id: x.id,
+        col: x.cell_col,
+        row: x.cell_row,
+        tint,
+        rgb: [(x.rgb >> 16) & 255, (x.rgb >> 8) & 255, x.rgb & 255],
+        event: x.event,
+        createdAt: x.created_at,
+      };
+    case LogType.moved:
+      return { type: 'moved', seq: x.seq, id: x.id, col: x.cell_col, row: x.cell_row, tint };
+    case LogType.removed:
+      return { type: 'removed', seq: x.seq, id: x.id, col: x.cell_col, row: x.cell_row };
+    default:
+      return {
+        type: 'grown',
+        seq: x.seq,
+        cols: x.cols,
+        rows: x.rows,
+        placements: decodePlacements(x.layout),
+      };
+  }
+}
+
+/** One tile file, or null when the tile or size is unknown. */
+export async function readTileFile(pool: pg.Pool, id: number, size: FileSize): Promise<Buffer | null> {
+  const r = await pool.query('SELECT data FROM tile_files WHERE id = $1 AND size = $2', [id, size]);
+  return (r.rows[0]?.data as Buffer | undefined) ?? null;
+}
+
+export async function readDeleteHash(pool: pg.Pool, id: number): Promise<string | null> {
+  const r = await pool.query('SELECT delete_hash FROM tiles WHERE id = $1', [id]);
+  return (r.rows[0]?.delete_hash as string | undefined) ?? null;
+}
+
+/** Tiles waiting for review, oldest first. */
+export async function pendingTiles(pool: pg.Pool): Promise<TileRecord[]> {
+  const r = await pool.query(
+    `SELECT id, event, created_at, rgb FROM tiles WHERE status = 'pending' ORDER BY id`,
+  );
+  return r.rows.map((x) => ({
+    id: x.id,
+    status: 'pending' as const,
+    col: -1,
+    row: -1,
+    tint: { r: 0, g: 0, b: 0 },
+    event: x.event,
+    createdAt: x.created_at,
+    rgb: [(x.rgb >> 16) & 255, (x.rgb >> 8) & 255, x.rgb & 255] as [number, number, number],
+    phash: null,
+  }));
+}
+
+/** A stored tile's status, or null when there is no such row. */
+export async function tileStatus(pool: pg.Pool, id: number): Promise<string | null> {
+  const r = await pool.query('SELECT status FROM tiles WHERE id = $1', [id]);
+  return (r.rows[0]?.status as string | undefined) ?? null;
+}

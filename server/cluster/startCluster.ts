@@ -1,0 +1,191 @@
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { HealthAnswer } from '../../shared/httpErrors.ts';
+import type { Config } from '../config.ts';
+import type { Target } from '../ingest/target.ts';
+import { ClusterMosaic } from './ClusterMosaic.ts';
+import { Election } from './Election.ts';
+import { LiveCopy } from './LiveCopy.ts';
+import { LogTail } from './LogTail.ts';
+import { encodeLogBatch } from './logCodec.ts';
+import { FencedError, Placer } from './Placer.ts';
+import { createPool, ensureMosaic, loadLive } from './pgData.ts';
+import { logOf } from './placerWrites.ts';
+import { RequestQueue } from './RequestQueue.ts';
+import { migrate } from './schema.ts';
+
+/** A running cluster node: its mosaic for the routes, its role, and how to stop it. */
+export interface ClusterNode {
+  mosaic: ClusterMosaic;
+  health(): HealthAnswer & { term: number; fenced: number; streaming: boolean };
+  close(): Promise<void>;
+}
+
+/** Entries kept in the Redis stream; a node further behind reads the database log. */
+const STREAM_MAXLEN = 100_000;
+
+function redisClient(url: string): Redis {
+  const r = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    retryStrategy: (n) => Math.min(n * 200, 1000),
+    lazyConnect: false,
+  });
+  r.on('error', () => {}); // reported where a command fails
+  return r;
+}
+
+/**
+ * Starts a node of the cluster mode: migrates the schema, loads its live copy from
+ * PostgreSQL, follows the change log, takes part in the placer election, and, while it
+ * is placer, runs the engine's batches and publishes each commit to the Redis stream.
+ */
+export async function startCluster(
+  config: Config,
+  target: Target,
+  log = console.error,
+): Promise<ClusterNode> {
+  const url = config.DATABASE_URL!;
+  const prefix = config.REDIS_PREFIX;
+  const node = config.NODE_ID ?? `${hostname()}-${process.pid}`;
+  const keys = { stream: `${prefix}log`, wake: `${prefix}wake`, done: `${prefix}done` };
+  const pool = createPool(url);
+  await migrate(pool);
+  const meta = await ensureMosaic(pool, config.MOSAIC_COLS, config.MOSAIC_ROWS);
+  const loaded = await loadLive(pool);
+  const copy = new LiveCopy(loaded.meta, loaded.tiles, meta.epoch!);
+
+  const pub = redisClient(config.REDIS_URL!);
+  const sub = redisClient(config.REDIS_URL!);
+  const tail = new LogTail({
+    pool,
+    redis: redisClient(config.REDIS_URL!),
+    streamKey: keys.stream,
+    copy,
+    onEpochChange: () => log('log: the database holds another mosaic now (new epoch): restart this node'),
+    log,
+  });
+  const queue = new RequestQueue(
+    pool,
+    () => void pub.publish(keys.wake, node).catch(() => {}),
+    config.PLACER_WAIT_MS,
+  );
+  const mosaic = new ClusterMosaic(pool, copy, queue, config.MODERATION);
+
+  let placer: Placer | null = null;
+  let term = 0;
+  let fenced = 0;
+  let kick: (() => void) | null = null;
+  const nap = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        kick = null;
+        r();
+      }
+      kick = done;
+    });
+
+  sub.on('message', (channel) => {
+    if (channel === keys.wake) kick?.();
+    else queue.notice();
+  });
+  sub.subscribe(keys.wake, keys.done).catch(() => {});
+
+  const publish = async (p: Placer, r: Awaited<ReturnType<Placer['runBatch']>>) => {
+    const entries = r.write ? logOf(r.write) : [];
+    copy.apply(entries);
+    try {
+      if (entries.length) {
+        await pub.xadd(keys.stream, 'MAXLEN', '~', STREAM_MAXLEN, `${p.seq}-0`, 'b', encodeLogBatch(entries));
+      }
+      await pub.publish(keys.done, node);
+    } catch (e) {
+      // Followers find the commit in the database log; answers are found by polling.
+      log('placer: could not publish a commit to Redis', e);
+    }
+  };
+
+  const run = async (p: Placer) => {
+    let pruned = Date.now();
+    while (placer === p) {
+      try {
+        const r = await p.runBatch();
+        if (r.answered.length) {
+          await publish(p, r);
+          continue;
+        }
+        if (Date.now() - pruned > 60_000) {
+          pruned = Date.now();
+          await pool.query(
+            `DELETE FROM requests WHERE state <> 'queued' AND done_at < now() - interval '1 hour'`,
+          );
+        }
+      } catch (e) {
+        if (e instanceof FencedError) {
+          fenced++;
+          log(`placer: ${e.message}; stepping down`);
+          if (placer === p) placer = null;
+          return;
+        }
+        log('placer: a batch failed', e);
+        await nap(500);
+        continue;
+      }
+      await nap(200);
+    }
+  };
+
+  const election = new Election({
+    url,
+    log,
+    elected: (t) => {
+      term = t;
+      log(`placer: node ${node} is placer with term ${t}`);
+      Placer.start({
+        pool,
+        target,
+        tint: config.MOSAIC_TINT,
+        seed: config.MOSAIC_SEED,
+        moderation: config.MODERATION,
+        duplicateThreshold: config.DUPLICATE_CHECK ? config.DUPLICATE_THRESHOLD : null,
+        term: t,
+        log,
+      })
+        .then((p) => {
+          if (!election.isPlacer || term !== t) return;
+          placer = p;
+          void run(p);
+        })
+        .catch((e) => log('placer: could not load the engine', e));
+    },
+    deposed: () => {
+      placer = null;
+      kick?.();
+    },
+  });
+
+  return {
+    mosaic,
+    health: () => ({
+      ok: true,
+      role: placer ? 'placer' : 'follower',
+      node,
+      seq: copy.seq,
+      epoch: copy.epoch,
+      term,
+      fenced,
+      streaming: tail.streaming,
+    }),
+    async close() {
+      placer = null;
+      kick?.();
+      queue.close();
+      tail.close();
+      await election.close();
+      sub.disconnect();
+      pub.disconnect();
+      await pool.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { Placement } from '../../shared/mosaic/types.ts';
+import type { IngestedPhoto } from '../ingest/pipeline.ts';
+import type { LiveSource } from '../realtime/source.ts';
+import type { FileSize } from '../store/types.ts';
+import type { ChangedCells, TileBook, TileRecord } from './TileBook.ts';
+import type { AddedTile, TakedownSelector, TileLifecycle } from './types.ts';
+
+/**
+ * The mosaic as the HTTP routes and the safety features use it, on any kind of node: the
+ * embedded single process (MosaicService) or a cluster node (ClusterMosaic), which reads
+ * from its live copy and sends every mutation to the placer. Reads of live tiles are
+ * synchronous (memory); whatever may need the database is a promise.
+ */
+export interface MosaicPort {
+  readonly cols: number;
+  readonly rows: number;
+  readonly seq: number;
+  readonly tileCount: number;
+  readonly moderation: 'post' | 'pre';
+  /** The live layer's view of the same mosaic. */
+  readonly live: LiveSource;
+
+  /** Stores a processed photo and places it (or queues it for review). */
+  add(photo: IngestedPhoto, meta: { event: string | null; phash: string | null }): Promise<AddedTile>;
+  /** A live tile (the embedded store also answers for pending ones). */
+  get(id: number): TileRecord | undefined;
+  /** Any stored tile, live or waiting for review. */
+  find(id: number): Promise<TileRecord | undefined>;
+  /** Tiles waiting for review, oldest first. */
+  pendingTiles(): Promise<TileRecord[]>;
+  canDelete(id: number, token: string): Promise<boolean>;
+  remove(id: number): Promise<boolean>;
+  reject(ids: readonly number[]): Promise<number[]>;
+  approve(ids: readonly number[]): Promise<number[]>;
+  hide(id: number): Promise<boolean>;
+  removeWhere(sel: TakedownSelector): Promise<number[]>;
+  readFile(id: number, size: FileSize): Promise<Buffer | null>;
+  placements(): Placement[];
+  liveIn(...block: Parameters<TileBook['liveIn']>): ReturnType<TileBook['liveIn']>;
+  /** Every tile this node holds in memory. */
+  all(): IterableIterator<TileRecord>;
+  subscribeCells(listener: (cells: ChangedCells) => void): () => void;
+  subscribeTiles(listener: (e: TileLifecycle) => void): () => void;
+}
