@@ -1,0 +1,136 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  health,
+  type NodeProcess,
+  REDIS_TEST_URL,
+  redisPrefix,
+  spawnNode,
+  until,
+} from '../support/cluster.ts';
+import { syntheticJpeg } from '../support/images.ts';
+import { upload } from '../support/server.ts';
+import { Viewer } from './realtimeHarness.ts';
+
+describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const redis = redisPrefix();
+  let nodes: NodeProcess[] = [];
+  let sql: pg.Client;
+  const viewers: Viewer[] = [];
+  const photos: Buffer[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env = { DATABASE_URL: db.url, REDIS_URL: REDIS_TEST_URL, REDIS_PREFIX: redis.prefix };
+    nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode(n, env)));
+    sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    for (let i = 0; i < 8; i++) photos.push(await syntheticJpeg(640, 480, 100 + i));
+  });
+
+  afterAll(async () => {
+    for (const v of viewers) v.close();
+    await Promise.all(nodes.map((n) => n.stop()));
+    await sql?.end();
+    await db?.drop();
+    await redis.clean();
+  });
+
+  const [a, b, c] = [0, 1, 2].map((i) => () => nodes[i]!);
+
+  it('elects exactly one placer; every node reports the same epoch', async () => {
+    const roles = await until(async () => {
+      const hs = await Promise.all(nodes.map((n) => health(n.url)));
+      return hs.filter((h) => h.role === 'placer').length === 1 ? hs : undefined;
+    }, 10_000);
+    expect(roles.map((h) => h.node).sort()).toEqual(['a', 'b', 'c']);
+    expect(roles.filter((h) => h.role === 'follower')).toHaveLength(2);
+    expect(new Set(roles.map((h) => h.epoch)).size).toBe(1);
+  });
+
+  it('an upload on node A reaches a viewer on node C with the seq of its 201', async () => {
+    const v = new Viewer(c().url);
+    viewers.push(v);
+    await v.connect();
+    const r = await upload(a().url, photos[0]!, { event: 'london' });
+    expect(r.status).toBe(201);
+    const tile = (await r.json()) as { id: number; col: number; row: number; seq: number };
+    await v.reach(tile.seq);
+    expect(v.mosaic.cellOfTile(tile.id)).toBe(tile.row * v.mosaic.cols + tile.col);
+    expect(v.problems).toEqual([]);
+    // Every node serves the tile: its record and its images.
+    for (const n of nodes) {
+      const rec = await (await fetch(`${n.url}/api/tiles/${tile.id}`)).json();
+      expect(rec).toMatchObject({ id: tile.id, event: 'london' });
+      const img = await fetch(`${n.url}/tiles/${tile.id}/128.webp`);
+      expect(img.status).toBe(200);
+      expect(img.headers.get('content-type')).toBe('image/webp');
+    }
+  });
+
+  it('a viewer resumes on another node by since and epoch, with no gap and no duplicate', async () => {
+    const v = new Viewer(c().url);
+    viewers.push(v);
+    const first = await v.connect();
+    v.close();
+    const acked: number[] = [];
+    for (const [i, n] of [b(), a(), b()].entries()) {
+      const r = await upload(n.url, photos[1 + i]!);
+      expect(r.status).toBe(201);
+      acked.push(((await r.json()) as { seq: number }).seq);
+    }
+    const again = await v.connect({ since: v.mosaic.seq, epoch: first.epoch });
+    expect(again.mode).toBe('replay');
+    await v.reach(Math.max(...acked));
+    expect(v.problems).toEqual([]);
+    const seqs = v.seqs;
+    expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y));
+    expect(seqs.at(-1)! - seqs[0]! + 1).toBe(seqs.length);
+    // Every node's live copy ends at the same state.
+    const hs = await until(async () => {
+      const h = await Promise.all(nodes.map((n) => health(n.url)));
+      return h.every((x) => x.seq === v.mosaic.seq) ? h : undefined;
+    }, 5000);
+    expect(hs.map((h) => h.seq)).toEqual([v.mosaic.seq, v.mosaic.seq, v.mosaic.seq]);
+  });
+
+  it('a delete on node B leaves no byte of the tile on any node', async () => {
+    const watcher = new Viewer(a().url);
+    viewers.push(watcher);
+    await watcher.connect();
+    const r = await upload(c().url, photos[5]!);
+    const tile = (await r.json()) as { id: number; seq: number; deleteToken: string };
+    await watcher.reach(tile.seq);
+    // Every node has read the image once (and may keep it in memory).
+    for (const n of nodes) expect((await fetch(`${n.url}/tiles/${tile.id}/32.webp`)).status).toBe(200);
+    const del = await fetch(`${b().url}/api/tiles/${tile.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tile.deleteToken}` },
+    });
+    expect(del.status).toBe(204);
+    await until(async () => watcher.mosaic.cellOfTile(tile.id) === undefined, 5000);
+    for (const n of nodes) {
+      await until(async () => (await health(n.url)).seq >= watcher.mosaic.seq, 5000);
+      for (const size of [32, 128, 512]) expect((await fetch(`${n.url}/tiles/${tile.id}/${size}.webp`)).status).toBe(404);
+      expect((await fetch(`${n.url}/api/tiles/${tile.id}`)).status).toBe(404);
+    }
+    expect((await sql.query('SELECT count(*)::int AS n FROM tiles WHERE id = $1', [tile.id])).rows[0].n).toBe(0);
+    expect((await sql.query('SELECT count(*)::int AS n FROM tile_files WHERE id = $1', [tile.id])).rows[0].n).toBe(0);
+    // A second delete is a clear 404, on any node.
+    const again = await fetch(`${a().url}/api/tiles/${tile.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tile.deleteToken}` },
+    });
+    expect(again.status).toBe(404);
+  });
+
+  it('keeps the change log in PostgreSQL: one row per seq, the epoch with each', async () => {
+    const rows = (await sql.query('SELECT seq, epoch, type FROM changes ORDER BY seq')).rows as { seq: number; epoch: number }[];
+    expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+    const meta = (await sql.query('SELECT seq, epoch FROM mosaic')).rows[0];
+    expect(rows.at(-1)!.seq).toBe(meta.seq);
+    expect(new Set(rows.map((r) => r.epoch))).toEqual(new Set([meta.epoch]));
+  });
+});
