@@ -24,9 +24,11 @@ export interface ClusterNode {
 /** Entries kept in the Redis stream; a node further behind reads the database log. */
 const STREAM_MAXLEN = 100_000;
 
-function redisClient(url: string): Redis {
+/** A connection that fails commands at once while Redis is away (`queue`: false), rather than holding them. */
+function redisClient(url: string, queue = false): Redis {
   const r = new Redis(url, {
     maxRetriesPerRequest: 1,
+    enableOfflineQueue: queue,
     retryStrategy: (n) => Math.min(n * 200, 1000),
     lazyConnect: false,
   });
@@ -55,7 +57,8 @@ export async function startCluster(
   const copy = new LiveCopy(loaded.meta, loaded.tiles, meta.epoch!);
 
   const pub = redisClient(config.REDIS_URL!);
-  const sub = redisClient(config.REDIS_URL!);
+  // Subscriptions are made again by ioredis after every reconnection.
+  const sub = redisClient(config.REDIS_URL!, true);
   const tail = new LogTail({
     pool,
     redis: redisClient(config.REDIS_URL!),

@@ -38,7 +38,9 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
     await redis.clean();
   });
 
-  const [a, b, c] = [0, 1, 2].map((i) => () => nodes[i]!);
+  const a = () => nodes[0]!;
+  const b = () => nodes[1]!;
+  const c = () => nodes[2]!;
 
   it('elects exactly one placer; every node reports the same epoch', async () => {
     const roles = await until(async () => {
@@ -113,11 +115,16 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
     await until(async () => watcher.mosaic.cellOfTile(tile.id) === undefined, 5000);
     for (const n of nodes) {
       await until(async () => (await health(n.url)).seq >= watcher.mosaic.seq, 5000);
-      for (const size of [32, 128, 512]) expect((await fetch(`${n.url}/tiles/${tile.id}/${size}.webp`)).status).toBe(404);
+      for (const size of [32, 128, 512])
+        expect((await fetch(`${n.url}/tiles/${tile.id}/${size}.webp`)).status).toBe(404);
       expect((await fetch(`${n.url}/api/tiles/${tile.id}`)).status).toBe(404);
     }
-    expect((await sql.query('SELECT count(*)::int AS n FROM tiles WHERE id = $1', [tile.id])).rows[0].n).toBe(0);
-    expect((await sql.query('SELECT count(*)::int AS n FROM tile_files WHERE id = $1', [tile.id])).rows[0].n).toBe(0);
+    expect((await sql.query('SELECT count(*)::int AS n FROM tiles WHERE id = $1', [tile.id])).rows[0].n).toBe(
+      0,
+    );
+    expect(
+      (await sql.query('SELECT count(*)::int AS n FROM tile_files WHERE id = $1', [tile.id])).rows[0].n,
+    ).toBe(0);
     // A second delete is a clear 404, on any node.
     const again = await fetch(`${a().url}/api/tiles/${tile.id}`, {
       method: 'DELETE',
@@ -127,7 +134,10 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
   });
 
   it('keeps the change log in PostgreSQL: one row per seq, the epoch with each', async () => {
-    const rows = (await sql.query('SELECT seq, epoch, type FROM changes ORDER BY seq')).rows as { seq: number; epoch: number }[];
+    const rows = (await sql.query('SELECT seq, epoch, type FROM changes ORDER BY seq')).rows as {
+      seq: number;
+      epoch: number;
+    }[];
     expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
     const meta = (await sql.query('SELECT seq, epoch FROM mosaic')).rows[0];
     expect(rows.at(-1)!.seq).toBe(meta.seq);

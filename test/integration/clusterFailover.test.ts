@@ -15,18 +15,22 @@ import { Viewer } from './realtimeHarness.ts';
 
 /** Which node is placer now (polling until exactly one says so). */
 async function placerOf(nodes: NodeProcess[], timeoutMs: number): Promise<NodeProcess> {
-  return until(async () => {
-    const hs = await Promise.all(
-      nodes.map((n) =>
-        health(n.url).then(
-          (h) => h,
-          () => null,
+  return until(
+    async () => {
+      const hs = await Promise.all(
+        nodes.map((n) =>
+          health(n.url).then(
+            (h) => h,
+            () => null,
+          ),
         ),
-      ),
-    );
-    const i = hs.findIndex((h) => h?.role === 'placer');
-    return i >= 0 && hs.filter((h) => h?.role === 'placer').length === 1 ? nodes[i] : undefined;
-  }, timeoutMs, 50);
+      );
+      const i = hs.findIndex((h) => h?.role === 'placer');
+      return i >= 0 && hs.filter((h) => h?.role === 'placer').length === 1 ? nodes[i] : undefined;
+    },
+    timeoutMs,
+    50,
+  );
 }
 
 /** Asserts that a viewer saw every change once, in order, from its first to its last. */
@@ -47,7 +51,13 @@ describe('cluster failover', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const env = { DATABASE_URL: db.url, REDIS_URL: REDIS_TEST_URL, REDIS_PREFIX: redis.prefix, MOSAIC_COLS: '12', MOSAIC_ROWS: '12' };
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: REDIS_TEST_URL,
+      REDIS_PREFIX: redis.prefix,
+      MOSAIC_COLS: '12',
+      MOSAIC_ROWS: '12',
+    };
     nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode(n, env)));
     sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
@@ -109,7 +119,8 @@ describe('cluster failover', () => {
 
     // Every acknowledged tile is live, on every surviving node.
     for (const t of acked) {
-      for (const n of survivors) expect((await fetch(`${n.url}/api/tiles/${t.id}`)).status, `tile ${t.id}`).toBe(200);
+      for (const n of survivors)
+        expect((await fetch(`${n.url}/api/tiles/${t.id}`)).status, `tile ${t.id}`).toBe(200);
     }
     // Whatever was stored but not placed when the placer died is placed by the next one.
     await until(async () => {

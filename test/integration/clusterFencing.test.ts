@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool, ensureMosaic } from '../../server/cluster/pgData.ts';
 import { FencedError, Placer } from '../../server/cluster/Placer.ts';
+import { createPool, ensureMosaic } from '../../server/cluster/pgData.ts';
 import { RequestQueue } from '../../server/cluster/RequestQueue.ts';
 import { migrate } from '../../server/cluster/schema.ts';
 import { DEFAULT_TARGET } from '../../server/config.ts';
@@ -103,7 +103,10 @@ describe('the placer is fenced by its term', () => {
     const after = await health(stalled.url);
     expect(after.role).toBe('follower');
     // No change in the log carries the old term after the first change of the new one.
-    const rows = (await sql.query('SELECT seq, term FROM changes ORDER BY seq')).rows as { seq: number; term: number }[];
+    const rows = (await sql.query('SELECT seq, term FROM changes ORDER BY seq')).rows as {
+      seq: number;
+      term: number;
+    }[];
     expect(rows.map((x) => x.seq)).toEqual(rows.map((_, k) => rows[0]!.seq + k));
     const firstNew = rows.findIndex((x) => x.term > oldTerm);
     expect(firstNew).toBeGreaterThanOrEqual(0);

@@ -10,7 +10,9 @@ export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.
 export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A database of its own for one test file, dropped by `drop()`. */
-export async function createTestDatabase(adminUrl = PG_ADMIN_URL): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  adminUrl = PG_ADMIN_URL,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `kiss_test_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -66,7 +68,11 @@ export interface NodeProcess {
 }
 
 /** Starts `server/index.ts` as a child process with `env` and resolves once it listens. */
-export function spawnNode(name: string, env: Record<string, string>, timeoutMs = 30_000): Promise<NodeProcess> {
+export function spawnNode(
+  name: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<NodeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
     cwd: ROOT,
     env: {
@@ -121,12 +127,18 @@ export function spawnNode(name: string, env: Record<string, string>, timeoutMs =
 }
 
 /** GET /api/health of a node. */
-export async function health(url: string): Promise<{ role: string; node: string; seq: number; epoch: number; term: number; fenced: number }> {
+export async function health(
+  url: string,
+): Promise<{ role: string; node: string; seq: number; epoch: number; term: number; fenced: number }> {
   return (await fetch(`${url}/api/health`)).json();
 }
 
 /** Waits until `check` returns a value (not undefined/false), polling every `everyMs`. */
-export async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
+export async function until<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
