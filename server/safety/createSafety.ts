@@ -54,11 +54,13 @@ export function createSafety(service: MosaicService, config: Config): Safety {
     networkPerDay: config.UPLOAD_NETWORK_DAILY_LIMIT,
   });
   const flagLimiter = limiter(keys, {
+    name: 'flag',
     limit: 30,
     windowMs: 10 * 60_000,
     describe: (n) => `${n} flags in 10 minutes`,
   });
   const loginLimiter = limiter(keys, {
+    name: 'login',
     limit: 20,
     windowMs: 15 * 60_000,
     describe: (n) => `${n} wrong admin tokens in 15 minutes`,
