@@ -71,6 +71,19 @@ describe('rate limits counted in Redis', () => {
     expect(counted.length).toBe(2);
   });
 
+  it('count again once Redis is back, though it was away when the limiter started', async () => {
+    const late = client(undefined, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const a = await node(new ClientKeys(), redisRateStores(late, prefix));
+    // Its scripts could not be loaded at start; the failed command made the client connect.
+    await expect.poll(() => late.status).toBe('ready');
+    const id = 'browser-redis-comes-back';
+    const statuses: number[] = [];
+    for (let i = 0; i < 9; i++) statuses.push((await post(a, id)).status);
+    // The first requests after the outage reload the store's scripts and pass uncounted.
+    expect(statuses.slice(0, 5)).toEqual([201, 201, 201, 201, 201]);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
   it('let requests through while Redis is unreachable', async () => {
     const a = await node(new ClientKeys(), redisRateStores(deadRedis(client), prefix));
     for (let i = 0; i < 8; i++) expect((await post(a, 'browser-with-no-redis-01')).status).toBe(201);
