@@ -37,6 +37,9 @@ export interface Limiter {
   close(): void;
 }
 
+// One line a minute at most for all the limiters of this process while their store is down.
+const storeDown = outageLog('rate limits');
+
 const off: Limiter = { handler: (_req, _res, next) => next(), close: () => {} };
 
 /**
@@ -62,7 +65,7 @@ export function limiter(keys: ClientKeys, spec: LimitSpec): Limiter {
     // A shared store that is down lets requests through rather than failing them all.
     ...(spec.store && {
       passOnStoreError: true,
-      logger: { error: outageLog(`rate limit ${spec.name}`), warn: (e, m) => console.warn(m ?? '', e) },
+      logger: { error: storeDown, warn: (e, m) => console.warn(m ?? '', e) },
     }),
     handler: (req, res, next) => {
       const wait = Number(res.getHeader('Retry-After')) || Math.ceil(spec.windowMs / 1000);
