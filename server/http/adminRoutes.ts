@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { TILE_SIZES } from '../ingest/pipeline.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
-import type { FlagBook } from '../safety/FlagBook.ts';
+import type { FlagStore } from '../safety/FlagBook.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
 import type { HttpDeps } from './deps.ts';
 import { parseId } from './errorHandler.ts';
@@ -52,7 +52,7 @@ function parse<T>(schema: z.ZodType<T>, req: Request, example: string): T {
 }
 
 export interface AdminDeps extends HttpDeps {
-  flags: FlagBook;
+  flags: FlagStore;
   /** Counts failed logins per client (brute force). */
   loginLimiter: Limiter;
 }
@@ -74,18 +74,17 @@ export function adminRoutes(d: AdminDeps): Router {
   r.get('/api/admin/queue', async (req, res) => {
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit) || 200));
     const pending = await s.pendingTiles();
-    const items = pending.slice(0, limit).map((t) => {
-      const id = t.id;
-      return {
-        id,
+    const items = await Promise.all(
+      pending.slice(0, limit).map(async (t) => ({
+        id: t.id,
         event: t.event,
         createdAt: new Date(t.createdAt).toISOString(),
-        flags: d.flags.count(id),
-        flagReasons: d.flags.reasons(id),
-        thumbUrl: `/api/admin/tiles/${id}/128.webp`,
-        imageUrl: `/api/admin/tiles/${id}/512.webp`,
-      };
-    });
+        flags: await d.flags.count(t.id),
+        flagReasons: await d.flags.reasons(t.id),
+        thumbUrl: `/api/admin/tiles/${t.id}/128.webp`,
+        imageUrl: `/api/admin/tiles/${t.id}/512.webp`,
+      })),
+    );
     res.json({ total: pending.length, items });
   });
 
@@ -104,7 +103,7 @@ export function adminRoutes(d: AdminDeps): Router {
 
   const approve = async (ids: number[]) => {
     const done = await s.approve(ids);
-    for (const id of done) d.flags.clear(id);
+    for (const id of done) await d.flags.clear(id);
     return done;
   };
   const skipped = (asked: number[], done: number[]) => {

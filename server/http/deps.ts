@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { MosaicPort } from '../core/port.ts';
 import type { IngestedPhoto, IngestOptions } from '../ingest/pipeline.ts';
 import type { Target } from '../ingest/target.ts';
+import type { ReplyBook } from './uploadReplies.ts';
 
 /** What the HTTP routes are built from. */
 export interface HttpDeps {
@@ -11,6 +12,8 @@ export interface HttpDeps {
   ingest: (buf: Buffer, opts: IngestOptions) => Promise<IngestedPhoto>;
   /** Optional gate run on a processed photo before it is stored (e.g. duplicate check); throws AppError to refuse. */
   beforeStore?: (photo: IngestedPhoto) => Promise<{ phash: string | null }>;
+  /** Where upload answers are kept by Idempotency-Key (default: this process's memory). */
+  replies?: ReplyBook;
 }
 
 /**

@@ -3,7 +3,7 @@ import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { browserId, CLIENT_COOKIE, type ClientKeys } from '../safety/clientKey.ts';
-import { FLAG_REASONS, type FlagBook } from '../safety/FlagBook.ts';
+import { FLAG_REASONS, type FlagStore } from '../safety/FlagBook.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
 import type { HttpDeps } from './deps.ts';
 import { parseId } from './errorHandler.ts';
@@ -29,7 +29,7 @@ function clientId(req: Request, res: Response): string {
 }
 
 export interface FlagDeps extends HttpDeps {
-  flags: FlagBook;
+  flags: FlagStore;
   keys: ClientKeys;
   limiter: Limiter;
 }
@@ -50,7 +50,7 @@ export function flagRoutes(d: FlagDeps): Router {
     if (!body.success)
       throw new AppError(400, 'BAD_REQUEST', `reason must be one of: ${FLAG_REASONS.join(', ')}.`);
     if (d.service.get(id)?.status !== 'live') throw new AppError(404, 'NOT_FOUND', 'There is no such tile.');
-    const outcome = d.flags.flag(
+    const outcome = await d.flags.flag(
       id,
       d.keys.ofAddress(req.ip),
       d.keys.of('client', clientId(req, res)),

@@ -10,10 +10,10 @@ import { idempotencyKey, UploadReplies, type UploadReply } from './uploadReplies
 /** POST/GET/DELETE /api/tiles and the tile images under /tiles. */
 export function tileRoutes(d: HttpDeps): Router {
   const r = Router();
-  const replies = new UploadReplies();
+  const replies = d.replies ?? new UploadReplies();
   // A retry must not report a tile that is gone as added.
   d.service.subscribeTiles((e) => {
-    if (e.type === 'deleted') replies.forget(e.ids);
+    if (e.type === 'deleted') void replies.forget(e.ids);
   });
 
   const store = async (req: Parameters<typeof readUpload>[0]): Promise<UploadReply> => {
@@ -41,6 +41,11 @@ export function tileRoutes(d: HttpDeps): Router {
       req.resume();
       res.setHeader('Idempotent-Replayed', 'true');
     } else reply = key ? await replies.make(key, () => store(req)) : await store(req);
+    if (reply.replayed) {
+      // A copy that waited for another attempt with its key (on this node or another).
+      req.resume();
+      res.setHeader('Idempotent-Replayed', 'true');
+    }
     res.setHeader('Cache-Control', 'no-store');
     res.status(reply.status).json(reply.body);
   });

@@ -6,6 +6,21 @@ import { isOpaqueId } from '../safety/clientKey.ts';
 export interface UploadReply {
   status: number;
   body: unknown;
+  /** Set when the answer is another attempt's with the same key (one that ran meanwhile). */
+  replayed?: boolean;
+}
+
+/**
+ * Upload answers kept by Idempotency-Key: {@link UploadReplies} in one process's memory,
+ * `RedisUploadReplies` for a cluster.
+ */
+export interface ReplyBook {
+  /** The answer kept for `key`, waiting while it is being made; null when there is none (or it failed). */
+  replay(key: string): Promise<UploadReply | null>;
+  /** Makes the answer for `key` with `make` and keeps it if it succeeds; failed attempts are not kept. */
+  make(key: string, make: () => Promise<UploadReply>): Promise<UploadReply>;
+  /** Drops the answers about tiles that are gone (deleted by their owner or an admin). */
+  forget(ids: readonly number[]): Promise<void>;
 }
 
 /**
@@ -32,7 +47,7 @@ export function idempotencyKey(header: unknown): string | null {
  * not kept, so a retry does the work anew. Keys are held hashed; the answers, delete
  * tokens included, only in memory and for `ttlMs`.
  */
-export class UploadReplies {
+export class UploadReplies implements ReplyBook {
   private readonly entries = new Map<string, { at: number; reply: Promise<UploadReply>; id?: number }>();
 
   constructor(
@@ -76,7 +91,7 @@ export class UploadReplies {
   }
 
   /** Drops the answers about tiles that are gone (deleted by their owner or an admin). */
-  forget(ids: readonly number[]): void {
+  async forget(ids: readonly number[]): Promise<void> {
     for (const [k, e] of this.entries) if (e.id !== undefined && ids.includes(e.id)) this.entries.delete(k);
   }
 

@@ -5,6 +5,22 @@ export type FlagOutcome = 'counted' | 'repeat' | 'hide';
 export const FLAG_REASONS = ['sexual', 'violence', 'hate', 'personal-info', 'spam', 'other'] as const;
 export type FlagReason = (typeof FLAG_REASONS)[number];
 
+/**
+ * Viewers' flags as the routes use them: {@link FlagBook} in one process's memory (through
+ * {@link flagStoreOf}), `RedisFlags` for a cluster. Same rules for both: a flag counts only
+ * when its address key and its client key are both new for the tile, and 'hide' comes once.
+ */
+export interface FlagStore {
+  /** Records a flag; 'hide' exactly once, when the tile reaches the threshold. */
+  flag(id: number, addressKey: string, clientKey: string, reason?: FlagReason): Promise<FlagOutcome>;
+  /** Distinct flags a tile has now. */
+  count(id: number): Promise<number>;
+  /** How many distinct flags gave each reason. */
+  reasons(id: number): Promise<Partial<Record<FlagReason, number>>>;
+  /** Forgets a tile's flags (it was approved after review, or is gone). */
+  clear(id: number): Promise<void>;
+}
+
 interface TileFlags {
   addresses: Set<string>;
   clients: Set<string>;
@@ -60,4 +76,14 @@ export class FlagBook {
   clear(id: number): void {
     this.tiles.delete(id);
   }
+}
+
+/** A {@link FlagBook} behind the {@link FlagStore} interface. */
+export function flagStoreOf(book: FlagBook): FlagStore {
+  return {
+    flag: async (id, addressKey, clientKey, reason) => book.flag(id, addressKey, clientKey, reason),
+    count: async (id) => book.count(id),
+    reasons: async (id) => book.reasons(id),
+    clear: async (id) => book.clear(id),
+  };
 }

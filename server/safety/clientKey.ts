@@ -49,9 +49,17 @@ export function clientAddress(remote: string | undefined, forwardedFor: unknown,
  * Turns addresses into opaque keys: an HMAC with a key made at start-up and never written
  * anywhere, over the address (IPv6: its /56 network). The keys live in memory only; after
  * a restart nobody, the operator included, can map one back to an address.
+ *
+ * A cluster passes the secret its nodes share (see `sharedKeySecret` in redisKeys.ts), so that
+ * every node hashes an address to the same key; one process draws its own.
  */
 export class ClientKeys {
-  private readonly secret = randomBytes(32);
+  private readonly secret: Buffer;
+
+  constructor(secret?: Buffer) {
+    if (secret && secret.length < 32) throw new Error('ClientKeys: the secret must be at least 32 bytes');
+    this.secret = secret ?? randomBytes(32);
+  }
 
   /** The opaque key of an address ('' or garbage gets one shared key). */
   ofAddress(ip: string | undefined): string {

@@ -6,14 +6,14 @@ import { phashOf } from '../ingest/phash.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import { ClientKeys } from './clientKey.ts';
 import { DuplicateIndex } from './DuplicateIndex.ts';
-import { FlagBook } from './FlagBook.ts';
-import { type Limiter, limiter, uploadLimiters } from './rateLimits.ts';
+import { FlagBook, type FlagStore, flagStoreOf } from './FlagBook.ts';
+import { type Limiter, limiter, type StoreFactory, uploadLimiters } from './rateLimits.ts';
 import { limitSocketsPerAddress } from './socketLimit.ts';
 
 /** Everything the safety features share: keys, limiters, flags and the duplicate index. */
 export interface Safety {
   keys: ClientKeys;
-  flags: FlagBook;
+  flags: FlagStore;
   /** null when DUPLICATE_CHECK=0 */
   duplicates: DuplicateIndex | null;
   /** Run on POST /api/tiles before the upload is read. */
@@ -32,9 +32,21 @@ const DUPLICATE_MESSAGE =
   'This photo is already in the mosaic (or waiting for review). Each photo goes in once; ' +
   'to replace yours, delete it first with your delete link.';
 
-export function createSafety(service: MosaicPort, config: Config): Safety {
-  const keys = new ClientKeys();
-  const flags = new FlagBook(config.FLAG_THRESHOLD);
+/**
+ * What a cluster shares instead of this process's memory (each defaults to the in-memory
+ * one): keys from the cluster's secret, `RedisFlags`, `redisRateStores`.
+ */
+export interface SharedSafety {
+  keys?: ClientKeys;
+  flags?: FlagStore;
+  /** Where every limiter counts. */
+  limitStore?: StoreFactory;
+}
+
+export function createSafety(service: MosaicPort, config: Config, shared: SharedSafety = {}): Safety {
+  const keys = shared.keys ?? new ClientKeys();
+  const flags = shared.flags ?? flagStoreOf(new FlagBook(config.FLAG_THRESHOLD));
+  const store = shared.limitStore;
   const duplicates = config.DUPLICATE_CHECK ? new DuplicateIndex(config.DUPLICATE_THRESHOLD) : null;
   if (duplicates) for (const t of service.all()) if (t.phash) duplicates.add(t.id, t.phash);
   const unsubscribe = service.subscribeTiles((e) => {
@@ -44,7 +56,7 @@ export function createSafety(service: MosaicPort, config: Config): Safety {
     }
     for (const id of e.ids) {
       duplicates?.delete(id);
-      flags.clear(id);
+      flags.clear(id).catch((err) => console.error(`flags of tile ${id} not cleared:`, err));
     }
   });
   const uploads = uploadLimiters(keys, {
@@ -52,13 +64,18 @@ export function createSafety(service: MosaicPort, config: Config): Safety {
     perDay: config.UPLOAD_DAILY_LIMIT,
     networkPerMinute: config.UPLOAD_NETWORK_RATE_LIMIT,
     networkPerDay: config.UPLOAD_NETWORK_DAILY_LIMIT,
+    store,
   });
   const flagLimiter = limiter(keys, {
+    name: 'flag',
+    store,
     limit: 30,
     windowMs: 10 * 60_000,
     describe: (n) => `${n} flags in 10 minutes`,
   });
   const loginLimiter = limiter(keys, {
+    name: 'login',
+    store,
     limit: 20,
     windowMs: 15 * 60_000,
     describe: (n) => `${n} wrong admin tokens in 15 minutes`,

@@ -1,12 +1,23 @@
 import type { Request, RequestHandler } from 'express';
-import { MemoryStore, rateLimit } from 'express-rate-limit';
+import { MemoryStore, rateLimit, type Store } from 'express-rate-limit';
 import { AppError } from '../errors.ts';
 import { browserId, type ClientKeys } from './clientKey.ts';
+import { outageLog } from './redisKeys.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
+/**
+ * Makes the store a limiter counts in, given the limiter's name (e.g. `redisRateStores` in
+ * redisRateStore.ts, so that the limits hold for a whole cluster). Default: in memory.
+ */
+export type StoreFactory = (name: string) => Store;
+
 export interface LimitSpec {
+  /** Tells this limiter's counts from the others' in a shared store, e.g. 'flag'. */
+  name: string;
+  /** Where the hits are counted (default: this process's memory). */
+  store?: StoreFactory;
   /** Requests allowed per window; 0 turns the limit off. */
   limit: number;
   windowMs: number;
@@ -26,6 +37,9 @@ export interface Limiter {
   close(): void;
 }
 
+// One line a minute at most for all the limiters of this process while their store is down.
+const storeDown = outageLog('rate limits');
+
 const off: Limiter = { handler: (_req, _res, next) => next(), close: () => {} };
 
 /**
@@ -35,7 +49,7 @@ const off: Limiter = { handler: (_req, _res, next) => next(), close: () => {} };
  */
 export function limiter(keys: ClientKeys, spec: LimitSpec): Limiter {
   if (spec.limit <= 0) return off;
-  const store = new MemoryStore();
+  const store = spec.store?.(spec.name) ?? new MemoryStore();
   const handler = rateLimit({
     windowMs: spec.windowMs,
     limit: spec.limit,
@@ -48,6 +62,11 @@ export function limiter(keys: ClientKeys, spec: LimitSpec): Limiter {
     // check cannot see that, so it is switched off here.
     keyGenerator: spec.key ?? ((req) => keys.ofAddress(req.ip)),
     validate: { keyGeneratorIpFallback: false },
+    // A shared store that is down lets requests through rather than failing them all.
+    ...(spec.store && {
+      passOnStoreError: true,
+      logger: { error: storeDown, warn: (e, m) => console.warn(m ?? '', e) },
+    }),
     handler: (req, res, next) => {
       const wait = Number(res.getHeader('Retry-After')) || Math.ceil(spec.windowMs / 1000);
       // Drain what is left of an upload so that the client reads this answer, not a reset.
@@ -62,7 +81,7 @@ export function limiter(keys: ClientKeys, spec: LimitSpec): Limiter {
       );
     },
   });
-  return { handler, close: () => store.shutdown() };
+  return { handler, close: () => store.shutdown?.() };
 }
 
 /** Options of {@link uploadLimiters}. */
@@ -78,6 +97,8 @@ export interface UploadLimitOptions {
   /** Shorter windows for tests; default one minute and one day. */
   minuteMs?: number;
   dayMs?: number;
+  /** Where the hits are counted (default: this process's memory). */
+  store?: StoreFactory;
 }
 
 /**
@@ -98,6 +119,8 @@ export function uploadLimiters(keys: ClientKeys, o: UploadLimitOptions): Limiter
   const photos = (unit: string) => (n: number) => `${n} photos a ${unit}`;
   const all = [
     limiter(keys, {
+      name: 'upload-minute',
+      store: o.store,
       limit: o.perMinute,
       windowMs: minute,
       describe: photos('minute'),
@@ -105,14 +128,28 @@ export function uploadLimiters(keys: ClientKeys, o: UploadLimitOptions): Limiter
       who: 'this device',
     }),
     limiter(keys, {
+      name: 'upload-day',
+      store: o.store,
       limit: o.perDay,
       windowMs: day,
       describe: photos('day'),
       key: perBrowser,
       who: 'this device',
     }),
-    limiter(keys, { limit: o.networkPerMinute, windowMs: minute, describe: photos('minute') }),
-    limiter(keys, { limit: o.networkPerDay, windowMs: day, describe: photos('day') }),
+    limiter(keys, {
+      name: 'net-minute',
+      store: o.store,
+      limit: o.networkPerMinute,
+      windowMs: minute,
+      describe: photos('minute'),
+    }),
+    limiter(keys, {
+      name: 'net-day',
+      store: o.store,
+      limit: o.networkPerDay,
+      windowMs: day,
+      describe: photos('day'),
+    }),
   ];
   return all.filter((l) => l !== off);
 }

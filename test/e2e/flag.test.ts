@@ -79,7 +79,7 @@ describe('reporting a tile', () => {
     expect(await page.isVisible('#report-open')).toBe(false);
     await page.screenshot({ path: resolve(SHOTS, 'report-thanks-phone.png') });
 
-    expect(server.app.safety.flags.count(id)).toBe(1);
+    expect(await server.app.safety.flags.count(id)).toBe(1);
     const queue = (await (
       await fetch(`${server.url}/api/admin/queue`, { headers: { Authorization: `Bearer ${TOKEN}` } })
     ).json()) as QueueBody;
@@ -149,7 +149,7 @@ describe('reporting a tile', () => {
     await page.click('#report-send');
     await expect.poll(() => page.textContent('#report-status')).toBe('This kiss is no longer in the mosaic.');
     expect(await page.isVisible('#report-form')).toBe(false);
-    expect(server.app.safety.flags.count(id)).toBe(0);
+    expect(await server.app.safety.flags.count(id)).toBe(0);
     await page.context().close();
   });
 

@@ -53,7 +53,9 @@ describe('cluster outages', () => {
     const nodes: NodeProcess[] = await Promise.all(['a', 'b'].map((n) => spawnNode(n, env)));
     cleanups.push(() => Promise.all(nodes.map((n) => n.stop())).then(() => {}));
     const viewers = nodes.map((n) => new Viewer(n.url));
-    cleanups.push(async () => viewers.forEach((v) => v.close()));
+    cleanups.push(async () => {
+      for (const v of viewers) v.close();
+    });
     await Promise.all(viewers.map((v) => v.connect()));
     const photos = await Promise.all([1, 2, 3, 4, 5].map((k) => syntheticJpeg(400, 300, 700 + k)));
     expect((await upload(nodes[0]!.url, photos[0]!)).status).toBe(201);

@@ -30,14 +30,14 @@ describe('flagging', () => {
     expect((await flag(s.url, id, '198.51.100.7', client(1))).status).toBe(204);
     expect((await flag(s.url, id, '2001:db8:0:1::1', client(3))).status).toBe(204);
     expect((await flag(s.url, id, '2001:db8:0:2::99', client(4))).status).toBe(204);
-    expect(s.app.safety.flags.count(id)).toBe(2);
+    expect(await s.app.safety.flags.count(id)).toBe(2);
     expect(live()).toBe(true);
 
     // A browser without a client id gets a cookie; sending it back makes it the same client.
     const first = await flag(s.url, id, '192.0.2.10');
     const cookie = first.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/^kiss_client=[A-Za-z0-9_-]{16,}; Path=\/api\/tiles; HttpOnly; SameSite=Strict$/);
-    expect(s.app.safety.flags.count(id)).toBe(3);
+    expect(await s.app.safety.flags.count(id)).toBe(3);
     expect(live()).toBe(false);
 
     // It left every screen and every public URL, and waits in the queue with its flags.
@@ -53,7 +53,7 @@ describe('flagging', () => {
     await v.reach(s.app.service.seq);
     expect(v.mosaic.cellOfTile(id)).toBeDefined();
     // Approval starts its count afresh.
-    expect(s.app.safety.flags.count(id)).toBe(0);
+    expect(await s.app.safety.flags.count(id)).toBe(0);
     expect((await flag(s.url, id, '203.0.113.1', client(1))).status).toBe(204);
     expect(live()).toBe(true);
     expect(v.problems).toEqual([]);
@@ -107,6 +107,6 @@ describe('flagging', () => {
       expect(res.status, `${method} ${path}`).toBe(403);
     }
     expect(s.app.service.get(tile.id as number)?.status).toBe('live');
-    expect(s.app.safety.flags.count(tile.id as number)).toBe(0);
+    expect(await s.app.safety.flags.count(tile.id as number)).toBe(0);
   });
 });
