@@ -1,6 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import express from 'express';
+import { clusterSafety } from './cluster/clusterSafety.ts';
 import { type ClusterNode, startCluster } from './cluster/startCluster.ts';
 import type { Config } from './config.ts';
 import { MosaicService } from './core/MosaicService.ts';
@@ -11,6 +12,7 @@ import { errorHandler, notFound } from './http/errorHandler.ts';
 import { flagRoutes } from './http/flagRoutes.ts';
 import { healthRoute } from './http/healthRoute.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
+import { RedisUploadReplies } from './http/RedisUploadReplies.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { snapshotRoute } from './http/snapshotRoute.ts';
 import { tileRoutes } from './http/tileRoutes.ts';
@@ -68,8 +70,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const health = () =>
     cluster?.health() ?? { ok: true, role: 'single' as const, node, seq: core!.seq, epoch: core!.epoch };
   // The placer checks duplicates across the cluster; a single process checks them here.
-  const safety = createSafety(service, cluster ? { ...config, DUPLICATE_CHECK: false } : config);
+  const safety = cluster ? await clusterSafety(service, config, cluster) : createSafety(service, config);
   const deps = {
+    replies: cluster ? new RedisUploadReplies(cluster.redis, { prefix: config.REDIS_PREFIX }) : undefined,
     service,
     target,
     config,
@@ -99,7 +102,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const httpServer = createServer(app);
   httpServer.requestTimeout = 120_000;
   const live = attachRealtime(httpServer, service.live);
-  safety.attachLive(live.io);
+  await safety.attachLive(live.io);
 
   return {
     httpServer,

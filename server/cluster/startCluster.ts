@@ -17,6 +17,9 @@ import { migrate } from './schema.ts';
 /** A running cluster node: its mosaic for the routes, its role, and how to stop it. */
 export interface ClusterNode {
   mosaic: ClusterMosaic;
+  /** A Redis connection for the node's other users (limits, answers, flags); fails fast while Redis is away. */
+  redis: Redis;
+  node: string;
   health(): HealthAnswer & { term: number; fenced: number; streaming: boolean };
   close(): Promise<void>;
 }
@@ -25,7 +28,7 @@ export interface ClusterNode {
 const STREAM_MAXLEN = 100_000;
 
 /** A connection that fails commands at once while Redis is away (`queue`: false), rather than holding them. */
-function redisClient(url: string, queue = false): Redis {
+export function redisClient(url: string, queue = false): Redis {
   const r = new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: queue,
@@ -34,6 +37,25 @@ function redisClient(url: string, queue = false): Redis {
   });
   r.on('error', () => {}); // reported where a command fails
   return r;
+}
+
+/** Waits for a first connection, so that start-up fails with a clear line when Redis is not there. */
+function ready(r: Redis, url: string): Promise<void> {
+  if (r.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      r.disconnect();
+      reject(
+        new Error(
+          `Redis does not answer at ${new URL(url).host} (REDIS_URL): start it, or leave REDIS_URL and DATABASE_URL unset for the embedded store`,
+        ),
+      );
+    }, 10_000);
+    r.once('ready', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
 }
 
 /**
@@ -57,6 +79,7 @@ export async function startCluster(
   const copy = new LiveCopy(loaded.meta, loaded.tiles, meta.epoch!);
 
   const pub = redisClient(config.REDIS_URL!);
+  await ready(pub, config.REDIS_URL!);
   // Subscriptions are made again by ioredis after every reconnection.
   const sub = redisClient(config.REDIS_URL!, true);
   const tail = new LogTail({
@@ -170,6 +193,8 @@ export async function startCluster(
 
   return {
     mosaic,
+    redis: pub,
+    node,
     health: () => ({
       ok: true,
       role: placer ? 'placer' : 'follower',

@@ -24,7 +24,7 @@ export interface Safety {
   /** The `beforeStore` hook of the upload route: hashes the photo and refuses a near-duplicate. */
   beforeStore(photo: IngestedPhoto): Promise<{ phash: string | null }>;
   /** Limits live connections per address. */
-  attachLive(io: Server): void;
+  attachLive(io: Server): Promise<void>;
   close(): void;
 }
 
@@ -41,6 +41,8 @@ export interface SharedSafety {
   flags?: FlagStore;
   /** Where every limiter counts. */
   limitStore?: StoreFactory;
+  /** Limits live connections per address (default: this process's own count). */
+  limitSockets?: (io: Server, keys: ClientKeys) => Promise<{ close(): unknown }>;
 }
 
 export function createSafety(service: MosaicPort, config: Config, shared: SharedSafety = {}): Safety {
@@ -81,7 +83,7 @@ export function createSafety(service: MosaicPort, config: Config, shared: Shared
     describe: (n) => `${n} wrong admin tokens in 15 minutes`,
     countStatuses: [401],
   });
-  let live: { close(): void } | null = null;
+  let live: { close(): unknown } | null = null;
 
   return {
     keys,
@@ -98,7 +100,11 @@ export function createSafety(service: MosaicPort, config: Config, shared: Shared
       duplicates.reserve(phash);
       return { phash };
     },
-    attachLive(io) {
+    async attachLive(io) {
+      if (shared.limitSockets) {
+        live = await shared.limitSockets(io, keys);
+        return;
+      }
       live = limitSocketsPerAddress(io, keys, {
         max: config.SOCKETS_PER_IP,
         trustProxyHops: config.TRUST_PROXY_HOPS,

@@ -59,7 +59,7 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
     const r = await upload(a().url, photos[0]!, { event: 'london' });
     expect(r.status).toBe(201);
     const tile = (await r.json()) as { id: number; col: number; row: number; seq: number };
-    await v.reach(tile.seq);
+    await v.reachAtLeast(tile.seq);
     expect(v.mosaic.cellOfTile(tile.id)).toBe(tile.row * v.mosaic.cols + tile.col);
     expect(v.problems).toEqual([]);
     // Every node serves the tile: its record and its images.
@@ -85,7 +85,7 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
     }
     const again = await v.connect({ since: v.mosaic.seq, epoch: first.epoch });
     expect(again.mode).toBe('replay');
-    await v.reach(Math.max(...acked));
+    await v.reachAtLeast(Math.max(...acked));
     expect(v.problems).toEqual([]);
     const seqs = v.seqs;
     expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y));
@@ -104,7 +104,7 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
     await watcher.connect();
     const r = await upload(c().url, photos[5]!);
     const tile = (await r.json()) as { id: number; seq: number; deleteToken: string };
-    await watcher.reach(tile.seq);
+    await watcher.reachAtLeast(tile.seq);
     // Every node has read the image once (and may keep it in memory).
     for (const n of nodes) expect((await fetch(`${n.url}/tiles/${tile.id}/32.webp`)).status).toBe(200);
     const del = await fetch(`${b().url}/api/tiles/${tile.id}`, {

@@ -76,6 +76,11 @@ export class Viewer {
     await vi.waitFor(() => expect(this.mosaic.seq).toBe(seq), { timeout: 5000, interval: 5 });
   }
 
+  /** Waits until the viewer has applied `seq` (a commit's later changes, such as moves, may follow it). */
+  async reachAtLeast(seq: number, timeout = 5000): Promise<void> {
+    await vi.waitFor(() => expect(this.mosaic.seq).toBeGreaterThanOrEqual(seq), { timeout, interval: 5 });
+  }
+
   close(): void {
     this.socket?.disconnect();
   }
