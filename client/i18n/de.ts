@@ -102,6 +102,10 @@ export const de: Messages = {
   'error.ADMIN_DISABLED': 'Die Moderation ist auf diesem Server aus (kein ADMIN_TOKEN gesetzt).',
   'error.BAD_WIDTH': 'Diese Exportbreite ist nicht möglich.',
   'error.NETWORK': 'Keine Verbindung. Prüfe dein Netz und versuche es erneut.',
+  'error.PLACER_UNAVAILABLE':
+    'Das Mosaik wechselt gerade den Server. Dein Foto ist sicher; wir versuchen es in ein paar Sekunden erneut.',
+  'error.STORE_UNAVAILABLE':
+    'Das Mosaik kann gerade keine Fotos speichern. Nichts wurde doppelt gesendet; bitte versuche es in einer Minute erneut.',
   'error.INTERNAL': 'Bei uns ist etwas schiefgelaufen. Bitte versuche es erneut.',
   'screen.scan': 'Scannen und deinen Kuss hinzufügen',
   'screen.fullscreen': 'Vollbild (F)',

@@ -98,6 +98,10 @@ export const en = {
   'error.ADMIN_DISABLED': 'Moderation is switched off on this server (no ADMIN_TOKEN set).',
   'error.BAD_WIDTH': 'That export width is not possible.',
   'error.NETWORK': 'No connection. Please check your network and try again.',
+  'error.PLACER_UNAVAILABLE':
+    'The mosaic is switching servers. Your photo is safe; we will try again in a few seconds.',
+  'error.STORE_UNAVAILABLE':
+    'The mosaic cannot store photos right now. Nothing was sent twice; please try again in a minute.',
   'error.INTERNAL': 'Something went wrong on our side. Please try again.',
   'screen.scan': 'Scan to add your kiss',
   'screen.fullscreen': 'Full screen (F)',

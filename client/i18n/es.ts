@@ -99,6 +99,10 @@ export const es: Messages = {
   'error.ADMIN_DISABLED': 'La moderación está desactivada en este servidor (sin ADMIN_TOKEN).',
   'error.BAD_WIDTH': 'Ese ancho de exportación no es posible.',
   'error.NETWORK': 'Sin conexión. Revisa tu red e inténtalo de nuevo.',
+  'error.PLACER_UNAVAILABLE':
+    'El mosaico está cambiando de servidor. Tu foto está a salvo; lo intentaremos de nuevo en unos segundos.',
+  'error.STORE_UNAVAILABLE':
+    'El mosaico no puede guardar fotos ahora mismo. No se envió nada dos veces; inténtalo de nuevo en un minuto.',
   'error.INTERNAL': 'Algo falló por nuestra parte. Inténtalo de nuevo.',
   'screen.scan': 'Escanea para añadir tu beso',
   'screen.fullscreen': 'Pantalla completa (F)',

@@ -102,6 +102,10 @@ export const fr: Messages = {
   'error.ADMIN_DISABLED': 'La modération est désactivée sur ce serveur (pas d’ADMIN_TOKEN).',
   'error.BAD_WIDTH': 'Cette largeur d’export n’est pas possible.',
   'error.NETWORK': 'Pas de connexion. Vérifiez votre réseau et réessayez.',
+  'error.PLACER_UNAVAILABLE':
+    'La mosaïque change de serveur. Votre photo est en sécurité ; nous réessaierons dans quelques secondes.',
+  'error.STORE_UNAVAILABLE':
+    'La mosaïque ne peut pas enregistrer de photos pour le moment. Rien n’a été envoyé deux fois ; réessayez dans une minute.',
   'error.INTERNAL': 'Un problème est survenu chez nous. Réessayez.',
   'screen.scan': 'Scannez pour ajouter votre baiser',
   'screen.fullscreen': 'Plein écran (F)',

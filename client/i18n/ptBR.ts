@@ -98,6 +98,10 @@ export const ptBR: Messages = {
   'error.ADMIN_DISABLED': 'A moderação está desligada neste servidor (sem ADMIN_TOKEN).',
   'error.BAD_WIDTH': 'Essa largura de exportação não é possível.',
   'error.NETWORK': 'Sem conexão. Verifique sua rede e tente de novo.',
+  'error.PLACER_UNAVAILABLE':
+    'O mosaico está trocando de servidor. Sua foto está segura; tentaremos de novo em alguns segundos.',
+  'error.STORE_UNAVAILABLE':
+    'O mosaico não consegue guardar fotos agora. Nada foi enviado duas vezes; tente de novo em um minuto.',
   'error.INTERNAL': 'Algo deu errado do nosso lado. Tente de novo.',
   'screen.scan': 'Escaneie para adicionar seu beijo',
   'screen.fullscreen': 'Tela cheia (F)',

@@ -2,6 +2,7 @@ import type { MosaicInfo } from '../../shared/httpErrors.ts';
 import { isEventCode } from '../../shared/protocol.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import {
+  ApiError,
   type CropBox,
   deleteTile,
   getMosaic,
@@ -141,8 +142,7 @@ byId('send').addEventListener('click', async () => {
     form.append('photo', ...(await photoToSend(photo)));
     if (event) form.append('event', event);
     if (hideFaces.checked) form.append('hideFaces', '1');
-    const res = await uploadTile(form, setProgress, uploadKey);
-    showDone(res);
+    showDone(await sendWithRetries(form));
   } catch (err) {
     errorBox.textContent = errorMessage(err);
     setProgress(null);
@@ -151,6 +151,23 @@ byId('send').addEventListener('click', async () => {
     (byId('send') as HTMLButtonElement).disabled = false;
   }
 });
+
+/**
+ * Sends the photo; while the mosaic changes servers (503 PLACER_UNAVAILABLE) it says so and
+ * sends again after the server's Retry-After, with the same key, so the photo goes in once.
+ */
+async function sendWithRetries(form: FormData): Promise<UploadResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await uploadTile(form, setProgress, uploadKey);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'PLACER_UNAVAILABLE' || attempt >= 6) throw err;
+      errorBox.textContent = errorMessage(err);
+      await new Promise((r) => setTimeout(r, (err.retryAfterS ?? 5) * 1000));
+      errorBox.textContent = '';
+    }
+  }
+}
 
 function showDone(res: UploadResult): void {
   byId('form-view').hidden = true;

@@ -5,8 +5,6 @@ import type { LiveSnapshot, LiveSource, LiveTileInfo } from '../realtime/source.
 import type { MosaicMeta } from '../store/types.ts';
 import type { LogChange } from './logChange.ts';
 
-const NO_FEATURES = new Float32Array(0);
-
 /**
  * A node's own copy of the live mosaic, kept by applying the change log in seq order. It
  * is the live layer's source (snapshots and replays for this node's viewers are served
@@ -14,24 +12,33 @@ const NO_FEATURES = new Float32Array(0);
  * the placer or the database.
  */
 export class LiveCopy implements LiveSource {
-  private readonly book = new TileBook();
+  private book = new TileBook();
   private readonly listeners = new Listeners<readonly Change[]>('change');
   private readonly seqWaiters: { seq: number; resolve: () => void }[] = [];
   cols: number;
   rows: number;
   seq: number;
 
+  /** A copy of nothing yet: {@link load} fills it. */
   constructor(
     meta: MosaicMeta,
-    tiles: readonly TileRecord[],
     /** See LiveSource.epoch. */
     readonly epoch: number,
   ) {
     this.cols = meta.cols;
     this.rows = meta.rows;
     this.seq = meta.seq;
-    for (const t of tiles) this.book.remember({ ...t, features: NO_FEATURES });
-    this.book.reset(this.layout(tiles));
+  }
+
+  /** Loads a copy from live rows read one at a time (see pgData.loadLive). */
+  static async load(read: (each: (t: TileRecord) => void) => Promise<MosaicMeta>): Promise<LiveCopy> {
+    const book = new TileBook();
+    const meta = await read((t) => book.remember(t));
+    const copy = new LiveCopy(meta, meta.epoch ?? 0);
+    copy.book = book;
+    // Every remembered tile is live at its cell: the grid is rebuilt from the book itself.
+    copy.book.reset({ cols: meta.cols, rows: meta.rows, placements: () => book.placements() });
+    return copy;
   }
 
   private layout(tiles: readonly Placement[]) {
@@ -66,7 +73,6 @@ export class LiveCopy implements LiveSource {
           createdAt: c.createdAt,
           rgb: c.rgb,
           phash: null,
-          features: NO_FEATURES,
         });
       }
       if (c.type === 'grown') {
@@ -118,7 +124,7 @@ export class LiveCopy implements LiveSource {
   }
 
   placements(): Placement[] {
-    return this.book.liveTiles().map((t) => ({ id: t.id, col: t.col, row: t.row, tint: t.tint }));
+    return [...this.book.placements()];
   }
 
   subscribeCells(listener: (cells: ChangedCells) => void): () => void {

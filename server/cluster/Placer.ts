@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
-import type { Change } from '../../shared/mosaic/types.ts';
+import type { Change, StoredPlacement } from '../../shared/mosaic/types.ts';
 import type { Target } from '../ingest/target.ts';
 import { DuplicateIndex } from '../safety/DuplicateIndex.ts';
-import { readMeta } from './pgData.ts';
+import { eachRow, readMeta } from './pgData.ts';
 import { type BatchWrite, writeBatch } from './placerWrites.ts';
 import type { RequestKind, RequestOutcome } from './RequestQueue.ts';
 
@@ -71,29 +71,53 @@ export class Placer {
   }
 
   private async load(): Promise<void> {
-    const meta = await readMeta(this.o.pool);
-    this.epoch = meta.epoch ?? 0;
-    const cellFeatures = await this.o.target.cellFeatures(meta.cols, meta.rows);
-    const r = await this.o.pool.query({
-      text: `SELECT id, cell_col, cell_row, features FROM tiles WHERE status = 'live' AND cell_col >= 0`,
-      rowMode: 'array',
-    });
-    const base = { cols: meta.cols, rows: meta.rows, cellFeatures, tint: this.o.tint, seq: meta.seq };
-    const placements = r.rows.map((x: unknown[]) => ({
-      id: x[0] as number,
-      col: x[1] as number,
-      row: x[2] as number,
-      features: floats(x[3] as Buffer),
-    }));
-    this.engine = placements.length
-      ? restoreEngine({ ...base, rng: mulberry32(this.o.seed + meta.seq), placements })
-      : createEngine({ ...base, rng: mulberry32(this.o.seed) });
-    if (this.dup) {
-      this.dup = new DuplicateIndex(this.dup.threshold);
-      const h = await this.o.pool.query(
-        `SELECT id, phash FROM tiles WHERE phash IS NOT NULL AND status <> 'queued'`,
+    const c = await this.o.pool.connect();
+    try {
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const meta = await readMeta(c);
+      this.epoch = meta.epoch ?? 0;
+      const cellFeatures = await this.o.target.cellFeatures(meta.cols, meta.rows);
+      // Features go into arenas of whole chunks, not one small array per tile.
+      const placements: StoredPlacement[] = [];
+      let arena = new Float32Array(0);
+      let used = 0;
+      await eachRow(
+        c,
+        `SELECT id, cell_col, cell_row, features FROM tiles
+         WHERE status = 'live' AND cell_col >= 0 AND id > $1 ORDER BY id`,
+        (x) => {
+          const b = x[3] as Buffer;
+          const n = b.byteLength / 4;
+          if (used + n > arena.length) {
+            arena = new Float32Array(Math.max(n, 50_000 * n));
+            used = 0;
+          }
+          const f = arena.subarray(used, used + n);
+          new Uint8Array(f.buffer, f.byteOffset, b.byteLength).set(b);
+          used += n;
+          placements.push({ id: x[0] as number, col: x[1] as number, row: x[2] as number, features: f });
+        },
       );
-      for (const x of h.rows) this.dup.add(x.id, x.phash);
+      const base = { cols: meta.cols, rows: meta.rows, cellFeatures, tint: this.o.tint, seq: meta.seq };
+      this.engine = placements.length
+        ? restoreEngine({ ...base, rng: mulberry32(this.o.seed + meta.seq), placements })
+        : createEngine({ ...base, rng: mulberry32(this.o.seed) });
+      placements.length = 0;
+      if (this.dup) {
+        const dup = new DuplicateIndex(this.dup.threshold);
+        await eachRow(
+          c,
+          `SELECT id, phash FROM tiles WHERE phash IS NOT NULL AND status <> 'queued' AND id > $1 ORDER BY id`,
+          (x) => dup.add(x[0] as number, x[1] as string),
+        );
+        this.dup = dup;
+      }
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
     }
   }
 

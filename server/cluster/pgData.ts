@@ -45,33 +45,53 @@ export async function readMeta(q: pg.Pool | pg.PoolClient): Promise<MosaicMeta &
 /** A live tile as a node's live copy loads it. */
 export type LiveRow = TileRecord;
 
-/** The live tiles and the seq they are consistent with, in one snapshot of the database. */
-export async function loadLive(pool: pg.Pool): Promise<{ meta: MosaicMeta; tiles: LiveRow[] }> {
+/** Rows read per query when a node loads a whole table: memory stays bounded at a million tiles. */
+const CHUNK = 50_000;
+
+/**
+ * Reads `sql` (which must select `id` first and take `$1` = the last id read, ordered by id)
+ * chunk by chunk inside `c`'s transaction, handing each row array to `each`.
+ */
+export async function eachRow(c: pg.PoolClient, sql: string, each: (row: unknown[]) => void): Promise<void> {
+  let last = 0;
+  for (;;) {
+    const r = await c.query({ text: `${sql} LIMIT ${CHUNK}`, values: [last], rowMode: 'array' });
+    for (const x of r.rows as unknown[][]) each(x);
+    if (r.rows.length < CHUNK) return;
+    last = (r.rows.at(-1) as unknown[])[0] as number;
+  }
+}
+
+/**
+ * The live tiles, handed to `each` one at a time, and the seq they are consistent with, all
+ * from one snapshot of the database.
+ */
+export async function loadLive(pool: pg.Pool, each: (t: LiveRow) => void): Promise<MosaicMeta> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const meta = await readMeta(c);
-    const r = await c.query({
-      text: `SELECT id, cell_col, cell_row, tint_r, tint_g, tint_b, event, created_at, rgb
-             FROM tiles WHERE status = 'live' AND cell_col >= 0 ORDER BY id`,
-      rowMode: 'array',
-    });
+    await eachRow(
+      c,
+      `SELECT id, cell_col, cell_row, tint_r, tint_g, tint_b, event, created_at, rgb
+       FROM tiles WHERE status = 'live' AND cell_col >= 0 AND id > $1 ORDER BY id`,
+      (x) => {
+        const rgb = x[8] as number;
+        each({
+          id: x[0] as number,
+          status: 'live',
+          col: x[1] as number,
+          row: x[2] as number,
+          tint: { r: x[3] as number, g: x[4] as number, b: x[5] as number },
+          event: x[6] as string | null,
+          createdAt: x[7] as number,
+          rgb: [(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255],
+          phash: null,
+        });
+      },
+    );
     await c.query('COMMIT');
-    const tiles: LiveRow[] = r.rows.map((x: unknown[]) => {
-      const rgb = x[8] as number;
-      return {
-        id: x[0] as number,
-        status: 'live',
-        col: x[1] as number,
-        row: x[2] as number,
-        tint: { r: x[3] as number, g: x[4] as number, b: x[5] as number },
-        event: x[6] as string | null,
-        createdAt: x[7] as number,
-        rgb: [(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255],
-        phash: null,
-      };
-    });
-    return { meta, tiles };
+    return meta;
   } catch (e) {
     await c.query('ROLLBACK').catch(() => {});
     throw e;

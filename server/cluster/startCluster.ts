@@ -74,9 +74,8 @@ export async function startCluster(
   const keys = { stream: `${prefix}log`, wake: `${prefix}wake`, done: `${prefix}done` };
   const pool = createPool(url);
   await migrate(pool);
-  const meta = await ensureMosaic(pool, config.MOSAIC_COLS, config.MOSAIC_ROWS);
-  const loaded = await loadLive(pool);
-  const copy = new LiveCopy(loaded.meta, loaded.tiles, meta.epoch!);
+  await ensureMosaic(pool, config.MOSAIC_COLS, config.MOSAIC_ROWS);
+  const copy = await LiveCopy.load((each) => loadLive(pool, each));
 
   const pub = redisClient(config.REDIS_URL!);
   await ready(pub, config.REDIS_URL!);

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
-import type { Change, Placement } from '../../shared/mosaic/types.ts';
+import type { Change, Placement, StoredPlacement } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import type { LiveSnapshot, LiveSource, LiveTileInfo } from '../realtime/source.ts';
 import type { MosaicMeta, TileRow } from '../store/types.ts';
@@ -19,9 +19,9 @@ export type { AddedTile, CellRegion, ServiceOptions, TakedownSelector, TileLifec
  * every mutation, commits durably, then publishes the changes (in that order).
  */
 export class MosaicService implements LiveSource, MosaicPort {
-  private readonly tiles = new TileBook();
+  private readonly tiles: TileBook;
   /** Features of tiles waiting for review (they are not in the engine). */
-  private readonly pendingFeatures = new Map<number, Float32Array>();
+  private readonly pendingFeatures: Map<number, Float32Array>;
   private readonly changeListeners = new Listeners<readonly Change[]>('change');
   private readonly lifecycleListeners = new Listeners<TileLifecycle>('tile');
   private readonly mutex = new Mutex();
@@ -32,13 +32,17 @@ export class MosaicService implements LiveSource, MosaicPort {
     private engine: PlacementEngine,
     /** See LiveSource.epoch: drawn when the mosaic starts, stored with it. */
     readonly epoch: number,
+    book: TileBook,
+    pending: Map<number, Float32Array>,
   ) {
     this.clock = opts.clock ?? Date.now;
+    this.tiles = book;
+    this.pendingFeatures = pending;
   }
 
   /** Loads the stored mosaic (or starts a new one) and sweeps orphaned files. */
   static async open(opts: ServiceOptions): Promise<MosaicService> {
-    const { meta, tiles } = opts.store.load();
+    const { meta, tiles } = opts.store.scan();
     const geometry: MosaicMeta = {
       ...(meta ?? { cols: opts.cols, rows: opts.rows, seq: 0 }),
       // A mosaic stored before epochs existed gets one now, kept from here on.
@@ -52,19 +56,21 @@ export class MosaicService implements LiveSource, MosaicPort {
       tint: opts.tint,
       seq: geometry.seq,
     };
-    const live = tiles.filter((t) => t.status === 'live' && t.col >= 0);
-    const engine = live.length
-      ? restoreEngine({
-          ...base,
-          rng: mulberry32(opts.seed + geometry.seq),
-          placements: live.map((t) => ({ id: t.id, col: t.col, row: t.row, features: t.features })),
-        })
-      : createEngine({ ...base, rng: mulberry32(opts.seed) });
-    const svc = new MosaicService(opts, engine, geometry.epoch!);
+    // One pass over the rows: each becomes columns in the book, and live ones the engine's input.
+    const book = new TileBook();
+    const pending = new Map<number, Float32Array>();
+    const live: StoredPlacement[] = [];
     for (const t of tiles) {
-      svc.tiles.remember(t);
-      if (t.status === 'pending') svc.pendingFeatures.set(t.id, t.features.slice()); // not a view into the load's arena
+      book.remember(t);
+      if (t.status === 'pending')
+        pending.set(t.id, t.features.slice()); // not a view into the load's arena
+      else if (t.col >= 0) live.push({ id: t.id, col: t.col, row: t.row, features: t.features });
     }
+    const engine = live.length
+      ? restoreEngine({ ...base, rng: mulberry32(opts.seed + geometry.seq), placements: live })
+      : createEngine({ ...base, rng: mulberry32(opts.seed) });
+    live.length = 0;
+    const svc = new MosaicService(opts, engine, geometry.epoch!, book, pending);
     svc.tiles.reset(engine);
     await opts.store.sweepOrphans();
     if (!meta?.epoch) opts.store.commit({ changes: [], meta: geometry });

@@ -16,12 +16,33 @@ export interface Layout {
   placements(): Iterable<Placement>;
 }
 
+/** The fields {@link TileBook.remember} keeps. */
+export type RememberedTile = Omit<TileRecord, 'phash'> & { phash?: string | null };
+
+const NONE = 0;
+const LIVE = 1;
+const PENDING = 2;
+const HAS_PHASH = 4;
+
 /**
- * The service's in-memory view of the stored tiles: every record by id, and which live
- * tile holds each cell, kept in step with the engine's committed changes.
+ * The in-memory view of the stored tiles, as columns indexed by tile id (ids are dense) so
+ * that a million tiles cost about 30 bytes each rather than a few hundred in objects: the
+ * status, cell, tint, colour, rally, time and perceptual hash of every tile, and which live
+ * tile holds each cell. Records are made on demand by get() and all().
  */
 export class TileBook {
-  private readonly tiles = new Map<number, TileRecord>();
+  private flags = new Uint8Array(1024);
+  private cellCol = new Int16Array(1024);
+  private cellRow = new Int16Array(1024);
+  private tint = new Int16Array(3 * 1024);
+  private rgb = new Uint32Array(1024);
+  private event = new Uint16Array(1024);
+  private created = new Float64Array(1024);
+  private phash = new Uint32Array(2 * 1024);
+  private readonly eventNames: string[] = [''];
+  private readonly eventIndex = new Map<string, number>();
+  private count = 0;
+  private maxId = 0;
   /** cell index -> tile id (0 = empty), for block queries and snapshots. */
   private grid = new Int32Array(0);
   private cols = 0;
@@ -29,38 +50,78 @@ export class TileBook {
   /** Told the cells whose picture changed, after each applied batch. */
   readonly changedCells = new Listeners<ChangedCells>('cell');
 
-  get(id: number): TileRecord | undefined {
-    return this.tiles.get(id);
-  }
-
   /** Records held, live and pending. */
   get size(): number {
-    return this.tiles.size;
+    return this.count;
   }
 
   has(id: number): boolean {
-    return this.tiles.has(id);
+    return id > 0 && id < this.flags.length && (this.flags[id]! & 3) !== NONE;
   }
 
-  /** Every tile, live and pending. */
-  all(): IterableIterator<TileRecord> {
-    return this.tiles.values();
+  get(id: number): TileRecord | undefined {
+    if (!this.has(id)) return undefined;
+    const f = this.flags[id]!;
+    const e = this.event[id]!;
+    const c = this.rgb[id]!;
+    return {
+      id,
+      status: (f & 3) === LIVE ? 'live' : 'pending',
+      col: this.cellCol[id]!,
+      row: this.cellRow[id]!,
+      tint: { r: this.tint[3 * id]!, g: this.tint[3 * id + 1]!, b: this.tint[3 * id + 2]! },
+      event: e ? this.eventNames[e]! : null,
+      createdAt: this.created[id]!,
+      rgb: [(c >>> 16) & 255, (c >>> 8) & 255, c & 255],
+      phash: f & HAS_PHASH ? hex(this.phash[2 * id]!) + hex(this.phash[2 * id + 1]!) : null,
+    };
+  }
+
+  /** Every tile, live and pending, in id order. */
+  *all(): IterableIterator<TileRecord> {
+    for (let id = 1; id <= this.maxId; id++) if (this.has(id)) yield this.get(id)!;
+  }
+
+  /** The rally code of a tile, without making its record. */
+  eventOf(id: number): string | null {
+    const e = this.has(id) ? this.event[id]! : 0;
+    return e ? this.eventNames[e]! : null;
   }
 
   /** Keeps a stored row's record (its features and delete hash are not kept). */
-  remember(row: LoadedTile & { deleteHash?: string }): void {
-    const { features: _f, deleteHash: _h, ...rec } = row;
-    this.tiles.set(row.id, rec);
+  remember(row: RememberedTile): void {
+    const id = row.id;
+    if (!Number.isInteger(id) || id < 1 || id >= 2 ** 31) throw new RangeError(`bad tile id ${id}`);
+    this.room(id);
+    if (!this.has(id)) this.count++;
+    if (id > this.maxId) this.maxId = id;
+    let f = row.status === 'live' ? LIVE : PENDING;
+    if (row.phash) {
+      f |= HAS_PHASH;
+      this.phash[2 * id] = Number.parseInt(row.phash.slice(0, 8), 16);
+      this.phash[2 * id + 1] = Number.parseInt(row.phash.slice(8, 16), 16);
+    }
+    this.flags[id] = f;
+    this.cellCol[id] = row.col;
+    this.cellRow[id] = row.row;
+    this.setTint(id, row.tint);
+    this.rgb[id] = (row.rgb[0] << 16) | (row.rgb[1] << 8) | row.rgb[2];
+    this.event[id] = this.eventCode(row.event);
+    this.created[id] = row.createdAt;
   }
 
   delete(id: number): void {
-    this.tiles.delete(id);
+    if (!this.has(id)) return;
+    this.flags[id] = NONE;
+    this.count--;
   }
 
   /** Marks a tile as waiting for review, off the grid (its cell's `removed` is applied separately). */
   pend(id: number): void {
-    const t = this.tiles.get(id);
-    if (t) Object.assign(t, { status: 'pending', col: -1, row: -1 });
+    if (!this.has(id)) return;
+    this.flags[id] = (this.flags[id]! & ~3) | PENDING;
+    this.cellCol[id] = -1;
+    this.cellRow[id] = -1;
   }
 
   /** Rebuilds the cell grid from the engine's placements and updates the records to match. */
@@ -70,36 +131,43 @@ export class TileBook {
     this.grid = new Int32Array(layout.cols * layout.rows);
     for (const p of layout.placements()) {
       this.grid[p.row * this.cols + p.col] = p.id;
-      const t = this.tiles.get(p.id);
-      if (t) Object.assign(t, { col: p.col, row: p.row, tint: p.tint, status: 'live' });
+      if (this.has(p.id)) this.place(p);
     }
+  }
+
+  private place(p: Placement): void {
+    this.flags[p.id] = (this.flags[p.id]! & ~3) | LIVE;
+    this.cellCol[p.id] = p.col;
+    this.cellRow[p.id] = p.row;
+    this.setTint(p.id, p.tint);
   }
 
   /** Applies committed engine changes to the records and the grid, then tells the changed cells. */
   apply(changes: readonly Change[], layout: Layout): void {
     const touched: [number, number][] = [];
     let all = false;
-    const set = (p: Placement) => {
-      const t = this.tiles.get(p.id);
-      if (!t) return;
-      touched.push([p.col, p.row]);
-      if (t.col >= 0 && this.grid[t.row * this.cols + t.col] === p.id) {
-        this.grid[t.row * this.cols + t.col] = 0;
-        touched.push([t.col, t.row]);
-      }
-      Object.assign(t, { col: p.col, row: p.row, tint: p.tint, status: 'live' });
-      this.grid[p.row * this.cols + p.col] = p.id;
-    };
     for (const c of changes) {
-      if (c.type === 'placed' || c.type === 'moved') set(c);
-      else if (c.type === 'grown') {
+      if (c.type === 'placed' || c.type === 'moved') {
+        if (!this.has(c.id)) continue;
+        touched.push([c.col, c.row]);
+        const oc = this.cellCol[c.id]!;
+        const or = this.cellRow[c.id]!;
+        if (oc >= 0 && this.grid[or * this.cols + oc] === c.id) {
+          this.grid[or * this.cols + oc] = 0;
+          touched.push([oc, or]);
+        }
+        this.place(c);
+        this.grid[c.row * this.cols + c.col] = c.id;
+      } else if (c.type === 'grown') {
         this.reset(layout);
         all = true;
       } else if (c.type === 'removed') {
         touched.push([c.col, c.row]);
         if (this.grid[c.row * this.cols + c.col] === c.id) this.grid[c.row * this.cols + c.col] = 0;
-        const t = this.tiles.get(c.id);
-        if (t) Object.assign(t, { col: -1, row: -1 });
+        if (this.has(c.id)) {
+          this.cellCol[c.id] = -1;
+          this.cellRow[c.id] = -1;
+        }
       }
     }
     if (all || touched.length) this.changedCells.emit(all ? null : touched);
@@ -118,26 +186,86 @@ export class TileBook {
     for (let r = Math.max(0, row0); r < r1; r++) {
       for (let c = Math.max(0, col0); c < c1; c++) {
         const id = this.grid[r * this.cols + c]!;
-        const t = id ? this.tiles.get(id) : undefined;
-        if (t) out.push({ id, col: c, row: r, tint: t.tint });
+        if (id && this.has(id)) out.push({ id, col: c, row: r, tint: this.tintOf(id) });
       }
     }
     return out;
   }
 
-  /**
-   * Every live tile in cell order. A record already has the shape of a LiveTile: no
-   * per-tile objects are made, which matters at a million tiles.
-   */
+  /** Where every live tile sits (by its own record, not the grid), in id order. */
+  *placements(): IterableIterator<Placement> {
+    for (let id = 1; id <= this.maxId; id++) {
+      if ((this.flags[id]! & 3) !== LIVE || this.cellCol[id]! < 0) continue;
+      yield { id, col: this.cellCol[id]!, row: this.cellRow[id]!, tint: this.tintOf(id) };
+    }
+  }
+
+  /** Every live tile in cell order, as fresh objects. */
   liveTiles(): LiveTile[] {
     const tiles: LiveTile[] = [];
     const g = this.grid;
-    for (let c = 0; c < g.length; c++) {
-      const id = g[c]!;
-      if (id === 0) continue;
-      const t = this.tiles.get(id);
-      if (t) tiles.push(t);
+    for (let cell = 0; cell < g.length; cell++) {
+      const id = g[cell]!;
+      if (id === 0 || !this.has(id)) continue;
+      const c = this.rgb[id]!;
+      tiles.push({
+        id,
+        col: cell % this.cols,
+        row: Math.floor(cell / this.cols),
+        tint: this.tintOf(id),
+        rgb: [(c >>> 16) & 255, (c >>> 8) & 255, c & 255],
+        event: this.eventOf(id),
+      });
     }
     return tiles;
   }
+
+  private tintOf(id: number): Tint {
+    return { r: this.tint[3 * id]!, g: this.tint[3 * id + 1]!, b: this.tint[3 * id + 2]! };
+  }
+
+  private setTint(id: number, t: Tint): void {
+    this.tint[3 * id] = t.r;
+    this.tint[3 * id + 1] = t.g;
+    this.tint[3 * id + 2] = t.b;
+  }
+
+  private eventCode(event: string | null): number {
+    if (!event) return 0;
+    let e = this.eventIndex.get(event);
+    if (e === undefined) {
+      e = this.eventNames.length;
+      if (e > 0xffff) throw new RangeError('more than 65,535 rally codes');
+      this.eventNames.push(event);
+      this.eventIndex.set(event, e);
+    }
+    return e;
+  }
+
+  /** Grows every column to hold `id`. */
+  private room(id: number): void {
+    if (id < this.flags.length) return;
+    let n = this.flags.length;
+    while (n <= id) n *= 2;
+    const grow = <T extends Uint8Array | Int16Array | Uint16Array | Uint32Array | Float64Array>(
+      a: T,
+      per = 1,
+    ): T => {
+      const b = new (a.constructor as new (n: number) => T)(n * per);
+      b.set(a);
+      return b;
+    };
+    this.flags = grow(this.flags);
+    this.cellCol = grow(this.cellCol);
+    this.cellRow = grow(this.cellRow);
+    this.tint = grow(this.tint, 3);
+    this.rgb = grow(this.rgb);
+    this.event = grow(this.event);
+    this.created = grow(this.created);
+    this.phash = grow(this.phash, 2);
+  }
+}
+
+function hex(v: number): string {
+  return v.toString(16).padStart(8, '0');
 }

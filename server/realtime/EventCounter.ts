@@ -9,10 +9,13 @@ export interface EventDelta {
 
 /**
  * Per-rally tile counts kept from the change stream, so an event screen's counter needs
- * no query. Only tiles sent with a rally code are remembered (id -> code).
+ * no query. Only tiles sent with a rally code are remembered (id -> code, 2 bytes a tile).
  */
 export class EventCounter {
-  private readonly eventOf = new Map<number, string>();
+  /** id -> index in `names` (0: no rally), dense like tile ids: 2 bytes a tile. */
+  private code = new Uint16Array(1024);
+  private readonly names: string[] = [''];
+  private readonly index = new Map<string, number>();
   private readonly counts = new Map<string, number>();
   private readonly dirty = new Map<string, number[]>();
   /** Tiles in the whole mosaic. */
@@ -24,14 +27,37 @@ export class EventCounter {
 
   /** Recounts from a snapshot's tiles. */
   reset(tiles: readonly LiveTile[]): void {
-    this.eventOf.clear();
+    this.code.fill(0);
     this.counts.clear();
     this.total = tiles.length;
     for (const t of tiles) {
       if (t.event === null) continue;
-      this.eventOf.set(t.id, t.event);
+      this.setCode(t.id, t.event);
       this.counts.set(t.event, (this.counts.get(t.event) ?? 0) + 1);
     }
+  }
+
+  private eventOf(id: number): string | undefined {
+    const c = id < this.code.length ? this.code[id]! : 0;
+    return c ? this.names[c] : undefined;
+  }
+
+  private setCode(id: number, event: string): void {
+    let c = this.index.get(event);
+    if (c === undefined) {
+      c = this.names.length;
+      if (c > 0xffff) throw new RangeError('more than 65,535 rally codes');
+      this.names.push(event);
+      this.index.set(event, c);
+    }
+    if (id >= this.code.length) {
+      let n = this.code.length;
+      while (n <= id) n *= 2;
+      const grown = new Uint16Array(n);
+      grown.set(this.code);
+      this.code = grown;
+    }
+    this.code[id] = c;
   }
 
   /** Tiles from `event` in the mosaic now. */
@@ -41,10 +67,10 @@ export class EventCounter {
 
   /** A tile entered the mosaic. A tile already counted is ignored. */
   placed(id: number, event: string | null): void {
-    if (this.eventOf.has(id)) return;
+    if (this.eventOf(id) !== undefined) return;
     this.total++;
     if (event === null) return;
-    this.eventOf.set(id, event);
+    this.setCode(id, event);
     this.counts.set(event, this.count(event) + 1);
     this.touch(event).push(id);
   }
@@ -52,9 +78,9 @@ export class EventCounter {
   /** A tile left the mosaic. */
   removed(id: number): void {
     this.total = Math.max(0, this.total - 1);
-    const event = this.eventOf.get(id);
+    const event = this.eventOf(id);
     if (event === undefined) return;
-    this.eventOf.delete(id);
+    this.code[id] = 0;
     const n = this.count(event) - 1;
     if (n > 0) this.counts.set(event, n);
     else this.counts.delete(event);

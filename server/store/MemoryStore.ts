@@ -8,6 +8,10 @@ export class MemoryStore implements TileStore {
   private readonly files = new Map<number, Map<FileSize, Buffer>>();
   private nextId = 1;
 
+  scan() {
+    return this.load();
+  }
+
   load() {
     const tiles = [...this.rows.values()].map(({ deleteHash: _h, ...r }) => r);
     return { meta: this.meta && { ...this.meta }, tiles };

@@ -56,6 +56,11 @@ export interface Commit {
 export interface TileStore {
   /** The stored mosaic, or meta=null for a new one. */
   load(): { meta: MosaicMeta | null; tiles: LoadedTile[] };
+  /**
+   * The same as load(), with the tiles read one at a time as they are iterated: a million
+   * rows never exist as objects all at once (start-up reads the store this way).
+   */
+  scan(): { meta: MosaicMeta | null; tiles: Iterable<LoadedTile> };
   /** A fresh id, never used before (ids of deleted tiles are not reused). */
   reserveId(): number;
   /** Writes every size of a tile durably before the row is committed. */
