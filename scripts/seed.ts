@@ -13,10 +13,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TARGET } from '../server/config.ts';
 import { newDeleteToken } from '../server/core/deleteToken.ts';
-import { type IngestedPhoto, ingestPhoto, TILE_SIZES } from '../server/ingest/pipeline.ts';
+import { type IngestedPhoto, ingestPhoto } from '../server/ingest/pipeline.ts';
 import { Target } from '../server/ingest/target.ts';
 import { SqliteStore } from '../server/store/SqliteStore.ts';
 import type { TileRow } from '../server/store/types.ts';
+import { TILE_SIZES } from '../shared/httpApi.ts';
 import { createEngine, mulberry32 } from '../shared/mosaic/index.ts';
 import { syntheticJpeg } from '../test/support/images.ts';
 

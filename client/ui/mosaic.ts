@@ -3,7 +3,7 @@
  * Pages call this and add their own behaviour through the hooks.
  */
 
-import type { MosaicInfo } from '../../shared/httpErrors.ts';
+import type { MosaicInfo } from '../../shared/httpApi.ts';
 import type { EventHighlight, EventStats, WireChange } from '../../shared/protocol.ts';
 import { getMosaic } from '../net/api.ts';
 import { loadBitmap, serverImages } from '../net/images.ts';

@@ -1,7 +1,9 @@
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { AdminQueue, AdminQueueItem } from '../../shared/adminApi.ts';
+import { TILE_SIZES } from '../../shared/httpApi.ts';
+import { isEventCode } from '../../shared/rally.ts';
 import { AppError } from '../errors.ts';
-import { TILE_SIZES } from '../ingest/pipeline.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
 import type { FlagBook } from '../safety/FlagBook.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
@@ -27,11 +29,7 @@ const idsBody = z.strictObject({
 const cell = z.number().int().min(0).max(MAX_CELLS);
 const takedownBody = z.union([
   z.strictObject({
-    event: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a rally code like "london"'),
+    event: z.string().refine(isEventCode, 'a rally code like "london"'),
   }),
   z.strictObject({
     region: z.strictObject({ col: cell, row: cell, cols: cell.min(1), rows: cell.min(1) }),
@@ -74,7 +72,7 @@ export function adminRoutes(d: AdminDeps): Router {
   r.get('/api/admin/queue', (req, res) => {
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit) || 200));
     const ids = s.pendingIds();
-    const items = ids.slice(0, limit).map((id) => {
+    const items = ids.slice(0, limit).map((id): AdminQueueItem => {
       const t = s.get(id)!;
       return {
         id,
@@ -86,7 +84,8 @@ export function adminRoutes(d: AdminDeps): Router {
         imageUrl: `/api/admin/tiles/${id}/512.webp`,
       };
     });
-    res.json({ total: ids.length, items });
+    const answer: AdminQueue = { total: ids.length, items };
+    res.json(answer);
   });
 
   r.get('/api/admin/tiles/:id/:file', async (req, res) => {

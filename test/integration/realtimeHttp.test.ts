@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UploadAnswer } from '../../shared/httpErrors.ts';
+import type { UploadAnswer } from '../../shared/httpApi.ts';
 import { decodeFrame } from '../../shared/protocol.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { startServer, type TestServer, upload } from '../support/server.ts';

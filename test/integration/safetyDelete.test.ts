@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { UploadAnswer } from '../../shared/httpErrors.ts';
+import type { UploadAnswer } from '../../shared/httpApi.ts';
 import { listFiles, upload } from '../support/server.ts';
 import { ADMIN, json, PHOTOS, pixels, useServers } from './safetyHelpers.ts';
 
