@@ -47,14 +47,14 @@ startMosaic(byId('board'), {
   event,
   input: false,
   maxCellPx: 480,
-  relaid: () => {
+  relaid: (_grown, model) => {
     // Queued cells belong to the old layout.
     highlighter?.clear();
-    total = window.kiss?.feed.mosaic.size ?? total;
+    total = model.size;
     showCounts();
   },
-  changed: (_cells, arrived) => {
-    total = window.kiss?.feed.mosaic.size ?? total;
+  changed: (_cells, arrived, _changes, model) => {
+    total = model.size;
     showCounts();
     for (const c of arrived) highlighter?.push(c);
   },
@@ -72,9 +72,3 @@ startMosaic(byId('board'), {
 }).then((r) => {
   highlighter = new Highlighter(r.board);
 });
-
-declare global {
-  interface Window {
-    kiss?: import('../ui/mosaic.ts').RunningMosaic;
-  }
-}

@@ -31,7 +31,7 @@ describe('realtime over the real app', () => {
     await Promise.all([a.reach(app.service.snapshot().seq), b.reach(app.service.snapshot().seq)]);
     expect(a.seqs).toContain(tile.seq);
     expect(b.seqs).toEqual(a.seqs);
-    expect(a.mosaic.cellOfTile(tile.id)).toBeDefined();
+    expect(a.mosaic.cellOfTile(tile.id)).toBe(tile.row * app.service.cols + tile.col);
     expectSameState(a.mosaic, app.service.snapshot());
     expectSameState(b.mosaic, app.service.snapshot());
 
