@@ -41,7 +41,7 @@ if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   redis-cli -h 127.0.0.1 ping
 fi
 
-# `npm ci` refuses this lock file: the registry here lacks some of Biome's optional platform
+# `npm ci` refuses this lock file (see .ci/run): the registry lacks some of Biome's optional platform
 # packages (e.g. @biomejs/cli-android-arm64), which npm ci wants listed. `npm install` follows the lock.
 npm install --no-audit --no-fund
 npm test
