@@ -32,7 +32,10 @@ const schema = z.object({
   DUPLICATE_CHECK: bool.default(true),
   /** Largest pHash Hamming distance (of 64 bits) that counts as the same photo; see test/bench/phash.ts. */
   DUPLICATE_THRESHOLD: z.coerce.number().int().min(0).max(32).default(6),
-  /** Distinct viewers (different networks) whose flags hide a tile until an admin looks at it. */
+  /**
+   * Flags that hide a tile until an admin looks at it. A flag counts only when both its network
+   * (address) and its browser (client id) are new for the tile, so this many different networks.
+   */
   FLAG_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(3),
   /**
    * Open live connections per client address (IPv6: per /56); 0 disables. A rally's crowd

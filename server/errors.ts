@@ -1,4 +1,4 @@
-import type { HttpErrorCode } from '../shared/httpErrors.ts';
+import type { HttpErrorCode } from '../shared/httpApi.ts';
 
 /** An error meant for the client: an HTTP status, a stable code and a readable message. */
 export class AppError extends Error {

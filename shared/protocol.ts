@@ -5,18 +5,21 @@
  * `Socket<ServerToClientEvents, ClientToServerEvents>`.
  *
  * How a session goes:
- * 1. The client connects with {@link HandshakeAuth} (`auth: { v, since?, event? }`).
+ * 1. The client connects with {@link HandshakeAuth} (`auth: { v, since?, epoch?, event? }`).
  *    A wrong `v` is refused with a `connect_error` whose `data` is a {@link ProtocolError}
  *    with code `VERSION_MISMATCH` ("reload the page").
  * 2. The server brings it up to date: either binary `mosaic:snapshot` (and possibly some
- *    `tiles:changed` batches after it), or, when it still holds every change after `since`,
- *    only those changes as `tiles:changed` batches. Then `session:synced` tells the mode and
- *    the sequence number the client is now at.
+ *    `tiles:changed` batches after it), or, when it still holds every change after `since`
+ *    and `epoch` is the mosaic's own, only those changes as `tiles:changed` batches. A
+ *    `since` from another epoch (the mosaic was started afresh) always gets a snapshot.
+ *    Then `session:synced` tells the mode, the sequence number the client is now at and
+ *    the mosaic's epoch.
  * 3. Live changes follow, batched and binary: `tiles:changed` (placed / moved / removed
  *    records, see {@link encodeChanges}) and `mosaic:grown` (a whole re-layout, see
  *    {@link encodeFrame}). Every change carries the next sequence number; a client applies
  *    them with {@link LiveMosaic}, which reports gaps and drops duplicates.
- * 4. On any disconnect the client reconnects with `auth.since` = the last seq it applied.
+ * 4. On any disconnect the client reconnects with `auth.since` = the last seq it applied
+ *    and `auth.epoch` = the epoch of its last `session:synced`.
  *
  * Pure TypeScript: no I/O, no Node or DOM APIs.
  */
@@ -24,6 +27,9 @@
 export * from './protocolChanges.ts';
 export * from './protocolFrame.ts';
 export * from './protocolState.ts';
+export * from './rally.ts';
+
+import type { BinaryLike } from './protocolChanges.ts';
 
 /** Bumped on every incompatible change of the events, payloads or binary layouts. */
 export const PROTOCOL_VERSION = 1;
@@ -40,16 +46,8 @@ export interface HandshakeAuth {
    * one gets a snapshot, never a replay of someone else's changes.
    */
   epoch?: number;
-  /** A rally code (`london`) to follow for its counter and highlights; see {@link EVENT_CODE_PATTERN}. */
+  /** A rally code (`london`) to follow for its counter and highlights; canonical, see {@link isEventCode}. */
   event?: string;
-}
-
-/** Rally codes: lower-case letters, digits and dashes, 1 to 32 characters. */
-export const EVENT_CODE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
-
-/** True when `code` is a well-formed rally code. */
-export function isEventCode(code: unknown): code is string {
-  return typeof code === 'string' && EVENT_CODE_PATTERN.test(code);
 }
 
 /** The Socket.IO room name of a rally: `event:london`. */
@@ -127,17 +125,17 @@ export interface EventHighlight {
   ids: number[];
 }
 
-/** Binary payload as sent: a Node Buffer on the server, an ArrayBuffer in the browser. */
-export type BinaryPayload = ArrayBuffer | ArrayBufferView;
+/** @deprecated The same type as {@link BinaryLike}; use that name. */
+export type BinaryPayload = BinaryLike;
 
 /** Broadcasts and answers from the server, named in the past tense. */
 export interface ServerToClientEvents {
   /** The whole mosaic, see {@link encodeFrame} (kind `snapshot`). */
-  'mosaic:snapshot': (frame: BinaryPayload) => void;
+  'mosaic:snapshot': (frame: BinaryLike) => void;
   /** A batch of placed / moved / removed records, see {@link encodeChanges}. */
-  'tiles:changed': (batch: BinaryPayload) => void;
+  'tiles:changed': (batch: BinaryLike) => void;
   /** The grid grew and every tile moved, one change, see {@link encodeFrame} (kind `grown`). */
-  'mosaic:grown': (frame: BinaryPayload) => void;
+  'mosaic:grown': (frame: BinaryLike) => void;
   /** The client is up to date; live changes follow. */
   'session:synced': (info: SessionSynced) => void;
   /** The followed rally's counter. */

@@ -59,7 +59,7 @@ export interface WireMoved extends MovedChange {
 /** A change as it travels in a `tiles:changed` batch (growth travels as its own frame). */
 export type WireChange = WirePlaced | WireMoved | RemovedChange;
 
-/** Any binary payload a decoder accepts. */
+/** A binary payload as sent and as any decoder accepts it: a Node Buffer on the server, an ArrayBuffer in the browser. */
 export type BinaryLike = ArrayBuffer | ArrayBufferView;
 
 /** Thrown by every decoder on a payload it cannot read. */

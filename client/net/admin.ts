@@ -1,39 +1,8 @@
 /**
- * The moderation API (README "Admin API"). Every call carries `Authorization: Bearer <ADMIN_TOKEN>`:
- *   GET    /api/admin/queue?limit=N            -> { total, items: [QueueItem] }
- *   GET    /api/admin/tiles/:id/128.webp        -> the image, admins only (so fetched, not <img src>)
- *   POST   /api/admin/approve | reject {ids}    -> { approved | rejected, skipped }
- *   DELETE /api/admin/tiles/:id                 -> 204
- *   POST   /api/admin/takedown {event} | {region} -> { removed }
+ * The moderation API's client; its routes and shapes are in shared/adminApi.ts.
  */
+import type { AdminQueue, Takedown } from '../../shared/adminApi.ts';
 import { apiError } from './api.ts';
-import type { FlagReason } from './flag.ts';
-
-/** One tile waiting for review: a pre-moderated upload, or a live tile hidden by flags. */
-export interface QueueItem {
-  id: number;
-  event: string | null;
-  createdAt: string;
-  /** Distinct viewers who flagged it. */
-  flags: number;
-  /** How many of those flags gave each reason. */
-  flagReasons: Partial<Record<FlagReason, number>>;
-  /** Admin-only URL of the 128 px image. */
-  thumbUrl: string;
-  /** Admin-only URL of the 512 px image. */
-  imageUrl: string;
-}
-
-export interface Queue {
-  /** Tiles waiting in all; `items` holds at most `limit` of them, oldest first. */
-  total: number;
-  items: QueueItem[];
-}
-
-/** What a takedown removes: every tile of a rally, or every live tile in a block of cells. */
-export type Takedown =
-  | { event: string }
-  | { region: { col: number; row: number; cols: number; rows: number } };
 
 async function call(
   token: string,
@@ -55,9 +24,9 @@ async function call(
   return res;
 }
 
-export async function getQueue(token: string, limit = 200): Promise<Queue> {
+export async function getQueue(token: string, limit = 200): Promise<AdminQueue> {
   const res = await call(token, 'GET', `/api/admin/queue?limit=${limit}`);
-  const body = (await res.json()) as Partial<Queue>;
+  const body = (await res.json()) as Partial<AdminQueue>;
   const items = Array.isArray(body.items) ? body.items : [];
   return { total: typeof body.total === 'number' ? body.total : items.length, items };
 }

@@ -1,5 +1,5 @@
 /** HTTP calls to the server. Pages call these; the renderer never does. */
-import type { MosaicInfo, TilePublic, UploadAnswer } from '../../shared/httpErrors.ts';
+import type { CropBox, MosaicInfo, PreviewAnswer, TilePublic, UploadAnswer } from '../../shared/httpApi.ts';
 import { clientId } from './clientId.ts';
 
 /** A failed call: the server's error code (or a client-side one) and its HTTP status. */
@@ -62,14 +62,6 @@ export async function deleteTile(id: number, token: string): Promise<void> {
   if (res.status !== 204 && !res.ok) throw await apiError(res);
 }
 
-/** Where the server's subject-aware square crop falls, as fractions of the upright photo. */
-export interface CropBox {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
-
 /**
  * Asks the server where it would crop a photo. Send a small upright copy (a few tens of kB):
  * the answer is fractions, so they hold for the full-size photo too. Null when it fails.
@@ -80,7 +72,7 @@ export async function previewCrop(small: Blob): Promise<CropBox | null> {
   try {
     const res = await fetch('/api/preview', { method: 'POST', body: form });
     if (!res.ok) return null;
-    return ((await res.json()) as { crop: CropBox }).crop;
+    return ((await res.json()) as PreviewAnswer).crop;
   } catch {
     return null;
   }

@@ -2,12 +2,9 @@
  * Viewers' reports: POST /api/tiles/:id/flag with JSON `{ reason }` and an `X-Client-Id`
  * header, a random id this browser keeps, so that the server can count distinct flaggers.
  */
+import type { FlagReason } from '../../shared/httpApi.ts';
 import { apiError } from './api.ts';
 import { clientId } from './clientId.ts';
-
-/** The reasons the flag route accepts, in the order the viewer sees them. */
-export const FLAG_REASONS = ['sexual', 'violence', 'hate', 'personal-info', 'spam', 'other'] as const;
-export type FlagReason = (typeof FLAG_REASONS)[number];
 
 export async function flagTile(id: number, reason: FlagReason): Promise<void> {
   const res = await fetch(`/api/tiles/${id}/flag`, {

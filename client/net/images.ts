@@ -1,5 +1,5 @@
 /** Image loading for the board: fetch + decode off the main thread, cancellable. */
-import type { MosaicInfo } from '../../shared/httpErrors.ts';
+import type { MosaicInfo } from '../../shared/httpApi.ts';
 import type { BoardImage, BoardImages } from '../render/types.ts';
 import { atlasUrl, tileUrl } from './api.ts';
 

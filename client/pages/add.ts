@@ -1,9 +1,8 @@
-import type { MosaicInfo } from '../../shared/httpErrors.ts';
-import { isEventCode } from '../../shared/protocol.ts';
+import type { CropBox, MosaicInfo } from '../../shared/httpApi.ts';
+import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import {
   ApiError,
-  type CropBox,
   deleteTile,
   getMosaic,
   getTile,
@@ -30,8 +29,7 @@ initI18n();
 mountHeader();
 
 const params = new URLSearchParams(location.search);
-const eventParam = params.get('event')?.toLowerCase() ?? null;
-const event = isEventCode(eventParam) ? eventParam : null;
+const event = eventCodeFromInput(params.get('event'));
 let photo: File | null = null;
 /** One per chosen photo, sent with every try of it: a retry after a lost answer gets that answer. */
 let uploadKey = randomId();

@@ -1,7 +1,7 @@
 // First: the snapshot starts downloading and decoding before anything else is evaluated.
 import '../net/early.ts';
 import QRCode from 'qrcode';
-import { isEventCode } from '../../shared/protocol.ts';
+import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import { Highlighter } from '../ui/Highlighter.ts';
 import { byId } from '../ui/header.ts';
@@ -11,8 +11,7 @@ import { keepScreen } from '../ui/screenKeeper.ts';
 initI18n();
 
 const params = new URLSearchParams(location.search);
-const raw = params.get('event')?.toLowerCase() ?? null;
-const event = isEventCode(raw) ? raw : null;
+const event = eventCodeFromInput(params.get('event'));
 let total = 0;
 let eventTiles = 0;
 
@@ -48,14 +47,14 @@ startMosaic(byId('board'), {
   event,
   input: false,
   maxCellPx: 480,
-  relaid: () => {
+  relaid: (_grown, model) => {
     // Queued cells belong to the old layout.
     highlighter?.clear();
-    total = window.kiss?.feed.mosaic.size ?? total;
+    total = model.size;
     showCounts();
   },
-  changed: (_cells, arrived) => {
-    total = window.kiss?.feed.mosaic.size ?? total;
+  changed: (_cells, arrived, _changes, model) => {
+    total = model.size;
     showCounts();
     for (const c of arrived) highlighter?.push(c);
   },
@@ -73,9 +72,3 @@ startMosaic(byId('board'), {
 }).then((r) => {
   highlighter = new Highlighter(r.board);
 });
-
-declare global {
-  interface Window {
-    kiss?: import('../ui/mosaic.ts').RunningMosaic;
-  }
-}

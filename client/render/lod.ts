@@ -3,8 +3,10 @@
  * colour texels always, tinted atlases at middle zoom, real photos close in.
  */
 
-/** Cells per atlas block side (the server's atlasCells). */
-export const ATLAS_CELLS = 16;
+import { ATLAS_CELLS } from '../../shared/httpApi.ts';
+
+/** Cells per atlas block side, as the server's `/api/mosaic` sends them in `atlasCells`. */
+export { ATLAS_CELLS };
 
 export interface LodThresholds {
   /** Screen px per cell from which atlases (32 px per cell) are drawn. */

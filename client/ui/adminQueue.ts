@@ -3,8 +3,10 @@
  * with the token and shown through a blob: URL, revoked when the row goes), its rally,
  * time and flags, a checkbox, and bulk Approve / Reject over the checked rows.
  */
+
+import type { AdminQueueItem } from '../../shared/adminApi.ts';
 import { hasKey, onLanguageChange, t } from '../i18n/index.ts';
-import { decide, getImage, getQueue, type QueueItem } from '../net/admin.ts';
+import { decide, getImage, getQueue } from '../net/admin.ts';
 import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
 import { byId } from './header.ts';
 
@@ -15,7 +17,7 @@ export interface AdminSession {
 }
 
 interface Row {
-  item: QueueItem;
+  item: AdminQueueItem;
   li: HTMLLIElement;
   box: HTMLInputElement;
   img: HTMLImageElement;
@@ -90,7 +92,7 @@ export class AdminQueue {
     for (const [id, r] of this.rows) if (r.box.checked) yield id;
   }
 
-  private add(item: QueueItem): void {
+  private add(item: AdminQueueItem): void {
     const li = document.createElement('li');
     li.className = item.flags > 0 ? 'queue-item flagged' : 'queue-item';
     const box = document.createElement('input');

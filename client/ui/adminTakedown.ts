@@ -3,16 +3,17 @@
  * block of cells, behind a confirm step that says how many tiles will go. The count comes
  * from the live mosaic (cells for an area, the rally counter plus the waiting ones for a rally).
  */
+import type { Takedown } from '../../shared/adminApi.ts';
 import type { EventStats } from '../../shared/protocol.ts';
+import { eventCodeFromInput } from '../../shared/rally.ts';
 import { t } from '../i18n/index.ts';
-import { getQueue, removeTile, type Takedown, takedown } from '../net/admin.ts';
+import { getQueue, removeTile, takedown } from '../net/admin.ts';
 import { getMosaic } from '../net/api.ts';
 import { LiveFeed } from '../net/live.ts';
 import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
 import { byId } from './header.ts';
 
-const RALLY = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const COUNT_TIMEOUT_MS = 10_000;
 
 /** Counts tiles from a live connection, opened on first use and kept while signed in. */
@@ -152,8 +153,8 @@ export function mountTakedown(session: AdminSession, changed: () => void): { clo
 
   byId('takedown-rally').addEventListener('submit', (e) => {
     e.preventDefault();
-    const event = byId<HTMLInputElement>('rally-code').value.trim().toLowerCase();
-    if (!RALLY.test(event)) {
+    const event = eventCodeFromInput(byId<HTMLInputElement>('rally-code').value);
+    if (!event) {
       say(msg, () => t('admin.badRally'), true);
       byId('rally-code').focus();
       return;

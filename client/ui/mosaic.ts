@@ -3,8 +3,8 @@
  * Pages call this and add their own behaviour through the hooks.
  */
 
-import type { MosaicInfo } from '../../shared/httpErrors.ts';
-import type { EventHighlight, EventStats, WireChange } from '../../shared/protocol.ts';
+import type { MosaicInfo } from '../../shared/httpApi.ts';
+import type { EventHighlight, EventStats, LiveMosaic, WireChange } from '../../shared/protocol.ts';
 import { getMosaic } from '../net/api.ts';
 import { loadBitmap, serverImages } from '../net/images.ts';
 import { LiveFeed, type LiveStatus } from '../net/live.ts';
@@ -18,8 +18,10 @@ export interface MosaicHooks {
   /** Wheel/drag/pinch/keys on the canvas (off for the event screen). */
   input?: boolean;
   maxCellPx?: number;
-  relaid?(grown: boolean): void;
-  changed?(cells: number[], arrived: number[], changes: readonly WireChange[]): void;
+  /** The layout was replaced (a snapshot, or a growth when `grown`); `model` is the live mosaic. */
+  relaid?(grown: boolean, model: LiveMosaic): void;
+  /** Cells changed, `arrived` got a new tile; `model` is the live mosaic after the change. */
+  changed?(cells: number[], arrived: number[], changes: readonly WireChange[], model: LiveMosaic): void;
   status?(s: LiveStatus): void;
   stats?(s: EventStats): void;
   highlighted?(h: EventHighlight): void;
@@ -53,12 +55,12 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
       relaid: (model, grown) =>
         onBoard((b) => {
           b.relayout(model, grown);
-          hooks.relaid?.(grown);
+          hooks.relaid?.(grown, model);
         }),
-      changed: (_model, cells, arrived, changes) =>
+      changed: (model, cells, arrived, changes) =>
         onBoard((b) => {
           b.changed(cells, arrived);
-          hooks.changed?.(cells, arrived, changes);
+          hooks.changed?.(cells, arrived, changes, model);
         }),
       status: (s) => hooks.status?.(s),
       stats: (s) => hooks.stats?.(s),

@@ -3,7 +3,7 @@
  * download whole: the 2x2 atlas blocks nearest the tile (32x32 cells, a few hundred KB in
  * all) over the dimmed target, drawn on a 2D canvas, the tile ringed. No PixiJS and no socket.
  */
-import type { MosaicInfo } from '../../shared/httpErrors.ts';
+import type { MosaicInfo } from '../../shared/httpApi.ts';
 import { atlasUrl } from '../net/api.ts';
 import { loadBitmap } from '../net/images.ts';
 

@@ -2,9 +2,11 @@
  * The tile dialog's "Report" control: a discreet button that opens a choice of reasons,
  * sends the flag, and thanks the viewer (or says, translated, why it could not).
  */
+
+import { FLAG_REASONS, type FlagReason } from '../../shared/httpApi.ts';
 import { applyTranslations, type MessageKey, t } from '../i18n/index.ts';
 import { ApiError } from '../net/api.ts';
-import { FLAG_REASONS, type FlagReason, flagTile } from '../net/flag.ts';
+import { flagTile } from '../net/flag.ts';
 import { errorMessage } from './errors.ts';
 import { byId } from './header.ts';
 

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import type { HealthAnswer } from '../../shared/httpErrors.ts';
+import type { HealthAnswer } from '../../shared/httpApi.ts';
 import type { Config } from '../config.ts';
 import type { Target } from '../ingest/target.ts';
 import { ClusterMosaic } from './ClusterMosaic.ts';

@@ -1,7 +1,9 @@
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { AdminQueue, AdminQueueItem } from '../../shared/adminApi.ts';
+import { TILE_SIZES } from '../../shared/httpApi.ts';
+import { isEventCode } from '../../shared/rally.ts';
 import { AppError } from '../errors.ts';
-import { TILE_SIZES } from '../ingest/pipeline.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
 import type { FlagStore } from '../safety/FlagBook.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
@@ -27,11 +29,7 @@ const idsBody = z.strictObject({
 const cell = z.number().int().min(0).max(MAX_CELLS);
 const takedownBody = z.union([
   z.strictObject({
-    event: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a rally code like "london"'),
+    event: z.string().refine(isEventCode, 'a rally code like "london"'),
   }),
   z.strictObject({
     region: z.strictObject({ col: cell, row: cell, cols: cell.min(1), rows: cell.min(1) }),
@@ -75,17 +73,20 @@ export function adminRoutes(d: AdminDeps): Router {
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit) || 200));
     const pending = await s.pendingTiles();
     const items = await Promise.all(
-      pending.slice(0, limit).map(async (t) => ({
-        id: t.id,
-        event: t.event,
-        createdAt: new Date(t.createdAt).toISOString(),
-        flags: await d.flags.count(t.id),
-        flagReasons: await d.flags.reasons(t.id),
-        thumbUrl: `/api/admin/tiles/${t.id}/128.webp`,
-        imageUrl: `/api/admin/tiles/${t.id}/512.webp`,
-      })),
+      pending.slice(0, limit).map(
+        async (t): Promise<AdminQueueItem> => ({
+          id: t.id,
+          event: t.event,
+          createdAt: new Date(t.createdAt).toISOString(),
+          flags: await d.flags.count(t.id),
+          flagReasons: await d.flags.reasons(t.id),
+          thumbUrl: `/api/admin/tiles/${t.id}/128.webp`,
+          imageUrl: `/api/admin/tiles/${t.id}/512.webp`,
+        }),
+      ),
     );
-    res.json({ total: pending.length, items });
+    const answer: AdminQueue = { total: pending.length, items };
+    res.json(answer);
   });
 
   r.get('/api/admin/tiles/:id/:file', async (req, res) => {

@@ -1,10 +1,7 @@
+import { ATLAS_CELLS, ATLAS_TILE_PX } from '../../shared/httpApi.ts';
 import type { MosaicPort } from '../core/port.ts';
 import { renderAtlas } from '../ingest/compose.ts';
 
-/** Cells per atlas side. */
-export const ATLAS_CELLS = 16;
-/** Pixels per tile in an atlas. */
-export const ATLAS_TILE_PX = 32;
 const MAX_ENTRIES = 512;
 
 /**

@@ -5,8 +5,8 @@ import express, { Router } from 'express';
 /** Where `vite build` puts the client. */
 export const CLIENT_DIR = resolve(import.meta.dirname, '../../dist/client');
 
-/** Page routes -> the built HTML entry that serves them. */
-const PAGES: [string, string][] = [
+/** Page routes -> the HTML entry that serves them (built here; `npm run dev` serves the same from Vite). */
+export const PAGES: readonly (readonly [string, string])[] = [
   ['/', 'index.html'],
   ['/t/:id', 'index.html'],
   ['/add', 'add.html'],
@@ -29,7 +29,9 @@ export function clientRoutes(dir = CLIENT_DIR): Router {
         res
           .status(503)
           .type('text/plain')
-          .send('The client is not built yet. Run `npm start` (which builds it) or `npm run build`.');
+          .send(
+            'The client is not built yet. Run `npm run build` (or `npm start`, which builds, or `npm run dev`).',
+          );
         return;
       }
       res.setHeader('Cache-Control', 'no-cache');

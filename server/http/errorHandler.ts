@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { HttpErrorBody } from '../../shared/httpErrors.ts';
+import type { HttpErrorBody } from '../../shared/httpApi.ts';
 import { AppError } from '../errors.ts';
 
 /** Sends `{ error: { code, message } }` for AppErrors; a generic 500 for anything else. */

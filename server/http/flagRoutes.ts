@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
+import { FLAG_REASONS } from '../../shared/httpApi.ts';
 import { AppError } from '../errors.ts';
 import { browserId, CLIENT_COOKIE, type ClientKeys } from '../safety/clientKey.ts';
-import { FLAG_REASONS, type FlagStore } from '../safety/FlagBook.ts';
+import type { FlagStore } from '../safety/FlagBook.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
 import type { HttpDeps } from './deps.ts';
 import { parseId } from './errorHandler.ts';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { HealthAnswer } from '../../shared/httpErrors.ts';
+import type { HealthAnswer } from '../../shared/httpApi.ts';
 
 /** GET /api/health: this node's role, name, the seq its live copy is at, and the mosaic's epoch. */
 export function healthRoute(health: () => HealthAnswer): Router {

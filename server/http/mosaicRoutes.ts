@@ -1,9 +1,8 @@
 import { Router } from 'express';
-import type { MosaicInfo } from '../../shared/httpErrors.ts';
+import { ATLAS_CELLS, ATLAS_TILE_PX, type MosaicInfo, TILE_SIZES } from '../../shared/httpApi.ts';
 import { AppError } from '../errors.ts';
 import { renderExport } from '../ingest/compose.ts';
-import { TILE_SIZES } from '../ingest/pipeline.ts';
-import { ATLAS_CELLS, ATLAS_TILE_PX, AtlasCache } from './atlasCache.ts';
+import { AtlasCache } from './atlasCache.ts';
 import { type HttpDeps, imageCaching } from './deps.ts';
 
 const MAX_EXPORT_PIXELS = 64_000_000;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import type { TilePublic, UploadAnswer } from '../../shared/httpErrors.ts';
+import { type PreviewAnswer, TILE_SIZES, type TilePublic, type UploadAnswer } from '../../shared/httpApi.ts';
 import { AppError } from '../errors.ts';
-import { previewCrop, TILE_SIZES } from '../ingest/pipeline.ts';
+import { previewCrop } from '../ingest/pipeline.ts';
 import { type HttpDeps, imageCaching } from './deps.ts';
 import { parseId } from './errorHandler.ts';
 import { readUpload } from './upload.ts';
@@ -54,7 +54,8 @@ export function tileRoutes(d: HttpDeps): Router {
   r.post('/api/preview', async (req, res) => {
     const form = await readUpload(req, 3 * 1024 * 1024);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ crop: await previewCrop(form.photo) });
+    const answer: PreviewAnswer = { crop: await previewCrop(form.photo) };
+    res.json(answer);
   });
 
   r.get('/api/tiles/:id', (req, res) => {

@@ -1,6 +1,6 @@
 import Busboy from 'busboy';
 import type { Request } from 'express';
-import { z } from 'zod';
+import { isEventCode } from '../../shared/rally.ts';
 import { AppError } from '../errors.ts';
 
 /** What a contributor sent: the photo bytes and the form's other fields. */
@@ -10,24 +10,17 @@ export interface UploadForm {
   hideFaces: boolean;
 }
 
-const eventSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/);
-
-/** Validates a rally code: 1-32 of a-z, 0-9 and '-', or empty for none. */
+/** The form's rally code: a canonical one (shared/rally.ts), or null when absent or empty; 400 BAD_EVENT otherwise. */
 export function parseEvent(raw: string | undefined | null): string | null {
-  if (raw === undefined || raw === null || raw.trim() === '') return null;
-  const r = eventSchema.safeParse(raw);
-  if (!r.success) {
+  if (raw === undefined || raw === null || raw === '') return null;
+  if (!isEventCode(raw)) {
     throw new AppError(
       400,
       'BAD_EVENT',
-      'The event code must be 1-32 letters, digits or dashes, like "london".',
+      'The event code must be 1-32 lower-case letters, digits or dashes, starting and ending with a letter or digit, like "london".',
     );
   }
-  return r.data;
+  return raw;
 }
 
 /**

@@ -1,5 +1,5 @@
+import { TILE_SIZES } from '../../shared/httpApi.ts';
 import type { Tint } from '../../shared/mosaic/types.ts';
-import { TILE_SIZES } from './pipeline.ts';
 import { sharp } from './sharp.ts';
 import type { Target } from './target.ts';
 

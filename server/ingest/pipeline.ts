@@ -1,3 +1,4 @@
+import type { CropBox, TileSize } from '../../shared/httpApi.ts';
 import { boxAverage, featuresFromSubgrid } from '../../shared/mosaic/features.ts';
 import { SUBGRID } from '../../shared/mosaic/types.ts';
 import { AppError } from '../errors.ts';
@@ -6,10 +7,6 @@ import { sharp } from './sharp.ts';
 import { quarter } from './shrink.ts';
 import { sniffFormat } from './sniff.ts';
 
-/** The sizes every tile is served at, in px (square). */
-export const TILE_SIZES = [32, 128, 512] as const;
-/** One of {@link TILE_SIZES}. */
-export type TileSize = (typeof TILE_SIZES)[number];
 const MASTER = 512;
 
 /** What the checks allow. */
@@ -148,14 +145,6 @@ function webp(px: Buffer, side: number): Promise<Buffer> {
   return sharp(px, { raw: { width: side, height: side, channels: 3 } })
     .webp(side >= 512 ? { quality: 78, effort: 0 } : { quality: 85, effort: 2 })
     .toBuffer();
-}
-
-/** The square the attention crop keeps, as fractions of the upright image's width and height. */
-export interface CropBox {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
 }
 
 /**

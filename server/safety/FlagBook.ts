@@ -1,9 +1,7 @@
+import type { FlagReason } from '../../shared/httpApi.ts';
+
 /** What one flag did. */
 export type FlagOutcome = 'counted' | 'repeat' | 'hide';
-
-/** Why a viewer flagged a tile (optional). */
-export const FLAG_REASONS = ['sexual', 'violence', 'hate', 'personal-info', 'spam', 'other'] as const;
-export type FlagReason = (typeof FLAG_REASONS)[number];
 
 /**
  * Viewers' flags as the routes use them: {@link FlagBook} in one process's memory (through

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { FLAG_REASONS, type FlagOutcome, type FlagReason, type FlagStore } from './FlagBook.ts';
+import { FLAG_REASONS, type FlagReason } from '../../shared/httpApi.ts';
+import type { FlagOutcome, FlagStore } from './FlagBook.ts';
 
 /** Options of {@link RedisFlags}. */
 export interface RedisFlagOptions {

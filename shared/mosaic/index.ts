@@ -13,7 +13,6 @@ export * from './features.ts';
 export { DEFAULT_TUNING, MosaicEngine } from './MosaicEngine.ts';
 export type { EngineTuning } from './MosaicState.ts';
 export { mulberry32 } from './rng.ts';
-export { createSimpleEngine, restoreSimpleEngine } from './simpleEngine.ts';
 export * from './tint.ts';
 export * from './types.ts';
 

@@ -4,7 +4,6 @@
  * reference measured in the same run and extrapolated. No `run` export: a helper.
  */
 import {
-  createSimpleEngine,
   type EngineTuning,
   FEATURE_LEN,
   MosaicEngine,
@@ -12,6 +11,7 @@ import {
   type PlacementEngine,
   restoreEngine,
 } from '../../shared/mosaic/index.ts';
+import { createSimpleEngine } from '../support/simpleEngine.ts';
 import type { Library } from './engineData.ts';
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');

@@ -189,7 +189,7 @@ describe('the admin page', () => {
     // Cancel first: nothing goes.
     await page.keyboard.press('Escape');
     await page.waitForSelector('#confirm:not([open])', { state: 'attached' });
-    expect(server.app.service.get(waiting)).toBeDefined();
+    expect(server.app.service.get(waiting)).toMatchObject({ id: waiting, status: 'pending' });
     await page.click('#takedown-rally button[type="submit"]');
     await expect.poll(() => page.isEnabled('#confirm-yes')).toBe(true);
     await page.click('#confirm-yes');

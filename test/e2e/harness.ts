@@ -3,9 +3,8 @@
  * (with the live layer attached if createApp does not attach it yet), and Debian's Chromium.
  */
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { buildClient as buildDist } from '../../scripts/buildClient.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
 export const CHROMIUM_ARGS = [
@@ -19,12 +18,11 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-swiftshader',
 ];
 
-const ROOT = resolve(import.meta.dirname, '../..');
 let built: Promise<void> | null = null;
 
-/** Builds the client into dist/client once per process (vite, the same as `npm start`). */
+/** Builds the client into dist/client once per process (the same build as `npm run build`, swapped in whole). */
 export function buildClient(): Promise<void> {
-  built ??= build({ configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'warn' }).then(() => undefined);
+  built ??= buildDist({ logLevel: 'warn' });
   return built;
 }
 

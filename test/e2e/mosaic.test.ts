@@ -99,7 +99,7 @@ describe('the client in Chromium', () => {
     expect(sentIds[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const permalink = await add.inputValue('#permalink');
     const id = Number(/\/t\/(\d+)$/.exec(permalink)?.[1]);
-    expect(id).toBeGreaterThan(0);
+    expect(server.app.service.get(id)).toMatchObject({ id, event: 'london', status: 'live' });
     expect(await add.inputValue('#delete-link')).toMatch(new RegExp(`/add\\?delete=${id}\\.[A-Za-z0-9_-]+$`));
 
     // The screen zooms toward the new tile and holds it in the middle: read it there.
@@ -164,7 +164,7 @@ describe('the client in Chromium', () => {
     expect(server.app.service.tileCount).toBe(before + 1);
     const link = await add.inputValue('#delete-link');
     const [, id, token] = /\/add\?delete=(\d+)\.([A-Za-z0-9_-]+)$/.exec(link) ?? [];
-    expect(Number(id)).toBeGreaterThan(0);
+    expect(server.app.service.get(Number(id))).toMatchObject({ id: Number(id), status: 'live' });
     const del = await fetch(`${server.url}/api/tiles/${id}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${token}` },
@@ -227,7 +227,7 @@ describe('the client in Chromium', () => {
       const m = (window as unknown as { kiss: K }).kiss.feed.mosaic;
       return m.cellId.find((x) => x > 0) ?? 0;
     });
-    expect(id).toBeGreaterThan(0);
+    expect(server.app.service.get(id)).toMatchObject({ id, status: 'live' });
     const big = page.waitForResponse((r) => r.url().endsWith(`/tiles/${id}/512.webp`) && r.status() === 200);
     // Fly to the tile, then zoom further with the keyboard as a person would.
     await page.evaluate((tileId) => {

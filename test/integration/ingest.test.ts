@@ -111,7 +111,7 @@ describe('ingest over HTTP', () => {
   });
 
   it('serves a public record without anything identifying', async () => {
-    const res = await upload(s.url, fixture('hubble-small.jpg'), { event: 'London' });
+    const res = await upload(s.url, fixture('hubble-small.jpg'), { event: 'london' });
     const { id, col, row } = await res.json();
     const rec = await (await fetch(`${s.url}/api/tiles/${id}`)).json();
     expect(rec).toEqual({ id, col, row, event: 'london', createdAt: expect.any(String) });

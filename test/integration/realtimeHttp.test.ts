@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UploadAnswer } from '../../shared/httpErrors.ts';
+import type { UploadAnswer } from '../../shared/httpApi.ts';
 import { decodeFrame } from '../../shared/protocol.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { startServer, type TestServer, upload } from '../support/server.ts';
@@ -31,7 +31,7 @@ describe('realtime over the real app', () => {
     await Promise.all([a.reach(app.service.snapshot().seq), b.reach(app.service.snapshot().seq)]);
     expect(a.seqs).toContain(tile.seq);
     expect(b.seqs).toEqual(a.seqs);
-    expect(a.mosaic.cellOfTile(tile.id)).toBeDefined();
+    expect(a.mosaic.cellOfTile(tile.id)).toBe(tile.row * app.service.cols + tile.col);
     expectSameState(a.mosaic, app.service.snapshot());
     expectSameState(b.mosaic, app.service.snapshot());
 

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { UploadAnswer } from '../../shared/httpErrors.ts';
+import type { UploadAnswer } from '../../shared/httpApi.ts';
 import { listFiles, upload } from '../support/server.ts';
-import { ADMIN, json, PHOTOS, pixels, useServers } from './safetyHelpers.ts';
+import { ADMIN, json, PHOTOS, pixels, serverCell, useServers } from './safetyHelpers.ts';
 
 const { start, viewer } = useServers();
 
@@ -30,8 +30,8 @@ describe("a contributor's delete token", () => {
     expect(res.status).toBe(201);
     const tile = (await res.json()) as UploadAnswer;
     await Promise.all([screen.reach(tile.seq), other.reach(tile.seq)]);
-    expect(screen.mosaic.cellOfTile(tile.id)).toBeDefined();
-    expect(other.mosaic.cellOfTile(tile.id)).toBeDefined();
+    expect(screen.mosaic.cellOfTile(tile.id)).toBe(serverCell(s, tile.id));
+    expect(other.mosaic.cellOfTile(tile.id)).toBe(serverCell(s, tile.id));
 
     // Every place the tile is, before: so that each check below can fail.
     const urls = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { startServer, upload } from '../support/server.ts';
-import { ADMIN, admin, json, useServers } from './safetyHelpers.ts';
+import { ADMIN, admin, json, serverCell, useServers } from './safetyHelpers.ts';
 
 const { start, viewer } = useServers();
 
@@ -51,7 +51,7 @@ describe('flagging', () => {
 
     expect((await admin(s.url, `/api/admin/tiles/${id}/approve`)).status).toBe(204);
     await v.reach(s.app.service.seq);
-    expect(v.mosaic.cellOfTile(id)).toBeDefined();
+    expect(v.mosaic.cellOfTile(id)).toBe(serverCell(s, id));
     // Approval starts its count afresh.
     expect(await s.app.safety.flags.count(id)).toBe(0);
     expect((await flag(s.url, id, '203.0.113.1', client(1))).status).toBe(204);

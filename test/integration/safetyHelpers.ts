@@ -61,3 +61,10 @@ export async function pixels(res: Response): Promise<Buffer> {
     .raw()
     .toBuffer();
 }
+
+/** The cell (row * cols + col) where the server holds a live tile: what a viewer's mosaic must say. */
+export function serverCell(s: TestServer, id: number): number {
+  const t = s.app.service.get(id);
+  if (!t) throw new Error(`the server has no tile ${id}`);
+  return t.row * s.app.service.cols + t.col;
+}

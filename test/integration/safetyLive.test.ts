@@ -6,7 +6,7 @@ import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { wireParser } from '../../shared/wire.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { json, useServers } from './safetyHelpers.ts';
+import { json, serverCell, useServers } from './safetyHelpers.ts';
 
 const { start, viewer } = useServers();
 
@@ -214,7 +214,7 @@ describe('a flood of malformed packets and oversized frames', () => {
     expect(watcher.socket.connected).toBe(true);
     const tile = await json(await upload(s.url, await syntheticJpeg(640, 480, 61)));
     await watcher.reach(tile.seq as number);
-    expect(watcher.mosaic.cellOfTile(tile.id as number)).toBeDefined();
+    expect(watcher.mosaic.cellOfTile(tile.id as number)).toBe(serverCell(s, tile.id as number));
     expect(watcher.problems).toEqual([]);
     await vi.waitFor(async () => expect(await tryConnect(s.url)).toBe('connected'), {
       timeout: 5000,

@@ -4,14 +4,12 @@ import {
   CHANGE_RECORD_BYTES,
   decodeChanges,
   decodeFrame,
-  EVENT_CODE_PATTERN,
   encodeCellsFrame,
   encodeChanges,
   encodeFrame,
   FRAME_HEADER_BYTES,
   FRAME_TILE_BYTES,
   type FrameTile,
-  isEventCode,
   LiveMosaic,
   ProtocolDecodeError,
   rgb565To24,
@@ -159,12 +157,4 @@ describe('frame codec', () => {
     shrunk[8] = 1; // cols = 1: the tile at col 1 is now outside
     expect(() => decodeFrame(shrunk)).toThrow(/outside the grid/);
   });
-});
-
-describe('rally codes', () => {
-  it.each(['london', 'sao-paulo', 'a', 'x1'])('accepts %s', (code) => expect(isEventCode(code)).toBe(true));
-  it.each(['', 'London', '-x', 'x-', 'a b', 'a'.repeat(33), 42, null])('refuses %s', (code) =>
-    expect(isEventCode(code)).toBe(false),
-  );
-  it('is anchored', () => expect(EVENT_CODE_PATTERN.test('ok\nbad')).toBe(false));
 });

@@ -1,4 +1,12 @@
 /**
+ * The HTTP API's contract, imported by the routes and by the client: its error codes, the
+ * shapes of its answers, and the constants both sides must agree on (tile sizes, atlas
+ * blocks, flag reasons). The admin API's shapes are in adminApi.ts.
+ *
+ * Pure TypeScript: no I/O, no Node or DOM APIs.
+ */
+
+/**
  * Error codes of the HTTP API. Every 4xx/5xx body is `{ error: { code, message } }`
  * with one of these codes; the client translates them for people.
  */
@@ -70,6 +78,34 @@ export interface TilePublic {
   row: number;
   event: string | null;
   createdAt: string;
+}
+
+/** The sizes, in px, of every tile's square WebP re-encodes (`/tiles/{id}/{size}.webp`). */
+export const TILE_SIZES = [32, 128, 512] as const;
+/** One of {@link TILE_SIZES}. */
+export type TileSize = (typeof TILE_SIZES)[number];
+
+/** Cells per side of an atlas block (`/api/atlas/{ax}/{ay}.webp`); sent as `atlasCells`. */
+export const ATLAS_CELLS = 16;
+/** Px per cell in an atlas block; sent as `atlasTileSize`. */
+export const ATLAS_TILE_PX = 32;
+
+/** The reasons a viewer may give when flagging a tile (`POST /api/tiles/:id/flag`). */
+export const FLAG_REASONS = ['sexual', 'violence', 'hate', 'personal-info', 'spam', 'other'] as const;
+/** One of {@link FLAG_REASONS}. */
+export type FlagReason = (typeof FLAG_REASONS)[number];
+
+/** The square the subject-aware crop keeps, as fractions of the upright photo's width and height. */
+export interface CropBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** `POST /api/preview` answer. */
+export interface PreviewAnswer {
+  crop: CropBox;
 }
 
 /** `GET /api/health` answer, on every node. */

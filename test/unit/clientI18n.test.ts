@@ -43,7 +43,7 @@ describe('message tables', () => {
   });
 
   it('gives every server error code a message', async () => {
-    const { HttpErrorCode } = await import('../../shared/httpErrors.ts');
+    const { HttpErrorCode } = await import('../../shared/httpApi.ts');
     for (const code of Object.values(HttpErrorCode)) expect(en, code).toHaveProperty([`error.${code}`]);
   });
 });

@@ -1,9 +1,9 @@
 /**
- * A plain, linear-scan placement engine: the reference the indexed engine is
- * measured against, and the first implementation of the contract.
+ * A plain, linear-scan placement engine: the naive reference the engine benchmark
+ * measures the indexed engine against, in the same run.
  */
-import type { EngineOptions, PlacementEngine, RestoreOptions } from './engineApi.ts';
-import { computeTint } from './tint.ts';
+import type { EngineOptions, PlacementEngine } from '../../shared/mosaic/engineApi.ts';
+import { computeTint } from '../../shared/mosaic/tint.ts';
 import {
   type Change,
   FEATURE_LEN,
@@ -11,7 +11,7 @@ import {
   type GrownChange,
   type Placement,
   type RemovedChange,
-} from './types.ts';
+} from '../../shared/mosaic/types.ts';
 
 function sqDist(a: Float32Array, ao: number, b: Float32Array, bo: number): number {
   let s = 0;
@@ -24,7 +24,7 @@ function sqDist(a: Float32Array, ao: number, b: Float32Array, bo: number): numbe
 
 /**
  * Builds the linear-scan engine: each arrival scans every free cell (O(cells)).
- * Correct but slow; kept as the naive reference for tests and benchmarks.
+ * Correct but slow; kept as the naive reference for the benchmark.
  */
 export function createSimpleEngine(opts: EngineOptions): PlacementEngine {
   let cols = opts.cols;
@@ -55,7 +55,7 @@ export function createSimpleEngine(opts: EngineOptions): PlacementEngine {
     return best;
   };
 
-  const engine: PlacementEngine & { restore(id: number, col: number, row: number, f: Features): void } = {
+  const engine: PlacementEngine = {
     get cols() {
       return cols;
     },
@@ -104,20 +104,6 @@ export function createSimpleEngine(opts: EngineOptions): PlacementEngine {
     placements(): Placement[] {
       return [...tiles].map(([id, t]) => placementOf(id, t.cell, t.features));
     },
-    restore(id: number, col: number, row: number, f: Features) {
-      const cell = row * cols + col;
-      occupant[cell] = id;
-      tiles.set(id, { features: f, cell });
-    },
   };
   return engine;
-}
-
-/** Rebuilds the linear-scan engine from stored placements, exactly as stored. */
-export function restoreSimpleEngine(opts: RestoreOptions): PlacementEngine {
-  const e = createSimpleEngine(opts) as ReturnType<typeof createSimpleEngine> & {
-    restore(id: number, col: number, row: number, f: Features): void;
-  };
-  for (const p of opts.placements) e.restore(p.id, p.col, p.row, p.features);
-  return e;
 }

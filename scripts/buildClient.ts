@@ -1,0 +1,41 @@
+/**
+ * Builds the client with Vite into dist/ without ever leaving a half-written dist/ behind:
+ * the build goes to dist.tmp-<pid>/, then the old dist/ is renamed away and the new one
+ * renamed in. Several nodes (or test processes) building on one machine each swap in a
+ * whole build; a server reading dist/client sees the old pages or the new ones.
+ */
+import { rename, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { build } from 'vite';
+
+const ROOT = resolve(import.meta.dirname, '..');
+/** Where the server reads the built client from (server/http/clientRoutes.ts). */
+export const DIST = resolve(ROOT, 'dist');
+
+export async function buildClient(opts: { logLevel?: 'info' | 'warn' } = {}): Promise<void> {
+  const tmp = `${DIST}.tmp-${process.pid}`;
+  const old = `${DIST}.old-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  try {
+    await build({
+      configFile: resolve(ROOT, 'vite.config.ts'),
+      logLevel: opts.logLevel ?? 'info',
+      build: { outDir: resolve(tmp, 'client') },
+    });
+    // Another builder may swap its dist/ in between our two renames: then try again.
+    for (let attempt = 0; ; attempt++) {
+      await rename(DIST, old).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+      try {
+        await rename(tmp, DIST);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (attempt >= 20 || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw e;
+      }
+    }
+  } finally {
+    await Promise.all([rm(tmp, { recursive: true, force: true }), rm(old, { recursive: true, force: true })]);
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The admin API's contract (README "Admin API"), imported by its routes and by the admin page.
+ * Every call carries `Authorization: Bearer <ADMIN_TOKEN>`:
+ *   GET    /api/admin/queue?limit=N            -> {@link AdminQueue}
+ *   GET    /api/admin/tiles/:id/128.webp        -> the image, admins only (so fetched, not <img src>)
+ *   POST   /api/admin/approve | reject {ids}    -> { approved | rejected, skipped }
+ *   DELETE /api/admin/tiles/:id                 -> 204
+ *   POST   /api/admin/takedown {@link Takedown} -> { removed }
+ *
+ * Pure TypeScript: no I/O, no Node or DOM APIs.
+ */
+
+import type { FlagReason } from './httpApi.ts';
+
+/** One tile waiting for review: a pre-moderated upload, or a live tile hidden by flags. */
+export interface AdminQueueItem {
+  id: number;
+  /** The tile's rally code, or null. */
+  event: string | null;
+  /** ISO 8601. */
+  createdAt: string;
+  /** Distinct viewers who flagged it. */
+  flags: number;
+  /** How many of those flags gave each reason. */
+  flagReasons: Partial<Record<FlagReason, number>>;
+  /** Admin-only URL of the 128 px image. */
+  thumbUrl: string;
+  /** Admin-only URL of the 512 px image. */
+  imageUrl: string;
+}
+
+/** `GET /api/admin/queue` answer. */
+export interface AdminQueue {
+  /** Tiles waiting in all; `items` holds at most `limit` of them, oldest first. */
+  total: number;
+  items: AdminQueueItem[];
+}
+
+/** A block of cells: `cols` x `rows` from (`col`, `row`). */
+export interface CellRegion {
+  col: number;
+  row: number;
+  cols: number;
+  rows: number;
+}
+
+/** What a takedown removes: every tile of a rally (a rally code), or every live tile in a block of cells. */
+export type Takedown = { event: string } | { region: CellRegion };
