@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { HealthAnswer } from '../../shared/httpApi.ts';
 import type { Config } from '../config.ts';
 import type { Target } from '../ingest/target.ts';
+import { outageLog } from '../safety/redisKeys.ts';
 import { ClusterMosaic } from './ClusterMosaic.ts';
 import { Election } from './Election.ts';
 import { LiveCopy } from './LiveCopy.ts';
@@ -117,19 +118,20 @@ export async function startCluster(
   });
   sub.subscribe(keys.wake, keys.done).catch(() => {});
 
-  const publish = async (p: Placer, r: Awaited<ReturnType<Placer['runBatch']>>) => {
+  // Not awaited: the one connection keeps entries in commit order, and the next batch need
+  // not wait for Redis. A lost entry is found in the database log; answers, by polling.
+  const publish = (p: Placer, r: Awaited<ReturnType<Placer['runBatch']>>) => {
     const entries = r.write ? logOf(r.write) : [];
     copy.apply(entries);
-    try {
-      if (entries.length) {
-        await pub.xadd(keys.stream, 'MAXLEN', '~', STREAM_MAXLEN, `${p.seq}-0`, 'b', encodeLogBatch(entries));
-      }
-      await pub.publish(keys.done, node);
-    } catch (e) {
-      // Followers find the commit in the database log; answers are found by polling.
-      log('placer: could not publish a commit to Redis', e);
+    const failed = publishFailed;
+    if (entries.length) {
+      pub
+        .xadd(keys.stream, 'MAXLEN', '~', STREAM_MAXLEN, `${p.seq}-0`, 'b', encodeLogBatch(entries))
+        .catch(failed);
     }
+    pub.publish(keys.done, node).catch(failed);
   };
+  const publishFailed = outageLog('placer: publishing commits', 60_000, log);
 
   const run = async (p: Placer) => {
     let pruned = Date.now();
@@ -137,7 +139,7 @@ export async function startCluster(
       try {
         const r = await p.runBatch();
         if (r.answered.length) {
-          await publish(p, r);
+          publish(p, r);
           continue;
         }
         if (Date.now() - pruned > 60_000) {
