@@ -1,9 +1,9 @@
-import type { Change, Placement } from '../../shared/mosaic/types.ts';
+import type { Placement } from '../../shared/mosaic/types.ts';
 import { Listeners } from '../core/listeners.ts';
+import type { LogChange } from '../core/logChange.ts';
 import { type ChangedCells, TileBook, type TileRecord } from '../core/TileBook.ts';
-import type { LiveSnapshot, LiveSource, LiveTileInfo } from '../realtime/source.ts';
+import type { LiveSnapshot, LiveSource } from '../realtime/source.ts';
 import type { MosaicMeta } from '../store/types.ts';
-import type { LogChange } from './logChange.ts';
 
 /**
  * A node's own copy of the live mosaic, kept by applying the change log in seq order. It
@@ -13,7 +13,7 @@ import type { LogChange } from './logChange.ts';
  */
 export class LiveCopy implements LiveSource {
   private book = new TileBook();
-  private readonly listeners = new Listeners<readonly Change[]>('change');
+  private readonly listeners = new Listeners<readonly LogChange[]>('change');
   private readonly seqWaiters: { seq: number; resolve: () => void }[] = [];
   cols: number;
   rows: number;
@@ -55,7 +55,7 @@ export class LiveCopy implements LiveSource {
    * false (applying nothing more) at a gap: the caller fetches what is missing first.
    */
   apply(changes: readonly LogChange[]): boolean {
-    const fresh: Change[] = [];
+    const fresh: LogChange[] = [];
     for (const c of changes) {
       if (c.seq <= this.seq) continue;
       if (c.seq !== this.seq + 1) {
@@ -88,7 +88,7 @@ export class LiveCopy implements LiveSource {
     return true;
   }
 
-  private publish(fresh: Change[]) {
+  private publish(fresh: LogChange[]) {
     if (!fresh.length) return;
     this.listeners.emit(fresh);
     for (let i = this.seqWaiters.length - 1; i >= 0; i--) {
@@ -136,12 +136,7 @@ export class LiveCopy implements LiveSource {
     return { cols: this.cols, rows: this.rows, seq: this.seq, tiles: this.book.liveTiles() };
   }
 
-  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+  subscribe(listener: (changes: readonly LogChange[]) => void): () => void {
     return this.listeners.add(listener);
-  }
-
-  tileInfo(id: number): LiveTileInfo | undefined {
-    const t = this.book.get(id);
-    return t && { rgb: t.rgb, event: t.event };
   }
 }

@@ -1,5 +1,5 @@
 import type { Placement } from '../../shared/mosaic/types.ts';
-import { type LogChange, LogType } from './logChange.ts';
+import { type LogChange, LogType } from '../core/logChange.ts';
 
 /**
  * Binary form of a batch of log entries, as one Redis stream entry carries it (and, for a

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
+import { type LogChange, LogType } from '../core/logChange.ts';
 import type { TileRecord } from '../core/TileBook.ts';
 import type { FileSize, MosaicMeta } from '../store/types.ts';
-import { type LogChange, LogType } from './logChange.ts';
 import { decodePlacements } from './logCodec.ts';
 
 // Ids, seqs and times fit in a double: read int8 as a number, not a string.

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Change } from '../../shared/mosaic/types.ts';
+import { type LogChange, LogType, toLogChanges } from '../core/logChange.ts';
 import { placementsOf } from '../store/applyChanges.ts';
-import { type LogChange, LogType, toLogChanges } from './logChange.ts';
 import { encodePlacements } from './logCodec.ts';
 import type { TileRowLite } from './Placer.ts';
 import type { RequestOutcome } from './RequestQueue.ts';

@@ -2,10 +2,11 @@ import { randomInt } from 'node:crypto';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
 import type { Change, Placement, StoredPlacement } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
-import type { LiveSnapshot, LiveSource, LiveTileInfo } from '../realtime/source.ts';
+import type { LiveSnapshot, LiveSource } from '../realtime/source.ts';
 import type { MosaicMeta, TileRow } from '../store/types.ts';
 import { newDeleteToken, tokenMatches } from './deleteToken.ts';
 import { Listeners } from './listeners.ts';
+import { type LogChange, toLogChanges } from './logChange.ts';
 import { Mutex } from './mutex.ts';
 import type { MosaicPort } from './port.ts';
 import { type ChangedCells, TileBook, type TileRecord } from './TileBook.ts';
@@ -22,7 +23,7 @@ export class MosaicService implements LiveSource, MosaicPort {
   private readonly tiles: TileBook;
   /** Features of tiles waiting for review (they are not in the engine). */
   private readonly pendingFeatures: Map<number, Float32Array>;
-  private readonly changeListeners = new Listeners<readonly Change[]>('change');
+  private readonly changeListeners = new Listeners<readonly LogChange[]>('change');
   private readonly lifecycleListeners = new Listeners<TileLifecycle>('tile');
   private readonly mutex = new Mutex();
   private readonly clock: () => number;
@@ -181,7 +182,7 @@ export class MosaicService implements LiveSource, MosaicPort {
     for (const id of c.remove ?? []) this.tiles.delete(id);
     this.tiles.apply(c.changes, this.engine);
     for (const id of c.pend ?? []) this.tiles.pend(id);
-    if (c.changes.length) this.changeListeners.emit(c.changes);
+    if (c.changes.length) this.changeListeners.emit(toLogChanges(c.changes, (id) => this.logInfo(id)));
   }
 
   private rebuildEngine(): PlacementEngine {
@@ -345,12 +346,13 @@ export class MosaicService implements LiveSource, MosaicPort {
     };
   }
 
-  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+  subscribe(listener: (changes: readonly LogChange[]) => void): () => void {
     return this.changeListeners.add(listener);
   }
 
-  tileInfo(id: number): LiveTileInfo | undefined {
+  /** What a placed change carries beyond its placement (the tile is in the book by then). */
+  private logInfo(id: number): { rgb: [number, number, number]; event: string | null; createdAt: number } {
     const t = this.tiles.get(id);
-    return t && { rgb: t.rgb, event: t.event };
+    return { rgb: t?.rgb ?? [0, 0, 0], event: t?.event ?? null, createdAt: t?.createdAt ?? 0 };
   }
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Server, Socket } from 'socket.io';
-import type { Change, GrownChange } from '../../shared/mosaic/types.ts';
+import type { GrownChange } from '../../shared/mosaic/types.ts';
 import {
   CHANGE_RECORD_BYTES,
   type ClientToServerEvents,
@@ -19,6 +19,7 @@ import {
   SyncMode,
   type WireChange,
 } from '../../shared/protocol.ts';
+import type { LogChange } from '../core/logChange.ts';
 import { ChangeHistory } from './ChangeHistory.ts';
 import { EventCounter } from './EventCounter.ts';
 import type { LiveSnapshot, LiveSource } from './source.ts';
@@ -106,7 +107,7 @@ export class LiveFeed {
     this.schedule();
   }
 
-  private onChanges(changes: readonly Change[]): void {
+  private onChanges(changes: readonly LogChange[]): void {
     for (const c of changes) {
       try {
         if (c.type === 'grown') this.onGrown(c);
@@ -117,16 +118,32 @@ export class LiveFeed {
     }
   }
 
-  private onChange(c: Exclude<Change, GrownChange>): void {
+  /** A held tile's untinted colour, from the viewers' copy (0 when it is not there). */
+  private rgbOf(id: number): number {
+    const cell = this.model.cellOfTile(id);
+    return cell === undefined ? 0 : this.model.cellRgb[cell]!;
+  }
+
+  private onChange(c: Exclude<LogChange, GrownChange>): void {
     let wire: WireChange;
     if (c.type === 'removed') {
       wire = { type: 'removed', seq: c.seq, id: c.id, col: c.col, row: c.row };
       this.counter.removed(c.id);
+    } else if (c.type === 'placed') {
+      const rgb = packRgb(c.rgb[0], c.rgb[1], c.rgb[2]);
+      wire = { type: 'placed', seq: c.seq, id: c.id, col: c.col, row: c.row, tint: c.tint, rgb };
+      this.counter.placed(c.id, c.event);
     } else {
-      const info = this.source.tileInfo(c.id);
-      const rgb = info ? packRgb(info.rgb[0], info.rgb[1], info.rgb[2]) : 0;
-      wire = { type: c.type, seq: c.seq, id: c.id, col: c.col, row: c.row, tint: c.tint, rgb };
-      if (c.type === 'placed') this.counter.placed(c.id, info?.event ?? null);
+      // A moved tile was placed before: its colour is in the viewers' copy already.
+      wire = {
+        type: 'moved',
+        seq: c.seq,
+        id: c.id,
+        col: c.col,
+        row: c.row,
+        tint: c.tint,
+        rgb: this.rgbOf(c.id),
+      };
     }
     this.seq = c.seq;
     this.model.applyChanges([wire]);
@@ -138,10 +155,10 @@ export class LiveFeed {
 
   private onGrown(c: GrownChange): void {
     this.flush();
-    const tiles = c.placements.map((p) => ({
-      ...p,
-      rgb: this.source.tileInfo(p.id)?.rgb ?? ([0, 0, 0] as const),
-    }));
+    const tiles = c.placements.map((p) => {
+      const rgb = this.rgbOf(p.id);
+      return { ...p, rgb: [(rgb >>> 16) & 255, (rgb >>> 8) & 255, rgb & 255] as const };
+    });
     this.seq = c.seq;
     this.history.reset(c.seq);
     this.cache = null;

@@ -1,4 +1,5 @@
-import type { Change, Placement } from '../../shared/mosaic/types.ts';
+import type { Placement } from '../../shared/mosaic/types.ts';
+import type { LogChange } from '../core/logChange.ts';
 
 /** What the live layer needs to know about a placed tile beyond its placement. */
 export interface LiveTileInfo {
@@ -22,7 +23,8 @@ export interface LiveSnapshot {
 /**
  * The server core, as the realtime layer sees it. Changes are published only
  * after they are durable, in sequence order, each batch synchronously after
- * the core's state (snapshot(), tileInfo()) already reflects it.
+ * the core's state (snapshot()) already reflects it. A placed change carries the tile's
+ * colour and rally, so the live layer never asks the core about a tile.
  */
 export interface LiveSource {
   /**
@@ -32,8 +34,7 @@ export interface LiveSource {
   readonly epoch: number;
   snapshot(): LiveSnapshot;
   /** Returns an unsubscribe function. */
-  subscribe(listener: (changes: readonly Change[]) => void): () => void;
-  tileInfo(id: number): LiveTileInfo | undefined;
+  subscribe(listener: (changes: readonly LogChange[]) => void): () => void;
   /**
    * Optional: whether a rally code exists. When given, the live layer refuses unknown
    * codes (UNKNOWN_EVENT); when absent, any well-formed code may be followed.

@@ -13,8 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Server } from 'socket.io';
 import { attachRealtime } from '../../server/realtime/attachRealtime.ts';
-import { MemoryLiveSource } from '../../server/realtime/MemoryLiveSource.ts';
 import { packRgb } from '../../shared/protocol.ts';
+import { MemoryLiveSource } from '../support/MemoryLiveSource.ts';
 
 const VIEWERS = Number(process.env.FANOUT_VIEWERS ?? 1000);
 const RATE = 50;
@@ -48,8 +48,7 @@ function attachJsonReference(http: HttpServer, source: MemoryLiveSource): { clos
   const off = source.subscribe((changes) => {
     for (const c of changes) {
       if (c.type !== 'placed') continue;
-      const rgb = source.tileInfo(c.id)?.rgb ?? [0, 0, 0];
-      io.emit('tile:placed', { ...c, rgb: packRgb(rgb[0], rgb[1], rgb[2]) });
+      io.emit('tile:placed', { ...c, rgb: packRgb(c.rgb[0], c.rgb[1], c.rgb[2]) });
     }
   });
   return {

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import { expect, vi } from 'vitest';
 import { attachRealtime, type Realtime, type RealtimeOptions } from '../../server/realtime/attachRealtime.ts';
-import { MemoryLiveSource } from '../../server/realtime/MemoryLiveSource.ts';
 import type { LiveSnapshot } from '../../server/realtime/source.ts';
 import {
   type ClientToServerEvents,
@@ -18,6 +17,7 @@ import {
   type SessionSynced,
 } from '../../shared/protocol.ts';
 import { wireParser } from '../../shared/wire.ts';
+import { MemoryLiveSource } from '../support/MemoryLiveSource.ts';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

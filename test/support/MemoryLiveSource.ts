@@ -1,5 +1,6 @@
-import type { Change, Placement, Tint } from '../../shared/mosaic/types.ts';
-import type { LiveSnapshot, LiveSource, LiveTile, LiveTileInfo } from './source.ts';
+import type { LogChange } from '../../server/core/logChange.ts';
+import type { LiveSnapshot, LiveSource, LiveTile } from '../../server/realtime/source.ts';
+import type { Placement, Tint } from '../../shared/mosaic/types.ts';
 
 /** What {@link MemoryLiveSource.place} may be told; the rest is chosen for you. */
 export interface PlaceOptions {
@@ -11,13 +12,13 @@ export interface PlaceOptions {
 }
 
 /**
- * An in-memory LiveSource driven directly, for tests and benchmarks: it keeps the
+ * An in-memory LiveSource driven directly, for tests and benchmarks (test support only): it keeps the
  * contract (state first, then the change published synchronously, in sequence order).
  */
 export class MemoryLiveSource implements LiveSource {
   private readonly tiles = new Map<number, LiveTile>();
   private readonly grid: Int32Array[] = [];
-  private readonly listeners = new Set<(changes: readonly Change[]) => void>();
+  private readonly listeners = new Set<(changes: readonly LogChange[]) => void>();
   private nextId = 1;
   seq = 0;
   epoch = 1;
@@ -38,14 +39,9 @@ export class MemoryLiveSource implements LiveSource {
     };
   }
 
-  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+  subscribe(listener: (changes: readonly LogChange[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  tileInfo(id: number): LiveTileInfo | undefined {
-    const t = this.tiles.get(id);
-    return t && { rgb: t.rgb, event: t.event };
   }
 
   knownEvent(code: string): boolean {
@@ -57,7 +53,7 @@ export class MemoryLiveSource implements LiveSource {
   }
 
   /** Places a new tile in the given cell or the first free one; publishes and returns its change. */
-  place(opts: PlaceOptions = {}): Change {
+  place(opts: PlaceOptions = {}): LogChange {
     const cell = opts.col !== undefined && opts.row !== undefined ? [opts.col, opts.row] : this.freeCell();
     if (!cell) throw new Error('mosaic is full');
     const [col, row] = cell as [number, number];
@@ -73,11 +69,21 @@ export class MemoryLiveSource implements LiveSource {
     };
     this.tiles.set(id, tile);
     this.setCell(col, row, id);
-    return this.publish({ type: 'placed', seq: ++this.seq, id, col, row, tint: tile.tint });
+    return this.publish({
+      type: 'placed',
+      seq: ++this.seq,
+      id,
+      col,
+      row,
+      tint: tile.tint,
+      rgb: tile.rgb,
+      event: tile.event,
+      createdAt: 0,
+    });
   }
 
   /** Moves a tile to a free cell. */
-  move(id: number, col: number, row: number): Change {
+  move(id: number, col: number, row: number): LogChange {
     const t = this.mustGet(id);
     if (this.occupant(col, row)) throw new Error(`cell ${col},${row} is taken`);
     this.setCell(t.col, t.row, 0);
@@ -88,7 +94,7 @@ export class MemoryLiveSource implements LiveSource {
   }
 
   /** Removes a tile. */
-  remove(id: number): Change {
+  remove(id: number): LogChange {
     const t = this.mustGet(id);
     this.tiles.delete(id);
     this.setCell(t.col, t.row, 0);
@@ -96,7 +102,7 @@ export class MemoryLiveSource implements LiveSource {
   }
 
   /** Grows the grid and re-lays every tile out row-major, in id order, as one change. */
-  grow(cols: number, rows: number): Change {
+  grow(cols: number, rows: number): LogChange {
     this.cols = cols;
     this.rows = rows;
     this.grid.length = 0;
@@ -112,7 +118,7 @@ export class MemoryLiveSource implements LiveSource {
     return this.publish({ type: 'grown', seq: ++this.seq, cols, rows, placements });
   }
 
-  private publish(change: Change): Change {
+  private publish(change: LogChange): LogChange {
     for (const l of this.listeners) l([change]);
     return change;
   }
