@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import express from 'express';
 import { clusterSafety } from './cluster/clusterSafety.ts';
 import { type ClusterNode, startCluster } from './cluster/startCluster.ts';
@@ -50,7 +51,11 @@ export interface App {
 /** Builds the whole server without listening: tests boot it on port 0. */
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
-  const target = await Target.open(config.targetPath);
+  // The embedded store keeps derived target data beside its own; cluster nodes compute it.
+  const target = await Target.open(
+    config.targetPath,
+    config.DATABASE_URL ? null : join(config.dataDir, 'cache'),
+  );
   const cluster = config.DATABASE_URL ? await startCluster(config, target) : null;
   const store = cluster ? null : (opts.store ?? new SqliteStore(config.dataDir));
   const core = store

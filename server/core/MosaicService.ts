@@ -15,6 +15,9 @@ import type { AddedTile, ServiceOptions, TakedownSelector, TileLifecycle } from 
 export type { TileRecord } from './TileBook.ts';
 export type { AddedTile, CellRegion, ServiceOptions, TakedownSelector, TileLifecycle } from './types.ts';
 
+/** From this many stored tiles on, start-up sweeps orphaned files in the background. */
+const BACKGROUND_SWEEP_FROM = 100_000;
+
 /**
  * The server core: owns the engine and the in-memory view of the store, serialises
  * every mutation, commits durably, then publishes the changes (in that order).
@@ -73,7 +76,13 @@ export class MosaicService implements LiveSource, MosaicPort {
     live.length = 0;
     const svc = new MosaicService(opts, engine, geometry.epoch!, book, pending);
     svc.tiles.reset(engine);
-    await opts.store.sweepOrphans();
+    // A big mosaic's tile folders take seconds to list: it sweeps them while it serves.
+    if (book.size < BACKGROUND_SWEEP_FROM) await opts.store.sweepOrphans();
+    else {
+      opts.store
+        .sweepOrphans({ whileServing: true })
+        .catch((e) => console.error('start-up: orphaned tile files could not be swept:', e));
+    }
     if (!meta?.epoch) opts.store.commit({ changes: [], meta: geometry });
     return svc;
   }

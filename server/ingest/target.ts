@@ -1,5 +1,8 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { boxAverage, gridFeatures } from '../../shared/mosaic/features.ts';
-import { SUBGRID } from '../../shared/mosaic/types.ts';
+import { FEATURE_LEN, SUBGRID } from '../../shared/mosaic/types.ts';
 import { sharp } from './sharp.ts';
 
 /** A raw RGB raster. */
@@ -21,10 +24,17 @@ export class Target {
     private readonly isVector: boolean,
     private readonly srcWidth: number,
     private readonly srcHeight: number,
+    /** Where computed cell features are kept between starts (a hash of the picture names them), or null. */
+    private readonly cacheDir: string | null,
+    private readonly digest: string,
   ) {}
 
-  /** Opens a JPEG, PNG, WebP or SVG file; throws a readable error otherwise. */
-  static async open(path: string): Promise<Target> {
+  /**
+   * Opens a JPEG, PNG, WebP or SVG file; throws a readable error otherwise. With `cacheDir`,
+   * the cell features of big grids are kept there between starts: rasterising the target for
+   * a million cells takes seconds, reading them back milliseconds.
+   */
+  static async open(path: string, cacheDir: string | null = null): Promise<Target> {
     let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
     try {
       meta = await sharp(path).metadata();
@@ -34,7 +44,11 @@ export class Target {
     if (!meta.width || !meta.height || !['jpeg', 'png', 'webp', 'svg', 'heif'].includes(meta.format ?? '')) {
       throw new Error(`MOSAIC_TARGET ${path} must be a JPEG, PNG, WebP (or SVG) image, not ${meta.format}`);
     }
-    return new Target(path, meta.format === 'svg', meta.width, meta.height);
+    const digest = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex')
+      .slice(0, 16);
+    return new Target(path, meta.format === 'svg', meta.width, meta.height, cacheDir, digest);
   }
 
   /** The target at exactly width x height (cover crop), as raw RGB. */
@@ -58,10 +72,18 @@ export class Target {
     const key = `${cols}x${rows}`;
     const hit = this.featureCache.get(key);
     if (hit) return hit;
-    const k = Math.max(1, Math.min(4, Math.floor(Math.sqrt(40e6 / (cols * rows * SUBGRID * SUBGRID)))));
-    const r = await this.raster(cols * SUBGRID * k, rows * SUBGRID * k);
-    const px = boxAverage(r.data, r.width, r.height, 3, cols * SUBGRID, rows * SUBGRID);
-    const features = gridFeatures(px, 3, cols, rows);
+    const file =
+      this.cacheDir && cols * rows >= CACHED_FROM_CELLS
+        ? join(this.cacheDir, `cells-${this.digest}-${key}.f32`)
+        : null;
+    let features = file ? await readFeatures(file, cols * rows) : null;
+    if (!features) {
+      const k = Math.max(1, Math.min(4, Math.floor(Math.sqrt(40e6 / (cols * rows * SUBGRID * SUBGRID)))));
+      const r = await this.raster(cols * SUBGRID * k, rows * SUBGRID * k);
+      const px = boxAverage(r.data, r.width, r.height, 3, cols * SUBGRID, rows * SUBGRID);
+      features = gridFeatures(px, 3, cols, rows);
+      if (file) await writeFeatures(file, features).catch(() => {});
+    }
     this.featureCache.set(key, features);
     return features;
   }
@@ -81,4 +103,27 @@ export class Target {
       .png()
       .toBuffer();
   }
+}
+
+/** Grids from this many cells on keep their features on disk (smaller ones compute in well under a second). */
+const CACHED_FROM_CELLS = 65_536;
+
+async function readFeatures(file: string, cells: number): Promise<Float32Array | null> {
+  try {
+    const b = await readFile(file);
+    if (b.byteLength !== cells * FEATURE_LEN * 4) return null;
+    const f = new Float32Array(cells * FEATURE_LEN);
+    new Uint8Array(f.buffer).set(b);
+    return f;
+  } catch {
+    return null;
+  }
+}
+
+/** temp file, then rename: a crash leaves the old file or none, never half of one. */
+async function writeFeatures(file: string, f: Float32Array): Promise<void> {
+  await mkdir(join(file, '..'), { recursive: true });
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
+  await rename(tmp, file);
 }

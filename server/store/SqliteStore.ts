@@ -218,9 +218,10 @@ export class SqliteStore implements TileStore {
     });
   }
 
-  async sweepOrphans(): Promise<number> {
+  async sweepOrphans(opts: { whileServing?: boolean } = {}): Promise<number> {
+    const floor = opts.whileServing ? this.nextId : Number.POSITIVE_INFINITY;
     const ids = new Set((this.db.prepare('SELECT id FROM tiles').pluck().all() as number[]) ?? []);
-    return this.files.sweep((id) => ids.has(id));
+    return this.files.sweep((id) => id >= floor || ids.has(id));
   }
 
   close(): void {

@@ -73,7 +73,11 @@ export interface TileStore {
   deleteFiles(id: number): Promise<void>;
   /** Applies one commit atomically. Synchronous: it is durable when it returns. */
   commit(c: Commit): void;
-  /** Removes files without a committed row (left by a crash between putFiles and commit). */
-  sweepOrphans(): Promise<number>;
+  /**
+   * Removes files without a committed row (left by a crash between putFiles and commit, or
+   * between a delete's commit and its files' removal). `whileServing`: uploads may be storing
+   * files meanwhile, so folders of ids not handed out before the call are left alone.
+   */
+  sweepOrphans(opts?: { whileServing?: boolean }): Promise<number>;
   close(): void;
 }
