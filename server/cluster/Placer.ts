@@ -71,6 +71,10 @@ export class Placer {
   }
 
   private async load(): Promise<void> {
+    // The target's features take seconds for a big grid: computed before the transaction,
+    // which the database would end if it stood idle that long. Only this placer changes the grid.
+    const before = await readMeta(this.o.pool);
+    await this.o.target.cellFeatures(before.cols, before.rows);
     const c = await this.o.pool.connect();
     try {
       await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

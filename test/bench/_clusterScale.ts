@@ -133,7 +133,9 @@ export async function rssAtMillion(): Promise<void> {
     try {
       const a = await spawnServer('placer-1m', 'server/index.ts', grid, 180_000);
       nodes.push(a);
-      await until(async () => (await health(a.url)).role === 'placer', 180_000, 100);
+      await until(async () => (await health(a.url)).role === 'placer', 180_000, 100).catch((e) => {
+        throw new Error(`${e.message} waiting for the placer role; it printed:\n${a.output().slice(-3000)}`);
+      });
       const placer = await idleRss(a, now());
       const b = await spawnServer('follower-1m', 'server/index.ts', grid, 180_000);
       nodes.push(b);
