@@ -11,7 +11,8 @@
 import sharp from 'sharp';
 import { createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
-import type { IngestedPhoto, TileSize } from '../../server/ingest/pipeline.ts';
+import type { IngestedPhoto } from '../../server/ingest/pipeline.ts';
+import type { TileSize } from '../../shared/httpApi.ts';
 import { featuresFromSubgrid } from '../../shared/mosaic/features.ts';
 import { FEATURE_LEN, SUBGRID } from '../../shared/mosaic/types.ts';
 
