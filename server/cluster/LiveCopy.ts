@@ -2,7 +2,7 @@ import type { Placement } from '../../shared/mosaic/types.ts';
 import { Listeners } from '../core/listeners.ts';
 import type { LogChange } from '../core/logChange.ts';
 import { type ChangedCells, TileBook, type TileRecord } from '../core/TileBook.ts';
-import type { LiveSnapshot, LiveSource } from '../realtime/source.ts';
+import type { LiveCells, LiveSnapshot, LiveSource } from '../realtime/source.ts';
 import type { MosaicMeta } from '../store/types.ts';
 
 /**
@@ -134,6 +134,10 @@ export class LiveCopy implements LiveSource {
   // LiveSource
   snapshot(): LiveSnapshot {
     return { cols: this.cols, rows: this.rows, seq: this.seq, tiles: this.book.liveTiles() };
+  }
+
+  snapshotCells(): LiveCells {
+    return this.book.cells(this.seq);
   }
 
   subscribe(listener: (changes: readonly LogChange[]) => void): () => void {

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
 import type { Change, Placement, StoredPlacement } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
-import type { LiveSnapshot, LiveSource } from '../realtime/source.ts';
+import type { LiveCells, LiveSnapshot, LiveSource } from '../realtime/source.ts';
 import type { MosaicMeta, TileRow } from '../store/types.ts';
 import { newDeleteToken, tokenMatches } from './deleteToken.ts';
 import { Listeners } from './listeners.ts';
@@ -353,6 +353,10 @@ export class MosaicService implements LiveSource, MosaicPort {
       seq: this.engine.seq,
       tiles: this.tiles.liveTiles(),
     };
+  }
+
+  snapshotCells(): LiveCells {
+    return this.tiles.cells(this.engine.seq);
   }
 
   subscribe(listener: (changes: readonly LogChange[]) => void): () => void {

@@ -1,5 +1,5 @@
 import type { Change, Placement, Tint } from '../../shared/mosaic/types.ts';
-import type { LiveTile } from '../realtime/source.ts';
+import type { LiveCells, LiveTile } from '../realtime/source.ts';
 import type { LoadedTile } from '../store/types.ts';
 import { Listeners } from './listeners.ts';
 
@@ -198,6 +198,41 @@ export class TileBook {
       if ((this.flags[id]! & 3) !== LIVE || this.cellCol[id]! < 0) continue;
       yield { id, col: this.cellCol[id]!, row: this.cellRow[id]!, tint: this.tintOf(id) };
     }
+  }
+
+  /** The live tiles as cell-major arrays (see LiveSource.snapshotCells), made from the columns. */
+  cells(seq: number): LiveCells {
+    const n = this.grid.length;
+    const cellId = new Uint32Array(n);
+    const cellTint = new Int16Array(3 * n);
+    const cellRgb = new Uint32Array(n);
+    let count = 0;
+    for (let cell = 0; cell < n; cell++) {
+      const id = this.grid[cell]!;
+      if (id === 0 || (this.flags[id]! & 3) !== LIVE) continue;
+      cellId[cell] = id;
+      cellTint[3 * cell] = this.tint[3 * id]!;
+      cellTint[3 * cell + 1] = this.tint[3 * id + 1]!;
+      cellTint[3 * cell + 2] = this.tint[3 * id + 2]!;
+      cellRgb[cell] = this.rgb[id]!;
+      count++;
+    }
+    return {
+      seq,
+      cols: this.cols,
+      rows: this.rows,
+      cellId,
+      cellTint,
+      cellRgb,
+      count,
+      eachEvent: (each) => {
+        for (let cell = 0; cell < n; cell++) {
+          const id = cellId[cell]!;
+          const e = id ? this.event[id]! : 0;
+          if (e) each(id, this.eventNames[e]!);
+        }
+      },
+    };
   }
 
   /** Every live tile in cell order, as fresh objects. */

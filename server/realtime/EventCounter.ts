@@ -60,6 +60,17 @@ export class EventCounter {
     this.code[id] = c;
   }
 
+  /** Recounts from a snapshot's cells: `total` tiles, and each one with a rally. */
+  resetFrom(total: number, eachEvent: (each: (id: number, event: string) => void) => void): void {
+    this.code.fill(0);
+    this.counts.clear();
+    this.total = total;
+    eachEvent((id, event) => {
+      this.setCode(id, event);
+      this.counts.set(event, (this.counts.get(event) ?? 0) + 1);
+    });
+  }
+
   /** Tiles from `event` in the mosaic now. */
   count(event: string): number {
     return this.counts.get(event) ?? 0;

@@ -22,7 +22,7 @@ import {
 import type { LogChange } from '../core/logChange.ts';
 import { ChangeHistory } from './ChangeHistory.ts';
 import { EventCounter } from './EventCounter.ts';
-import type { LiveSnapshot, LiveSource } from './source.ts';
+import type { LiveCells, LiveSnapshot, LiveSource } from './source.ts';
 
 /** Every connection that has been brought up to date; broadcasts go here. */
 export const LIVE_ROOM = 'live';
@@ -82,11 +82,13 @@ export class LiveFeed {
     private readonly io: LiveServer,
     private readonly opts: LiveFeedOptions,
   ) {
-    const snap = source.snapshot();
-    this.seq = snap.seq;
-    this.history = new ChangeHistory(opts.historyRecords, snap.seq);
-    this.counter = new EventCounter(snap.tiles);
-    this.copyFrom(snap);
+    const cells = source.snapshotCells?.();
+    const snap = cells ? null : source.snapshot();
+    this.seq = cells?.seq ?? snap!.seq;
+    this.history = new ChangeHistory(opts.historyRecords, this.seq);
+    this.counter = new EventCounter(snap?.tiles ?? []);
+    if (cells) this.counter.resetFrom(cells.count, (each) => cells.eachEvent(each));
+    this.copyFrom(cells ?? snap!);
     this.unsubscribe = source.subscribe((changes) => this.onChanges(changes));
   }
 
@@ -257,7 +259,7 @@ export class LiveFeed {
     }
     if (this.model.seq !== this.seq) {
       // A change could not be applied (it was logged): start the copy again from the core.
-      this.copyFrom(this.source.snapshot());
+      this.copyFrom(this.source.snapshotCells?.() ?? this.source.snapshot());
     }
     this.cache = { seq: this.model.seq, bytes: encodeCellsFrame('snapshot', this.model) };
     return this.cache;
@@ -269,8 +271,9 @@ export class LiveFeed {
   }
 
   /** Sets the viewers' copy (from which snapshots are encoded) to the core's state. */
-  private copyFrom(s: LiveSnapshot): void {
-    this.model.applyLayout(decodeLayout(encodeFrame({ kind: 'snapshot', ...s })));
+  private copyFrom(s: LiveSnapshot | LiveCells): void {
+    const frame = 'cellId' in s ? encodeCellsFrame('snapshot', s) : encodeFrame({ kind: 'snapshot', ...s });
+    this.model.applyLayout(decodeLayout(frame));
   }
 
   /** Stops listening to the core and drops what is pending. */

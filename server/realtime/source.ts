@@ -1,4 +1,5 @@
 import type { Placement } from '../../shared/mosaic/types.ts';
+import type { FrameCells } from '../../shared/protocol.ts';
 import type { LogChange } from '../core/logChange.ts';
 
 /** What the live layer needs to know about a placed tile beyond its placement. */
@@ -33,6 +34,11 @@ export interface LiveSource {
    */
   readonly epoch: number;
   snapshot(): LiveSnapshot;
+  /**
+   * Optional: the same snapshot as cell-major arrays, with each live tile's rally, so that a
+   * big mosaic's copy is made without an object per tile. Used instead of snapshot() when given.
+   */
+  snapshotCells?(): LiveCells;
   /** Returns an unsubscribe function. */
   subscribe(listener: (changes: readonly LogChange[]) => void): () => void;
   /**
@@ -40,4 +46,12 @@ export interface LiveSource {
    * codes (UNKNOWN_EVENT); when absent, any well-formed code may be followed.
    */
   knownEvent?(code: string): boolean;
+}
+
+/** A snapshot as cell-major arrays (see {@link LiveSource.snapshotCells}). */
+export interface LiveCells extends FrameCells {
+  /** Live tiles. */
+  count: number;
+  /** Calls `each` with every live tile that has a rally. */
+  eachEvent(each: (id: number, event: string) => void): void;
 }
