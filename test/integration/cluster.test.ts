@@ -1,41 +1,26 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  health,
-  type NodeProcess,
-  REDIS_TEST_URL,
-  redisPrefix,
-  spawnNode,
-  until,
-} from '../support/cluster.ts';
+import { health, type NodeProcess, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
 import { Viewer } from './realtimeHarness.ts';
 
 describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const redis = redisPrefix();
+  let cluster: TestCluster;
   let nodes: NodeProcess[] = [];
   let sql: pg.Client;
   const viewers: Viewer[] = [];
   const photos: Buffer[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = { DATABASE_URL: db.url, REDIS_URL: REDIS_TEST_URL, REDIS_PREFIX: redis.prefix };
-    nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode(n, env)));
-    sql = new pg.Client({ connectionString: db.url });
-    await sql.connect();
+    cluster = await startTestCluster(['a', 'b', 'c']);
+    ({ nodes, sql } = cluster);
     for (let i = 0; i < 8; i++) photos.push(await syntheticJpeg(640, 480, 100 + i));
   });
 
   afterAll(async () => {
     for (const v of viewers) v.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await sql?.end();
-    await db?.drop();
-    await redis.clean();
+    await cluster?.close();
   });
 
   const a = () => nodes[0]!;

@@ -1,14 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  health,
-  type NodeProcess,
-  REDIS_TEST_URL,
-  redisPrefix,
-  spawnNode,
-  until,
-} from '../support/cluster.ts';
+import { health, type NodeProcess, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
 import { Viewer } from './realtimeHarness.ts';
@@ -42,34 +34,21 @@ function expectContinuous(v: Viewer) {
 }
 
 describe('cluster failover', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const redis = redisPrefix();
+  let cluster: TestCluster;
   let nodes: NodeProcess[] = [];
   let sql: pg.Client;
   const viewers: Viewer[] = [];
   const photos: Buffer[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = {
-      DATABASE_URL: db.url,
-      REDIS_URL: REDIS_TEST_URL,
-      REDIS_PREFIX: redis.prefix,
-      MOSAIC_COLS: '12',
-      MOSAIC_ROWS: '12',
-    };
-    nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode(n, env)));
-    sql = new pg.Client({ connectionString: db.url });
-    await sql.connect();
+    cluster = await startTestCluster(['a', 'b', 'c'], { MOSAIC_COLS: '12', MOSAIC_ROWS: '12' });
+    ({ nodes, sql } = cluster);
     for (let i = 0; i < 10; i++) photos.push(await syntheticJpeg(480, 360, 300 + i));
   });
 
   afterAll(async () => {
     for (const v of viewers) v.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await sql?.end();
-    await db?.drop();
-    await redis.clean();
+    await cluster?.close();
   });
 
   it('after a kill -9 of the placer during a burst of 30 uploads: every 201 survives, another node places within 5 s, viewers see no gap', async () => {

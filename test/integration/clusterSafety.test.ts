@@ -1,12 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  type NodeProcess,
-  REDIS_TEST_URL,
-  redisPrefix,
-  spawnNode,
-  until,
-} from '../support/cluster.ts';
+import { type NodeProcess, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { Viewer } from './realtimeHarness.ts';
 
@@ -24,31 +17,24 @@ async function send(url: string, photo: Buffer, client: string, ip: string): Pro
 }
 
 describe('cluster mode: limits, flags and moderation hold for the whole cluster', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  const redis = redisPrefix();
+  let cluster: TestCluster;
   let nodes: NodeProcess[] = [];
   const viewers: Viewer[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = {
-      DATABASE_URL: db.url,
-      REDIS_URL: REDIS_TEST_URL,
-      REDIS_PREFIX: redis.prefix,
+    cluster = await startTestCluster(['a', 'b', 'c'], {
       UPLOAD_RATE_LIMIT: '2',
       TRUST_PROXY_HOPS: '1',
       FLAG_THRESHOLD: '2',
       ADMIN_TOKEN: ADMIN,
       DUPLICATE_CHECK: '1',
-    };
-    nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode(n, env)));
+    });
+    nodes = cluster.nodes;
   });
 
   afterAll(async () => {
     for (const v of viewers) v.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await db?.drop();
-    await redis.clean();
+    await cluster?.close();
   });
 
   it('a browser gets its uploads a minute in total across nodes, not per node', async () => {

@@ -151,3 +151,34 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Cluster nodes on a database and key prefix of their own, with a client on the database. */
+export interface TestCluster {
+  nodes: NodeProcess[];
+  sql: pg.Client;
+  /** Stops the nodes, drops the database and deletes the keys. */
+  close(): Promise<void>;
+}
+
+/** Starts one node per name (in parallel) on a fresh database and Redis key prefix. */
+export async function startTestCluster(
+  names: string[],
+  env: Record<string, string> = {},
+): Promise<TestCluster> {
+  const db = await createTestDatabase();
+  const redis = redisPrefix();
+  const base = { DATABASE_URL: db.url, REDIS_URL: REDIS_TEST_URL, REDIS_PREFIX: redis.prefix, ...env };
+  const nodes = await Promise.all(names.map((n) => spawnNode(n, base)));
+  const sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  return {
+    nodes,
+    sql,
+    async close() {
+      await Promise.all(nodes.map((n) => n.stop()));
+      await sql.end().catch(() => {});
+      await db.drop();
+      await redis.clean();
+    },
+  };
+}
