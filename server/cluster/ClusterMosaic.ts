@@ -12,7 +12,7 @@ import { FileCache } from './FileCache.ts';
 import type { LiveCopy } from './LiveCopy.ts';
 import { pendingTiles, readDeleteHash, readTileFile } from './pgData.ts';
 import { storeError } from './pgErrors.ts';
-import { type RequestKind, type RequestOutcome, RequestQueue } from './RequestQueue.ts';
+import type { RequestKind, RequestOutcome, RequestQueue } from './RequestQueue.ts';
 
 /**
  * The mosaic as a cluster node's routes see it: reads from the node's live copy (and the
@@ -62,38 +62,33 @@ export class ClusterMosaic implements MosaicPort {
     const { token, hash } = newDeleteToken();
     let id: number;
     let request: number;
-    const c = await this.pool.connect().catch((e) => {
-      throw storeError(e);
-    });
+    const [r, g, b] = photo.rgb;
+    const sizes = [...photo.files.keys()];
     try {
-      await c.query('BEGIN');
-      id = (await c.query(`SELECT nextval('tile_ids') AS id`)).rows[0].id as number;
-      const [r, g, b] = photo.rgb;
-      await c.query(
-        `INSERT INTO tiles (id, status, event, created_at, delete_hash, features, rgb, phash)
-         VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7)`,
+      // One statement, so one round trip: the row, its files and the placer's request commit together.
+      const res = await this.pool.query(
+        `WITH t AS (
+           INSERT INTO tiles (id, status, event, created_at, delete_hash, features, rgb, phash)
+           VALUES (nextval('tile_ids'), 'queued', $1, $2, $3, $4, $5, $6) RETURNING id),
+         f AS (INSERT INTO tile_files (id, size, data)
+               SELECT t.id, u.s, u.d FROM t, unnest($7::int[], $8::bytea[]) AS u(s, d))
+         INSERT INTO requests (kind, payload) SELECT 'place', jsonb_build_object('id', t.id) FROM t
+         RETURNING id AS request, (payload->>'id')::bigint AS id`,
         [
-          id,
           meta.event,
           this.clock(),
           hash,
           Buffer.from(photo.features.buffer, photo.features.byteOffset, photo.features.byteLength),
           (r << 16) | (g << 8) | b,
           meta.phash,
+          sizes,
+          sizes.map((s) => photo.files.get(s)!),
         ],
       );
-      const sizes = [...photo.files.keys()];
-      await c.query(
-        'INSERT INTO tile_files (id, size, data) SELECT $1, s, d FROM unnest($2::int[], $3::bytea[]) AS u(s, d)',
-        [id, sizes, sizes.map((s) => photo.files.get(s)!)],
-      );
-      request = await RequestQueue.insert(c, 'place', { id });
-      await c.query('COMMIT');
+      id = res.rows[0].id as number;
+      request = res.rows[0].request as number;
     } catch (e) {
-      await c.query('ROLLBACK').catch(() => {});
       throw storeError(e);
-    } finally {
-      c.release();
     }
     const data = answer(await this.queue.await(request, false));
     this.lifecycle.emit({
