@@ -90,6 +90,20 @@ export class Election {
     }
   }
 
+  /**
+   * Lets the lock's session stay silent for `ms` (while the new placer loads its engine, which
+   * may block this process for seconds), then back to the normal silence. Nothing commits meanwhile.
+   */
+  async allowSilence(ms: number | null): Promise<void> {
+    const v = ms ?? this.o.silenceMs ?? 3000;
+    await this.client?.query(`SET idle_session_timeout = ${Math.max(1000, Math.floor(v))}`).catch(() => {});
+  }
+
+  /** Gives the lock up (the placer could not start); another node, or this one later, takes it. */
+  stepDown(): void {
+    if (this.leading) this.lost(new Error('stepped down'));
+  }
+
   /** Steps down: releases the lock by closing its session. */
   async close(): Promise<void> {
     this.closed = true;

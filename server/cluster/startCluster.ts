@@ -169,22 +169,31 @@ export async function startCluster(
     elected: (t) => {
       term = t;
       log(`placer: node ${node} is placer with term ${t}`);
-      Placer.start({
-        pool,
-        target,
-        tint: config.MOSAIC_TINT,
-        seed: config.MOSAIC_SEED,
-        moderation: config.MODERATION,
-        duplicateThreshold: config.DUPLICATE_CHECK ? config.DUPLICATE_THRESHOLD : null,
-        term: t,
-        log,
-      })
-        .then((p) => {
+      // Loading a big mosaic's engine blocks this process for seconds: the lock must not lapse meanwhile.
+      election
+        .allowSilence(120_000)
+        .then(() =>
+          Placer.start({
+            pool,
+            target,
+            tint: config.MOSAIC_TINT,
+            seed: config.MOSAIC_SEED,
+            moderation: config.MODERATION,
+            duplicateThreshold: config.DUPLICATE_CHECK ? config.DUPLICATE_THRESHOLD : null,
+            term: t,
+            log,
+          }),
+        )
+        .then(async (p) => {
+          await election.allowSilence(null);
           if (!election.isPlacer || term !== t) return;
           placer = p;
           void run(p);
         })
-        .catch((e) => log('placer: could not load the engine', e));
+        .catch((e) => {
+          log('placer: could not load the engine; giving the role up', e);
+          election.stepDown();
+        });
     },
     deposed: () => {
       placer = null;
