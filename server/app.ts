@@ -137,6 +137,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
         httpServer.close(() => r());
         httpServer.closeAllConnections();
       });
+      await core?.close().catch((e) => console.error('stop: the start-up image could not be written:', e));
       store?.close();
       await cluster?.close();
     },

@@ -1,9 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
-import type { Change, Placement, StoredPlacement } from '../../shared/mosaic/types.ts';
+import { type Change, FEATURE_LEN, type Placement, type StoredPlacement } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import type { LiveCells, LiveSnapshot, LiveSource } from '../realtime/source.ts';
-import type { MosaicMeta, TileRow } from '../store/types.ts';
+import type { StartupImage } from '../store/startupImage.ts';
+import { TileFlag } from '../store/tileColumns.ts';
+import type { LoadedTile, MosaicMeta, TileRow } from '../store/types.ts';
 import { newDeleteToken, tokenMatches } from './deleteToken.ts';
 import { Listeners } from './listeners.ts';
 import { type LogChange, toLogChanges } from './logChange.ts';
@@ -46,7 +48,7 @@ export class MosaicService implements LiveSource, MosaicPort {
 
   /** Loads the stored mosaic (or starts a new one) and sweeps orphaned files. */
   static async open(opts: ServiceOptions): Promise<MosaicService> {
-    const { meta, tiles } = opts.store.scan();
+    const { meta, tiles, image } = opts.store.scan();
     const geometry: MosaicMeta = {
       ...(meta ?? { cols: opts.cols, rows: opts.rows, seq: 0 }),
       // A mosaic stored before epochs existed gets one now, kept from here on.
@@ -60,31 +62,49 @@ export class MosaicService implements LiveSource, MosaicPort {
       tint: opts.tint,
       seq: geometry.seq,
     };
-    // One pass over the rows: each becomes columns in the book, and live ones the engine's input.
     const book = new TileBook();
     const pending = new Map<number, Float32Array>();
-    const live: StoredPlacement[] = [];
-    for (const t of tiles) {
-      book.remember(t);
-      if (t.status === 'pending')
-        pending.set(t.id, t.features.slice()); // not a view into the load's arena
-      else if (t.col >= 0) live.push({ id: t.id, col: t.col, row: t.row, features: t.features });
-    }
+    const live = image ? fromImage(image, book, pending) : fromRows(tiles, book, pending);
     const engine = live.length
       ? restoreEngine({ ...base, rng: mulberry32(opts.seed + geometry.seq), placements: live })
       : createEngine({ ...base, rng: mulberry32(opts.seed) });
     live.length = 0;
     const svc = new MosaicService(opts, engine, geometry.epoch!, book, pending);
-    svc.tiles.reset(engine);
+    // Tints follow from the target and the tint strength: rows kept with the same ones need no
+    // tint computed again (a million of them take a second); otherwise the engine's are taken.
+    if (image && image.layoutKey === svc.layoutKey()) book.indexCells(engine.cols, engine.rows);
+    else book.reset(engine);
     // A big mosaic's tile folders take seconds to list: it sweeps them while it serves.
-    if (book.size < BACKGROUND_SWEEP_FROM) await opts.store.sweepOrphans();
+    const known = (id: number) => book.has(id);
+    if (book.size < BACKGROUND_SWEEP_FROM) await opts.store.sweepOrphans({ known });
     else {
       opts.store
-        .sweepOrphans({ whileServing: true })
+        .sweepOrphans({ whileServing: true, known })
         .catch((e) => console.error('start-up: orphaned tile files could not be swept:', e));
     }
     if (!meta?.epoch) opts.store.commit({ changes: [], meta: geometry });
     return svc;
+  }
+
+  /**
+   * Leaves the store a start-up image of what it holds (when the store keeps one), so the next
+   * start reads columns instead of every row. A commit after it makes the image unusable.
+   */
+  async close(): Promise<void> {
+    await this.mutex.run(() => {
+      const save = this.opts.store.saveStartupImage;
+      if (!save) return;
+      const t0 = Date.now();
+      const { cols, count, events } = this.tiles.toColumns();
+      const kept = save.call(this.opts.store, cols, { count, events, layoutKey: this.layoutKey() });
+      if (this.tiles.size >= BACKGROUND_SWEEP_FROM)
+        console.log(`stop: start-up image ${kept ? 'written' : 'not written'} in ${Date.now() - t0} ms`);
+    });
+  }
+
+  /** What the tints are computed from, besides each tile and its cell: the target and the strength. */
+  private layoutKey(): string {
+    return `${this.opts.target.digest}:${this.opts.tint}`;
   }
 
   get cols() {
@@ -368,4 +388,30 @@ export class MosaicService implements LiveSource, MosaicPort {
     const t = this.tiles.get(id);
     return { rgb: t?.rgb ?? [0, 0, 0], event: t?.event ?? null, createdAt: t?.createdAt ?? 0 };
   }
+}
+
+/** Start-up from the stored rows: each goes into the book; live ones are the engine's input. */
+function fromRows(tiles: Iterable<LoadedTile>, book: TileBook, pending: Map<number, Float32Array>) {
+  const live: StoredPlacement[] = [];
+  for (const t of tiles) {
+    book.remember(t);
+    if (t.status === 'pending')
+      pending.set(t.id, t.features.slice()); // not a view into the load's arena
+    else if (t.col >= 0) live.push({ id: t.id, col: t.col, row: t.row, features: t.features });
+  }
+  return live;
+}
+
+/** Start-up from the store's start-up image: the same, a column at a time. */
+function fromImage(img: StartupImage, book: TileBook, pending: Map<number, Float32Array>) {
+  const c = img.cols;
+  book.rememberColumns(c, img.count, img.events);
+  const live: StoredPlacement[] = [];
+  for (let i = 0; i < img.count; i++) {
+    const features = c.features.subarray(i * FEATURE_LEN, (i + 1) * FEATURE_LEN);
+    const id = c.ids[i]!;
+    if ((c.flags[i]! & 3) === TileFlag.pending) pending.set(id, features.slice());
+    else if (c.col[i]! >= 0) live.push({ id, col: c.col[i]!, row: c.row[i]!, features });
+  }
+  return live;
 }

@@ -1,5 +1,7 @@
 import type { Change, Placement, Tint } from '../../shared/mosaic/types.ts';
 import type { LiveCells, LiveTile } from '../realtime/source.ts';
+import { type ImageColumns, newColumns } from '../store/startupImage.ts';
+import { phashHex, setPhashWords, TileFlag } from '../store/tileColumns.ts';
 import type { LoadedTile } from '../store/types.ts';
 import { Listeners } from './listeners.ts';
 
@@ -19,10 +21,7 @@ export interface Layout {
 /** The fields {@link TileBook.remember} keeps. */
 export type RememberedTile = Omit<TileRecord, 'phash'> & { phash?: string | null };
 
-const NONE = 0;
-const LIVE = 1;
-const PENDING = 2;
-const HAS_PHASH = 4;
+const { none: NONE, live: LIVE, pending: PENDING, hasPhash: HAS_PHASH } = TileFlag;
 
 /**
  * The in-memory view of the stored tiles, as columns indexed by tile id (ids are dense) so
@@ -73,7 +72,7 @@ export class TileBook {
       event: e ? this.eventNames[e]! : null,
       createdAt: this.created[id]!,
       rgb: [(c >>> 16) & 255, (c >>> 8) & 255, c & 255],
-      phash: f & HAS_PHASH ? hex(this.phash[2 * id]!) + hex(this.phash[2 * id + 1]!) : null,
+      phash: f & HAS_PHASH ? phashHex(this.phash, id) : null,
     };
   }
 
@@ -98,8 +97,7 @@ export class TileBook {
     let f = row.status === 'live' ? LIVE : PENDING;
     if (row.phash) {
       f |= HAS_PHASH;
-      this.phash[2 * id] = Number.parseInt(row.phash.slice(0, 8), 16);
-      this.phash[2 * id + 1] = Number.parseInt(row.phash.slice(8, 16), 16);
+      setPhashWords(this.phash, id, row.phash);
     }
     this.flags[id] = f;
     this.cellCol[id] = row.col;
@@ -108,6 +106,55 @@ export class TileBook {
     this.rgb[id] = (row.rgb[0] << 16) | (row.rgb[1] << 8) | row.rgb[2];
     this.event[id] = this.eventCode(row.event);
     this.created[id] = row.createdAt;
+  }
+
+  /**
+   * Keeps a start-up image's rows (see store/startupImage.ts, whose flag bits are the book's),
+   * a column at a time instead of a record at a time.
+   */
+  rememberColumns(c: ImageColumns, count: number, events: readonly string[]): void {
+    if (!count) return;
+    this.room(c.ids[count - 1]!);
+    const codes = Uint16Array.from([0, ...events.map((e) => this.eventCode(e))]);
+    for (let i = 0; i < count; i++) {
+      const id = c.ids[i]!;
+      if (!this.has(id)) this.count++;
+      if (id > this.maxId) this.maxId = id;
+      this.flags[id] = c.flags[i]!;
+      this.cellCol[id] = c.col[i]!;
+      this.cellRow[id] = c.row[i]!;
+      this.tint[3 * id] = c.tint[3 * i]!;
+      this.tint[3 * id + 1] = c.tint[3 * i + 1]!;
+      this.tint[3 * id + 2] = c.tint[3 * i + 2]!;
+      this.rgb[id] = c.rgb[i]!;
+      this.event[id] = codes[c.event[i]!]!;
+      this.created[id] = c.created[i]!;
+      this.phash[2 * id] = c.phash[2 * i]!;
+      this.phash[2 * id + 1] = c.phash[2 * i + 1]!;
+    }
+  }
+
+  /** Every record as start-up image columns, in id order (features left for the store to fill). */
+  toColumns(): { cols: ImageColumns; count: number; events: string[] } {
+    const cols = newColumns(this.count);
+    let i = 0;
+    for (let id = 1; id <= this.maxId; id++) {
+      if (!this.has(id)) continue;
+      cols.ids[i] = id;
+      cols.flags[i] = this.flags[id]!;
+      cols.col[i] = this.cellCol[id]!;
+      cols.row[i] = this.cellRow[id]!;
+      cols.tint[3 * i] = this.tint[3 * id]!;
+      cols.tint[3 * i + 1] = this.tint[3 * id + 1]!;
+      cols.tint[3 * i + 2] = this.tint[3 * id + 2]!;
+      cols.event[i] = this.event[id]!;
+      cols.created[i] = this.created[id]!;
+      cols.rgb[i] = this.rgb[id]!;
+      cols.phash[2 * i] = this.phash[2 * id]!;
+      cols.phash[2 * i + 1] = this.phash[2 * id + 1]!;
+      i++;
+    }
+    return { cols, count: i, events: this.eventNames.slice(1) };
   }
 
   delete(id: number): void {
@@ -132,6 +179,21 @@ export class TileBook {
     for (const p of layout.placements()) {
       this.grid[p.row * this.cols + p.col] = p.id;
       if (this.has(p.id)) this.place(p);
+    }
+  }
+
+  /**
+   * Builds the cell grid from the records' own cells and tints: for a start-up whose rows
+   * were written with the engine's tints for this target and tint strength (else reset()).
+   */
+  indexCells(cols: number, rows: number): void {
+    this.cols = cols;
+    this.rows = rows;
+    this.grid = new Int32Array(cols * rows);
+    for (let id = 1; id <= this.maxId; id++) {
+      const c = this.cellCol[id]!;
+      if ((this.flags[id]! & 3) !== LIVE || c < 0) continue;
+      this.grid[this.cellRow[id]! * cols + c] = id;
     }
   }
 
@@ -299,8 +361,4 @@ export class TileBook {
     this.created = grow(this.created);
     this.phash = grow(this.phash, 2);
   }
-}
-
-function hex(v: number): string {
-  return v.toString(16).padStart(8, '0');
 }

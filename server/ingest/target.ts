@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boxAverage, gridFeatures } from '../../shared/mosaic/features.ts';
 import { FEATURE_LEN, SUBGRID } from '../../shared/mosaic/types.ts';
@@ -26,7 +26,8 @@ export class Target {
     private readonly srcHeight: number,
     /** Where computed cell features are kept between starts (a hash of the picture names them), or null. */
     private readonly cacheDir: string | null,
-    private readonly digest: string,
+    /** A hash of the picture: names what is derived from it. */
+    readonly digest: string,
   ) {}
 
   /**
@@ -110,10 +111,20 @@ const CACHED_FROM_CELLS = 65_536;
 
 async function readFeatures(file: string, cells: number): Promise<Float32Array | null> {
   try {
-    const b = await readFile(file);
-    if (b.byteLength !== cells * FEATURE_LEN * 4) return null;
+    // Straight into the array's memory: no second copy of a file that can be 100+ MB.
     const f = new Float32Array(cells * FEATURE_LEN);
-    new Uint8Array(f.buffer).set(b);
+    const into = new Uint8Array(f.buffer);
+    const fh = await open(file, 'r');
+    try {
+      if ((await fh.stat()).size !== into.byteLength) return null;
+      for (let at = 0; at < into.byteLength; ) {
+        const { bytesRead } = await fh.read(into, at, into.byteLength - at, at);
+        if (bytesRead <= 0) return null;
+        at += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
     return f;
   } catch {
     return null;

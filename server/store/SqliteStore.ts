@@ -1,7 +1,17 @@
+import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
 import { placementsOf } from './applyChanges.ts';
+import {
+  type ImageColumns,
+  type ImageInfo,
+  type ImageStamp,
+  imageTiles,
+  readImage,
+  writeImage,
+} from './startupImage.ts';
 import { TileFiles } from './tileFiles.ts';
 import type { Commit, FileSize, LoadedTile, MosaicMeta, TileRow, TileStore } from './types.ts';
 
@@ -28,6 +38,13 @@ export class SqliteStore implements TileStore {
   private readonly files: TileFiles;
   private nextId: number;
   private readonly stmts;
+  /** Commits so far (kept in meta): names, with the lineage, the state a start-up image copies. */
+  private writes: number;
+  /** Drawn each time the store is scanned at start-up, so no image of an earlier run can match a later one. */
+  private lineage: number;
+  /** The image start-up read, while its features can still stand for the rows' (ids up to its last). */
+  private imageUsed: ImageStamp | null = null;
+  private readonly imageFile: string;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -59,24 +76,109 @@ export class SqliteStore implements TileStore {
       | { value: number }
       | undefined;
     this.nextId = n?.value ?? 1;
+    const m = this.metaRows();
+    this.writes = m.writes ?? 0;
+    this.lineage = m.lineage ?? 0;
+    this.imageFile = join(dataDir, 'cache', 'startup.img');
   }
 
-  load() {
-    const { meta, tiles } = this.scan();
-    return { meta, tiles: [...tiles] };
-  }
-
-  scan() {
-    const m = Object.fromEntries(
+  private metaRows(): Record<string, number> {
+    return Object.fromEntries(
       (this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: number }[]).map((r) => [
         r.key,
         r.value,
       ]),
     );
-    const meta: MosaicMeta | null = m.cols
+  }
+
+  private readMeta(): MosaicMeta | null {
+    const m = this.metaRows();
+    return m.cols
       ? { cols: m.cols, rows: m.rows ?? m.cols, seq: m.seq ?? 0, ...(m.epoch ? { epoch: m.epoch } : {}) }
       : null;
-    return { meta, tiles: this.loadTiles() };
+  }
+
+  /** Every row, read from the database (never from the start-up image). */
+  load() {
+    return { meta: this.readMeta(), tiles: [...this.loadTiles()] };
+  }
+
+  /**
+   * Start-up's read: from the start-up image when it copies exactly the stored state, else
+   * from the rows. Either way a new lineage is drawn, so the image can never match again.
+   */
+  scan() {
+    const meta = this.readMeta();
+    const img = readImage(this.imageFile);
+    const usable =
+      img !== null &&
+      img.lineage === this.lineage &&
+      img.writes === this.writes &&
+      this.lineage !== 0 &&
+      JSON.stringify(img.meta) === JSON.stringify(meta);
+    this.imageUsed = usable ? { lineage: img.lineage, writes: img.writes } : null;
+    this.lineage = randomInt(1, 2 ** 31);
+    this.stmts.setMeta.run('lineage', this.lineage);
+    return usable ? { meta, tiles: imageTiles(img), image: img } : { meta, tiles: this.loadTiles() };
+  }
+
+  /**
+   * Writes the start-up image of the stored state: `cols` must hold every stored row as the
+   * caller keeps it, with no commit since (the service calls this inside its mutex, at stop);
+   * the store fills in the features, from the image start-up read (a tile's features never
+   * change and ids are never reused) and, for later tiles, from the rows. False when `cols`
+   * miss a row.
+   */
+  saveStartupImage(cols: ImageColumns, info: Omit<ImageInfo, 'meta'>): boolean {
+    const { count } = info;
+    const stored = this.db.prepare('SELECT count(*) FROM tiles').pluck().get() as number;
+    if (stored !== count) return false;
+    const had = new Uint8Array(count);
+    const old = this.imageUsed ? readImage(this.imageFile) : null;
+    if (old && old.lineage === this.imageUsed?.lineage && old.writes === this.imageUsed.writes) {
+      for (let a = 0, b = 0; a < count && b < old.count; ) {
+        const ia = cols.ids[a]!;
+        const ib = old.cols.ids[b]!;
+        if (ia < ib) a++;
+        else if (ib < ia) b++;
+        else {
+          // Copied a run of equal ids at a time: between two stops, most ids are in both.
+          let n = 1;
+          while (a + n < count && b + n < old.count && cols.ids[a + n] === old.cols.ids[b + n]) n++;
+          cols.features.set(
+            old.cols.features.subarray(b * FEATURE_LEN, (b + n) * FEATURE_LEN),
+            a * FEATURE_LEN,
+          );
+          had.fill(1, a, a + n);
+          a += n;
+          b += n;
+        }
+      }
+    }
+    const first = had.indexOf(0);
+    if (first >= 0) {
+      const rows = this.db
+        .prepare('SELECT id, features FROM tiles WHERE id >= ? ORDER BY id')
+        .raw()
+        .iterate(cols.ids[first]) as IterableIterator<[number, Buffer]>;
+      let a = first;
+      for (const [id, blob] of rows) {
+        while (a < count && cols.ids[a]! < id) a++;
+        if (a >= count) break;
+        if (cols.ids[a] !== id || had[a]) continue;
+        new Uint8Array(cols.features.buffer, a * FEATURE_LEN * 4, blob.byteLength).set(blob);
+        had[a] = 1;
+      }
+      if (had.indexOf(0) >= 0) return false;
+    }
+    writeImage(
+      this.imageFile,
+      { lineage: this.lineage, writes: this.writes },
+      { ...info, meta: this.readMeta() },
+      cols,
+    );
+    this.imageUsed = { lineage: this.lineage, writes: this.writes };
+    return true;
   }
 
   /**
@@ -160,7 +262,9 @@ export class SqliteStore implements TileStore {
   }
 
   readonly commit = (c: Commit): void => {
+    const writes = this.writes + 1;
     this.db.transaction(() => {
+      this.stmts.setMeta.run('writes', writes);
       const t = c.insert;
       if (t) {
         this.insertRow(t);
@@ -174,6 +278,7 @@ export class SqliteStore implements TileStore {
       for (const id of c.pend ?? []) this.stmts.pend.run(id);
       this.writeMeta(c.meta);
     })();
+    this.writes = writes;
     // With secure_delete the row's page is zeroed, but its old copy may still sit in the WAL:
     // fold the WAL in and truncate it after a removal (rare), so no copy of the row is left.
     if (c.remove?.length) this.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -184,13 +289,16 @@ export class SqliteStore implements TileStore {
    * Their files must already be durable.
    */
   bulkInsert(rows: readonly TileRow[], meta: MosaicMeta): void {
+    const writes = this.writes + 1;
     this.db.transaction(() => {
+      this.stmts.setMeta.run('writes', writes);
       for (const t of rows) this.insertRow(t);
       const top = rows.reduce((m, t) => Math.max(m, t.id), 0);
       this.nextId = Math.max(this.nextId, top + 1);
       this.stmts.setMeta.run('next_id', this.nextId);
       this.writeMeta(meta);
     })();
+    this.writes = writes;
   }
 
   private writeMeta(meta: MosaicMeta) {
@@ -218,10 +326,16 @@ export class SqliteStore implements TileStore {
     });
   }
 
-  async sweepOrphans(opts: { whileServing?: boolean } = {}): Promise<number> {
+  async sweepOrphans(
+    opts: { whileServing?: boolean; known?: (id: number) => boolean } = {},
+  ): Promise<number> {
     const floor = opts.whileServing ? this.nextId : Number.POSITIVE_INFINITY;
-    const ids = new Set((this.db.prepare('SELECT id FROM tiles').pluck().all() as number[]) ?? []);
-    return this.files.sweep((id) => id >= floor || ids.has(id));
+    let known = opts.known;
+    if (!known) {
+      const ids = new Set((this.db.prepare('SELECT id FROM tiles').pluck().all() as number[]) ?? []);
+      known = (id) => ids.has(id);
+    }
+    return this.files.sweep((id) => id >= floor || known(id));
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import type { Change, Tint } from '../../shared/mosaic/types.ts';
+import type { ImageColumns, ImageInfo, StartupImage } from './startupImage.ts';
 
 /** The sizes a tile file exists in. */
 export type FileSize = number;
@@ -60,7 +61,15 @@ export interface TileStore {
    * The same as load(), with the tiles read one at a time as they are iterated: a million
    * rows never exist as objects all at once (start-up reads the store this way).
    */
-  scan(): { meta: MosaicMeta | null; tiles: Iterable<LoadedTile> };
+  scan(): { meta: MosaicMeta | null; tiles: Iterable<LoadedTile>; image?: StartupImage };
+  /**
+   * Keeps a copy of every stored row, less its delete hash, for the next start-up to read at
+   * once as columns (the SQLite store's start-up image, given by scan() as `image` while it
+   * copies the stored state exactly). `cols` must be the whole stored state, with no commit in
+   * between (the store fills in the features); `info.layoutKey` names what the tints were
+   * computed with. False when not kept.
+   */
+  saveStartupImage?(cols: ImageColumns, info: Omit<ImageInfo, 'meta'>): boolean;
   /** A fresh id, never used before (ids of deleted tiles are not reused). */
   reserveId(): number;
   /** Writes every size of a tile durably before the row is committed. */
@@ -77,7 +86,8 @@ export interface TileStore {
    * Removes files without a committed row (left by a crash between putFiles and commit, or
    * between a delete's commit and its files' removal). `whileServing`: uploads may be storing
    * files meanwhile, so folders of ids not handed out before the call are left alone.
+   * `known` tells the stored ids when the caller holds them (else the store reads them).
    */
-  sweepOrphans(opts?: { whileServing?: boolean }): Promise<number>;
+  sweepOrphans(opts?: { whileServing?: boolean; known?: (id: number) => boolean }): Promise<number>;
   close(): void;
 }

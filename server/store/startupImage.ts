@@ -1,0 +1,199 @@
+/**
+ * The start-up image: every stored tile's row (less its delete hash) as columns in one file,
+ * DATA_DIR/cache/startup.img, written when the server stops cleanly. Reading a million rows
+ * from SQLite takes seconds (one JavaScript array and one Buffer per row); the image is a
+ * single read of typed arrays.
+ *
+ * The image is only ever a copy: it names the store state it copies by the store's `lineage`
+ * (drawn anew each time the store opens) and `writes` (counted by every commit), and the
+ * store uses it only when both match what the database says. Any commit after the image was
+ * written, a crash, a restored backup or a damaged file all send start-up back to the rows.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
+import { phashHex, TileFlag } from './tileColumns.ts';
+import type { LoadedTile, MosaicMeta } from './types.ts';
+
+const MAGIC = 0x4b49_4d31; // "KIM1"
+const VERSION = 1;
+
+/** Which store state an image copies. */
+export interface ImageStamp {
+  lineage: number;
+  writes: number;
+}
+
+/** What an image holds besides its columns. */
+export interface ImageInfo {
+  meta: MosaicMeta | null;
+  count: number;
+  /** Rally codes; a tile's `event` column is 1 + its index here, 0 for none. */
+  events: string[];
+  /** What the rows' tints were computed with, as the writer named it (null: unknown). */
+  layoutKey: string | null;
+}
+
+interface Header extends ImageStamp, ImageInfo {
+  version: number;
+  featureLen: number;
+}
+
+/** The columns of an image, one entry per stored tile, in id order. */
+export interface ImageColumns {
+  ids: Uint32Array;
+  flags: Uint8Array;
+  col: Int16Array;
+  row: Int16Array;
+  tint: Int16Array;
+  event: Uint16Array;
+  created: Float64Array;
+  rgb: Uint32Array;
+  phash: Uint32Array;
+  features: Float32Array;
+}
+
+/** A read image: its stamp, what it holds, and its rows as columns. */
+export interface StartupImage extends ImageStamp, ImageInfo {
+  cols: ImageColumns;
+}
+
+/** The sections in file order, with their element type and elements per tile. */
+const SECTIONS = [
+  ['ids', Uint32Array, 1],
+  ['flags', Uint8Array, 1],
+  ['col', Int16Array, 1],
+  ['row', Int16Array, 1],
+  ['tint', Int16Array, 3],
+  ['event', Uint16Array, 1],
+  ['created', Float64Array, 1],
+  ['rgb', Uint32Array, 1],
+  ['phash', Uint32Array, 2],
+  ['features', Float32Array, FEATURE_LEN],
+] as const;
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+/** Empty columns for `count` tiles. */
+export function newColumns(count: number): ImageColumns {
+  const out: Record<string, unknown> = {};
+  for (const [name, T, per] of SECTIONS) out[name] = new T(count * per);
+  return out as unknown as ImageColumns;
+}
+
+/** Reads an image, or null when there is none or it cannot be trusted as a whole. */
+export function readImage(file: string): StartupImage | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = statSync(file).size;
+    if (size < 16) return null;
+    const buf = new ArrayBuffer(size);
+    const bytes = new Uint8Array(buf);
+    for (let at = 0; at < size; ) {
+      const n = readSync(fd, bytes, at, size - at, at);
+      if (n <= 0) return null;
+      at += n;
+    }
+    const head = new DataView(buf);
+    if (head.getUint32(0, true) !== MAGIC) return null;
+    const headLen = head.getUint32(4, true);
+    const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLen))) as Header;
+    if (h.version !== VERSION || h.featureLen !== FEATURE_LEN) return null;
+    let at = align8(8 + headLen);
+    const cols: Record<string, unknown> = {};
+    for (const [name, T, per] of SECTIONS) {
+      const len = h.count * per;
+      if (at + len * T.BYTES_PER_ELEMENT > size) return null;
+      cols[name] = new T(buf, at, len);
+      at = align8(at + len * T.BYTES_PER_ELEMENT);
+    }
+    if (at !== size) return null;
+    const { lineage, writes, meta, count, events, layoutKey } = h;
+    return {
+      lineage,
+      writes,
+      meta,
+      count,
+      events,
+      layoutKey: layoutKey ?? null,
+      cols: cols as unknown as ImageColumns,
+    };
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes an image atomically (temp file, fsync, rename): a crash leaves the old one or none. */
+export function writeImage(file: string, stamp: ImageStamp, info: ImageInfo, cols: ImageColumns): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const header: Header = { version: VERSION, ...stamp, ...info, featureLen: FEATURE_LEN };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const start = new Uint8Array(align8(8 + json.byteLength));
+    const dv = new DataView(start.buffer);
+    dv.setUint32(0, MAGIC, true);
+    dv.setUint32(4, json.byteLength, true);
+    start.set(json, 8);
+    writeAll(fd, start);
+    for (const [name] of SECTIONS) {
+      const a = cols[name];
+      const b = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      writeAll(fd, b);
+      const pad = align8(b.byteLength) - b.byteLength;
+      if (pad) writeAll(fd, new Uint8Array(pad));
+    }
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, file);
+}
+
+function writeAll(fd: number, b: Uint8Array): void {
+  for (let at = 0; at < b.byteLength; ) at += writeSync(fd, b, at, b.byteLength - at);
+}
+
+/** The image's tiles as the store's scan gives them (features are views into the image). */
+export function* imageTiles(img: StartupImage): Generator<LoadedTile> {
+  const c = img.cols;
+  for (let i = 0; i < img.count; i++) {
+    const f = c.flags[i]!;
+    const e = c.event[i]!;
+    const rgb = c.rgb[i]!;
+    yield {
+      id: c.ids[i]!,
+      status: (f & 3) === TileFlag.pending ? 'pending' : 'live',
+      col: c.col[i]!,
+      row: c.row[i]!,
+      tint: { r: c.tint[3 * i]!, g: c.tint[3 * i + 1]!, b: c.tint[3 * i + 2]! },
+      event: e ? img.events[e - 1]! : null,
+      createdAt: c.created[i]!,
+      features: c.features.subarray(i * FEATURE_LEN, (i + 1) * FEATURE_LEN),
+      rgb: [(rgb >>> 16) & 255, (rgb >>> 8) & 255, rgb & 255],
+      phash: f & TileFlag.hasPhash ? phashHex(c.phash, i) : null,
+    };
+  }
+}
