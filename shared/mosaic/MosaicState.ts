@@ -147,7 +147,8 @@ export class MosaicState {
 
   /** Cost of tile `slot` in any cell of class `k` (see {@link EngineTuning.costPower}). */
   cost(slot: number, k: number): number {
-    return this.costOf(sqDist(this.tiles.vec, slot * DIM, this.index.pts, this.index.classPos[k]! * DIM));
+    const { pts, classPos } = this.index.table;
+    return this.costOf(sqDist(this.tiles.vec, slot * DIM, pts, classPos[k]! * DIM));
   }
 
   /** Cost for a squared distance. */
