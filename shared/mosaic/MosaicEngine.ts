@@ -9,7 +9,7 @@ import type { EngineOptions, PlacementEngine, RestoreOptions } from './engineApi
 import { DEFAULT_SPACE } from './engineSpace.ts';
 import { type EngineTuning, MosaicState } from './MosaicState.ts';
 import { relayout } from './relayout.ts';
-import { TileStore } from './TileStore.ts';
+import { TileSlots } from './TileSlots.ts';
 import { tintFromSrgb } from './tint.ts';
 import type { Change, Features, GrownChange, Placement, RemovedChange } from './types.ts';
 
@@ -58,7 +58,7 @@ export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
 /** The indexed engine; see the file comment. Build it with createEngine / restoreEngine. */
 export class MosaicEngine implements PlacementEngine {
   private st: MosaicState;
-  private readonly tiles: TileStore;
+  private readonly tiles: TileSlots;
   private readonly tint: number;
   private readonly rng: () => number;
   private readonly maxMoves: number;
@@ -85,7 +85,7 @@ export class MosaicEngine implements PlacementEngine {
   constructor(opts: EngineOptions, tuning: Partial<EngineTuning> = {}) {
     const t: EngineTuning = { ...DEFAULT_TUNING, ...tuning };
     // Room for a full grid at once: no regrowth (copies) while it fills.
-    this.tiles = new TileStore(Math.max(1024, opts.cols * opts.rows || 0));
+    this.tiles = new TileSlots(Math.max(1024, opts.cols * opts.rows || 0));
     this.st = new MosaicState(opts.cols, opts.rows, opts.cellFeatures, this.tiles, t, opts.rng);
     this.tint = opts.tint;
     this.rng = opts.rng;

@@ -8,7 +8,7 @@ import { CELL_OCC, CELL_RGB, CELL_STRIDE } from './cellClasses.ts';
 import { labToSrgb } from './colour.ts';
 import { DIM, encodeAll, type SpaceConfig, sqDist } from './engineSpace.ts';
 import { MemberHeaps } from './MemberHeaps.ts';
-import type { TileStore } from './TileStore.ts';
+import type { TileSlots } from './TileSlots.ts';
 import { FEATURE_LEN } from './types.ts';
 
 /** Knobs of the engine that were chosen by measurement; see test/bench/engine.ts. */
@@ -86,7 +86,7 @@ export class MosaicState {
     cols: number,
     rows: number,
     cellFeatures: Float32Array,
-    readonly tiles: TileStore,
+    readonly tiles: TileSlots,
     readonly tuning: EngineTuning,
     rng: () => number,
   ) {
