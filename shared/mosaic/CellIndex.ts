@@ -5,14 +5,17 @@
  * class fills up or opens, one root-to-leaf walk; queries are best-bin-first with a
  * leaf budget, exact when the budget is unbounded. {@link CellIndex.bestNear} puts
  * per-voxel candidate lists (VoxelLists.ts) in front of the tree.
+ *
+ * This class tracks which cells of each class are free and keeps the per-class arrays
+ * (ClassTable.ts) current; the searches (ClassSearch.ts, VoxelLists.ts) only read them.
  */
+
+import { ClassSearch, NONE_OF_KIND } from './ClassSearch.ts';
+import { ClassTable, Want } from './ClassTable.ts';
 import { CELL_AT, CELL_CLASS, CELL_STRIDE, type CellClasses, groupCells } from './cellClasses.ts';
-import { NONE_OF_KIND, OPEN, scanList, searchCells, USED, Want } from './cellSearch.ts';
-import { DIM } from './engineSpace.ts';
-import { buildKdTree, type KdTree, structureNorms } from './kdTree.ts';
 import { VoxelLists } from './VoxelLists.ts';
 
-export { Want } from './cellSearch.ts';
+export { Want } from './ClassTable.ts';
 
 /** Free-cell index over cell classes; see the file comment. */
 export class CellIndex {
@@ -20,35 +23,13 @@ export class CellIndex {
   readonly cells: number;
   /** The cell classes. */
   readonly cls: CellClasses;
-  /** Class vectors in tree order (position p at p*DIM). */
-  readonly pts: Int8Array;
-  /** Class -> tree position. */
-  readonly classPos: Int32Array;
-  /** Per tree position: the class's structure norm. */
-  readonly norm: Float32Array;
-  /** The k-d tree over classes. */
-  readonly tree: KdTree;
+  /** The per-class arrays the searches read, in tree order. */
+  readonly table: ClassTable;
   /** Per class: free cells, which are the first ones of its member segment. */
   private readonly freeCnt: Int32Array;
-  /** Per tree position: potential. */
-  readonly v: Float32Array;
-  /** Per tree position: {@link OPEN} while the class has a free cell, plus {@link USED} while excluded. */
-  readonly state: Uint8Array;
-  private usedList = new Int32Array(64);
-  private usedCount = 0;
-  /** Per node: classes with a free cell, and the highest potential. */
-  readonly openIn: Int32Array;
-  readonly maxV: Float32Array;
-  /** Search scratch: the best-bin-first heap. */
-  readonly heapNode = new Int32Array(2048);
-  readonly heapLb = new Float64Array(2048);
-  private readonly path = new Int32Array(64);
+  private readonly search: ClassSearch;
   /** Free cells left. */
   freeCount: number;
-  /** Key (cost minus potential) of the last {@link best} answer. */
-  lastKey = Infinity;
-  /** Squared distance of the last {@link best} answer. */
-  lastDist = Infinity;
   /** Per-voxel candidate lists for {@link bestNear}, or null when off. */
   readonly lists: VoxelLists | null;
 
@@ -69,23 +50,11 @@ export class CellIndex {
     this.freeCount = n;
     this.cls = groupCells(vecs, n);
     const k = this.cls.count;
-    this.tree = buildKdTree(this.cls.vec, k, typeof leafSize === 'number' ? leafSize : leafSize(k));
-    this.pts = new Int8Array(k * DIM);
-    this.classPos = new Int32Array(k);
-    for (let p = 0; p < k; p++) {
-      const c = this.tree.order[p]!;
-      this.classPos[c] = p;
-      this.pts.set(this.cls.vec.subarray(c * DIM, c * DIM + DIM), p * DIM);
-    }
-    this.norm = structureNorms(this.pts, k);
+    this.table = new ClassTable(this.cls.vec, k, typeof leafSize === 'number' ? leafSize : leafSize(k));
     this.freeCnt = new Int32Array(k);
     for (let c = 0; c < k; c++) this.freeCnt[c] = this.cls.start[c + 1]! - this.cls.start[c]!;
-    this.v = new Float32Array(k);
-    this.state = new Uint8Array(k).fill(OPEN);
-    this.openIn = new Int32Array(this.tree.nodes);
-    for (let i = 0; i < this.tree.nodes; i++) this.openIn[i] = this.tree.hi[i]! - this.tree.lo[i]!;
-    this.maxV = new Float32Array(this.tree.nodes);
-    this.lists = candidates > 0 ? new VoxelLists(this, candidates, voxelShift, openCandidates) : null;
+    this.search = new ClassSearch(this.table);
+    this.lists = candidates > 0 ? new VoxelLists(this.table, candidates, voxelShift, openCandidates) : null;
   }
 
   /** The class of a cell. */
@@ -106,7 +75,7 @@ export class CellIndex {
     const k = this.cls.rec[r + CELL_CLASS]!;
     this.swapMembers(this.cls.rec[r + CELL_AT]!, this.cls.start[k]! + this.freeCnt[k]! - 1);
     this.freeCount--;
-    if (--this.freeCnt[k]! === 0) this.addOpen(this.classPos[k]!, -1);
+    if (--this.freeCnt[k]! === 0) this.table.setOpen(k, false);
   }
 
   /** Marks a taken cell free. */
@@ -115,7 +84,7 @@ export class CellIndex {
     const k = this.cls.rec[r + CELL_CLASS]!;
     this.swapMembers(this.cls.rec[r + CELL_AT]!, this.cls.start[k]! + this.freeCnt[k]!);
     this.freeCount++;
-    if (this.freeCnt[k]!++ === 0) this.addOpen(this.classPos[k]!, 1);
+    if (this.freeCnt[k]!++ === 0) this.table.setOpen(k, true);
   }
 
   /** True when class k has a free cell. */
@@ -162,28 +131,19 @@ export class CellIndex {
     rec[a * CELL_STRIDE + CELL_AT] = j;
   }
 
-  /** Fills `path` from the root to the leaf holding tree position p; returns its length. */
-  private pathTo(p: number): number {
-    const { left, hi } = this.tree;
-    let n = 0;
-    let node = 0;
-    for (;;) {
-      this.path[n++] = node;
-      const l = left[node]!;
-      if (l < 0) return n;
-      node = p < hi[l]! ? l : l + 1;
-    }
+  /** Key (cost minus potential) of the last {@link best} or {@link bestNear} answer. */
+  get lastKey(): number {
+    return this.search.lastKey;
   }
 
-  private addOpen(p: number, delta: number): void {
-    this.state[p] = delta > 0 ? this.state[p]! | OPEN : this.state[p]! & ~OPEN;
-    const n = this.pathTo(p);
-    for (let i = 0; i < n; i++) this.openIn[this.path[i]!]! += delta;
+  /** Squared distance of the last {@link best} or {@link bestNear} answer. */
+  get lastDist(): number {
+    return this.search.lastDist;
   }
 
   /** The class's potential (0 until the assignment search lowers it). */
   potential(k: number): number {
-    return this.v[this.classPos[k]!]!;
+    return this.table.potential(k);
   }
 
   /**
@@ -196,47 +156,22 @@ export class CellIndex {
 
   /** Sets the class's potential, keeping the subtree maxima right (see {@link looseMaxima}). */
   setPotential(k: number, value: number): void {
-    const p = this.classPos[k]!;
-    const lower = value <= this.v[p]!;
-    this.v[p] = value;
-    if (lower && this.looseMaxima) return;
-    const n = this.pathTo(p);
-    const leaf = this.path[n - 1]!;
-    let m = -Infinity;
-    for (let q = this.tree.lo[leaf]!; q < this.tree.hi[leaf]!; q++) if (this.v[q]! > m) m = this.v[q]!;
-    this.maxV[leaf] = m;
-    for (let i = n - 2; i >= 0; i--) {
-      const l = this.tree.left[this.path[i]!]!;
-      this.maxV[this.path[i]!] = Math.max(this.maxV[l]!, this.maxV[l + 1]!);
-    }
+    this.table.setPotential(k, value, this.looseMaxima);
   }
 
   /** Excludes a class from {@link best} answers until {@link clearUsed}. */
   use(k: number): void {
-    const p = this.classPos[k]!;
-    if ((this.state[p]! & USED) === 0) {
-      this.state[p] = this.state[p]! | USED;
-      if (this.usedCount === this.usedList.length) {
-        const u = new Int32Array(this.usedCount * 2);
-        u.set(this.usedList);
-        this.usedList = u;
-      }
-      this.usedList[this.usedCount++] = p;
-    }
+    this.table.use(k);
   }
 
   /** True when the class was excluded by {@link use}. */
   isUsed(k: number): boolean {
-    return (this.state[this.classPos[k]!]! & USED) !== 0;
+    return this.table.isUsed(k);
   }
 
   /** Lifts every {@link use} exclusion. */
   clearUsed(): void {
-    for (let i = 0; i < this.usedCount; i++) {
-      const p = this.usedList[i]!;
-      this.state[p] = this.state[p]! & ~USED;
-    }
-    this.usedCount = 0;
+    this.table.clearUsed();
   }
 
   /**
@@ -246,7 +181,7 @@ export class CellIndex {
    * `maxLeaves` leaves, best bound first. Returns -1 when none; see {@link lastKey} and {@link lastDist}.
    */
   best(q: Int8Array, qo: number, want: Want, power: 1 | 2, maxLeaves = Infinity, bound = Infinity): number {
-    return searchCells(this, q, qo, want, power, maxLeaves, bound);
+    return this.search.tree(q, qo, want, power, maxLeaves, bound);
   }
 
   /**
@@ -273,12 +208,12 @@ export class CellIndex {
     const size = want === Want.free ? lists.openSize : lists.size;
     // Build (which may move the pool) before reading lists.entries.
     let at = want === Want.free ? lists.open(vox, false) : lists.near(vox);
-    let p = scanList(this, lists.entries, lists.vecs, lists.norms, at, size, q, qo, want, power, bound);
+    let p = this.search.scan(lists.entries, lists.vecs, lists.norms, at, size, q, qo, want, power, bound);
     if (p === NONE_OF_KIND && want === Want.free) {
       at = lists.open(vox, true);
-      p = scanList(this, lists.entries, lists.vecs, lists.norms, at, size, q, qo, want, power, bound);
+      p = this.search.scan(lists.entries, lists.vecs, lists.norms, at, size, q, qo, want, power, bound);
     }
-    if (p >= 0) return this.tree.order[p]!;
+    if (p >= 0) return this.table.tree.order[p]!;
     if (p === -1 || want !== Want.free) return -1;
     return this.best(q, qo, want, power, maxLeaves, bound);
   }
@@ -286,23 +221,13 @@ export class CellIndex {
   /** Bytes held by this index's typed arrays. */
   bytes(): number {
     const c = this.cls;
-    const t = this.tree;
     return (
-      c.vec.byteLength * 2 +
-      this.norm.byteLength +
-      t.normMin.byteLength * 2 +
+      c.vec.byteLength +
       c.rec.byteLength +
       c.start.byteLength +
       c.members.byteLength +
-      t.order.byteLength +
-      t.lo.byteLength * 3 +
-      t.box.byteLength +
-      this.classPos.byteLength +
       this.freeCnt.byteLength +
-      this.v.byteLength +
-      this.state.byteLength +
-      this.openIn.byteLength +
-      this.maxV.byteLength +
+      this.table.bytes() +
       (this.lists?.bytes() ?? 0)
     );
   }

@@ -9,11 +9,29 @@ import type { EngineOptions, PlacementEngine, RestoreOptions } from './engineApi
 import { DEFAULT_SPACE } from './engineSpace.ts';
 import { type EngineTuning, MosaicState } from './MosaicState.ts';
 import { relayout } from './relayout.ts';
-import { TileStore } from './TileStore.ts';
+import { TileSlots } from './TileSlots.ts';
 import { tintFromSrgb } from './tint.ts';
 import type { Change, Features, GrownChange, Placement, RemovedChange } from './types.ts';
 
-/** The tuning chosen by measurement (test/bench/engine.ts prints the comparison). */
+/**
+ * The tuning chosen by measurement (test/bench/engine.ts prints the comparison). Small grids
+ * get a generous search budget per arrival (within 2.3% of the offline optimum's ΔE00 in the
+ * quality bench). Large grids (from `largeClasses` classes up) are where a million tiles
+ * arrive, so their budgets give up a little quality for speed. Measured on 1M placements into
+ * the project target at 1000x1000 (42k classes): cost per tile, lower is better (a tile costs
+ * about 69), and time over the first other value's. Moves earn their time: with none a tile
+ * costs 69.979 in 0.65 of the time. How each figure was reached: docs/ENGINE.md.
+ *
+ * | knob (large grids)  | kept | cost per tile: kept; others                 | time, over the first other |
+ * |---------------------|------|---------------------------------------------|----------------------------|
+ * | largeSearchPops     | 2    | 69.223; 3: 69.214                           | 0.93                       |
+ * | largeOpenCandidates | 24   | 69.213; 32: 69.214, 64: 69.181, 128: 69.168 | 0.95; 64: 1.05, 128: 1.18  |
+ * | largeLeafSize       | 16   | 69.229; 8: 69.226, 32: 69.226               | 0.95                       |
+ * | largeOpenVoxelShift | 4    | 69.220; 3: 69.229, 5: 69.878                | 0.68-0.81                  |
+ * | largeEpsilon        | 15   | 69.197; 10: 69.224, 20: 69.231, 40: 69.420  | 0.91-0.99                  |
+ * | candidates          | 32   | 69.21; 16: 69.56, 8: 69.77                  | -                          |
+ * | voxelShift          | 3    | 69.229; 4 (near lists): 69.567              | -                          |
+ */
 export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
   space: DEFAULT_SPACE,
   costPower: 1,
@@ -28,37 +46,19 @@ export const DEFAULT_TUNING: Readonly<EngineTuning> = Object.freeze({
   leafSize: 8,
   candidates: 32,
   voxelShift: 3,
-  // Large grids: measured on 1M placements into the project target at 1000x1000 (42k
-  // classes), engine cost per tile (lower is better) and CPU-time rate on the shared
-  // 2-core machine: no moves 69.98 at ~150k/s; these budgets 69.21 at ~90k/s; the
-  // small-grid budgets with list evictions 69.12 at ~55k/s; the tree-only engine before
-  // the lists 68.83 at ~15-20k/s. Eviction lists of 16 or 8 instead of 32: 69.56 / 69.77.
-  // Later, engines side by side in one process (CPU time relative to 3 pops and open
-  // lists of 32, 69.214): 2 pops, i.e. at most one eviction, the worst tile of the best
-  // full class, 69.223 at 0.93; open lists of 24, 69.213 at 0.95; both 69.226 at 0.92;
-  // open lists of 64 / 128, 69.181 / 69.168 at 1.05 / 1.18; no moves 69.979 at 0.65.
-  // Then tree leaves of 16 or 32 classes instead of 8: 69.229 / 69.226 (vs 69.226) at 0.95.
   largeClasses: 16_384,
   largeSearchPops: 2,
   largeMembersPerClass: 2,
   largeOpenCandidates: 24,
   largeLeafSize: 16,
-  // Open lists over voxels of 16 steps instead of 8 (the near lists stay at 8): far fewer
-  // stale rebuilds, each list serving 8x the tiles. Side by side, 1M placements: 69.220
-  // (vs 69.229) at ~182k/s (vs ~123-148k/s); 32 steps: 69.878. Near lists over 16 steps
-  // instead: 69.567.
   largeOpenVoxelShift: 4,
-  // A slack of 15 cost units instead of 1 (the typical cost of a tile is ~69): the search
-  // stops sooner and its eviction queries have tighter bounds. Side by side, 1M placements:
-  // 69.197 (vs 69.224) at 0.91-0.99 of the time of slack 10, itself 0.89-0.91 of slack 1;
-  // 20: 69.231 at ~0.93 of 10's time; 40: 69.420.
   largeEpsilon: 15,
 });
 
 /** The indexed engine; see the file comment. Build it with createEngine / restoreEngine. */
 export class MosaicEngine implements PlacementEngine {
   private st: MosaicState;
-  private readonly tiles: TileStore;
+  private readonly tiles: TileSlots;
   private readonly tint: number;
   private readonly rng: () => number;
   private readonly maxMoves: number;
@@ -85,7 +85,7 @@ export class MosaicEngine implements PlacementEngine {
   constructor(opts: EngineOptions, tuning: Partial<EngineTuning> = {}) {
     const t: EngineTuning = { ...DEFAULT_TUNING, ...tuning };
     // Room for a full grid at once: no regrowth (copies) while it fills.
-    this.tiles = new TileStore(Math.max(1024, opts.cols * opts.rows || 0));
+    this.tiles = new TileSlots(Math.max(1024, opts.cols * opts.rows || 0));
     this.st = new MosaicState(opts.cols, opts.rows, opts.cellFeatures, this.tiles, t, opts.rng);
     this.tint = opts.tint;
     this.rng = opts.rng;

@@ -8,7 +8,7 @@ import { CELL_OCC, CELL_RGB, CELL_STRIDE } from './cellClasses.ts';
 import { labToSrgb } from './colour.ts';
 import { DIM, encodeAll, type SpaceConfig, sqDist } from './engineSpace.ts';
 import { MemberHeaps } from './MemberHeaps.ts';
-import type { TileStore } from './TileStore.ts';
+import type { TileSlots } from './TileSlots.ts';
 import { FEATURE_LEN } from './types.ts';
 
 /** Knobs of the engine that were chosen by measurement; see test/bench/engine.ts. */
@@ -86,7 +86,7 @@ export class MosaicState {
     cols: number,
     rows: number,
     cellFeatures: Float32Array,
-    readonly tiles: TileStore,
+    readonly tiles: TileSlots,
     readonly tuning: EngineTuning,
     rng: () => number,
   ) {
@@ -147,7 +147,8 @@ export class MosaicState {
 
   /** Cost of tile `slot` in any cell of class `k` (see {@link EngineTuning.costPower}). */
   cost(slot: number, k: number): number {
-    return this.costOf(sqDist(this.tiles.vec, slot * DIM, this.index.pts, this.index.classPos[k]! * DIM));
+    const { pts, classPos } = this.index.table;
+    return this.costOf(sqDist(this.tiles.vec, slot * DIM, pts, classPos[k]! * DIM));
   }
 
   /** Cost for a squared distance. */

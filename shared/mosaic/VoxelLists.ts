@@ -15,12 +15,12 @@
  * only which candidates a bounded search looks at; a class reopened by a removal
  * appears in `open` lists only when they are next rebuilt.
  */
-import type { CellIndex } from './CellIndex.ts';
-import { OPEN } from './cellSearch.ts';
+import { type ClassTable, OPEN, QUEUE_CAPACITY } from './ClassTable.ts';
 import { DIM } from './engineSpace.ts';
 import { TREE_DIMS } from './kdTree.ts';
+import { heapPop, heapPush, heapReplaceTop } from './typedHeap.ts';
 
-/** Per-voxel candidate lists over a {@link CellIndex}; see the file comment. */
+/** Per-voxel candidate lists over a {@link ClassTable}; see the file comment. */
 export class VoxelLists {
   private readonly side: number;
   private openShift: number;
@@ -35,12 +35,14 @@ export class VoxelLists {
   private vecPool: Int8Array;
   private normPool: Float32Array;
   private poolLen = 0;
-  // kNN scratch: a max-heap of the best `size` so far, and the tree's node heap.
+  // kNN scratch: the best `size` so far in a max-heap (negated keys), and the tree's node queue.
   private kPos: Int32Array;
   private kD: Float64Array;
+  private readonly queueNode = new Int32Array(QUEUE_CAPACITY);
+  private readonly queueKey = new Float64Array(QUEUE_CAPACITY);
 
   constructor(
-    private readonly ix: CellIndex,
+    private readonly t: ClassTable,
     readonly size: number,
     private readonly shift: number,
     private openLen: number = size,
@@ -144,7 +146,7 @@ export class VoxelLists {
    * ones when `onlyOpen`) into the pool, nearest first, at `reuse` or at its end.
    */
   private build(voxel: number, onlyOpen: boolean, reuse = -1): number {
-    const { ix, kPos, kD } = this;
+    const { t, kPos, kD, queueNode, queueKey } = this;
     const size = onlyOpen ? this.openLen : this.size;
     const s = onlyOpen ? this.openShift : this.shift;
     const half = (1 << s) / 2 - 0.5;
@@ -152,22 +154,22 @@ export class VoxelLists {
     const c0 = ((voxel / (side * side)) | 0) * (1 << s) - 128 + half;
     const c1 = (((voxel / side) | 0) % side) * (1 << s) - 128 + half;
     const c2 = (voxel % side) * (1 << s) - 128 + half;
-    const { left, lo, hi, box, splitDim, splitVal } = ix.tree;
-    const { openIn, state, pts, heapNode: stackNode, heapLb: stackLb } = ix;
+    const { left, lo, hi, box, splitDim, splitVal } = t.tree;
+    const { openIn, state, pts } = t;
     let n = 0;
     let worst = Infinity;
     // Best bin first, but each popped subtree is walked down its nearer side at once and
     // only the farther children wait in the queue, by box bound: half the queue work.
     let sp = 0;
-    if (ix.tree.order.length > 0 && (!onlyOpen || openIn[0]! > 0)) {
-      stackNode[0] = 0;
-      stackLb[0] = 0;
+    if (t.tree.order.length > 0 && (!onlyOpen || openIn[0]! > 0)) {
+      queueNode[0] = 0;
+      queueKey[0] = 0;
       sp = 1;
     }
     while (sp > 0) {
-      let node = stackNode[0]!;
-      if (n === size && stackLb[0]! >= worst) break;
-      sp = popMin(stackNode, stackLb, sp);
+      let node = queueNode[0]!;
+      if (n === size && queueKey[0]! >= worst) break;
+      sp = heapPop(queueNode, queueKey, sp);
       for (;;) {
         const l = left[node]!;
         if (l < 0) {
@@ -178,11 +180,11 @@ export class VoxelLists {
             const z = pts[p * DIM + 2]! - c2;
             const d = x * x + y * y + z * z;
             if (n < size) {
-              pushMax(kPos, kD, n++, p, d);
-              if (n === size) worst = kD[0]!;
+              n = heapPush(kPos, kD, n, p, -d);
+              if (n === size) worst = -kD[0]!;
             } else if (d < worst) {
-              replaceMax(kPos, kD, size, p, d);
-              worst = kD[0]!;
+              heapReplaceTop(kPos, kD, size, p, -d);
+              worst = -kD[0]!;
             }
           }
           break;
@@ -193,7 +195,8 @@ export class VoxelLists {
         const far = nearL ? l + 1 : l;
         if (!onlyOpen || openIn[far]! > 0) {
           const d = centreBoxDist(c0, c1, c2, box, far * 2 * TREE_DIMS);
-          if ((n < size || d < worst) && sp < stackNode.length) sp = pushMin(stackNode, stackLb, sp, far, d);
+          if ((n < size || d < worst) && sp < queueNode.length)
+            sp = heapPush(queueNode, queueKey, sp, far, d);
         }
         if (onlyOpen && openIn[near]! === 0) break;
         if (n === size && centreBoxDist(c0, c1, c2, box, near * 2 * TREE_DIMS) >= worst) break;
@@ -218,7 +221,7 @@ export class VoxelLists {
     }
     // Nearest first: pop the max-heap from the back.
     const { pool, vecPool, normPool } = this;
-    const norm = ix.norm;
+    const norm = t.norm;
     for (let i = size - 1; i >= 0; i--) {
       if (i >= n) {
         pool[at + i] = -1;
@@ -230,7 +233,7 @@ export class VoxelLists {
       const po = p * DIM;
       for (let j = 0; j < DIM; j++) vecPool[o + j] = pts[po + j]!;
       normPool[at + i] = norm[p]!;
-      if (i > 0) replaceMax(kPos, kD, i, kPos[i]!, kD[i]!);
+      if (i > 0) heapReplaceTop(kPos, kD, i, kPos[i]!, kD[i]!);
     }
     return at;
   }
@@ -246,67 +249,4 @@ function centreBoxDist(c0: number, c1: number, c2: number, box: Int8Array, b: nu
 
 function axisDist(x: number, mn: number, mx: number): number {
   return x < mn ? (mn - x) * (mn - x) : x > mx ? (x - mx) * (x - mx) : 0;
-}
-
-function pushMin(node: Int32Array, key: Float64Array, len: number, n: number, k: number): number {
-  let i = len;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (key[p]! <= k) break;
-    node[i] = node[p]!;
-    key[i] = key[p]!;
-    i = p;
-  }
-  node[i] = n;
-  key[i] = k;
-  return len + 1;
-}
-
-/** Removes the least key of a min-heap of `len`; returns the new length. */
-function popMin(node: Int32Array, key: Float64Array, len: number): number {
-  const n = len - 1;
-  if (n === 0) return 0;
-  const it = node[n]!;
-  const k = key[n]!;
-  let i = 0;
-  for (;;) {
-    let c = 2 * i + 1;
-    if (c >= n) break;
-    if (c + 1 < n && key[c + 1]! < key[c]!) c++;
-    if (key[c]! >= k) break;
-    node[i] = node[c]!;
-    key[i] = key[c]!;
-    i = c;
-  }
-  node[i] = it;
-  key[i] = k;
-  return n;
-}
-
-function pushMax(pos: Int32Array, d: Float64Array, i: number, p: number, k: number): void {
-  while (i > 0) {
-    const q = (i - 1) >> 1;
-    if (d[q]! >= k) break;
-    pos[i] = pos[q]!;
-    d[i] = d[q]!;
-    i = q;
-  }
-  pos[i] = p;
-  d[i] = k;
-}
-
-/** Replaces the max of a max-heap of `len` with (p, k). */
-function replaceMax(pos: Int32Array, d: Float64Array, len: number, p: number, k: number): void {
-  let i = 0;
-  for (;;) {
-    let c = 2 * i + 1;
-    if (c >= len) break;
-    if (c + 1 < len && d[c + 1]! > d[c]!) c++;
-    if (d[c]! <= k) break;
-    pos[i] = pos[c]!;
-    d[i] = d[c]!;
-    i = c;
-  }
-  pos[i] = p;
-  d[i] = k;
 }

@@ -12,6 +12,7 @@
  */
 import { Want } from './CellIndex.ts';
 import type { MosaicState } from './MosaicState.ts';
+import { heapPop, heapPush } from './typedHeap.ts';
 
 /** Called for each tile an augmenting path moves, with the cell it left. */
 export type MovedFn = (slot: number, from: number) => void;
@@ -25,12 +26,13 @@ export class AugmentSearch {
   private readonly depth: Int32Array;
   private readonly dist: Float64Array;
   private readonly u: Float64Array;
-  // Queue items: a full class offered by an entry (member -1), or the next member of a settled class.
-  private readonly itemKey: Float64Array;
+  // Queue items: a full class offered by an entry (member -1), or the next member of a settled class;
+  // the heap holds item numbers with their keys beside them.
   private readonly itemEntry: Int32Array;
   private readonly itemClass: Int32Array;
   private readonly itemMember: Int32Array;
   private readonly heap: Int32Array;
+  private readonly heapKey: Float64Array;
   private readonly settledClass: Int32Array;
   private readonly settledDist: Float64Array;
   private st!: MosaicState;
@@ -54,11 +56,11 @@ export class AugmentSearch {
     this.depth = new Int32Array(n);
     this.dist = new Float64Array(n);
     this.u = new Float64Array(n);
-    this.itemKey = new Float64Array(2 * n + 2);
     this.itemEntry = new Int32Array(2 * n + 2);
     this.itemClass = new Int32Array(2 * n + 2);
     this.itemMember = new Int32Array(2 * n + 2);
     this.heap = new Int32Array(2 * n + 2);
+    this.heapKey = new Float64Array(2 * n + 2);
     this.settledClass = new Int32Array(n);
     this.settledDist = new Float64Array(n);
   }
@@ -81,15 +83,15 @@ export class AugmentSearch {
     const { searchQueries } = st.tuning;
     const epsilon = st.epsilon;
     const membersPerClass = st.membersPerClass;
-    const { itemKey, itemEntry, itemClass, itemMember, heap, settledClass, settledDist } = this;
+    const { itemEntry, itemClass, itemMember, heap, heapKey, settledClass, settledDist } = this;
     const index = st.index;
     let settled = 0;
     this.addEntry(x, -1, -1, 0, 0);
     for (let pops = 0; this.heapLen > 0 && pops < this.capacity && this.queries < searchQueries; pops++) {
       const it = heap[0]!;
-      const d = itemKey[it]!;
+      const d = heapKey[0]!;
       if (d + epsilon >= this.total) break;
-      this.heapLen = heapPop(heap, this.heapLen, itemKey);
+      this.heapLen = heapPop(heap, heapKey, this.heapLen);
       this.popsLeft = this.capacity - pops - 1;
       const e = itemEntry[it]!;
       const k = itemClass[it]!;
@@ -137,11 +139,10 @@ export class AugmentSearch {
 
   private queue(key: number, e: number, k: number, member: number): void {
     const it = this.items++;
-    this.itemKey[it] = key;
     this.itemEntry[it] = e;
     this.itemClass[it] = k;
     this.itemMember[it] = member;
-    heapPush(this.heap, this.heapLen++, it, this.itemKey);
+    this.heapLen = heapPush(this.heap, this.heapKey, this.heapLen, it, key);
   }
 
   /** Queues entry e's best unused full class, if it may still evict. */
@@ -204,34 +205,4 @@ export class AugmentSearch {
     }
     this.offerFull(e);
   }
-}
-
-function heapPush(heap: Int32Array, i: number, item: number, key: Float64Array): void {
-  const k = key[item]!;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (key[heap[p]!]! <= k) break;
-    heap[i] = heap[p]!;
-    i = p;
-  }
-  heap[i] = item;
-}
-
-/** Removes the top item; returns the new length. */
-function heapPop(heap: Int32Array, len: number, key: Float64Array): number {
-  const n = len - 1;
-  if (n === 0) return 0;
-  const item = heap[n]!;
-  const k = key[item]!;
-  let i = 0;
-  for (;;) {
-    let c = 2 * i + 1;
-    if (c >= n) break;
-    if (c + 1 < n && key[heap[c + 1]!]! < key[heap[c]!]!) c++;
-    if (key[heap[c]!]! >= k) break;
-    heap[i] = heap[c]!;
-    i = c;
-  }
-  heap[i] = item;
-  return n;
 }

@@ -76,7 +76,7 @@ describe('engine state', () => {
       const q = new Int8Array(DIM).map(() => Math.floor(rng() * 120) - 60);
       const vox = lists.voxelOf(q, 0);
       const at = lists.near(vox);
-      const got = Array.from(lists.entries.subarray(at, at + 16), (p) => index.tree.order[p]!);
+      const got = Array.from(lists.entries.subarray(at, at + 16), (p) => index.table.tree.order[p]!);
       const c = [0, 1, 2].map((k) => centre(q[k]! + 128));
       const d = (k: number) => {
         let s = 0;
@@ -160,7 +160,7 @@ describe('engine state', () => {
     for (let c = 0; c < n; c += 3) index.take(c);
     const centre = (x: number) => (x >> 4) * 16 - 128 + 7.5;
     const listed = (at: number) =>
-      Array.from(lists.entries.subarray(at, at + 8), (p) => index.tree.order[p]!);
+      Array.from(lists.entries.subarray(at, at + 8), (p) => index.table.tree.order[p]!);
     for (let i = 0; i < 20; i++) {
       const q = new Int8Array(DIM).map(() => Math.floor(rng() * 120) - 60);
       const vox = lists.voxelOf(q, 0, true);

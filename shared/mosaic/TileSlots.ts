@@ -7,8 +7,8 @@ import { DIM, encodeFeatures, type SpaceConfig } from './engineSpace.ts';
 import { IdMap } from './IdMap.ts';
 import { FEATURE_LEN, type Features } from './types.ts';
 
-/** Slot-indexed tile storage; see the file comment. */
-export class TileStore {
+/** The placed tiles, slot-indexed; see the file comment. */
+export class TileSlots {
   /** Slot -> tile id (0 when the slot is empty). */
   ids: Int32Array;
   /** Slot -> cell index (-1 when unplaced). */
