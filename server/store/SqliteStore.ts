@@ -10,6 +10,8 @@ import {
   type ImageStamp,
   imageTiles,
   readImage,
+  scrubEntries,
+  shredImages,
   writeImage,
 } from './startupImage.ts';
 import { TileFiles } from './tileFiles.ts';
@@ -117,6 +119,9 @@ export class SqliteStore implements TileStore {
       this.lineage !== 0 &&
       JSON.stringify(img.meta) === JSON.stringify(meta);
     this.imageUsed = usable ? { lineage: img.lineage, writes: img.writes } : null;
+    // An image not used now never will be: it goes, with any half-written one, so no row deleted
+    // since it was written stays on disk in it.
+    if (!usable) shredImages(this.imageFile);
     this.lineage = randomInt(1, 2 ** 31);
     this.stmts.setMeta.run('lineage', this.lineage);
     return usable ? { meta, tiles: imageTiles(img), image: img } : { meta, tiles: this.loadTiles() };
@@ -279,6 +284,8 @@ export class SqliteStore implements TileStore {
       this.writeMeta(c.meta);
     })();
     this.writes = writes;
+    // The image start-up read keeps lending its features until the stop, but no deleted row.
+    if (c.remove?.length && this.imageUsed) scrubEntries(this.imageFile, c.remove);
     // With secure_delete the row's page is zeroed, but its old copy may still sit in the WAL:
     // fold the WAL in and truncate it after a removal (rare), so no copy of the row is left.
     if (c.remove?.length) this.db.pragma('wal_checkpoint(TRUNCATE)');

@@ -15,13 +15,14 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
   renameSync,
   rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
 import { phashHex, TileFlag } from './tileColumns.ts';
 import type { LoadedTile, MosaicMeta } from './types.ts';
@@ -195,5 +196,105 @@ export function* imageTiles(img: StartupImage): Generator<LoadedTile> {
       rgb: [(rgb >>> 16) & 255, (rgb >>> 8) & 255, rgb & 255],
       phash: f & TileFlag.hasPhash ? phashHex(c.phash, i) : null,
     };
+  }
+}
+
+/** Where each section of an image file starts, from its header; null when it is not an image. */
+function sectionOffsets(fd: number): { count: number; at: number[] } | null {
+  const head = new Uint8Array(8);
+  if (readSync(fd, head, 0, 8, 0) !== 8) return null;
+  const dv = new DataView(head.buffer);
+  if (dv.getUint32(0, true) !== MAGIC) return null;
+  const headLen = dv.getUint32(4, true);
+  const json = new Uint8Array(headLen);
+  if (readSync(fd, json, 0, headLen, 8) !== headLen) return null;
+  const h = JSON.parse(new TextDecoder().decode(json)) as Header;
+  const at: number[] = [];
+  let pos = align8(8 + headLen);
+  for (const [, T, per] of SECTIONS) {
+    at.push(pos);
+    pos = align8(pos + h.count * per * T.BYTES_PER_ELEMENT);
+  }
+  return { count: h.count, at };
+}
+
+/**
+ * Overwrites, in place, every column of the given tiles' entries with zeros (a deleted tile
+ * leaves none of its row in the image, as SQLite's secure_delete leaves none in the database).
+ * Returns how many entries were found.
+ */
+export function scrubEntries(file: string, ids: readonly number[]): number {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r+');
+  } catch {
+    return 0;
+  }
+  try {
+    const layout = sectionOffsets(fd);
+    if (!layout) return 0;
+    const idCol = new Uint32Array(layout.count);
+    readSync(fd, new Uint8Array(idCol.buffer), 0, idCol.byteLength, layout.at[0]!);
+    let found = 0;
+    for (const id of ids) {
+      const i = lowerBound(idCol, id);
+      if (idCol[i] !== id) continue;
+      SECTIONS.forEach(([, T, per], s) => {
+        const n = per * T.BYTES_PER_ELEMENT;
+        writeSync(fd, new Uint8Array(n), 0, n, layout.at[s]! + i * n);
+      });
+      found++;
+    }
+    if (found) fsyncSync(fd);
+    return found;
+  } catch {
+    return 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function lowerBound(a: Uint32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Removes an image that can no longer be used, and any left half-written by a crash, after
+ * overwriting them with zeros: they may hold rows deleted since they were written.
+ */
+export function shredImages(file: string): void {
+  const dir = dirname(file);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const base = basename(file);
+  for (const name of names) {
+    if (name !== base && !(name.startsWith(`${base}.`) && name.endsWith('.tmp'))) continue;
+    const path = join(dir, name);
+    try {
+      const size = statSync(path).size;
+      const fd = openSync(path, 'r+');
+      try {
+        const zeros = new Uint8Array(Math.min(size, 1 << 22));
+        for (let at = 0; at < size; at += zeros.byteLength)
+          writeSync(fd, zeros, 0, Math.min(zeros.byteLength, size - at), at);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      rmSync(path, { force: true });
+    } catch {
+      rmSync(path, { force: true });
+    }
   }
 }

@@ -46,7 +46,8 @@ export interface Proc {
   output(): string;
   exited: Promise<void>;
   /** SIGTERM, then SIGKILL after 5 s. */
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 5 s). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Starts `entry` (relative to the repository root) with `env` and resolves once it listens. */
@@ -102,11 +103,11 @@ export function spawnServer(
         listenedAt,
         output: () => out,
         exited,
-        async stop() {
+        async stop(graceMs = 5000) {
           if (!alive()) return;
           child.kill('SIGCONT');
           child.kill('SIGTERM');
-          const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+          const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
           await exited;
           clearTimeout(t);
         },

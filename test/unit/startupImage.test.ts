@@ -162,4 +162,30 @@ describe('start-up image', () => {
     expect(fromImage).toEqual(state((await open(at06, 'post', 0.6)).svc));
     expect(fromImage.cellTint).not.toEqual(state((await open(at03, 'post', 0.3)).svc).cellTint);
   });
+
+  it('a delete overwrites the tile in the image at once; an image that cannot be used is shredded', async () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    const ids = await busyMosaic(dir);
+    const img = join(dir, 'cache', 'startup.img');
+    const { svc } = await open(dir);
+    const victim = svc.get(ids[7]!)!;
+    const time = Buffer.from(new Float64Array([victim.createdAt]).buffer);
+    const neighbour = Buffer.from(new Float64Array([svc.get(ids[8]!)!.createdAt]).buffer);
+    expect(readFileSync(img).includes(time)).toBe(true);
+    await svc.remove(victim.id);
+    expect(readFileSync(img).includes(time)).toBe(false);
+    expect(readFileSync(img).includes(neighbour)).toBe(true);
+    await svc.close();
+    stores.pop()!.close();
+    // The stop wrote a new image; a crash after a later commit leaves it unusable, and the next
+    // start shreds it (and any half-written one) rather than leave rows deleted since on disk.
+    const writer = new SqliteStore(dir);
+    writer.commit({ changes: [], meta: writer.load().meta! });
+    writer.close();
+    writeFileSync(`${img}.0badf00d.tmp`, 'half');
+    await open(dir);
+    expect(existsSync(img)).toBe(false);
+    expect(existsSync(`${img}.0badf00d.tmp`)).toBe(false);
+  });
 });
