@@ -53,7 +53,7 @@ export type ApplyResult =
  * id -> cell index. Ids are database ids, dense in practice, so they index a growable typed
  * array (1M tiles load ~10x faster than with a Map); ids past 2^24 fall back to a Map.
  */
-class CellIndex {
+class CellsById {
   private dense: Int32Array<ArrayBufferLike> = new Int32Array(1024).fill(-1);
   private readonly sparse = new Map<number, number>();
   size = 0;
@@ -238,7 +238,7 @@ export class LiveMosaic {
   cellTint = new Int16Array(0);
   /** Untinted mean colour per cell, 0xRRGGBB. */
   cellRgb = new Uint32Array(0);
-  private readonly cellOf = new CellIndex();
+  private readonly cellOf = new CellsById();
 
   /** Tiles in the mosaic. */
   get size(): number {
