@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
+import type { TileSize } from '../../shared/httpApi.ts';
 import { type LogChange, LogType } from '../core/logChange.ts';
 import type { TileRecord } from '../core/TileBook.ts';
-import type { FileSize, MosaicMeta } from '../store/types.ts';
+import type { MosaicMeta } from '../store/types.ts';
 import { decodePlacements } from './logCodec.ts';
 
 // Ids, seqs and times fit in a double: read int8 as a number, not a string.
@@ -170,7 +171,7 @@ function rowToChange(x: ChangeRow): LogChange {
 }
 
 /** One tile file, or null when the tile or size is unknown. */
-export async function readTileFile(pool: pg.Pool, id: number, size: FileSize): Promise<Buffer | null> {
+export async function readTileFile(pool: pg.Pool, id: number, size: TileSize): Promise<Buffer | null> {
   const r = await pool.query('SELECT data FROM tile_files WHERE id = $1 AND size = $2', [id, size]);
   return (r.rows[0]?.data as Buffer | undefined) ?? null;
 }
