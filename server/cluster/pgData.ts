@@ -43,9 +43,6 @@ export async function readMeta(q: pg.Pool | pg.PoolClient): Promise<MosaicMeta &
   return { cols: m.cols, rows: m.rows, seq: m.seq, epoch: m.epoch, term: m.term };
 }
 
-/** A live tile as a node's live copy loads it. */
-export type LiveRow = TileRecord;
-
 /** Rows read per query when a node loads a whole table: memory stays bounded at a million tiles. */
 const CHUNK = 50_000;
 
@@ -67,7 +64,7 @@ export async function eachRow(c: pg.PoolClient, sql: string, each: (row: unknown
  * The live tiles, handed to `each` one at a time, and the seq they are consistent with, all
  * from one snapshot of the database.
  */
-export async function loadLive(pool: pg.Pool, each: (t: LiveRow) => void): Promise<MosaicMeta> {
+export async function loadLive(pool: pg.Pool, each: (t: TileRecord) => void): Promise<MosaicMeta> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
