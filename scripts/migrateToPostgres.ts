@@ -15,6 +15,7 @@ import cliProgress from 'cli-progress';
 import { createPool } from '../server/cluster/pgData.ts';
 import { migrate } from '../server/cluster/schema.ts';
 import { TileFiles } from '../server/store/tileFiles.ts';
+import { TILE_SIZES } from '../shared/httpApi.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +42,6 @@ const meta = Object.fromEntries(
 if (!meta.cols) fail(`${dataDir}'s mosaic has never started (no geometry stored)`);
 if (!meta.epoch) fail(`${dataDir}'s mosaic has no epoch yet: start it once with this version, then migrate`);
 const files = new TileFiles(join(dataDir, 'tiles'));
-const SIZES = [32, 128, 512];
 const total = db.prepare('SELECT count(*) FROM tiles').pluck().get() as number;
 
 const pool = createPool(url!, 2);
@@ -101,7 +101,7 @@ try {
     const fsize: number[] = [];
     const fdata: Buffer[] = [];
     for (const r of batch) {
-      for (const size of SIZES) {
+      for (const size of TILE_SIZES) {
         const p = files.path(r.id as number, size);
         if (!existsSync(p)) fail(`tile ${r.id} has no ${size} px file (${p}); nothing was written`);
         fid.push(r.id as number);

@@ -98,7 +98,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const mosaic = mosaicRoutes(deps);
   app.use(mosaic.router);
   // The live layer is attached below; the route asks it at request time.
-  app.use(snapshotRoute(() => ({ ...live.feed.snapshotFrame(), epoch: live.feed.epoch })));
+  app.use(snapshotRoute(() => ({ ...live.broadcaster.snapshotFrame(), epoch: live.broadcaster.epoch })));
   app.use('/api', notFound);
   app.use(clientRoutes());
   app.use(notFound);

@@ -85,6 +85,11 @@ export const TILE_SIZES = [32, 128, 512] as const;
 /** One of {@link TILE_SIZES}. */
 export type TileSize = (typeof TILE_SIZES)[number];
 
+/** Whether `n` is one of {@link TILE_SIZES}. */
+export function isTileSize(n: number): n is TileSize {
+  return (TILE_SIZES as readonly number[]).includes(n);
+}
+
 /** Cells per side of an atlas block (`/api/atlas/{ax}/{ay}.webp`); sent as `atlasCells`. */
 export const ATLAS_CELLS = 16;
 /** Px per cell in an atlas block; sent as `atlasTileSize`. */

@@ -125,9 +125,6 @@ export interface EventHighlight {
   ids: number[];
 }
 
-/** @deprecated The same type as {@link BinaryLike}; use that name. */
-export type BinaryPayload = BinaryLike;
-
 /** Broadcasts and answers from the server, named in the past tense. */
 export interface ServerToClientEvents {
   /** The whole mosaic, see {@link encodeFrame} (kind `snapshot`). */

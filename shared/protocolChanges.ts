@@ -101,11 +101,6 @@ export function writeChangeRecord(view: DataView, offset: number, c: WireChange)
   view.setUint16(offset + 22, 0, true);
 }
 
-/** Reads the sequence number of the record at `offset` without decoding the rest. */
-export function recordSeq(view: DataView, offset: number): number {
-  return view.getUint32(offset + 4, true);
-}
-
 /** Reads one record at `offset` (bytes) of `view`. */
 export function readChangeRecord(view: DataView, offset: number): WireChange {
   const type = view.getUint8(offset);

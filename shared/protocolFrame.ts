@@ -58,23 +58,6 @@ export interface FrameInput {
   tiles: readonly FrameTile[];
 }
 
-/**
- * A decoded frame as struct-of-arrays, ready for a renderer: tile i is
- * `id[i]` at (`col[i]`, `row[i]`), tint `tint[3i..3i+2]`, colour `rgb[i]` (0xRRGGBB).
- */
-export interface MosaicFrame {
-  kind: 'snapshot' | 'grown';
-  seq: number;
-  cols: number;
-  rows: number;
-  count: number;
-  id: Uint32Array;
-  col: Uint16Array;
-  row: Uint16Array;
-  tint: Int16Array;
-  rgb: Uint32Array;
-}
-
 /** Packs 8-bit r, g, b as RGB565. */
 export function rgbTo565(r: number, g: number, b: number): number {
   return ((r & 0xf8) << 8) | ((g & 0xfc) << 3) | ((b & 255) >> 3);
@@ -263,42 +246,5 @@ export function readFrameHeader(data: BinaryLike): FrameHeader {
     rows: view.getUint16(10, true),
     count,
     bytes: new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
-  };
-}
-
-/** Decodes a snapshot or growth frame; throws {@link ProtocolDecodeError} on anything malformed. */
-export function decodeFrame(data: BinaryLike): MosaicFrame {
-  const { kind, seq, step, cols, rows, count, bytes } = readFrameHeader(data);
-  const id = new Uint32Array(count);
-  const col = new Uint16Array(count);
-  const row = new Uint16Array(count);
-  const tint = new Int16Array(count * 3);
-  const rgb = new Uint32Array(count);
-  // Plain byte reads (no DataView): this loop runs over every tile of a big mosaic.
-  let o = FRAME_HEADER_BYTES;
-  for (let i = 0; i < count; i++, o += FRAME_TILE_BYTES) {
-    id[i] = (bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16) | (bytes[o + 3]! << 24)) >>> 0;
-    const cell = bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16);
-    const c = cell & 4095;
-    const r = cell >>> 12;
-    if (c >= cols || r >= rows) throw new ProtocolDecodeError(`tile ${id[i]} outside the grid`);
-    col[i] = c;
-    row[i] = r;
-    tint[3 * i] = ((bytes[o + 7]! << 24) >> 24) * step;
-    tint[3 * i + 1] = ((bytes[o + 8]! << 24) >> 24) * step;
-    tint[3 * i + 2] = ((bytes[o + 9]! << 24) >> 24) * step;
-    rgb[i] = rgb565To24(bytes[o + 10]! | (bytes[o + 11]! << 8));
-  }
-  return {
-    kind,
-    seq,
-    cols,
-    rows,
-    count,
-    id,
-    col,
-    row,
-    tint,
-    rgb,
   };
 }

@@ -9,7 +9,6 @@ import { type BinaryLike, ProtocolDecodeError, type Rgb24, type WireChange } fro
 import {
   FRAME_HEADER_BYTES,
   FRAME_TILE_BYTES,
-  type MosaicFrame,
   readFrameHeader,
   rgb565To24,
   rgbTo565,
@@ -54,7 +53,7 @@ export type ApplyResult =
  * id -> cell index. Ids are database ids, dense in practice, so they index a growable typed
  * array (1M tiles load ~10x faster than with a Map); ids past 2^24 fall back to a Map.
  */
-class CellIndex {
+class CellsById {
   private dense: Int32Array<ArrayBufferLike> = new Int32Array(1024).fill(-1);
   private readonly sparse = new Map<number, number>();
   size = 0;
@@ -210,18 +209,6 @@ export function decodeLayout(data: BinaryLike): Layout {
   return finishLayout(p, kind, seq, cols, rows);
 }
 
-/** The {@link Layout} of an already decoded frame. */
-function layoutOfFrame(f: MosaicFrame): Layout {
-  let max = 0;
-  for (let i = 0; i < f.count; i++) if (f.id[i]! > max && f.id[i]! < DENSE_IDS) max = f.id[i]!;
-  const p = layoutParts(f.cols * f.rows, max);
-  for (let i = 0; i < f.count; i++) {
-    const cell = f.row[i]! * f.cols + f.col[i]!;
-    putTile(p, f.id[i]!, cell, f.tint[3 * i]!, f.tint[3 * i + 1]!, f.tint[3 * i + 2]!, f.rgb[i]!);
-  }
-  return finishLayout(p, f.kind, f.seq, f.cols, f.rows);
-}
-
 /** Ids below this are indexed by a typed array; larger ones by a Map. */
 const DENSE_IDS = 1 << 24;
 
@@ -251,7 +238,7 @@ export class LiveMosaic {
   cellTint = new Int16Array(0);
   /** Untinted mean colour per cell, 0xRRGGBB. */
   cellRgb = new Uint32Array(0);
-  private readonly cellOf = new CellIndex();
+  private readonly cellOf = new CellsById();
 
   /** Tiles in the mosaic. */
   get size(): number {
@@ -271,16 +258,9 @@ export class LiveMosaic {
   }
 
   /**
-   * Applies a `mosaic:snapshot` (always, replacing everything) or a `mosaic:grown` frame
-   * (only when it is the next change; an older one is a duplicate, a later one a gap).
-   */
-  applyFrame(frame: MosaicFrame): ApplyResult {
-    return this.applyLayout(layoutOfFrame(frame));
-  }
-
-  /**
-   * Applies a decoded {@link Layout} (a snapshot or a growth) exactly as {@link applyFrame}
-   * applies the same frame: the arrays are taken over, not copied.
+   * Applies a decoded `mosaic:snapshot` (always, replacing everything) or `mosaic:grown`
+   * (only when it is the next change; an older one is a duplicate, a later one a gap). The
+   * layout's arrays are taken over, not copied.
    */
   applyLayout(l: Layout): ApplyResult {
     if (l.kind === 'grown') {

@@ -4,13 +4,15 @@
  * disconnect, and tells the page what changed in plain values.
  */
 
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import {
+  type ApplyResult,
   type ClientToServerEvents,
   decodeChanges,
   decodeLayout,
   type EventHighlight,
   type EventStats,
+  type HandshakeAuth,
   type Layout,
   LiveMosaic,
   PROTOCOL_VERSION,
@@ -23,6 +25,21 @@ import type { DecodedSnapshot } from './snapshot.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'outdated';
 
+/** The typed socket.io-client connection of this protocol. */
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Opens a connection: socket.io-client's `io` in the page, a wrapped one in a test. */
+export type ConnectSocket = (url: string, opts: Partial<ManagerOptions & SocketOptions>) => ClientSocket;
+
+/** One frame or batch as applied: after a gap or an invalid change the feed resyncs; duplicates are skipped. */
+export interface LiveApplied {
+  /** A snapshot (over the socket or HTTP), a growth, or a `tiles:changed` batch. */
+  kind: 'snapshot' | 'grown' | 'changes';
+  /** The seq of every change it carried, in order; a frame's own seq. */
+  seqs: number[];
+  result: ApplyResult;
+}
+
 export interface LiveHandlers {
   /** A snapshot or a growth replaced the layout; `grown` is true for a growth. */
   relaid(model: LiveMosaic, grown: boolean): void;
@@ -31,6 +48,8 @@ export interface LiveHandlers {
   status?(status: LiveStatus): void;
   stats?(stats: EventStats): void;
   highlighted?(h: EventHighlight): void;
+  /** Every frame and batch with what applying it did, for diagnostics. */
+  applied?(a: LiveApplied): void;
 }
 
 export interface LiveOptions {
@@ -43,11 +62,13 @@ export interface LiveOptions {
    * the socket; when it resolves to null, the socket sends the snapshot as usual.
    */
   initial?: Promise<DecodedSnapshot | null>;
+  /** Opens the socket; socket.io-client's `io` by default. */
+  connect?: ConnectSocket;
 }
 
 export class LiveFeed {
   readonly mosaic = new LiveMosaic();
-  private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private readonly socket: ClientSocket;
   private resyncing = false;
   private closed = false;
   /** The epoch the mosaic's seq counts in, once known; sent back with `since`. */
@@ -60,14 +81,15 @@ export class LiveFeed {
     opts: LiveOptions = {},
   ) {
     const event = opts.event ?? undefined;
-    const auth = (cb: (data: object) => void): void =>
+    const auth = (cb: (data: HandshakeAuth) => void): void =>
       cb({
         v: PROTOCOL_VERSION,
         ...(this.mosaic.ready ? { since: this.mosaic.seq } : {}),
         ...(this.mosaic.ready && this.epoch !== null ? { epoch: this.epoch } : {}),
         ...(event ? { event } : {}),
       });
-    this.socket = io(opts.url ?? '/', {
+    const connect: ConnectSocket = opts.connect ?? io;
+    this.socket = connect(opts.url ?? '/', {
       auth,
       parser: wireParser,
       transports: ['websocket', 'polling'],
@@ -134,6 +156,7 @@ export class LiveFeed {
     const r = this.mosaic.applyLayout(l);
     // A mark for the load-time measurements (test/bench/viewerTiming.ts reads it).
     performance.mark('kiss:frame-applied');
+    this.h.applied?.({ kind: l.kind, seqs: [l.seq], result: r });
     if (r.status === 'applied' && r.applied > 0) this.h.relaid(this.mosaic, l.kind === 'grown');
     else if (r.status !== 'applied' && live) this.resync();
   }
@@ -142,6 +165,7 @@ export class LiveFeed {
     const changes = decodeChanges(b);
     const before = this.mosaic.seq;
     const r = this.mosaic.applyChanges(changes);
+    this.h.applied?.({ kind: 'changes', seqs: changes.map((c) => c.seq), result: r });
     if (r.cells.length > 0) {
       const arrived: number[] = [];
       const cols = this.mosaic.cols;

@@ -17,20 +17,21 @@ let taken = false;
 
 /** Starts the download and its decoding, once; null when it fails (the socket sends one then). */
 export function startSnapshot(): Promise<DecodedSnapshot | null> {
-  started ??= load().catch(() => null);
+  started ??= loadSnapshot().catch(() => null);
   return started;
 }
 
 /** The started snapshot for the live connection; a second caller starts a fresh one. */
 export function takeSnapshot(): Promise<DecodedSnapshot | null> {
-  const p = taken || !started ? load().catch(() => null) : started;
+  const p = taken || !started ? loadSnapshot().catch(() => null) : started;
   taken = true;
   return p;
 }
 
-async function load(): Promise<DecodedSnapshot | null> {
+/** Downloads and decodes the snapshot from `origin` (the page's own by default); null when refused. */
+export async function loadSnapshot(origin = ''): Promise<DecodedSnapshot | null> {
   const worker = startWorker();
-  const res = await fetch('/api/mosaic/snapshot');
+  const res = await fetch(`${origin}/api/mosaic/snapshot`);
   if (!res.ok) {
     worker?.terminate();
     return null;
@@ -43,8 +44,9 @@ async function load(): Promise<DecodedSnapshot | null> {
   return { layout, epoch };
 }
 
-/** The decoding worker, started before the download so that it loads meanwhile; null without Workers. */
+/** The decoding worker, started before the download so that it loads meanwhile; null without Workers (Node). */
 function startWorker(): Worker | null {
+  if (typeof Worker === 'undefined') return null;
   try {
     return new Worker(new URL('./frameWorker.ts', import.meta.url), { type: 'module' });
   } catch {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { TileSize } from '../../shared/httpApi.ts';
 import type { Placement } from '../../shared/mosaic/types.ts';
 import { newDeleteToken, tokenMatches } from '../core/deleteToken.ts';
 import { Listeners } from '../core/listeners.ts';
@@ -7,7 +8,6 @@ import type { ChangedCells, TileBook, TileRecord } from '../core/TileBook.ts';
 import type { AddedTile, TakedownSelector, TileLifecycle } from '../core/types.ts';
 import { AppError } from '../errors.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
-import type { FileSize } from '../store/types.ts';
 import { FileCache } from './FileCache.ts';
 import type { LiveCopy } from './LiveCopy.ts';
 import { pendingTiles, readDeleteHash, readTileFile } from './pgData.ts';
@@ -167,7 +167,7 @@ export class ClusterMosaic implements MosaicPort {
     return this.ids('takedown', sel);
   }
 
-  readFile(id: number, size: FileSize): Promise<Buffer | null> {
+  readFile(id: number, size: TileSize): Promise<Buffer | null> {
     return this.files.get(`${id}/${size}`, () =>
       readTileFile(this.pool, id, size).catch((e) => {
         throw storeError(e);

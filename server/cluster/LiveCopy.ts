@@ -41,10 +41,6 @@ export class LiveCopy implements LiveSource {
     return copy;
   }
 
-  private layout(tiles: readonly Placement[]) {
-    return { cols: this.cols, rows: this.rows, placements: () => tiles };
-  }
-
   get tileCount(): number {
     // Only live tiles are held: a removed one is forgotten.
     return this.book.size;
@@ -79,7 +75,8 @@ export class LiveCopy implements LiveSource {
         this.cols = c.cols;
         this.rows = c.rows;
       }
-      this.book.apply([c], this.layout(c.type === 'grown' ? c.placements : []));
+      const placements = c.type === 'grown' ? c.placements : [];
+      this.book.apply([c], { cols: this.cols, rows: this.rows, placements: () => placements });
       if (c.type === 'removed') this.book.delete(c.id);
       this.seq = c.seq;
       fresh.push(c);

@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
+import type { TileSize } from '../../shared/httpApi.ts';
 import { type LogChange, LogType } from '../core/logChange.ts';
 import type { TileRecord } from '../core/TileBook.ts';
-import type { FileSize, MosaicMeta } from '../store/types.ts';
+import type { MosaicMeta } from '../store/types.ts';
 import { decodePlacements } from './logCodec.ts';
 
 // Ids, seqs and times fit in a double: read int8 as a number, not a string.
@@ -42,9 +43,6 @@ export async function readMeta(q: pg.Pool | pg.PoolClient): Promise<MosaicMeta &
   return { cols: m.cols, rows: m.rows, seq: m.seq, epoch: m.epoch, term: m.term };
 }
 
-/** A live tile as a node's live copy loads it. */
-export type LiveRow = TileRecord;
-
 /** Rows read per query when a node loads a whole table: memory stays bounded at a million tiles. */
 const CHUNK = 50_000;
 
@@ -66,7 +64,7 @@ export async function eachRow(c: pg.PoolClient, sql: string, each: (row: unknown
  * The live tiles, handed to `each` one at a time, and the seq they are consistent with, all
  * from one snapshot of the database.
  */
-export async function loadLive(pool: pg.Pool, each: (t: LiveRow) => void): Promise<MosaicMeta> {
+export async function loadLive(pool: pg.Pool, each: (t: TileRecord) => void): Promise<MosaicMeta> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -170,7 +168,7 @@ function rowToChange(x: ChangeRow): LogChange {
 }
 
 /** One tile file, or null when the tile or size is unknown. */
-export async function readTileFile(pool: pg.Pool, id: number, size: FileSize): Promise<Buffer | null> {
+export async function readTileFile(pool: pg.Pool, id: number, size: TileSize): Promise<Buffer | null> {
   const r = await pool.query('SELECT data FROM tile_files WHERE id = $1 AND size = $2', [id, size]);
   return (r.rows[0]?.data as Buffer | undefined) ?? null;
 }

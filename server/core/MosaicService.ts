@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { TileSize } from '../../shared/httpApi.ts';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
 import { type Change, FEATURE_LEN, type Placement, type StoredPlacement } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
@@ -360,7 +361,7 @@ export class MosaicService implements LiveSource, MosaicPort {
     return this.engine.placements();
   }
 
-  readFile(id: number, size: number) {
+  readFile(id: number, size: TileSize) {
     return this.opts.store.readFile(id, size);
   }
 

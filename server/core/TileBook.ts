@@ -11,8 +11,8 @@ export type TileRecord = Omit<LoadedTile, 'features'>;
 /** Cells whose picture changed, as [col, row]; null when all of them did (a growth). */
 export type ChangedCells = readonly (readonly [number, number])[] | null;
 
-/** The engine's layout, for rebuilding the cell grid after a growth. */
-export interface Layout {
+/** The grid and every placement in it (the engine's, or a growth's), for rebuilding the cell grid. */
+export interface GridPlacements {
   cols: number;
   rows: number;
   placements(): Iterable<Placement>;
@@ -172,11 +172,11 @@ export class TileBook {
   }
 
   /** Rebuilds the cell grid from the engine's placements and updates the records to match. */
-  reset(layout: Layout): void {
-    this.cols = layout.cols;
-    this.rows = layout.rows;
-    this.grid = new Int32Array(layout.cols * layout.rows);
-    for (const p of layout.placements()) {
+  reset(from: GridPlacements): void {
+    this.cols = from.cols;
+    this.rows = from.rows;
+    this.grid = new Int32Array(from.cols * from.rows);
+    for (const p of from.placements()) {
       this.grid[p.row * this.cols + p.col] = p.id;
       if (this.has(p.id)) this.place(p);
     }
@@ -205,7 +205,7 @@ export class TileBook {
   }
 
   /** Applies committed engine changes to the records and the grid, then tells the changed cells. */
-  apply(changes: readonly Change[], layout: Layout): void {
+  apply(changes: readonly Change[], from: GridPlacements): void {
     const touched: [number, number][] = [];
     let all = false;
     for (const c of changes) {
@@ -221,7 +221,7 @@ export class TileBook {
         this.place(c);
         this.grid[c.row * this.cols + c.col] = c.id;
       } else if (c.type === 'grown') {
-        this.reset(layout);
+        this.reset(from);
         all = true;
       } else if (c.type === 'removed') {
         touched.push([c.col, c.row]);

@@ -1,7 +1,7 @@
+import type { TileSize } from '../../shared/httpApi.ts';
 import type { Placement } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import type { LiveSource } from '../realtime/source.ts';
-import type { FileSize } from '../store/types.ts';
 import type { ChangedCells, TileBook, TileRecord } from './TileBook.ts';
 import type { AddedTile, TakedownSelector, TileLifecycle } from './types.ts';
 
@@ -34,7 +34,7 @@ export interface MosaicPort {
   approve(ids: readonly number[]): Promise<number[]>;
   hide(id: number): Promise<boolean>;
   removeWhere(sel: TakedownSelector): Promise<number[]>;
-  readFile(id: number, size: FileSize): Promise<Buffer | null>;
+  readFile(id: number, size: TileSize): Promise<Buffer | null>;
   placements(): Placement[];
   liveIn(...block: Parameters<TileBook['liveIn']>): ReturnType<TileBook['liveIn']>;
   /** Every tile this node holds in memory. */

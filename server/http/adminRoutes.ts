@@ -1,7 +1,7 @@
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { AdminQueue, AdminQueueItem } from '../../shared/adminApi.ts';
-import { TILE_SIZES } from '../../shared/httpApi.ts';
+import { isTileSize, TILE_SIZES } from '../../shared/httpApi.ts';
 import { isEventCode } from '../../shared/rally.ts';
 import { AppError } from '../errors.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
@@ -92,8 +92,7 @@ export function adminRoutes(d: AdminDeps): Router {
   r.get('/api/admin/tiles/:id/:file', async (req, res) => {
     const id = parseId(req.params.id);
     const size = Number(/^(\d+)\.webp$/.exec(req.params.file)?.[1]);
-    if (!(TILE_SIZES as readonly number[]).includes(size))
-      throw new AppError(404, 'NOT_FOUND', `Tile sizes are ${TILE_SIZES.join(', ')}.`);
+    if (!isTileSize(size)) throw new AppError(404, 'NOT_FOUND', `Tile sizes are ${TILE_SIZES.join(', ')}.`);
     const data = (await s.find(id)) ? await s.readFile(id, size) : null;
     if (!data) throw new AppError(404, 'NOT_FOUND', 'There is no such tile.');
     res.setHeader('Content-Type', 'image/webp');

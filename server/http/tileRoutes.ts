@@ -1,5 +1,11 @@
 import { Router } from 'express';
-import { type PreviewAnswer, TILE_SIZES, type TilePublic, type UploadAnswer } from '../../shared/httpApi.ts';
+import {
+  isTileSize,
+  type PreviewAnswer,
+  TILE_SIZES,
+  type TilePublic,
+  type UploadAnswer,
+} from '../../shared/httpApi.ts';
 import { AppError } from '../errors.ts';
 import { previewCrop } from '../ingest/pipeline.ts';
 import { type HttpDeps, imageCaching } from './deps.ts';
@@ -89,7 +95,7 @@ export function tileRoutes(d: HttpDeps): Router {
     const id = parseId(req.params.id);
     const m = /^(\d+)\.webp$/.exec(req.params.file);
     const size = Number(m?.[1]);
-    if (!m || !(TILE_SIZES as readonly number[]).includes(size)) {
+    if (!m || !isTileSize(size)) {
       throw new AppError(
         404,
         'NOT_FOUND',

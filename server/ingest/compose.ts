@@ -1,4 +1,4 @@
-import { TILE_SIZES } from '../../shared/httpApi.ts';
+import { TILE_SIZES, type TileSize } from '../../shared/httpApi.ts';
 import type { Tint } from '../../shared/mosaic/types.ts';
 import { sharp } from './sharp.ts';
 import type { Target } from './target.ts';
@@ -12,10 +12,10 @@ export interface ComposeTile {
 }
 
 /** Reads one stored size of a tile. */
-export type ReadTile = (id: number, size: number) => Promise<Buffer | null>;
+export type ReadTile = (id: number, size: TileSize) => Promise<Buffer | null>;
 
 /** The smallest stored size that is at least `px`. */
-function sourceSize(px: number): number {
+function sourceSize(px: number): TileSize {
   return TILE_SIZES.find((s) => s >= px) ?? TILE_SIZES[TILE_SIZES.length - 1]!;
 }
 

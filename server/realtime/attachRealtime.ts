@@ -11,12 +11,17 @@ import {
   type SessionSynced,
 } from '../../shared/protocol.ts';
 import { HandshakeError, isSeq, parseHandshake, safeKnown } from './handshake.ts';
-import { LiveFeed, type LiveFeedOptions, type LiveServer, type LiveSocket } from './LiveFeed.ts';
+import {
+  LiveBroadcaster,
+  type LiveBroadcasterOptions,
+  type LiveServer,
+  type LiveSocket,
+} from './LiveBroadcaster.ts';
 import { serverParser } from './serverParser.ts';
 import type { LiveSource } from './source.ts';
 
 /** Options of {@link attachRealtime}; all optional. */
-export interface RealtimeOptions extends Partial<LiveFeedOptions> {
+export interface RealtimeOptions extends Partial<LiveBroadcasterOptions> {
   /** Largest message a client may send (bytes). Viewers only listen, so it is small. Default 4096. */
   maxHttpBufferSize?: number;
   /** Socket.IO path. Default `/socket.io`. */
@@ -32,7 +37,7 @@ export interface RealtimeOptions extends Partial<LiveFeedOptions> {
 /** What {@link attachRealtime} returns. */
 export interface Realtime {
   io: LiveServer;
-  feed: LiveFeed;
+  broadcaster: LiveBroadcaster;
   /** Disconnects everyone and stops listening to the core. Does NOT close the HTTP server. */
   close(): Promise<void>;
 }
@@ -60,7 +65,7 @@ export function attachRealtime(
     serveClient: false,
     // No connectionStateRecovery: our own sequence numbers do the recovery.
   });
-  const feed = new LiveFeed(source, io, {
+  const broadcaster = new LiveBroadcaster(source, io, {
     windowMs: Math.min(opts.windowMs ?? 25, 50),
     historyRecords: opts.historyRecords ?? 262_144,
     maxBatchRecords: opts.maxBatchRecords ?? 4096,
@@ -95,11 +100,11 @@ export function attachRealtime(
     const event = socket.data.event;
     // Sync first: it flushes what is pending, so the rally room gets no highlight of a tile
     // that the snapshot or replay already holds.
-    feed.sync(socket, since, epoch);
+    broadcaster.sync(socket, since, epoch);
     if (event) {
       socket.join(eventRoom(event));
-      feed.touchEvent(event);
-      socket.emit('stats:updated', feed.stats(event));
+      broadcaster.touchEvent(event);
+      socket.emit('stats:updated', broadcaster.stats(event));
     }
 
     let tokens = burst;
@@ -131,8 +136,8 @@ export function attachRealtime(
         leave(socket);
         socket.join(eventRoom(code));
         socket.data.event = code;
-        feed.touchEvent(code);
-        return { ok: true, data: feed.stats(code) };
+        broadcaster.touchEvent(code);
+        return { ok: true, data: broadcaster.stats(code) };
       }),
     );
     socket.on('event:leave', (ack) =>
@@ -145,11 +150,11 @@ export function attachRealtime(
       guarded(ack, (): Reply<SessionSynced> => {
         if (since !== null && !isSeq(since))
           return fail(ErrorCode.MALFORMED, 'since must be null or a sequence number.');
-        return { ok: true, data: feed.sync(socket, since) };
+        return { ok: true, data: broadcaster.sync(socket, since) };
       }),
     );
     socket.on('disconnect', () => {
-      if (socket.data.event) feed.touchEvent(socket.data.event);
+      if (socket.data.event) broadcaster.touchEvent(socket.data.event);
     });
   }
 
@@ -158,7 +163,7 @@ export function attachRealtime(
     if (!old) return;
     socket.leave(eventRoom(old));
     socket.data.event = null;
-    feed.touchEvent(old);
+    broadcaster.touchEvent(old);
   }
 
   function guarded<T>(ack: (reply: Reply<T>) => void, body: () => Reply<T>): void {
@@ -183,10 +188,10 @@ export function attachRealtime(
 
   return {
     io,
-    feed,
+    broadcaster,
     async close() {
       clearInterval(sweeper);
-      feed.close();
+      broadcaster.close();
       io.disconnectSockets(true);
       await io.of('/').adapter.close?.();
       io.engine.close();

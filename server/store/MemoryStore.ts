@@ -1,11 +1,12 @@
+import type { TileSize } from '../../shared/httpApi.ts';
 import { placementsOf } from './applyChanges.ts';
-import type { Commit, FileSize, MosaicMeta, TileRow, TileStore } from './types.ts';
+import type { Commit, MosaicMeta, TileRow, TileStore } from './types.ts';
 
 /** The in-memory twin of SqliteStore, for unit tests. Same semantics, nothing durable. */
 export class MemoryStore implements TileStore {
   private meta: MosaicMeta | null = null;
   private readonly rows = new Map<number, TileRow>();
-  private readonly files = new Map<number, Map<FileSize, Buffer>>();
+  private readonly files = new Map<number, Map<TileSize, Buffer>>();
   private nextId = 1;
 
   scan() {
@@ -21,11 +22,11 @@ export class MemoryStore implements TileStore {
     return this.nextId++;
   }
 
-  async putFiles(id: number, files: ReadonlyMap<FileSize, Buffer>): Promise<void> {
+  async putFiles(id: number, files: ReadonlyMap<TileSize, Buffer>): Promise<void> {
     this.files.set(id, new Map(files));
   }
 
-  async readFile(id: number, size: FileSize): Promise<Buffer | null> {
+  async readFile(id: number, size: TileSize): Promise<Buffer | null> {
     return this.files.get(id)?.get(size) ?? null;
   }
 

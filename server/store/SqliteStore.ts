@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { TileSize } from '../../shared/httpApi.ts';
 import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
 import { placementsOf } from './applyChanges.ts';
 import {
@@ -15,7 +16,7 @@ import {
   writeImage,
 } from './startupImage.ts';
 import { TileFiles } from './tileFiles.ts';
-import type { Commit, FileSize, LoadedTile, MosaicMeta, TileRow, TileStore } from './types.ts';
+import type { Commit, LoadedTile, MosaicMeta, TileRow, TileStore } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tiles (
@@ -232,11 +233,11 @@ export class SqliteStore implements TileStore {
     return this.nextId++;
   }
 
-  putFiles(id: number, files: ReadonlyMap<FileSize, Buffer>): Promise<void> {
+  putFiles(id: number, files: ReadonlyMap<TileSize, Buffer>): Promise<void> {
     return this.files.put(id, files);
   }
 
-  readFile(id: number, size: FileSize): Promise<Buffer | null> {
+  readFile(id: number, size: TileSize): Promise<Buffer | null> {
     return this.files.read(id, size);
   }
 
@@ -257,12 +258,12 @@ export class SqliteStore implements TileStore {
   }
 
   /** Bulk seeding: gives tile `id` the same files as `sourceId` (hard links). */
-  linkFiles(id: number, sourceId: number, sizes: readonly number[]): Promise<void> {
+  linkFiles(id: number, sourceId: number, sizes: readonly TileSize[]): Promise<void> {
     return this.files.linkFrom(id, sourceId, sizes);
   }
 
   /** Absolute path of a tile file, for streaming responses. */
-  filePath(id: number, size: FileSize): string {
+  filePath(id: number, size: TileSize): string {
     return this.files.path(id, size);
   }
 

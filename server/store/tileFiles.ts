@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TileSize } from '../../shared/httpApi.ts';
 
 /** Tile files on disk: DIR/<shard>/<id>/<size>.webp, shard = floor(id / 1000). */
 export class TileFiles {
@@ -10,12 +11,12 @@ export class TileFiles {
     return join(this.dir, String(Math.floor(id / 1000)), String(id));
   }
 
-  path(id: number, size: number): string {
+  path(id: number, size: TileSize): string {
     return join(this.folder(id), `${size}.webp`);
   }
 
   /** temp file, fsync, rename, then fsync the folder: a crash leaves either nothing or the whole file. */
-  async put(id: number, files: ReadonlyMap<number, Buffer>): Promise<void> {
+  async put(id: number, files: ReadonlyMap<TileSize, Buffer>): Promise<void> {
     const folder = this.folder(id);
     await mkdir(folder, { recursive: true });
     await Promise.all(
@@ -36,12 +37,12 @@ export class TileFiles {
   }
 
   /** Hard-links another tile's files as this tile's (bulk seeding only). */
-  async linkFrom(id: number, sourceId: number, sizes: readonly number[]): Promise<void> {
+  async linkFrom(id: number, sourceId: number, sizes: readonly TileSize[]): Promise<void> {
     await mkdir(this.folder(id), { recursive: true });
     await Promise.all(sizes.map((size) => link(this.path(sourceId, size), this.path(id, size))));
   }
 
-  async read(id: number, size: number): Promise<Buffer | null> {
+  async read(id: number, size: TileSize): Promise<Buffer | null> {
     try {
       return await readFile(this.path(id, size));
     } catch {

@@ -1,8 +1,6 @@
+import type { TileSize } from '../../shared/httpApi.ts';
 import type { Change, Tint } from '../../shared/mosaic/types.ts';
 import type { ImageColumns, ImageInfo, StartupImage } from './startupImage.ts';
-
-/** The sizes a tile file exists in. */
-export type FileSize = number;
 
 /** A tile as stored. `col`/`row` are -1 while it is not placed (pending review). */
 export interface TileRow {
@@ -73,8 +71,8 @@ export interface TileStore {
   /** A fresh id, never used before (ids of deleted tiles are not reused). */
   reserveId(): number;
   /** Writes every size of a tile durably before the row is committed. */
-  putFiles(id: number, files: ReadonlyMap<FileSize, Buffer>): Promise<void>;
-  readFile(id: number, size: FileSize): Promise<Buffer | null>;
+  putFiles(id: number, files: ReadonlyMap<TileSize, Buffer>): Promise<void>;
+  readFile(id: number, size: TileSize): Promise<Buffer | null>;
   /** A stored tile's colour features (kept off the heap for live tiles), or null when unknown. */
   readFeatures(id: number): Float32Array | null;
   /** A stored tile's delete hash, or null when unknown. */

@@ -1,15 +1,12 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { io as connect, type Socket } from 'socket.io-client';
+import { io as connect } from 'socket.io-client';
 import { expect, vi } from 'vitest';
+import { type ClientSocket, LiveFeed, type LiveOptions } from '../../client/net/live.ts';
 import { attachRealtime, type Realtime, type RealtimeOptions } from '../../server/realtime/attachRealtime.ts';
 import type { LiveSnapshot } from '../../server/realtime/source.ts';
 import {
-  type ClientToServerEvents,
-  decodeChanges,
-  decodeFrame,
-  LiveMosaic,
-  PROTOCOL_VERSION,
+  type LiveMosaic,
   type ProtocolError,
   rgb565To24,
   rgbTo565,
@@ -19,56 +16,120 @@ import {
 import { wireParser } from '../../shared/wire.ts';
 import { MemoryLiveSource } from '../support/MemoryLiveSource.ts';
 
-export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type { ClientSocket };
 
-/** A real viewer: a socket.io-client connection feeding a LiveMosaic, recording what it got. */
+/** What a {@link Viewer} passes on to the client's live feed. */
+export type ViewerOptions = Pick<LiveOptions, 'event' | 'initial'>;
+
+/**
+ * A viewer as a page runs it: the client's own live feed (client/net/live.ts) over a real
+ * socket.io-client connection, recording what it got. Its socket is the feed's, for the
+ * requests a page makes and for tests that misbehave on purpose.
+ */
 export class Viewer {
-  readonly mosaic = new LiveMosaic();
   /** Sequence numbers of every change record and growth received, in arrival order. */
   readonly seqs: number[] = [];
+  /** Cells that got a newly placed tile (the ones a page animates), in order. */
+  readonly arrived: number[] = [];
   /** Every event name received, in order. */
   readonly events: string[] = [];
   readonly synced: SessionSynced[] = [];
+  /** Gaps, duplicates and invalid changes the feed met (each one makes it resync). */
   readonly problems: string[] = [];
+  /** Incoming events still to be dropped before the feed sees them, by name. */
+  private readonly drops = new Map<keyof ServerToClientEvents, number>();
+  private feed: LiveFeed | null = null;
+  private away = false;
   socket!: ClientSocket;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly opts: ViewerOptions = {},
+  ) {}
 
-  /** Connects (with `since` = what it holds when `resume`) and waits for `session:synced`. */
-  async connect(auth: Record<string, unknown> = {}, resume = false): Promise<SessionSynced> {
-    const since = resume ? { since: this.mosaic.seq } : {};
-    const socket: ClientSocket = connect(this.url, {
-      parser: wireParser,
-      auth: { v: PROTOCOL_VERSION, ...since, ...auth },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
-    this.socket = socket;
-    socket.onAny((name) => this.events.push(name));
-    socket.on('mosaic:snapshot', (b) => this.check(this.mosaic.applyFrame(decodeFrame(b))));
-    socket.on('mosaic:grown', (b) => {
-      const f = decodeFrame(b);
-      this.seqs.push(f.seq);
-      this.check(this.mosaic.applyFrame(f));
-    });
-    socket.on('tiles:changed', (b) => {
-      const changes = decodeChanges(b);
-      for (const c of changes) this.seqs.push(c.seq);
-      this.check(this.mosaic.applyChanges(changes));
-    });
-    return new Promise((resolve, reject) => {
-      socket.once('session:synced', (info) => {
-        this.synced.push(info);
-        resolve(info);
-      });
-      socket.once('connect_error', reject);
-    });
+  /** The feed's mosaic; reading it before {@link connect} opens the feed. */
+  get mosaic(): LiveMosaic {
+    return this.open().mosaic;
   }
 
-  private check(r: ReturnType<LiveMosaic['applyChanges']>): void {
-    if (r.status !== 'applied' || r.duplicates)
-      this.problems.push(JSON.stringify({ ...r, cells: undefined }));
+  /**
+   * Connects, or after {@link disconnect} reconnects as the feed does by itself (resuming by
+   * `since` and `epoch`), and waits for `session:synced`.
+   */
+  async connect(): Promise<SessionSynced> {
+    this.open();
+    const socket = this.socket;
+    const synced = new Promise<SessionSynced>((resolve, reject) => {
+      const ok = (info: SessionSynced) => {
+        socket.off('connect_error', fail);
+        resolve(info);
+      };
+      const fail = (err: Error) => {
+        socket.off('session:synced', ok);
+        reject(err);
+      };
+      socket.once('session:synced', ok);
+      socket.once('connect_error', fail);
+    });
+    // The first time the feed connects by itself (after its HTTP snapshot, when given one).
+    if (this.away) socket.connect();
+    this.away = false;
+    return synced;
+  }
+
+  /** Goes away as a closed laptop does; {@link connect} brings it back. */
+  disconnect(): void {
+    this.away = true;
+    this.socket?.disconnect();
+  }
+
+  /** Hides the next `count` `name` events from the feed, as if the network lost them. */
+  drop(name: keyof ServerToClientEvents, count = 1): void {
+    this.drops.set(name, (this.drops.get(name) ?? 0) + count);
+  }
+
+  private open(): LiveFeed {
+    if (this.feed) return this.feed;
+    this.feed = new LiveFeed(
+      {
+        relaid: () => {},
+        changed: (_m, _cells, arrived) => this.arrived.push(...arrived),
+        applied: ({ kind, seqs, result }) => {
+          if (kind !== 'snapshot') this.seqs.push(...seqs);
+          if (result.status !== 'applied' || result.duplicates)
+            this.problems.push(JSON.stringify({ kind, ...result, cells: undefined }));
+        },
+      },
+      {
+        ...this.opts,
+        url: this.url,
+        connect: (url, o) => this.instrument(connect(url, { ...o, forceNew: true })),
+      },
+    );
+    // Only the feed's own listeners, added in its constructor, pass through drop().
+    Reflect.deleteProperty(this.socket, 'on');
+    return this.feed;
+  }
+
+  /** Records what arrives on the feed's socket, its own connection (not shared with other viewers). */
+  private instrument(socket: ClientSocket): ClientSocket {
+    this.socket = socket;
+    socket.onAny((name: string) => this.events.push(name));
+    socket.on('session:synced', (info) => this.synced.push(info));
+    const on = socket.on;
+    const drops = this.drops;
+    socket.on = function (
+      this: ClientSocket,
+      name: keyof ServerToClientEvents,
+      fn: (...a: unknown[]) => void,
+    ) {
+      return on.call(this, name, function (this: unknown, ...args: unknown[]) {
+        const n = drops.get(name) ?? 0;
+        if (n > 0) drops.set(name, n - 1);
+        else fn.apply(this, args);
+      });
+    } as ClientSocket['on'];
+    return socket;
   }
 
   /** Waits until the viewer is at `seq`. */
@@ -81,8 +142,9 @@ export class Viewer {
     await vi.waitFor(() => expect(this.mosaic.seq).toBeGreaterThanOrEqual(seq), { timeout, interval: 5 });
   }
 
+  /** Closes the feed for good. */
   close(): void {
-    this.socket?.disconnect();
+    this.feed?.close();
   }
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach } from 'vitest';
 import { removeDir, startServer, type TestServer } from '../support/server.ts';
-import { Viewer } from './realtimeHarness.ts';
+import { Viewer, type ViewerOptions } from './realtimeHarness.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -31,10 +31,10 @@ export function useServers() {
       servers.push(s);
       return s;
     },
-    async viewer(url: string, auth: Record<string, unknown> = {}): Promise<Viewer> {
-      const v = new Viewer(url);
+    async viewer(url: string, opts: ViewerOptions = {}): Promise<Viewer> {
+      const v = new Viewer(url, opts);
       viewers.push(v);
-      await v.connect(auth);
+      await v.connect();
       return v;
     },
   };

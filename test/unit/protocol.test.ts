@@ -3,13 +3,14 @@ import {
   CHANGE_HEADER_BYTES,
   CHANGE_RECORD_BYTES,
   decodeChanges,
-  decodeFrame,
+  decodeLayout,
   encodeCellsFrame,
   encodeChanges,
   encodeFrame,
   FRAME_HEADER_BYTES,
   FRAME_TILE_BYTES,
   type FrameTile,
+  type Layout,
   LiveMosaic,
   ProtocolDecodeError,
   rgb565To24,
@@ -70,22 +71,48 @@ function tile(id: number, col: number, row: number, t: number, rgb: [number, num
   return { id, col, row, tint: { r: t, g: -t, b: 0 }, rgb };
 }
 
+/** The tiles of decoded cell arrays, in cell order: [id, col, row, tint r, g, b, rgb]. */
+function tilesOf(l: Pick<Layout, 'cols' | 'cellId' | 'cellTint' | 'cellRgb'>): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < l.cellId.length; i++) {
+    if (!l.cellId[i]) continue;
+    const t = l.cellTint.subarray(3 * i, 3 * i + 3);
+    out.push([l.cellId[i]!, i % l.cols, Math.floor(i / l.cols), ...t, l.cellRgb[i]!]);
+  }
+  return out;
+}
+
+/** The ids of a frame's tile records, in the order they were written. */
+function idsInFrame(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = (bytes.byteLength - FRAME_HEADER_BYTES) / FRAME_TILE_BYTES;
+  return Array.from({ length: count }, (_, i) =>
+    view.getUint32(FRAME_HEADER_BYTES + i * FRAME_TILE_BYTES, true),
+  );
+}
+
 describe('frame codec', () => {
   it('keeps geometry, ids, cells and small tints exactly in 12 bytes a tile', () => {
     const tiles = [
       tile(1, 0, 0, 0, [0, 0, 0]),
-      tile(2, 4095, 4095, 127, [255, 255, 255]),
-      tile(3, 5, 9, -77, [8, 4, 8]),
+      tile(2, 4095, 1, 127, [255, 255, 255]),
+      tile(3, 5, 1, -77, [8, 4, 8]),
     ];
-    const bytes = encodeFrame({ kind: 'snapshot', seq: 123456, cols: 4096, rows: 4096, tiles });
+    const bytes = encodeFrame({ kind: 'snapshot', seq: 123456, cols: 4096, rows: 2, tiles });
     expect(bytes.byteLength).toBe(FRAME_HEADER_BYTES + 3 * FRAME_TILE_BYTES);
-    const f = decodeFrame(bytes);
-    expect(f).toMatchObject({ kind: 'snapshot', seq: 123456, cols: 4096, rows: 4096, count: 3 });
-    expect([...f.id]).toEqual([1, 2, 3]);
-    expect([...f.col]).toEqual([0, 4095, 5]);
-    expect([...f.row]).toEqual([0, 4095, 9]);
-    expect([...f.tint]).toEqual([0, 0, 0, 127, -127, 0, -77, 77, 0]);
-    expect([...f.rgb]).toEqual([0x000000, 0xffffff, 0x080408]);
+    const l = decodeLayout(bytes);
+    expect(l).toMatchObject({ kind: 'snapshot', seq: 123456, cols: 4096, rows: 2, size: 3 });
+    expect(tilesOf(l)).toEqual([
+      [1, 0, 0, 0, 0, 0, 0x000000],
+      [3, 5, 1, -77, 77, 0, 0x080408],
+      [2, 4095, 1, 127, -127, 0, 0xffffff],
+    ]);
+    // The last row of the largest grid, in a narrow one.
+    const tall = decodeLayout(
+      encodeFrame({ kind: 'snapshot', seq: 1, cols: 1, rows: 4096, tiles: [tile(4, 0, 4095, 1, [0, 0, 0])] }),
+    );
+    expect(tall).toMatchObject({ cols: 1, rows: 4096, size: 1 });
+    expect(tilesOf(tall)).toEqual([[4, 0, 4095, 1, -1, 0, 0]]);
   });
 
   it('scales tints beyond ±127 and keeps them within half a step', () => {
@@ -94,9 +121,9 @@ describe('frame codec', () => {
       tile(2, 1, 0, -100, [1, 2, 3]),
       tile(3, 2, 0, 3, [1, 2, 3]),
     ];
-    const f = decodeFrame(encodeFrame({ kind: 'grown', seq: 5, cols: 3, rows: 1, tiles }));
-    expect(f.kind).toBe('grown');
-    const reds = [f.tint[0]!, f.tint[3]!, f.tint[6]!];
+    const l = decodeLayout(encodeFrame({ kind: 'grown', seq: 5, cols: 3, rows: 1, tiles }));
+    expect(l.kind).toBe('grown');
+    const reds = [l.cellTint[0]!, l.cellTint[3]!, l.cellTint[6]!];
     for (const [i, want] of [255, -100, 3].entries()) {
       expect(Math.abs(reds[i]! - want)).toBeLessThanOrEqual(1);
     }
@@ -128,18 +155,16 @@ describe('frame codec', () => {
         tile(70_000, 2, 0, big ? -300 : -127, [255, 255, 255]),
         tile(5, 1, 2, 0, [16, 32, 64]),
       ];
-      const viaTiles = decodeFrame(encodeFrame({ kind: 'snapshot', seq: 77, cols: 3, rows: 3, tiles }));
+      const viaTiles = decodeLayout(encodeFrame({ kind: 'snapshot', seq: 77, cols: 3, rows: 3, tiles }));
+      const want = tilesOf(viaTiles);
       const m = new LiveMosaic();
-      m.applyFrame(viaTiles);
-      const viaCells = decodeFrame(encodeCellsFrame('snapshot', m));
-      expect(viaCells).toMatchObject({ kind: 'snapshot', seq: 77, cols: 3, rows: 3, count: 4 });
+      m.applyLayout(viaTiles);
+      const bytes = encodeCellsFrame('snapshot', m);
       // Cell order: (0,0), (2,0), (2,1), (1,2).
-      expect([...viaCells.id]).toEqual([4, 70_000, 9, 5]);
-      const byId = (f: typeof viaTiles, id: number) => {
-        const i = [...f.id].indexOf(id);
-        return [f.col[i], f.row[i], f.rgb[i], f.tint[3 * i], f.tint[3 * i + 1], f.tint[3 * i + 2]];
-      };
-      for (const id of [4, 5, 9, 70_000]) expect(byId(viaCells, id)).toEqual(byId(viaTiles, id));
+      expect(idsInFrame(bytes)).toEqual([4, 70_000, 9, 5]);
+      const viaCells = decodeLayout(bytes);
+      expect(viaCells).toMatchObject({ kind: 'snapshot', seq: 77, cols: 3, rows: 3, size: 4 });
+      expect(tilesOf(viaCells)).toEqual(want);
     }
   });
 
@@ -151,10 +176,10 @@ describe('frame codec', () => {
       rows: 2,
       tiles: [tile(1, 1, 1, 0, [0, 0, 0])],
     });
-    expect(() => decodeFrame(bytes.subarray(0, bytes.length - 1))).toThrow(ProtocolDecodeError);
-    expect(() => decodeFrame(encodeChanges([]))).toThrow(ProtocolDecodeError);
+    expect(() => decodeLayout(bytes.subarray(0, bytes.length - 1))).toThrow(ProtocolDecodeError);
+    expect(() => decodeLayout(encodeChanges([]))).toThrow(ProtocolDecodeError);
     const shrunk = bytes.slice();
     shrunk[8] = 1; // cols = 1: the tile at col 1 is now outside
-    expect(() => decodeFrame(shrunk)).toThrow(/outside the grid/);
+    expect(() => decodeLayout(shrunk)).toThrow(/outside the grid/);
   });
 });

@@ -9,7 +9,7 @@ import { autoDetectRenderer, Container, type Renderer, Sprite, Texture } from 'p
 import type { CameraState } from '../../../client/render/camera.ts';
 import { MosaicBoard } from '../../../client/render/MosaicBoard.ts';
 import type { BoardImages } from '../../../client/render/types.ts';
-import { decodeFrame, LiveMosaic } from '../../../shared/protocol.ts';
+import { decodeLayout, LiveMosaic } from '../../../shared/protocol.ts';
 
 interface Phase {
   name: string;
@@ -116,9 +116,9 @@ async function runBoard(): Promise<BenchResult> {
   const res = await fetch('/snapshot.bin');
   const bytes = await res.arrayBuffer();
   marks.push(['fetched', performance.now()]);
-  const frame = decodeFrame(bytes);
+  const layout = decodeLayout(bytes);
   marks.push(['decoded', performance.now()]);
-  model.applyFrame(frame);
+  model.applyLayout(layout);
   marks.push(['applied', performance.now()]);
   const board = await boardReady;
   marks.push(['board', performance.now()]);

@@ -42,8 +42,8 @@ export type LiveSocket = Socket<
   SocketData
 >;
 
-/** Tuning of the feed; every field has a default in attachRealtime. */
-export interface LiveFeedOptions {
+/** Tuning of the broadcaster; every field has a default in attachRealtime. */
+export interface LiveBroadcasterOptions {
   /** How long changes are collected before one batch goes out (ms). */
   windowMs: number;
   /** Changes kept for replay (24 bytes each). */
@@ -61,7 +61,7 @@ export interface LiveFeedOptions {
  * Everything runs synchronously on the event loop, so a connection synced here can never
  * miss or double a change: pending changes are flushed to the others before it is synced.
  */
-export class LiveFeed {
+export class LiveBroadcaster {
   readonly history: ChangeHistory;
   readonly counter: EventCounter;
   private seq: number;
@@ -80,7 +80,7 @@ export class LiveFeed {
   constructor(
     private readonly source: LiveSource,
     private readonly io: LiveServer,
-    private readonly opts: LiveFeedOptions,
+    private readonly opts: LiveBroadcasterOptions,
   ) {
     const cells = source.snapshotCells?.();
     const snap = cells ? null : source.snapshot();
