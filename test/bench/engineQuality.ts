@@ -19,7 +19,7 @@ import { blockMeans, type Library, type Target, TILE_PX } from './engineData.ts'
 import { hungarian } from './engineHungarian.ts';
 
 /** Which library tile sits in each cell. */
-export type Layout = Int32Array;
+export type CellTiles = Int32Array;
 
 /** Runs the online engine: tiles 0..cells-1 of the library arrive in seeded random order. */
 export function onlineLayout(
@@ -28,7 +28,7 @@ export function onlineLayout(
   tuning: Partial<EngineTuning>,
   seed = 1,
   maxMovesPerArrival?: number,
-): { layout: Layout; moves: number } {
+): { layout: CellTiles; moves: number } {
   const n = target.cols * target.rows;
   const e = new MosaicEngine(
     {
@@ -61,7 +61,7 @@ export function optimumLayout(
   target: Target,
   lib: Library,
   tuning: Pick<EngineTuning, 'space' | 'costPower'>,
-): Layout {
+): CellTiles {
   const n = target.cols * target.rows;
   const tv = encodeAll(lib.features, n, tuning.space);
   const cv = encodeAll(target.cellFeatures, n, tuning.space);
@@ -85,7 +85,7 @@ export function optimumLayout(
  * toward its cell's mean as the engine records it) and the target, both box-averaged
  * to k x k blocks per cell.
  */
-export function score(target: Target, lib: Library, layout: Layout, strength: number, k: number): number {
+export function score(target: Target, lib: Library, layout: CellTiles, strength: number, k: number): number {
   const w = target.cols * TILE_PX;
   const tileBuf = new Uint8Array(TILE_PX * TILE_PX * 3);
   const a = new Uint8Array(k * k * 3);
