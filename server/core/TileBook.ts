@@ -21,6 +21,8 @@ export interface GridPlacements {
 /** The fields {@link TileBook.remember} keeps. */
 export type RememberedTile = Omit<TileRecord, 'phash'> & { phash?: string | null };
 
+type Column = Uint8Array | Int16Array | Uint32Array | Float64Array;
+
 const { none: NONE, live: LIVE, pending: PENDING, hasPhash: HAS_PHASH } = TileFlag;
 
 /**
@@ -119,42 +121,43 @@ export class TileBook {
     for (let i = 0; i < count; i++) {
       const id = c.ids[i]!;
       if (!this.has(id)) this.count++;
-      if (id > this.maxId) this.maxId = id;
-      this.flags[id] = c.flags[i]!;
-      this.cellCol[id] = c.col[i]!;
-      this.cellRow[id] = c.row[i]!;
-      this.tint[3 * id] = c.tint[3 * i]!;
-      this.tint[3 * id + 1] = c.tint[3 * i + 1]!;
-      this.tint[3 * id + 2] = c.tint[3 * i + 2]!;
-      this.rgb[id] = c.rgb[i]!;
       this.event[id] = codes[c.event[i]!]!;
-      this.created[id] = c.created[i]!;
-      this.phash[2 * id] = c.phash[2 * i]!;
-      this.phash[2 * id + 1] = c.phash[2 * i + 1]!;
+    }
+    this.maxId = Math.max(this.maxId, c.ids[count - 1]!);
+    for (const [book, image, per] of this.columnPairs(c)) {
+      for (let i = 0; i < count; i++) {
+        const id = c.ids[i]!;
+        for (let k = 0; k < per; k++) book[per * id + k] = image[per * i + k]!;
+      }
     }
   }
 
   /** Every record as start-up image columns, in id order (features left for the store to fill). */
   toColumns(): { cols: ImageColumns; count: number; events: string[] } {
     const cols = newColumns(this.count);
-    let i = 0;
-    for (let id = 1; id <= this.maxId; id++) {
-      if (!this.has(id)) continue;
-      cols.ids[i] = id;
-      cols.flags[i] = this.flags[id]!;
-      cols.col[i] = this.cellCol[id]!;
-      cols.row[i] = this.cellRow[id]!;
-      cols.tint[3 * i] = this.tint[3 * id]!;
-      cols.tint[3 * i + 1] = this.tint[3 * id + 1]!;
-      cols.tint[3 * i + 2] = this.tint[3 * id + 2]!;
-      cols.event[i] = this.event[id]!;
-      cols.created[i] = this.created[id]!;
-      cols.rgb[i] = this.rgb[id]!;
-      cols.phash[2 * i] = this.phash[2 * id]!;
-      cols.phash[2 * i + 1] = this.phash[2 * id + 1]!;
-      i++;
+    let n = 0;
+    for (let id = 1; id <= this.maxId; id++) if (this.has(id)) cols.ids[n++] = id;
+    for (const [book, image, per] of this.columnPairs(cols)) {
+      for (let i = 0; i < n; i++) {
+        const id = cols.ids[i]!;
+        for (let k = 0; k < per; k++) image[per * i + k] = book[per * id + k]!;
+      }
     }
-    return { cols, count: i, events: this.eventNames.slice(1) };
+    cols.event.set(cols.ids.subarray(0, n).map((id) => this.event[id]!));
+    return { cols, count: n, events: this.eventNames.slice(1) };
+  }
+
+  /** The book's columns beside the image's that hold the same values, with values per tile. */
+  private columnPairs(c: ImageColumns): [Column, Column, number][] {
+    return [
+      [this.flags, c.flags, 1],
+      [this.cellCol, c.col, 1],
+      [this.cellRow, c.row, 1],
+      [this.tint, c.tint, 3],
+      [this.rgb, c.rgb, 1],
+      [this.created, c.created, 1],
+      [this.phash, c.phash, 2],
+    ];
   }
 
   delete(id: number): void {
