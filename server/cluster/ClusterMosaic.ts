@@ -10,9 +10,10 @@ import { AppError } from '../errors.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import { FileCache } from './FileCache.ts';
 import type { LiveCopy } from './LiveCopy.ts';
-import { pendingTiles, readDeleteHash, readTileFile } from './pgData.ts';
+import { pendingTiles, readDeleteHash } from './pgData.ts';
 import { storeError } from './pgErrors.ts';
 import type { RequestKind, RequestOutcome, RequestQueue } from './RequestQueue.ts';
+import type { TileImages } from './TileImages.ts';
 
 /**
  * The mosaic as a cluster node's routes see it: reads from the node's live copy (and the
@@ -27,6 +28,7 @@ export class ClusterMosaic implements MosaicPort {
     private readonly pool: pg.Pool,
     private readonly copy: LiveCopy,
     private readonly queue: RequestQueue,
+    private readonly images: TileImages,
     readonly moderation: 'post' | 'pre',
     private readonly clock: () => number = Date.now,
   ) {
@@ -63,30 +65,18 @@ export class ClusterMosaic implements MosaicPort {
     let id: number;
     let request: number;
     const [r, g, b] = photo.rgb;
-    const sizes = [...photo.files.keys()];
     try {
-      // One statement, so one round trip: the row, its files and the placer's request commit together.
-      const res = await this.pool.query(
-        `WITH t AS (
-           INSERT INTO tiles (id, status, event, created_at, delete_hash, features, rgb, phash)
-           VALUES (nextval('tile_ids'), 'queued', $1, $2, $3, $4, $5, $6) RETURNING id),
-         f AS (INSERT INTO tile_files (id, size, data)
-               SELECT t.id, u.s, u.d FROM t, unnest($7::int[], $8::bytea[]) AS u(s, d))
-         INSERT INTO requests (kind, payload) SELECT 'place', jsonb_build_object('id', t.id) FROM t
-         RETURNING id AS request, (payload->>'id')::bigint AS id`,
-        [
-          meta.event,
-          this.clock(),
-          hash,
-          Buffer.from(photo.features.buffer, photo.features.byteOffset, photo.features.byteLength),
-          (r << 16) | (g << 8) | b,
-          meta.phash,
-          sizes,
-          sizes.map((s) => photo.files.get(s)!),
-        ],
-      );
-      id = res.rows[0].id as number;
-      request = res.rows[0].request as number;
+      ({ id, request } = await this.images.storeUpload(
+        {
+          event: meta.event,
+          createdAt: this.clock(),
+          deleteHash: hash,
+          features: photo.features,
+          rgb: (r << 16) | (g << 8) | b,
+          phash: meta.phash,
+        },
+        photo.files,
+      ));
     } catch (e) {
       throw storeError(e);
     }
@@ -169,7 +159,7 @@ export class ClusterMosaic implements MosaicPort {
 
   readFile(id: number, size: TileSize): Promise<Buffer | null> {
     return this.files.get(`${id}/${size}`, () =>
-      readTileFile(this.pool, id, size).catch((e) => {
+      this.images.read(id, size).catch((e) => {
         throw storeError(e);
       }),
     );

@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
-import type { TileSize } from '../../shared/httpApi.ts';
 import { type LogChange, LogType } from '../core/logChange.ts';
 import type { TileRecord } from '../core/TileBook.ts';
 import type { MosaicMeta } from '../store/types.ts';
@@ -165,12 +164,6 @@ function rowToChange(x: ChangeRow): LogChange {
         placements: decodePlacements(x.layout),
       };
   }
-}
-
-/** One tile file, or null when the tile or size is unknown. */
-export async function readTileFile(pool: pg.Pool, id: number, size: TileSize): Promise<Buffer | null> {
-  const r = await pool.query('SELECT data FROM tile_files WHERE id = $1 AND size = $2', [id, size]);
-  return (r.rows[0]?.data as Buffer | undefined) ?? null;
 }
 
 export async function readDeleteHash(pool: pg.Pool, id: number): Promise<string | null> {

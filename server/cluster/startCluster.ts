@@ -14,6 +14,7 @@ import { createPool, ensureMosaic, loadLive } from './pgData.ts';
 import { logOf } from './placerWrites.ts';
 import { RequestQueue } from './RequestQueue.ts';
 import { migrate } from './schema.ts';
+import { PgTileImages } from './TileImages.ts';
 
 /** A running cluster node: its mosaic for the routes, its role, and how to stop it. */
 export interface ClusterNode {
@@ -95,7 +96,8 @@ export async function startCluster(
     () => void pub.publish(keys.wake, node).catch(() => {}),
     config.PLACER_WAIT_MS,
   );
-  const mosaic = new ClusterMosaic(pool, copy, queue, config.MODERATION);
+  const images = new PgTileImages(pool);
+  const mosaic = new ClusterMosaic(pool, copy, queue, images, config.MODERATION);
 
   let placer: Placer | null = null;
   let term = 0;
@@ -140,6 +142,8 @@ export async function startCluster(
         const r = await p.runBatch();
         if (r.answered.length) {
           publish(p, r);
+          if (r.write?.deleted.length)
+            await images.drop(r.write.deleted).catch((e) => log('placer: images of deleted tiles', e));
           continue;
         }
         if (Date.now() - pruned > 60_000) {
