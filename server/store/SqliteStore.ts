@@ -1,14 +1,13 @@
-import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { TileSize } from '../../shared/httpApi.ts';
 import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
 import { placementsOf } from './applyChanges.ts';
+import { replay } from './imageReplay.ts';
 import {
   type ImageColumns,
   type ImageInfo,
-  type ImageStamp,
   imageTiles,
   readImage,
   scrubEntries,
@@ -33,7 +32,12 @@ CREATE TABLE IF NOT EXISTS tiles (
   phash TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS gone (id INTEGER PRIMARY KEY, v INTEGER NOT NULL);
 `;
+// Each row write records the commit count it was written in (v), and each delete leaves its id
+// in `gone`, so that start-up can bring a start-up image up to date (imageReplay.ts).
+const SCHEMA_V = 'ALTER TABLE tiles ADD COLUMN v INTEGER NOT NULL DEFAULT 0';
+const INDEX_V = 'CREATE INDEX IF NOT EXISTS tiles_by_v ON tiles (v)';
 
 /** SQLite (WAL, synchronous=FULL) in DATA_DIR/mosaic.db plus tile files in DATA_DIR/tiles. */
 export class SqliteStore implements TileStore {
@@ -41,12 +45,10 @@ export class SqliteStore implements TileStore {
   private readonly files: TileFiles;
   private nextId: number;
   private readonly stmts;
-  /** Commits so far (kept in meta): names, with the lineage, the state a start-up image copies. */
+  /** Commits so far (kept in meta): a start-up image names the state it copies by it. */
   private writes: number;
-  /** Drawn each time the store is scanned at start-up, so no image of an earlier run can match a later one. */
-  private lineage: number;
-  /** The image start-up read, while its features can still stand for the rows' (ids up to its last). */
-  private imageUsed: ImageStamp | null = null;
+  /** The commit count of the image on disk that start-up read: its features stand for the rows'. */
+  private imageBase: number | null = null;
   private readonly imageFile: string;
 
   constructor(dataDir: string) {
@@ -57,17 +59,21 @@ export class SqliteStore implements TileStore {
     // A deleted tile's row (its rally, time and perceptual hash) is overwritten, not left in free pages.
     this.db.pragma('secure_delete = ON');
     this.db.exec(SCHEMA);
+    const columns = this.db.prepare('PRAGMA table_info(tiles)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'v')) this.db.exec(SCHEMA_V);
+    this.db.exec(INDEX_V);
     this.files = new TileFiles(join(dataDir, 'tiles'));
     this.stmts = {
       insert: this.db.prepare(
-        `INSERT INTO tiles (id, status, col, row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash)
-         VALUES (@id, @status, @col, @row, @tint_r, @tint_g, @tint_b, @event, @created_at, @delete_hash, @features, @rgb, @phash)`,
+        `INSERT INTO tiles (id, status, col, row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash, v)
+         VALUES (@id, @status, @col, @row, @tint_r, @tint_g, @tint_b, @event, @created_at, @delete_hash, @features, @rgb, @phash, @v)`,
       ),
       place: this.db.prepare(
-        `UPDATE tiles SET status = 'live', col = ?, row = ?, tint_r = ?, tint_g = ?, tint_b = ? WHERE id = ?`,
+        `UPDATE tiles SET status = 'live', col = ?, row = ?, tint_r = ?, tint_g = ?, tint_b = ?, v = ? WHERE id = ?`,
       ),
-      unplace: this.db.prepare('UPDATE tiles SET col = -1, row = -1 WHERE id = ?'),
-      pend: this.db.prepare(`UPDATE tiles SET status = 'pending', col = -1, row = -1 WHERE id = ?`),
+      unplace: this.db.prepare('UPDATE tiles SET col = -1, row = -1, v = ? WHERE id = ?'),
+      pend: this.db.prepare(`UPDATE tiles SET status = 'pending', col = -1, row = -1, v = ? WHERE id = ?`),
+      gone: this.db.prepare('INSERT OR REPLACE INTO gone (id, v) VALUES (?, ?)'),
       features: this.db.prepare('SELECT features FROM tiles WHERE id = ?').pluck(),
       deleteHash: this.db.prepare('SELECT delete_hash FROM tiles WHERE id = ?').pluck(),
       remove: this.db.prepare('DELETE FROM tiles WHERE id = ?'),
@@ -81,7 +87,6 @@ export class SqliteStore implements TileStore {
     this.nextId = n?.value ?? 1;
     const m = this.metaRows();
     this.writes = m.writes ?? 0;
-    this.lineage = m.lineage ?? 0;
     this.imageFile = join(dataDir, 'cache', 'startup.img');
   }
 
@@ -107,25 +112,30 @@ export class SqliteStore implements TileStore {
   }
 
   /**
-   * Start-up's read: from the start-up image when it copies exactly the stored state, else
-   * from the rows. Either way a new lineage is drawn, so the image can never match again.
+   * Start-up's read: the start-up image brought up to date by the rows written and deleted
+   * since (see imageReplay.ts), or every row when there is no image this database can use
+   * (none, damaged, of another mosaic, or from a later state: a restored older database).
    */
   scan() {
     const meta = this.readMeta();
     const img = readImage(this.imageFile);
-    const usable =
-      img !== null &&
-      img.lineage === this.lineage &&
-      img.writes === this.writes &&
-      this.lineage !== 0 &&
-      JSON.stringify(img.meta) === JSON.stringify(meta);
-    this.imageUsed = usable ? { lineage: img.lineage, writes: img.writes } : null;
-    // An image not used now never will be: it goes, with any half-written one, so no row deleted
-    // since it was written stays on disk in it.
-    if (!usable) shredImages(this.imageFile);
-    this.lineage = randomInt(1, 2 ** 31);
-    this.stmts.setMeta.run('lineage', this.lineage);
-    return usable ? { meta, tiles: imageTiles(img), image: img } : { meta, tiles: this.loadTiles() };
+    this.imageBase = null;
+    if (!img || img.writes > this.writes || img.meta?.epoch !== meta?.epoch) {
+      // Unusable now, and never again: it goes, with any half-written one, so that no row
+      // deleted since it was written stays on disk in it.
+      shredImages(this.imageFile);
+      return { meta, tiles: this.loadTiles() };
+    }
+    this.imageBase = img.writes;
+    let image = img;
+    if (img.writes < this.writes) {
+      const gone = this.db.prepare('SELECT id FROM gone WHERE v > ?').pluck().all(img.writes) as number[];
+      // A crash between a delete's commit and its scrub leaves the row in the image: scrub it now.
+      if (gone.length) scrubEntries(this.imageFile, gone);
+      image = replay(img, [...this.loadTiles(img.writes)], new Set(gone));
+    }
+    image.meta = meta;
+    return { meta, tiles: imageTiles(image), image };
   }
 
   /**
@@ -140,8 +150,8 @@ export class SqliteStore implements TileStore {
     const stored = this.db.prepare('SELECT count(*) FROM tiles').pluck().get() as number;
     if (stored !== count) return false;
     const had = new Uint8Array(count);
-    const old = this.imageUsed ? readImage(this.imageFile) : null;
-    if (old && old.lineage === this.imageUsed?.lineage && old.writes === this.imageUsed.writes) {
+    const old = this.imageBase !== null ? readImage(this.imageFile) : null;
+    if (old && old.writes === this.imageBase) {
       for (let a = 0, b = 0; a < count && b < old.count; ) {
         const ia = cols.ids[a]!;
         const ib = old.cols.ids[b]!;
@@ -177,13 +187,10 @@ export class SqliteStore implements TileStore {
       }
       if (had.indexOf(0) >= 0) return false;
     }
-    writeImage(
-      this.imageFile,
-      { lineage: this.lineage, writes: this.writes },
-      { ...info, meta: this.readMeta() },
-      cols,
-    );
-    this.imageUsed = { lineage: this.lineage, writes: this.writes };
+    writeImage(this.imageFile, { writes: this.writes }, { ...info, meta: this.readMeta() }, cols);
+    this.imageBase = this.writes;
+    // Deletes the image now leaves out need not be replayed any more.
+    this.db.prepare('DELETE FROM gone WHERE v <= ?').run(this.writes);
     return true;
   }
 
@@ -191,17 +198,18 @@ export class SqliteStore implements TileStore {
    * Every row, streamed in raw (array) mode, with all features copied into one shared
    * arena: a million rows load in a third of the time and memory of `.all()` objects.
    */
-  private *loadTiles(): Generator<LoadedTile> {
-    const count = (this.db.prepare('SELECT count(*) FROM tiles').pluck().get() as number) ?? 0;
+  private *loadTiles(afterWrite = -1): Generator<LoadedTile> {
+    const count =
+      (this.db.prepare('SELECT count(*) FROM tiles WHERE v > ?').pluck().get(afterWrite) as number) ?? 0;
     let loaded = 0;
     let arena = new Uint8Array(0);
     let used = 0;
     const rows = this.db
       .prepare(
-        'SELECT id, status, col, row, tint_r, tint_g, tint_b, event, created_at, features, rgb, phash FROM tiles ORDER BY id',
+        'SELECT id, status, col, row, tint_r, tint_g, tint_b, event, created_at, features, rgb, phash FROM tiles WHERE v > ? ORDER BY id',
       )
       .raw()
-      .iterate() as IterableIterator<unknown[]>;
+      .iterate(afterWrite) as IterableIterator<unknown[]>;
     for (const r of rows) {
       const blob = r[9] as Buffer;
       if (used + blob.byteLength > arena.byteLength) {
@@ -273,20 +281,23 @@ export class SqliteStore implements TileStore {
       this.stmts.setMeta.run('writes', writes);
       const t = c.insert;
       if (t) {
-        this.insertRow(t);
+        this.insertRow(t, writes);
         this.stmts.setMeta.run('next_id', Math.max(this.nextId, t.id + 1));
       }
-      for (const id of c.remove ?? []) this.stmts.remove.run(id);
-      for (const [id, p] of placementsOf(c.changes)) {
-        if (p) this.stmts.place.run(p.col, p.row, p.tint.r, p.tint.g, p.tint.b, id);
-        else this.stmts.unplace.run(id);
+      for (const id of c.remove ?? []) {
+        this.stmts.remove.run(id);
+        this.stmts.gone.run(id, writes);
       }
-      for (const id of c.pend ?? []) this.stmts.pend.run(id);
+      for (const [id, p] of placementsOf(c.changes)) {
+        if (p) this.stmts.place.run(p.col, p.row, p.tint.r, p.tint.g, p.tint.b, writes, id);
+        else this.stmts.unplace.run(writes, id);
+      }
+      for (const id of c.pend ?? []) this.stmts.pend.run(writes, id);
       this.writeMeta(c.meta);
     })();
     this.writes = writes;
-    // The image start-up read keeps lending its features until the stop, but no deleted row.
-    if (c.remove?.length && this.imageUsed) scrubEntries(this.imageFile, c.remove);
+    // The start-up image stays (start-up replays what came since), but keeps no deleted row.
+    if (c.remove?.length) scrubEntries(this.imageFile, c.remove);
     // With secure_delete the row's page is zeroed, but its old copy may still sit in the WAL:
     // fold the WAL in and truncate it after a removal (rare), so no copy of the row is left.
     if (c.remove?.length) this.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -300,7 +311,7 @@ export class SqliteStore implements TileStore {
     const writes = this.writes + 1;
     this.db.transaction(() => {
       this.stmts.setMeta.run('writes', writes);
-      for (const t of rows) this.insertRow(t);
+      for (const t of rows) this.insertRow(t, writes);
       const top = rows.reduce((m, t) => Math.max(m, t.id), 0);
       this.nextId = Math.max(this.nextId, top + 1);
       this.stmts.setMeta.run('next_id', this.nextId);
@@ -316,8 +327,9 @@ export class SqliteStore implements TileStore {
     if (meta.epoch) this.stmts.setMeta.run('epoch', meta.epoch);
   }
 
-  private insertRow(t: TileRow) {
+  private insertRow(t: TileRow, v: number) {
     this.stmts.insert.run({
+      v,
       id: t.id,
       status: t.status,
       col: t.col,

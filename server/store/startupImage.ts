@@ -4,10 +4,10 @@
  * from SQLite takes seconds (one JavaScript array and one Buffer per row); the image is a
  * single read of typed arrays.
  *
- * The image is only ever a copy: it names the store state it copies by the store's `lineage`
- * (drawn anew each time the store opens) and `writes` (counted by every commit), and the
- * store uses it only when both match what the database says. Any commit after the image was
- * written, a crash, a restored backup or a damaged file all send start-up back to the rows.
+ * The image is only ever a copy, of the state after the store's `writes`-th commit. Start-up
+ * brings it up to date with the rows written and deleted since (imageReplay.ts), so a crash
+ * costs only the replay; a damaged file, another mosaic's image, or one from a later state
+ * than the database's (a restored backup) send start-up back to the rows.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -30,9 +30,8 @@ import type { LoadedTile, MosaicMeta } from './types.ts';
 const MAGIC = 0x4b49_4d31; // "KIM1"
 const VERSION = 1;
 
-/** Which store state an image copies. */
+/** Which store state an image copies: the store's count of commits when it was written. */
 export interface ImageStamp {
-  lineage: number;
   writes: number;
 }
 
@@ -125,9 +124,8 @@ export function readImage(file: string): StartupImage | null {
       at = align8(at + len * T.BYTES_PER_ELEMENT);
     }
     if (at !== size) return null;
-    const { lineage, writes, meta, count, events, layoutKey } = h;
+    const { writes, meta, count, events, layoutKey } = h;
     return {
-      lineage,
       writes,
       meta,
       count,
@@ -219,7 +217,7 @@ function sectionOffsets(fd: number): { count: number; at: number[] } | null {
 }
 
 /**
- * Overwrites, in place, every column of the given tiles' entries with zeros (a deleted tile
+ * Overwrites, in place, the given tiles' entries with zeros but for their ids (a deleted tile
  * leaves none of its row in the image, as SQLite's secure_delete leaves none in the database).
  * Returns how many entries were found.
  */
@@ -239,7 +237,10 @@ export function scrubEntries(file: string, ids: readonly number[]): number {
     for (const id of ids) {
       const i = lowerBound(idCol, id);
       if (idCol[i] !== id) continue;
-      SECTIONS.forEach(([, T, per], s) => {
+      // Everything but the id, which keeps the column sorted for the next search (and says
+      // nothing: `gone` in the database holds it too); flags 0 mark the entry as empty.
+      SECTIONS.forEach(([name, T, per], s) => {
+        if (name === 'ids') return;
         const n = per * T.BYTES_PER_ELEMENT;
         writeSync(fd, new Uint8Array(n), 0, n, layout.at[s]! + i * n);
       });

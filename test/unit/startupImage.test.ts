@@ -106,48 +106,75 @@ describe('start-up image', () => {
     expect({ col: a.col, row: a.row, seq: a.seq }).toEqual({ col: b.col, row: b.row, seq: b.seq });
   });
 
-  it('scan() uses the image only while it copies the stored state', async () => {
+  it('commits after the stop (a crash before the next stop) are replayed onto the image', async () => {
     const dir = tempDataDir();
-    dirs.push(dir);
-    await busyMosaic(dir);
-    const img = join(dir, 'cache', 'startup.img');
-    const saved = readFileSync(img);
-
-    // Usable once, right after the stop that wrote it.
-    const s1 = new SqliteStore(dir);
-    stores.push(s1);
-    expect(s1.scan().image).toBeDefined();
-    s1.close();
-    // A start draws a new lineage: the same file can never stand for a later state.
-    writeFileSync(img, saved);
-    const s2 = new SqliteStore(dir);
-    stores.push(s2);
-    expect(s2.scan().image).toBeUndefined();
-    s2.close();
-  });
-
-  it('a commit after the stop, or a damaged file, sends start-up back to the rows', async () => {
-    const dir = tempDataDir();
-    dirs.push(dir);
+    const copy = tempDataDir();
+    dirs.push(dir, copy);
     const ids = await busyMosaic(dir);
-    const img = join(dir, 'cache', 'startup.img');
+    // The next run adds tiles (placements and moves), deletes one, sends one back to review, then
+    // dies without a stop: no new image.
+    const run = await open(dir);
+    const rng = mulberry32(11);
+    const added: number[] = [];
+    for (let i = 0; i < 12; i++)
+      added.push((await run.svc.add(photo(rng), { event: 'paris', phash: null })).id);
+    await run.svc.remove(ids[0]!);
+    await run.svc.remove(added[2]!);
+    await run.svc.hide(ids[9]!);
+    run.store.close();
+    stores.pop();
+    copyFileSync(join(dir, 'mosaic.db'), join(copy, 'mosaic.db'));
 
-    // Another writer commits after the image was written (the image's writes count is behind).
-    const writer = new SqliteStore(dir);
-    const { meta } = writer.load();
-    writer.commit({ remove: [ids[0]!], changes: [], meta: meta! });
-    writer.close();
-    const { svc } = await open(dir);
-    expect(svc.get(ids[0]!)).toBeUndefined();
-    await svc.close();
-    stores.pop()!.close();
-
-    truncateSync(img, 1000);
     const s = new SqliteStore(dir);
     stores.push(s);
     const scanned = s.scan();
+    expect(scanned.image).toBeDefined();
+    expect([...scanned.tiles]).toEqual(s.load().tiles);
+    s.close();
+    stores.pop();
+    const fromImage = await open(dir);
+    const fromRows = await open(copy);
+    expect(state(fromImage.svc)).toEqual(state(fromRows.svc));
+    expect(fromImage.svc.get(ids[0]!)).toBeUndefined();
+    expect(fromImage.svc.get(added[2]!)).toBeUndefined();
+    expect(fromImage.svc.get(added[11]!)?.event).toBe('paris');
+    expect(fromImage.svc.pendingIds()).toContain(ids[9]);
+  });
+
+  it('an image of a later state (a restored older database), or a damaged one, is shredded; start-up reads the rows', async () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    await busyMosaic(dir);
+    const backup = readFileSync(join(dir, 'mosaic.db'));
+    const { svc, store } = await open(dir);
+    await svc.add(photo(mulberry32(9)), { event: null, phash: null });
+    await svc.close();
+    store.close();
+    stores.pop();
+    const img = join(dir, 'cache', 'startup.img');
+    expect(existsSync(img)).toBe(true);
+    writeFileSync(join(dir, 'mosaic.db'), backup);
+    const restored = new SqliteStore(dir);
+    stores.push(restored);
+    const scanned = restored.scan();
     expect(scanned.image).toBeUndefined();
-    expect([...scanned.tiles].map((t) => t.id)).not.toContain(ids[0]);
+    expect(existsSync(img)).toBe(false);
+    expect([...scanned.tiles]).toEqual(restored.load().tiles);
+    restored.close();
+    stores.pop();
+
+    // A stop writes it again; damaged, it goes too, with a half-written one beside it.
+    const again = await open(dir);
+    await again.svc.close();
+    truncateSync(img, 1000);
+    writeFileSync(`${img}.0badf00d.tmp`, 'half');
+    again.store.close();
+    stores.pop();
+    const s = new SqliteStore(dir);
+    stores.push(s);
+    expect(s.scan().image).toBeUndefined();
+    expect(existsSync(img)).toBe(false);
+    expect(existsSync(`${img}.0badf00d.tmp`)).toBe(false);
   });
 
   it('after the tint strength changes, tints come from the engine, not from the image', async () => {
@@ -163,7 +190,7 @@ describe('start-up image', () => {
     expect(fromImage.cellTint).not.toEqual(state((await open(at03, 'post', 0.3)).svc).cellTint);
   });
 
-  it('a delete overwrites the tile in the image at once; an image that cannot be used is shredded', async () => {
+  it('a delete overwrites the tile in the image at once, id aside', async () => {
     const dir = tempDataDir();
     dirs.push(dir);
     const ids = await busyMosaic(dir);
@@ -176,16 +203,5 @@ describe('start-up image', () => {
     await svc.remove(victim.id);
     expect(readFileSync(img).includes(time)).toBe(false);
     expect(readFileSync(img).includes(neighbour)).toBe(true);
-    await svc.close();
-    stores.pop()!.close();
-    // The stop wrote a new image; a crash after a later commit leaves it unusable, and the next
-    // start shreds it (and any half-written one) rather than leave rows deleted since on disk.
-    const writer = new SqliteStore(dir);
-    writer.commit({ changes: [], meta: writer.load().meta! });
-    writer.close();
-    writeFileSync(`${img}.0badf00d.tmp`, 'half');
-    await open(dir);
-    expect(existsSync(img)).toBe(false);
-    expect(existsSync(`${img}.0badf00d.tmp`)).toBe(false);
   });
 });
