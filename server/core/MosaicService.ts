@@ -49,7 +49,8 @@ export class MosaicService implements LiveSource, MosaicPort {
 
   /** Loads the stored mosaic (or starts a new one) and sweeps orphaned files. */
   static async open(opts: ServiceOptions): Promise<MosaicService> {
-    const { meta, tiles, image } = opts.store.scan();
+    const layoutKey = layoutKeyOf(opts);
+    const { meta, tiles, image } = opts.store.scan(layoutKey);
     const geometry: MosaicMeta = {
       ...(meta ?? { cols: opts.cols, rows: opts.rows, seq: 0 }),
       // A mosaic stored before epochs existed gets one now, kept from here on.
@@ -73,7 +74,7 @@ export class MosaicService implements LiveSource, MosaicPort {
     const svc = new MosaicService(opts, engine, geometry.epoch!, book, pending);
     // Tints follow from the target and the tint strength: rows kept with the same ones need no
     // tint computed again (a million of them take a second); otherwise the engine's are taken.
-    if (image && image.layoutKey === svc.layoutKey()) book.indexCells(engine.cols, engine.rows);
+    if (image && image.layoutKey === layoutKey) book.indexCells(engine.cols, engine.rows);
     else book.reset(engine);
     // A big mosaic's tile folders take seconds to list: it sweeps them while it serves.
     const known = (id: number) => book.has(id);
@@ -84,6 +85,15 @@ export class MosaicService implements LiveSource, MosaicPort {
         .catch((e) => console.error('start-up: orphaned tile files could not be swept:', e));
     }
     if (!meta?.epoch) opts.store.commit({ changes: [], meta: geometry });
+    // A big mosaic read from its rows gets its image soon after it serves, so that the next start,
+    // even after a crash, reads the image and replays only what came since.
+    if (!image && opts.store.saveStartupImage && book.size >= BACKGROUND_SWEEP_FROM) {
+      setTimeout(() => {
+        svc
+          .saveImage('start-up')
+          .catch((e) => console.error('start-up: the start-up image could not be written:', e));
+      }, 1000).unref();
+    }
     return svc;
   }
 
@@ -91,21 +101,26 @@ export class MosaicService implements LiveSource, MosaicPort {
    * Leaves the store a start-up image of what it holds (when the store keeps one), so the next
    * start reads columns instead of every row. A commit after it makes the image unusable.
    */
-  async close(): Promise<void> {
-    await this.mutex.run(() => {
+  close(): Promise<void> {
+    return this.saveImage('stop');
+  }
+
+  /** Writes the store's start-up image from the book, between two commits. */
+  private saveImage(when: string): Promise<void> {
+    return this.mutex.run(() => {
       const save = this.opts.store.saveStartupImage;
       if (!save) return;
       const t0 = Date.now();
       const { cols, count, events } = this.tiles.toColumns();
       const kept = save.call(this.opts.store, cols, { count, events, layoutKey: this.layoutKey() });
       if (this.tiles.size >= BACKGROUND_SWEEP_FROM)
-        console.log(`stop: start-up image ${kept ? 'written' : 'not written'} in ${Date.now() - t0} ms`);
+        console.log(`${when}: start-up image ${kept ? 'written' : 'not written'} in ${Date.now() - t0} ms`);
     });
   }
 
   /** What the tints are computed from, besides each tile and its cell: the target and the strength. */
   private layoutKey(): string {
-    return `${this.opts.target.digest}:${this.opts.tint}`;
+    return layoutKeyOf(this.opts);
   }
 
   get cols() {
@@ -415,4 +430,8 @@ function fromImage(img: StartupImage, book: TileBook, pending: Map<number, Float
     else if (c.col[i]! >= 0) live.push({ id, col: c.col[i]!, row: c.row[i]!, features });
   }
   return live;
+}
+
+function layoutKeyOf(opts: ServiceOptions): string {
+  return `${opts.target.digest}:${opts.tint}`;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -115,11 +116,15 @@ export class SqliteStore implements TileStore {
    * Start-up's read: the start-up image brought up to date by the rows written and deleted
    * since (see imageReplay.ts), or every row when there is no image this database can use
    * (none, damaged, of another mosaic, or from a later state: a restored older database).
+   * `layoutKey` names what this run computes tints with: the image's `layoutKey` is kept only
+   * when every row written since it was written with the same (else it is null).
    */
-  scan() {
+  scan(layoutKey: string | null = null) {
     const meta = this.readMeta();
     const img = readImage(this.imageFile);
     this.imageBase = null;
+    const tintsFrom = this.noteLayout(layoutKey);
+    if (img && (img.layoutKey !== layoutKey || img.writes < tintsFrom)) img.layoutKey = null;
     if (!img || img.writes > this.writes || img.meta?.epoch !== meta?.epoch) {
       // Unusable now, and never again: it goes, with any half-written one, so that no row
       // deleted since it was written stays on disk in it.
@@ -136,6 +141,21 @@ export class SqliteStore implements TileStore {
     }
     image.meta = meta;
     return { meta, tiles: imageTiles(image), image };
+  }
+
+  /**
+   * Records `layoutKey` as this run's; returns the commit count from which rows were written
+   * with it (the runs before may have used another).
+   */
+  private noteLayout(layoutKey: string | null): number {
+    const key = layoutKey ? createHash('sha256').update(layoutKey).digest().readUIntBE(0, 6) : 0;
+    const m = this.metaRows();
+    if (m.layout === key && m.layout_from !== undefined) return m.layout_from;
+    this.db.transaction(() => {
+      this.stmts.setMeta.run('layout', key);
+      this.stmts.setMeta.run('layout_from', this.writes);
+    })();
+    return this.writes;
   }
 
   /**

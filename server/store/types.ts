@@ -59,7 +59,11 @@ export interface TileStore {
    * The same as load(), with the tiles read one at a time as they are iterated: a million
    * rows never exist as objects all at once (start-up reads the store this way).
    */
-  scan(): { meta: MosaicMeta | null; tiles: Iterable<LoadedTile>; image?: StartupImage };
+  scan(layoutKey?: string | null): {
+    meta: MosaicMeta | null;
+    tiles: Iterable<LoadedTile>;
+    image?: StartupImage;
+  };
   /**
    * Keeps a copy of every stored row, less its delete hash, for the next start-up to read at
    * once as columns (the SQLite store's start-up image, given by scan() as `image` while it

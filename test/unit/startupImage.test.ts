@@ -204,4 +204,18 @@ describe('start-up image', () => {
     expect(readFileSync(img).includes(time)).toBe(false);
     expect(readFileSync(img).includes(neighbour)).toBe(true);
   });
+  it('rows written since the image with another tint strength make start-up take the engine tints', async () => {
+    const dir = tempDataDir();
+    const copy = tempDataDir();
+    dirs.push(dir, copy);
+    await busyMosaic(dir); // image written at tint 0.3
+    const other = await open(dir, 'post', 0.6);
+    const rng = mulberry32(5);
+    for (let i = 0; i < 6; i++) await other.svc.add(photo(rng), { event: null, phash: null });
+    other.store.close(); // dies without a stop, its rows tinted at 0.6
+    stores.pop();
+    copyFileSync(join(dir, 'mosaic.db'), join(copy, 'mosaic.db'));
+    const fromImage = await open(dir, 'post', 0.3);
+    expect(state(fromImage.svc)).toEqual(state((await open(copy, 'post', 0.3)).svc));
+  });
 });
