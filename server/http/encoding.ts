@@ -44,7 +44,10 @@ export function isCompressible(name: string): boolean {
  * the one with the highest q (a coding not named takes the q of `*`, else 0), ties going
  * to the order of `offered`; null for identity (no header, nothing acceptable, or q=0).
  */
-export function chooseCoding(header: string | undefined, offered: readonly Coding[] = CODINGS): Coding | null {
+export function chooseCoding(
+  header: string | undefined,
+  offered: readonly Coding[] = CODINGS,
+): Coding | null {
   if (!header) return null;
   const q = new Map<string, number>();
   for (const part of header.split(',')) {
