@@ -53,8 +53,11 @@ export class CompressedCache {
     }
     let copy = this.copies.get(coding);
     if (!copy) {
+      const copies = this.copies;
       copy = compressLive(body, coding);
-      this.copies.set(coding, copy);
+      // A failed compression is not kept: the next request tries again.
+      copy.catch(() => copies.delete(coding));
+      copies.set(coding, copy);
     }
     return copy;
   }
