@@ -1,12 +1,13 @@
 /**
  * Builds the client with Vite into dist/ without ever leaving a half-written dist/ behind:
- * the build goes to dist.tmp-<pid>/, then the old dist/ is renamed away and the new one
- * renamed in. Several nodes (or test processes) building on one machine each swap in a
+ * the build goes to dist.tmp-<pid>/, its compressed siblings (precompress.ts) are written
+ * there too, then the old dist/ is renamed away and the new one renamed in. Several nodes (or test processes) building on one machine each swap in a
  * whole build; a server reading dist/client sees the old pages or the new ones.
  */
 import { rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { build } from 'vite';
+import { precompress } from './precompress.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Where the server reads the built client from (server/http/clientRoutes.ts). */
@@ -22,6 +23,7 @@ export async function buildClient(opts: { logLevel?: 'info' | 'warn' } = {}): Pr
       logLevel: opts.logLevel ?? 'info',
       build: { outDir: resolve(tmp, 'client') },
     });
+    await precompress(resolve(tmp, 'client'));
     // Another builder may swap its dist/ in between our two renames: then try again.
     for (let attempt = 0; ; attempt++) {
       await rename(DIST, old).catch((e: NodeJS.ErrnoException) => {

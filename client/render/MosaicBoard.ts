@@ -105,6 +105,7 @@ export class MosaicBoard {
   private readonly maxCellPx: number;
   /** Frames actually drawn, for the bench and tests. */
   frames = 0;
+  private readonly drawn: (() => void)[] = [];
   /** The sharp resolution (device pixel ratio, at most 2). */
   private readonly baseResolution: number;
   /** Resolution while the camera moves; below base only on software WebGL. */
@@ -410,6 +411,12 @@ export class MosaicBoard {
     };
   }
 
+  /** Runs `fn` once, right after the next frame is drawn (one is drawn soon). */
+  afterNextFrame(fn: () => void): void {
+    this.drawn.push(fn);
+    this.dirty = true;
+  }
+
   /** Draws one frame now (the bench calls this to time frames). */
   renderNow(): void {
     this.tick(performance.now(), true);
@@ -554,6 +561,7 @@ export class MosaicBoard {
     this.world.position.set(this.view.width / 2 - cx * scale, this.view.height / 2 - cy * scale);
     this.renderer.render(this.stage);
     this.frames++;
+    for (const fn of this.drawn.splice(0)) fn();
   }
 
   private updateLod(now: number): void {

@@ -46,6 +46,7 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
   const boardP = MosaicBoard.create({ parent, images, maxCellPx: hooks.maxCellPx });
   let ready: MosaicBoard | null = null;
   const early: ((b: MosaicBoard) => void)[] = [];
+  let overviewMarked = false;
   const onBoard = (fn: (b: MosaicBoard) => void): void => {
     if (ready) fn(ready);
     else early.push(fn);
@@ -62,7 +63,14 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
           b.changed(cells, arrived);
           hooks.changed?.(cells, arrived, changes, model);
         }),
-      status: (s) => hooks.status?.(s),
+      status: (s) => {
+        if (s === 'live' && !overviewMarked) {
+          overviewMarked = true;
+          // Synced: every change up to the server's seq is queued ahead of this.
+          onBoard((b) => b.afterNextFrame(() => performance.mark('mosaic:overview')));
+        }
+        hooks.status?.(s);
+      },
       stats: (s) => hooks.stats?.(s),
       highlighted: (h) => hooks.highlighted?.(h),
     },

@@ -7,6 +7,7 @@ import { AppError } from '../errors.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
 import type { FlagStore } from '../safety/FlagBook.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
+import { sendJson } from './compressed.ts';
 import type { HttpDeps } from './deps.ts';
 import { parseId } from './errorHandler.ts';
 
@@ -86,7 +87,7 @@ export function adminRoutes(d: AdminDeps): Router {
       ),
     );
     const answer: AdminQueue = { total: pending.length, items };
-    res.json(answer);
+    await sendJson(req, res, answer);
   });
 
   r.get('/api/admin/tiles/:id/:file', async (req, res) => {

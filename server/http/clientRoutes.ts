@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import express, { Router } from 'express';
+import { stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { chooseCoding, isCompressible, SUFFIX } from './encoding.ts';
 
 /** Where `vite build` puts the client. */
 export const CLIENT_DIR = resolve(import.meta.dirname, '../../dist/client');
@@ -15,15 +17,63 @@ export const PAGES: readonly (readonly [string, string])[] = [
   ['/privacy', 'privacy.html'],
 ];
 
-/** Serves the built client: hashed assets immutably, pages without caching. */
+type SendOptions = { maxAge?: string; immutable?: boolean };
+
+/**
+ * Answers with `file`'s precompressed sibling (written by the build) when the request
+ * accepts its coding, else calls `identity`. Every answer for a compressible file varies
+ * by Accept-Encoding, so caches keep the codings apart. A compressed answer takes no
+ * ranges: a byte range of the compressed bytes is of no use to anyone.
+ */
+async function sendPrecompressed(
+  req: Request,
+  res: Response,
+  file: string,
+  opts: SendOptions,
+  identity: () => void,
+): Promise<void> {
+  if (!isCompressible(file)) return identity();
+  res.vary('Accept-Encoding');
+  const coding = chooseCoding(req.headers['accept-encoding']);
+  const sibling = coding && file + SUFFIX[coding];
+  if (
+    !coding ||
+    !sibling ||
+    !(await stat(sibling).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    return identity();
+  res.type(extname(file));
+  res.setHeader('Content-Encoding', coding);
+  res.sendFile(sibling, { ...opts, acceptRanges: false });
+}
+
+/** express.static with the precompressed siblings in front of it. */
+function staticFiles(root: string, opts: SendOptions): Router {
+  const r = Router();
+  const serve = express.static(root, { ...opts, index: false, fallthrough: true });
+  r.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    let file: string;
+    try {
+      file = resolve(root, `.${decodeURIComponent(req.path)}`);
+    } catch {
+      return next();
+    }
+    if (!file.startsWith(root + sep)) return next();
+    sendPrecompressed(req, res, file, opts, () => serve(req, res, next)).catch(next);
+  });
+  return r;
+}
+
+/** Serves the built client: hashed assets immutably, pages without caching, each compressed when accepted. */
 export function clientRoutes(dir = CLIENT_DIR): Router {
   const r = Router();
-  r.use(
-    '/assets',
-    express.static(join(dir, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: true }),
-  );
+  r.use('/assets', staticFiles(join(dir, 'assets'), { immutable: true, maxAge: '1y' }));
   for (const [path, file] of PAGES) {
-    r.get(path, (_req, res) => {
+    r.get(path, async (req, res) => {
       const page = join(dir, file);
       if (!existsSync(page)) {
         res
@@ -35,9 +85,9 @@ export function clientRoutes(dir = CLIENT_DIR): Router {
         return;
       }
       res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(page);
+      await sendPrecompressed(req, res, page, {}, () => res.sendFile(page));
     });
   }
-  r.use(express.static(dir, { index: false, maxAge: '1h' }));
+  r.use(staticFiles(dir, { maxAge: '1h' }));
   return r;
 }
