@@ -1,17 +1,16 @@
 import { randomInt } from 'node:crypto';
 import type { TileSize } from '../../shared/httpApi.ts';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
-import { type Change, FEATURE_LEN, type Placement, type StoredPlacement } from '../../shared/mosaic/types.ts';
+import type { Change, Placement } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import type { LiveCells, LiveSnapshot, LiveSource } from '../realtime/source.ts';
-import type { StartupImage } from '../store/startupImage.ts';
-import { TileFlag } from '../store/tileColumns.ts';
-import type { LoadedTile, MosaicMeta, TileRow } from '../store/types.ts';
+import type { MosaicMeta, TileRow } from '../store/types.ts';
 import { newDeleteToken, tokenMatches } from './deleteToken.ts';
 import { Listeners } from './listeners.ts';
 import { type LogChange, toLogChanges } from './logChange.ts';
 import { Mutex } from './mutex.ts';
 import type { MosaicPort } from './port.ts';
+import { fromImage, fromRows, layoutKeyOf } from './startupLoad.ts';
 import { type ChangedCells, TileBook, type TileRecord } from './TileBook.ts';
 import type { AddedTile, ServiceOptions, TakedownSelector, TileLifecycle } from './types.ts';
 
@@ -404,34 +403,4 @@ export class MosaicService implements LiveSource, MosaicPort {
     const t = this.tiles.get(id);
     return { rgb: t?.rgb ?? [0, 0, 0], event: t?.event ?? null, createdAt: t?.createdAt ?? 0 };
   }
-}
-
-/** Start-up from the stored rows: each goes into the book; live ones are the engine's input. */
-function fromRows(tiles: Iterable<LoadedTile>, book: TileBook, pending: Map<number, Float32Array>) {
-  const live: StoredPlacement[] = [];
-  for (const t of tiles) {
-    book.remember(t);
-    if (t.status === 'pending')
-      pending.set(t.id, t.features.slice()); // not a view into the load's arena
-    else if (t.col >= 0) live.push({ id: t.id, col: t.col, row: t.row, features: t.features });
-  }
-  return live;
-}
-
-/** Start-up from the store's start-up image: the same, a column at a time. */
-function fromImage(img: StartupImage, book: TileBook, pending: Map<number, Float32Array>) {
-  const c = img.cols;
-  book.rememberColumns(c, img.count, img.events);
-  const live: StoredPlacement[] = [];
-  for (let i = 0; i < img.count; i++) {
-    const features = c.features.subarray(i * FEATURE_LEN, (i + 1) * FEATURE_LEN);
-    const id = c.ids[i]!;
-    if ((c.flags[i]! & 3) === TileFlag.pending) pending.set(id, features.slice());
-    else if (c.col[i]! >= 0) live.push({ id, col: c.col[i]!, row: c.row[i]!, features });
-  }
-  return live;
-}
-
-function layoutKeyOf(opts: ServiceOptions): string {
-  return `${opts.target.digest}:${opts.tint}`;
 }
