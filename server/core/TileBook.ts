@@ -4,6 +4,7 @@ import { type ImageColumns, newColumns } from '../store/startupImage.ts';
 import { phashHex, setPhashWords, TileFlag } from '../store/tileColumns.ts';
 import type { LoadedTile } from '../store/types.ts';
 import { Listeners } from './listeners.ts';
+import { RallyCodes } from './RallyCodes.ts';
 
 /** A tile as the service keeps it in memory (no features, no delete hash: the store has them). */
 export type TileRecord = Omit<LoadedTile, 'features'>;
@@ -40,8 +41,7 @@ export class TileBook {
   private event = new Uint16Array(1024);
   private created = new Float64Array(1024);
   private phash = new Uint32Array(2 * 1024);
-  private readonly eventNames: string[] = [''];
-  private readonly eventIndex = new Map<string, number>();
+  private readonly rallies = new RallyCodes();
   private count = 0;
   private maxId = 0;
   /** cell index -> tile id (0 = empty), for block queries and snapshots. */
@@ -71,7 +71,7 @@ export class TileBook {
       col: this.cellCol[id]!,
       row: this.cellRow[id]!,
       tint: { r: this.tint[3 * id]!, g: this.tint[3 * id + 1]!, b: this.tint[3 * id + 2]! },
-      event: e ? this.eventNames[e]! : null,
+      event: this.rallies.name(e),
       createdAt: this.created[id]!,
       rgb: [(c >>> 16) & 255, (c >>> 8) & 255, c & 255],
       phash: f & HAS_PHASH ? phashHex(this.phash, id) : null,
@@ -86,7 +86,7 @@ export class TileBook {
   /** The rally code of a tile, without making its record. */
   eventOf(id: number): string | null {
     const e = this.has(id) ? this.event[id]! : 0;
-    return e ? this.eventNames[e]! : null;
+    return this.rallies.name(e);
   }
 
   /** Keeps a stored row's record (its features and delete hash are not kept). */
@@ -106,7 +106,7 @@ export class TileBook {
     this.cellRow[id] = row.row;
     this.setTint(id, row.tint);
     this.rgb[id] = (row.rgb[0] << 16) | (row.rgb[1] << 8) | row.rgb[2];
-    this.event[id] = this.eventCode(row.event);
+    this.event[id] = this.rallies.code(row.event);
     this.created[id] = row.createdAt;
   }
 
@@ -117,7 +117,7 @@ export class TileBook {
   rememberColumns(c: ImageColumns, count: number, events: readonly string[]): void {
     if (!count) return;
     this.room(c.ids[count - 1]!);
-    const codes = Uint16Array.from([0, ...events.map((e) => this.eventCode(e))]);
+    const codes = Uint16Array.from([0, ...events.map((e) => this.rallies.code(e))]);
     for (let i = 0; i < count; i++) {
       const id = c.ids[i]!;
       if (!this.has(id)) this.count++;
@@ -144,7 +144,7 @@ export class TileBook {
       }
     }
     cols.event.set(cols.ids.subarray(0, n).map((id) => this.event[id]!));
-    return { cols, count: n, events: this.eventNames.slice(1) };
+    return { cols, count: n, events: this.rallies.all() };
   }
 
   /** The book's columns beside the image's that hold the same values, with values per tile. */
@@ -294,7 +294,7 @@ export class TileBook {
         for (let cell = 0; cell < n; cell++) {
           const id = cellId[cell]!;
           const e = id ? this.event[id]! : 0;
-          if (e) each(id, this.eventNames[e]!);
+          if (e) each(id, this.rallies.name(e)!);
         }
       },
     };
@@ -328,18 +328,6 @@ export class TileBook {
     this.tint[3 * id] = t.r;
     this.tint[3 * id + 1] = t.g;
     this.tint[3 * id + 2] = t.b;
-  }
-
-  private eventCode(event: string | null): number {
-    if (!event) return 0;
-    let e = this.eventIndex.get(event);
-    if (e === undefined) {
-      e = this.eventNames.length;
-      if (e > 0xffff) throw new RangeError('more than 65,535 rally codes');
-      this.eventNames.push(event);
-      this.eventIndex.set(event, e);
-    }
-    return e;
   }
 
   /** Grows every column to hold `id`. */

@@ -1,3 +1,4 @@
+import { RallyCodes } from '../core/RallyCodes.ts';
 import type { LiveTile } from './source.ts';
 
 /** What changed for one rally since the last drain. */
@@ -12,10 +13,9 @@ export interface EventDelta {
  * no query. Only tiles sent with a rally code are remembered (id -> code, 2 bytes a tile).
  */
 export class EventCounter {
-  /** id -> index in `names` (0: no rally), dense like tile ids: 2 bytes a tile. */
+  /** id -> rally code (0: none), dense like tile ids: 2 bytes a tile. */
   private code = new Uint16Array(1024);
-  private readonly names: string[] = [''];
-  private readonly index = new Map<string, number>();
+  private readonly rallies = new RallyCodes();
   private readonly counts = new Map<string, number>();
   private readonly dirty = new Map<string, number[]>();
   /** Tiles in the whole mosaic. */
@@ -39,17 +39,11 @@ export class EventCounter {
 
   private eventOf(id: number): string | undefined {
     const c = id < this.code.length ? this.code[id]! : 0;
-    return c ? this.names[c] : undefined;
+    return this.rallies.name(c) ?? undefined;
   }
 
   private setCode(id: number, event: string): void {
-    let c = this.index.get(event);
-    if (c === undefined) {
-      c = this.names.length;
-      if (c > 0xffff) throw new RangeError('more than 65,535 rally codes');
-      this.names.push(event);
-      this.index.set(event, c);
-    }
+    const c = this.rallies.code(event);
     if (id >= this.code.length) {
       let n = this.code.length;
       while (n <= id) n *= 2;
