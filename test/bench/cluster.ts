@@ -10,7 +10,8 @@
  * 4. RSS and start-up per role at 1,000,000 tiles (_clusterScale.ts; BENCH_CLUSTER_1M=0 skips);
  * 5. a soak with BENCH_SOAK=1 (_clusterScale.ts).
  *
- * BENCH_CLUSTER_SECONDS (default 15) sets the length of parts 1 and 2; FANOUT_VIEWERS
+ * BENCH_CLUSTER_ONLY (a comma list of placements, placer, fanout, failover, rss, soak) runs only
+ * those parts. BENCH_CLUSTER_SECONDS (default 15) sets the length of parts 1 and 2; FANOUT_VIEWERS
  * (default 1000) the viewers of part 2.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -289,18 +290,26 @@ async function failover(): Promise<void> {
   );
 }
 
+/** BENCH_CLUSTER_ONLY=placer,rss (a comma list of part names) runs only those parts. */
+const ONLY = new Set((process.env.BENCH_CLUSTER_ONLY ?? '').split(',').filter(Boolean));
+const wanted = (part: string) => !ONLY.size || ONLY.has(part);
+
 export async function run(): Promise<void> {
   console.log(
     `cluster: 2 nodes as child processes on PostgreSQL + Redis at 127.0.0.1 beside one single process; ` +
       `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
   );
-  await placements();
-  await fanout();
-  await failover();
-  if (process.env.BENCH_CLUSTER_1M !== '0') await rssAtMillion();
-  else console.log('rss at 1M: skipped (BENCH_CLUSTER_1M=0)');
-  if (process.env.BENCH_SOAK === '1') await soak();
-  else console.log('soak: skipped (BENCH_SOAK=1 runs it, BENCH_SOAK_SECONDS sets its length, default 600)');
+  if (wanted('placements')) await placements();
+  if (wanted('fanout')) await fanout();
+  if (wanted('failover')) await failover();
+  if (wanted('rss')) {
+    if (process.env.BENCH_CLUSTER_1M !== '0') await rssAtMillion();
+    else console.log('rss at 1M: skipped (BENCH_CLUSTER_1M=0)');
+  }
+  if (wanted('soak')) {
+    if (process.env.BENCH_SOAK === '1') await soak();
+    else console.log('soak: skipped (BENCH_SOAK=1 runs it, BENCH_SOAK_SECONDS sets its length, default 600)');
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
