@@ -3,7 +3,9 @@
  * each figure beside one single process (SQLite in a temp dir) measured in the same run:
  *
  * 1. placements/s through the placer's request path (POST /api/tiles with ingest replaced by
- *    precomputed photos, test/bench/_clusterNode.ts), with p50/p99 upload latency;
+ *    precomputed photos, test/bench/_clusterNode.ts), with p50/p99 upload latency: what one
+ *    small machine does end to end;
+ * 1b. the placer alone, loaded by the bench as 15+ ingesting nodes would (_clusterPlacer.ts);
  * 2. fan-out to light raw-WebSocket viewers split over the nodes at 50 placements/s: commit ->
  *    receipt, upload sent -> receipt, server CPU per delivered frame;
  * 3. failover: kill -9 of the placer -> the first upload answered by the next placer (5 runs);
@@ -19,6 +21,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { placerCapacity } from './_clusterPlacer.ts';
 import { rssAtMillion, soak } from './_clusterScale.ts';
 import {
   cpuMs,
@@ -290,7 +293,6 @@ async function failover(): Promise<void> {
   );
 }
 
-/** BENCH_CLUSTER_ONLY=placer,rss (a comma list of part names) runs only those parts. */
 const ONLY = new Set((process.env.BENCH_CLUSTER_ONLY ?? '').split(',').filter(Boolean));
 const wanted = (part: string) => !ONLY.size || ONLY.has(part);
 
@@ -300,6 +302,7 @@ export async function run(): Promise<void> {
       `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
   );
   if (wanted('placements')) await placements();
+  if (wanted('placer')) await placerCapacity();
   if (wanted('fanout')) await fanout();
   if (wanted('failover')) await failover();
   if (wanted('rss')) {
