@@ -4,6 +4,7 @@ import type { LogChange } from '../core/logChange.ts';
 import { type ChangedCells, TileBook, type TileRecord } from '../core/TileBook.ts';
 import type { LiveCells, LiveSnapshot, LiveSource } from '../realtime/source.ts';
 import type { MosaicMeta } from '../store/types.ts';
+import type { LiveChunk } from './loadLive.ts';
 
 /**
  * A node's own copy of the live mosaic, kept by applying the change log in seq order. It
@@ -30,14 +31,14 @@ export class LiveCopy implements LiveSource {
     this.seq = meta.seq;
   }
 
-  /** Loads a copy from live rows read one at a time (see pgData.loadLive). */
-  static async load(read: (each: (t: TileRecord) => void) => Promise<MosaicMeta>): Promise<LiveCopy> {
+  /** Loads a copy from live tiles read a chunk of columns at a time (see loadLive.ts). */
+  static async load(read: (each: (chunk: LiveChunk) => void) => Promise<MosaicMeta>): Promise<LiveCopy> {
     const book = new TileBook();
-    const meta = await read((t) => book.remember(t));
+    const meta = await read((c) => book.rememberColumns(c.cols, c.count, c.events));
     const copy = new LiveCopy(meta, meta.epoch ?? 0);
     copy.book = book;
-    // Every remembered tile is live at its cell: the grid is rebuilt from the book itself.
-    copy.book.reset({ cols: meta.cols, rows: meta.rows, placements: () => book.placements() });
+    // Every remembered tile is live at its cell, with its tint as placed: the grid comes from the book.
+    copy.book.indexCells(meta.cols, meta.rows);
     return copy;
   }
 

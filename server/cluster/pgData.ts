@@ -59,44 +59,6 @@ export async function eachRow(c: pg.PoolClient, sql: string, each: (row: unknown
   }
 }
 
-/**
- * The live tiles, handed to `each` one at a time, and the seq they are consistent with, all
- * from one snapshot of the database.
- */
-export async function loadLive(pool: pg.Pool, each: (t: TileRecord) => void): Promise<MosaicMeta> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const meta = await readMeta(c);
-    await eachRow(
-      c,
-      `SELECT id, cell_col, cell_row, tint_r, tint_g, tint_b, event, created_at, rgb
-       FROM tiles WHERE status = 'live' AND cell_col >= 0 AND id > $1 ORDER BY id`,
-      (x) => {
-        const rgb = x[8] as number;
-        each({
-          id: x[0] as number,
-          status: 'live',
-          col: x[1] as number,
-          row: x[2] as number,
-          tint: { r: x[3] as number, g: x[4] as number, b: x[5] as number },
-          event: x[6] as string | null,
-          createdAt: x[7] as number,
-          rgb: [(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255],
-          phash: null,
-        });
-      },
-    );
-    await c.query('COMMIT');
-    return meta;
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw e;
-  } finally {
-    c.release();
-  }
-}
-
 /** The log entries after `seq`, oldest first, at most `limit` rows. */
 export async function readChangesAfter(
   pool: pg.Pool,

@@ -112,18 +112,20 @@ export class TileBook {
 
   /**
    * Keeps a start-up image's rows (see store/startupImage.ts, whose flag bits are the book's),
-   * a column at a time instead of a record at a time.
+   * a column at a time instead of a record at a time, in any order of ids.
    */
   rememberColumns(c: ImageColumns, count: number, events: readonly string[]): void {
     if (!count) return;
-    this.room(c.ids[count - 1]!);
+    let top = 0;
+    for (let i = 0; i < count; i++) top = Math.max(top, c.ids[i]!);
+    this.room(top);
     const codes = Uint16Array.from([0, ...events.map((e) => this.rallies.code(e))]);
     for (let i = 0; i < count; i++) {
       const id = c.ids[i]!;
       if (!this.has(id)) this.count++;
       this.event[id] = codes[c.event[i]!]!;
     }
-    this.maxId = Math.max(this.maxId, c.ids[count - 1]!);
+    this.maxId = Math.max(this.maxId, top);
     for (const [book, image, per] of this.columnPairs(c)) {
       for (let i = 0; i < count; i++) {
         const id = c.ids[i]!;
