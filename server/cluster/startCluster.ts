@@ -82,11 +82,14 @@ export async function startCluster(
 
   const pub = redisClient(config.REDIS_URL!);
   await ready(pub, config.REDIS_URL!);
+  // The tail's first XREAD must find its connection up, or it reports Redis away at every start.
+  const tailRedis = redisClient(config.REDIS_URL!);
+  await ready(tailRedis, config.REDIS_URL!);
   // Subscriptions are made again by ioredis after every reconnection.
   const sub = redisClient(config.REDIS_URL!, true);
   const tail = new LogTail({
     pool,
-    redis: redisClient(config.REDIS_URL!),
+    redis: tailRedis,
     streamKey: keys.stream,
     copy,
     onEpochChange: () => log('log: the database holds another mosaic now (new epoch): restart this node'),
