@@ -11,6 +11,7 @@ import { migrate } from '../../server/cluster/schema.ts';
 import { featuresFromSubgrid } from '../../shared/mosaic/features.ts';
 import { FEATURE_LEN, SUBGRID } from '../../shared/mosaic/types.ts';
 import {
+  cpuMs,
   health,
   now,
   type Proc,
@@ -84,18 +85,21 @@ async function seed(url: string): Promise<number> {
 
 interface RoleFigures {
   startS: number;
+  /** CPU the process had used by then: steadier than the wall clock on a busy machine. */
+  cpuS: number;
   rssStart: number;
   rssIdle: number;
 }
 
 async function idleRss(p: Proc, startedAt: number): Promise<RoleFigures> {
   const rssStart = rssMb(p.pid);
+  const cpuS = cpuMs(p.pid) / 1000;
   await sleep(IDLE_MS);
-  return { startS: (startedAt - p.spawnedAt) / 1000, rssStart, rssIdle: rssMb(p.pid) };
+  return { startS: (startedAt - p.spawnedAt) / 1000, cpuS, rssStart, rssIdle: rssMb(p.pid) };
 }
 
 const fig = (f: RoleFigures) =>
-  `start ${f.startS.toFixed(1)} s, RSS ${f.rssStart.toFixed(0)} MB after start, ${f.rssIdle.toFixed(0)} MB after ${IDLE_MS / 1000} s idle`;
+  `start ${f.startS.toFixed(1)} s (CPU ${f.cpuS.toFixed(1)} s), RSS ${f.rssStart.toFixed(0)} MB after start, ${f.rssIdle.toFixed(0)} MB after ${IDLE_MS / 1000} s idle`;
 
 /** The single process's start-up three ways, and its clean stop. */
 interface SingleFigures {
