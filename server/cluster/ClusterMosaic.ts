@@ -81,20 +81,6 @@ export class ClusterMosaic implements MosaicPort {
       throw storeError(e);
     }
     const data = answer(await this.queue.await(request, false));
-    this.lifecycle.emit({
-      type: 'stored',
-      tile: {
-        id,
-        status: 'live',
-        col: -1,
-        row: -1,
-        tint: { r: 0, g: 0, b: 0 },
-        event: meta.event,
-        createdAt: this.clock(),
-        rgb: photo.rgb,
-        phash: meta.phash,
-      },
-    });
     if (data.status === 'pending')
       return { id, status: 'pending', col: -1, row: -1, seq: data.seq as number, deleteToken: token };
     // Answer once this node's own viewers can see it too.
