@@ -66,10 +66,9 @@ export class MosaicService implements LiveSource, MosaicPort {
     const book = new TileBook();
     const pending = new Map<number, Float32Array>();
     const live = image ? fromImage(image, book, pending) : fromRows(tiles, book, pending);
-    const engine = live.length
+    const engine = (Array.isArray(live) ? live.length : live.take.length)
       ? restoreEngine({ ...base, rng: mulberry32(opts.seed + geometry.seq), placements: live })
       : createEngine({ ...base, rng: mulberry32(opts.seed) });
-    live.length = 0;
     const svc = new MosaicService(opts, engine, geometry.epoch!, book, pending);
     // Tints follow from the target and the tint strength: rows kept with the same ones need no
     // tint computed again (a million of them take a second); otherwise the engine's are taken.

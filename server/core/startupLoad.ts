@@ -1,5 +1,5 @@
 /** How a start-up fills the tile book and gathers the engine's input, from rows or from an image. */
-import { FEATURE_LEN, type StoredPlacement } from '../../shared/mosaic/types.ts';
+import { FEATURE_LEN, type StoredPlacement, type StoredPlacementColumns } from '../../shared/mosaic/types.ts';
 import type { StartupImage } from '../store/startupImage.ts';
 import { TileFlag } from '../store/tileColumns.ts';
 import type { LoadedTile } from '../store/types.ts';
@@ -18,18 +18,22 @@ export function fromRows(tiles: Iterable<LoadedTile>, book: TileBook, pending: M
   return live;
 }
 
-/** Start-up from the store's start-up image: the same, a column at a time. */
-export function fromImage(img: StartupImage, book: TileBook, pending: Map<number, Float32Array>) {
+/** Start-up from the store's start-up image: the same, a column at a time, with no object per tile. */
+export function fromImage(
+  img: StartupImage,
+  book: TileBook,
+  pending: Map<number, Float32Array>,
+): StoredPlacementColumns {
   const c = img.cols;
   book.rememberColumns(c, img.count, img.events);
-  const live: StoredPlacement[] = [];
+  const take = new Int32Array(img.count);
+  let n = 0;
   for (let i = 0; i < img.count; i++) {
-    const features = c.features.subarray(i * FEATURE_LEN, (i + 1) * FEATURE_LEN);
-    const id = c.ids[i]!;
-    if ((c.flags[i]! & 3) === TileFlag.pending) pending.set(id, features.slice());
-    else if (c.col[i]! >= 0) live.push({ id, col: c.col[i]!, row: c.row[i]!, features });
+    const pend = (c.flags[i]! & 3) === TileFlag.pending;
+    if (pend) pending.set(c.ids[i]!, c.features.slice(i * FEATURE_LEN, (i + 1) * FEATURE_LEN));
+    else if (c.flags[i] !== 0 && c.col[i]! >= 0) take[n++] = i;
   }
-  return live;
+  return { take: take.subarray(0, n), ids: c.ids, col: c.col, row: c.row, features: c.features };
 }
 
 /** What tints are computed from, besides each tile and its cell: the target and the strength. */

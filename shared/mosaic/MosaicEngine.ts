@@ -11,7 +11,14 @@ import { type EngineTuning, MosaicState } from './MosaicState.ts';
 import { relayout } from './relayout.ts';
 import { TileSlots } from './TileSlots.ts';
 import { tintFromSrgb } from './tint.ts';
-import type { Change, Features, GrownChange, Placement, RemovedChange } from './types.ts';
+import {
+  type Change,
+  FEATURE_LEN,
+  type Features,
+  type GrownChange,
+  type Placement,
+  type RemovedChange,
+} from './types.ts';
 
 /**
  * The tuning chosen by measurement (test/bench/engine.ts prints the comparison). Small grids
@@ -96,16 +103,20 @@ export class MosaicEngine implements PlacementEngine {
   /** Rebuilds the engine from stored placements, each exactly where it was stored. */
   static restore(opts: RestoreOptions, tuning: Partial<EngineTuning> = {}): MosaicEngine {
     const e = new MosaicEngine(opts, tuning);
-    for (const p of opts.placements) {
-      if (e.tiles.slotOf(p.id) >= 0) throw new Error(`tile ${p.id} stored twice`);
-      if (!(p.col >= 0 && p.col < e.cols && p.row >= 0 && p.row < e.rows)) {
-        throw new RangeError(`tile ${p.id} at ${p.col},${p.row} is outside ${e.cols}x${e.rows}`);
-      }
-      const cell = p.row * e.cols + p.col;
-      if (e.st.occupant(cell) >= 0) throw new Error(`cell ${p.col},${p.row} stored twice`);
-      e.st.put(e.tiles.add(p.id, p.features, e.st.tuning.space), cell);
-    }
+    const p = opts.placements;
+    if (Array.isArray(p)) for (const x of p) e.restoreOne(x.id, x.col, x.row, x.features, 0);
+    else for (const i of p.take) e.restoreOne(p.ids[i]!, p.col[i]!, p.row[i]!, p.features, i * FEATURE_LEN);
     return e;
+  }
+
+  private restoreOne(id: number, col: number, row: number, features: Features, offset: number): void {
+    if (this.tiles.slotOf(id) >= 0) throw new Error(`tile ${id} stored twice`);
+    if (!(col >= 0 && col < this.cols && row >= 0 && row < this.rows)) {
+      throw new RangeError(`tile ${id} at ${col},${row} is outside ${this.cols}x${this.rows}`);
+    }
+    const cell = row * this.cols + col;
+    if (this.st.occupant(cell) >= 0) throw new Error(`cell ${col},${row} stored twice`);
+    this.st.put(this.tiles.add(id, features, this.st.tuning.space, offset), cell);
   }
 
   /** Columns of the current grid. */

@@ -45,18 +45,18 @@ export class TileSlots {
     return this.bySlotId.get(id);
   }
 
-  /** Stores a new tile and returns its slot (unplaced: cell -1). */
-  add(id: number, features: Features, cfg: SpaceConfig): number {
+  /** Stores a new tile (its features at `offset` of `features`) and returns its slot (unplaced: cell -1). */
+  add(id: number, features: Features, cfg: SpaceConfig, offset = 0): number {
     if (!Number.isInteger(id) || id <= 0 || id > 0x7fffffff) throw new RangeError(`bad tile id ${id}`);
-    if (features.length < FEATURE_LEN)
-      throw new RangeError(`tile ${id} has ${features.length} features, want ${FEATURE_LEN}`);
+    if (features.length < offset + FEATURE_LEN)
+      throw new RangeError(`tile ${id} has ${features.length - offset} features, want ${FEATURE_LEN}`);
     const slot = this.released.pop() ?? this.top++;
     if (slot >= this.ids.length) this.grow();
     this.ids[slot] = id;
     this.cell[slot] = -1;
     this.bestOpen[slot] = -1;
-    encodeFeatures(features, 0, cfg, this.vec, slot * DIM);
-    const [r, g, b] = labToSrgb(features[0]!, features[1]!, features[2]!);
+    encodeFeatures(features, offset, cfg, this.vec, slot * DIM);
+    const [r, g, b] = labToSrgb(features[offset]!, features[offset + 1]!, features[offset + 2]!);
     this.rgb[slot * 3] = r;
     this.rgb[slot * 3 + 1] = g;
     this.rgb[slot * 3 + 2] = b;

@@ -1,4 +1,12 @@
-import type { Change, Features, GrownChange, Placement, RemovedChange, StoredPlacement } from './types.ts';
+import type {
+  Change,
+  Features,
+  GrownChange,
+  Placement,
+  RemovedChange,
+  StoredPlacement,
+  StoredPlacementColumns,
+} from './types.ts';
 
 /** What every placement engine is built from. */
 export interface EngineOptions {
@@ -43,5 +51,5 @@ export interface PlacementEngine {
 
 /** What rebuilds an engine from the store at start-up, without reshuffling. */
 export interface RestoreOptions extends EngineOptions {
-  placements: StoredPlacement[];
+  placements: StoredPlacement[] | StoredPlacementColumns;
 }

@@ -74,3 +74,15 @@ export interface StoredPlacement {
   row: number;
   features: Features;
 }
+
+/**
+ * Stored placements as columns, for restoring a big mosaic without an object per tile: entry
+ * `take[k]` is tile `ids[i]` at (`col[i]`, `row[i]`), its features at `i * FEATURE_LEN` of `features`.
+ */
+export interface StoredPlacementColumns {
+  take: Int32Array;
+  ids: ArrayLike<number>;
+  col: ArrayLike<number>;
+  row: ArrayLike<number>;
+  features: Float32Array;
+}
