@@ -167,3 +167,47 @@ export function iiifTileAt(
   }
   return null;
 }
+
+/** The Deep Zoom descriptor (`.dzi`) of a pyramid whose tiles are in `format` ("png", "jpg"). */
+export function deepZoomXml(p: Pyramid, format: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Image xmlns="http://schemas.microsoft.com/deepzoom/2008" Format="${format}" Overlap="0" TileSize="${PYRAMID_TILE}">` +
+    `<Size Width="${p.width}" Height="${p.height}"/></Image>\n`
+  );
+}
+
+/** An IIIF Image API 3.0 `info.json` of a level-0 service. */
+export interface IiifInfo {
+  '@context': 'http://iiif.io/api/image/3/context.json';
+  id: string;
+  type: 'ImageService3';
+  protocol: 'http://iiif.io/api/image';
+  profile: 'level0';
+  width: number;
+  height: number;
+  tiles: { width: number; scaleFactors: number[] }[];
+  preferredFormats: string[];
+  extraFormats: string[];
+}
+
+/**
+ * The pyramid as a level-0 IIIF image service at `id` (an absolute URL, no trailing slash):
+ * its tiles are `{id}/{region}/{size}/0/default.{format}` for the names {@link iiifTileName}
+ * gives. `formats` are the formats served, preferred first; `jpg`, which level 0 requires,
+ * is not listed as extra.
+ */
+export function iiifInfo(p: Pyramid, id: string, formats: readonly string[]): IiifInfo {
+  return {
+    '@context': 'http://iiif.io/api/image/3/context.json',
+    id,
+    type: 'ImageService3',
+    protocol: 'http://iiif.io/api/image',
+    profile: 'level0',
+    width: p.width,
+    height: p.height,
+    tiles: [{ width: PYRAMID_TILE, scaleFactors: iiifScaleFactors(p) }],
+    preferredFormats: [...formats],
+    extraFormats: formats.filter((f) => f !== 'jpg'),
+  };
+}
