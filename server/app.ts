@@ -98,7 +98,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(tileRoutes(deps));
   const mosaic = mosaicRoutes(deps);
   app.use(mosaic.router);
-  const pyramid = exportRoutes(deps);
+  const pyramid = exportRoutes({ ...deps, loginLimiter: safety.loginLimiter });
   app.use(pyramid.router);
   // The live layer is attached below; the route asks it at request time.
   app.use(snapshotRoute(() => ({ ...live.broadcaster.snapshotFrame(), epoch: live.broadcaster.epoch })));

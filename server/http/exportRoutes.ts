@@ -8,12 +8,20 @@ import {
   tileRect,
 } from '../../shared/mosaic/pyramid.ts';
 import { AppError } from '../errors.ts';
+import { requireAdmin } from '../safety/adminAuth.ts';
+import type { Limiter } from '../safety/rateLimits.ts';
 import { type HttpDeps, imageCaching } from './deps.ts';
 import { ExportVersions } from './ExportVersions.ts';
+import { sendExportZip } from './exportZip.ts';
 import { PYRAMID_FORMATS, type PyramidFormat, PyramidTiles } from './PyramidTiles.ts';
 
 /** The format the descriptor names: lossless, so a tile has exactly export.png's pixels. */
 const DZI_FORMAT: PyramidFormat = 'png';
+
+export interface ExportDeps extends HttpDeps {
+  /** Counts failed admin logins (the zip is an admin route). */
+  loginLimiter: Limiter;
+}
 
 /** The `v` query parameter: a seq, or null when the URL is unversioned. */
 function versionOf(req: Request): number | null {
@@ -41,11 +49,11 @@ function shareable(res: Response) {
 
 /**
  * The mosaic as a deep-zoom pyramid: a Deep Zoom descriptor and its tiles under
- * /api/mosaic/export_files, and the same tiles as a level-0 IIIF Image API 3.0 service
- * under /iiif/mosaic. Every tile is rendered on demand by the export.png renderer, on any
- * kind of node.
+ * /api/mosaic/export_files, the same tiles as a level-0 IIIF Image API 3.0 service under
+ * /iiif/mosaic, and (admin) the whole pyramid as a zip with an OpenSeadragon page. Every
+ * tile is rendered on demand by the export.png renderer, on any kind of node.
  */
-export function exportRoutes(d: HttpDeps): { router: Router; close: () => void } {
+export function exportRoutes(d: ExportDeps): { router: Router; close: () => void } {
   const r = Router();
   const tiles = new PyramidTiles(d.service, d.target);
   const versions = new ExportVersions(d.service);
@@ -121,6 +129,15 @@ export function exportRoutes(d: HttpDeps): { router: Router; close: () => void }
       f[1] as PyramidFormat,
     );
   });
+
+  r.get(
+    '/api/mosaic/export.zip',
+    d.loginLimiter.handler,
+    requireAdmin(d.config.ADMIN_TOKEN),
+    async (_req, res) => {
+      await sendExportZip(res, tiles, DZI_FORMAT);
+    },
+  );
 
   return { router: r, close: () => versions.close() };
 }

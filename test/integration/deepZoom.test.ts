@@ -11,6 +11,7 @@ import {
 } from '../../shared/mosaic/pyramid.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { startServer, type TestServer } from '../support/server.ts';
+import { unzip } from '../support/zip.ts';
 
 const ADMIN_TOKEN = 'deep-zoom-admin-token-0123';
 const COLS = 5;
@@ -197,5 +198,35 @@ describe('the mosaic as a deep-zoom pyramid', () => {
     expect((await stitch(12, `?v=${now}`)).equals(png.data)).toBe(true);
     const after = await rgb(await fetch(`${url}/api/mosaic/export_files/${cellTile}?v=${now}`));
     expect(after.data.equals((await rgb(before)).data)).toBe(false);
+  });
+
+  it('zips the static pyramid with an OpenSeadragon page, for admins only', async () => {
+    expect((await fetch(`${url}/api/mosaic/export.zip`)).status).toBe(401);
+    const res = await fetch(`${url}/api/mosaic/export.zip`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/zip');
+    const files = await unzip(Buffer.from(await res.arrayBuffer()));
+    const names = [...files.keys()];
+    const expected = [
+      'index.html',
+      'mosaic.dzi',
+      'openseadragon/openseadragon.min.js',
+      'openseadragon/images/zoomin_rest.png',
+    ];
+    for (let level = 0; level <= P.maxLevel; level++) {
+      const n = levelTiles(P, level);
+      for (let row = 0; row < n.rows; row++)
+        for (let col = 0; col < n.cols; col++) expected.push(`mosaic_files/${level}/${col}_${row}.png`);
+    }
+    expect(names).toEqual(expect.arrayContaining(expected));
+    expect(names.filter((n) => n.startsWith('mosaic_files/'))).toHaveLength(expected.length - 4);
+    expect(files.get('mosaic.dzi')!.toString()).toBe(
+      await (await fetch(`${url}/api/mosaic/export.dzi`)).text(),
+    );
+    expect(files.get('index.html')!.toString()).toContain("tileSources: 'mosaic.dzi'");
+    const live = Buffer.from(await (await fetch(`${url}/api/mosaic/export_files/12/3_1.png`)).arrayBuffer());
+    expect(files.get('mosaic_files/12/3_1.png')!.equals(live)).toBe(true);
   });
 });
