@@ -17,6 +17,18 @@ const ADMIN_TOKEN = 'deep-zoom-admin-token-0123';
 const COLS = 5;
 const ROWS = 3;
 const P = pyramidOf(COLS, ROWS); // 2560 x 1536 px, levels 0..12
+/** Tile paths the pyramid does not hold: past the levels, columns or rows, or not a tile's name. */
+const MISSING = [
+  '13/0_0.png',
+  '12/10_0.png',
+  '12/0_6.png',
+  '0/1_0.png',
+  '12/0_0.gif',
+  '12/a_0.png',
+  'x/0_0.png',
+  '-1/0_0.png',
+  '12/00_0.png',
+];
 
 /** Raw RGB of a PNG answer. */
 async function rgb(res: Response): Promise<{ data: Buffer; width: number; height: number }> {
@@ -91,17 +103,7 @@ describe('the mosaic as a deep-zoom pyramid', () => {
   });
 
   it('refuses what the pyramid does not hold with 404, and a malformed version with 400', async () => {
-    for (const path of [
-      '13/0_0.png',
-      '12/10_0.png',
-      '12/0_6.png',
-      '0/1_0.png',
-      '12/0_0.gif',
-      '12/a_0.png',
-      'x/0_0.png',
-      '-1/0_0.png',
-      '12/00_0.png',
-    ]) {
+    for (const path of MISSING) {
       const r = await fetch(`${url}/api/mosaic/export_files/${path}`);
       expect(r.status, path).toBe(404);
       expect((await r.json()).error.code, path).toBe('NOT_FOUND');
