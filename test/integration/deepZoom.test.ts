@@ -232,3 +232,36 @@ describe('the mosaic as a deep-zoom pyramid', () => {
     expect(files.get('mosaic_files/12/3_1.png')!.equals(live)).toBe(true);
   });
 });
+
+describe('a pyramid under pre-moderation', () => {
+  it('draws no tile that waits for review', async () => {
+    const s = await startServer({ MODERATION: 'pre', MOSAIC_COLS: '2', MOSAIC_ROWS: '2' });
+    try {
+      const level = pyramidOf(2, 2).maxLevel;
+      const tiles = async () =>
+        Promise.all(
+          ['0_0', '3_3', '1_2'].map(async (t) =>
+            Buffer.from(
+              await (await fetch(`${s.url}/api/mosaic/export_files/${level}/${t}.png`)).arrayBuffer(),
+            ),
+          ),
+        );
+      const empty = await tiles();
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const added = await s.app.service.add(await ingestPhoto(await syntheticJpeg(400, 300, 70 + i)), {
+          event: null,
+          phash: null,
+        });
+        expect(added.status).toBe('pending');
+        ids.push(added.id);
+      }
+      expect((await tiles()).map((b, i) => b.equals(empty[i]!))).toEqual([true, true, true]);
+      // Approved, they are drawn: the check above can tell.
+      await s.app.service.approve(ids);
+      expect((await tiles()).map((b, i) => b.equals(empty[i]!))).toEqual([false, false, false]);
+    } finally {
+      await s.destroy();
+    }
+  });
+});
