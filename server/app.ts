@@ -10,6 +10,7 @@ import type { MosaicPort } from './core/port.ts';
 import { adminRoutes } from './http/adminRoutes.ts';
 import { clientRoutes } from './http/clientRoutes.ts';
 import { errorHandler, notFound } from './http/errorHandler.ts';
+import { exportRoutes } from './http/exportRoutes.ts';
 import { flagRoutes } from './http/flagRoutes.ts';
 import { healthRoute } from './http/healthRoute.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
@@ -97,6 +98,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(tileRoutes(deps));
   const mosaic = mosaicRoutes(deps);
   app.use(mosaic.router);
+  const pyramid = exportRoutes({ ...deps, loginLimiter: safety.loginLimiter });
+  app.use(pyramid.router);
   // The live layer is attached below; the route asks it at request time.
   app.use(snapshotRoute(() => ({ ...live.broadcaster.snapshotFrame(), epoch: live.broadcaster.epoch })));
   app.use('/api', notFound);
@@ -131,6 +134,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     async close() {
       mosaic.atlases.close();
+      pyramid.close();
       safety.close();
       await live.close();
       await new Promise<void>((r) => {

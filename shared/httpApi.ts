@@ -29,6 +29,8 @@ export const HttpErrorCode = {
   /** The server has no ADMIN_TOKEN set, so the admin API is off (503). */
   ADMIN_DISABLED: 'ADMIN_DISABLED',
   BAD_WIDTH: 'BAD_WIDTH',
+  /** A pyramid URL's `?v=<seq>` names a version the mosaic has changed since (404): load the descriptor again. */
+  STALE_VERSION: 'STALE_VERSION',
   /** Cluster mode: no node holds the placer's role right now (503 with Retry-After); retry with the same Idempotency-Key. */
   PLACER_UNAVAILABLE: 'PLACER_UNAVAILABLE',
   /** The database that holds the mosaic cannot be reached (503); nothing was stored. */

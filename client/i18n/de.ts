@@ -101,6 +101,7 @@ export const de: Messages = {
   'error.BAD_REQUEST': 'Mit der Anfrage stimmte etwas nicht. Bitte versuche es erneut.',
   'error.ADMIN_DISABLED': 'Die Moderation ist auf diesem Server aus (kein ADMIN_TOKEN gesetzt).',
   'error.BAD_WIDTH': 'Diese Exportbreite ist nicht möglich.',
+  'error.STALE_VERSION': 'Das Mosaik hat sich geändert, seit diese Ansicht geöffnet wurde; bitte neu laden.',
   'error.NETWORK': 'Keine Verbindung. Prüfe dein Netz und versuche es erneut.',
   'error.PLACER_UNAVAILABLE':
     'Das Mosaik wechselt gerade den Server. Dein Foto ist sicher; wir versuchen es in ein paar Sekunden erneut.',

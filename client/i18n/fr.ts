@@ -101,6 +101,7 @@ export const fr: Messages = {
   'error.BAD_REQUEST': 'Un problème est survenu avec la requête. Réessayez.',
   'error.ADMIN_DISABLED': 'La modération est désactivée sur ce serveur (pas d’ADMIN_TOKEN).',
   'error.BAD_WIDTH': 'Cette largeur d’export n’est pas possible.',
+  'error.STALE_VERSION': 'La mosaïque a changé depuis l’ouverture de cette vue ; rechargez-la.',
   'error.NETWORK': 'Pas de connexion. Vérifiez votre réseau et réessayez.',
   'error.PLACER_UNAVAILABLE':
     'La mosaïque change de serveur. Votre photo est en sécurité ; nous réessaierons dans quelques secondes.',

@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import { renderExport } from '../ingest/compose.ts';
 import { AtlasCache } from './atlasCache.ts';
 import { type HttpDeps, imageCaching } from './deps.ts';
+import { progressLog } from './progressLog.ts';
 
 const MAX_EXPORT_PIXELS = 64_000_000;
 
@@ -68,11 +69,9 @@ export function mosaicRoutes(d: HttpDeps): { router: Router; atlases: AtlasCache
     exporting++;
     try {
       const tiles = s.placements();
-      const big = tiles.length >= 1000;
-      let lastPct = -1;
-      const started = Date.now();
-      if (big)
+      if (tiles.length >= 1000)
         console.log(`export: ${tiles.length} tiles at ${tilePx}px, ${s.cols * tilePx}x${s.rows * tilePx}`);
+      const progress = progressLog('export', tiles.length);
       const png = await renderExport({
         cols: s.cols,
         rows: s.rows,
@@ -80,15 +79,7 @@ export function mosaicRoutes(d: HttpDeps): { router: Router; atlases: AtlasCache
         tiles,
         read: (id, size) => s.readFile(id, size),
         target: d.target,
-        progress: (done, total) => {
-          const pct = Math.floor((done / total) * 10) * 10;
-          if (big && pct !== lastPct) {
-            lastPct = pct;
-            console.log(
-              `export: ${pct}% (${done}/${total} tiles, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
-            );
-          }
-        },
+        progress,
       });
       res.setHeader('Content-Type', 'image/png');
       res.setHeader('Cache-Control', 'no-store');

@@ -1,4 +1,5 @@
 import { TILE_SIZES, type TileSize } from '../../shared/httpApi.ts';
+import type { Rect } from '../../shared/mosaic/pyramid.ts';
 import type { Tint } from '../../shared/mosaic/types.ts';
 import { sharp } from './sharp.ts';
 import type { Target } from './target.ts';
@@ -34,9 +35,22 @@ async function tintedPixels(
   return img.raw().toBuffer();
 }
 
-function blit(dst: Buffer, dstWidth: number, src: Buffer, px: number, x0: number, y0: number, ch: number) {
-  for (let y = 0; y < px; y++) {
-    src.copy(dst, ((y0 + y) * dstWidth + x0) * ch, y * px * ch, (y + 1) * px * ch);
+/** Copies a px x px square to (x0, y0) of a dstWidth x dstHeight picture, clipped to it. */
+function blit(
+  dst: Buffer,
+  dstWidth: number,
+  dstHeight: number,
+  src: Buffer,
+  px: number,
+  x0: number,
+  y0: number,
+  ch: number,
+) {
+  const left = Math.max(0, -x0);
+  const right = Math.min(px, dstWidth - x0);
+  if (right <= left) return;
+  for (let y = Math.max(0, -y0); y < Math.min(px, dstHeight - y0); y++) {
+    src.copy(dst, ((y0 + y) * dstWidth + x0 + left) * ch, (y * px + left) * ch, (y * px + right) * ch);
   }
 }
 
@@ -52,6 +66,60 @@ async function forEachBatched<T>(
   }
 }
 
+export interface RegionOptions {
+  cols: number;
+  rows: number;
+  /** Px per cell of the whole picture. */
+  tilePx: number;
+  /** The part of the cols*tilePx x rows*tilePx picture to render. */
+  rect: Rect;
+  /** The tiles to draw; those outside `rect` cost a decode and are clipped away, so pass the ones under it. */
+  tiles: ComposeTile[];
+  read: ReadTile;
+  /** The background of `rect`: the target dimmed (see {@link dimmedTarget}), raw RGB. */
+  background: Buffer;
+  /** Called with (done, total) as tiles land in the picture. */
+  progress?: (done: number, total: number) => void;
+}
+
+/** The target at width x height, dimmed as the background of empty cells, raw RGB; with `rect`, only that part. */
+export async function dimmedTarget(
+  target: Target,
+  width: number,
+  height: number,
+  rect?: Rect,
+): Promise<Buffer> {
+  const bg = await target.raster(width, height, rect);
+  return sharp(bg.data, { raw: { width: bg.width, height: bg.height, channels: 3 } })
+    .linear(0.4, 0)
+    .raw()
+    .toBuffer();
+}
+
+/**
+ * A rectangle of the mosaic at tilePx px per cell, as raw RGB: tinted tiles at their cells
+ * over the given background. The whole export and every deep-zoom tile are made by this,
+ * so a tile has the export's pixels. Tiles are written into one raw buffer (no composite()
+ * with thousands of inputs, which overflows: sharp issue 2286).
+ */
+export async function renderRegion(o: RegionOptions): Promise<Buffer> {
+  const { rect, tilePx } = o;
+  const out = o.background;
+  const sorted = [...o.tiles].sort((a, b) => a.row - b.row || a.col - b.col);
+  await forEachBatched(
+    sorted,
+    16,
+    async (t) => {
+      const px = await tintedPixels(o.read, t, tilePx, 3);
+      const x0 = t.col * tilePx - rect.x;
+      const y0 = t.row * tilePx - rect.y;
+      if (px) blit(out, rect.width, rect.height, px, tilePx, x0, y0, 3);
+    },
+    (done) => o.progress?.(done, sorted.length),
+  );
+  return out;
+}
+
 export interface ExportOptions {
   cols: number;
   rows: number;
@@ -63,29 +131,15 @@ export interface ExportOptions {
   progress?: (done: number, total: number) => void;
 }
 
-/**
- * The whole mosaic as one PNG: tinted tiles at their cells, empty cells showing the
- * target dimmed. Tiles are written into one raw buffer (no composite() with thousands
- * of inputs, which overflows: sharp issue 2286), then encoded once.
- */
+/** The whole mosaic as one PNG: tinted tiles at their cells, empty cells showing the target dimmed. */
 export async function renderExport(o: ExportOptions): Promise<Buffer> {
   const width = o.cols * o.tilePx;
   const height = o.rows * o.tilePx;
-  const bg = await o.target.raster(width, height);
-  const out = await sharp(bg.data, { raw: { width, height, channels: 3 } })
-    .linear(0.4, 0)
-    .raw()
-    .toBuffer();
-  const sorted = [...o.tiles].sort((a, b) => a.row - b.row || a.col - b.col);
-  await forEachBatched(
-    sorted,
-    16,
-    async (t) => {
-      const px = await tintedPixels(o.read, t, o.tilePx, 3);
-      if (px) blit(out, width, px, o.tilePx, t.col * o.tilePx, t.row * o.tilePx, 3);
-    },
-    (done) => o.progress?.(done, sorted.length),
-  );
+  const out = await renderRegion({
+    ...o,
+    rect: { x: 0, y: 0, width, height },
+    background: await dimmedTarget(o.target, width, height),
+  });
   return sharp(out, { raw: { width, height, channels: 3 } })
     .png({ compressionLevel: 6 })
     .toBuffer();
@@ -108,7 +162,7 @@ export async function renderAtlas(o: AtlasOptions): Promise<Buffer> {
   const out = Buffer.alloc(side * side * 4);
   await forEachBatched(o.tiles, 32, async (t) => {
     const px = await tintedPixels(o.read, t, o.tilePx, 4);
-    if (px) blit(out, side, px, o.tilePx, (t.col - o.col0) * o.tilePx, (t.row - o.row0) * o.tilePx, 4);
+    if (px) blit(out, side, side, px, o.tilePx, (t.col - o.col0) * o.tilePx, (t.row - o.row0) * o.tilePx, 4);
   });
   return sharp(out, { raw: { width: side, height: side, channels: 4 } })
     .webp({ quality: 82, alphaQuality: 60, effort: 2 })

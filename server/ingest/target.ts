@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boxAverage, gridFeatures } from '../../shared/mosaic/features.ts';
+import type { Rect } from '../../shared/mosaic/pyramid.ts';
 import { FEATURE_LEN, SUBGRID } from '../../shared/mosaic/types.ts';
 import { sharp } from './sharp.ts';
 
@@ -52,20 +53,24 @@ export class Target {
     return new Target(path, meta.format === 'svg', meta.width, meta.height, cacheDir, digest);
   }
 
-  /** The target at exactly width x height (cover crop), as raw RGB. */
-  async raster(width: number, height: number): Promise<Raster> {
+  /**
+   * The target at exactly width x height (cover crop), as raw RGB; with `region`, only that
+   * rectangle of it, with the same pixels as the whole (libvips computes only what is asked).
+   */
+  async raster(width: number, height: number, region?: Rect): Promise<Raster> {
     const scale = Math.max(width / this.srcWidth, height / this.srcHeight);
     const img = this.isVector
       ? sharp(this.path, { density: Math.min(2400, Math.max(1, 72 * scale)), limitInputPixels: false })
       : sharp(this.path, { limitInputPixels: false });
+    img.resize(width, height, { fit: 'cover', kernel: 'lanczos3' });
+    if (region) img.extract({ left: region.x, top: region.y, width: region.width, height: region.height });
     const data = await img
-      .resize(width, height, { fit: 'cover', kernel: 'lanczos3' })
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
       .removeAlpha()
       .raw()
       .toBuffer();
-    return { width, height, data };
+    return region ? { width: region.width, height: region.height, data } : { width, height, data };
   }
 
   /** Per-cell features of a cols x rows grid (see gridFeatures), cached per geometry. */

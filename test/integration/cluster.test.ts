@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pyramidOf } from '../../shared/mosaic/pyramid.ts';
 import { health, type NodeProcess, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
@@ -88,10 +89,29 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
     viewers.push(watcher);
     await watcher.connect();
     const r = await upload(c().url, photos[5]!);
-    const tile = (await r.json()) as { id: number; seq: number; deleteToken: string };
+    const tile = (await r.json()) as {
+      id: number;
+      col: number;
+      row: number;
+      seq: number;
+      deleteToken: string;
+    };
     await watcher.reachAtLeast(tile.seq);
     // Every node has read the image once (and may keep it in memory).
     for (const n of nodes) expect((await fetch(`${n.url}/tiles/${tile.id}/32.webp`)).status).toBe(200);
+    // Every node serves the same deep-zoom tile over the cell, through the same routes.
+    const { cols, rows } = (await (await fetch(`${a().url}/api/mosaic`)).json()) as {
+      cols: number;
+      rows: number;
+    };
+    const deepTile = `${pyramidOf(cols, rows).maxLevel}/${tile.col * 2}_${tile.row * 2}.png`;
+    const pyramidTile = async (url: string, v = '') => {
+      await until(async () => (await health(url)).seq >= tile.seq, 5000);
+      const res = await fetch(`${url}/api/mosaic/export_files/${deepTile}${v}`);
+      return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
+    };
+    const before = await Promise.all(nodes.map((n) => pyramidTile(n.url, `?v=${tile.seq}`)));
+    for (const t of before) expect([t.status, t.bytes.equals(before[0]!.bytes)]).toEqual([200, true]);
     const del = await fetch(`${b().url}/api/tiles/${tile.id}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${tile.deleteToken}` },
@@ -103,6 +123,9 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
       for (const size of [32, 128, 512])
         expect((await fetch(`${n.url}/tiles/${tile.id}/${size}.webp`)).status).toBe(404);
       expect((await fetch(`${n.url}/api/tiles/${tile.id}`)).status).toBe(404);
+      expect((await pyramidTile(n.url, `?v=${tile.seq}`)).status).toBe(404);
+      const now = await pyramidTile(n.url);
+      expect([now.status, now.bytes.equals(before[0]!.bytes)]).toEqual([200, false]);
     }
     expect((await sql.query('SELECT count(*)::int AS n FROM tiles WHERE id = $1', [tile.id])).rows[0].n).toBe(
       0,
