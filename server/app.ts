@@ -52,11 +52,9 @@ export interface App {
 /** Builds the whole server without listening: tests boot it on port 0. */
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
-  // The embedded store keeps derived target data beside its own; cluster nodes compute it.
-  const target = await Target.open(
-    config.targetPath,
-    config.DATABASE_URL ? null : join(config.dataDir, 'cache'),
-  );
+  // Derived target data (a big grid's cell features) is kept on this machine's disk, on either
+  // kind of node: it holds nothing about any tile.
+  const target = await Target.open(config.targetPath, join(config.dataDir, 'cache'));
   const cluster = config.DATABASE_URL ? await startCluster(config, target) : null;
   const store = cluster ? null : (opts.store ?? new SqliteStore(config.dataDir));
   const core = store

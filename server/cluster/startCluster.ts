@@ -209,6 +209,13 @@ export async function startCluster(
     },
   });
 
+  // A follower puts the grid's target features on disk, so that a failover reads them instead
+  // of computing them (a new placer's first step; seconds at a million cells).
+  setTimeout(() => {
+    if (!placer && !election.isPlacer)
+      target.warmCache(copy.cols, copy.rows).catch((e) => log('target: the cell features cache', e));
+  }, 2000).unref();
+
   return {
     mosaic,
     redis: pub,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boxAverage, gridFeatures } from '../../shared/mosaic/features.ts';
@@ -78,19 +79,36 @@ export class Target {
     const key = `${cols}x${rows}`;
     const hit = this.featureCache.get(key);
     if (hit) return hit;
-    const file =
-      this.cacheDir && cols * rows >= CACHED_FROM_CELLS
-        ? join(this.cacheDir, `cells-${this.digest}-${key}.f32`)
-        : null;
-    let features = file ? await readFeatures(file, cols * rows) : null;
-    if (!features) {
-      const k = Math.max(1, Math.min(4, Math.floor(Math.sqrt(40e6 / (cols * rows * SUBGRID * SUBGRID)))));
-      const r = await this.raster(cols * SUBGRID * k, rows * SUBGRID * k);
-      const px = boxAverage(r.data, r.width, r.height, 3, cols * SUBGRID, rows * SUBGRID);
-      features = gridFeatures(px, 3, cols, rows);
-      if (file) await writeFeatures(file, features).catch(() => {});
-    }
+    const file = this.cacheFile(cols, rows);
+    const features =
+      (file ? await readFeatures(file, cols * rows) : null) ?? (await this.compute(cols, rows, file));
     this.featureCache.set(key, features);
+    return features;
+  }
+
+  /**
+   * Makes sure a big grid's features are on disk, without keeping them in memory: a cluster
+   * follower does this after it starts, so that becoming placer reads them instead of
+   * computing them (seconds at a million cells).
+   */
+  async warmCache(cols: number, rows: number): Promise<void> {
+    const file = this.cacheFile(cols, rows);
+    if (!file || this.featureCache.has(`${cols}x${rows}`) || existsSync(file)) return;
+    await this.compute(cols, rows, file);
+  }
+
+  private cacheFile(cols: number, rows: number): string | null {
+    return this.cacheDir && cols * rows >= CACHED_FROM_CELLS
+      ? join(this.cacheDir, `cells-${this.digest}-${cols}x${rows}.f32`)
+      : null;
+  }
+
+  private async compute(cols: number, rows: number, file: string | null): Promise<Float32Array> {
+    const k = Math.max(1, Math.min(4, Math.floor(Math.sqrt(40e6 / (cols * rows * SUBGRID * SUBGRID)))));
+    const r = await this.raster(cols * SUBGRID * k, rows * SUBGRID * k);
+    const px = boxAverage(r.data, r.width, r.height, 3, cols * SUBGRID, rows * SUBGRID);
+    const features = gridFeatures(px, 3, cols, rows);
+    if (file) await writeFeatures(file, features).catch(() => {});
     return features;
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TARGET } from '../../server/config.ts';
@@ -22,5 +22,18 @@ describe('Target cell features on disk', () => {
     await (await Target.open(DEFAULT_TARGET, cache)).cellFeatures(40, 40);
     expect(readdirSync(cache)).toHaveLength(1);
     expect(existsSync(join(cache, files[0]!))).toBe(true);
+  });
+
+  it('warmCache() writes the file a later cellFeatures() reads, and leaves an existing one alone', async () => {
+    const cache = join(dir, 'warm');
+    await (await Target.open(DEFAULT_TARGET, cache)).warmCache(280, 240);
+    const [file] = readdirSync(cache);
+    expect(file).toMatch(/-280x240\.f32$/);
+    const stamp = statSync(join(cache, file!)).mtimeMs;
+    await (await Target.open(DEFAULT_TARGET, cache)).warmCache(280, 240);
+    expect(statSync(join(cache, file!)).mtimeMs).toBe(stamp);
+    const read = await (await Target.open(DEFAULT_TARGET, cache)).cellFeatures(280, 240);
+    const computed = await (await Target.open(DEFAULT_TARGET)).cellFeatures(280, 240);
+    expect(Buffer.compare(Buffer.from(read.buffer), Buffer.from(computed.buffer))).toBe(0);
   });
 });
