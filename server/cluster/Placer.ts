@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
-import type { Change, StoredPlacement } from '../../shared/mosaic/types.ts';
+import { type Change, FEATURE_LEN } from '../../shared/mosaic/types.ts';
 import type { Target } from '../ingest/target.ts';
 import { DuplicateIndex } from '../safety/DuplicateIndex.ts';
+import { eachCopyRow } from './copyRows.ts';
 import { eachRow, readMeta } from './pgData.ts';
 import { type BatchWrite, writeBatch } from './placerWrites.ts';
 import type { RequestKind, RequestOutcome } from './RequestQueue.ts';
@@ -81,32 +82,41 @@ export class Placer {
       const meta = await readMeta(c);
       this.epoch = meta.epoch ?? 0;
       const cellFeatures = await this.o.target.cellFeatures(meta.cols, meta.rows);
-      // Features go into arenas of whole chunks, not one small array per tile.
-      const placements: StoredPlacement[] = [];
-      let arena = new Float32Array(0);
-      let used = 0;
-      await eachRow(
+      // Read as binary COPY straight into columns: no text to parse, no object per tile.
+      const count = Number(
+        (await c.query(`SELECT count(*) AS n FROM tiles WHERE status = 'live' AND cell_col >= 0`)).rows[0].n,
+      );
+      const ids = new Int32Array(count);
+      const col = new Int16Array(count);
+      const row = new Int16Array(count);
+      const features = new Float32Array(count * FEATURE_LEN);
+      const bytes = new Uint8Array(features.buffer);
+      let n = 0;
+      await eachCopyRow(
         c,
-        `SELECT id, cell_col, cell_row, features FROM tiles
-         WHERE status = 'live' AND cell_col >= 0 AND id > $1 ORDER BY id`,
-        (x) => {
-          const b = x[3] as Buffer;
-          const n = b.byteLength / 4;
-          if (used + n > arena.length) {
-            arena = new Float32Array(Math.max(n, 50_000 * n));
-            used = 0;
-          }
-          const f = arena.subarray(used, used + n);
-          new Uint8Array(f.buffer, f.byteOffset, b.byteLength).set(b);
-          used += n;
-          placements.push({ id: x[0] as number, col: x[1] as number, row: x[2] as number, features: f });
+        // In id order, as the engine was always restored: its slots, and so its later choices, follow it.
+        `SELECT id::int4, cell_col::int2, cell_row::int2, features FROM tiles
+         WHERE status = 'live' AND cell_col >= 0 ORDER BY id`,
+        4,
+        (b, at, len) => {
+          if (n === count) throw new Error('more live tiles than counted in the same snapshot');
+          if (len[3] !== FEATURE_LEN * 4) throw new Error(`tile features of ${len[3]} bytes`);
+          ids[n] = b.readInt32BE(at[0]!);
+          col[n] = b.readInt16BE(at[1]!);
+          row[n] = b.readInt16BE(at[2]!);
+          bytes.set(b.subarray(at[3]!, at[3]! + FEATURE_LEN * 4), n * FEATURE_LEN * 4);
+          n++;
         },
       );
       const base = { cols: meta.cols, rows: meta.rows, cellFeatures, tint: this.o.tint, seq: meta.seq };
-      this.engine = placements.length
-        ? restoreEngine({ ...base, rng: mulberry32(this.o.seed + meta.seq), placements })
+      const take = Int32Array.from({ length: n }, (_, i) => i);
+      this.engine = n
+        ? restoreEngine({
+            ...base,
+            rng: mulberry32(this.o.seed + meta.seq),
+            placements: { take, ids, col, row, features },
+          })
         : createEngine({ ...base, rng: mulberry32(this.o.seed) });
-      placements.length = 0;
       if (this.dup) {
         const dup = new DuplicateIndex(this.dup.threshold);
         await eachRow(

@@ -53,7 +53,7 @@ export async function loadLive(pool: pg.Pool, each: (chunk: LiveChunk) => void):
 }
 
 /** Runs a `COPY … TO STDOUT` on `c`, handing over each CopyData message's bytes. */
-function copyOut(c: pg.PoolClient, text: string, onData: (b: Buffer) => void): Promise<void> {
+export function copyOut(c: pg.PoolClient, text: string, onData: (b: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (e?: unknown) => {
@@ -108,7 +108,8 @@ class LiveRows {
       if (next < 0) break;
       at = next;
     }
-    this.rest = at < b.length ? b.subarray(at) : null;
+    // A copy: the driver may reuse the bytes of a message it has handed over.
+    this.rest = at < b.length ? Buffer.from(b.subarray(at)) : null;
   }
 
   end(): void {
