@@ -61,6 +61,7 @@ export const de: Messages = {
   'add.send': 'Unseren Kuss senden',
   'add.sending': 'Wird gesendet… {pct} %',
   'add.processing': 'Dein Kuss wird platziert…',
+  'add.progress': 'Dein Foto wird gesendet',
   'add.needPhoto': 'Wähle zuerst ein Foto.',
   'add.needConsent': 'Bitte bestätige, dass beide einverstanden sind.',
   'add.privacy': 'Was wir speichern und was nicht',

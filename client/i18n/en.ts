@@ -57,6 +57,7 @@ export const en = {
   'add.send': 'Send our kiss',
   'add.sending': 'Sending… {pct}%',
   'add.processing': 'Placing your kiss…',
+  'add.progress': 'Sending your photo',
   'add.needPhoto': 'Choose a photo first.',
   'add.needConsent': 'Please confirm that both people agree.',
   'add.privacy': 'What we keep, and what we don’t',

@@ -58,6 +58,7 @@ export const es: Messages = {
   'add.send': 'Enviar nuestro beso',
   'add.sending': 'Enviando… {pct} %',
   'add.processing': 'Colocando tu beso…',
+  'add.progress': 'Enviando tu foto',
   'add.needPhoto': 'Elige primero una foto.',
   'add.needConsent': 'Confirma que las dos personas están de acuerdo.',
   'add.privacy': 'Qué guardamos y qué no',

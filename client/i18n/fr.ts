@@ -60,6 +60,7 @@ export const fr: Messages = {
   'add.send': 'Envoyer notre baiser',
   'add.sending': 'Envoi… {pct} %',
   'add.processing': 'Placement de votre baiser…',
+  'add.progress': 'Envoi de votre photo',
   'add.needPhoto': 'Choisissez d’abord une photo.',
   'add.needConsent': 'Confirmez que les deux personnes sont d’accord.',
   'add.privacy': 'Ce que nous gardons, et ce que nous ne gardons pas',

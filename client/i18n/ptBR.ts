@@ -57,6 +57,7 @@ export const ptBR: Messages = {
   'add.send': 'Enviar nosso beijo',
   'add.sending': 'Enviando… {pct}%',
   'add.processing': 'Colocando seu beijo…',
+  'add.progress': 'Enviando sua foto',
   'add.needPhoto': 'Escolha uma foto primeiro.',
   'add.needConsent': 'Confirme que as duas pessoas concordam.',
   'add.privacy': 'O que guardamos e o que não',

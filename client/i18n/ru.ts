@@ -59,6 +59,7 @@ export const ru: Messages = {
   'add.send': 'Отправить поцелуй',
   'add.sending': 'Отправка… {pct}%',
   'add.processing': 'Размещаем ваш поцелуй…',
+  'add.progress': 'Отправка вашего фото',
   'add.needPhoto': 'Сначала выберите фото.',
   'add.needConsent': 'Подтвердите, пожалуйста, согласие обоих.',
   'add.privacy': 'Что мы храним, а что нет',
