@@ -84,6 +84,17 @@ async function choosePhoto(page: Page, seed: number, side = 400): Promise<void> 
 }
 
 const liveSeq = () => live.app.service.snapshot().seq;
+
+/** A page that draws the mosaic, once it holds every tile sent so far. */
+async function openMosaic(
+  path: string,
+  lang: string,
+  size: { width: number; height: number },
+): Promise<Page> {
+  const page = await open(live, path, lang, size);
+  await waitForSeq(page, liveSeq());
+  return page;
+}
 let seed = 100;
 
 /** Every page and state the suite checks: how to reach it from a fresh context. */
@@ -109,14 +120,7 @@ const STATES: Array<[string, (lang: string, size: { width: number; height: numbe
       return page;
     },
   ],
-  [
-    'screen',
-    async (l, s) => {
-      const page = await open(live, '/screen?event=london', l, s);
-      await waitForSeq(page, liveSeq());
-      return page;
-    },
-  ],
+  ['screen', (l, s) => openMosaic('/screen?event=london', l, s)],
   ['privacy', (l, s) => open(live, '/privacy', l, s)],
   ['admin-signed-out', (l, s) => open(review, '/admin', l, s)],
   [
@@ -128,14 +132,7 @@ const STATES: Array<[string, (lang: string, size: { width: number; height: numbe
       return page;
     },
   ],
-  [
-    'view',
-    async (l, s) => {
-      const page = await open(live, '/', l, s);
-      await waitForSeq(page, liveSeq());
-      return page;
-    },
-  ],
+  ['view', (l, s) => openMosaic('/', l, s)],
 ];
 
 describe.each(LANGS)('axe-core, WCAG 2.2 AA, in %s', (lang) => {
