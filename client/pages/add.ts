@@ -15,7 +15,7 @@ import { randomId } from '../net/clientId.ts';
 import { loadBitmap } from '../net/images.ts';
 import { errorMessage } from '../ui/errors.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
-import { startMosaic } from '../ui/mosaic.ts';
+import { prefersReducedMotion, startMosaic } from '../ui/mosaic.ts';
 import { drawNeighbourhood } from '../ui/neighbourhood.ts';
 import {
   drawPreview,
@@ -41,6 +41,37 @@ let busy = false;
 const errorBox = byId('error');
 const hideFaces = byId<HTMLInputElement>('hide-faces');
 const consent = byId<HTMLInputElement>('consent');
+const pickers = [byId<HTMLInputElement>('camera'), byId<HTMLInputElement>('file')];
+
+/** Server refusals that are about the chosen photo: they mark the photo pickers. */
+const PHOTO_ERRORS: ReadonlySet<string> = new Set([
+  'NO_PHOTO',
+  'FILE_TOO_LARGE',
+  'TOO_MANY_PIXELS',
+  'UNSUPPORTED_FORMAT',
+  'HEIC_NOT_SUPPORTED',
+  'IMAGE_TOO_SMALL',
+  'BAD_ASPECT_RATIO',
+  'CORRUPT_IMAGE',
+  'DUPLICATE_PHOTO',
+]);
+
+/**
+ * Says an error in the alert box (announced by screen readers) and ties it to the fields it
+ * is about: they get aria-invalid and the box as their description. Null clears both.
+ */
+function showError(text: string | null, fields: readonly HTMLInputElement[] = []): void {
+  errorBox.textContent = text ?? '';
+  for (const f of [...pickers, consent]) {
+    if (text !== null && fields.includes(f)) {
+      f.setAttribute('aria-invalid', 'true');
+      f.setAttribute('aria-describedby', 'error');
+    } else {
+      f.removeAttribute('aria-invalid');
+      f.removeAttribute('aria-describedby');
+    }
+  }
+}
 
 if (event) {
   byId('event-line').hidden = false;
@@ -57,7 +88,7 @@ function redrawPreview(): void {
 }
 
 async function choose(file: File | undefined): Promise<void> {
-  errorBox.textContent = '';
+  showError(null);
   if (!file) return;
   photo = file;
   uploadKey = randomId();
@@ -79,7 +110,7 @@ async function choose(file: File | undefined): Promise<void> {
     // The browser cannot decode it (HEIC on most browsers): the server says why on send.
     byId('preview-box').hidden = true;
     if (/heic|heif/i.test(file.type) || /\.hei[cf]$/i.test(file.name))
-      errorBox.textContent = t('error.HEIC_NOT_SUPPORTED');
+      showError(t('error.HEIC_NOT_SUPPORTED'), pickers);
   }
 }
 
@@ -87,18 +118,30 @@ for (const id of ['camera', 'file']) {
   const input = byId<HTMLInputElement>(id);
   input.addEventListener('change', () => void choose(input.files?.[0]));
 }
+consent.addEventListener('change', () => {
+  if (consent.checked && consent.hasAttribute('aria-invalid')) showError(null);
+});
 hideFaces.addEventListener('change', () => {
   // Another upload now: a retry must never be answered with the other choice's tile.
   uploadKey = randomId();
   redrawPreview();
 });
 
+/**
+ * The bar follows every progress event; its words (a polite live region) change by quarters,
+ * so a screen reader hears a few steps, not a hundred.
+ */
 function setProgress(fraction: number | null): void {
   byId('progress-box').hidden = fraction === null;
   if (fraction === null) return;
   const pct = Math.round(fraction * 100);
-  byId<HTMLProgressElement>('progress').value = pct;
-  byId('progress-text').textContent = pct >= 100 ? t('add.processing') : t('add.sending', { pct });
+  const bar = byId('progress');
+  const text = pct >= 100 ? t('add.processing') : t('add.sending', { pct: Math.floor(pct / 25) * 25 });
+  bar.setAttribute('aria-valuenow', String(pct));
+  bar.setAttribute('aria-valuetext', pct >= 100 ? text : `${pct}%`);
+  byId('progress-fill').style.width = `${pct}%`;
+  const words = byId('progress-text');
+  if (words.textContent !== text) words.textContent = text;
 }
 
 /**
@@ -122,13 +165,13 @@ async function photoToSend(file: File): Promise<[Blob, string]> {
 
 byId('send').addEventListener('click', async () => {
   if (busy) return;
-  errorBox.textContent = '';
+  showError(null);
   if (!photo) {
-    errorBox.textContent = t('add.needPhoto');
+    showError(t('add.needPhoto'), pickers);
     return;
   }
   if (!consent.checked) {
-    errorBox.textContent = t('add.needConsent');
+    showError(t('add.needConsent'), [consent]);
     consent.focus();
     return;
   }
@@ -142,7 +185,7 @@ byId('send').addEventListener('click', async () => {
     if (hideFaces.checked) form.append('hideFaces', '1');
     showDone(await sendWithRetries(form));
   } catch (err) {
-    errorBox.textContent = errorMessage(err);
+    showError(errorMessage(err), err instanceof ApiError && PHOTO_ERRORS.has(err.code) ? pickers : []);
     setProgress(null);
   } finally {
     busy = false;
@@ -160,9 +203,9 @@ async function sendWithRetries(form: FormData): Promise<UploadResult> {
       return await uploadTile(form, setProgress, uploadKey);
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'PLACER_UNAVAILABLE' || attempt >= 6) throw err;
-      errorBox.textContent = errorMessage(err);
+      showError(errorMessage(err));
       await new Promise((r) => setTimeout(r, (err.retryAfterS ?? 5) * 1000));
-      errorBox.textContent = '';
+      showError(null);
     }
   }
 }
@@ -244,10 +287,13 @@ async function flyToNewTile(id: number, col: number, row: number): Promise<void>
     if (!tile && board.cols <= col) return;
     flown = true;
     board.mark(tile?.col ?? col, tile?.row ?? row);
-    setTimeout(() => board.flyTo(tile?.col ?? col, tile?.row ?? row, 200, 2400), 400);
+    // Reduced motion: the camera is there at once (a 1 ms flight), no zoom toward the tile.
+    const still = prefersReducedMotion();
+    setTimeout(() => board.flyTo(tile?.col ?? col, tile?.row ?? row, 200, still ? 1 : 2400), still ? 0 : 400);
   };
   let running: Awaited<ReturnType<typeof startMosaic>> | null = null;
   startMosaic(byId('mini-board'), {
+    animateArrivals: !prefersReducedMotion(),
     relaid: () => setTimeout(fly, 0),
     changed: () => setTimeout(fly, 0),
   }).then(

@@ -5,7 +5,8 @@ import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import { Highlighter } from '../ui/Highlighter.ts';
 import { byId } from '../ui/header.ts';
-import { startMosaic } from '../ui/mosaic.ts';
+import { prefersReducedMotion, type RunningMosaic, startMosaic } from '../ui/mosaic.ts';
+import { mountScreenControls } from '../ui/screenControls.ts';
 import { keepScreen } from '../ui/screenKeeper.ts';
 
 initI18n();
@@ -22,6 +23,22 @@ function showCounts(): void {
 onLanguageChange(showCounts);
 showCounts();
 keepScreen(byId<HTMLButtonElement>('fullscreen'));
+
+// Read once: the board is made with or without arrival animations.
+const reduceMotion = prefersReducedMotion();
+let running: RunningMosaic | null = null;
+let wantPaused = false;
+mountScreenControls({
+  button: byId<HTMLButtonElement>('pause'),
+  badge: byId('paused'),
+  said: byId('screen-said'),
+  setPaused: (p) => {
+    wantPaused = p;
+    if (p) running?.pause();
+    else running?.resume();
+  },
+  counts: () => [byId('total').textContent, byId('event-count').textContent].filter(Boolean).join('. '),
+});
 
 const addUrl = `${location.origin}/add${event ? `?event=${encodeURIComponent(event)}` : ''}`;
 const qr = byId<HTMLCanvasElement>('qr');
@@ -47,6 +64,7 @@ startMosaic(byId('board'), {
   event,
   input: false,
   maxCellPx: 480,
+  animateArrivals: !reduceMotion,
   relaid: (_grown, model) => {
     // Queued cells belong to the old layout.
     highlighter?.clear();
@@ -70,5 +88,7 @@ startMosaic(byId('board'), {
     if (h.ids.length > 0) showToast(t('screen.new', { event: h.event }));
   },
 }).then((r) => {
-  highlighter = new Highlighter(r.board);
+  running = r;
+  if (wantPaused) r.pause();
+  highlighter = new Highlighter(r.board, () => reduceMotion);
 });

@@ -1,7 +1,9 @@
 import type { MosaicBoard } from '../render/MosaicBoard.ts';
 
 /**
- * The event screen's highlight: zoom toward a new tile, hold, and go back out.
+ * The event screen's highlight: zoom toward a new tile, hold, and go back out; or, for
+ * people who ask for reduced motion (`still`), outline the tile where it is and hold,
+ * with no camera flight. The marked cell is on <body data-highlight="col,row"> for tests.
  * A bounded queue (newest wins), so a burst of arrivals never piles up memory or time.
  */
 export class Highlighter {
@@ -11,6 +13,7 @@ export class Highlighter {
 
   constructor(
     private readonly board: MosaicBoard,
+    private readonly still: () => boolean = () => false,
     private readonly holdMs = 2200,
   ) {}
 
@@ -41,17 +44,26 @@ export class Highlighter {
     const b = this.board;
     const col = cell % b.cols;
     const row = Math.floor(cell / b.cols);
+    this.mark(col, row);
+    const done = (): void => {
+      this.mark(null);
+      this.next();
+    };
+    if (this.still()) {
+      setTimeout(done, this.holdMs);
+      return;
+    }
     const v = b.viewport;
     // Close enough to see the photo, but never deeper than a fifth of the screen per tile.
     const cellPx = Math.min(v.width, v.height) / 5;
-    b.mark(col, row);
     b.flyTo(col, row, cellPx, 1800, () => {
-      setTimeout(() => {
-        b.overview(1500, () => {
-          b.mark(null);
-          this.next();
-        });
-      }, this.holdMs);
+      setTimeout(() => b.overview(1500, done), this.holdMs);
     });
+  }
+
+  private mark(col: number | null, row = 0): void {
+    this.board.mark(col, row);
+    if (col === null) delete document.body.dataset.highlight;
+    else document.body.dataset.highlight = `${col},${row}`;
   }
 }

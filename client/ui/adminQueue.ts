@@ -2,6 +2,9 @@
  * The admin review queue: one row per waiting tile with its admin-only thumbnail (fetched
  * with the token and shown through a blob: URL, revoked when the row goes), its rally,
  * time and flags, a checkbox, and bulk Approve / Reject over the checked rows.
+ * From the keyboard, as moderation tools do: A approves and R rejects the row that has the
+ * focus, ↑/↓ (or K/J) move between rows, and after a decision the focus stays at the same
+ * place in the list (on the row that took the decided one's place).
  */
 
 import type { AdminQueueItem } from '../../shared/adminApi.ts';
@@ -51,6 +54,7 @@ export class AdminQueue {
     byId('bulk-approve').addEventListener('click', () => void this.decide([...this.checked()], 'approve'));
     byId('bulk-reject').addEventListener('click', () => void this.decide([...this.checked()], 'reject'));
     byId('refresh').addEventListener('click', () => void this.load());
+    this.list.addEventListener('keydown', (e) => this.key(e));
     onLanguageChange(() => {
       for (const r of this.rows.values()) this.describe(r);
       this.tools();
@@ -98,7 +102,11 @@ export class AdminQueue {
     const box = document.createElement('input');
     box.type = 'checkbox';
     box.id = `pick-${item.id}`;
+    box.setAttribute('aria-describedby', 'queue-keys');
     box.addEventListener('change', () => this.tools());
+    const pick = document.createElement('label');
+    pick.className = 'pick';
+    pick.append(box);
     const thumb = document.createElement('label');
     thumb.className = 'thumb';
     thumb.htmlFor = box.id;
@@ -115,12 +123,13 @@ export class AdminQueue {
       const b = document.createElement('button');
       b.type = 'button';
       b.className = verdict === 'approve' ? 'small' : 'small danger';
+      b.setAttribute('aria-keyshortcuts', verdict === 'approve' ? 'A' : 'R');
       b.dataset.i18n = `admin.${verdict}`;
       b.textContent = t(`admin.${verdict}`);
       b.addEventListener('click', () => void this.decide([item.id], verdict));
       actions.append(b);
     }
-    li.append(box, thumb, meta, actions);
+    li.append(pick, thumb, meta, actions);
     const row: Row = { item, li, box, img, meta, url: null, abort: null };
     this.describe(row);
     this.rows.set(item.id, row);
@@ -213,9 +222,48 @@ export class AdminQueue {
     r.li.remove();
   }
 
+  /** The row that holds an element, and its place in the list. */
+  private rowAt(el: Element | null): [Row, number] | null {
+    const li = el?.closest('li.queue-item');
+    if (!li) return null;
+    const order = [...this.rows.values()];
+    const i = order.findIndex((r) => r.li === li);
+    return i < 0 ? null : [order[i]!, i];
+  }
+
+  private key(e: KeyboardEvent): void {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const at = this.rowAt(e.target as Element);
+    if (!at) return;
+    const [row, i] = at;
+    const order = [...this.rows.values()];
+    // By key position, so that the keys work on any keyboard layout.
+    switch (e.code) {
+      case 'KeyA':
+        void this.decide([row.item.id], 'approve');
+        break;
+      case 'KeyR':
+        void this.decide([row.item.id], 'reject');
+        break;
+      case 'ArrowDown':
+      case 'KeyJ':
+        order[i + 1]?.box.focus();
+        break;
+      case 'ArrowUp':
+      case 'KeyK':
+        order[i - 1]?.box.focus();
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+
   private async decide(ids: number[], verdict: 'approve' | 'reject'): Promise<void> {
     const token = this.session.token();
     if (!token || !ids.length || this.busy) return;
+    // Where the focus is in the list now: after the decision it goes to the same place.
+    const place = this.rowAt(document.activeElement)?.[1] ?? null;
     this.busy = true;
     this.tools();
     try {
@@ -228,8 +276,10 @@ export class AdminQueue {
       say(this.msg, () => [t(key, { n }), k ? t('admin.skippedN', { n: k }) : ''].join(' ').trim());
       if (!this.rows.size) await this.load();
       // A row's own button went with its row: keep keyboard users in the list.
-      if (!document.activeElement || document.activeElement === document.body) {
-        const next = this.rows.values().next().value;
+      const lost = !document.activeElement || document.activeElement === document.body;
+      if (lost || place !== null) {
+        const order = [...this.rows.values()];
+        const next = order[Math.min(place ?? 0, order.length - 1)];
         (next ? next.box : byId('refresh')).focus();
       }
     } catch (err) {

@@ -18,6 +18,8 @@ export interface MosaicHooks {
   /** Wheel/drag/pinch/keys on the canvas (off for the event screen). */
   input?: boolean;
   maxCellPx?: number;
+  /** New tiles land with an animation (default); off for people who ask for reduced motion. */
+  animateArrivals?: boolean;
   /** The layout was replaced (a snapshot, or a growth when `grown`); `model` is the live mosaic. */
   relaid?(grown: boolean, model: LiveMosaic): void;
   /** Cells changed, `arrived` got a new tile; `model` is the live mosaic after the change. */
@@ -31,6 +33,18 @@ export interface RunningMosaic {
   board: MosaicBoard;
   feed: LiveFeed;
   info: MosaicInfo;
+  /**
+   * Holds what the live feed says (changes, re-layouts, counts) from the board and the hooks,
+   * in order, until resume(); the feed itself keeps up, so nothing is missed.
+   */
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
+}
+
+/** The person asked their system for less motion: no fly-ins, no camera flights. */
+export function prefersReducedMotion(): boolean {
+  return matchMedia('(prefers-reduced-motion: reduce)').matches;
 }
 
 export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}): Promise<RunningMosaic> {
@@ -43,12 +57,18 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
   // The live connection opens at once too: the snapshot (12 bytes a tile) downloads while
   // the WebGL board starts. What arrives before the board and the page are ready waits in
   // `early`, in order, and runs on the task after this function has returned.
-  const boardP = MosaicBoard.create({ parent, images, maxCellPx: hooks.maxCellPx });
+  const boardP = MosaicBoard.create({
+    parent,
+    images,
+    maxCellPx: hooks.maxCellPx,
+    animateArrivals: hooks.animateArrivals,
+  });
   let ready: MosaicBoard | null = null;
+  let paused = false;
   const early: ((b: MosaicBoard) => void)[] = [];
   let overviewMarked = false;
   const onBoard = (fn: (b: MosaicBoard) => void): void => {
-    if (ready) fn(ready);
+    if (ready && !paused) fn(ready);
     else early.push(fn);
   };
   const feed = new LiveFeed(
@@ -71,8 +91,9 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
         }
         hooks.status?.(s);
       },
-      stats: (s) => hooks.stats?.(s),
-      highlighted: (h) => hooks.highlighted?.(h),
+      // Counts and highlights wait only while paused (they need no board).
+      stats: (s) => (paused ? early.push(() => hooks.stats?.(s)) : hooks.stats?.(s)),
+      highlighted: (h) => (paused ? early.push(() => hooks.highlighted?.(h)) : hooks.highlighted?.(h)),
     },
     { event: hooks.event ?? null, initial: takeSnapshot() },
   );
@@ -92,12 +113,29 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
       // The dimmed target behind empty cells is decoration; the mosaic works without it.
     },
   );
-  const running: RunningMosaic = { board, feed, info };
+  const flush = (): void => {
+    if (ready && !paused) for (const fn of early.splice(0)) fn(ready);
+  };
+  const running: RunningMosaic = {
+    board,
+    feed,
+    info,
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+      flush();
+    },
+    get paused() {
+      return paused;
+    },
+  };
   setTimeout(() => {
     // A read-only handle for end-to-end tests and curious people in the console.
     (window as unknown as { kiss: RunningMosaic }).kiss = running;
     ready = board;
-    for (const fn of early.splice(0)) fn(board);
+    flush();
     performance.mark('kiss:early-drawn');
   });
   return running;
