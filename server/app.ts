@@ -18,9 +18,11 @@ import { RedisUploadReplies } from './http/RedisUploadReplies.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { snapshotRoute } from './http/snapshotRoute.ts';
 import { tileRoutes } from './http/tileRoutes.ts';
+import { viewRoutes } from './http/viewRoutes.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
 import { attachRealtime, type Realtime } from './realtime/attachRealtime.ts';
+import { LivePyramid } from './realtime/LivePyramid.ts';
 import { createSafety, type Safety } from './safety/createSafety.ts';
 import { SqliteStore } from './store/SqliteStore.ts';
 import type { TileStore } from './store/types.ts';
@@ -43,6 +45,8 @@ export interface App {
   cluster: ClusterNode | null;
   safety: Safety;
   live: Realtime;
+  /** The live colour pyramid the viewers draw from. */
+  livePyramid: LivePyramid;
   io: Realtime['io'];
   /** Starts listening; resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
@@ -100,6 +104,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(pyramid.router);
   // The live layer is attached below; the route asks it at request time.
   app.use(snapshotRoute(() => ({ ...live.broadcaster.snapshotFrame(), epoch: live.broadcaster.epoch })));
+  app.use(
+    viewRoutes({
+      live: () => live.broadcaster,
+      pyramid: () => livePyramid,
+      cellsMaxTiles: config.VIEW_CELLS_MAX_TILES,
+      imageCacheSeconds: config.IMAGE_CACHE_SECONDS,
+    }),
+  );
   app.use('/api', notFound);
   app.use(clientRoutes());
   app.use(notFound);
@@ -108,6 +120,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const httpServer = createServer(app);
   httpServer.requestTimeout = 120_000;
   const live = attachRealtime(httpServer, service.live);
+  const livePyramid = new LivePyramid(live.broadcaster);
   await safety.attachLive(live.io);
 
   return {
@@ -120,6 +133,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     cluster,
     safety,
     live,
+    livePyramid,
     io: live.io,
     listen(port = config.PORT, host = config.HOST) {
       return new Promise((resolveListen, reject) => {
@@ -133,6 +147,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     async close() {
       mosaic.atlases.close();
       pyramid.close();
+      livePyramid.close();
       safety.close();
       await live.close();
       await new Promise<void>((r) => {

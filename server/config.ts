@@ -49,6 +49,12 @@ const schema = z.object({
    * linger there.
    */
   IMAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(86_400),
+  /**
+   * Mosaics with at most this many tiles send every cell to a viewer at once (12 bytes a
+   * tile); bigger ones draw from the live colour pyramid and load cells where the camera is.
+   * 0 draws every mosaic from the pyramid.
+   */
+  VIEW_CELLS_MAX_TILES: z.coerce.number().int().min(0).default(16_384),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Cluster mode: the PostgreSQL database that holds the mosaic (with REDIS_URL). */
   DATABASE_URL: z.preprocess(

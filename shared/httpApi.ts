@@ -31,6 +31,8 @@ export const HttpErrorCode = {
   BAD_WIDTH: 'BAD_WIDTH',
   /** A pyramid URL's `?v=<seq>` names a version the mosaic has changed since (404): load the descriptor again. */
   STALE_VERSION: 'STALE_VERSION',
+  /** This node's copy of the mosaic has not yet reached the `min` seq a viewer asked for (503 with Retry-After). */
+  BEHIND: 'BEHIND',
   /** Cluster mode: no node holds the placer's role right now (503 with Retry-After); retry with the same Idempotency-Key. */
   PLACER_UNAVAILABLE: 'PLACER_UNAVAILABLE',
   /** The database that holds the mosaic cannot be reached (503); nothing was stored. */
@@ -65,6 +67,8 @@ export interface MosaicInfo {
   /** Template with `{id}` and `{size}`. */
   tileUrl: string;
   targetUrl: string;
+  /** The target at 512 px (WebP), what the viewer draws dimmed behind empty cells. */
+  targetPreviewUrl: string;
   tint: number;
   /** Template with `{ax}` and `{ay}`: a block of atlasCells x atlasCells tiles, tinted. */
   atlasUrl: string;

@@ -48,6 +48,13 @@ export interface HandshakeAuth {
   epoch?: number;
   /** A rally code (`london`) to follow for its counter and highlights; canonical, see {@link isEventCode}. */
   event?: string;
+  /**
+   * How the client holds the mosaic. `cells` (the default): every cell, so it gets whole
+   * frames. `regions`: only blocks of cells over the colour pyramid (see shared/viewStart.ts),
+   * so it never gets a whole frame: a growth, or a `since` too old to replay, sends a frame
+   * with the new geometry and seq and no tiles, and the client loads the view start again.
+   */
+  view?: 'cells' | 'regions';
 }
 
 /** The Socket.IO room name of a rally: `event:london`. */
@@ -168,4 +175,6 @@ export const CLIENT_REQUESTS: readonly (keyof ClientToServerEvents)[] = [
 export interface SocketData {
   /** The rally followed, or null. */
   event: string | null;
+  /** How the client holds the mosaic (see {@link HandshakeAuth.view}). */
+  view?: 'cells' | 'regions';
 }

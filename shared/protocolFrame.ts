@@ -173,27 +173,30 @@ export function encodeFrame(input: FrameInput): Uint8Array {
 
 /**
  * Encodes a frame straight from cell-major arrays, in cell order: no per-tile objects, so a
- * server holding the mosaic this way answers a million-tile snapshot in milliseconds.
+ * server holding the mosaic this way answers a million-tile snapshot in milliseconds. With
+ * a `block`, only the tiles in it (a region frame: the grid's size, the block's tiles).
  */
-export function encodeCellsFrame(kind: 'snapshot' | 'grown', m: FrameCells): Uint8Array {
+export function encodeCellsFrame(kind: 'snapshot' | 'grown', m: FrameCells, block?: CellBlock): Uint8Array {
   const { cols, rows, cellId, cellTint, cellRgb } = m;
   checkGrid(cols, rows);
-  const n = cols * rows;
+  const b = clipBlock(cols, rows, block);
   let count = 0;
   let maxAbs = 0;
-  for (let i = 0; i < n; i++) {
-    if (cellId[i] === 0) continue;
-    count++;
-    for (let k = 3 * i; k < 3 * i + 3; k++) {
-      const a = Math.abs(cellTint[k]!);
-      if (a > maxAbs) maxAbs = a;
+  for (let row = b.row; row < b.row + b.rows; row++) {
+    for (let i = row * cols + b.col, end = i + b.cols; i < end; i++) {
+      if (cellId[i] === 0) continue;
+      count++;
+      for (let k = 3 * i; k < 3 * i + 3; k++) {
+        const a = Math.abs(cellTint[k]!);
+        if (a > maxAbs) maxAbs = a;
+      }
     }
   }
   const step = tintStep(maxAbs);
   const { out } = frameBuffer(kind, m.seq, cols, rows, count, step);
   let o = FRAME_HEADER_BYTES;
-  for (let row = 0, i = 0; row < rows; row++) {
-    for (let col = 0; col < cols; col++, i++) {
+  for (let row = b.row; row < b.row + b.rows; row++) {
+    for (let col = b.col, i = row * cols + b.col; col < b.col + b.cols; col++, i++) {
       const id = cellId[i]!;
       if (id === 0) continue;
       const c = cellRgb[i]!;
@@ -214,6 +217,27 @@ export function encodeCellsFrame(kind: 'snapshot' | 'grown', m: FrameCells): Uin
     }
   }
   return out;
+}
+
+/** A block of cells: `cols` x `rows` cells from (col, row). */
+export interface CellBlock {
+  col: number;
+  row: number;
+  cols: number;
+  rows: number;
+}
+
+/** A block cut to the grid (the whole grid when none is given). */
+export function clipBlock(cols: number, rows: number, b?: CellBlock): CellBlock {
+  if (!b) return { col: 0, row: 0, cols, rows };
+  const col = Math.max(0, Math.min(cols, b.col));
+  const row = Math.max(0, Math.min(rows, b.row));
+  return {
+    col,
+    row,
+    cols: Math.max(0, Math.min(cols, b.col + b.cols) - col),
+    rows: Math.max(0, Math.min(rows, b.row + b.rows) - row),
+  };
 }
 
 /** A frame's checked header, and its bytes (tile i at FRAME_HEADER_BYTES + i * FRAME_TILE_BYTES). */

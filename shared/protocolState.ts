@@ -7,6 +7,8 @@
  */
 import { type BinaryLike, ProtocolDecodeError, type Rgb24, type WireChange } from './protocolChanges.ts';
 import {
+  type CellBlock,
+  clipBlock,
   FRAME_HEADER_BYTES,
   FRAME_TILE_BYTES,
   readFrameHeader,
@@ -240,9 +242,13 @@ export class LiveMosaic {
   cellRgb = new Uint32Array(0);
   private readonly cellOf = new CellsById();
 
+  /** True when only some cells are held (see {@link applyGeometry}). */
+  partial = false;
+  private partialSize = 0;
+
   /** Tiles in the mosaic. */
   get size(): number {
-    return this.cellOf.size;
+    return this.partial ? this.partialSize : this.cellOf.size;
   }
 
   /** The cell index of a tile, or undefined. */
@@ -276,6 +282,7 @@ export class LiveMosaic {
     this.cellOf.adopt(l.dense, l.size, l.sparse);
     this.seq = l.seq;
     this.ready = true;
+    this.partial = false;
     return this.done(1, 0, [], true);
   }
 
@@ -295,27 +302,105 @@ export class LiveMosaic {
         const reason = `change ${c.seq} puts tile ${c.id} at ${c.col},${c.row} outside ${this.cols}x${this.rows}`;
         return { status: 'invalid', reason, applied, duplicates, cells, relaid: false };
       }
-      const cell = c.row * this.cols + c.col;
-      const old = this.cellOf.get(c.id);
-      if (old !== undefined) {
-        if (this.cellId[old] === c.id) {
-          this.clear(old);
-          cells.push(old);
-        }
-        this.cellOf.delete(c.id);
-      }
-      if (c.type !== 'removed') {
-        const occupant = this.cellId[cell]!;
-        if (occupant && occupant !== c.id) this.cellOf.delete(occupant);
-        // Quantised as a snapshot would be, so every viewer draws the same colour however it joined.
-        const rgb = rgb565To24(rgbTo565((c.rgb >>> 16) & 255, (c.rgb >>> 8) & 255, c.rgb & 255));
-        this.put(c.id, cell, c.tint.r, c.tint.g, c.tint.b, rgb);
-        cells.push(cell);
-      }
+      this.applyOne(c, cells);
+      if (this.partial) this.partialSize += c.type === 'placed' ? 1 : c.type === 'removed' ? -1 : 0;
       this.seq = c.seq;
       applied++;
     }
     return this.done(applied, duplicates, cells, false);
+  }
+
+  /** One change's effect on the cells (its seq already checked); the changed cells go to `cells`. */
+  private applyOne(c: WireChange, cells: number[]): void {
+    const cell = c.row * this.cols + c.col;
+    const old = this.cellOf.get(c.id);
+    if (old !== undefined) {
+      if (this.cellId[old] === c.id) {
+        this.clear(old);
+        cells.push(old);
+      }
+      this.cellOf.delete(c.id);
+    }
+    if (c.type === 'removed') {
+      // A viewer holding only some cells may not know where the tile was: the record says.
+      if (this.cellId[cell] === c.id) {
+        this.clear(cell);
+        cells.push(cell);
+      }
+      return;
+    }
+    const occupant = this.cellId[cell]!;
+    if (occupant && occupant !== c.id) this.cellOf.delete(occupant);
+    // Quantised as a snapshot would be, so every viewer draws the same colour however it joined.
+    const rgb = rgb565To24(rgbTo565((c.rgb >>> 16) & 255, (c.rgb >>> 8) & 255, c.rgb & 255));
+    this.put(c.id, cell, c.tint.r, c.tint.g, c.tint.b, rgb);
+    cells.push(cell);
+  }
+
+  /**
+   * Starts holding only the grid's geometry, at `seq`, with `size` tiles placed and no cell
+   * known: the viewer's region mode. Changes then apply as usual (each record carries all a
+   * cell needs), and {@link applyRegion} fills in blocks of cells as the camera needs them.
+   */
+  applyGeometry(g: { cols: number; rows: number; seq: number; size: number }): void {
+    const n = g.cols * g.rows;
+    this.cols = g.cols;
+    this.rows = g.rows;
+    this.cellId = new Uint32Array(n);
+    this.cellTint = new Int16Array(n * 3);
+    this.cellRgb = new Uint32Array(n);
+    this.cellOf.clear();
+    this.seq = g.seq;
+    this.partial = true;
+    this.partialSize = g.size;
+    this.ready = true;
+  }
+
+  /**
+   * Fills a block of cells from a region frame (a snapshot frame holding only the block's
+   * tiles, see encodeCellsFrame). A frame older than this mosaic is brought forward with the
+   * `recent` changes after it; false when they do not reach back that far (fetch it again).
+   * Returns the block's cells, or null when the frame is refused.
+   */
+  applyRegion(frame: BinaryLike, block: CellBlock, recent: readonly WireChange[]): number[] | null {
+    const h = readFrameHeader(frame);
+    if (!this.ready || !this.partial || h.cols !== this.cols || h.rows !== this.rows) return null;
+    if (h.seq < this.seq && (recent.length === 0 || recent[0]!.seq > h.seq + 1)) return null;
+    const b = clipBlock(this.cols, this.rows, block);
+    const cells: number[] = [];
+    for (let row = b.row; row < b.row + b.rows; row++) {
+      for (let i = row * this.cols + b.col, end = i + b.cols; i < end; i++) {
+        const id = this.cellId[i]!;
+        if (id && this.cellOf.get(id) === i) this.cellOf.delete(id);
+        this.clear(i);
+        cells.push(i);
+      }
+    }
+    const bytes = h.bytes;
+    for (let k = 0, o = FRAME_HEADER_BYTES; k < h.count; k++, o += FRAME_TILE_BYTES) {
+      const id = (bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16) | (bytes[o + 3]! << 24)) >>> 0;
+      const packed = bytes[o + 4]! | (bytes[o + 5]! << 8) | (bytes[o + 6]! << 16);
+      const col = packed & 4095;
+      const row = packed >>> 12;
+      if (col < b.col || row < b.row || col >= b.col + b.cols || row >= b.row + b.rows) continue;
+      const at = this.cellOf.get(id);
+      if (at !== undefined && this.cellId[at] === id) {
+        this.clear(at);
+        cells.push(at);
+      }
+      const s = h.step;
+      const tint = (v: number) => ((v << 24) >> 24) * s;
+      this.put(
+        id,
+        row * this.cols + col,
+        tint(bytes[o + 7]!),
+        tint(bytes[o + 8]!),
+        tint(bytes[o + 9]!),
+        rgb565To24(bytes[o + 10]! | (bytes[o + 11]! << 8)),
+      );
+    }
+    for (const c of recent) if (c.seq > h.seq && c.seq <= this.seq) this.applyOne(c, cells);
+    return cells;
   }
 
   private put(id: number, cell: number, tr: number, tg: number, tb: number, rgb: number): void {

@@ -103,6 +103,7 @@ export const de: Messages = {
   'error.ADMIN_DISABLED': 'Die Moderation ist auf diesem Server aus (kein ADMIN_TOKEN gesetzt).',
   'error.BAD_WIDTH': 'Diese Exportbreite ist nicht möglich.',
   'error.STALE_VERSION': 'Das Mosaik hat sich geändert, seit diese Ansicht geöffnet wurde; bitte neu laden.',
+  'error.BEHIND': 'Dieser Server holt das Mosaik gerade noch ein; bitte gleich noch einmal versuchen.',
   'error.NETWORK': 'Keine Verbindung. Prüfe dein Netz und versuche es erneut.',
   'error.PLACER_UNAVAILABLE':
     'Das Mosaik wechselt gerade den Server. Dein Foto ist sicher; wir versuchen es in ein paar Sekunden erneut.',

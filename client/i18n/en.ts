@@ -99,6 +99,7 @@ export const en = {
   'error.ADMIN_DISABLED': 'Moderation is switched off on this server (no ADMIN_TOKEN set).',
   'error.BAD_WIDTH': 'That export width is not possible.',
   'error.STALE_VERSION': 'The mosaic has changed since this view was opened; reload it.',
+  'error.BEHIND': 'This server is still catching up with the mosaic; try again in a moment.',
   'error.NETWORK': 'No connection. Please check your network and try again.',
   'error.PLACER_UNAVAILABLE':
     'The mosaic is switching servers. Your photo is safe; we will try again in a few seconds.',

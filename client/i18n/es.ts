@@ -100,6 +100,8 @@ export const es: Messages = {
   'error.ADMIN_DISABLED': 'La moderación está desactivada en este servidor (sin ADMIN_TOKEN).',
   'error.BAD_WIDTH': 'Ese ancho de exportación no es posible.',
   'error.STALE_VERSION': 'El mosaico ha cambiado desde que se abrió esta vista; vuelve a cargarla.',
+  'error.BEHIND':
+    'Este servidor aún se está poniendo al día con el mosaico; inténtalo de nuevo en un momento.',
   'error.NETWORK': 'Sin conexión. Revisa tu red e inténtalo de nuevo.',
   'error.PLACER_UNAVAILABLE':
     'El mosaico está cambiando de servidor. Tu foto está a salvo; lo intentaremos de nuevo en unos segundos.',

@@ -103,6 +103,7 @@ export const fr: Messages = {
   'error.ADMIN_DISABLED': 'La modération est désactivée sur ce serveur (pas d’ADMIN_TOKEN).',
   'error.BAD_WIDTH': 'Cette largeur d’export n’est pas possible.',
   'error.STALE_VERSION': 'La mosaïque a changé depuis l’ouverture de cette vue ; rechargez-la.',
+  'error.BEHIND': 'Ce serveur rattrape encore la mosaïque ; réessayez dans un instant.',
   'error.NETWORK': 'Pas de connexion. Vérifiez votre réseau et réessayez.',
   'error.PLACER_UNAVAILABLE':
     'La mosaïque change de serveur. Votre photo est en sécurité ; nous réessaierons dans quelques secondes.',

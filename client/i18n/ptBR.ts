@@ -99,6 +99,7 @@ export const ptBR: Messages = {
   'error.ADMIN_DISABLED': 'A moderação está desligada neste servidor (sem ADMIN_TOKEN).',
   'error.BAD_WIDTH': 'Essa largura de exportação não é possível.',
   'error.STALE_VERSION': 'O mosaico mudou desde que esta visualização foi aberta; recarregue-a.',
+  'error.BEHIND': 'Este servidor ainda está alcançando o mosaico; tente de novo em instantes.',
   'error.NETWORK': 'Sem conexão. Verifique sua rede e tente de novo.',
   'error.PLACER_UNAVAILABLE':
     'O mosaico está trocando de servidor. Sua foto está segura; tentaremos de novo em alguns segundos.',

@@ -1,7 +1,7 @@
 /**
- * Imported first by the pages that show the mosaic: starts the snapshot's download and
+ * Imported first by the pages that show the mosaic: starts the view start's download and
  * decoding before the rest of the page's code (PixiJS above all) is even evaluated.
  */
-import { startSnapshot } from './snapshot.ts';
+import { startView } from './snapshot.ts';
 
-startSnapshot();
+startView();

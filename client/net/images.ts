@@ -1,12 +1,53 @@
 /** Image loading for the board: fetch + decode off the main thread, cancellable. */
 import type { MosaicInfo } from '../../shared/httpApi.ts';
+import { colourPyramidOf, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
 import type { BoardImage, BoardImages } from '../render/types.ts';
 import { atlasUrl, tileUrl } from './api.ts';
+import { loadView } from './snapshot.ts';
+
+/** An image the server refused, with its HTTP status. */
+export class ImageStatusError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+  ) {
+    super(`${url}: ${status}`);
+  }
+}
 
 export async function loadBitmap(url: string, signal?: AbortSignal): Promise<ImageBitmap> {
   const res = await fetch(url, { signal });
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
+  if (!res.ok) throw new ImageStatusError(url, res.status);
   return createImageBitmap(await res.blob());
+}
+
+/** A colour pyramid tile's URL at a version (see shared/viewStart.ts). */
+export function colourTileUrl(level: number, tx: number, ty: number, version: number): string {
+  return `/api/mosaic/pyramid/${level}/${tx}_${ty}.webp?v=${version}`;
+}
+
+/**
+ * A colour pyramid tile at `version`. A version from before a delete is refused (404): the
+ * tile's current version is then read from a fresh view start and loaded instead.
+ */
+export async function loadColourTile(
+  level: number,
+  tx: number,
+  ty: number,
+  version: number,
+  signal?: AbortSignal,
+): Promise<ImageBitmap> {
+  try {
+    return await loadBitmap(colourTileUrl(level, tx, ty, version), signal);
+  } catch (err) {
+    if (!(err instanceof ImageStatusError) || err.status !== 404) throw err;
+    const fresh = await loadView();
+    const versions = fresh?.start.versions;
+    if (!fresh || !versions) throw err;
+    const p = colourPyramidOf(fresh.start.cols, fresh.start.rows);
+    const now = tileVersion(p, versions, { level, tx, ty });
+    return loadBitmap(colourTileUrl(level, tx, ty, Math.max(version, now)), signal);
+  }
 }
 
 /** The images a MosaicBoard asks for, served by this server. */

@@ -20,8 +20,12 @@ import {
   type ServerToClientEvents,
   type WireChange,
 } from '../../shared/protocol.ts';
+import { type CellBlock, readFrameHeader } from '../../shared/protocolFrame.ts';
 import { wireParser } from '../../shared/wire.ts';
-import type { DecodedSnapshot } from './snapshot.ts';
+import { type LoadedView, startFresh } from './snapshot.ts';
+
+/** Changes kept for bringing a late block of cells up to date (24 bytes each on the wire). */
+const RECENT_CHANGES = 16_384;
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'outdated';
 
@@ -41,8 +45,11 @@ export interface LiveApplied {
 }
 
 export interface LiveHandlers {
-  /** A snapshot or a growth replaced the layout; `grown` is true for a growth. */
-  relaid(model: LiveMosaic, grown: boolean): void;
+  /**
+   * A snapshot or a growth replaced the layout; `grown` is true for a growth. When the
+   * model holds only some cells (`model.partial`), `versions` are the colour pyramid's.
+   */
+  relaid(model: LiveMosaic, grown: boolean, versions?: readonly number[]): void;
   /** Cells changed; `arrived` are cells that got a newly placed tile. */
   changed(model: LiveMosaic, cells: number[], arrived: number[], changes: readonly WireChange[]): void;
   status?(status: LiveStatus): void;
@@ -57,11 +64,13 @@ export interface LiveOptions {
   /** Where to connect; the page's own origin by default. */
   url?: string;
   /**
-   * The snapshot fetched over HTTP and decoded (see snapshot.ts). When given, it is applied
+   * The view start fetched over HTTP and decoded (see snapshot.ts). When given, it is applied
    * first and the connection opens with `since` = its seq, so only later changes come over
    * the socket; when it resolves to null, the socket sends the snapshot as usual.
    */
-  initial?: Promise<DecodedSnapshot | null>;
+  initial?: Promise<LoadedView | null>;
+  /** Loads a fresh view start (after a growth in region mode); snapshot.ts's by default. */
+  reload?: () => Promise<LoadedView | null>;
   /** Opens the socket; socket.io-client's `io` by default. */
   connect?: ConnectSocket;
 }
@@ -75,11 +84,19 @@ export class LiveFeed {
   private epoch: number | null = null;
   private status: LiveStatus = 'connecting';
   private retry: ReturnType<typeof setTimeout> | null = null;
+  /** True when the mosaic is held a block at a time over the colour pyramid. */
+  private regions = false;
+  private reloading = false;
+  private readonly recent: WireChange[] = [];
+  private readonly origin: string;
+  private readonly reload: () => Promise<LoadedView | null>;
 
   constructor(
     private readonly h: LiveHandlers,
     opts: LiveOptions = {},
   ) {
+    this.origin = opts.url?.replace(/\/$/, '') ?? '';
+    this.reload = opts.reload ?? (() => startFresh(this.origin));
     const event = opts.event ?? undefined;
     const auth = (cb: (data: HandshakeAuth) => void): void =>
       cb({
@@ -87,6 +104,7 @@ export class LiveFeed {
         ...(this.mosaic.ready ? { since: this.mosaic.seq } : {}),
         ...(this.mosaic.ready && this.epoch !== null ? { epoch: this.epoch } : {}),
         ...(event ? { event } : {}),
+        ...(this.regions ? { view: 'regions' as const } : {}),
       });
     const connect: ConnectSocket = opts.connect ?? io;
     this.socket = connect(opts.url ?? '/', {
@@ -128,14 +146,40 @@ export class LiveFeed {
     );
   }
 
-  /** Applies the HTTP snapshot (when it came and decoded), then opens the live connection. */
-  private start(d: DecodedSnapshot | null): void {
+  /** Applies the HTTP view start (when it came and decoded), then opens the live connection. */
+  private start(d: LoadedView | null): void {
     if (this.closed) return;
-    if (d) {
-      this.epoch = d.epoch;
-      this.layout(d.layout, false);
-    }
+    if (d) this.adopt(d, false);
     this.socket.connect();
+  }
+
+  /** Takes a view start: every cell, or (region mode) the geometry and the pyramid's versions. */
+  private adopt(d: LoadedView, grown: boolean): void {
+    this.epoch = d.start.epoch;
+    if (d.layout) {
+      this.regions = false;
+      this.layout(grown ? { ...d.layout, kind: 'snapshot' } : d.layout, false, grown);
+      return;
+    }
+    this.regions = true;
+    this.recent.length = 0;
+    this.mosaic.applyGeometry(d.start);
+    performance.mark('kiss:frame-applied');
+    this.h.relaid(this.mosaic, grown, d.start.versions ?? []);
+  }
+
+  /**
+   * Loads a block of cells (region mode) and brings it up to the feed's seq; the board is
+   * told through `changed`. Returns its cells, or null when it could not be had.
+   */
+  async loadBlock(b: CellBlock, signal?: AbortSignal): Promise<number[] | null> {
+    if (!this.regions) return null;
+    const q = `col=${b.col}&row=${b.row}&cols=${b.cols}&rows=${b.rows}&min=${this.mosaic.seq}`;
+    const res = await fetch(`${this.origin}/api/mosaic/cells?${q}`, { signal });
+    if (!res.ok) return null;
+    const cells = this.mosaic.applyRegion(await res.arrayBuffer(), b, this.recent);
+    if (cells) this.h.changed(this.mosaic, cells, [], []);
+    return cells;
   }
 
   get connected(): boolean {
@@ -149,22 +193,48 @@ export class LiveFeed {
   }
 
   private frame(b: ArrayBuffer | ArrayBufferView): void {
+    const h = readFrameHeader(b);
+    // Region mode: a frame with no tiles says "the geometry changed or the replay is too
+    // old: load the view start again".
+    if (this.regions && h.count === 0) {
+      void this.restart(h.kind === 'grown');
+      return;
+    }
     this.layout(decodeLayout(b), true);
   }
 
-  private layout(l: Layout, live: boolean): void {
+  private async restart(grown: boolean): Promise<void> {
+    if (this.reloading) return;
+    this.reloading = true;
+    try {
+      const d = await this.reload();
+      if (this.closed) return;
+      if (d) this.adopt(d, grown);
+    } finally {
+      this.reloading = false;
+    }
+    // Whatever came while the view start loaded is asked for again from its seq.
+    this.resync();
+  }
+
+  private layout(l: Layout, live: boolean, grown = l.kind === 'grown'): void {
     const r = this.mosaic.applyLayout(l);
     // A mark for the load-time measurements (test/bench/viewerTiming.ts reads it).
     performance.mark('kiss:frame-applied');
     this.h.applied?.({ kind: l.kind, seqs: [l.seq], result: r });
-    if (r.status === 'applied' && r.applied > 0) this.h.relaid(this.mosaic, l.kind === 'grown');
+    if (r.status === 'applied' && r.applied > 0) this.h.relaid(this.mosaic, grown);
     else if (r.status !== 'applied' && live) this.resync();
   }
 
   private batch(b: ArrayBuffer | ArrayBufferView): void {
+    if (this.reloading) return;
     const changes = decodeChanges(b);
     const before = this.mosaic.seq;
     const r = this.mosaic.applyChanges(changes);
+    if (this.regions) {
+      for (const c of changes) if (c.seq > before && c.seq <= this.mosaic.seq) this.recent.push(c);
+      if (this.recent.length > 2 * RECENT_CHANGES) this.recent.splice(0, this.recent.length - RECENT_CHANGES);
+    }
     this.h.applied?.({ kind: 'changes', seqs: changes.map((c) => c.seq), result: r });
     if (r.cells.length > 0) {
       const arrived: number[] = [];
@@ -186,7 +256,7 @@ export class LiveFeed {
 
   /** A change is missing: ask the server for everything after our seq. */
   private resync(): void {
-    if (this.resyncing || !this.socket.connected) return;
+    if (this.resyncing || this.reloading || !this.socket.connected) return;
     this.resyncing = true;
     this.socket.emit('mosaic:resync', this.mosaic.ready ? this.mosaic.seq : null, () => {
       this.resyncing = false;

@@ -1,47 +1,82 @@
 /**
- * The mosaic's first snapshot over HTTP: the pages' HTML preloads `/api/mosaic/snapshot`,
- * early.ts starts this module's work as the page's first act, and a Worker
- * (frameWorker.ts) decodes the frame while the rest of the page's code loads and WebGL
- * starts. The live connection then opens with `since` = its seq.
+ * How a page first learns the mosaic: `GET /api/mosaic/view` (see shared/viewStart.ts),
+ * preloaded by the pages' HTML, started by early.ts as the page's first act. A small mosaic
+ * comes with every cell, and a Worker (frameWorker.ts) decodes them while the rest of the
+ * page's code loads and WebGL starts; a big one comes as geometry and the colour pyramid's
+ * versions only. The live connection then opens with `since` = its seq.
+ *
+ * `?view=cells` in the page's address loads every cell of any mosaic (the snapshot, 12 bytes
+ * a tile), as the viewer did before the pyramid: the benchmark's reference.
  */
 import { decodeLayout, type Layout } from '../../shared/protocol.ts';
+import { decodeViewStart, type ViewStart } from '../../shared/viewStart.ts';
 
-/** A decoded snapshot and the epoch its seq counts in. */
-export interface DecodedSnapshot {
-  layout: Layout;
-  epoch: number | null;
+/** A decoded view start: in cells mode with its layout. */
+export interface LoadedView {
+  start: ViewStart;
+  /** Every cell (cells mode), or null (pyramid mode). */
+  layout: Layout | null;
 }
 
-let started: Promise<DecodedSnapshot | null> | null = null;
+let started: Promise<LoadedView | null> | null = null;
 let taken = false;
 
+/** True when the page asked for every cell (`?view=cells`). */
+function cellsAsked(): boolean {
+  return typeof location !== 'undefined' && new URLSearchParams(location.search).get('view') === 'cells';
+}
+
 /** Starts the download and its decoding, once; null when it fails (the socket sends one then). */
-export function startSnapshot(): Promise<DecodedSnapshot | null> {
-  started ??= loadSnapshot().catch(() => null);
+export function startView(): Promise<LoadedView | null> {
+  started ??= (cellsAsked() ? loadSnapshot() : loadView()).catch(() => null);
   return started;
 }
 
-/** The started snapshot for the live connection; a second caller starts a fresh one. */
-export function takeSnapshot(): Promise<DecodedSnapshot | null> {
-  const p = taken || !started ? loadSnapshot().catch(() => null) : started;
+/** The started view for the live connection; a second caller starts a fresh one. */
+export function takeView(): Promise<LoadedView | null> {
+  const p = taken || !started ? startFresh() : started;
   taken = true;
   return p;
 }
 
-/** Downloads and decodes the snapshot from `origin` (the page's own by default); null when refused. */
-export async function loadSnapshot(origin = ''): Promise<DecodedSnapshot | null> {
+/** A fresh view start (after a growth, or a `since` too old to replay). */
+export function startFresh(origin = ''): Promise<LoadedView | null> {
+  return (cellsAsked() ? loadSnapshot(origin) : loadView(origin)).catch(() => null);
+}
+
+/** Downloads the view start from `origin` (the page's own by default); null when refused. */
+export async function loadView(origin = ''): Promise<LoadedView | null> {
+  const res = await fetch(`${origin}/api/mosaic/view`);
+  if (!res.ok) return null;
+  const bytes = await res.arrayBuffer();
+  performance.mark('kiss:view-received');
+  const { start, frame } = decodeViewStart(bytes);
+  if (start.mode !== 'cells') return { start, layout: null };
+  const layout = await decodeFrame(frame.slice().buffer);
+  performance.mark('kiss:frame-decoded');
+  return { start, layout };
+}
+
+/** Downloads every cell (`/api/mosaic/snapshot`) from `origin`; null when refused. */
+export async function loadSnapshot(origin = ''): Promise<LoadedView | null> {
   const worker = startWorker();
   const res = await fetch(`${origin}/api/mosaic/snapshot`);
   if (!res.ok) {
     worker?.terminate();
     return null;
   }
-  const epoch = Number(res.headers.get('x-mosaic-epoch')) || null;
+  const epoch = Number(res.headers.get('x-mosaic-epoch')) || 0;
   const bytes = await res.arrayBuffer();
   performance.mark('kiss:frame-received');
   const layout = worker ? await decodeIn(worker, bytes) : decodeLayout(bytes);
   performance.mark('kiss:frame-decoded');
-  return { layout, epoch };
+  const { seq, cols, rows, size } = layout;
+  return { start: { mode: 'cells', seq, epoch, cols, rows, size }, layout };
+}
+
+function decodeFrame(bytes: ArrayBuffer): Promise<Layout> {
+  const worker = startWorker();
+  return worker ? decodeIn(worker, bytes) : Promise.resolve(decodeLayout(bytes));
 }
 
 /** The decoding worker, started before the download so that it loads meanwhile; null without Workers (Node). */

@@ -91,8 +91,10 @@ startMosaic(byId('board'), {
       statusKey = null;
       showStatus();
       const id = permalinkId();
-      const tile = id !== null ? running?.board.tileById(id) : null;
-      if (tile) void showTile(tile, true);
+      if (id !== null && running)
+        void running.findTile(id).then((tile) => {
+          if (tile) void showTile(tile, true);
+        });
     }
   },
   changed: () => showCount(),
@@ -110,8 +112,12 @@ startMosaic(byId('board'), {
 }).then(
   (r) => {
     running = r;
-    r.board.onTap = (tile) => {
+    r.board.onTap = (tile, cell) => {
       if (tile) void showTile(tile, false);
+      else if (cell !== null && !r.board.knows(cell))
+        void r.tileInCell(cell).then((t) => {
+          if (t) void showTile(t, false);
+        });
     };
     byId('zoom-in').addEventListener('click', () => r.board.zoomBy(1.6));
     byId('zoom-out').addEventListener('click', () => r.board.zoomBy(1 / 1.6));

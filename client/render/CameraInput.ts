@@ -60,11 +60,17 @@ export function bindCameraInput(board: MosaicBoard, el: HTMLElement = board.canv
     pointers.set(e.pointerId, p);
   };
 
+  /** A tap: the tile there, and the cell (the page loads a cell the board does not hold yet). */
+  const tapAt = (x: number, y: number): void => {
+    const cell = board.cellAtScreen(x, y);
+    board.onTap?.(cell === null ? null : board.tileInCell(cell), cell);
+  };
+
   const onUp = (e: PointerEvent): void => {
     const had = pointers.delete(e.pointerId);
     if (pointers.size < 2) pinchDist = 0;
     if (!had || pointers.size > 0) return;
-    if (!moved && performance.now() - downAt.t < 600) board.onTap?.(board.tileAtScreen(downAt.x, downAt.y));
+    if (!moved && performance.now() - downAt.t < 600) tapAt(downAt.x, downAt.y);
   };
 
   const onKey = (e: KeyboardEvent): void => {
@@ -96,7 +102,7 @@ export function bindCameraInput(board: MosaicBoard, el: HTMLElement = board.canv
       case 'Enter':
       case ' ': {
         const v = board.viewport;
-        board.onTap?.(board.tileAtScreen(v.width / 2, v.height / 2));
+        tapAt(v.width / 2, v.height / 2);
         break;
       }
       default:

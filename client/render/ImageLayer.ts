@@ -9,6 +9,8 @@ export interface WantedImage {
   size: number;
   /** Bumped when the image's content changed (e.g. the atlas block's last seq). */
   version: number;
+  /** How the image is sampled when drawn larger or smaller (default linear). */
+  scaleMode?: 'nearest' | 'linear';
   load: (signal: AbortSignal) => Promise<BoardImage>;
 }
 
@@ -35,10 +37,10 @@ export interface ImageLayerOptions {
   onChange: () => void;
 }
 
-function sourceOf(img: BoardImage): TextureSource {
+function sourceOf(img: BoardImage, scaleMode: 'nearest' | 'linear' = 'linear'): TextureSource {
   if (img instanceof ImageBitmap || img instanceof HTMLImageElement)
-    return new ImageSource({ resource: img });
-  return new CanvasSource({ resource: img });
+    return new ImageSource({ resource: img, scaleMode });
+  return new CanvasSource({ resource: img, scaleMode });
 }
 
 /**
@@ -129,7 +131,7 @@ export class ImageLayer {
           return;
         }
         e.loading = null;
-        const tex = new Texture({ source: sourceOf(img) });
+        const tex = new Texture({ source: sourceOf(img, it.scaleMode) });
         const bytes = tex.source.pixelWidth * tex.source.pixelHeight * 4;
         const sprite = new Sprite(tex);
         sprite.position.set(it.x, it.y);

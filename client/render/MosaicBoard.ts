@@ -2,23 +2,16 @@ import { autoDetectRenderer, Container, ImageSource, type Renderer, Sprite, Text
 // PixiJS's static uniform and shader-sync code instead of `new Function`: the pages' CSP
 // has no 'unsafe-eval' (server/http/security.ts).
 import 'pixi.js/unsafe-eval';
+import { blockOfCell, type ColourPyramid, colourPyramidOf } from '../../shared/mosaic/colourPyramid.ts';
 import { tintedRgb } from '../../shared/protocolState.ts';
 import { Arrivals } from './Arrivals.ts';
+import { CameraController } from './CameraController.ts';
 import { ColourLayer } from './ColourLayer.ts';
-import {
-  type CameraState,
-  clampCamera,
-  fitCamera,
-  interpolateCamera,
-  panBy,
-  screenToWorld,
-  type Viewport,
-  visibleCells,
-  worldToScreen,
-  zoomAt,
-} from './camera.ts';
+import { type CameraState, screenToWorld, type Viewport, visibleCells, worldToScreen } from './camera.ts';
+import { EmptyColours } from './EmptyColours.ts';
 import { ImageLayer, type WantedImage } from './ImageLayer.ts';
 import { ATLAS_CELLS, atlasesVisible, blocksInView, photoSizeFor } from './lod.ts';
+import { type PlannedTile, planColour, planRegions, regionOfCell } from './pyramidPlan.ts';
 import { bakeTint } from './tintBake.ts';
 import type { BoardImage, BoardImages, BoardModel, BoardStats, BoardTile } from './types.ts';
 
@@ -54,6 +47,9 @@ function isSoftwareGl(renderer: Renderer): boolean {
 }
 
 const MAX_ATLASES = 96;
+/** How strongly the target picture shows through empty cells. */
+const TARGET_ALPHA = 0.28;
+const BACKGROUND = 0x14101c;
 const MAX_PHOTOS = 400;
 const MB = 1024 * 1024;
 
@@ -62,6 +58,7 @@ const EMPTY_MODEL: BoardModel = {
   rows: 1,
   seq: 0,
   size: 0,
+  partial: false,
   cellId: new Uint32Array(1),
   cellTint: new Int16Array(3),
   cellRgb: new Uint32Array(1),
@@ -74,7 +71,8 @@ const EMPTY_MODEL: BoardModel = {
  */
 export class MosaicBoard {
   readonly canvas: HTMLCanvasElement;
-  onTap: ((tile: BoardTile | null) => void) | null = null;
+  /** A tap or Enter on a tile (null: none there, or not held yet; `cell` says where). */
+  onTap: ((tile: BoardTile | null, cell: number | null) => void) | null = null;
   /** Called whenever the camera moved (for permalinks, counters of what is in view). */
   onCamera: ((cam: CameraState) => void) | null = null;
 
@@ -87,15 +85,21 @@ export class MosaicBoard {
   private readonly atlases: ImageLayer;
   private readonly photos128: ImageLayer;
   private readonly photos512: ImageLayer;
+  /** The live colour pyramid, drawn beneath the colour layer when the model holds only some cells. */
+  private readonly pyramidTop: ImageLayer;
+  private readonly pyramidTiles: ImageLayer;
+  private pyramid: ColourPyramid | null = null;
+  private versions = new Uint32Array(0);
+  /** Blocks of cells asked for (see pyramidPlan.ts); a block is asked for once per layout. */
+  private readonly regions = new Set<number>();
+  private pyramidCovers = false;
+  private overviewWaiters: (() => void)[] = [];
+  private readonly empties = new EmptyColours();
   private readonly arrivals = new Arrivals();
   private readonly marker = new Container();
   private markedCell: [number, number] | null = null;
   private fading: { layer: ColourLayer; holder: Container; t0: number } | null = null;
-  private cam: CameraState = { scale: 1, cx: 0.5, cy: 0.5 };
-  private anim: { from: CameraState; to: CameraState; t0: number; dur: number; done?: () => void } | null =
-    null;
-  private fit = true;
-  private view: Viewport = { width: 1, height: 1 };
+  private readonly camera_: CameraController;
   private dirty = true;
   private lodDirty = true;
   private raf = 0;
@@ -110,7 +114,8 @@ export class MosaicBoard {
   private readonly baseResolution: number;
   /** Resolution while the camera moves; below base only on software WebGL. */
   private readonly motionResolution: number;
-  private lastMoveAt = -1e9;
+  /** Asked for blocks of cells the camera needs (numbers as in pyramidPlan.ts); the page loads them. */
+  onNeedRegions: ((blocks: number[]) => void) | null = null;
 
   private constructor(
     private readonly renderer: Renderer,
@@ -121,6 +126,10 @@ export class MosaicBoard {
     this.motionResolution =
       opts.motionResolution ?? (isSoftwareGl(renderer) ? this.baseResolution / 2 : this.baseResolution);
     this.maxCellPx = opts.maxCellPx ?? 640;
+    this.camera_ = new CameraController(this.maxCellPx, () => {
+      this.touch();
+      this.onCamera?.(this.camera);
+    });
     const onChange = (): void => {
       this.lodDirty = true;
       this.dirty = true;
@@ -146,12 +155,28 @@ export class MosaicBoard {
       minReloadMs: 0,
       onChange,
     });
-    this.target.alpha = 0.28;
+    this.pyramidTop = new ImageLayer({
+      budgetBytes: 8 * MB,
+      maxEntries: 4,
+      maxInflight: 2,
+      minReloadMs: 30_000,
+      onChange,
+    });
+    this.pyramidTiles = new ImageLayer({
+      budgetBytes: 48 * MB,
+      maxEntries: 160,
+      maxInflight: 6,
+      minReloadMs: 30_000,
+      onChange,
+    });
+    this.target.alpha = TARGET_ALPHA;
     for (let i = 0; i < 4; i++) this.marker.addChild(new Sprite(Texture.WHITE));
     this.marker.visible = false;
     this.colourHolder.addChild(this.colour.container);
     this.world.addChild(
       this.target,
+      this.pyramidTop.container,
+      this.pyramidTiles.container,
       this.colourHolder,
       this.atlases.container,
       this.photos128.container,
@@ -179,7 +204,7 @@ export class MosaicBoard {
       resolution: Math.min(2, window.devicePixelRatio || 1),
       autoDensity: true,
       antialias: false,
-      background: opts.background ?? 0x14101c,
+      background: opts.background ?? BACKGROUND,
     });
     const limits = (renderer as unknown as { limits?: { maxBatchableTextures: number } }).limits;
     if (limits)
@@ -198,13 +223,19 @@ export class MosaicBoard {
   }
   /** True while the camera flies (fly-to, overview, highlight). */
   get animating(): boolean {
-    return this.anim !== null;
+    return this.camera_.animating;
   }
   get camera(): CameraState {
-    return { ...this.cam };
+    return { ...this.camera_.state };
   }
   get viewport(): Viewport {
-    return { ...this.view };
+    return { ...this.camera_.viewport };
+  }
+  private get cam(): CameraState {
+    return this.camera_.state;
+  }
+  private get view(): Viewport {
+    return this.camera_.viewport;
   }
 
   /**
@@ -218,19 +249,25 @@ export class MosaicBoard {
     const { cols, rows } = model;
     const sameSize = cols === old.cols && rows === old.rows;
     this.arrivals.finishAll();
-    const layer = sameSize ? this.colour : new ColourLayer(cols, rows);
+    const layer = sameSize && !model.partial ? this.colour : new ColourLayer(cols, rows);
     layer.paintAll(model);
-    if (!sameSize) {
+    if (!sameSize || model.partial) {
       this.replaceColourLayer(layer, animate && old.cols > 1);
       const sx = cols / old.cols;
       const sy = rows / old.rows;
       if (this.fading) this.fading.holder.scale.set(sx, sy);
-      this.cam = this.fit
-        ? fitCamera(cols, rows, this.view)
-        : { scale: this.cam.scale / sx, cx: this.cam.cx * sx, cy: this.cam.cy * sy };
-      this.cancelAnim();
-      this.photos128.clear();
-      this.photos512.clear();
+      if (!sameSize) {
+        this.camera_.regrid(cols, rows, sx, sy);
+        this.photos128.clear();
+        this.photos512.clear();
+      }
+    }
+    this.regions.clear();
+    this.pyramidCovers = false;
+    if (!model.partial) {
+      this.pyramid = null;
+      this.pyramidTop.clear();
+      this.pyramidTiles.clear();
     }
     this.seqBase = model.seq;
     this.blockSeq.clear();
@@ -239,11 +276,28 @@ export class MosaicBoard {
     this.touch();
   }
 
+  /**
+   * Draws the far levels from the live colour pyramid (the model holds only some cells): its
+   * geometry and each block's version, as the view start gave them. Call after relayout.
+   */
+  setPyramid(versions: ArrayLike<number>): void {
+    const p = colourPyramidOf(this.model.cols, this.model.rows);
+    const same = this.pyramid && this.pyramid.cols === p.cols && this.pyramid.rows === p.rows;
+    if (!same) {
+      // The old tiles stay up, faded by the colour layer's cross-fade, until the new ones load.
+      this.pyramidTop.clear();
+      this.pyramidTiles.clear();
+    }
+    this.pyramid = p;
+    this.versions = Uint32Array.from(versions);
+    this.touch();
+  }
+
   /** The dimmed target only shows through empty cells; a full mosaic skips drawing it. */
   private updateTargetVisibility(): void {
     const full = this.model.size >= this.model.cols * this.model.rows;
     this.target.visible = !full;
-    this.colour.setOpaque(full);
+    this.colour.setOpaque(full && !this.model.partial);
   }
 
   /**
@@ -267,9 +321,11 @@ export class MosaicBoard {
         if (ok) landing.add(c);
       }
     }
+    const p = this.pyramid;
     for (const c of cells) {
       if (c < 0 || c >= m.cols * m.rows) continue;
       this.bumpBlock(c % m.cols, Math.floor(c / m.cols), seq);
+      if (p) this.versions[blockOfCell(p, c % m.cols, Math.floor(c / m.cols))] = seq;
       if (landing.has(c)) this.colour.clear(c % m.cols, Math.floor(c / m.cols));
       else this.paint(this.colour, c);
     }
@@ -281,17 +337,45 @@ export class MosaicBoard {
     const res = img instanceof HTMLImageElement || img instanceof ImageBitmap ? img : null;
     if (!res) return;
     this.target.texture = new Texture({ source: new ImageSource({ resource: res }) });
+    this.empties.setTarget(res, TARGET_ALPHA, BACKGROUND);
     this.layoutTarget();
     this.touch();
   }
 
   /** Tile under a screen point (CSS px relative to the canvas), or null. */
   tileAtScreen(sx: number, sy: number): BoardTile | null {
+    const c = this.cellAtScreen(sx, sy);
+    return c === null ? null : this.tileInCell(c);
+  }
+
+  /** The cell under a screen point, or null outside the grid. */
+  cellAtScreen(sx: number, sy: number): number | null {
     const [wx, wy] = screenToWorld(this.cam, sx, sy, this.view);
     const col = Math.floor(wx);
     const row = Math.floor(wy);
     if (col < 0 || row < 0 || col >= this.cols || row >= this.rows) return null;
-    return this.tileInCell(row * this.cols + col);
+    return row * this.cols + col;
+  }
+
+  /** True when the model holds the cell's content (always, unless it holds only some cells). */
+  knows(cell: number): boolean {
+    return (
+      !this.model.partial ||
+      this.regions.has(regionOfCell(this.cols, cell % this.cols, Math.floor(cell / this.cols)))
+    );
+  }
+
+  /** A block of cells the page was asked for could not be loaded: it is asked for again later. */
+  regionFailed(block: number): void {
+    this.regions.delete(block);
+    this.touch();
+  }
+
+  /** Marks a block as asked for (the page loads it itself, e.g. for a tap). */
+  regionAsked(block: number): boolean {
+    if (this.regions.has(block)) return false;
+    this.regions.add(block);
+    return true;
   }
 
   tileById(id: number): BoardTile | null {
@@ -318,7 +402,7 @@ export class MosaicBoard {
     return worldToScreen(this.cam, col + 0.5, row + 0.5, this.view);
   }
 
-  /** Animates the camera to a cell at `cellPx` screen px per cell. */
+  /** Animates the camera to a cell at `cellPx` screen px per cell (ms = 0 jumps). */
   flyTo(
     col: number,
     row: number,
@@ -326,27 +410,12 @@ export class MosaicBoard {
     ms = 1600,
     done?: () => void,
   ): void {
-    const to = clampCamera(
-      { scale: cellPx, cx: col + 0.5, cy: row + 0.5 },
-      this.cols,
-      this.rows,
-      this.view,
-      this.maxCellPx,
-    );
-    this.fit = false;
-    this.anim = { from: this.cam, to, t0: performance.now(), dur: ms, done };
+    this.camera_.flyTo(col, row, cellPx, ms, done);
   }
 
   /** Animates back to the whole mosaic. */
   overview(ms = 1200, done?: () => void): void {
-    this.anim = {
-      from: this.cam,
-      to: fitCamera(this.cols, this.rows, this.view),
-      t0: performance.now(),
-      dur: ms,
-      done,
-    };
-    this.fit = true;
+    this.camera_.overview(ms, done);
   }
 
   /** Outlines one cell (the selected tile), or hides the outline with null. */
@@ -377,22 +446,15 @@ export class MosaicBoard {
 
   /** Camera changes from user input; these stop any animation and leave fit mode. */
   zoomBy(factor: number, sx = this.view.width / 2, sy = this.view.height / 2): void {
-    this.cancelAnim();
-    this.fit = false;
-    this.setCamera(zoomAt(this.cam, factor, sx, sy, this.view));
+    this.camera_.zoomBy(factor, sx, sy);
   }
 
   panBy(dx: number, dy: number): void {
-    this.cancelAnim();
-    this.fit = false;
-    this.setCamera(panBy(this.cam, dx, dy));
+    this.camera_.panBy(dx, dy);
   }
 
   setCamera(c: CameraState): void {
-    this.lastMoveAt = performance.now();
-    this.cam = clampCamera(c, this.cols, this.rows, this.view, this.maxCellPx);
-    this.touch();
-    this.onCamera?.(this.camera);
+    this.camera_.set(c);
   }
 
   /** Colour of a cell as the far level of detail draws it: [r, g, b, a]. */
@@ -406,9 +468,25 @@ export class MosaicBoard {
       cellPx: this.cam.scale,
       atlases: this.atlases.shown,
       photos: this.photos128.shown + this.photos512.shown,
-      gpuBytes: this.colour.bytes + this.atlases.bytes + this.photos128.bytes + this.photos512.bytes,
+      gpuBytes:
+        this.colour.bytes +
+        this.atlases.bytes +
+        this.photos128.bytes +
+        this.photos512.bytes +
+        this.pyramidTop.bytes +
+        this.pyramidTiles.bytes,
+      pyramidTiles: this.pyramidTop.shown + this.pyramidTiles.shown,
       arrivals: this.arrivals.count,
     };
+  }
+
+  /**
+   * Runs `fn` once, right after the first frame that shows the whole view: at once when the
+   * model holds every cell, else once the colour pyramid's tiles for the view have loaded.
+   */
+  afterOverviewDrawn(fn: () => void): void {
+    this.overviewWaiters.push(fn);
+    this.dirty = true;
   }
 
   /** Runs `fn` once, right after the next frame is drawn (one is drawn soon). */
@@ -432,18 +510,13 @@ export class MosaicBoard {
     cancelAnimationFrame(this.raf);
     this.ro.disconnect();
     this.atlases.destroy();
+    this.pyramidTop.destroy();
+    this.pyramidTiles.destroy();
     this.photos128.destroy();
     this.photos512.destroy();
     this.colour.destroy();
     this.renderer.destroy();
     this.canvas.remove();
-  }
-
-  /** Stops a camera animation; its `done` still runs, so chains (the screen's highlights) go on. */
-  private cancelAnim(): void {
-    const done = this.anim?.done;
-    this.anim = null;
-    done?.();
   }
 
   private colourOfCell(c: number): number {
@@ -455,7 +528,11 @@ export class MosaicBoard {
   private paint(layer: ColourLayer, c: number): void {
     const cols = this.model.cols;
     if (!this.model.cellId[c]) {
-      layer.clear(c % cols, Math.floor(c / cols));
+      if (this.model.partial) {
+        // Over the pyramid an empty cell must hide what the pyramid last showed there.
+        const k = this.empties.at(c % cols, Math.floor(c / cols), this.model.cols, this.model.rows);
+        layer.set(c % cols, Math.floor(c / cols), k >> 16, (k >> 8) & 255, k & 255);
+      } else layer.clear(c % cols, Math.floor(c / cols));
       return;
     }
     const k = this.colourOfCell(c);
@@ -463,9 +540,7 @@ export class MosaicBoard {
   }
 
   private count(): number {
-    let n = 0;
-    for (const id of this.model.cellId) if (id) n++;
-    return n;
+    return this.model.size;
   }
 
   private bumpBlock(col: number, row: number, seq: number): void {
@@ -504,12 +579,8 @@ export class MosaicBoard {
     const w = Math.max(1, this.opts.parent.clientWidth);
     const h = Math.max(1, this.opts.parent.clientHeight);
     if (w === this.view.width && h === this.view.height) return;
-    this.view = { width: w, height: h };
     this.renderer.resize(w, h, this.renderer.resolution);
-    this.cam = this.fit
-      ? fitCamera(this.cols, this.rows, this.view)
-      : clampCamera(this.cam, this.cols, this.rows, this.view, this.maxCellPx);
-    this.touch();
+    this.camera_.resize({ width: w, height: h });
   }
 
   private touch(): void {
@@ -518,17 +589,7 @@ export class MosaicBoard {
   }
 
   private tick(now: number, force = false): void {
-    if (this.anim) {
-      const t = Math.min(1, (now - this.anim.t0) / this.anim.dur);
-      this.cam = interpolateCamera(this.anim.from, this.anim.to, t);
-      this.touch();
-      if (t >= 1) {
-        const done = this.anim.done;
-        this.anim = null;
-        done?.();
-      }
-      this.onCamera?.(this.camera);
-    }
+    this.camera_.tick(now);
     if (this.arrivals.update(now, this.cam.scale) || this.arrivals.count > 0) this.dirty = true;
     if (this.fading) {
       const t = Math.min(1, (now - this.fading.t0) / 900);
@@ -546,7 +607,7 @@ export class MosaicBoard {
       this.updateLod(now);
     }
     // A moving camera draws at motion resolution; 150 ms after it stops, one sharp frame.
-    const moving = this.anim !== null || now - this.lastMoveAt < 150;
+    const moving = this.camera_.animating || now - this.camera_.lastMoveAt < 150;
     const res = moving ? this.motionResolution : this.baseResolution;
     if (res !== this.renderer.resolution) {
       this.renderer.resize(this.view.width, this.view.height, res);
@@ -562,14 +623,19 @@ export class MosaicBoard {
     this.renderer.render(this.stage);
     this.frames++;
     for (const fn of this.drawn.splice(0)) fn();
+    if (this.overviewWaiters.length && (!this.model.partial || this.pyramidCovers))
+      for (const fn of this.overviewWaiters.splice(0)) fn();
   }
 
   private updateLod(now: number): void {
+    // Nothing to plan before the first layout (the placeholder grid would ask for photos).
+    if (this.model === EMPTY_MODEL) return;
     const { cols, rows } = this.model;
     const v = visibleCells(this.cam, this.view, cols, rows);
     const scale = this.cam.scale;
     this.colour.setCellPx(scale);
     const images = this.opts.images;
+    this.planPyramid(now);
     const atlasWant: WantedImage[] = [];
     let atlasesCover = false;
     if (atlasesVisible(scale)) {
@@ -635,6 +701,44 @@ export class MosaicBoard {
     // Skip layers that are fully hidden under loaded, current ones: a software rasteriser
     // pays for every covered pixel. Empty cells are transparent in every layer alike.
     this.colour.container.visible = !(atlasesCover || photosCover);
+    this.pyramidTop.container.visible = this.colour.container.visible;
+    this.pyramidTiles.container.visible = this.colour.container.visible;
     this.atlases.container.visible = !photosCover;
+  }
+
+  /** The colour pyramid's tiles for the camera, and the blocks of cells it needs. */
+  private planPyramid(now: number): void {
+    const p = this.pyramid;
+    const load = this.opts.images.colourTile;
+    if (!p || !this.model.partial || !load) {
+      this.pyramidTop.want([], now);
+      this.pyramidTiles.want([], now);
+      return;
+    }
+    const plan = planColour(p, this.versions, this.cam, this.view);
+    const item = (t: PlannedTile): WantedImage => ({
+      key: t.key,
+      x: t.x,
+      y: t.y,
+      size: t.size,
+      version: t.version,
+      // A pixel per cell, drawn larger: crisp cells, as the colour layer draws them.
+      scaleMode: t.level === 0 ? 'nearest' : 'linear',
+      load: (signal) => load(t.level, t.tx, t.ty, t.version, signal),
+    });
+    this.pyramidTop.want([item(plan.top)], now);
+    const fine = plan.level === plan.top.level ? [] : plan.tiles.map(item);
+    this.pyramidTiles.want(fine, now);
+    this.pyramidCovers =
+      plan.level === plan.top.level
+        ? this.pyramidTop.ready(plan.top.key)
+        : fine.every((w) => this.pyramidTiles.ready(w.key));
+    const need = planRegions(this.cam, this.view, this.model.cols, this.model.rows, (b) =>
+      this.regions.has(b),
+    );
+    if (need.length) {
+      for (const b of need) this.regions.add(b);
+      this.onNeedRegions?.(need);
+    }
   }
 }

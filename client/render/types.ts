@@ -8,6 +8,14 @@ export interface BoardImages {
   atlas(ax: number, ay: number, version: number, signal: AbortSignal): Promise<BoardImage>;
   /** A tile's untinted photo at 128 or 512 px. */
   photo(id: number, size: 128 | 512, signal: AbortSignal): Promise<BoardImage>;
+  /** A tile of the live colour pyramid at a version (see shared/mosaic/colourPyramid.ts). */
+  colourTile?(
+    level: number,
+    tx: number,
+    ty: number,
+    version: number,
+    signal: AbortSignal,
+  ): Promise<BoardImage>;
 }
 
 /** A placed tile as the board reports it (taps, permalinks). */
@@ -31,6 +39,11 @@ export interface BoardModel {
   readonly seq: number;
   /** Tiles placed. */
   readonly size: number;
+  /**
+   * True when only some cells are held (the rest is unknown, not empty): the board draws the
+   * colour pyramid beneath and asks for blocks of cells where the camera needs them.
+   */
+  readonly partial: boolean;
   readonly cellId: Uint32Array;
   readonly cellTint: Int16Array;
   readonly cellRgb: Uint32Array;
@@ -45,4 +58,6 @@ export interface BoardStats {
   photos: number;
   gpuBytes: number;
   arrivals: number;
+  /** Colour pyramid tiles drawn. */
+  pyramidTiles: number;
 }

@@ -5,13 +5,17 @@
 
 import type { MosaicInfo } from '../../shared/httpApi.ts';
 import type { EventHighlight, EventStats, LiveMosaic, WireChange } from '../../shared/protocol.ts';
-import { getMosaic } from '../net/api.ts';
-import { loadBitmap, serverImages } from '../net/images.ts';
+import { getMosaic, getTile } from '../net/api.ts';
+import { loadBitmap, loadColourTile, serverImages } from '../net/images.ts';
 import { LiveFeed, type LiveStatus } from '../net/live.ts';
-import { takeSnapshot } from '../net/snapshot.ts';
+import { takeView } from '../net/snapshot.ts';
 import { bindCameraInput } from '../render/CameraInput.ts';
 import { MosaicBoard } from '../render/MosaicBoard.ts';
-import type { BoardImages } from '../render/types.ts';
+import { regionBlock, regionOfCell } from '../render/pyramidPlan.ts';
+import type { BoardImages, BoardTile } from '../render/types.ts';
+
+/** Blocks of cells loaded at once. */
+const BLOCKS_IN_FLIGHT = 4;
 
 export interface MosaicHooks {
   event?: string | null;
@@ -40,6 +44,10 @@ export interface RunningMosaic {
   pause(): void;
   resume(): void;
   readonly paused: boolean;
+  /** The tile in a cell, loading the cell's block first when the board does not hold it. */
+  tileInCell(cell: number): Promise<BoardTile | null>;
+  /** A tile by id (a permalink), wherever it is: null when it is not in the mosaic. */
+  findTile(id: number): Promise<BoardTile | null>;
 }
 
 /** The person asked their system for less motion: no fly-ins, no camera flights. */
@@ -53,6 +61,7 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
   const images: BoardImages = {
     atlas: async (ax, ay, v, signal) => serverImages(await infoP).atlas(ax, ay, v, signal),
     photo: async (id, size, signal) => serverImages(await infoP).photo(id, size, signal),
+    colourTile: (level, tx, ty, version, signal) => loadColourTile(level, tx, ty, version, signal),
   };
   // The live connection opens at once too: the snapshot (12 bytes a tile) downloads while
   // the WebGL board starts. What arrives before the board and the page are ready waits in
@@ -73,9 +82,10 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
   };
   const feed = new LiveFeed(
     {
-      relaid: (model, grown) =>
+      relaid: (model, grown, versions) =>
         onBoard((b) => {
           b.relayout(model, grown);
+          if (model.partial) b.setPyramid(versions ?? []);
           hooks.relaid?.(grown, model);
         }),
       changed: (model, cells, arrived, changes) =>
@@ -86,8 +96,9 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
       status: (s) => {
         if (s === 'live' && !overviewMarked) {
           overviewMarked = true;
-          // Synced: every change up to the server's seq is queued ahead of this.
-          onBoard((b) => b.afterNextFrame(() => performance.mark('mosaic:overview')));
+          // Synced: every change up to the server's seq is queued ahead of this; the mark
+          // waits for the frame that shows the whole view (the pyramid's tiles loaded).
+          onBoard((b) => b.afterOverviewDrawn(() => performance.mark('mosaic:overview')));
         }
         hooks.status?.(s);
       },
@@ -95,7 +106,7 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
       stats: (s) => (paused ? early.push(() => hooks.stats?.(s)) : hooks.stats?.(s)),
       highlighted: (h) => (paused ? early.push(() => hooks.highlighted?.(h)) : hooks.highlighted?.(h)),
     },
-    { event: hooks.event ?? null, initial: takeSnapshot() },
+    { event: hooks.event ?? null, initial: takeView() },
   );
   let info: MosaicInfo;
   let board: MosaicBoard;
@@ -107,7 +118,8 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
     throw err;
   }
   if (hooks.input !== false) bindCameraInput(board);
-  loadBitmap(info.targetUrl).then(
+  const blocks = blockLoader(board, feed);
+  loadBitmap(info.targetPreviewUrl).then(
     (img) => board.setTarget(img),
     () => {
       // The dimmed target behind empty cells is decoration; the mosaic works without it.
@@ -130,6 +142,22 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
     get paused() {
       return paused;
     },
+    tileInCell: async (cell) => {
+      if (!board.knows(cell))
+        await blocks.load(regionOfCell(board.cols, cell % board.cols, Math.floor(cell / board.cols)));
+      return board.tileInCell(cell);
+    },
+    findTile: async (id) => {
+      const held = board.tileById(id);
+      if (held || !feed.mosaic.partial) return held;
+      try {
+        const t = await getTile(id);
+        const tile = await running.tileInCell(t.row * board.cols + t.col);
+        return tile?.id === id ? tile : null;
+      } catch {
+        return null;
+      }
+    },
   };
   setTimeout(() => {
     // A read-only handle for end-to-end tests and curious people in the console.
@@ -139,4 +167,49 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
     performance.mark('kiss:early-drawn');
   });
   return running;
+}
+
+/**
+ * Loads the blocks of cells the board asks for (region mode), a few at a time, nearest the
+ * centre first; a block that fails is asked for again when the camera next needs it.
+ */
+function blockLoader(board: MosaicBoard, feed: LiveFeed): { load(block: number): Promise<void> } {
+  const queue: number[] = [];
+  /** Blocks queued or loading, with whoever waits for them. */
+  const waiting = new Map<number, (() => void)[]>();
+  let inFlight = 0;
+  const pump = (): void => {
+    while (inFlight < BLOCKS_IN_FLIGHT && queue.length) {
+      const b = queue.shift()!;
+      inFlight++;
+      const done = (ok: boolean): void => {
+        inFlight--;
+        if (!ok) board.regionFailed(b);
+        for (const w of waiting.get(b) ?? []) w();
+        waiting.delete(b);
+        pump();
+      };
+      feed.loadBlock(regionBlock(board.cols, board.rows, b)).then(
+        (cells) => done(cells !== null),
+        () => done(false),
+      );
+    }
+  };
+  const add = (b: number): void => {
+    if (!waiting.has(b)) waiting.set(b, []);
+    queue.push(b);
+    pump();
+  };
+  board.onNeedRegions = (need) => {
+    for (const b of need) add(b);
+  };
+  return {
+    load: (b) =>
+      new Promise<void>((resolve) => {
+        if (board.regionAsked(b)) add(b);
+        const list = waiting.get(b);
+        if (list) list.push(resolve);
+        else resolve();
+      }),
+  };
 }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { ATLAS_CELLS, ATLAS_TILE_PX, type MosaicInfo, TILE_SIZES } from '../../shared/httpApi.ts';
 import { AppError } from '../errors.ts';
 import { renderExport } from '../ingest/compose.ts';
+import { sharp } from '../ingest/sharp.ts';
 import { AtlasCache } from './atlasCache.ts';
 import { type HttpDeps, imageCaching } from './deps.ts';
 import { progressLog } from './progressLog.ts';
@@ -24,6 +25,7 @@ export function mosaicRoutes(d: HttpDeps): { router: Router; atlases: AtlasCache
       tileSizes: [...TILE_SIZES],
       tileUrl: '/tiles/{id}/{size}.webp',
       targetUrl: '/api/mosaic/target.png',
+      targetPreviewUrl: '/api/mosaic/target.webp',
       tint: d.config.MOSAIC_TINT,
       atlasUrl: '/api/atlas/{ax}/{ay}.webp',
       atlasCells: ATLAS_CELLS,
@@ -41,6 +43,25 @@ export function mosaicRoutes(d: HttpDeps): { router: Router; atlases: AtlasCache
     res.setHeader('Content-Type', 'image/png');
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.end(await targetPng.data);
+  });
+
+  // What the viewer draws behind empty cells, dimmed: 512 px and lossy is plenty, and it is
+  // on a phone's first screen (the PNG is 20 times the bytes).
+  let targetWebp: { key: string; data: Promise<Buffer> } | null = null;
+  r.get('/api/mosaic/target.webp', async (_req, res) => {
+    const key = `${s.cols}x${s.rows}`;
+    if (targetWebp?.key !== key)
+      targetWebp = {
+        key,
+        data: d.target.png(s.cols, s.rows, 512).then((png) => sharp(png).webp({ quality: 75 }).toBuffer()),
+      };
+    const data = targetWebp.data;
+    data.catch(() => {
+      if (targetWebp?.data === data) targetWebp = null;
+    });
+    res.setHeader('Content-Type', 'image/webp');
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.end(await data);
   });
 
   r.get('/api/mosaic/export.png', async (req, res) => {

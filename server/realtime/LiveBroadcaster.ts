@@ -26,6 +26,10 @@ import type { LiveCells, LiveSnapshot, LiveSource } from './source.ts';
 
 /** Every connection that has been brought up to date; broadcasts go here. */
 export const LIVE_ROOM = 'live';
+/** The connections among them that hold every cell: whole growth frames go to these. */
+export const CELLS_ROOM = 'live:cells';
+/** The connections that hold blocks of cells (`auth.view` = `regions`): they get geometry only. */
+export const REGIONS_ROOM = 'live:regions';
 
 /** The typed Socket.IO server of this protocol. */
 export type LiveServer = Server<
@@ -41,6 +45,12 @@ export type LiveSocket = Socket<
   Record<string, never>,
   SocketData
 >;
+
+/**
+ * Told of every change to the viewers' copy: the cells it changed (null: all of them, after a
+ * growth or a reload), the seq it is now at, and whether a tile left the mosaic.
+ */
+export type ModelWatcher = (cells: readonly number[] | null, seq: number, removed: boolean) => void;
 
 /** Tuning of the broadcaster; every field has a default in attachRealtime. */
 export interface LiveBroadcasterOptions {
@@ -76,6 +86,7 @@ export class LiveBroadcaster {
    */
   private readonly model = new LiveMosaic();
   private readonly unsubscribe: () => void;
+  private readonly watchers = new Set<ModelWatcher>();
 
   constructor(
     private readonly source: LiveSource,
@@ -90,6 +101,27 @@ export class LiveBroadcaster {
     if (cells) this.counter.resetFrom(cells.count, (each) => cells.eachEvent(each));
     this.copyFrom(cells ?? snap!);
     this.unsubscribe = source.subscribe((changes) => this.onChanges(changes));
+  }
+
+  /** The mosaic as every viewer holds it, at {@link lastSeq}; read it, never write it. */
+  get mosaic(): Readonly<LiveMosaic> {
+    return this.model;
+  }
+
+  /** Calls `fn` after each change to the viewers' copy; returns a function that stops it. */
+  watch(fn: ModelWatcher): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  private told(cells: readonly number[] | null, seq: number, removed: boolean): void {
+    for (const w of this.watchers) {
+      try {
+        w(cells, seq, removed);
+      } catch (err) {
+        this.opts.log('realtime: a watcher of the live copy failed', err);
+      }
+    }
   }
 
   /** The sequence number of the last change received from the core. */
@@ -148,7 +180,8 @@ export class LiveBroadcaster {
       };
     }
     this.seq = c.seq;
-    this.model.applyChanges([wire]);
+    const r = this.model.applyChanges([wire]);
+    this.told(r.cells, c.seq, c.type === 'removed');
     this.history.append(wire);
     this.pending.push(wire);
     if (this.pending.length >= this.opts.maxBatchRecords) this.flush();
@@ -167,7 +200,9 @@ export class LiveBroadcaster {
     this.counter.total = tiles.length;
     const frame = encodeFrame({ kind: 'grown', seq: c.seq, cols: c.cols, rows: c.rows, tiles });
     this.model.applyLayout(decodeLayout(frame));
-    this.io.to(LIVE_ROOM).emit('mosaic:grown', frame);
+    this.told(null, c.seq, true);
+    this.io.to(CELLS_ROOM).emit('mosaic:grown', frame);
+    this.io.to(REGIONS_ROOM).emit('mosaic:grown', this.geometryFrame('grown'));
   }
 
   /**
@@ -217,7 +252,15 @@ export class LiveBroadcaster {
     this.flush();
     if (epoch !== null && epoch !== this.epoch) since = null;
     let mode: SyncMode;
-    if (since !== null && this.history.covers(since) && this.replayIsCheaper(this.seq - since)) {
+    const regions = socket.data.view === 'regions';
+    if (regions && !(since !== null && this.history.covers(since))) {
+      socket.emit('mosaic:snapshot', this.geometryFrame('snapshot'));
+      mode = SyncMode.SNAPSHOT;
+    } else if (
+      since !== null &&
+      this.history.covers(since) &&
+      (regions || this.replayIsCheaper(this.seq - since))
+    ) {
       for (const b of this.history.batchesAfter(since)) socket.emit('tiles:changed', b);
       mode = SyncMode.REPLAY;
     } else {
@@ -228,7 +271,7 @@ export class LiveBroadcaster {
       }
       mode = SyncMode.SNAPSHOT;
     }
-    socket.join(LIVE_ROOM);
+    socket.join([LIVE_ROOM, regions ? REGIONS_ROOM : CELLS_ROOM]);
     const info: SessionSynced = {
       mode,
       seq: this.seq,
@@ -237,6 +280,11 @@ export class LiveBroadcaster {
     };
     socket.emit('session:synced', info);
     return info;
+  }
+
+  /** A frame with the geometry and seq and no tiles: "load the view start again". */
+  private geometryFrame(kind: 'snapshot' | 'grown'): Uint8Array {
+    return encodeFrame({ kind, seq: this.seq, cols: this.model.cols, rows: this.model.rows, tiles: [] });
   }
 
   private replayIsCheaper(changes: number): boolean {
@@ -274,6 +322,7 @@ export class LiveBroadcaster {
   private copyFrom(s: LiveSnapshot | LiveCells): void {
     const frame = 'cellId' in s ? encodeCellsFrame('snapshot', s) : encodeFrame({ kind: 'snapshot', ...s });
     this.model.applyLayout(decodeLayout(frame));
+    this.told(null, this.model.seq, true);
   }
 
   /** Stops listening to the core and drops what is pending. */

@@ -80,6 +80,7 @@ export function attachRealtime(
     try {
       const req = parseHandshake(socket.handshake.auth, known);
       socket.data.event = req.event;
+      socket.data.view = req.view;
       next();
     } catch (err) {
       next(err instanceof HandshakeError ? err : new HandshakeError(ErrorCode.INTERNAL, 'handshake failed'));

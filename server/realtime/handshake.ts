@@ -6,6 +6,8 @@ export interface HandshakeRequest {
   /** The epoch `since` counts in, or null when the client did not say. */
   epoch: number | null;
   event: string | null;
+  /** How the client holds the mosaic: every cell, or blocks of cells over the colour pyramid. */
+  view: 'cells' | 'regions';
 }
 
 /** An Error whose `data` reaches the client as `connect_error.data`. */
@@ -43,6 +45,9 @@ export function parseHandshake(auth: unknown, knownEvent?: (code: string) => boo
   if (a.event !== undefined && a.event !== null && !isEventCode(a.event)) {
     throw new HandshakeError(ErrorCode.MALFORMED, 'auth.event must be a rally code like "london"');
   }
+  if (a.view !== undefined && a.view !== 'cells' && a.view !== 'regions') {
+    throw new HandshakeError(ErrorCode.MALFORMED, 'auth.view must be "cells" or "regions"');
+  }
   const event = (a.event as string | undefined) ?? null;
   if (event !== null && knownEvent && !safeKnown(knownEvent, event)) {
     throw new HandshakeError(ErrorCode.UNKNOWN_EVENT, `There is no rally "${event}".`);
@@ -51,6 +56,7 @@ export function parseHandshake(auth: unknown, knownEvent?: (code: string) => boo
     since: (a.since as number | undefined) ?? null,
     epoch: (a.epoch as number | undefined) ?? null,
     event,
+    view: a.view === 'regions' ? 'regions' : 'cells',
   };
 }
 

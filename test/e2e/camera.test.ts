@@ -130,18 +130,19 @@ describe('the viewer: loading, zoom and pan', () => {
     await page.context().close();
   });
 
-  it('loads the mosaic from the snapshot its HTML preloads, decoded in a worker', async () => {
+  it('loads the mosaic from the view start its HTML preloads, its cells decoded in a worker', async () => {
     const page = await open();
     const seen = await page.evaluate(() => ({
       snapshot: (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
-        .filter((r) => r.name.endsWith('/api/mosaic/snapshot'))
+        .filter((r) => r.name.endsWith('/api/mosaic/view'))
         .map((r) => r.initiatorType),
       marks: performance.getEntriesByType('mark').map((m) => m.name),
       tiles: (window as unknown as { kiss: { feed: { mosaic: { size: number } } } }).kiss.feed.mosaic.size,
     }));
     // One download, started by the <link rel="preload">, and handed to the worker.
     expect(seen.snapshot).toEqual(['link']);
-    expect(seen.marks).toContain('kiss:frame-received');
+    expect(seen.marks).toContain('kiss:view-received');
+    expect(seen.marks).toContain('kiss:frame-decoded');
     expect(seen.tiles).toBe(server.app.service.tileCount);
     await page.context().close();
   });
@@ -160,7 +161,11 @@ describe('the viewer: loading, zoom and pan', () => {
     expect(await page.locator('#mini-board').isHidden()).toBe(true);
     expect(await page.locator('#see').isVisible()).toBe(true);
     expect(asked).toContain('/api/tiles');
-    expect(asked.filter((p) => p === '/api/mosaic/snapshot' || p.startsWith('/socket.io'))).toEqual([]);
+    expect(
+      asked.filter(
+        (p) => p === '/api/mosaic/snapshot' || p === '/api/mosaic/view' || p.startsWith('/socket.io'),
+      ),
+    ).toEqual([]);
     await ctx.close();
   });
 });

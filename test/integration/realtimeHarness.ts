@@ -142,6 +142,11 @@ export class Viewer {
     await vi.waitFor(() => expect(this.mosaic.seq).toBeGreaterThanOrEqual(seq), { timeout, interval: 5 });
   }
 
+  /** Loads a block of cells as the page does in region mode (see LiveFeed.loadBlock). */
+  loadBlock(b: { col: number; row: number; cols: number; rows: number }): Promise<number[] | null> {
+    return this.open().loadBlock(b);
+  }
+
   /** Closes the feed for good. */
   close(): void {
     this.feed?.close();

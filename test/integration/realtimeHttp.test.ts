@@ -61,7 +61,7 @@ describe('realtime over the real app', () => {
     // Downloaded and decoded as the page does it.
     const snapshot = await loadSnapshot(server.url);
     expect(snapshot).toMatchObject({
-      epoch: app.service.epoch,
+      start: { mode: 'cells', epoch: app.service.epoch, seq: app.service.seq, size: 3 },
       layout: { kind: 'snapshot', seq: app.service.seq, size: 3 },
     });
 

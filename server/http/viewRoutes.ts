@@ -1,0 +1,129 @@
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import { encodeCellsFrame, readFrameHeader } from '../../shared/protocol.ts';
+import { encodeViewStart, type ViewStart } from '../../shared/viewStart.ts';
+import { AppError } from '../errors.ts';
+import type { LiveBroadcaster } from '../realtime/LiveBroadcaster.ts';
+import type { LivePyramid } from '../realtime/LivePyramid.ts';
+import { CompressedCache, sendCompressed } from './compressed.ts';
+import { imageCaching } from './deps.ts';
+
+export interface ViewRouteDeps {
+  /** The live layer (attached after the routes, so asked for at request time). */
+  live: () => LiveBroadcaster;
+  pyramid: () => LivePyramid;
+  /** Mosaics with at most this many tiles send every cell at once (`cells` mode); 0: none does. */
+  cellsMaxTiles: number;
+  imageCacheSeconds: number;
+}
+
+/** The largest block of cells one request may ask for, a side. */
+export const MAX_BLOCK_SIDE = 128;
+
+const int = z.coerce.number().int().min(0).max(1_000_000_000);
+const BlockQuery = z.object({
+  col: int,
+  row: int,
+  cols: z.coerce.number().int().min(1).max(MAX_BLOCK_SIDE),
+  rows: z.coerce.number().int().min(1).max(MAX_BLOCK_SIDE),
+  min: int.optional(),
+});
+
+function badQuery(req: Request, message: string): never {
+  throw new AppError(400, 'BAD_REQUEST', `${message} (${req.path})`);
+}
+
+/** Waits until the live copy reaches `min` (a cluster node a little behind), at most `ms`. */
+async function caughtUp(live: LiveBroadcaster, min: number, ms = 2000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (live.lastSeq < min) {
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return true;
+}
+
+/**
+ * What a viewer loads in proportion to its screen: the view start (geometry, seq and the
+ * pyramid's versions, with every cell for a small mosaic), the live colour pyramid's tiles,
+ * and blocks of cells. Every node answers from its own live copy.
+ */
+export function viewRoutes(d: ViewRouteDeps): Router {
+  const r = Router();
+  const compressed = new CompressedCache();
+  let last: { key: string; body: Uint8Array } | null = null;
+
+  r.get('/api/mosaic/view', async (req, res) => {
+    const live = d.live();
+    let start: ViewStart;
+    let frame: Uint8Array | undefined;
+    if (d.cellsMaxTiles > 0 && live.mosaic.size <= d.cellsMaxTiles) {
+      const snap = live.snapshotFrame();
+      const h = readFrameHeader(snap.bytes);
+      frame = snap.bytes;
+      start = { mode: 'cells', seq: snap.seq, epoch: live.epoch, cols: h.cols, rows: h.rows, size: h.count };
+    } else {
+      const p = await d.pyramid().current();
+      start = {
+        mode: 'pyramid',
+        seq: p.seq,
+        epoch: live.epoch,
+        cols: p.pyramid.cols,
+        rows: p.pyramid.rows,
+        size: p.size,
+        versions: [...p.versions],
+      };
+    }
+    const key = `${start.mode}:${start.epoch}:${start.seq}`;
+    if (last?.key !== key) last = { key, body: encodeViewStart(start, frame) };
+    res.set({
+      'Content-Type': 'application/octet-stream',
+      'Cache-Control': 'no-store',
+      'X-Mosaic-Seq': String(start.seq),
+    });
+    await sendCompressed(req, res, last.body, compressed);
+  });
+
+  r.get('/api/mosaic/pyramid/:level/:tile', async (req, res) => {
+    const m = /^(\d{1,6})_(\d{1,6})\.webp$/.exec(req.params.tile ?? '');
+    const level = Number(req.params.level);
+    const v = req.query.v;
+    if (!m || !/^\d{1,2}$/.test(req.params.level ?? ''))
+      badQuery(req, 'A pyramid tile is /{level}/{tx}_{ty}.webp');
+    if (typeof v !== 'string' || !/^(0|[1-9]\d{0,14})$/.test(v))
+      badQuery(req, 'v must be the tile version the view start gives');
+    const got = await d.pyramid().tile({ level, tx: Number(m[1]), ty: Number(m[2]) }, Number(v));
+    if (got === 'missing') throw new AppError(404, 'NOT_FOUND', 'The pyramid has no such tile.');
+    if (got === 'stale')
+      throw new AppError(
+        404,
+        'STALE_VERSION',
+        'This part of the mosaic has changed since that version; load /api/mosaic/view again.',
+      );
+    res.set({
+      'Content-Type': 'image/webp',
+      'Cache-Control': imageCaching(d.imageCacheSeconds),
+      'Content-Length': String(got.byteLength),
+    });
+    res.end(req.method === 'HEAD' ? undefined : got);
+  });
+
+  r.get('/api/mosaic/cells', async (req, res) => {
+    const q = BlockQuery.safeParse(req.query);
+    if (!q.success)
+      badQuery(req, `col, row (cells), cols and rows (1 to ${MAX_BLOCK_SIDE}) and an optional min seq`);
+    const live = d.live();
+    if (q.data.min !== undefined && !(await caughtUp(live, q.data.min)))
+      throw new AppError(503, 'BEHIND', 'This server has not caught up with the mosaic yet; try again.', {
+        'Retry-After': '1',
+      });
+    const body = encodeCellsFrame('snapshot', live.mosaic, q.data);
+    res.set({
+      'Content-Type': 'application/octet-stream',
+      'Cache-Control': 'no-store',
+      'X-Mosaic-Seq': String(live.lastSeq),
+    });
+    await sendCompressed(req, res, body);
+  });
+  return r;
+}

@@ -1,0 +1,235 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadView } from '../../client/net/snapshot.ts';
+import { errorHandler } from '../../server/http/errorHandler.ts';
+import { viewRoutes } from '../../server/http/viewRoutes.ts';
+import { attachRealtime, type Realtime } from '../../server/realtime/attachRealtime.ts';
+import { LivePyramid } from '../../server/realtime/LivePyramid.ts';
+import { COLOUR_TILE, colourPyramidOf, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
+import { tintedRgb } from '../../shared/protocol.ts';
+import { decodeViewStart, type ViewStart } from '../../shared/viewStart.ts';
+import { MemoryLiveSource } from '../support/MemoryLiveSource.ts';
+import { Viewer } from './realtimeHarness.ts';
+
+interface Rig {
+  source: MemoryLiveSource;
+  rt: Realtime;
+  pyramid: LivePyramid;
+  url: string;
+  stop(): Promise<void>;
+}
+
+const rigs: Rig[] = [];
+const viewers: Viewer[] = [];
+
+/** The live layer, the pyramid and the view routes over a MemoryLiveSource, on port 0. */
+async function rig(cols: number, rows: number, cellsMaxTiles = 0): Promise<Rig> {
+  const source = new MemoryLiveSource(cols, rows);
+  const app = express();
+  const http: HttpServer = createServer(app);
+  const rt = attachRealtime(http, source, { log: () => {} });
+  const pyramid = new LivePyramid(rt.broadcaster, { minIntervalMs: 50, log: () => {} });
+  app.use(
+    viewRoutes({ live: () => rt.broadcaster, pyramid: () => pyramid, cellsMaxTiles, imageCacheSeconds: 60 }),
+  );
+  app.use(errorHandler);
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const r: Rig = {
+    source,
+    rt,
+    pyramid,
+    url,
+    async stop() {
+      pyramid.close();
+      await rt.close();
+      await new Promise((res) => http.close(res));
+    },
+  };
+  rigs.push(r);
+  return r;
+}
+
+afterEach(async () => {
+  for (const v of viewers.splice(0)) v.close();
+  for (const r of rigs.splice(0)) await r.stop();
+});
+
+async function viewStart(url: string): Promise<ViewStart> {
+  return decodeViewStart(await (await fetch(`${url}/api/mosaic/view`)).arrayBuffer()).start;
+}
+
+/** Waits until the pyramid has published the source's current seq. */
+async function published(r: Rig): Promise<void> {
+  await vi.waitFor(async () => expect((await r.pyramid.current()).seq).toBe(r.rt.broadcaster.lastSeq), {
+    timeout: 5000,
+    interval: 10,
+  });
+}
+
+/** One pixel of a pyramid tile: [r, g, b, a]. */
+async function pixel(url: string, level: number, tx: number, ty: number, v: number, x: number, y: number) {
+  const res = await fetch(`${url}/api/mosaic/pyramid/${level}/${tx}_${ty}.webp?v=${v}`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('image/webp');
+  const { data } = await sharp(Buffer.from(await res.arrayBuffer()))
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const o = (y * COLOUR_TILE + x) * 4;
+  return [...data.subarray(o, o + 4)];
+}
+
+describe('the live colour pyramid', () => {
+  it('re-renders exactly the ancestors of a changed cell, once per publish however many changes', async () => {
+    const r = await rig(600, 300);
+    await published(r);
+    const before = r.pyramid.rendered;
+    r.source.place({ col: 300, row: 10 });
+    await published(r);
+    expect([...r.pyramid.lastRendered].sort()).toEqual(['0/1_0', '1/0_0', '2/0_0']);
+    expect(r.pyramid.rendered - before).toBe(3);
+
+    // A burst of 60 changes in one block is coalesced: one render per tile per publish.
+    const at = r.pyramid.rendered;
+    for (let i = 0; i < 60; i++) r.source.place({ col: 10 + (i % 30), row: 20 + Math.floor(i / 30) });
+    await published(r);
+    expect(new Set(r.pyramid.lastRendered)).toEqual(new Set(['0/0_0', '1/0_0', '2/0_0']));
+    expect(r.pyramid.rendered - at).toBeLessThanOrEqual(6);
+  });
+
+  it('serves versioned tiles with the live colours, and a delete empties every level and refuses old versions within 1 s', async () => {
+    const r = await rig(300, 300);
+    // A 16x16 patch of one colour (one WebP macroblock): lossy WebP blurs a lone cell's
+    // colour into its neighbours, and a real mosaic has no lone cells.
+    const ids: number[] = [];
+    for (let i = 0; i < 256; i++) {
+      const c = r.source.place({
+        col: i % 16,
+        row: Math.floor(i / 16),
+        rgb: [200, 40, 60],
+        tint: { r: 10, g: -10, b: 0 },
+      });
+      ids.push(c.type === 'placed' ? c.id : 0);
+    }
+    await published(r);
+    const start = await viewStart(r.url);
+    expect(start).toMatchObject({ mode: 'pyramid', cols: 300, rows: 300, size: 256 });
+    const p = colourPyramidOf(300, 300);
+    expect(start.versions).toHaveLength(p.blockCols * p.blockRows);
+    const v0 = tileVersion(p, start.versions!, { level: 0, tx: 0, ty: 0 });
+    const res = await fetch(`${r.url}/api/mosaic/pyramid/0/0_0.webp?v=${v0}`);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=60, immutable');
+    const want = tintedRgb((200 << 16) | (40 << 8) | 60, 10, -10, 0);
+    const [pr, pg, pb, pa] = await pixel(r.url, 0, 0, 0, v0, 8, 8);
+    expect(pa).toBe(255);
+    // WebP is lossy: close to the tinted colour, not equal.
+    expect(Math.abs(pr! - (want >> 16))).toBeLessThan(12);
+    expect(Math.abs(pg! - ((want >> 8) & 255))).toBeLessThan(12);
+    expect(Math.abs(pb! - (want & 255))).toBeLessThan(12);
+    expect((await pixel(r.url, 0, 0, 0, v0, 40, 8))[3]).toBe(0);
+
+    const top = p.top;
+    const vTop = tileVersion(p, start.versions!, { level: top, tx: 0, ty: 0 });
+    const t0 = Date.now();
+    for (const id of ids) r.source.remove(id);
+    await vi.waitFor(
+      async () => expect((await fetch(`${r.url}/api/mosaic/pyramid/0/0_0.webp?v=${v0}`)).status).toBe(404),
+      { timeout: 1000, interval: 20 },
+    );
+    expect(Date.now() - t0).toBeLessThan(1000);
+    const stale = await fetch(`${r.url}/api/mosaic/pyramid/${top}/0_0.webp?v=${vTop}`);
+    expect(stale.status).toBe(404);
+    expect(((await stale.json()) as { error: { code: string } }).error.code).toBe('STALE_VERSION');
+    const after = await viewStart(r.url);
+    expect(after.size).toBe(0);
+    for (let level = 0; level <= top; level++) {
+      const v = tileVersion(p, after.versions!, { level, tx: 0, ty: 0 });
+      const k = 2 ** level;
+      expect((await pixel(r.url, level, 0, 0, v, Math.floor(8 / k), Math.floor(8 / k)))[3]).toBe(0);
+    }
+  });
+
+  it('answers bad tile and block requests with a code', async () => {
+    const r = await rig(40, 40);
+    await published(r);
+    const bad = async (path: string, status: number, code: string) => {
+      const res = await fetch(`${r.url}${path}`);
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+    };
+    await bad('/api/mosaic/pyramid/0/0_0.webp', 400, 'BAD_REQUEST');
+    await bad('/api/mosaic/pyramid/0/0_0.png?v=1', 400, 'BAD_REQUEST');
+    await bad('/api/mosaic/pyramid/3/0_0.webp?v=1', 404, 'NOT_FOUND');
+    await bad('/api/mosaic/cells?col=0&row=0&cols=500&rows=4', 400, 'BAD_REQUEST');
+    await bad('/api/mosaic/cells?col=0&row=0&cols=4&rows=4&min=99999', 503, 'BEHIND');
+  });
+
+  it('a region-mode viewer holds only the blocks it loads, follows changes, and reloads on a growth without a whole frame', async () => {
+    const r = await rig(64, 64);
+    for (let i = 0; i < 200; i++) r.source.place();
+    await published(r);
+    const v = new Viewer(r.url, { initial: loadView(r.url) });
+    viewers.push(v);
+    const cells = new Viewer(r.url);
+    viewers.push(cells);
+    expect((await v.connect()).mode).toBe('replay');
+    await cells.connect();
+    expect(v.mosaic.partial).toBe(true);
+    expect(v.mosaic.size).toBe(200);
+    expect(v.events).not.toContain('mosaic:snapshot');
+
+    const block = { col: 0, row: 0, cols: 32, rows: 32 };
+    expect(await v.loadBlock(block)).toHaveLength(32 * 32);
+    const snap = r.source.snapshot();
+    const expectBlock = () => {
+      for (const t of snap.tiles.filter((t) => t.col < 32 && t.row < 32))
+        expect(v.mosaic.cellId[t.row * 64 + t.col]).toBe(t.id);
+    };
+    expectBlock();
+    // Outside the loaded block nothing is known (only what changes said).
+    const outside = snap.tiles.find((t) => t.col >= 32)!;
+    expect(v.mosaic.cellId[outside.row * 64 + outside.col]).toBe(0);
+
+    const placed = r.source.place({ col: 40, row: 40 });
+    await v.reach(placed.seq);
+    expect(v.mosaic.cellId[40 * 64 + 40]).toBe(placed.type === 'placed' ? placed.id : -1);
+    expect(v.mosaic.size).toBe(201);
+
+    let regionBytes = 0;
+    let cellsBytes = 0;
+    v.socket.on('mosaic:grown', (b) => {
+      regionBytes += (b as ArrayBuffer).byteLength;
+    });
+    cells.socket.on('mosaic:grown', (b) => {
+      cellsBytes += (b as ArrayBuffer).byteLength;
+    });
+    const grown = r.source.grow(96, 96);
+    await vi.waitFor(() => expect(v.mosaic.cols).toBe(96), { timeout: 5000, interval: 10 });
+    await v.reachAtLeast(grown.seq);
+    await cells.reach(grown.seq);
+    expect(v.mosaic.partial).toBe(true);
+    expect(v.mosaic.size).toBe(201);
+    // Geometry only (a 16-byte frame) against every tile's new cell.
+    expect(regionBytes).toBe(16);
+    expect(cellsBytes).toBe(16 + 201 * 12);
+    await v.loadBlock({ col: 0, row: 0, cols: 96, rows: 96 });
+    const now = r.source.snapshot();
+    for (const t of now.tiles) expect(v.mosaic.cellId[t.row * 96 + t.col]).toBe(t.id);
+  });
+
+  it('a small mosaic starts in cells mode, with the same frame as the snapshot', async () => {
+    const r = await rig(20, 20, 1000);
+    for (let i = 0; i < 30; i++) r.source.place();
+    const got = await loadView(r.url);
+    expect(got?.start).toMatchObject({ mode: 'cells', size: 30, cols: 20, rows: 20 });
+    expect(got?.layout?.size).toBe(30);
+    const v = new Viewer(r.url, { initial: Promise.resolve(got) });
+    viewers.push(v);
+    expect((await v.connect()).mode).toBe('replay');
+    expect(v.mosaic.partial).toBe(false);
+  });
+});
