@@ -98,7 +98,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(adminRoutes(adminDeps));
   const timelapse = new TimelapseJobs(service, target, join(config.dataDir, 'media'), {
     hashtag: '#kiss4lgbtqrights',
-    counterLabel: 'kisses',
+    counterLabel: { one: 'kiss', other: 'kisses' },
   });
   app.use(timelapseRoutes(adminDeps, timelapse));
   app.use(tileRoutes(deps));

@@ -7,6 +7,7 @@ import type { MosaicPort } from '../core/port.ts';
 import { AppError } from '../errors.ts';
 import { dimmedTarget } from '../ingest/compose.ts';
 import { ffmpegPath } from '../ingest/encoder.ts';
+import type { CanvasText } from '../ingest/TimelapseCanvas.ts';
 import type { Target } from '../ingest/target.ts';
 import type { ToParent, ToWorker } from '../ingest/timelapseIpc.ts';
 import { selectTimelapseTiles, type TimelapseParams } from './timelapseTiles.ts';
@@ -40,7 +41,7 @@ export class TimelapseJobs {
     private readonly service: MosaicPort,
     private readonly target: Target,
     private readonly dir: string,
-    private readonly text: { hashtag: string; counterLabel: string },
+    private readonly text: CanvasText,
   ) {
     // Jobs do not outlive the process, so neither do their files.
     rmSync(dir, { recursive: true, force: true });

@@ -13,8 +13,8 @@ const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(
 /** What the bands say. */
 export interface CanvasText {
   hashtag: string;
-  /** The counter's word after the number, e.g. "kisses". */
-  counterLabel: string;
+  /** The counter's word after the number, for one and for more, e.g. "kiss" and "kisses". */
+  counterLabel: { one: string; other: string };
 }
 
 /**
@@ -97,7 +97,7 @@ export class TimelapseCanvas {
     const n =
       count === null
         ? ''
-        : `<text x="${w - pad}" y="${base}" text-anchor="end" font-size="${size}" fill="${TEXT}" font-weight="700">${count.toLocaleString('en-US')}<tspan fill="${MUTED}" font-weight="400" font-size="${Math.round(size * 0.7)}"> ${escapeXml(this.text.counterLabel)}</tspan></text>`;
+        : `<text x="${w - pad}" y="${base}" text-anchor="end" font-size="${size}" fill="${TEXT}" font-weight="700">${count.toLocaleString('en-US')}<tspan fill="${MUTED}" font-weight="400" font-size="${Math.round(size * 0.7)}" dx="${Math.round(size * 0.25)}">${escapeXml(count === 1 ? this.text.counterLabel.one : this.text.counterLabel.other)}</tspan></text>`;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="${BG}"/><g font-family="DejaVu Sans, Noto Sans, Liberation Sans, sans-serif">${tag}${n}</g></svg>`;
     return sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer();
   }
