@@ -93,7 +93,7 @@ export interface TimelapseLayout {
   counter: PxRect;
 }
 
-/** Lays out a frame: one band under the mosaic for a wide or square frame, one above and one below for a tall one. */
+/** Lays out a frame: one band under the mosaic for a wide or square frame, one just above and one just below it for a tall one. */
 export function timelapseLayout(width: number, height: number, cols: number, rows: number): TimelapseLayout {
   const band = Math.max(48, Math.round(Math.min(width, height) * 0.1));
   const tall = height >= width * 1.4;
@@ -108,8 +108,17 @@ export function timelapseLayout(width: number, height: number, cols: number, row
     width: mw,
     height: mh,
   };
-  const bottom = { x: 0, y: height - band, width, height: band };
-  return { cellPx, mosaic, hashtag: tall ? { x: 0, y: 0, width, height: band } : bottom, counter: bottom };
+  if (!tall) {
+    const bottom = { x: 0, y: height - band, width, height: band };
+    return { cellPx, mosaic, hashtag: bottom, counter: bottom };
+  }
+  // A story's top and bottom are covered by the app's own buttons: keep the text next to the mosaic.
+  return {
+    cellPx,
+    mosaic,
+    hashtag: { x: 0, y: mosaic.y - band, width, height: band },
+    counter: { x: 0, y: mosaic.y + mh, width, height: band },
+  };
 }
 
 /** Whether a grid fits a frame with at least one pixel a cell. */

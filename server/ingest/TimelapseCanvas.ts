@@ -97,7 +97,7 @@ export class TimelapseCanvas {
     const n =
       count === null
         ? ''
-        : `<text x="${w - pad}" y="${base}" text-anchor="end" font-size="${size}" fill="${TEXT}" font-weight="700">${count.toLocaleString('en-US')}<tspan fill="${MUTED}" font-weight="400" font-size="${Math.round(size * 0.7)}" dx="${Math.round(size * 0.25)}">${escapeXml(count === 1 ? this.text.counterLabel.one : this.text.counterLabel.other)}</tspan></text>`;
+        : `<text x="${withTag ? w - pad : w / 2}" y="${base}" text-anchor="${withTag ? 'end' : 'middle'}" font-size="${size}" fill="${TEXT}" font-weight="700">${count.toLocaleString('en-US')}<tspan fill="${MUTED}" font-weight="400" font-size="${Math.round(size * 0.7)}" dx="${Math.round(size * 0.25)}">${escapeXml(count === 1 ? this.text.counterLabel.one : this.text.counterLabel.other)}</tspan></text>`;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="${BG}"/><g font-family="DejaVu Sans, Noto Sans, Liberation Sans, sans-serif">${tag}${n}</g></svg>`;
     return sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer();
   }
