@@ -22,7 +22,7 @@ describe('timelapse maths', () => {
       const full = counts.filter((c) => c === total).length;
       expect(full).toBeGreaterThanOrEqual(Math.max(1, Math.round(frames / 10)));
       // With more tiles than frames, tiles keep arriving until the hold.
-    if (total - already >= frames) expect(full).toBeLessThan(frames / 4 + 2);
+      if (total - already >= frames) expect(full).toBeLessThan(frames / 4 + 2);
     },
   );
 
