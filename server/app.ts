@@ -96,7 +96,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(flagRoutes({ ...deps, flags: safety.flags, keys: safety.keys, limiter: safety.flagLimiter }));
   const adminDeps = { ...deps, flags: safety.flags, loginLimiter: safety.loginLimiter };
   app.use(adminRoutes(adminDeps));
-  const timelapse = new TimelapseJobs(service, target, join(config.dataDir, 'media'), {
+  // Cluster nodes on one machine may share DATA_DIR: each keeps (and empties at start) its own folder.
+  const mediaDir = cluster ? join(config.dataDir, 'media', node) : join(config.dataDir, 'media');
+  const timelapse = new TimelapseJobs(service, target, mediaDir, {
     hashtag: '#kiss4lgbtqrights',
     counterLabel: { one: 'kiss', other: 'kisses' },
   });

@@ -26,9 +26,11 @@ const send = (m: ToParent) => process.send?.(m);
 let pending: ((files: (Buffer | null)[]) => void) | null = null;
 let ffmpeg: ReturnType<typeof spawn> | null = null;
 
-function stop(code: number): never {
-  ffmpeg?.kill('SIGKILL');
-  process.exit(code);
+/** Exits once ffmpeg is gone, so that it cannot create or write the output after the parent deleted it. */
+function stop(code: number): void {
+  if (!ffmpeg || ffmpeg.exitCode !== null || ffmpeg.signalCode !== null) process.exit(code);
+  ffmpeg.once('close', () => process.exit(code));
+  ffmpeg.kill('SIGKILL');
 }
 process.on('SIGTERM', () => stop(143));
 process.on('disconnect', () => stop(1));
