@@ -41,6 +41,12 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
 
   function show(j: TimelapseJob): void {
     job = j;
+    // A page opened later shows the job's own choices.
+    for (const [name, size] of Object.entries(TIMELAPSE_PRESETS)) {
+      const radio = form.querySelector<HTMLInputElement>(`input[name="video-preset"][value="${name}"]`);
+      if (radio && size.width === j.width && size.height === j.height) radio.checked = true;
+    }
+    byId<HTMLInputElement>('video-seconds').value = String(j.seconds);
     const active = j.state === 'queued' || j.state === 'running';
     const pct = Math.round(j.progress * 100);
     bar.hidden = false;
@@ -64,7 +70,8 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
       blobUrl = URL.createObjectURL(blob);
       link.href = blobUrl;
       link.download = `kiss4lgbtqrights-${j.width}x${j.height}.mp4`;
-      link.textContent = t('admin.videoDownload', { w: j.width, h: j.height });
+      // Pixel sizes read as in the size choices (1080, not 1,080).
+      link.textContent = t('admin.videoDownload', { w: String(j.width), h: String(j.height) });
       link.hidden = false;
       say(msg, () => t('admin.videoDone'));
     } catch (err) {

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
@@ -58,6 +59,17 @@ const bar = (page: Page) =>
     now: p.getAttribute('aria-valuenow'),
   }));
 
+/** Serious or critical WCAG 2.2 AA violations in the timelapse section. */
+async function axe(page: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page })
+    .include('section[aria-labelledby="video-title"]')
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   // The section's lower half: the bar, the status line and the buttons.
   await page.$eval('#video-msg', (el) => el.scrollIntoView({ block: 'center' }));
@@ -80,6 +92,7 @@ describe('admin timelapse', () => {
       .poll(async () => (await sample()).value, { timeout: 60_000, interval: 100 })
       .toBeGreaterThan(0);
     expect(await page.isVisible('#video-cancel')).toBe(true);
+    expect(await axe(page)).toEqual([]);
     await shot(page, 'running-1280x800');
 
     // Pages opened meanwhile, and this one reloaded, find the job where it stands.
@@ -87,6 +100,7 @@ describe('admin timelapse', () => {
     const screen = await signIn({ width: 1920, height: 1080 });
     for (const p of [phone, screen])
       await expect.poll(async () => (await bar(p)).hidden, { timeout: 10_000 }).toBe(false);
+    expect(await phone.inputValue('#video-seconds')).toBe('6');
     await shot(phone, 'running-390x844');
     await shot(screen, 'running-1920x1080');
     await page.reload();
@@ -121,6 +135,7 @@ describe('admin timelapse', () => {
       faststart: true,
     });
     await shot(page, 'done-1280x800');
+    expect(await axe(page)).toEqual([]);
     for (const [p, name] of [
       [phone, 'done-390x844'],
       [screen, 'done-1920x1080'],
