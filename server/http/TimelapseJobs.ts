@@ -95,6 +95,8 @@ export class TimelapseJobs {
     if (job.view.state === 'queued' || job.view.state === 'running') {
       job.view.state = 'cancelled';
       job.child?.kill('SIGTERM');
+      // Again once the renderer has exited (run() does it), in case its ffmpeg had not opened the file yet.
+      this.remove(id);
     } else {
       this.jobs.delete(id);
       this.remove(id);

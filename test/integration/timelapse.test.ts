@@ -86,6 +86,8 @@ describe('timelapse video jobs', () => {
       { seconds: 5 },
       { preset: 'square', seconds: 500 },
       { width: 1081, height: 1080, seconds: 5 },
+      { preset: 'story', seconds: 5, event: 'London!' },
+      { preset: 'square', seconds: 5, from: '2026-12-03T10:00:00Z', to: '2026-12-02T10:00:00Z' },
     ]) {
       const res = await api('/api/admin/timelapse', { method: 'POST', body: JSON.stringify(body) });
       expect(res.status).toBe(400);
@@ -123,9 +125,11 @@ describe('timelapse video jobs', () => {
     await follow(id, (j) => j.state === 'running' && j.progress > 0);
     const res = await api(`/api/admin/jobs/${id}`, { method: 'DELETE' });
     expect(((await res.json()) as TimelapseJob).state).toBe('cancelled');
-    await new Promise((r) => setTimeout(r, 500));
+    // The renderer and its ffmpeg stop within moments; then nothing of the job is left.
+    await expect
+      .poll(() => readdirSync(mediaDir()).filter((f) => f.startsWith(id)), { timeout: 10_000 })
+      .toEqual([]);
     expect((await follow(id, () => true))[0]!.state).toBe('cancelled');
-    expect(readdirSync(mediaDir()).filter((f) => f.startsWith(id))).toEqual([]);
     expect((await api(`/api/admin/jobs/${id}/video.mp4`)).status).toBe(404);
   }, 60_000);
 
@@ -140,6 +144,29 @@ describe('timelapse video jobs', () => {
     } finally {
       delete process.env.FFMPEG_PATH;
     }
+  }, 60_000);
+
+  it("shows only the asked rally's tiles", async () => {
+    const photo = await ingestPhoto(await syntheticJpeg(320, 240, 999));
+    const london: { id: number; col: number; row: number }[] = [];
+    for (let i = 0; i < 4; i++)
+      london.push(await server.app.service.add(photo, { event: 'london', phash: null }));
+    const id = await startJob({ width: 320, height: 320, seconds: 2, fps: 10, event: 'london' });
+    await follow(id, (j) => j.state === 'done');
+    const { file } = await download(id, 'london');
+    const first = await videoFrame(file, 0);
+    const last = await videoFrame(file, 19);
+    for (const t of london)
+      expect(
+        distance(await cellMean(last, 320, t.col, t.row), await cellMean(first, 320, t.col, t.row)),
+      ).toBeGreaterThan(20);
+    const other = server.app.service.placements().find((p) => !london.some((t) => t.id === p.id))!;
+    expect(
+      distance(
+        await cellMean(last, 320, other.col, other.row),
+        await cellMean(first, 320, other.col, other.row),
+      ),
+    ).toBeLessThan(12);
   }, 60_000);
 
   it('drops a video when one of its tiles is deleted, and the next one lacks the tile', async () => {
