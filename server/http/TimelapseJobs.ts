@@ -21,8 +21,9 @@ interface Job {
   view: TimelapseJob;
   params: TimelapseParams;
   child: ChildProcess | null;
-  /** The tiles in the finished video, ascending ids (to tell when a delete makes it stale). */
+  /** The tiles of the video being made or finished, ascending ids (to tell when a delete makes it stale). */
   ids: Uint32Array | null;
+  /** A tile in it was removed: the file is gone (or goes when the render ends); the next request makes it again. */
   stale: boolean;
 }
 
@@ -81,7 +82,7 @@ export class TimelapseJobs {
   /** A job as it stands; a finished video made stale by a delete is queued again now. */
   get(id: string): TimelapseJob {
     const job = this.find(id);
-    if (job.stale) this.requeue(job);
+    if (job.stale && job.view.state === 'done') this.requeue(job);
     return { ...job.view };
   }
 
@@ -107,7 +108,7 @@ export class TimelapseJobs {
   /** The finished file; throws 404 before it is done, 409 when a delete made it stale (and queues it again). */
   file(id: string): string {
     const job = this.find(id);
-    if (job.stale) {
+    if (job.stale && job.view.state === 'done') {
       this.requeue(job);
       throw new AppError(409, 'VIDEO_STALE', 'A tile in this video was removed; it is being made again.');
     }
@@ -135,14 +136,16 @@ export class TimelapseJobs {
     this.pump();
   }
 
-  /** Drops finished videos that hold a removed tile: their file goes now, a new one is made on request. */
+  /**
+   * Marks videos that hold a removed tile: a finished one's file goes now, a running one's when
+   * its render ends (it may have drawn the tile already); either is made again on request.
+   */
   private invalidate(gone: number[]): void {
     for (const job of this.jobs.values()) {
       const ids = job.ids;
       if (!ids || !gone.some((id) => has(ids, id))) continue;
       job.stale = true;
-      job.ids = null;
-      this.remove(job.view.id);
+      if (job.view.state === 'done') this.remove(job.view.id);
     }
   }
 
@@ -185,6 +188,7 @@ export class TimelapseJobs {
     view.state = 'running';
     const s = this.service;
     const picked = selectTimelapseTiles(s, params);
+    job.ids = picked.ids;
     const frames = Math.round(params.seconds * params.fps);
     const layout = timelapseLayout(params.width, params.height, s.cols, s.rows);
     const background = await dimmedTarget(this.target, layout.mosaic.width, layout.mosaic.height);
@@ -229,8 +233,8 @@ export class TimelapseJobs {
       return;
     }
     if (code !== 0) throw new Error(failure || `the renderer stopped (exit ${code})`);
-    renameSync(part, join(this.dir, `${view.id}.mp4`));
-    job.ids = picked.ids;
+    if (job.stale) rmSync(part, { force: true });
+    else renameSync(part, join(this.dir, `${view.id}.mp4`));
     Object.assign(view, { state: 'done', progress: 1, url: `/api/admin/jobs/${view.id}/video.mp4` });
   }
 }

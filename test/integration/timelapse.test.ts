@@ -192,4 +192,17 @@ describe('timelapse video jobs', () => {
     expect(distance(now, empty)).toBeLessThan(12);
     expect(distance(then, empty)).toBeGreaterThan(20);
   }, 90_000);
+  it('makes a video again when one of its tiles is removed while it renders', async () => {
+    const id = await startJob({ width: 320, height: 320, seconds: 8, fps: 20 });
+    await follow(id, (j) => j.state === 'running' && j.progress > 0.05);
+    const victim = server.app.service.placements().reduce((a, b) => (b.id > a.id ? b : a));
+    expect((await api(`/api/admin/tiles/${victim.id}`, { method: 'DELETE' })).status).toBe(204);
+    const seen = await follow(id, (j) => j.state === 'done', 90_000);
+    // The first render ended stale and was queued again: its progress started over.
+    expect(seen.some((j, k) => k > 0 && j.progress < seen[k - 1]!.progress)).toBe(true);
+    const { file } = await download(id, 'rerun');
+    const empty = await cellMean(await videoFrame(file, 0), 320, victim.col, victim.row);
+    const last = await cellMean(await videoFrame(file, 159), 320, victim.col, victim.row);
+    expect(distance(last, empty)).toBeLessThan(12);
+  }, 120_000);
 });
