@@ -33,12 +33,7 @@ export class TimelapseCanvas {
     private readonly text: CanvasText,
   ) {
     this.pixels = Buffer.alloc(width * height * 3);
-    const [r, g, b] = [0x14, 0x10, 0x1c];
-    for (let i = 0; i < this.pixels.length; i += 3) {
-      this.pixels[i] = r;
-      this.pixels[i + 1] = g;
-      this.pixels[i + 2] = b;
-    }
+    this.pixels.fill(Buffer.from(BG.slice(1), 'hex'));
   }
 
   /** Lays the mosaic's empty background (the target dimmed, raw RGB at the mosaic's size). */
@@ -47,7 +42,7 @@ export class TimelapseCanvas {
     this.paste(raw, m.width, m.height, m.x, m.y);
   }
 
-  /** Draws tiles at their cells, decoded and tinted as the export draws them; false for a tile gone meanwhile. */
+  /** Draws tiles at their cells, decoded and tinted as the export draws them; a tile gone meanwhile is skipped. */
   async addTiles(tiles: readonly ComposeTile[], read: ReadTile): Promise<void> {
     const { cellPx, mosaic } = this.layout;
     await Promise.all(
