@@ -17,7 +17,9 @@ import { mosaicRoutes } from './http/mosaicRoutes.ts';
 import { RedisUploadReplies } from './http/RedisUploadReplies.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { snapshotRoute } from './http/snapshotRoute.ts';
+import { TimelapseJobs } from './http/TimelapseJobs.ts';
 import { tileRoutes } from './http/tileRoutes.ts';
+import { timelapseRoutes } from './http/timelapseRoutes.ts';
 import { viewRoutes } from './http/viewRoutes.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
@@ -96,7 +98,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(healthRoute(health));
   for (const l of safety.uploadLimiters) app.post('/api/tiles', l.handler);
   app.use(flagRoutes({ ...deps, flags: safety.flags, keys: safety.keys, limiter: safety.flagLimiter }));
-  app.use(adminRoutes({ ...deps, flags: safety.flags, loginLimiter: safety.loginLimiter }));
+  const adminDeps = { ...deps, flags: safety.flags, loginLimiter: safety.loginLimiter };
+  app.use(adminRoutes(adminDeps));
+  // Cluster nodes on one machine may share DATA_DIR: each keeps (and empties at start) its own folder.
+  const mediaDir = cluster ? join(config.dataDir, 'media', node) : join(config.dataDir, 'media');
+  const timelapse = new TimelapseJobs(service, target, mediaDir, {
+    hashtag: '#kiss4lgbtqrights',
+    counterLabel: { one: 'kiss', other: 'kisses' },
+  });
+  app.use(timelapseRoutes(adminDeps, timelapse));
   app.use(tileRoutes(deps));
   const mosaic = mosaicRoutes(deps);
   app.use(mosaic.router);
@@ -145,6 +155,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       });
     },
     async close() {
+      timelapse.close();
       mosaic.atlases.close();
       pyramid.close();
       livePyramid.close();

@@ -37,6 +37,10 @@ export const HttpErrorCode = {
   PLACER_UNAVAILABLE: 'PLACER_UNAVAILABLE',
   /** The database that holds the mosaic cannot be reached (503); nothing was stored. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** No ffmpeg for this platform (503): the timelapse video cannot be made; set FFMPEG_PATH. */
+  ENCODER_UNAVAILABLE: 'ENCODER_UNAVAILABLE',
+  /** A finished timelapse held a tile removed since (409); it is being made again: follow its job. */
+  VIDEO_STALE: 'VIDEO_STALE',
   INTERNAL: 'INTERNAL',
 } as const;
 

@@ -2,6 +2,7 @@
  * The moderation API's client; its routes and shapes are in shared/adminApi.ts.
  */
 import type { AdminQueue, Takedown } from '../../shared/adminApi.ts';
+import type { TimelapseJob, TimelapseRequest } from '../../shared/timelapse.ts';
 import { apiError } from './api.ts';
 
 async function call(
@@ -59,4 +60,33 @@ export async function takedown(token: string, what: Takedown): Promise<number> {
   const res = await call(token, 'POST', '/api/admin/takedown', what);
   const { removed } = (await res.json()) as { removed?: number[] | number };
   return Array.isArray(removed) ? removed.length : (removed ?? 0);
+}
+
+/** Queues a timelapse video; resolves to its job id. */
+export async function startTimelapse(token: string, body: TimelapseRequest): Promise<string> {
+  const res = await call(token, 'POST', '/api/admin/timelapse', body);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Every video job the server holds, oldest first. */
+export async function getJobs(token: string): Promise<TimelapseJob[]> {
+  const res = await call(token, 'GET', '/api/admin/jobs');
+  return ((await res.json()) as { jobs: TimelapseJob[] }).jobs;
+}
+
+export async function getJob(token: string, id: string): Promise<TimelapseJob> {
+  return (await (
+    await call(token, 'GET', `/api/admin/jobs/${encodeURIComponent(id)}`)
+  ).json()) as TimelapseJob;
+}
+
+/** Cancels a waiting or running job (a finished one is forgotten). */
+export async function cancelJob(token: string, id: string): Promise<TimelapseJob> {
+  const res = await call(token, 'DELETE', `/api/admin/jobs/${encodeURIComponent(id)}`);
+  return (await res.json()) as TimelapseJob;
+}
+
+/** A finished video as a Blob (admins only, so fetched; link to it through URL.createObjectURL). */
+export async function getVideo(token: string, url: string): Promise<Blob> {
+  return (await call(token, 'GET', url)).blob();
 }

@@ -1,11 +1,12 @@
 /**
  * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), review the queue,
- * remove live tiles one by one or by rally or area.
+ * remove live tiles one by one or by rally or area, make a timelapse video.
  */
 import { initI18n, t } from '../i18n/index.ts';
 import { adminErrorText, isUnauthorized, say } from '../ui/adminMessages.ts';
 import { AdminQueue, type AdminSession } from '../ui/adminQueue.ts';
 import { mountTakedown } from '../ui/adminTakedown.ts';
+import { mountTimelapse } from '../ui/adminTimelapse.ts';
 import { byId, mountHeader } from '../ui/header.ts';
 
 initI18n();
@@ -24,12 +25,14 @@ const session: AdminSession = {
 };
 const queue = new AdminQueue(session);
 const takedown = mountTakedown(session, () => queue.load().catch(failed));
+const timelapse = mountTimelapse(session);
 
 function logout(): void {
   token = null;
   sessionStorage.removeItem(KEY);
   queue.clear();
   takedown.close();
+  timelapse.close();
   byId('panel').hidden = true;
   byId('login').hidden = false;
   byId('logout').hidden = true;
@@ -55,6 +58,7 @@ async function open(): Promise<void> {
   byId('login').hidden = true;
   byId('panel').hidden = false;
   byId('logout').hidden = false;
+  void timelapse.open();
 }
 
 byId('login').addEventListener('submit', (e) => {

@@ -20,8 +20,8 @@ function sourceSize(px: number): TileSize {
   return TILE_SIZES.find((s) => s >= px) ?? TILE_SIZES[TILE_SIZES.length - 1]!;
 }
 
-/** Decodes a tile at px x px and adds its tint, into RGB or RGBA pixels. */
-async function tintedPixels(
+/** Decodes a tile at px x px and adds its tint, into RGB or RGBA pixels; null for a tile gone. */
+export async function tintedPixels(
   read: ReadTile,
   t: ComposeTile,
   px: number,
@@ -36,7 +36,7 @@ async function tintedPixels(
 }
 
 /** Copies a px x px square to (x0, y0) of a dstWidth x dstHeight picture, clipped to it. */
-function blit(
+export function blit(
   dst: Buffer,
   dstWidth: number,
   dstHeight: number,

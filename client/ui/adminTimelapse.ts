@@ -1,0 +1,166 @@
+/**
+ * The admin page's timelapse section: choose a size and a length, start the video, follow
+ * it with a real progress bar, cancel it, download it. The job lives on the server, so a
+ * reloaded page picks up the newest one where it stands.
+ */
+import { TIMELAPSE_PRESETS, type TimelapseJob, type TimelapsePreset } from '../../shared/timelapse.ts';
+import { t } from '../i18n/index.ts';
+import { cancelJob, getJob, getJobs, getVideo, startTimelapse } from '../net/admin.ts';
+import { ApiError } from '../net/api.ts';
+import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
+import type { AdminSession } from './adminQueue.ts';
+import { byId } from './header.ts';
+
+const POLL_MS = 500;
+
+/** Wires the section; `open()` after sign-in finds the newest job, `close()` on sign-out. */
+export function mountTimelapse(session: AdminSession): { open(): Promise<void>; close(): void } {
+  const form = byId<HTMLFormElement>('video-form');
+  const bar = byId<HTMLProgressElement>('video-progress');
+  const msg = byId('video-msg');
+  const cancel = byId<HTMLButtonElement>('video-cancel');
+  const link = byId<HTMLAnchorElement>('video-download');
+  const start = byId<HTMLButtonElement>('video-start');
+  let job: TimelapseJob | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let blobUrl: string | null = null;
+
+  const fail = (err: unknown) => {
+    if (isUnauthorized(err)) session.refused(err);
+    else if (err instanceof ApiError && err.code === 'ENCODER_UNAVAILABLE')
+      say(msg, () => t('error.ENCODER_UNAVAILABLE'), true);
+    else say(msg, () => adminErrorText(err), true);
+  };
+
+  const clearLink = () => {
+    link.hidden = true;
+    link.href = '#video-title';
+    if (blobUrl) URL.revokeObjectURL(blobUrl);
+    blobUrl = null;
+  };
+
+  function show(j: TimelapseJob): void {
+    job = j;
+    // A page opened later shows the job's own choices.
+    for (const [name, size] of Object.entries(TIMELAPSE_PRESETS)) {
+      const radio = form.querySelector<HTMLInputElement>(`input[name="video-preset"][value="${name}"]`);
+      if (radio && size.width === j.width && size.height === j.height) radio.checked = true;
+    }
+    byId<HTMLInputElement>('video-seconds').value = String(j.seconds);
+    const active = j.state === 'queued' || j.state === 'running';
+    const pct = Math.round(j.progress * 100);
+    bar.hidden = false;
+    bar.value = pct;
+    bar.setAttribute('aria-valuenow', String(pct));
+    bar.setAttribute('aria-valuetext', `${pct} %`);
+    cancel.hidden = !active;
+    start.disabled = active;
+    if (j.state === 'queued') say(msg, () => t('admin.videoQueued'));
+    else if (j.state === 'running') say(msg, () => t('admin.videoRunning', { p: pct }));
+    else if (j.state === 'cancelled') say(msg, () => t('admin.videoCancelled'));
+    else if (j.state === 'failed') say(msg, () => t('admin.videoFailed'), true);
+    if (active) clearLink();
+  }
+
+  async function fetchVideo(j: TimelapseJob, token: string): Promise<void> {
+    say(msg, () => t('admin.videoFetching'));
+    try {
+      const blob = await getVideo(token, j.url!);
+      clearLink();
+      blobUrl = URL.createObjectURL(blob);
+      link.href = blobUrl;
+      link.download = `kiss4lgbtqrights-${j.width}x${j.height}.mp4`;
+      // Pixel sizes read as in the size choices (1080, not 1,080).
+      link.textContent = t('admin.videoDownload', { w: String(j.width), h: String(j.height) });
+      link.hidden = false;
+      say(msg, () => t('admin.videoDone'));
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'VIDEO_STALE') {
+        say(msg, () => t('error.VIDEO_STALE'));
+        schedule();
+      } else fail(err);
+    }
+  }
+
+  function schedule(): void {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void poll(), POLL_MS);
+  }
+
+  async function poll(): Promise<void> {
+    timer = null;
+    const token = session.token();
+    if (!token || !job) return;
+    try {
+      const j = await getJob(token, job.id);
+      show(j);
+      if (j.state === 'queued' || j.state === 'running') schedule();
+      else if (j.state === 'done') await fetchVideo(j, token);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const token = session.token();
+    if (!token) return;
+    const preset = (new FormData(form).get('video-preset') ?? 'square') as TimelapsePreset;
+    const seconds = Number(byId<HTMLInputElement>('video-seconds').value);
+    if (!(preset in TIMELAPSE_PRESETS) || !Number.isFinite(seconds)) return;
+    clearLink();
+    try {
+      const id = await startTimelapse(token, { preset, seconds });
+      show({
+        id,
+        state: 'queued',
+        progress: 0,
+        ...TIMELAPSE_PRESETS[preset],
+        seconds,
+        fps: 30,
+        createdAt: '',
+      });
+      schedule();
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+  cancel.addEventListener('click', async () => {
+    const token = session.token();
+    if (!token || !job) return;
+    try {
+      show(await cancelJob(token, job.id));
+      start.focus();
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+  return {
+    async open() {
+      const token = session.token();
+      if (!token) return;
+      try {
+        const jobs = await getJobs(token);
+        const latest = jobs.findLast((j) => j.state === 'queued' || j.state === 'running') ?? jobs.at(-1);
+        if (latest) {
+          show(latest);
+          await poll();
+        }
+      } catch (err) {
+        fail(err);
+      }
+    },
+    close() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      job = null;
+      clearLink();
+      bar.hidden = true;
+      cancel.hidden = true;
+      start.disabled = false;
+      say(msg, null);
+    },
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * End to end: the admin page's timelapse section in Chromium against the real server. The
+ * admin starts a video, its <progress> moves to done (also on a page opened or reloaded
+ * meanwhile, since the job lives on the server), and the download is a real H.264 MP4.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestPhoto } from '../../server/ingest/pipeline.ts';
+import { syntheticJpeg } from '../support/images.ts';
+import { probeVideo } from '../support/video.ts';
+import { type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
+
+const TOKEN = 'e2e-timelapse-token-0123456789';
+const SHOTS = resolve(
+  process.env.TIMELAPSE_SHOTS ?? resolve(import.meta.dirname, '../../test-results/shots/timelapse'),
+);
+let server: E2EServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startE2EServer({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '12', MOSAIC_ROWS: '12' });
+  const photos = await Promise.all(
+    Array.from({ length: 10 }, async (_, i) => ingestPhoto(await syntheticJpeg(320, 240, i * 5 + 2))),
+  );
+  for (let i = 0; i < 100; i++) await server.app.service.add(photos[i % 10]!, { event: null, phash: null });
+  browser = await launchBrowser();
+  mkdirSync(SHOTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signIn(viewport: { width: number; height: number }): Promise<Page> {
+  const ctx = await browser.newContext({
+    viewport,
+    locale: 'en-GB',
+    deviceScaleFactor: 1,
+    acceptDownloads: true,
+  });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error(e));
+  await page.goto(`${server.url}/admin`);
+  await page.fill('#token', TOKEN);
+  await page.press('#token', 'Enter');
+  await page.waitForSelector('#panel:not([hidden])');
+  return page;
+}
+
+const bar = (page: Page) =>
+  page.$eval('#video-progress', (p) => ({
+    hidden: (p as HTMLProgressElement).hidden,
+    value: (p as HTMLProgressElement).value,
+    max: (p as HTMLProgressElement).max,
+    now: p.getAttribute('aria-valuenow'),
+  }));
+
+/** Serious or critical WCAG 2.2 AA violations in the timelapse section. */
+async function axe(page: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page })
+    .include('section[aria-labelledby="video-title"]')
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  // The section's lower half: the bar, the status line and the buttons.
+  await page.$eval('#video-msg', (el) => el.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+describe('admin timelapse', () => {
+  it('starts a video, follows it to done across a reload, and downloads an H.264 MP4', async () => {
+    const page = await signIn({ width: 1280, height: 800 });
+    await page.fill('#video-seconds', '6');
+    await page.click('#video-start');
+    const seen: number[] = [];
+    const sample = async () => {
+      const b = await bar(page);
+      if (!b.hidden) seen.push(b.value);
+      expect(b.now).toBe(String(b.value));
+      return b;
+    };
+    await expect
+      .poll(async () => (await sample()).value, { timeout: 60_000, interval: 100 })
+      .toBeGreaterThan(0);
+    expect(await page.isVisible('#video-cancel')).toBe(true);
+    expect(await axe(page)).toEqual([]);
+    await shot(page, 'running-1280x800');
+
+    // Pages opened meanwhile, and this one reloaded, find the job where it stands.
+    const phone = await signIn({ width: 390, height: 844 });
+    const screen = await signIn({ width: 1920, height: 1080 });
+    for (const p of [phone, screen])
+      await expect.poll(async () => (await bar(p)).hidden, { timeout: 10_000 }).toBe(false);
+    expect(await phone.inputValue('#video-seconds')).toBe('6');
+    await shot(phone, 'running-390x844');
+    await shot(screen, 'running-1920x1080');
+    await page.reload();
+    await page.waitForSelector('#panel:not([hidden])');
+    await expect.poll(async () => (await bar(page)).hidden, { timeout: 10_000 }).toBe(false);
+
+    await expect
+      .poll(
+        async () => {
+          await sample();
+          return page.isVisible('#video-download');
+        },
+        { timeout: 120_000, interval: 100 },
+      )
+      .toBe(true);
+    expect((await bar(page)).value).toBe(100);
+    expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
+    expect(await page.isVisible('#video-cancel')).toBe(false);
+    await expect.poll(() => page.textContent('#video-msg')).toBe('The video is ready.');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#video-download')]);
+    expect(download.suggestedFilename()).toBe('kiss4lgbtqrights-1080x1080.mp4');
+    const file = join(server.dataDir, 'downloaded.mp4');
+    await download.saveAs(file);
+    const bytes = (await import('node:fs')).readFileSync(file);
+    expect(await probeVideo(file, bytes)).toMatchObject({
+      codec: 'h264',
+      pixFmt: 'yuv420p',
+      width: 1080,
+      height: 1080,
+      frames: 180,
+      faststart: true,
+    });
+    await shot(page, 'done-1280x800');
+    expect(await axe(page)).toEqual([]);
+    for (const [p, name] of [
+      [phone, 'done-390x844'],
+      [screen, 'done-1920x1080'],
+    ] as const) {
+      await p.waitForSelector('#video-download:not([hidden])', { timeout: 30_000 });
+      await shot(p, name);
+    }
+    // The download button is a 44 px target on a phone.
+    const box = await phone.locator('#video-download').boundingBox();
+    expect(box!.height).toBeGreaterThanOrEqual(44);
+    writeFileSync(join(SHOTS, 'video.mp4'), bytes);
+  }, 240_000);
+
+  it('cancels a running video from the page', async () => {
+    const page = await signIn({ width: 390, height: 844 });
+    await page.check('input[name="video-preset"][value="story"]');
+    await page.fill('#video-seconds', '60');
+    await page.click('#video-start');
+    await expect
+      .poll(async () => (await bar(page)).value, { timeout: 60_000, interval: 100 })
+      .toBeGreaterThan(0);
+    await page.click('#video-cancel');
+    await expect.poll(() => page.textContent('#video-msg')).toBe('The video was cancelled.');
+    expect(await page.isVisible('#video-cancel')).toBe(false);
+    expect(await page.isEnabled('#video-start')).toBe(true);
+    await shot(page, 'cancelled-390x844');
+  }, 120_000);
+});
