@@ -15,13 +15,22 @@ import { flagRoutes } from './http/flagRoutes.ts';
 import { healthRoute } from './http/healthRoute.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
 import { RedisUploadReplies } from './http/RedisUploadReplies.ts';
+import { rallyRoutes } from './http/rallyRoutes.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { snapshotRoute } from './http/snapshotRoute.ts';
 import { tileRoutes } from './http/tileRoutes.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
+import { PgRallies } from './rallies/PgRallies.ts';
+import { RallyRegistry } from './rallies/RallyRegistry.ts';
+import { SqliteRallies } from './rallies/SqliteRallies.ts';
+import { attachAdminStats } from './realtime/adminNamespace.ts';
 import { attachRealtime, type Realtime } from './realtime/attachRealtime.ts';
+import { requireAdmin } from './safety/adminAuth.ts';
 import { createSafety, type Safety } from './safety/createSafety.ts';
+import { MemoryRefusals, RedisRefusals } from './stats/RefusalCounts.ts';
+import { StatsBook } from './stats/StatsBook.ts';
+import { watchUploads } from './stats/watchUploads.ts';
 import { SqliteStore } from './store/SqliteStore.ts';
 import type { TileStore } from './store/types.ts';
 
@@ -42,6 +51,8 @@ export interface App {
   /** The cluster node, or null for the embedded default. */
   cluster: ClusterNode | null;
   safety: Safety;
+  rallies: RallyRegistry;
+  stats: StatsBook;
   live: Realtime;
   io: Realtime['io'];
   /** Starts listening; resolves with the bound port. */
@@ -75,12 +86,27 @@ export async function createApp(opts: AppOptions): Promise<App> {
     cluster?.health() ?? { ok: true, role: 'single' as const, node, seq: core!.seq, epoch: core!.epoch };
   // The placer checks duplicates across the cluster; a single process checks them here.
   const safety = cluster ? await clusterSafety(service, config, cluster) : createSafety(service, config);
+  const rallies = await RallyRegistry.open(
+    cluster ? new PgRallies(cluster.pool) : new SqliteRallies(config.dataDir),
+    config.EVENTS,
+    { shared: !!cluster },
+  );
+  const stats = new StatsBook({
+    node,
+    service,
+    dataDir: config.dataDir,
+    cluster: !!cluster,
+    refusals: cluster
+      ? new RedisRefusals(cluster.redis, `${config.REDIS_PREFIX}stats:refused`)
+      : new MemoryRefusals(),
+  });
   const deps = {
+    rallies,
     replies: cluster ? new RedisUploadReplies(cluster.redis, { prefix: config.REDIS_PREFIX }) : undefined,
     service,
     target,
     config,
-    ingest: opts.pipeline ?? ingestPhoto,
+    ingest: stats.timed(opts.pipeline ?? ingestPhoto),
     beforeStore: safety.beforeStore,
   };
 
@@ -90,9 +116,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(securityHeaders({ https: config.PUBLIC_URL?.startsWith('https:') ?? false }));
   app.use('/api', refuseCrossSite);
   app.use(healthRoute(health));
+  app.post('/api/tiles', watchUploads(stats));
   for (const l of safety.uploadLimiters) app.post('/api/tiles', l.handler);
   app.use(flagRoutes({ ...deps, flags: safety.flags, keys: safety.keys, limiter: safety.flagLimiter }));
   app.use(adminRoutes({ ...deps, flags: safety.flags, loginLimiter: safety.loginLimiter }));
+  app.use(rallyRoutes({ rallies, config, loginLimiter: safety.loginLimiter }));
+  app.get('/api/admin/stats', requireAdmin(config.ADMIN_TOKEN), async (_req, res) => {
+    res.json(await stats.collect());
+  });
   app.use(tileRoutes(deps));
   const mosaic = mosaicRoutes(deps);
   app.use(mosaic.router);
@@ -107,8 +138,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const httpServer = createServer(app);
   httpServer.requestTimeout = 120_000;
-  const live = attachRealtime(httpServer, service.live);
+  const live = attachRealtime(httpServer, service.live, { knownEvent: (code) => rallies.allows(code) });
   await safety.attachLive(live.io);
+  stats.attachLive(live.broadcaster, live.io);
+  const adminLive = attachAdminStats(live.io, { token: config.ADMIN_TOKEN, collect: () => stats.collect() });
 
   return {
     httpServer,
@@ -119,6 +152,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     cluster,
     safety,
+    rallies,
+    stats,
     live,
     io: live.io,
     listen(port = config.PORT, host = config.HOST) {
@@ -134,12 +169,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
       mosaic.atlases.close();
       pyramid.close();
       safety.close();
+      adminLive.close();
+      stats.close();
       await live.close();
       await new Promise<void>((r) => {
         httpServer.close(() => r());
         httpServer.closeAllConnections();
       });
       await core?.close().catch((e) => console.error('stop: the start-up image could not be written:', e));
+      await rallies.close();
       store?.close();
       await cluster?.close();
     },

@@ -2,6 +2,7 @@
  * The moderation API's client; its routes and shapes are in shared/adminApi.ts.
  */
 import type { AdminQueue, Takedown } from '../../shared/adminApi.ts';
+import type { AdminStats, Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
 import { apiError } from './api.ts';
 
 async function call(
@@ -59,4 +60,23 @@ export async function takedown(token: string, what: Takedown): Promise<number> {
   const res = await call(token, 'POST', '/api/admin/takedown', what);
   const { removed } = (await res.json()) as { removed?: number[] | number };
   return Array.isArray(removed) ? removed.length : (removed ?? 0);
+}
+
+/** The rally registry, in code order. */
+export async function listRallies(token: string): Promise<Rally[]> {
+  const res = await call(token, 'GET', '/api/admin/rallies');
+  return ((await res.json()) as RallyList).rallies;
+}
+
+/** Creates a rally, or with `existing` edits it (its code stays). */
+export async function saveRally(token: string, input: RallyInput, existing: boolean): Promise<Rally> {
+  const res = existing
+    ? await call(token, 'PUT', `/api/admin/rallies/${encodeURIComponent(input.code)}`, input)
+    : await call(token, 'POST', '/api/admin/rallies', input);
+  return (await res.json()) as Rally;
+}
+
+/** The live numbers once (the panel gets them pushed; see adminLive.ts). */
+export async function getStats(token: string): Promise<AdminStats> {
+  return (await (await call(token, 'GET', '/api/admin/stats')).json()) as AdminStats;
 }
