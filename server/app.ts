@@ -29,7 +29,7 @@ import { attachRealtime, type Realtime } from './realtime/attachRealtime.ts';
 import { requireAdmin } from './safety/adminAuth.ts';
 import { createSafety, type Safety } from './safety/createSafety.ts';
 import { MemoryRefusals, RedisRefusals } from './stats/RefusalCounts.ts';
-import { StatsBook } from './stats/StatsBook.ts';
+import { diskOf, StatsBook } from './stats/StatsBook.ts';
 import { watchUploads } from './stats/watchUploads.ts';
 import { SqliteStore } from './store/SqliteStore.ts';
 import type { TileStore } from './store/types.ts';
@@ -94,8 +94,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const stats = new StatsBook({
     node,
     service,
-    dataDir: config.dataDir,
     cluster: !!cluster,
+    storage: cluster
+      ? async () => {
+          const r = await cluster.pool.query('SELECT pg_database_size(current_database()) AS n');
+          return { usedBytes: Number(r.rows[0].n), freeBytes: null };
+        }
+      : () => diskOf(config.dataDir),
     refusals: cluster
       ? new RedisRefusals(cluster.redis, `${config.REDIS_PREFIX}stats:refused`)
       : new MemoryRefusals(),

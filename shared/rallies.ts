@@ -123,6 +123,10 @@ export interface AdminStats {
     /** The server process's CPU over the last minute, % of one core (ingest is most of it). */
     cpuPercent: number;
   };
-  storage: { usedBytes: number; freeBytes: number };
+  /**
+   * Embedded: the file system that holds DATA_DIR. Cluster: the PostgreSQL database's size, and
+   * null for free space, which PostgreSQL does not tell its clients. Null when it cannot be read.
+   */
+  storage: { usedBytes: number | null; freeBytes: number | null };
   perNode: string[];
 }

@@ -29,11 +29,18 @@ class Ring {
   }
 }
 
+/** The file system that holds `dir`: its used and free bytes. */
+export async function diskOf(dir: string): Promise<AdminStats['storage']> {
+  const fs = await statfs(dir);
+  return { usedBytes: (fs.blocks - fs.bfree) * fs.bsize, freeBytes: fs.bavail * fs.bsize };
+}
+
 export interface StatsSources {
   node: string;
   service: MosaicPort;
   refusals: RefusalCounts;
-  dataDir: string;
+  /** The storage figures (see {@link AdminStats.storage}). */
+  storage(): Promise<AdminStats['storage']>;
   /** Cluster mode: some figures are this node's own. */
   cluster: boolean;
   clock?: () => number;
@@ -130,11 +137,6 @@ export class StatsBook {
     return { viewers: Math.max(0, ns.sockets.size - screens), screens, screensPerRally };
   }
 
-  private async storage(): Promise<AdminStats['storage']> {
-    const fs = await statfs(this.s.dataDir);
-    return { usedBytes: (fs.blocks - fs.bfree) * fs.bsize, freeBytes: fs.bavail * fs.bsize };
-  }
-
   /** Every figure now. */
   async collect(): Promise<AdminStats> {
     const now = this.clock();
@@ -162,7 +164,7 @@ export class StatsBook {
         msPerPhotoP50: quantile(ing, 0.5),
         cpuPercent: Math.round(((use.user + use.system) / 1000 / span) * 1000) / 10,
       },
-      storage: await this.storage(),
+      storage: await this.s.storage().catch(() => ({ usedBytes: null, freeBytes: null })),
       perNode: this.s.cluster ? ['online', 'uploadToVisibleMs', 'ingest', 'storage'] : [],
     };
   }
