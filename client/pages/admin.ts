@@ -1,10 +1,13 @@
 /**
- * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), review the queue,
- * remove live tiles one by one or by rally or area.
+ * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), watch the live
+ * numbers, keep the rally registry, review the queue, remove live tiles one by one or by
+ * rally or area.
  */
 import { initI18n, t } from '../i18n/index.ts';
 import { adminErrorText, isUnauthorized, say } from '../ui/adminMessages.ts';
 import { AdminQueue, type AdminSession } from '../ui/adminQueue.ts';
+import { AdminRallies } from '../ui/adminRallies.ts';
+import { AdminStatsPanel } from '../ui/adminStats.ts';
 import { mountTakedown } from '../ui/adminTakedown.ts';
 import { byId, mountHeader } from '../ui/header.ts';
 
@@ -24,12 +27,16 @@ const session: AdminSession = {
 };
 const queue = new AdminQueue(session);
 const takedown = mountTakedown(session, () => queue.load().catch(failed));
+const rallies = new AdminRallies(session);
+const stats = new AdminStatsPanel(() => session.refused(null));
 
 function logout(): void {
   token = null;
   sessionStorage.removeItem(KEY);
   queue.clear();
   takedown.close();
+  stats.close();
+  rallies.clear();
   byId('panel').hidden = true;
   byId('login').hidden = false;
   byId('logout').hidden = true;
@@ -52,6 +59,8 @@ async function open(): Promise<void> {
     return;
   }
   sessionStorage.setItem(KEY, token);
+  stats.open(token);
+  rallies.load().catch(failed);
   byId('login').hidden = true;
   byId('panel').hidden = false;
   byId('logout').hidden = false;

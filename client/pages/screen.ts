@@ -77,7 +77,10 @@ startMosaic(byId('board'), {
     for (const c of arrived) highlighter?.push(c);
   },
   status: (s) => {
-    byId('reconnecting').hidden = s === 'live' || s === 'connecting';
+    byId('reconnecting').hidden = s === 'live' || s === 'connecting' || s === 'unknown-event';
+    const unknown = byId('unknown-event');
+    unknown.hidden = s !== 'unknown-event';
+    if (s === 'unknown-event' && event) unknown.textContent = t('screen.unknownEvent', { event });
   },
   stats: (s) => {
     total = s.total;
