@@ -1,7 +1,7 @@
 /**
- * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), watch the live
- * numbers, keep the rally registry, review the queue, remove live tiles one by one or by
- * rally or area.
+ * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), review the queue
+ * (first, as the most urgent), watch the live numbers, keep the rally registry, remove live
+ * tiles one by one or by rally or area.
  */
 import { initI18n, t } from '../i18n/index.ts';
 import { adminErrorText, isUnauthorized, say } from '../ui/adminMessages.ts';

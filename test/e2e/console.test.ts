@@ -138,6 +138,8 @@ describe('the organiser console', () => {
     await page.goto(`${server.url}/screen?event=atlantis`);
     await page.waitForSelector('#unknown-event:not([hidden])');
     expect(await page.textContent('#unknown-event')).toContain('atlantis');
+    expect(await page.isHidden('.screen-overlay .qr')).toBe(true);
+    expect(await page.isHidden('#event-count')).toBe(true);
     await page.screenshot({ path: resolve(SHOTS, 'console-screen-unknown.png') });
     await ctx.close();
   });
