@@ -245,8 +245,8 @@ export class AdminStatsPanel {
     this.queueChart ??= chart(
       byId('chart-queue'),
       [
-        { label: t('console.seriesQueue'), stroke: YELLOW, width: 2, scale: 'n', points: { show: false } },
-        { label: t('console.seriesLatency'), stroke: ACCENT, width: 2, scale: 'ms', points: { show: false } },
+        { label: t('console.seriesQueue'), stroke: YELLOW, width: 2, scale: 'n', points: { size: 5 } },
+        { label: t('console.seriesLatency'), stroke: ACCENT, width: 2, scale: 'ms', points: { size: 5 } },
       ],
       {
         axes: [

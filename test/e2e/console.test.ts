@@ -129,6 +129,17 @@ describe('the organiser console', () => {
     await phone.waitForSelector('[data-edit="lisbon"]');
     await phone.waitForFunction(() => document.querySelectorAll('#stat-grid > div').length > 0);
     await phone.screenshot({ path: resolve(SHOTS, 'console-phone.png'), fullPage: true });
+    // The form on a phone: every field a full-width 44 px target, opened and left by keyboard.
+    await phone.focus('#rally-new');
+    await phone.keyboard.press('Enter');
+    expect(await phone.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('code');
+    const small = await phone.$$eval('#rally-form input, #rally-form select, #rally-form button', (els) =>
+      els.filter((e) => e.getBoundingClientRect().height < 43.5 || e.getBoundingClientRect().right > 390),
+    );
+    expect(small).toHaveLength(0);
+    await phone.locator('#rally-form').screenshot({ path: resolve(SHOTS, 'console-phone-form.png') });
+    await phone.keyboard.press('Escape');
+    expect(await phone.isHidden('#rally-form')).toBe(true);
     await phone.context().close();
   });
 
