@@ -21,8 +21,10 @@ import { snapshotRoute } from './http/snapshotRoute.ts';
 import { tileRoutes } from './http/tileRoutes.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
+import { MemoryRallies } from './rallies/MemoryRallies.ts';
 import { PgRallies } from './rallies/PgRallies.ts';
 import { RallyRegistry } from './rallies/RallyRegistry.ts';
+import type { RallyStore } from './rallies/RallyStore.ts';
 import { SqliteRallies } from './rallies/SqliteRallies.ts';
 import { attachAdminStats } from './realtime/adminNamespace.ts';
 import { attachRealtime, type Realtime } from './realtime/attachRealtime.ts';
@@ -38,6 +40,11 @@ export interface AppOptions {
   config: Config;
   /** Defaults to SQLite + files in config.dataDir. */
   store?: TileStore;
+  /**
+   * Where the rally registry lives. Defaults to the cluster's PostgreSQL, SQLite beside the
+   * default store, or memory beside an injected store.
+   */
+  rallies?: RallyStore;
   pipeline?: (buf: Buffer, opts: IngestOptions) => Promise<IngestedPhoto>;
   clock?: () => number;
 }
@@ -87,7 +94,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // The placer checks duplicates across the cluster; a single process checks them here.
   const safety = cluster ? await clusterSafety(service, config, cluster) : createSafety(service, config);
   const rallies = await RallyRegistry.open(
-    cluster ? new PgRallies(cluster.pool) : new SqliteRallies(config.dataDir),
+    opts.rallies ??
+      (cluster
+        ? new PgRallies(cluster.pool)
+        : opts.store
+          ? new MemoryRallies()
+          : new SqliteRallies(config.dataDir)),
     config.EVENTS,
     { shared: !!cluster },
   );
