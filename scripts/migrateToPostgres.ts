@@ -12,8 +12,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import cliProgress from 'cli-progress';
+import type pg from 'pg';
 import { createPool } from '../server/cluster/pgData.ts';
 import { migrate } from '../server/cluster/schema.ts';
+import type { RallySqlRow } from '../server/rallies/RallyStore.ts';
 import { TileFiles } from '../server/store/tileFiles.ts';
 import { TILE_SIZES } from '../shared/httpApi.ts';
 
@@ -133,10 +135,11 @@ try {
     ((db.prepare('SELECT max(id) FROM tiles').pluck().get() as number | null) ?? 0) + 1,
   );
   await client.query(`SELECT setval('tile_ids', $1, false)`, [nextId]);
+  const rallies = await moveRallies(db, client);
   await client.query('COMMIT');
   bar?.stop();
   console.log(
-    `migrate-to-postgres: ${done} tiles, their files, seq ${meta.seq ?? 0} and epoch ${meta.epoch} moved in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `migrate-to-postgres: ${done} tiles, their files, ${rallies} rallies, seq ${meta.seq ?? 0} and epoch ${meta.epoch} moved in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 } catch (e) {
   bar?.stop();
@@ -146,4 +149,19 @@ try {
   client.release();
   await pool.end();
   db.close();
+}
+
+/** Copies the rally registry (absent from a mosaic made before it existed); returns how many. */
+async function moveRallies(db: Database.Database, client: pg.PoolClient): Promise<number> {
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rallies'").get();
+  if (!has) return 0;
+  const rows = db.prepare('SELECT * FROM rallies ORDER BY code').all() as RallySqlRow[];
+  for (const r of rows) {
+    await client.query(
+      `INSERT INTO rallies (code, name, city, time_zone, day, language, moderation, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [r.code, r.name, r.city, r.time_zone, r.day, r.language, r.moderation, r.created_at],
+    );
+  }
+  return rows.length;
 }

@@ -15,6 +15,7 @@ import { flagRoutes } from './http/flagRoutes.ts';
 import { healthRoute } from './http/healthRoute.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
 import { RedisUploadReplies } from './http/RedisUploadReplies.ts';
+import { rallyRoutes } from './http/rallyRoutes.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { snapshotRoute } from './http/snapshotRoute.ts';
 import { TimelapseJobs } from './http/TimelapseJobs.ts';
@@ -23,9 +24,19 @@ import { timelapseRoutes } from './http/timelapseRoutes.ts';
 import { viewRoutes } from './http/viewRoutes.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
+import { MemoryRallies } from './rallies/MemoryRallies.ts';
+import { PgRallies } from './rallies/PgRallies.ts';
+import { RallyRegistry } from './rallies/RallyRegistry.ts';
+import type { RallyStore } from './rallies/RallyStore.ts';
+import { SqliteRallies } from './rallies/SqliteRallies.ts';
+import { attachAdminStats } from './realtime/adminNamespace.ts';
 import { attachRealtime, type Realtime } from './realtime/attachRealtime.ts';
 import { LivePyramid } from './realtime/LivePyramid.ts';
+import { requireAdmin } from './safety/adminAuth.ts';
 import { createSafety, type Safety } from './safety/createSafety.ts';
+import { MemoryRefusals, RedisRefusals } from './stats/RefusalCounts.ts';
+import { diskOf, StatsBook } from './stats/StatsBook.ts';
+import { watchUploads } from './stats/watchUploads.ts';
 import { SqliteStore } from './store/SqliteStore.ts';
 import type { TileStore } from './store/types.ts';
 
@@ -33,6 +44,11 @@ export interface AppOptions {
   config: Config;
   /** Defaults to SQLite + files in config.dataDir. */
   store?: TileStore;
+  /**
+   * Where the rally registry lives. Defaults to the cluster's PostgreSQL, SQLite beside the
+   * default store, or memory beside an injected store.
+   */
+  rallies?: RallyStore;
   pipeline?: (buf: Buffer, opts: IngestOptions) => Promise<IngestedPhoto>;
   clock?: () => number;
 }
@@ -46,6 +62,8 @@ export interface App {
   /** The cluster node, or null for the embedded default. */
   cluster: ClusterNode | null;
   safety: Safety;
+  rallies: RallyRegistry;
+  stats: StatsBook;
   live: Realtime;
   /** The live colour pyramid the viewers draw from. */
   livePyramid: LivePyramid;
@@ -81,12 +99,37 @@ export async function createApp(opts: AppOptions): Promise<App> {
     cluster?.health() ?? { ok: true, role: 'single' as const, node, seq: core!.seq, epoch: core!.epoch };
   // The placer checks duplicates across the cluster; a single process checks them here.
   const safety = cluster ? await clusterSafety(service, config, cluster) : createSafety(service, config);
+  const rallies = await RallyRegistry.open(
+    opts.rallies ??
+      (cluster
+        ? new PgRallies(cluster.pool)
+        : opts.store
+          ? new MemoryRallies()
+          : new SqliteRallies(config.dataDir)),
+    config.EVENTS,
+    { shared: !!cluster },
+  );
+  const stats = new StatsBook({
+    node,
+    service,
+    cluster: !!cluster,
+    storage: cluster
+      ? async () => {
+          const r = await cluster.pool.query('SELECT pg_database_size(current_database()) AS n');
+          return { usedBytes: Number(r.rows[0].n), freeBytes: null };
+        }
+      : () => diskOf(config.dataDir),
+    refusals: cluster
+      ? new RedisRefusals(cluster.redis, `${config.REDIS_PREFIX}stats:refused`)
+      : new MemoryRefusals(),
+  });
   const deps = {
+    rallies,
     replies: cluster ? new RedisUploadReplies(cluster.redis, { prefix: config.REDIS_PREFIX }) : undefined,
     service,
     target,
     config,
-    ingest: opts.pipeline ?? ingestPhoto,
+    ingest: stats.timed(opts.pipeline ?? ingestPhoto),
     beforeStore: safety.beforeStore,
   };
 
@@ -96,6 +139,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(securityHeaders({ https: config.PUBLIC_URL?.startsWith('https:') ?? false }));
   app.use('/api', refuseCrossSite);
   app.use(healthRoute(health));
+  app.post('/api/tiles', watchUploads(stats));
   for (const l of safety.uploadLimiters) app.post('/api/tiles', l.handler);
   app.use(flagRoutes({ ...deps, flags: safety.flags, keys: safety.keys, limiter: safety.flagLimiter }));
   const adminDeps = { ...deps, flags: safety.flags, loginLimiter: safety.loginLimiter };
@@ -107,6 +151,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     counterLabel: { one: 'kiss', other: 'kisses' },
   });
   app.use(timelapseRoutes(adminDeps, timelapse));
+  app.use(rallyRoutes({ rallies, config, loginLimiter: safety.loginLimiter }));
+  app.get('/api/admin/stats', requireAdmin(config.ADMIN_TOKEN), async (_req, res) => {
+    res.json(await stats.collect());
+  });
   app.use(tileRoutes(deps));
   const mosaic = mosaicRoutes(deps);
   app.use(mosaic.router);
@@ -129,9 +177,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const httpServer = createServer(app);
   httpServer.requestTimeout = 120_000;
-  const live = attachRealtime(httpServer, service.live);
+  const live = attachRealtime(httpServer, service.live, { knownEvent: (code) => rallies.allows(code) });
   const livePyramid = new LivePyramid(live.broadcaster);
   await safety.attachLive(live.io);
+  stats.attachLive(live.broadcaster, live.io);
+  const adminLive = attachAdminStats(live.io, { token: config.ADMIN_TOKEN, collect: () => stats.collect() });
 
   return {
     httpServer,
@@ -142,6 +192,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     cluster,
     safety,
+    rallies,
+    stats,
     live,
     livePyramid,
     io: live.io,
@@ -160,12 +212,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
       pyramid.close();
       livePyramid.close();
       safety.close();
+      adminLive.close();
+      stats.close();
       await live.close();
       await new Promise<void>((r) => {
         httpServer.close(() => r());
         httpServer.closeAllConnections();
       });
       await core?.close().catch((e) => console.error('stop: the start-up image could not be written:', e));
+      await rallies.close();
       store?.close();
       await cluster?.close();
     },

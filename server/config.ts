@@ -18,6 +18,8 @@ const schema = z.object({
   MOSAIC_SEED: z.coerce.number().int().default(20170401),
   MAX_UPLOAD_MB: z.coerce.number().positive().max(200).default(20),
   MODERATION: z.enum(['post', 'pre']).default('post'),
+  /** `open`: any well-formed rally code; `listed`: only rallies in the admin's registry (else 400 UNKNOWN_EVENT). */
+  EVENTS: z.enum(['open', 'listed']).default('open'),
   // Empty (ADMIN_TOKEN= in a .env file) means unset: the admin API is off.
   ADMIN_TOKEN: z.preprocess(
     (v) => (v === '' ? undefined : v),

@@ -14,6 +14,10 @@ export const HttpErrorCode = {
   NO_PHOTO: 'NO_PHOTO',
   BAD_REQUEST: 'BAD_REQUEST',
   BAD_EVENT: 'BAD_EVENT',
+  /** `EVENTS=listed`: the rally code is well formed but not in the registry (400). */
+  UNKNOWN_EVENT: 'UNKNOWN_EVENT',
+  /** A new rally's code is taken (409). */
+  RALLY_EXISTS: 'RALLY_EXISTS',
   FILE_TOO_LARGE: 'FILE_TOO_LARGE',
   TOO_MANY_PIXELS: 'TOO_MANY_PIXELS',
   UNSUPPORTED_FORMAT: 'UNSUPPORTED_FORMAT',

@@ -13,6 +13,10 @@
  */
 import { type BinaryLike, ProtocolDecodeError, viewOf } from './protocolChanges.ts';
 
+// The WHATWG text codecs exist in both browsers and Node; shared/ compiles without either's types.
+declare const TextEncoder: new () => { encode(s: string): Uint8Array };
+declare const TextDecoder: new () => { decode(b: Uint8Array): string };
+
 /** The JSON part of a view start. */
 export interface ViewStart {
   mode: 'cells' | 'pyramid';

@@ -2,6 +2,7 @@
  * The moderation API's client; its routes and shapes are in shared/adminApi.ts.
  */
 import type { AdminQueue, Takedown } from '../../shared/adminApi.ts';
+import type { AdminStats, Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
 import type { TimelapseJob, TimelapseRequest } from '../../shared/timelapse.ts';
 import { apiError } from './api.ts';
 
@@ -89,4 +90,23 @@ export async function cancelJob(token: string, id: string): Promise<TimelapseJob
 /** A finished video as a Blob (admins only, so fetched; link to it through URL.createObjectURL). */
 export async function getVideo(token: string, url: string): Promise<Blob> {
   return (await call(token, 'GET', url)).blob();
+}
+
+/** The rally registry, in code order. */
+export async function listRallies(token: string): Promise<Rally[]> {
+  const res = await call(token, 'GET', '/api/admin/rallies');
+  return ((await res.json()) as RallyList).rallies;
+}
+
+/** Creates a rally, or with `existing` edits it (its code stays). */
+export async function saveRally(token: string, input: RallyInput, existing: boolean): Promise<Rally> {
+  const res = existing
+    ? await call(token, 'PUT', `/api/admin/rallies/${encodeURIComponent(input.code)}`, input)
+    : await call(token, 'POST', '/api/admin/rallies', input);
+  return (await res.json()) as Rally;
+}
+
+/** The live numbers once (the panel gets them pushed; see adminLive.ts). */
+export async function getStats(token: string): Promise<AdminStats> {
+  return (await (await call(token, 'GET', '/api/admin/stats')).json()) as AdminStats;
 }

@@ -27,7 +27,8 @@ import { type LoadedView, startFresh } from './snapshot.ts';
 /** Changes kept for bringing a late block of cells up to date (24 bytes each on the wire). */
 const RECENT_CHANGES = 16_384;
 
-export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'outdated';
+/** `unknown-event`: the server takes only registered rallies and this page's is not one (no retry). */
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'outdated' | 'unknown-event';
 
 /** The typed socket.io-client connection of this protocol. */
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -122,14 +123,14 @@ export class LiveFeed {
       this.setStatus('live');
     });
     s.on('disconnect', (reason) => {
-      if (this.status !== 'outdated') this.setStatus('reconnecting');
+      if (this.status !== 'outdated' && this.status !== 'unknown-event') this.setStatus('reconnecting');
       // A server-side disconnect is not retried by Socket.IO itself.
       if (reason === 'io server disconnect') this.retry = setTimeout(() => s.connect(), 1000);
     });
     s.on('connect_error', (err) => {
       const data = (err as Error & { data?: ProtocolError }).data;
-      if (data?.code === 'VERSION_MISMATCH') {
-        this.setStatus('outdated');
+      if (data?.code === 'VERSION_MISMATCH' || data?.code === 'UNKNOWN_EVENT') {
+        this.setStatus(data.code === 'VERSION_MISMATCH' ? 'outdated' : 'unknown-event');
         s.disconnect();
         return;
       }

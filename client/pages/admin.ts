@@ -1,10 +1,13 @@
 /**
- * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), review the queue,
- * remove live tiles one by one or by rally or area, make a timelapse video.
+ * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), review the queue
+ * (first, as the most urgent), watch the live numbers, keep the rally registry, remove live
+ * tiles one by one or by rally or area, make a timelapse video.
  */
 import { initI18n, t } from '../i18n/index.ts';
 import { adminErrorText, isUnauthorized, say } from '../ui/adminMessages.ts';
 import { AdminQueue, type AdminSession } from '../ui/adminQueue.ts';
+import { AdminRallies } from '../ui/adminRallies.ts';
+import { AdminStatsPanel } from '../ui/adminStats.ts';
 import { mountTakedown } from '../ui/adminTakedown.ts';
 import { mountTimelapse } from '../ui/adminTimelapse.ts';
 import { byId, mountHeader } from '../ui/header.ts';
@@ -26,6 +29,8 @@ const session: AdminSession = {
 const queue = new AdminQueue(session);
 const takedown = mountTakedown(session, () => queue.load().catch(failed));
 const timelapse = mountTimelapse(session);
+const rallies = new AdminRallies(session);
+const stats = new AdminStatsPanel(() => session.refused(null));
 
 function logout(): void {
   token = null;
@@ -33,6 +38,8 @@ function logout(): void {
   queue.clear();
   takedown.close();
   timelapse.close();
+  stats.close();
+  rallies.clear();
   byId('panel').hidden = true;
   byId('login').hidden = false;
   byId('logout').hidden = true;
@@ -55,6 +62,8 @@ async function open(): Promise<void> {
     return;
   }
   sessionStorage.setItem(KEY, token);
+  stats.open(token);
+  rallies.load().catch(failed);
   byId('login').hidden = true;
   byId('panel').hidden = false;
   byId('logout').hidden = false;

@@ -77,7 +77,15 @@ startMosaic(byId('board'), {
     for (const c of arrived) highlighter?.push(c);
   },
   status: (s) => {
-    byId('reconnecting').hidden = s === 'live' || s === 'connecting';
+    byId('reconnecting').hidden = s === 'live' || s === 'connecting' || s === 'unknown-event';
+    const unknown = byId('unknown-event');
+    unknown.hidden = s !== 'unknown-event';
+    if (s === 'unknown-event' && event) {
+      unknown.textContent = t('screen.unknownEvent', { event });
+      // Its counter and its QR code (to an upload page that would refuse the code) would mislead.
+      byId('event-count').hidden = true;
+      qr.parentElement!.hidden = true;
+    }
   },
   stats: (s) => {
     total = s.total;

@@ -60,7 +60,10 @@ export class ClusterMosaic implements MosaicPort {
    * the placer's answer. No placer within the wait: 503 PLACER_UNAVAILABLE, and the stored
    * tile is placed by the next placer (a retry with the same Idempotency-Key finds it).
    */
-  async add(photo: IngestedPhoto, meta: { event: string | null; phash: string | null }): Promise<AddedTile> {
+  async add(
+    photo: IngestedPhoto,
+    meta: { event: string | null; phash: string | null; moderation?: 'post' | 'pre' | null },
+  ): Promise<AddedTile> {
     const { token, hash } = newDeleteToken();
     let id: number;
     let request: number;
@@ -74,6 +77,7 @@ export class ClusterMosaic implements MosaicPort {
           features: photo.features,
           rgb: (r << 16) | (g << 8) | b,
           phash: meta.phash,
+          moderation: meta.moderation ?? null,
         },
         photo.files,
       ));

@@ -231,7 +231,7 @@ export class Placer {
           }
           this.dup.add(t.id, t.phash);
         }
-        if (this.o.moderation === 'pre') {
+        if (((p.moderation as 'post' | 'pre' | null | undefined) ?? this.o.moderation) === 'pre') {
           t.status = 'pending';
           w.pended.push(t.id);
           return { ok: true, data: { status: 'pending', seq: this.engine.seq } };

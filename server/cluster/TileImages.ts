@@ -10,6 +10,8 @@ export interface UploadRow {
   /** Mean colour as 0xRRGGBB. */
   rgb: number;
   phash: string | null;
+  /** The rally's own moderation mode, or null for the server's; the placer reads it from the request. */
+  moderation?: 'post' | 'pre' | null;
 }
 
 /**
@@ -49,7 +51,7 @@ export class PgTileImages implements TileImages {
          VALUES (nextval('tile_ids'), 'queued', $1, $2, $3, $4, $5, $6) RETURNING id),
        f AS (INSERT INTO tile_files (id, size, data)
              SELECT t.id, u.s, u.d FROM t, unnest($7::int[], $8::bytea[]) AS u(s, d))
-       INSERT INTO requests (kind, payload) SELECT 'place', jsonb_build_object('id', t.id) FROM t
+       INSERT INTO requests (kind, payload) SELECT 'place', jsonb_build_object('id', t.id, 'moderation', $9::text) FROM t
        RETURNING id AS request, (payload->>'id')::bigint AS id`,
       [
         row.event,
@@ -60,6 +62,7 @@ export class PgTileImages implements TileImages {
         row.phash,
         sizes,
         sizes.map((s) => files.get(s)!),
+        row.moderation ?? null,
       ],
     );
     return { id: res.rows[0].id as number, request: res.rows[0].request as number };

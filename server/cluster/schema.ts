@@ -75,6 +75,22 @@ CREATE TABLE requests (
 CREATE INDEX requests_queued ON requests (id) WHERE state = 'queued';
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- The organiser's rally registry (server/rallies/).
+CREATE TABLE rallies (
+  code text PRIMARY KEY,
+  name text NOT NULL,
+  city text NOT NULL,
+  time_zone text NOT NULL,
+  day text NOT NULL,
+  language text NOT NULL,
+  moderation text,
+  created_at bigint NOT NULL
+);
+`,
+  },
 ];
 
 /** Any 64-bit number; the same on every node. */

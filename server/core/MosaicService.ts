@@ -143,14 +143,17 @@ export class MosaicService implements LiveSource, MosaicPort {
   }
 
   /** Stores a processed photo; places it at once unless moderation is 'pre'. */
-  async add(photo: IngestedPhoto, meta: { event: string | null; phash: string | null }): Promise<AddedTile> {
+  async add(
+    photo: IngestedPhoto,
+    meta: { event: string | null; phash: string | null; moderation?: 'post' | 'pre' | null },
+  ): Promise<AddedTile> {
     const id = this.opts.store.reserveId();
     const { token, hash } = newDeleteToken();
     // Files first: a crash before the row commits leaves an orphan that start-up sweeps.
     await this.opts.store.putFiles(id, photo.files);
     const row: TileRow = {
       id,
-      status: this.opts.moderation === 'pre' ? 'pending' : 'live',
+      status: (meta.moderation ?? this.opts.moderation) === 'pre' ? 'pending' : 'live',
       col: -1,
       row: -1,
       tint: { r: 0, g: 0, b: 0 },

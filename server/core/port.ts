@@ -20,8 +20,14 @@ export interface MosaicPort {
   /** The live layer's view of the same mosaic. */
   readonly live: LiveSource;
 
-  /** Stores a processed photo and places it (or queues it for review). */
-  add(photo: IngestedPhoto, meta: { event: string | null; phash: string | null }): Promise<AddedTile>;
+  /**
+   * Stores a processed photo and places it (or queues it for review). `moderation` is its
+   * rally's own mode; absent or null, the server's.
+   */
+  add(
+    photo: IngestedPhoto,
+    meta: { event: string | null; phash: string | null; moderation?: 'post' | 'pre' | null },
+  ): Promise<AddedTile>;
   /** A live tile (the embedded store also answers for pending ones). */
   get(id: number): TileRecord | undefined;
   /** Any stored tile, live or waiting for review. */

@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { MosaicPort } from '../core/port.ts';
 import type { IngestedPhoto, IngestOptions } from '../ingest/pipeline.ts';
 import type { Target } from '../ingest/target.ts';
+import type { RallyRegistry } from '../rallies/RallyRegistry.ts';
 import type { ReplyBook } from './uploadReplies.ts';
 
 /** What the HTTP routes are built from. */
@@ -14,6 +15,8 @@ export interface HttpDeps {
   beforeStore?: (photo: IngestedPhoto) => Promise<{ phash: string | null }>;
   /** Where upload answers are kept by Idempotency-Key (default: this process's memory). */
   replies?: ReplyBook;
+  /** The rally registry: refuses unknown codes in listed mode and gives each rally's moderation. */
+  rallies?: RallyRegistry;
 }
 
 /**

@@ -21,6 +21,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     console.error('unexpected error:', err);
     e = new AppError(500, 'INTERNAL', 'Something went wrong on our side. Please try again.');
   }
+  // For the console's refusal counts (server/stats/watchUploads.ts).
+  res.locals.errorCode = e.code;
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
   const body: HttpErrorBody = { error: { code: e.code, message: e.message } };
   res.status(e.status).json(body);

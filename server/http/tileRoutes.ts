@@ -24,9 +24,11 @@ export function tileRoutes(d: HttpDeps): Router {
 
   const store = async (req: Parameters<typeof readUpload>[0]): Promise<UploadReply> => {
     const form = await readUpload(req, d.config.MAX_UPLOAD_MB * 1024 * 1024);
+    d.rallies?.check(form.event);
     const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
     const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
-    const added = await d.service.add(photo, { event: form.event, phash });
+    const moderation = d.rallies?.moderationOf(form.event) ?? null;
+    const added = await d.service.add(photo, { event: form.event, phash, moderation });
     if (added.status === 'pending')
       return { status: 202, body: { id: added.id, status: 'pending', deleteToken: added.deleteToken } };
     const body: UploadAnswer = {

@@ -70,6 +70,11 @@ export class EventCounter {
     return this.counts.get(event) ?? 0;
   }
 
+  /** Tiles per rally now, for every rally with at least one. */
+  perEvent(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
   /** A tile entered the mosaic. A tile already counted is ignored. */
   placed(id: number, event: string | null): void {
     if (this.eventOf(id) !== undefined) return;

@@ -32,6 +32,8 @@ export interface RealtimeOptions extends Partial<LiveBroadcasterOptions> {
   requestsPerSecond?: number;
   /** A connection with more packets than this waiting to be written is dropped (it resumes with since). Default 2000. */
   maxQueuedPackets?: number;
+  /** Whether a rally code may be followed; overrides the source's own `knownEvent`. */
+  knownEvent?: (code: string) => boolean;
 }
 
 /** What {@link attachRealtime} returns. */
@@ -72,7 +74,7 @@ export function attachRealtime(
     snapshotTailMax: opts.snapshotTailMax ?? 4096,
     log,
   });
-  const known = source.knownEvent?.bind(source);
+  const known = opts.knownEvent ?? source.knownEvent?.bind(source);
   const burst = opts.requestBurst ?? 20;
   const perSecond = opts.requestsPerSecond ?? 2;
 

@@ -42,11 +42,14 @@ export interface PhoneLoad {
 
 /** Points the HTML's preload at the snapshot, as the pages' HTML did before the view start. */
 async function preloadSnapshot(page: Page, path: string): Promise<void> {
-  await page.route((u) => u.pathname === path, async (route) => {
-    const res = await route.fetch();
-    const html = (await res.text()).replace('/api/mosaic/view', '/api/mosaic/snapshot');
-    await route.fulfill({ response: res, body: html });
-  });
+  await page.route(
+    (u) => u.pathname === path,
+    async (route) => {
+      const res = await route.fetch();
+      const html = (await res.text()).replace('/api/mosaic/view', '/api/mosaic/snapshot');
+      await route.fulfill({ response: res, body: html });
+    },
+  );
 }
 
 /** One load of `/` (or `path`) under `profile`; `cells` loads every cell (the reference path). */

@@ -40,6 +40,21 @@ describe('npm run migrate-to-postgres', () => {
       ).status,
     ).toBe(204);
     await s.app.service.hide(5);
+    const rally = {
+      code: 'london',
+      name: 'Kiss-in at Trafalgar Square',
+      city: 'London',
+      timeZone: 'Europe/London',
+      date: '2026-05-17',
+      language: 'en',
+      moderation: 'pre',
+    };
+    const made = await fetch(`${s.url}/api/admin/rallies`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer migrate-admin-token-0001', 'content-type': 'application/json' },
+      body: JSON.stringify(rally),
+    });
+    expect(made.status).toBe(201);
     const before = (await (await fetch(`${s.url}/api/mosaic`)).json()) as {
       cols: number;
       rows: number;
@@ -61,7 +76,7 @@ describe('npm run migrate-to-postgres', () => {
       },
     );
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/10 tiles, their files, seq \d+ and epoch \d+ moved/);
+    expect(run.stdout).toMatch(/10 tiles, their files, 1 rallies, seq \d+ and epoch \d+ moved/);
 
     const lite = new Database(join(dataDir, 'mosaic.db'), { readonly: true });
     const sql = new pg.Client({ connectionString: db.url });
@@ -111,5 +126,8 @@ describe('npm run migrate-to-postgres', () => {
     const t = (await r.json()) as { id: number; seq: number };
     expect(t.seq).toBe(before.seq + 1);
     expect(t.id).toBe(12);
+    // The rally registry came along, its own moderation included.
+    const held = await upload(node.url, await syntheticJpeg(400, 300, 78), { event: 'london' });
+    expect(held.status).toBe(202);
   });
 });

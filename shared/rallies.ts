@@ -1,0 +1,132 @@
+/**
+ * The organiser's console: the rally registry's shapes (`/api/admin/rallies`) and the live
+ * numbers (`GET /api/admin/stats`, and `stats:updated` on the `/admin` Socket.IO namespace).
+ * Rally codes follow the one rule of rally.ts.
+ *
+ * Pure TypeScript: no I/O, no Node or DOM APIs (Intl is part of the language).
+ */
+import { isEventCode } from './rally.ts';
+
+/** The languages a rally's pages and flyer can be in: the campaign's six. */
+export const RALLY_LANGUAGES = ['en', 'ru', 'pt-BR', 'es', 'de', 'fr'] as const;
+/** One of {@link RALLY_LANGUAGES}. */
+export type RallyLanguage = (typeof RALLY_LANGUAGES)[number];
+
+/** What an organiser enters for a rally (the code is fixed once created). */
+export interface RallyInput {
+  code: string;
+  name: string;
+  city: string;
+  /** An IANA time zone, e.g. `Europe/London`. */
+  timeZone: string;
+  /** The rally's day, `YYYY-MM-DD`, in its own time zone. */
+  date: string;
+  language: RallyLanguage;
+  /** A moderation mode of its own, or null to follow the server's `MODERATION`. */
+  moderation: 'post' | 'pre' | null;
+}
+
+/** A rally as the registry keeps it, with its links (paths on this server). */
+export interface Rally extends RallyInput {
+  createdAt: string;
+  links: { screen: string; contribute: string; flyerA4: string; flyerA3: string };
+}
+
+/** `GET /api/admin/rallies` answer, in code order. */
+export interface RallyList {
+  rallies: Rally[];
+}
+
+/** Paper sizes of the printable flyer. */
+export const FLYER_SIZES = ['A4', 'A3'] as const;
+/** One of {@link FLYER_SIZES}. */
+export type FlyerSize = (typeof FLYER_SIZES)[number];
+
+/** True when `tz` is an IANA time zone this runtime knows. */
+export function isTimeZone(tz: unknown): tz is string {
+  if (typeof tz !== 'string' || tz.length === 0 || tz.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True for a real calendar day written `YYYY-MM-DD`. */
+export function isRallyDate(d: unknown): d is string {
+  if (typeof d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(d)) return false;
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
+}
+
+/** The links of a rally, from its code. */
+export function rallyLinks(code: string): Rally['links'] {
+  const c = encodeURIComponent(code);
+  return {
+    screen: `/screen?event=${c}`,
+    contribute: `/add?event=${c}`,
+    flyerA4: `/api/rallies/${c}/flyer.pdf?size=A4`,
+    flyerA3: `/api/rallies/${c}/flyer.pdf?size=A3`,
+  };
+}
+
+/**
+ * The first problem with a rally's fields, as `[field, reason]`, or null when all are good.
+ * The server and the admin form both check with it.
+ */
+export function rallyProblem(
+  r: Partial<Record<keyof RallyInput, unknown>>,
+): [keyof RallyInput, string] | null {
+  if (!isEventCode(r.code)) return ['code', 'a rally code like "london"'];
+  for (const f of ['name', 'city'] as const) {
+    const v = r[f];
+    if (typeof v !== 'string' || v.trim().length === 0 || v.length > 80) return [f, '1 to 80 characters'];
+  }
+  if (!isTimeZone(r.timeZone)) return ['timeZone', 'an IANA time zone like "Europe/London"'];
+  if (!isRallyDate(r.date)) return ['date', 'a day like "2026-05-17"'];
+  if (!(RALLY_LANGUAGES as readonly unknown[]).includes(r.language))
+    return ['language', `one of ${RALLY_LANGUAGES.join(', ')}`];
+  if (r.moderation !== null && r.moderation !== 'post' && r.moderation !== 'pre')
+    return ['moderation', '"post", "pre" or null'];
+  return null;
+}
+
+/** Counts for one minute of the last hour. */
+export interface MinuteCount {
+  /** The minute's start, ms since 1970. */
+  t: number;
+  n: number;
+}
+
+/**
+ * `GET /api/admin/stats` and the `/admin` namespace's `stats:updated`: counts only, nothing
+ * about any person. `perNode` names the figures that count this node's own work only.
+ */
+export interface AdminStats {
+  at: string;
+  node: string;
+  tiles: { total: number; perRally: Record<string, number> };
+  /** Tiles placed per minute over the last hour, oldest first (60 entries). */
+  tilesPerMinute: MinuteCount[];
+  /** Refused uploads by error code, since start. */
+  refused: Record<string, number>;
+  queue: { length: number; oldestAgeMs: number | null };
+  online: { viewers: number; screens: number; screensPerRally: Record<string, number> };
+  /** From an upload's first byte to its placement reaching viewers, over the last 1,000 uploads. */
+  uploadToVisibleMs: { p50: number | null; p99: number | null; samples: number };
+  ingest: {
+    /** Photos this node processed in the last minute. */
+    photosLastMinute: number;
+    /** Median processing time of one photo (wall, ms). */
+    msPerPhotoP50: number | null;
+    /** The server process's CPU over the last minute, % of one core (ingest is most of it). */
+    cpuPercent: number;
+  };
+  /**
+   * Embedded: the file system that holds DATA_DIR. Cluster: the PostgreSQL database's size, and
+   * null for free space, which PostgreSQL does not tell its clients. Null when it cannot be read.
+   */
+  storage: { usedBytes: number | null; freeBytes: number | null };
+  perNode: string[];
+}

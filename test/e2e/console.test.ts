@@ -1,0 +1,157 @@
+/**
+ * End to end: the organiser's console in Chromium against the real server (EVENTS=listed).
+ * The live panel must move while uploads arrive (figures, tables and the chart's pixels),
+ * a rally made with the form must list its links and print its flyer, and a screen for an
+ * unregistered rally must say so.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticJpeg } from '../support/images.ts';
+import { upload } from '../support/server.ts';
+import { type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
+
+const TOKEN = 'e2e-admin-token-0123456789';
+const SHOTS = resolve(process.env.CONSOLE_SHOTS ?? resolve(import.meta.dirname, '../../test-results/shots'));
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+let server: E2EServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startE2EServer({ ADMIN_TOKEN: TOKEN, EVENTS: 'listed', MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
+  browser = await launchBrowser();
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signIn(viewport: { width: number; height: number }): Promise<Page> {
+  const ctx = await browser.newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error(e));
+  await page.goto(`${server.url}/admin`);
+  await page.fill('#token', TOKEN);
+  await page.press('#token', 'Enter');
+  await page.waitForSelector('#panel:not([hidden])');
+  return page;
+}
+
+/** The value shown beside a figure's label. */
+const figure = (page: Page, label: string) =>
+  page.evaluate((l) => {
+    for (const div of document.querySelectorAll('#stat-grid > div'))
+      if (div.querySelector('dt')?.textContent === l) return div.querySelector('dd')?.textContent ?? null;
+    return null;
+  }, label);
+
+/** Pixels of the accent colour in the tiles-per-minute chart's canvas. */
+const pinkPixels = (page: Page) =>
+  page.evaluate(() => {
+    const c = document.querySelector<HTMLCanvasElement>('#chart-tiles canvas');
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx) return -1;
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4)
+      if (d[i]! > 200 && d[i + 1]! < 140 && d[i + 2]! > 100 && d[i + 3]! > 100) n++;
+    return n;
+  });
+
+describe('the organiser console', () => {
+  it('creates a rally from the form, with its links and flyers', async () => {
+    const page = await signIn(DESKTOP);
+    await page.waitForSelector('#rally-list li');
+    await page.click('#rally-new');
+    await page.keyboard.type('lisbon');
+    await page.fill('#rally-form [name=name]', 'Beijaço no Rossio');
+    await page.fill('#rally-form [name=city]', 'Lisboa');
+    await page.fill('#rally-form [name=timeZone]', 'Europe/Lisbon');
+    await page.fill('#rally-form [name=date]', '2026-06-13');
+    await page.selectOption('#rally-form [name=language]', 'pt-BR');
+    await page.selectOption('#rally-form [name=moderation]', 'post');
+    await page.press('#rally-form [name=city]', 'Enter');
+    await page.waitForSelector('[data-edit="lisbon"]');
+    expect(await page.textContent('#rally-msg')).toContain('lisbon');
+    const flyer = await page.getAttribute('.rally-item a[href*="A3"]', 'href');
+    const res = await fetch(server.url + flyer);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    // A bad time zone is said next to the form, and nothing is sent.
+    await page.click('#rally-new');
+    await page.fill('#rally-form [name=code]', 'porto');
+    await page.fill('#rally-form [name=name]', 'Porto');
+    await page.fill('#rally-form [name=city]', 'Porto');
+    await page.fill('#rally-form [name=timeZone]', 'Europe/Nowhere');
+    await page.fill('#rally-form [name=date]', '2026-06-13');
+    await page.click('#rally-form button[type=submit]');
+    expect(await page.textContent('#rally-form-msg')).toContain('time zone');
+    await page.screenshot({ path: resolve(SHOTS, 'console-rallies-desktop.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('moves the live panel while uploads arrive', async () => {
+    const page = await signIn(DESKTOP);
+    await page.waitForFunction(() => document.querySelectorAll('#stat-grid > div').length > 0);
+    const before = Number(await figure(page, 'Tiles in the mosaic'));
+    const pinkBefore = await pinkPixels(page);
+    for (let i = 1; i <= 3; i++) {
+      const r = await upload(server.url, await syntheticJpeg(400, 400, i), { event: 'lisbon' });
+      expect(r.status).toBe(201);
+    }
+    const refused = await upload(server.url, await syntheticJpeg(400, 400, 9), { event: 'madrid' });
+    expect(refused.status).toBe(400);
+    await page.waitForFunction(
+      (n) => {
+        for (const div of document.querySelectorAll('#stat-grid > div'))
+          if (div.querySelector('dt')?.textContent === 'Tiles in the mosaic')
+            return div.querySelector('dd')?.textContent === String(n);
+        return false;
+      },
+      before + 3,
+      { timeout: 10_000 },
+    );
+    await page.waitForFunction(() =>
+      document.querySelector('#stat-refused')?.textContent?.includes('UNKNOWN_EVENT'),
+    );
+    expect(await page.textContent('#stat-rallies')).toContain('lisbon');
+    expect(await figure(page, 'Upload to visible')).toMatch(/median/);
+    expect(await page.textContent('#chart-tiles-text')).toContain('3 in the last hour');
+    expect(await pinkPixels(page)).toBeGreaterThan(pinkBefore);
+    await page.screenshot({ path: resolve(SHOTS, 'console-stats-desktop.png'), fullPage: true });
+    await page.context().close();
+
+    const phone = await signIn(PHONE);
+    await phone.waitForSelector('[data-edit="lisbon"]');
+    await phone.waitForFunction(() => document.querySelectorAll('#stat-grid > div').length > 0);
+    await phone.screenshot({ path: resolve(SHOTS, 'console-phone.png'), fullPage: true });
+    // The form on a phone: every field a full-width 44 px target, opened and left by keyboard.
+    await phone.focus('#rally-new');
+    await phone.keyboard.press('Enter');
+    expect(await phone.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('code');
+    const small = await phone.$$eval('#rally-form input, #rally-form select, #rally-form button', (els) =>
+      els.filter((e) => e.getBoundingClientRect().height < 43.5 || e.getBoundingClientRect().right > 390),
+    );
+    expect(small).toHaveLength(0);
+    await phone.locator('#rally-form').screenshot({ path: resolve(SHOTS, 'console-phone-form.png') });
+    await phone.keyboard.press('Escape');
+    expect(await phone.isHidden('#rally-form')).toBe(true);
+    await phone.context().close();
+  });
+
+  it('tells a screen whose rally is not registered', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-GB' });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/screen?event=atlantis`);
+    await page.waitForSelector('#unknown-event:not([hidden])');
+    expect(await page.textContent('#unknown-event')).toContain('atlantis');
+    expect(await page.isHidden('.screen-overlay .qr')).toBe(true);
+    expect(await page.isHidden('#event-count')).toBe(true);
+    await page.screenshot({ path: resolve(SHOTS, 'console-screen-unknown.png') });
+    await ctx.close();
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * The console in cluster mode: the rally registry lives in PostgreSQL, so a rally made on one
+ * node is taken by another (listed mode, its own moderation), and refusals are counted in Redis
+ * for the whole cluster.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdminStats } from '../../shared/rallies.ts';
+import { type NodeProcess, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
+import { syntheticJpeg } from '../support/images.ts';
+import { upload } from '../support/server.ts';
+import { ADMIN, ADMIN_TOKEN, admin } from './safetyHelpers.ts';
+
+describe('the console on a cluster', () => {
+  let cluster: TestCluster;
+  let a: NodeProcess;
+  let b: NodeProcess;
+
+  beforeAll(async () => {
+    cluster = await startTestCluster(['a', 'b'], { EVENTS: 'listed', ADMIN_TOKEN });
+    [a, b] = cluster.nodes as [NodeProcess, NodeProcess];
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('shares the registry, its moderation and the refusal counts between nodes', async () => {
+    const refusedA = await upload(a.url, await syntheticJpeg(640, 480, 1), { event: 'berlin' });
+    expect(refusedA.status).toBe(400);
+    const refusedB = await upload(b.url, await syntheticJpeg(640, 480, 2), { event: 'berlin' });
+    expect(((await refusedB.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_EVENT');
+
+    const made = await admin(a.url, '/api/admin/rallies', {
+      code: 'berlin',
+      name: 'Kuss-in am Brandenburger Tor',
+      city: 'Berlin',
+      timeZone: 'Europe/Berlin',
+      date: '2026-06-20',
+      language: 'de',
+      moderation: 'pre',
+    });
+    expect(made.status).toBe(201);
+    // Node B lists it at once (the route reads the table) and takes it for uploads within its refresh.
+    const listed = await fetch(`${b.url}/api/admin/rallies`, { headers: ADMIN });
+    expect(((await listed.json()) as { rallies: { code: string }[] }).rallies.map((r) => r.code)).toEqual([
+      'berlin',
+    ]);
+    const photo = await syntheticJpeg(640, 480, 3);
+    const held = await until(async () => {
+      const r = await upload(b.url, photo, { event: 'berlin' });
+      return r.status === 202 ? ((await r.json()) as { status: string }) : undefined;
+    }, 10_000);
+    expect(held.status).toBe('pending');
+
+    const stats = (await (await fetch(`${a.url}/api/admin/stats`, { headers: ADMIN })).json()) as AdminStats;
+    expect(stats).toMatchObject({ refused: { UNKNOWN_EVENT: 2 } });
+    expect(stats.queue.length).toBe(1);
+    expect(stats.perNode).toContain('online');
+    expect(stats.storage.usedBytes).toBeGreaterThan(0);
+    expect(stats.storage.freeBytes).toBeNull();
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * The console's live numbers: GET /api/admin/stats moves with uploads and refusals, and the
+ * `/admin` namespace (the client's own AdminLive) pushes them, refusing a wrong token.
+ */
+import { describe, expect, it } from 'vitest';
+import { AdminLive, type AdminLiveStatus } from '../../client/net/adminLive.ts';
+import type { AdminStats } from '../../shared/rallies.ts';
+import { syntheticJpeg } from '../support/images.ts';
+import { upload } from '../support/server.ts';
+import { ADMIN, ADMIN_TOKEN, useServers } from './safetyHelpers.ts';
+
+const { start, viewer } = useServers();
+
+async function stats(url: string): Promise<AdminStats> {
+  const res = await fetch(`${url}/api/admin/stats`, { headers: ADMIN });
+  expect(res.status).toBe(200);
+  return (await res.json()) as AdminStats;
+}
+
+const sum = (s: AdminStats) => s.tilesPerMinute.reduce((n, m) => n + m.n, 0);
+
+describe('the live numbers', () => {
+  it('count tiles, rallies, refusals, latency, ingest, screens and storage', async () => {
+    const s = await start();
+    const before = await stats(s.url);
+    expect(before.tiles).toEqual({ total: 0, perRally: {} });
+    expect(before.tilesPerMinute).toHaveLength(60);
+    expect(sum(before)).toBe(0);
+    expect(before.refused).toEqual({});
+    expect(before.queue).toEqual({ length: 0, oldestAgeMs: null });
+    expect(before.storage.freeBytes).toBeGreaterThan(0);
+    expect(before.storage.usedBytes).toBeGreaterThan(0);
+
+    expect((await upload(s.url, await syntheticJpeg(640, 480, 1), { event: 'london' })).status).toBe(201);
+    expect((await upload(s.url, await syntheticJpeg(640, 480, 2), { event: 'london' })).status).toBe(201);
+    expect((await upload(s.url, await syntheticJpeg(640, 480, 3))).status).toBe(201);
+    expect((await upload(s.url, await syntheticJpeg(640, 480, 4), { event: 'London!' })).status).toBe(400);
+    expect((await upload(s.url, Buffer.from('not a photo at all'))).status).toBe(415);
+    await viewer(s.url, { event: 'london' });
+    await viewer(s.url);
+
+    const after = await stats(s.url);
+    expect(after.tiles).toEqual({ total: 3, perRally: { london: 2 } });
+    expect(sum(after)).toBe(3);
+    expect(after.refused).toEqual({ BAD_EVENT: 1, UNSUPPORTED_FORMAT: 1 });
+    expect(after.uploadToVisibleMs.samples).toBe(3);
+    expect(after.uploadToVisibleMs.p50).toBeGreaterThan(0);
+    expect(after.uploadToVisibleMs.p99).toBeGreaterThanOrEqual(after.uploadToVisibleMs.p50!);
+    expect(after.ingest.photosLastMinute).toBe(4);
+    expect(after.ingest.msPerPhotoP50).toBeGreaterThan(0);
+    expect(after.online).toEqual({ viewers: 1, screens: 1, screensPerRally: { london: 1 } });
+    // Counts only: nothing about any person.
+    expect(JSON.stringify(after)).not.toMatch(/127\.0\.0\.1|deleteToken|phash/);
+  });
+
+  it('count the review queue and its oldest item', async () => {
+    const s = await start({ MODERATION: 'pre' });
+    expect((await upload(s.url, await syntheticJpeg(640, 480, 5))).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 20));
+    const st = await stats(s.url);
+    expect(st.queue.length).toBe(1);
+    expect(st.queue.oldestAgeMs).toBeGreaterThan(0);
+  });
+
+  it('refuse a request without the admin token', async () => {
+    const s = await start();
+    expect((await fetch(`${s.url}/api/admin/stats`)).status).toBe(401);
+  });
+
+  it('push updates on the /admin namespace while uploads arrive, and refuse a wrong token', async () => {
+    const s = await start();
+    const bad = await new Promise<[AdminLiveStatus, string | undefined]>((resolve) => {
+      const live = new AdminLive(
+        'not-the-admin-token-00000',
+        {
+          stats: () => resolve(['live', 'got stats']),
+          status: (st, code) => {
+            if (st === 'refused') {
+              live.close();
+              resolve([st, code]);
+            }
+          },
+        },
+        { url: s.url },
+      );
+    });
+    expect(bad).toEqual(['refused', 'UNAUTHORIZED']);
+
+    const got: AdminStats[] = [];
+    const live = new AdminLive(ADMIN_TOKEN, { stats: (st) => got.push(st) }, { url: s.url });
+    try {
+      await expect.poll(() => got.length, { timeout: 5000 }).toBeGreaterThan(0);
+      expect(got[0]!.tiles.total).toBe(0);
+      expect((await upload(s.url, await syntheticJpeg(640, 480, 6), { event: 'paris' })).status).toBe(201);
+      await expect.poll(() => got.at(-1)?.tiles.total, { timeout: 6000 }).toBe(1);
+      expect(got.at(-1)!.tiles.perRally).toEqual({ paris: 1 });
+    } finally {
+      live.close();
+    }
+  });
+});

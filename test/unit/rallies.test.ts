@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { isRallyDate, isTimeZone, type RallyInput, rallyLinks, rallyProblem } from '../../shared/rallies.ts';
+
+const GOOD: RallyInput = {
+  code: 'sao-paulo',
+  name: 'Beijaço na Paulista',
+  city: 'São Paulo',
+  timeZone: 'America/Sao_Paulo',
+  date: '2026-06-28',
+  language: 'pt-BR',
+  moderation: null,
+};
+
+describe('the rally registry rule', () => {
+  it.each(['Europe/London', 'America/Sao_Paulo', 'Asia/Kolkata', 'UTC'])('takes the time zone %s', (tz) =>
+    expect(isTimeZone(tz)).toBe(true),
+  );
+  it.each(['', 'Europe/Atlantis', 'GMT+25', 'x'.repeat(65), 42])('refuses the time zone %j', (tz) =>
+    expect(isTimeZone(tz)).toBe(false),
+  );
+  it.each([
+    ['2026-02-28', true],
+    ['2028-02-29', true],
+    ['2026-02-29', false],
+    ['2026-13-01', false],
+    ['26-05-17', false],
+    ['2026-05-17T00:00', false],
+  ])('reads %s as a day: %s', (d, ok) => expect(isRallyDate(d)).toBe(ok));
+
+  it.each([
+    [{}, 'code'],
+    [{ code: 'london-' }, 'code'],
+    [{ name: '' }, 'name'],
+    [{ city: 'x'.repeat(81) }, 'city'],
+    [{ timeZone: 'Mars/Olympus' }, 'timeZone'],
+    [{ date: '2026-6-1' }, 'date'],
+    [{ language: 'pt' }, 'language'],
+    [{ moderation: 'later' }, 'moderation'],
+  ] as const)('names the first wrong field of %j', (change, field) => {
+    const r = { ...GOOD, ...change } as Record<string, unknown>;
+    if (Object.keys(change).length === 0) delete r.code;
+    expect(rallyProblem(r)?.[0]).toBe(field);
+  });
+
+  it('takes a good rally, with or without its own moderation', () => {
+    expect(rallyProblem(GOOD)).toBeNull();
+    expect(rallyProblem({ ...GOOD, moderation: 'pre' })).toBeNull();
+  });
+
+  it('links a rally to its screen, contribute page and flyers', () => {
+    expect(rallyLinks('sao-paulo')).toEqual({
+      screen: '/screen?event=sao-paulo',
+      contribute: '/add?event=sao-paulo',
+      flyerA4: '/api/rallies/sao-paulo/flyer.pdf?size=A4',
+      flyerA3: '/api/rallies/sao-paulo/flyer.pdf?size=A3',
+    });
+  });
+});
