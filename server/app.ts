@@ -13,6 +13,8 @@ import { errorHandler, notFound } from './http/errorHandler.ts';
 import { exportRoutes } from './http/exportRoutes.ts';
 import { flagRoutes } from './http/flagRoutes.ts';
 import { healthRoute } from './http/healthRoute.ts';
+import { importRoute } from './http/importRoute.ts';
+import { StorageGuard } from './http/StorageGuard.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
 import { RedisUploadReplies } from './http/RedisUploadReplies.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
@@ -22,6 +24,8 @@ import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pi
 import { Target } from './ingest/target.ts';
 import { attachRealtime, type Realtime } from './realtime/attachRealtime.ts';
 import { createSafety, type Safety } from './safety/createSafety.ts';
+import { PgImportLedger } from './cluster/PgImportLedger.ts';
+import { SqliteImportLedger } from './importing/SqliteImportLedger.ts';
 import { SqliteStore } from './store/SqliteStore.ts';
 import type { TileStore } from './store/types.ts';
 
@@ -84,6 +88,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     beforeStore: safety.beforeStore,
   };
 
+  const ledger = cluster ? new PgImportLedger(cluster.pool) : new SqliteImportLedger(config.dataDir);
+  // Tiles are on this disk only in the embedded store; a cluster keeps them in PostgreSQL.
+  const guard = cluster ? null : new StorageGuard(config.dataDir, config.MIN_FREE_MB * 1048576);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
@@ -91,7 +99,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use('/api', refuseCrossSite);
   app.use(healthRoute(health));
   for (const l of safety.uploadLimiters) app.post('/api/tiles', l.handler);
+  if (guard) app.post('/api/tiles', guard.handler);
   app.use(flagRoutes({ ...deps, flags: safety.flags, keys: safety.keys, limiter: safety.flagLimiter }));
+  app.use(importRoute({ ...deps, ledger, guard, loginLimiter: safety.loginLimiter }));
   app.use(adminRoutes({ ...deps, flags: safety.flags, loginLimiter: safety.loginLimiter }));
   app.use(tileRoutes(deps));
   const mosaic = mosaicRoutes(deps);
@@ -140,6 +150,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
         httpServer.closeAllConnections();
       });
       await core?.close().catch((e) => console.error('stop: the start-up image could not be written:', e));
+      await ledger.close();
       store?.close();
       await cluster?.close();
     },

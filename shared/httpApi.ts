@@ -35,6 +35,10 @@ export const HttpErrorCode = {
   PLACER_UNAVAILABLE: 'PLACER_UNAVAILABLE',
   /** The database that holds the mosaic cannot be reached (503); nothing was stored. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** The server's disk is (nearly) full (507): nothing was stored; uploads work again once space is freed. */
+  STORAGE_FULL: 'STORAGE_FULL',
+  /** The same file is being imported by another request right now (409 with Retry-After): send it again shortly. */
+  IMPORT_IN_PROGRESS: 'IMPORT_IN_PROGRESS',
   INTERNAL: 'INTERNAL',
 } as const;
 

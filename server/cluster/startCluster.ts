@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import type pg from 'pg';
 import type { HealthAnswer } from '../../shared/httpApi.ts';
 import type { Config } from '../config.ts';
 import type { Target } from '../ingest/target.ts';
@@ -22,6 +23,8 @@ export interface ClusterNode {
   mosaic: ClusterMosaic;
   /** A Redis connection for the node's other users (limits, answers, flags); fails fast while Redis is away. */
   redis: Redis;
+  /** The node's PostgreSQL pool, for what other parts keep in the database (the import ledger). */
+  pool: pg.Pool;
   node: string;
   health(): HealthAnswer & { term: number; fenced: number; streaming: boolean };
   close(): Promise<void>;
@@ -219,6 +222,7 @@ export async function startCluster(
   return {
     mosaic,
     redis: pub,
+    pool,
     node,
     health: () => ({
       ok: true,
