@@ -41,7 +41,8 @@ export type ImportOutcome =
   | { status: 'refused'; code: string; message: string };
 
 /** The message given to files left out before sending. */
-export const NOT_A_PHOTO_MESSAGE = 'Not sent: not a JPEG, PNG, WebP, AVIF or HEIC photo by its name or bytes.';
+export const NOT_A_PHOTO_MESSAGE =
+  'Not sent: not a JPEG, PNG, WebP, AVIF or HEIC photo by its name or bytes.';
 
 /** Imported, pending, skipped and refused counts of a finished or running import. */
 export interface ImportTally {

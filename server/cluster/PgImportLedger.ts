@@ -31,15 +31,19 @@ export class PgImportLedger implements ImportLedger {
   }
 
   async finish(hash: string, tileId: number): Promise<void> {
-    await this.pool.query('UPDATE import_hashes SET tile_id = $2 WHERE hash = $1', [hash, tileId]).catch((e) => {
-      throw storeError(e);
-    });
+    await this.pool
+      .query('UPDATE import_hashes SET tile_id = $2 WHERE hash = $1', [hash, tileId])
+      .catch((e) => {
+        throw storeError(e);
+      });
   }
 
   async release(hash: string): Promise<void> {
-    await this.pool.query('DELETE FROM import_hashes WHERE hash = $1 AND tile_id IS NULL', [hash]).catch((e) => {
-      throw storeError(e);
-    });
+    await this.pool
+      .query('DELETE FROM import_hashes WHERE hash = $1 AND tile_id IS NULL', [hash])
+      .catch((e) => {
+        throw storeError(e);
+      });
   }
 
   async close(): Promise<void> {}

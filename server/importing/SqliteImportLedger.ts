@@ -27,7 +27,9 @@ export class SqliteImportLedger implements ImportLedger {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.stmts = {
-      insert: this.db.prepare('INSERT OR IGNORE INTO imports (hash, tile_id, claimed_at) VALUES (?, NULL, ?)'),
+      insert: this.db.prepare(
+        'INSERT OR IGNORE INTO imports (hash, tile_id, claimed_at) VALUES (?, NULL, ?)',
+      ),
       get: this.db.prepare('SELECT tile_id, claimed_at FROM imports WHERE hash = ?'),
       steal: this.db.prepare(
         'UPDATE imports SET claimed_at = ? WHERE hash = ? AND tile_id IS NULL AND claimed_at = ?',
