@@ -1,8 +1,8 @@
 /**
  * The moderation API's client; its routes and shapes are in shared/adminApi.ts.
  */
-import type { AdminQueue, Takedown } from '../../shared/adminApi.ts';
-import { apiError } from './api.ts';
+import type { AdminQueue, ImportAnswer, Takedown } from '../../shared/adminApi.ts';
+import { ApiError, apiError } from './api.ts';
 
 async function call(
   token: string,
@@ -59,4 +59,47 @@ export async function takedown(token: string, what: Takedown): Promise<number> {
   const res = await call(token, 'POST', '/api/admin/takedown', what);
   const { removed } = (await res.json()) as { removed?: number[] | number };
   return Array.isArray(removed) ? removed.length : (removed ?? 0);
+}
+
+/** Answers worth sending the same file again for, after a pause (the server's ledger keeps it once). */
+const PASSING = new Set([
+  'IMPORT_IN_PROGRESS',
+  'PLACER_UNAVAILABLE',
+  'STORE_UNAVAILABLE',
+  'RATE_LIMITED',
+  'NETWORK',
+]);
+
+/**
+ * Sends one photo to `POST /api/admin/import`, again after passing trouble (up to `tries`
+ * times); a refusal throws the server's ApiError.
+ */
+export async function importPhoto(
+  token: string,
+  photo: Blob,
+  name: string,
+  fields: { event: string | null; hideFaces: boolean },
+  tries = 6,
+): Promise<ImportAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    const form = new FormData();
+    form.set('photo', photo, name);
+    if (fields.event) form.set('event', fields.event);
+    if (fields.hideFaces) form.set('hideFaces', '1');
+    let err: ApiError;
+    try {
+      const res = await fetch('/api/admin/import', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}` },
+        body: form,
+        cache: 'no-store',
+      });
+      if (res.ok) return (await res.json()) as ImportAnswer;
+      err = await apiError(res);
+    } catch (e) {
+      err = e instanceof ApiError ? e : new ApiError('NETWORK', 0, String(e));
+    }
+    if (!PASSING.has(err.code) || attempt >= tries) throw err;
+    await new Promise((r) => setTimeout(r, (err.retryAfterS ?? 0) * 1000 || 400 * 2 ** attempt));
+  }
 }

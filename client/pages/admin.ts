@@ -1,8 +1,9 @@
 /**
  * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), review the queue,
- * remove live tiles one by one or by rally or area.
+ * remove live tiles one by one or by rally or area, and import photos in bulk.
  */
 import { initI18n, t } from '../i18n/index.ts';
+import { mountImport } from '../ui/adminImport.ts';
 import { adminErrorText, isUnauthorized, say } from '../ui/adminMessages.ts';
 import { AdminQueue, type AdminSession } from '../ui/adminQueue.ts';
 import { mountTakedown } from '../ui/adminTakedown.ts';
@@ -24,12 +25,14 @@ const session: AdminSession = {
 };
 const queue = new AdminQueue(session);
 const takedown = mountTakedown(session, () => queue.load().catch(failed));
+const importer = mountImport(session);
 
 function logout(): void {
   token = null;
   sessionStorage.removeItem(KEY);
   queue.clear();
   takedown.close();
+  importer.close();
   byId('panel').hidden = true;
   byId('login').hidden = false;
   byId('logout').hidden = true;
