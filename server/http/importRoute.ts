@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import type { ImportAnswer } from '../../shared/adminApi.ts';
+import { storedTileOf } from '../core/types.ts';
 import { AppError } from '../errors.ts';
 import type { ImportLedger } from '../importing/ImportLedger.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
@@ -54,7 +55,11 @@ export function importRoute(d: ImportDeps): Router {
               ? { status: 'pending', id: added.id }
               : { status: 'imported', id: added.id, col: added.col, row: added.row, seq: added.seq };
         } catch (e) {
-          await d.ledger.release(hash).catch(() => {});
+          // Stored but not yet placed (a cluster between placers): the file counts as imported,
+          // and a retry is answered `skipped`; anything else frees the hash for another try.
+          const stored = storedTileOf(e);
+          if (stored !== null) await d.ledger.finish(hash, stored).catch(() => {});
+          else await d.ledger.release(hash).catch(() => {});
           throw e;
         }
       }

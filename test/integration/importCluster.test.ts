@@ -10,7 +10,7 @@ import { health, startTestCluster, type TestCluster, until } from '../support/cl
 import { syntheticJpeg } from '../support/images.ts';
 import { parseReport, runImportCli, writeTree } from '../support/importCli.ts';
 import { removeDir } from '../support/server.ts';
-import { ADMIN_TOKEN } from './safetyHelpers.ts';
+import { ADMIN, ADMIN_TOKEN } from './safetyHelpers.ts';
 
 describe('bulk import in cluster mode', () => {
   let cluster: TestCluster | undefined;
@@ -55,5 +55,41 @@ describe('bulk import in cluster mode', () => {
     const again = parseReport(readFileSync(report, 'utf8'));
     expect(['a.jpg', 'sub/b.jpg', 'c.jpg'].map((f) => Number(again.get(f)!.tile))).toEqual(ids);
     expect((await sql.query('SELECT count(*)::int AS n FROM tiles')).rows[0].n).toBe(3);
+  }, 90_000);
+
+  it('counts a photo stored while no placer answers as imported: the retry is skipped, and it is placed once', async () => {
+    await cluster?.close();
+    cluster = await startTestCluster(['c', 'd'], { ADMIN_TOKEN, PLACER_WAIT_MS: '300' });
+    const { nodes, sql } = cluster;
+    const hs = await until(async () => {
+      const all = await Promise.all(nodes.map((n) => health(n.url)));
+      return all.filter((h) => h.role === 'placer').length === 1 ? all : undefined;
+    }, 15_000);
+    const placer = nodes[hs.findIndex((h) => h.role === 'placer')]!;
+    const follower = nodes[hs.findIndex((h) => h.role === 'follower')]!;
+    const photo = await syntheticJpeg(480, 360, 350);
+    const send = () => {
+      const form = new FormData();
+      form.set('photo', new Blob([new Uint8Array(photo)]), 'p.jpg');
+      return fetch(`${follower.url}/api/admin/import`, { method: 'POST', body: form, headers: ADMIN });
+    };
+    placer.child.kill('SIGSTOP');
+    try {
+      const first = await send();
+      expect(first.status).toBe(503);
+      expect(((await first.json()) as { error: { code: string } }).error.code).toBe('PLACER_UNAVAILABLE');
+      const ledger = await sql.query('SELECT tile_id FROM import_hashes');
+      expect(ledger.rows).toHaveLength(1);
+      const id = Number(ledger.rows[0].tile_id);
+      expect(id).toBeGreaterThan(0);
+      const again = await send();
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({ status: 'skipped', id });
+      // The node that takes over places the stored tile; there is exactly one.
+      await until(async () => (await fetch(`${follower.url}/api/tiles/${id}`)).status === 200, 20_000);
+      expect((await sql.query('SELECT count(*)::int AS n FROM tiles')).rows[0].n).toBe(1);
+    } finally {
+      placer.child.kill('SIGCONT');
+    }
   }, 90_000);
 });
