@@ -173,13 +173,14 @@ function showProgress(done: number, total: number, started: number): void {
   const secs = (performance.now() - started) / 1000;
   const rate = secs > 0 ? done / secs : 0;
   const left = rate > 0 ? Math.ceil((total - done) / rate) : null;
-  const eta =
+  // Said in words at each render, so that a language change says the time left anew too.
+  const eta = () =>
     left === null
       ? '…'
       : left < 60
         ? t('admin.importEtaSec', { s: left })
         : t('admin.importEtaMin', { m: Math.ceil(left / 60) });
-  const text = () => t('admin.importProgress', { done, total, rate: rate.toFixed(1), eta });
+  const text = () => t('admin.importProgress', { done, total, rate: rate.toFixed(1), eta: eta() });
   say(byId('import-status'), text);
 }
 

@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
@@ -89,6 +90,14 @@ describe('admin bulk import', () => {
     expect(await page.locator('#import-msg').textContent()).toBe('The import is finished.');
     expect(await page.locator('#import-status').textContent()).toMatch(/^11 of 11 files · [\d.]+ photos\/s/);
     await page.screenshot({ path: join(SHOTS, 'admin-import-1280.png'), fullPage: true });
+    // The section with its summary passes axe's WCAG 2.2 AA rules (serious and critical).
+    const axe = await new AxeBuilder({ page })
+      .include('section[aria-labelledby="import-title"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+      .analyze();
+    expect(
+      axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([]);
 
     await page.setInputFiles('#import-files', zip);
     await page.waitForFunction(() =>
@@ -118,6 +127,13 @@ describe('admin bulk import', () => {
     expect(box!.height).toBeGreaterThanOrEqual(44);
     await phone.locator('#import-title').scrollIntoViewIfNeeded();
     await phone.screenshot({ path: join(SHOTS, 'admin-import-390.png'), fullPage: true });
+    // The summary is said again in another language, and still fits the phone's width.
+    await phone.locator('.lang-switch select').selectOption('ru');
+    await phone.waitForFunction(() =>
+      document.getElementById('import-imported')?.textContent?.includes('Импортировано 3'),
+    );
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: join(SHOTS, 'admin-import-390-ru.png'), fullPage: true });
     await phone.context().close();
 
     const large = await signIn({ width: 1920, height: 1080 });
