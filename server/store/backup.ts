@@ -27,7 +27,8 @@ const MANIFEST = 'backup.json';
 export async function backupStore(dataDir: string, tarFile: string): Promise<BackupManifest> {
   const dbFile = join(dataDir, 'mosaic.db');
   if (!existsSync(dbFile)) throw new Error(`There is no mosaic in ${dataDir} (no mosaic.db).`);
-  const staging = await mkdtemp(join(dataDir, '.backup-'));
+  await sweepStaging(dataDir);
+  const staging = await mkdtemp(join(dataDir, `.backup-${process.pid}-`));
   try {
     const source = new Database(dbFile, { fileMustExist: true });
     try {
@@ -72,6 +73,27 @@ export async function backupStore(dataDir: string, tarFile: string): Promise<Bac
     return manifest;
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes the staging folders of backups whose process is gone (killed mid-way): their hard
+ * links would otherwise keep the files of tiles deleted since.
+ */
+async function sweepStaging(dataDir: string): Promise<void> {
+  for (const name of await readdir(dataDir)) {
+    const pid = Number(/^\.backup-(\d+)-/.exec(name)?.[1]);
+    if (!pid || alive(pid)) continue;
+    await rm(join(dataDir, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
