@@ -31,6 +31,7 @@ export function isDiskFull(e: unknown): boolean {
 export class StorageGuard {
   private last: { at: number; use: Promise<StorageUse> } | null = null;
   private warned = false;
+  private unaskable = false;
 
   constructor(
     private readonly dir: string,
@@ -51,9 +52,20 @@ export class StorageGuard {
     return this.last.use;
   }
 
-  /** Throws 507 STORAGE_FULL when less than the reserve is free. */
+  /**
+   * Throws 507 STORAGE_FULL when less than the reserve is free. When the disk cannot be asked
+   * (statfs fails), the upload goes on: a write that meets a full disk still answers 507.
+   */
   async check(): Promise<void> {
-    const { freeBytes } = await this.use();
+    let freeBytes: number;
+    try {
+      ({ freeBytes } = await this.use());
+    } catch (e) {
+      if (!this.unaskable)
+        (this.opts.warn ?? console.warn)(`storage: free space of ${this.dir} unknown: ${e}`);
+      this.unaskable = true;
+      return;
+    }
     if (freeBytes < this.minFreeBytes) throw storageFull();
   }
 

@@ -14,29 +14,24 @@ CREATE TABLE IF NOT EXISTS imports (
  * connection; WAL lets it share the file), so that a backup of the database carries it.
  */
 export class SqliteImportLedger implements ImportLedger {
-  private readonly db: Database.Database;
-  private readonly stmts;
+  private opened: { db: Database.Database; stmts: ReturnType<typeof prepare> } | null = null;
 
   constructor(
-    dataDir: string,
+    private readonly dataDir: string,
     private readonly clock: () => number = Date.now,
-  ) {
-    this.db = new Database(join(dataDir, 'mosaic.db'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    this.stmts = {
-      insert: this.db.prepare(
-        'INSERT OR IGNORE INTO imports (hash, tile_id, claimed_at) VALUES (?, NULL, ?)',
-      ),
-      get: this.db.prepare('SELECT tile_id, claimed_at FROM imports WHERE hash = ?'),
-      steal: this.db.prepare(
-        'UPDATE imports SET claimed_at = ? WHERE hash = ? AND tile_id IS NULL AND claimed_at = ?',
-      ),
-      finish: this.db.prepare('UPDATE imports SET tile_id = ? WHERE hash = ?'),
-      release: this.db.prepare('DELETE FROM imports WHERE hash = ? AND tile_id IS NULL'),
-    };
+  ) {}
+
+  /** Opened at the first import, so that a server that never imports never touches the table. */
+  private get stmts(): ReturnType<typeof prepare> {
+    if (!this.opened) {
+      const db = new Database(join(this.dataDir, 'mosaic.db'));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      this.opened = { db, stmts: prepare(db) };
+    }
+    return this.opened.stmts;
   }
 
   async claim(hash: string): Promise<Claim> {
@@ -59,6 +54,18 @@ export class SqliteImportLedger implements ImportLedger {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.opened?.db.open) this.opened.db.close();
   }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insert: db.prepare('INSERT OR IGNORE INTO imports (hash, tile_id, claimed_at) VALUES (?, NULL, ?)'),
+    get: db.prepare('SELECT tile_id, claimed_at FROM imports WHERE hash = ?'),
+    steal: db.prepare(
+      'UPDATE imports SET claimed_at = ? WHERE hash = ? AND tile_id IS NULL AND claimed_at = ?',
+    ),
+    finish: db.prepare('UPDATE imports SET tile_id = ? WHERE hash = ?'),
+    release: db.prepare('DELETE FROM imports WHERE hash = ? AND tile_id IS NULL'),
+  };
 }
