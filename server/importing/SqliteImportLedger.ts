@@ -25,11 +25,17 @@ export class SqliteImportLedger implements ImportLedger {
   private get stmts(): ReturnType<typeof prepare> {
     if (!this.opened) {
       const db = new Database(join(this.dataDir, 'mosaic.db'));
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
-      this.opened = { db, stmts: prepare(db) };
+      try {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        db.pragma('busy_timeout = 5000');
+        db.exec(SCHEMA);
+        this.opened = { db, stmts: prepare(db) };
+      } catch (e) {
+        // A full disk can refuse the table: no connection is left open, the next import tries again.
+        db.close();
+        throw e;
+      }
     }
     return this.opened.stmts;
   }

@@ -69,6 +69,7 @@ describe.skipIf(!mounted)('a full disk', () => {
     photos = await Promise.all([1, 2, 3, 4, 5].map((i) => syntheticJpeg(900, 700, 500 + i)));
   });
   afterAll(() => {
+    // umount fails ("target is busy") if a stopped server left a file open on the full disk.
     if (mounted) execFileSync('umount', [root]);
     rmSync(root, { recursive: true, force: true });
   });
