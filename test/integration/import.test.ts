@@ -6,12 +6,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { parseReport, runImportCli, startImport, writeTree, zipOf } from '../support/importCli.ts';
 import { removeDir } from '../support/server.ts';
-import { ADMIN, ADMIN_TOKEN, useServers } from './safetyHelpers.ts';
+import { ADMIN, ADMIN_TOKEN, PHOTOS, useServers } from './safetyHelpers.ts';
 
 const { start } = useServers();
 const dirs: string[] = [];
@@ -144,4 +145,33 @@ describe('bulk import', () => {
     expect(denied.status).toBe(401);
     expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
   });
+
+  it('passes --hide-faces on: the imported tile is a coarse pixelation', async () => {
+    const s = await start();
+    const dir = tempDir();
+    writeTree(dir, { 'astronaut.jpg': PHOTOS[2]! });
+    const report = join(tempDir(), 'r.csv');
+    const r = await runImportCli([
+      dir,
+      '--server',
+      s.url,
+      '--token',
+      ADMIN_TOKEN,
+      '--hide-faces',
+      '--report',
+      report,
+    ]);
+    expect(r.code, r.output).toBe(0);
+    const id = parseReport(readFileSync(report, 'utf8')).get('astronaut.jpg')!.tile;
+    const res = await fetch(`${s.url}/tiles/${id}/512.webp`);
+    const tile = await sharp(Buffer.from(await res.arrayBuffer()))
+      .raw()
+      .toBuffer();
+    // Inside one 512/12 px block the picture is flat: no facial detail survives.
+    let maxDiff = 0;
+    for (let y = 5; y < 35; y++)
+      for (let x = 5; x < 35; x++)
+        maxDiff = Math.max(maxDiff, Math.abs(tile[(y * 512 + x) * 3]! - tile[(5 * 512 + 5) * 3]!));
+    expect(maxDiff).toBeLessThan(12);
+  }, 30_000);
 });
