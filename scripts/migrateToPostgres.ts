@@ -136,10 +136,24 @@ try {
   );
   await client.query(`SELECT setval('tile_ids', $1, false)`, [nextId]);
   const rallies = await moveRallies(db, client);
+  // The bulk import's ledger comes along, so that importing the same files again skips them.
+  const ledger = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'imports'`).get()
+    ? (db.prepare('SELECT hash, tile_id, claimed_at FROM imports WHERE tile_id IS NOT NULL').all() as {
+        hash: string;
+        tile_id: number;
+        claimed_at: number;
+      }[])
+    : [];
+  if (ledger.length)
+    await client.query(
+      `INSERT INTO import_hashes (hash, tile_id, claimed_at)
+       SELECT h, t, to_timestamp(c / 1000.0) FROM unnest($1::text[], $2::bigint[], $3::float8[]) AS u(h, t, c)`,
+      [ledger.map((r) => r.hash), ledger.map((r) => r.tile_id), ledger.map((r) => r.claimed_at)],
+    );
   await client.query('COMMIT');
   bar?.stop();
   console.log(
-    `migrate-to-postgres: ${done} tiles, their files, ${rallies} rallies, seq ${meta.seq ?? 0} and epoch ${meta.epoch} moved in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `migrate-to-postgres: ${done} tiles, their files, ${rallies} rallies, seq ${meta.seq ?? 0} and epoch ${meta.epoch} (and ${ledger.length} imported files' hashes) moved in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 } catch (e) {
   bar?.stop();

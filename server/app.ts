@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { clusterSafety } from './cluster/clusterSafety.ts';
+import { PgImportLedger } from './cluster/PgImportLedger.ts';
 import { type ClusterNode, startCluster } from './cluster/startCluster.ts';
 import type { Config } from './config.ts';
 import { MosaicService } from './core/MosaicService.ts';
@@ -13,15 +14,18 @@ import { errorHandler, notFound } from './http/errorHandler.ts';
 import { exportRoutes } from './http/exportRoutes.ts';
 import { flagRoutes } from './http/flagRoutes.ts';
 import { healthRoute } from './http/healthRoute.ts';
+import { importRoute } from './http/importRoute.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
 import { RedisUploadReplies } from './http/RedisUploadReplies.ts';
 import { rallyRoutes } from './http/rallyRoutes.ts';
+import { StorageGuard } from './http/StorageGuard.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { snapshotRoute } from './http/snapshotRoute.ts';
 import { TimelapseJobs } from './http/TimelapseJobs.ts';
 import { tileRoutes } from './http/tileRoutes.ts';
 import { timelapseRoutes } from './http/timelapseRoutes.ts';
 import { viewRoutes } from './http/viewRoutes.ts';
+import { SqliteImportLedger } from './importing/SqliteImportLedger.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
 import { MemoryRallies } from './rallies/MemoryRallies.ts';
@@ -133,6 +137,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     beforeStore: safety.beforeStore,
   };
 
+  const ledger = cluster ? new PgImportLedger(cluster.pool) : new SqliteImportLedger(config.dataDir);
+  // Tiles are on this disk only in the embedded store; a cluster keeps them in PostgreSQL.
+  const guard = cluster ? null : new StorageGuard(config.dataDir, config.MIN_FREE_MB * 1048576);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
@@ -141,6 +149,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(healthRoute(health));
   app.post('/api/tiles', watchUploads(stats));
   for (const l of safety.uploadLimiters) app.post('/api/tiles', l.handler);
+  if (guard) app.post('/api/tiles', guard.handler);
   app.use(flagRoutes({ ...deps, flags: safety.flags, keys: safety.keys, limiter: safety.flagLimiter }));
   const adminDeps = { ...deps, flags: safety.flags, loginLimiter: safety.loginLimiter };
   app.use(adminRoutes(adminDeps));
@@ -155,6 +164,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.get('/api/admin/stats', requireAdmin(config.ADMIN_TOKEN), async (_req, res) => {
     res.json(await stats.collect());
   });
+  app.use(importRoute({ ...deps, ledger, guard, loginLimiter: safety.loginLimiter }));
+  app.use(adminRoutes({ ...deps, flags: safety.flags, loginLimiter: safety.loginLimiter }));
   app.use(tileRoutes(deps));
   const mosaic = mosaicRoutes(deps);
   app.use(mosaic.router);
@@ -221,6 +232,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       });
       await core?.close().catch((e) => console.error('stop: the start-up image could not be written:', e));
       await rallies.close();
+      await ledger.close();
       store?.close();
       await cluster?.close();
     },

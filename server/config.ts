@@ -57,6 +57,11 @@ const schema = z.object({
    * 0 draws every mosaic from the pyramid.
    */
   VIEW_CELLS_MAX_TILES: z.coerce.number().int().min(0).default(16_384),
+  /**
+   * Uploads and imports are refused with 507 STORAGE_FULL while the data folder's disk has
+   * less than this many MB free (embedded store; a cluster keeps tiles in PostgreSQL).
+   */
+  MIN_FREE_MB: z.coerce.number().min(0).default(500),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Cluster mode: the PostgreSQL database that holds the mosaic (with REDIS_URL). */
   DATABASE_URL: z.preprocess(

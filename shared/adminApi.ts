@@ -6,6 +6,7 @@
  *   POST   /api/admin/approve | reject {ids}    -> { approved | rejected, skipped }
  *   DELETE /api/admin/tiles/:id                 -> 204
  *   POST   /api/admin/takedown {@link Takedown} -> { removed }
+ *   POST   /api/admin/import (multipart photo)  -> {@link ImportAnswer}
  *
  * Pure TypeScript: no I/O, no Node or DOM APIs.
  */
@@ -46,3 +47,13 @@ export interface CellRegion {
 
 /** What a takedown removes: every tile of a rally (a rally code), or every live tile in a block of cells. */
 export type Takedown = { event: string } | { region: CellRegion };
+
+/**
+ * `POST /api/admin/import` answer: 201 `imported` (placed), 202 `pending` (stored for review
+ * under pre-moderation), or 200 `skipped` when a file with the same bytes was imported
+ * before (the tile it became, which may have been removed since).
+ */
+export type ImportAnswer =
+  | { status: 'imported'; id: number; col: number; row: number; seq: number }
+  | { status: 'pending'; id: number }
+  | { status: 'skipped'; id: number };

@@ -45,6 +45,10 @@ export const HttpErrorCode = {
   ENCODER_UNAVAILABLE: 'ENCODER_UNAVAILABLE',
   /** A finished timelapse held a tile removed since (409); it is being made again: follow its job. */
   VIDEO_STALE: 'VIDEO_STALE',
+  /** The server's disk is (nearly) full (507): nothing was stored; uploads work again once space is freed. */
+  STORAGE_FULL: 'STORAGE_FULL',
+  /** The same file is being imported by another request right now (409 with Retry-After): send it again shortly. */
+  IMPORT_IN_PROGRESS: 'IMPORT_IN_PROGRESS',
   INTERNAL: 'INTERNAL',
 } as const;
 

@@ -107,6 +107,10 @@ export const es: Messages = {
     'El mosaico está cambiando de servidor. Tu foto está a salvo; lo intentaremos de nuevo en unos segundos.',
   'error.STORE_UNAVAILABLE':
     'El mosaico no puede guardar fotos ahora mismo. No se envió nada dos veces; inténtalo de nuevo en un minuto.',
+  'error.STORAGE_FULL':
+    'El servidor se ha quedado sin espacio en disco, así que ahora no se puede añadir ninguna foto. No se guardó nada; inténtalo más tarde.',
+  'error.IMPORT_IN_PROGRESS':
+    'Este archivo se está importando ahora mismo. Se enviará de nuevo en un momento.',
   'error.INTERNAL': 'Algo falló por nuestra parte. Inténtalo de nuevo.',
   'screen.scan': 'Escanea para añadir tu beso',
   'screen.fullscreen': 'Pantalla completa (F)',
@@ -179,6 +183,27 @@ export const es: Messages = {
   'admin.cancel': 'Cancelar',
   'admin.takenDown': { one: '{n} pieza quitada.', other: '{n} piezas quitadas.' },
   'admin.noTile': 'No existe la pieza n.º {id} (quizá ya se quitó).',
+  'admin.importTitle': 'Importar fotos',
+  'admin.importHelp':
+    'Fotos reunidas con consentimiento (una galería, una carpeta compartida, el ZIP de un fotomatón). Cada archivo entra una sola vez, por muchas veces que se envíe.',
+  'admin.importDrop': 'Suelta aquí una carpeta, fotos o un ZIP',
+  'admin.importFolder': 'Elegir una carpeta',
+  'admin.importFiles': 'Elegir fotos o un ZIP',
+  'admin.importRally': 'Código de la concentración (opcional)',
+  'admin.importHide': 'Ocultar las caras en todas las fotos',
+  'admin.importReading': 'Leyendo los archivos…',
+  'admin.importNothing': 'Ahí no hay ningún archivo que importar.',
+  'admin.importProgressLabel': 'Progreso de la importación',
+  'admin.importProgress': '{done} de {total} archivos · {rate} fotos/s · faltan {eta}',
+  'admin.importEtaSec': '{s} s',
+  'admin.importEtaMin': 'unos {m} min',
+  'admin.importStop': 'Detener la importación',
+  'admin.importStopped':
+    'Detenida. Envía los mismos archivos otra vez para seguir: nada se importa dos veces.',
+  'admin.importDone': 'La importación ha terminado.',
+  'admin.importImported': { one: '{n} importada', other: '{n} importadas' },
+  'admin.importSkipped': { one: '{n} omitida (ya importada)', other: '{n} omitidas (ya importadas)' },
+  'admin.importRefused': { one: '{n} rechazada', other: '{n} rechazadas' },
   'admin.error.RATE_LIMITED': 'Demasiados tokens incorrectos desde tu red. Espera {s} segundos.',
   'admin.error.BAD_REQUEST': 'El servidor rechazó estos valores. Revísalos y vuelve a intentarlo.',
   'admin.videoTitle': 'Vídeo timelapse',

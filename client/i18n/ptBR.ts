@@ -105,6 +105,10 @@ export const ptBR: Messages = {
     'O mosaico está trocando de servidor. Sua foto está segura; tentaremos de novo em alguns segundos.',
   'error.STORE_UNAVAILABLE':
     'O mosaico não consegue guardar fotos agora. Nada foi enviado duas vezes; tente de novo em um minuto.',
+  'error.STORAGE_FULL':
+    'O servidor está sem espaço em disco, então nenhuma foto pode ser adicionada agora. Nada foi guardado; tente de novo mais tarde.',
+  'error.IMPORT_IN_PROGRESS':
+    'Este arquivo está sendo importado agora. Ele será enviado de novo em instantes.',
   'error.INTERNAL': 'Algo deu errado do nosso lado. Tente de novo.',
   'screen.scan': 'Escaneie para adicionar seu beijo',
   'screen.fullscreen': 'Tela cheia (F)',
@@ -176,6 +180,27 @@ export const ptBR: Messages = {
   'admin.cancel': 'Cancelar',
   'admin.takenDown': { one: '{n} peça tirada.', other: '{n} peças tiradas.' },
   'admin.noTile': 'Não existe a peça nº {id} (talvez já tenha sido tirada).',
+  'admin.importTitle': 'Importar fotos',
+  'admin.importHelp':
+    'Fotos reunidas com consentimento (uma galeria, uma pasta compartilhada, o ZIP de uma cabine de fotos). Cada arquivo entra uma vez só, não importa quantas vezes seja enviado.',
+  'admin.importDrop': 'Solte aqui uma pasta, fotos ou um ZIP',
+  'admin.importFolder': 'Escolher uma pasta',
+  'admin.importFiles': 'Escolher fotos ou um ZIP',
+  'admin.importRally': 'Código do ato (opcional)',
+  'admin.importHide': 'Esconder os rostos em todas as fotos',
+  'admin.importReading': 'Lendo os arquivos…',
+  'admin.importNothing': 'Não há nenhum arquivo para importar aí.',
+  'admin.importProgressLabel': 'Andamento da importação',
+  'admin.importProgress': '{done} de {total} arquivos · {rate} fotos/s · faltam {eta}',
+  'admin.importEtaSec': '{s} s',
+  'admin.importEtaMin': 'cerca de {m} min',
+  'admin.importStop': 'Parar a importação',
+  'admin.importStopped':
+    'Parado. Envie os mesmos arquivos de novo para continuar: nada é importado duas vezes.',
+  'admin.importDone': 'A importação terminou.',
+  'admin.importImported': { one: '{n} importada', other: '{n} importadas' },
+  'admin.importSkipped': { one: '{n} pulada (já importada)', other: '{n} puladas (já importadas)' },
+  'admin.importRefused': { one: '{n} recusada', other: '{n} recusadas' },
   'admin.error.RATE_LIMITED': 'Tokens errados demais vindos da sua rede. Espere {s} segundos.',
   'admin.error.BAD_REQUEST': 'O servidor recusou esses valores. Confira e tente de novo.',
   'admin.videoTitle': 'Vídeo em timelapse',

@@ -1,10 +1,10 @@
 /**
  * The moderation API's client; its routes and shapes are in shared/adminApi.ts.
  */
-import type { AdminQueue, Takedown } from '../../shared/adminApi.ts';
+import type { AdminQueue, ImportAnswer, Takedown } from '../../shared/adminApi.ts';
 import type { AdminStats, Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
 import type { TimelapseJob, TimelapseRequest } from '../../shared/timelapse.ts';
-import { apiError } from './api.ts';
+import { ApiError, apiError } from './api.ts';
 
 async function call(
   token: string,
@@ -109,4 +109,47 @@ export async function saveRally(token: string, input: RallyInput, existing: bool
 /** The live numbers once (the panel gets them pushed; see adminLive.ts). */
 export async function getStats(token: string): Promise<AdminStats> {
   return (await (await call(token, 'GET', '/api/admin/stats')).json()) as AdminStats;
+}
+
+/** Answers worth sending the same file again for, after a pause (the server's ledger keeps it once). */
+const PASSING = new Set([
+  'IMPORT_IN_PROGRESS',
+  'PLACER_UNAVAILABLE',
+  'STORE_UNAVAILABLE',
+  'RATE_LIMITED',
+  'NETWORK',
+]);
+
+/**
+ * Sends one photo to `POST /api/admin/import`, again after passing trouble (up to `tries`
+ * times); a refusal throws the server's ApiError.
+ */
+export async function importPhoto(
+  token: string,
+  photo: Blob,
+  name: string,
+  fields: { event: string | null; hideFaces: boolean },
+  tries = 6,
+): Promise<ImportAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    const form = new FormData();
+    form.set('photo', photo, name);
+    if (fields.event) form.set('event', fields.event);
+    if (fields.hideFaces) form.set('hideFaces', '1');
+    let err: ApiError;
+    try {
+      const res = await fetch('/api/admin/import', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}` },
+        body: form,
+        cache: 'no-store',
+      });
+      if (res.ok) return (await res.json()) as ImportAnswer;
+      err = await apiError(res);
+    } catch (e) {
+      err = e instanceof ApiError ? e : new ApiError('NETWORK', 0, String(e));
+    }
+    if (!PASSING.has(err.code) || attempt >= tries) throw err;
+    await new Promise((r) => setTimeout(r, (err.retryAfterS ?? 0) * 1000 || 400 * 2 ** attempt));
+  }
 }

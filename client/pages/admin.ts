@@ -1,9 +1,10 @@
 /**
  * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), review the queue
  * (first, as the most urgent), watch the live numbers, keep the rally registry, remove live
- * tiles one by one or by rally or area, make a timelapse video.
+ * tiles one by one or by rally or area, make a timelapse video, and import photos in bulk.
  */
 import { initI18n, t } from '../i18n/index.ts';
+import { mountImport } from '../ui/adminImport.ts';
 import { adminErrorText, isUnauthorized, say } from '../ui/adminMessages.ts';
 import { AdminQueue, type AdminSession } from '../ui/adminQueue.ts';
 import { AdminRallies } from '../ui/adminRallies.ts';
@@ -31,6 +32,7 @@ const takedown = mountTakedown(session, () => queue.load().catch(failed));
 const timelapse = mountTimelapse(session);
 const rallies = new AdminRallies(session);
 const stats = new AdminStatsPanel(() => session.refused(null));
+const importer = mountImport(session);
 
 function logout(): void {
   token = null;
@@ -40,6 +42,7 @@ function logout(): void {
   timelapse.close();
   stats.close();
   rallies.clear();
+  importer.close();
   byId('panel').hidden = true;
   byId('login').hidden = false;
   byId('logout').hidden = true;

@@ -3,7 +3,7 @@
  * language change says it again in the new language; and every failed call becomes a
  * translated sentence chosen by the server's error code.
  */
-import { onLanguageChange, t } from '../i18n/index.ts';
+import { hasKey, onLanguageChange, t } from '../i18n/index.ts';
 import { ApiError } from '../net/api.ts';
 import { errorMessage } from './errors.ts';
 
@@ -34,7 +34,8 @@ export function adminErrorText(err: unknown, notFound?: () => string): string {
   if (err.code === 'ADMIN_DISABLED') return t('error.ADMIN_DISABLED');
   if (err.status === 400) return t('admin.error.BAD_REQUEST');
   if (err.status === 404 && notFound) return notFound();
-  if (err.status >= 500) return t('error.INTERNAL');
+  // A 5xx the pages know by its code (a full disk, a cluster between placers) says what it is.
+  if (err.status >= 500 && !hasKey(`error.${err.code}`)) return t('error.INTERNAL');
   return errorMessage(err);
 }
 

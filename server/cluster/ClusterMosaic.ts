@@ -5,7 +5,7 @@ import { newDeleteToken, tokenMatches } from '../core/deleteToken.ts';
 import { Listeners } from '../core/listeners.ts';
 import type { MosaicPort } from '../core/port.ts';
 import type { ChangedCells, TileBook, TileRecord } from '../core/TileBook.ts';
-import type { AddedTile, TakedownSelector, TileLifecycle } from '../core/types.ts';
+import { type AddedTile, storedAs, type TakedownSelector, type TileLifecycle } from '../core/types.ts';
 import { AppError } from '../errors.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import { FileCache } from './FileCache.ts';
@@ -84,7 +84,14 @@ export class ClusterMosaic implements MosaicPort {
     } catch (e) {
       throw storeError(e);
     }
-    const data = answer(await this.queue.await(request, false));
+    let outcome: RequestOutcome;
+    try {
+      outcome = await this.queue.await(request, false);
+    } catch (e) {
+      // No placer in time: the tile stays stored and the next placer places it.
+      throw storedAs(e, id);
+    }
+    const data = answer(outcome);
     if (data.status === 'pending')
       return { id, status: 'pending', col: -1, row: -1, seq: data.seq as number, deleteToken: token };
     // Answer once this node's own viewers can see it too.

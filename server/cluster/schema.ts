@@ -91,6 +91,18 @@ CREATE TABLE rallies (
 );
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- The bulk import's ledger: the SHA-256 of each imported file's bytes and the tile it became
+-- (null while a request is importing it), so that an import run again adds nothing twice.
+CREATE TABLE import_hashes (
+  hash text PRIMARY KEY,
+  tile_id bigint,
+  claimed_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 /** Any 64-bit number; the same on every node. */

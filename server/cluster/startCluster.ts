@@ -23,7 +23,7 @@ export interface ClusterNode {
   mosaic: ClusterMosaic;
   /** A Redis connection for the node's other users (limits, answers, flags); fails fast while Redis is away. */
   redis: Redis;
-  /** The node's PostgreSQL pool, for the other tables it shares (the rally registry). */
+  /** The node's PostgreSQL pool, for the other tables it shares (the rally registry, the import ledger). */
   pool: pg.Pool;
   node: string;
   health(): HealthAnswer & { term: number; fenced: number; streaming: boolean };

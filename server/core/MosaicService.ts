@@ -150,7 +150,13 @@ export class MosaicService implements LiveSource, MosaicPort {
     const id = this.opts.store.reserveId();
     const { token, hash } = newDeleteToken();
     // Files first: a crash before the row commits leaves an orphan that start-up sweeps.
-    await this.opts.store.putFiles(id, photo.files);
+    try {
+      await this.opts.store.putFiles(id, photo.files);
+    } catch (e) {
+      // A full disk halfway through: no folder or temp file stays behind.
+      await this.opts.store.deleteFiles(id);
+      throw e;
+    }
     const row: TileRow = {
       id,
       status: (meta.moderation ?? this.opts.moderation) === 'pre' ? 'pending' : 'live',

@@ -37,3 +37,19 @@ export interface AddedTile {
   seq: number;
   deleteToken: string;
 }
+
+const storedTiles = new WeakMap<object, number>();
+
+/**
+ * Marks an error thrown by `add` after the tile was durably stored (a cluster's placer did not
+ * answer in time; the next placer places it): the caller must not store the photo again.
+ */
+export function storedAs<E>(error: E, id: number): E {
+  if (typeof error === 'object' && error !== null) storedTiles.set(error, id);
+  return error;
+}
+
+/** The tile an `add` error left stored (see {@link storedAs}), or null. */
+export function storedTileOf(error: unknown): number | null {
+  return typeof error === 'object' && error !== null ? (storedTiles.get(error) ?? null) : null;
+}

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { HttpErrorBody } from '../../shared/httpApi.ts';
 import { AppError } from '../errors.ts';
+import { isDiskFull, storageFull } from './StorageGuard.ts';
 
 /** Sends `{ error: { code, message } }` for AppErrors; a generic 500 for anything else. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
@@ -13,6 +14,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   }
   let e: AppError;
   if (err instanceof AppError) e = err;
+  else if (isDiskFull(err)) e = storageFull();
   else if (err?.type === 'entity.too.large')
     e = new AppError(413, 'FILE_TOO_LARGE', 'The request body is too large.');
   else if (err?.type === 'entity.parse.failed')

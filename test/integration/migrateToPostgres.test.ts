@@ -31,6 +31,16 @@ describe('npm run migrate-to-postgres', () => {
       expect(r.status).toBe(201);
       tokens.push(((await r.json()) as { deleteToken: string }).deleteToken);
     }
+    // One more through the bulk import: its ledger row moves too.
+    const form = new FormData();
+    form.set('photo', new Blob([new Uint8Array(await syntheticJpeg(400, 300, 60))]), 'p.jpg');
+    const imported = await fetch(`${s.url}/api/admin/import`, {
+      method: 'POST',
+      body: form,
+      headers: { authorization: 'Bearer migrate-admin-token-0001' },
+    });
+    expect(imported.status).toBe(201);
+    const importedId = ((await imported.json()) as { id: number }).id;
     expect(
       (
         await fetch(`${s.url}/api/tiles/2`, {
@@ -76,12 +86,16 @@ describe('npm run migrate-to-postgres', () => {
       },
     );
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/10 tiles, their files, 1 rallies, seq \d+ and epoch \d+ moved/);
+    expect(run.stdout).toMatch(
+      /11 tiles, their files, 1 rallies, seq \d+ and epoch \d+ \(and 1 imported files' hashes\) moved/,
+    );
 
     const lite = new Database(join(dataDir, 'mosaic.db'), { readonly: true });
     const sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
     cleanups.push(() => sql.end());
+    const hashes = await sql.query('SELECT tile_id FROM import_hashes');
+    expect(hashes.rows.map((r) => Number(r.tile_id))).toEqual([importedId]);
     const m = (await sql.query('SELECT cols, rows, seq, epoch FROM mosaic')).rows[0];
     expect(m).toEqual({ cols: before.cols, rows: before.rows, seq: before.seq, epoch });
     const want = lite
@@ -125,7 +139,7 @@ describe('npm run migrate-to-postgres', () => {
     expect(r.status).toBe(201);
     const t = (await r.json()) as { id: number; seq: number };
     expect(t.seq).toBe(before.seq + 1);
-    expect(t.id).toBe(12);
+    expect(t.id).toBe(importedId + 1);
     // The rally registry came along, its own moderation included.
     const held = await upload(node.url, await syntheticJpeg(400, 300, 78), { event: 'london' });
     expect(held.status).toBe(202);

@@ -1,0 +1,207 @@
+/**
+ * The admin page's bulk import: drop (or pick) a folder, photos or a ZIP; every file that is
+ * a photo by its name and first bytes goes to `POST /api/admin/import`, three at a time, with
+ * a progress bar (count, rate, time left) and, at the end, how many were imported, skipped
+ * (imported before: the server keeps each file's hash) and refused, each refusal with its
+ * code and reason. The same rules as `npm run import` (shared/importFiles.ts).
+ */
+import {
+  countOutcome,
+  hasPhotoExtension,
+  type ImportOutcome,
+  type ImportTally,
+  looksLikePhoto,
+  SNIFF_BYTES,
+} from '../../shared/importFiles.ts';
+import { eventCodeFromInput, isEventCode } from '../../shared/rally.ts';
+import { t } from '../i18n/index.ts';
+import { importPhoto } from '../net/admin.ts';
+import { ApiError } from '../net/api.ts';
+import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
+import type { AdminSession } from './adminQueue.ts';
+import { byId } from './header.ts';
+import { entriesOfDrop, entriesOfFiles, type ImportEntry } from './importEntries.ts';
+
+const CONCURRENCY = 3;
+/** Answers after which no other file can go in: the run stops. */
+const STOPPING = new Set(['UNAUTHORIZED', 'ADMIN_DISABLED', 'STORAGE_FULL']);
+
+interface Refusal {
+  name: string;
+  code: string;
+  text: () => string;
+}
+
+/** Wires the import section; returns how to stop a running import (on sign-out). */
+export function mountImport(session: AdminSession): { close(): void } {
+  const drop = byId('import-drop');
+  const msg = byId('import-msg');
+  let running: AbortController | null = null;
+
+  const start = async (gather: () => Promise<ImportEntry[]>) => {
+    if (running) return;
+    const token = session.token();
+    if (!token) return;
+    const code = eventCodeFromInput(byId<HTMLInputElement>('import-rally').value);
+    if (code && !isEventCode(code)) {
+      say(msg, () => t('admin.badRally'), true);
+      byId('import-rally').focus();
+      return;
+    }
+    running = new AbortController();
+    setBusy(true);
+    byId('import-summary').hidden = true;
+    say(msg, () => t('admin.importReading'));
+    try {
+      const entries = await gather();
+      if (!entries.length) {
+        say(msg, () => t('admin.importNothing'), true);
+        return;
+      }
+      say(msg, null);
+      await run(
+        session,
+        token,
+        entries,
+        { event: code || null, hideFaces: byId<HTMLInputElement>('import-hide').checked },
+        running.signal,
+        msg,
+      );
+    } catch (err) {
+      if (isUnauthorized(err)) session.refused(err);
+      else say(msg, () => adminErrorText(err), true);
+    } finally {
+      running = null;
+      setBusy(false);
+    }
+  };
+
+  for (const id of ['import-folder', 'import-files']) {
+    const input = byId<HTMLInputElement>(id);
+    input.addEventListener('change', () => {
+      const files = [...(input.files ?? [])];
+      input.value = '';
+      void start(() => entriesOfFiles(files));
+    });
+  }
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    if (!e.dataTransfer) return;
+    const gathered = entriesOfDrop(e.dataTransfer);
+    void start(() => gathered);
+  });
+  byId('import-stop').addEventListener('click', () => running?.abort());
+  return { close: () => running?.abort() };
+}
+
+function setBusy(busy: boolean): void {
+  for (const id of ['import-folder', 'import-files', 'import-rally', 'import-hide'])
+    byId<HTMLInputElement>(id).disabled = busy;
+  byId('import-drop').classList.toggle('busy', busy);
+  byId('import-stop').hidden = !busy;
+}
+
+async function run(
+  session: AdminSession,
+  token: string,
+  entries: ImportEntry[],
+  fields: { event: string | null; hideFaces: boolean },
+  signal: AbortSignal,
+  msg: HTMLElement,
+): Promise<void> {
+  const tally: ImportTally = { imported: 0, pending: 0, skipped: 0, refused: 0 };
+  const refusals: Refusal[] = [];
+  const started = performance.now();
+  let done = 0;
+  let next = 0;
+  let stop: ApiError | null = null;
+  const progress = () => showProgress(done, entries.length, started);
+  byId('import-progress-box').hidden = false;
+  progress();
+
+  const one = async (entry: ImportEntry) => {
+    let outcome: ImportOutcome;
+    let text: () => string;
+    try {
+      const blob = hasPhotoExtension(entry.name) ? await entry.read() : null;
+      const head = blob ? new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()) : null;
+      if (!blob || !head || !looksLikePhoto(head)) {
+        outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: '' };
+        text = () => t('error.UNSUPPORTED_FORMAT');
+      } else {
+        const a = await importPhoto(token, blob, entry.name.split('/').pop() ?? 'photo', fields);
+        outcome = { status: a.status, id: a.id };
+        text = () => '';
+      }
+    } catch (err) {
+      const e = err instanceof ApiError ? err : new ApiError('NETWORK', 0, String(err));
+      if (STOPPING.has(e.code) || e.status === 401) {
+        stop ??= e;
+        return;
+      }
+      outcome = { status: 'refused', code: e.code, message: e.message };
+      text = () => adminErrorText(e);
+    }
+    if (outcome.status === 'refused') refusals.push({ name: entry.name, code: outcome.code, text });
+    countOutcome(tally, outcome);
+    done++;
+    progress();
+  };
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (!stop && !signal.aborted && next < entries.length) await one(entries[next++]!);
+    }),
+  );
+  showSummary(tally, refusals);
+  const stopped: ApiError | null = stop;
+  if (stopped && isUnauthorized(stopped)) session.refused(stopped);
+  else if (stopped) say(msg, () => adminErrorText(stopped), true);
+  else say(msg, () => t(signal.aborted ? 'admin.importStopped' : 'admin.importDone'));
+}
+
+function showProgress(done: number, total: number, started: number): void {
+  const bar = byId('import-progress');
+  const pct = total ? Math.round((done / total) * 100) : 100;
+  bar.setAttribute('aria-valuenow', String(pct));
+  byId('import-fill').style.width = `${pct}%`;
+  const secs = (performance.now() - started) / 1000;
+  const rate = secs > 0 ? done / secs : 0;
+  const left = rate > 0 ? Math.ceil((total - done) / rate) : null;
+  // Said in words at each render, so that a language change says the time left anew too.
+  const eta = () =>
+    left === null
+      ? '…'
+      : left < 60
+        ? t('admin.importEtaSec', { s: left })
+        : t('admin.importEtaMin', { m: Math.ceil(left / 60) });
+  const text = () => t('admin.importProgress', { done, total, rate: rate.toFixed(1), eta: eta() });
+  say(byId('import-status'), text);
+}
+
+function showSummary(tally: ImportTally, refusals: Refusal[]): void {
+  const box = byId('import-summary');
+  box.hidden = false;
+  say(byId('import-imported'), () => t('admin.importImported', { n: tally.imported + tally.pending }));
+  say(byId('import-skipped'), () => t('admin.importSkipped', { n: tally.skipped }));
+  say(byId('import-refused'), () => t('admin.importRefused', { n: tally.refused }));
+  const list = byId('import-refusals');
+  list.replaceChildren(
+    ...refusals.map((r) => {
+      const li = document.createElement('li');
+      const name = document.createElement('strong');
+      name.textContent = r.name;
+      const code = document.createElement('code');
+      code.textContent = r.code;
+      const why = document.createElement('span');
+      say(why, r.text);
+      li.append(name, ' ', code, ' ', why);
+      return li;
+    }),
+  );
+}

@@ -1,0 +1,29 @@
+/**
+ * `npm run backup -- <file.tar> [--data <dir>]`: an online, consistent backup of the embedded
+ * store (DATA_DIR, default ./data) while the server runs: the SQLite database through its
+ * backup API and every tile's files. Restore it with `npm run restore`. A cluster is backed up
+ * with pg_dump instead (README, "Backups").
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { backupStore } from '../server/store/backup.ts';
+
+const USAGE = 'usage: npm run backup -- <file.tar> [--data <dir>]';
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { data: { type: 'string', default: process.env.DATA_DIR ?? './data' } },
+  });
+  if (positionals.length !== 1) throw new Error(`Name the tar file to write.\n${USAGE}`);
+  const started = Date.now();
+  const m = await backupStore(resolve(values.data), resolve(positionals[0]!));
+  console.log(
+    `Backed up ${m.tiles} tiles (seq ${m.seq}) from ${values.data} to ${positionals[0]} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+  );
+}
+
+main().catch((e) => {
+  console.error(`backup failed: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+import {
+  countOutcome,
+  hasPhotoExtension,
+  type ImportOutcome,
+  type ImportTally,
+  looksLikePhoto,
+  NOT_A_PHOTO_MESSAGE,
+  SNIFF_BYTES,
+} from '../../shared/importFiles.ts';
+import { type ImportProgress, importProgress } from './importProgress.ts';
+import type { ReportRow } from './importReport.ts';
+import { listSources } from './importSources.ts';
+import { FatalImportError, type SendTarget, sendPhoto } from './sendPhoto.ts';
+
+export interface ImportRun {
+  rows: ReportRow[];
+  tally: ImportTally;
+  /** Why the import stopped before the end (a wrong token, a full disk), or null. */
+  stopped: string | null;
+}
+
+/**
+ * Imports every file under `path` through the server, `concurrency` at a time. Files that
+ * are not photos by name or bytes are reported `UNSUPPORTED_FORMAT` and not sent; the server
+ * answers the rest, and its ledger makes a second run skip what the first imported.
+ */
+export async function runImport(
+  path: string,
+  target: SendTarget,
+  opts: { concurrency: number; progress?: (total: number) => ImportProgress },
+): Promise<ImportRun> {
+  const sources = await listSources(path);
+  const { items } = sources;
+  const rows: ReportRow[] = new Array(items.length);
+  const tally: ImportTally = { imported: 0, pending: 0, skipped: 0, refused: 0 };
+  const progress = (opts.progress ?? ((n) => importProgress(n, { tty: !!process.stdout.isTTY })))(
+    items.length,
+  );
+  let done = 0;
+  let next = 0;
+  let stopped: string | null = null;
+  const one = async (i: number) => {
+    const item = items[i]!;
+    let outcome: ImportOutcome;
+    try {
+      const bytes = hasPhotoExtension(item.name) ? await item.read() : null;
+      if (!bytes || !looksLikePhoto(bytes.subarray(0, SNIFF_BYTES)))
+        outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: NOT_A_PHOTO_MESSAGE };
+      else outcome = await sendPhoto(target, item.name, bytes);
+    } catch (e) {
+      if (e instanceof FatalImportError) {
+        stopped ??= `${e.code}: ${e.message}`;
+        return;
+      }
+      outcome = {
+        status: 'refused',
+        code: 'READ_FAILED',
+        message: `The file could not be read: ${(e as Error).message}`,
+      };
+    }
+    rows[i] = { file: item.name, outcome };
+    countOutcome(tally, outcome);
+    progress.update(++done, tally);
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, opts.concurrency) }, async () => {
+        while (!stopped && next < items.length) await one(next++);
+      }),
+    );
+  } finally {
+    progress.stop();
+    sources.close();
+  }
+  return { rows: rows.filter(Boolean), tally, stopped };
+}

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { Router } from 'express';
+import type { ImportAnswer } from '../../shared/adminApi.ts';
+import { storedTileOf } from '../core/types.ts';
+import { AppError } from '../errors.ts';
+import type { ImportLedger } from '../importing/ImportLedger.ts';
+import { requireAdmin } from '../safety/adminAuth.ts';
+import type { Limiter } from '../safety/rateLimits.ts';
+import type { HttpDeps } from './deps.ts';
+import type { StorageGuard } from './StorageGuard.ts';
+import { readUpload } from './upload.ts';
+
+export interface ImportDeps extends HttpDeps {
+  ledger: ImportLedger;
+  /** null where tiles are not on this node's disk (cluster mode). */
+  guard: StorageGuard | null;
+  loginLimiter: Limiter;
+}
+
+/**
+ * `POST /api/admin/import`: the bulk import's way in, behind the admin token and free of the
+ * per-browser upload limits. The same form and the same pipeline as `POST /api/tiles` (ingest,
+ * duplicate check, the mosaic's `add` on any kind of node), and once per file: the SHA-256 of
+ * the bytes is claimed in the ledger first, so a file sent again is answered `skipped`.
+ */
+export function importRoute(d: ImportDeps): Router {
+  const r = Router();
+  r.post(
+    '/api/admin/import',
+    d.loginLimiter.handler,
+    requireAdmin(d.config.ADMIN_TOKEN),
+    d.guard?.handler ?? ((_req, _res, next) => next()),
+    async (req, res) => {
+      const form = await readUpload(req, d.config.MAX_UPLOAD_MB * 1024 * 1024);
+      const hash = createHash('sha256').update(form.photo).digest('base64url');
+      const claim = await d.ledger.claim(hash);
+      if (claim.state === 'busy') {
+        throw new AppError(
+          409,
+          'IMPORT_IN_PROGRESS',
+          'This file is being imported by another request right now; send it again in a moment.',
+          { 'Retry-After': '2' },
+        );
+      }
+      let answer: ImportAnswer;
+      if (claim.state === 'done') answer = { status: 'skipped', id: claim.tileId };
+      else {
+        try {
+          const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
+          const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
+          const added = await d.service.add(photo, { event: form.event, phash });
+          await d.ledger.finish(hash, added.id);
+          answer =
+            added.status === 'pending'
+              ? { status: 'pending', id: added.id }
+              : { status: 'imported', id: added.id, col: added.col, row: added.row, seq: added.seq };
+        } catch (e) {
+          // Stored but not yet placed (a cluster between placers): the file counts as imported,
+          // and a retry is answered `skipped`; anything else frees the hash for another try.
+          const stored = storedTileOf(e);
+          if (stored !== null) await d.ledger.finish(hash, stored).catch(() => {});
+          else await d.ledger.release(hash).catch(() => {});
+          throw e;
+        }
+      }
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(answer.status === 'imported' ? 201 : answer.status === 'pending' ? 202 : 200).json(answer);
+    },
+  );
+  return r;
+}

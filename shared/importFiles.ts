@@ -1,0 +1,58 @@
+/**
+ * What the bulk import (the `npm run import` command and the admin page) sends and what it
+ * leaves out, decided the same way on both sides: by the file's name, then by its first
+ * bytes. The server judges every sent file again by its bytes (`UNSUPPORTED_FORMAT` and
+ * `HEIC_NOT_SUPPORTED` come from it); this only saves sending what is plainly not a photo.
+ *
+ * Pure TypeScript: no I/O, no Node or DOM APIs.
+ */
+
+/** File name endings the import sends (lower case). HEIC is sent so that the server can say how to convert it. */
+export const PHOTO_EXTENSIONS = ['jpg', 'jpeg', 'jfif', 'png', 'webp', 'avif', 'heic', 'heif'] as const;
+
+/** Bytes {@link looksLikePhoto} needs to decide. */
+export const SNIFF_BYTES = 32;
+
+/** Whether a path inside a folder or ZIP names a photo by its ending (case-insensitive). */
+export function hasPhotoExtension(path: string): boolean {
+  const dot = path.lastIndexOf('.');
+  if (dot < 0 || dot < path.lastIndexOf('/')) return false;
+  return (PHOTO_EXTENSIONS as readonly string[]).includes(path.slice(dot + 1).toLowerCase());
+}
+
+/** Whether a path names a ZIP archive, which the import opens and reads through. */
+export function isZipName(path: string): boolean {
+  return /\.zip$/i.test(path);
+}
+
+const ascii = (b: Uint8Array, start: number, end: number) => String.fromCharCode(...b.subarray(start, end));
+
+/** Whether the first bytes are those of a JPEG, PNG, WebP or an ISO-BMFF image (AVIF, HEIC). */
+export function looksLikePhoto(head: Uint8Array): boolean {
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return true;
+  if (head.length >= 8 && ascii(head, 0, 8) === '\x89PNG\r\n\x1a\n') return true;
+  if (head.length >= 12 && ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP') return true;
+  return head.length >= 12 && ascii(head, 4, 8) === 'ftyp';
+}
+
+/** How one file of an import ended. */
+export type ImportOutcome =
+  | { status: 'imported' | 'pending' | 'skipped'; id: number }
+  | { status: 'refused'; code: string; message: string };
+
+/** The message given to files left out before sending. */
+export const NOT_A_PHOTO_MESSAGE =
+  'Not sent: not a JPEG, PNG, WebP, AVIF or HEIC photo by its name or bytes.';
+
+/** Imported, pending, skipped and refused counts of a finished or running import. */
+export interface ImportTally {
+  imported: number;
+  pending: number;
+  skipped: number;
+  refused: number;
+}
+
+/** Adds one outcome to a tally. */
+export function countOutcome(t: ImportTally, o: ImportOutcome): void {
+  t[o.status]++;
+}

@@ -1,0 +1,124 @@
+/**
+ * Bulk import throughput: `npm run import`'s own code (scripts/import/runImport.ts: read the
+ * folder, sniff, multipart over fetch) against a real server's POST /api/admin/import (hash,
+ * ledger, ingest, store), beside its floor measured in the same run: the two steps no import
+ * that serves a 512 px tile can skip (decode with shrink-on-load, the 512 px WebP encode).
+ * Two inputs: raw phone JPEGs of 2-12 MP, and the copies the contribute page sends
+ * (1600 px on the long side, JPEG q0.88). Import and floor take turns, a quarter at a time.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { runImport } from '../../scripts/import/runImport.ts';
+import { createApp } from '../../server/app.ts';
+import { readConfig } from '../../server/config.ts';
+import { phoneJpeg } from '../support/images.ts';
+import { removeDir, tempDataDir } from '../support/server.ts';
+
+const SIZES: [number, number][] = [
+  [1632, 1224], // 2 MP
+  [2592, 1944], // 5 MP
+  [3264, 2448], // 8 MP
+  [4032, 3024], // 12 MP
+];
+const CONCURRENCY = Number(process.env.BENCH_IMPORT_CONCURRENCY ?? 4);
+const TOKEN = 'bench-admin-token-0123456789';
+const ROUNDS = 4;
+
+/** The same picture under other bytes: data after the JPEG's end marker, which decoders ignore. */
+const variant = (jpeg: Buffer, i: number) => Buffer.concat([jpeg, Buffer.from(`bench${i}`)]);
+
+async function floorOf(buf: Buffer): Promise<void> {
+  const px = await sharp(buf).resize(512, 512, { fit: 'cover' }).raw().toBuffer();
+  await sharp(px, { raw: { width: 512, height: 512, channels: 3 } })
+    .webp({ quality: 78, effort: 0 })
+    .toBuffer();
+}
+
+async function floorRate(items: Buffer[]): Promise<number> {
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < items.length) await floorOf(items[next++]!);
+    }),
+  );
+  return items.length / ((performance.now() - t0) / 1000);
+}
+
+/** Imports `photos` (distinct bytes) and measures both, in turns; photos/s of each. */
+async function measure(name: string, bases: Buffer[], n: number): Promise<{ ours: number; floor: number }> {
+  const dataDir = tempDataDir();
+  const folder = tempDataDir();
+  const config = readConfig({
+    DATA_DIR: dataDir,
+    MOSAIC_COLS: '64',
+    MOSAIC_ROWS: '64',
+    ADMIN_TOKEN: TOKEN,
+    // Variants of a few pictures: the pHash is computed and stored, only its lookup is off.
+    DUPLICATE_CHECK: '0',
+  });
+  const app = await createApp({ config });
+  const server = `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}`;
+  const target = { server, token: TOKEN, event: null, hideFaces: false };
+  const quiet = () => ({ update() {}, stop() {} });
+  const work = Array.from({ length: n }, (_, i) => variant(bases[i % bases.length]!, i));
+  const write = (dir: string, xs: Buffer[], from: number) => {
+    mkdirSync(dir, { recursive: true });
+    for (const [i, b] of xs.entries()) writeFileSync(join(dir, `p${from + i}.jpg`), b);
+  };
+  // Warm-up: every picture once (other bytes than the measured ones).
+  write(
+    join(folder, 'warm'),
+    bases.map((b, i) => variant(b, -1 - i)),
+    0,
+  );
+  await runImport(join(folder, 'warm'), target, { concurrency: CONCURRENCY, progress: quiet });
+
+  let oursSecs = 0;
+  let floorSecs = 0;
+  let imported = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const part = work.slice((r * n) / ROUNDS, ((r + 1) * n) / ROUNDS);
+    const dir = join(folder, `round${r}`);
+    write(dir, part, (r * n) / ROUNDS);
+    const t0 = performance.now();
+    const res = await runImport(dir, target, { concurrency: CONCURRENCY, progress: quiet });
+    oursSecs += (performance.now() - t0) / 1000;
+    imported += res.tally.imported;
+    floorSecs += part.length / (await floorRate(part));
+  }
+  await app.close();
+  removeDir(dataDir);
+  removeDir(folder);
+  if (imported !== n) throw new Error(`${name}: ${imported} of ${n} imported`);
+  return { ours: n / oursSecs, floor: n / floorSecs };
+}
+
+export async function run(): Promise<void> {
+  console.log('\n## Bulk import: npm run import against POST /api/admin/import');
+  const sources = ['astronaut-orient6-gps.jpg', 'rocket-3mp.jpg', 'hubble-small.jpg'].map((f) =>
+    readFileSync(join(import.meta.dirname, '../fixtures', f)),
+  );
+  const raw: Buffer[] = [];
+  for (let i = 0; i < 8; i++) {
+    const [w, h] = SIZES[i % SIZES.length]!;
+    raw.push(await phoneJpeg(sources[i % sources.length]!, w, h, i + 1));
+  }
+  const copies = await Promise.all(
+    raw.map((b) => sharp(b).resize(1600, 1600, { fit: 'inside' }).jpeg({ quality: 88 }).toBuffer()),
+  );
+  const load0 = loadavg()[0]!;
+  const a = await measure('raw', raw, Number(process.env.BENCH_IMPORT_RAW_N ?? 48));
+  const b = await measure('1600', copies, Number(process.env.BENCH_IMPORT_COPY_N ?? 192));
+  console.log(
+    `${CONCURRENCY} concurrent, sharp concurrency ${sharp.concurrency()}, load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}`,
+  );
+  const line = (what: string, r: { ours: number; floor: number }, target: string) =>
+    console.log(
+      `${what}: import ${r.ours.toFixed(1)} photos/s, floor (decode + 512 px WebP) ${r.floor.toFixed(1)} photos/s, ratio ${(r.ours / r.floor).toFixed(2)} (${target})`,
+    );
+  line('raw phone JPEGs, 2-12 MP', a, 'target >= 0.80 of the floor');
+  line('1600 px q0.88 copies', b, `target >= 60 photos/s: ${b.ours >= 60 ? 'met' : 'not met'}`);
+}

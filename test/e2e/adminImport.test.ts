@@ -1,0 +1,144 @@
+/**
+ * End to end: the admin page's bulk import in Chromium against the real server. A ZIP of
+ * photos (and one file that is not a photo) is picked; the progress bar moves through the
+ * import, the summary counts imported and refused files with the bad file's code, and the
+ * same ZIP again is all skipped. A folder pick works the same way.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticJpeg } from '../support/images.ts';
+import { writeTree, zipOf } from '../support/importCli.ts';
+import { removeDir } from '../support/server.ts';
+import { type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
+
+const TOKEN = 'e2e-admin-token-0123456789';
+const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots-importer';
+const work = mkdtempSync(join(tmpdir(), 'kiss-e2e-import-'));
+let server: E2EServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startE2EServer({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
+  browser = await launchBrowser();
+  mkdirSync(SHOTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  removeDir(work);
+});
+
+async function signIn(viewport: { width: number; height: number }): Promise<Page> {
+  const ctx = await browser.newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error(e));
+  await page.goto(`${server.url}/admin`);
+  await page.fill('#token', TOKEN);
+  await page.press('#token', 'Enter');
+  await page.waitForSelector('#import-title', { state: 'visible' });
+  return page;
+}
+
+/** Records every value the progress bar shows, with the fill's width, from now on. */
+function recordProgress(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const bar = document.getElementById('import-progress')!;
+    const fill = document.getElementById('import-fill')!;
+    const seen: [number, number][] = [];
+    (window as unknown as { seen: typeof seen }).seen = seen;
+    new MutationObserver(() => {
+      seen.push([Number(bar.getAttribute('aria-valuenow')), fill.getBoundingClientRect().width]);
+    }).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+  });
+}
+
+const summaryText = async (page: Page) => (await page.locator('#import-summary').textContent()) ?? '';
+
+describe('admin bulk import', () => {
+  it('imports a picked ZIP with a moving progress bar, names the bad file, and skips it all the second time', async () => {
+    const photos = await Promise.all(Array.from({ length: 10 }, (_, i) => syntheticJpeg(900, 700, 900 + i)));
+    const zip = join(work, 'booth.zip');
+    writeFileSync(
+      zip,
+      await zipOf({
+        ...Object.fromEntries(photos.map((p, i) => [`booth/p${i}.jpg`, p])),
+        'booth/readme.txt': 'hi',
+      }),
+    );
+    const page = await signIn({ width: 1280, height: 800 });
+    await recordProgress(page);
+    await page.setInputFiles('#import-files', zip);
+    await page.waitForSelector('#import-summary:not([hidden])', { timeout: 60_000 });
+    const seen = await page.evaluate(() => (window as unknown as { seen: [number, number][] }).seen);
+    const values = seen.map(([v]) => v);
+    // It moved: several steps between the ends, never backwards, and ended full.
+    expect(values.filter((v) => v > 0 && v < 100).length).toBeGreaterThanOrEqual(3);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(values.at(-1)).toBe(100);
+    const widths = seen.map(([, w]) => w);
+    expect(widths.at(-1)!).toBeGreaterThan(widths.find((w) => w > 0)!);
+    const text = await summaryText(page);
+    expect(text).toContain('10 imported');
+    expect(text).toContain('0 skipped (imported before)');
+    expect(text).toContain('1 refused');
+    expect(text).toMatch(/booth\.zip\/booth\/readme\.txt\s+UNSUPPORTED_FORMAT/);
+    expect(await page.locator('#import-msg').textContent()).toBe('The import is finished.');
+    expect(await page.locator('#import-status').textContent()).toMatch(/^11 of 11 files · [\d.]+ photos\/s/);
+    await page.screenshot({ path: join(SHOTS, 'admin-import-1280.png'), fullPage: true });
+    // The section with its summary passes axe's WCAG 2.2 AA rules (serious and critical).
+    const axe = await new AxeBuilder({ page })
+      .include('section[aria-labelledby="import-title"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+      .analyze();
+    expect(
+      axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([]);
+
+    await page.setInputFiles('#import-files', zip);
+    await page.waitForFunction(() =>
+      document.getElementById('import-skipped')?.textContent?.startsWith('10 skipped'),
+    );
+    expect(await summaryText(page)).toContain('0 imported');
+    const mosaic = (await (await fetch(`${server.url}/api/mosaic`)).json()) as { tileCount: number };
+    expect(mosaic.tileCount).toBe(10);
+    await page.context().close();
+  }, 120_000);
+
+  it('imports a picked folder with nested folders, on a phone-sized screen and a large one', async () => {
+    const dir = join(work, 'gallery');
+    const photos = await Promise.all([1, 2, 3].map((i) => syntheticJpeg(800, 600, 950 + i)));
+    writeTree(dir, { 'a.jpg': photos[0]!, 'day2/b.jpg': photos[1]!, 'day2/night/c.png': 'not really a png' });
+    writeFileSync(join(dir, 'day2/night/d.jpg'), photos[2]!);
+    const phone = await signIn({ width: 390, height: 844 });
+    await phone.fill('#import-rally', 'London');
+    await phone.setInputFiles('#import-folder', dir);
+    await phone.waitForSelector('#import-summary:not([hidden])', { timeout: 60_000 });
+    const text = await summaryText(phone);
+    expect(text).toContain('3 imported');
+    expect(text).toMatch(/gallery\/day2\/night\/c\.png\s+UNSUPPORTED_FORMAT/);
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+    const box = await phone.locator('label.btn:has(#import-folder)').boundingBox();
+    expect(box!.height).toBeGreaterThanOrEqual(44);
+    await phone.locator('#import-title').scrollIntoViewIfNeeded();
+    await phone.screenshot({ path: join(SHOTS, 'admin-import-390.png'), fullPage: true });
+    // The summary is said again in another language, and still fits the phone's width.
+    await phone.locator('.lang-switch select').selectOption('ru');
+    await phone.waitForFunction(() =>
+      document.getElementById('import-imported')?.textContent?.includes('Импортировано 3'),
+    );
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: join(SHOTS, 'admin-import-390-ru.png'), fullPage: true });
+    await phone.context().close();
+
+    const large = await signIn({ width: 1920, height: 1080 });
+    await large.locator('#import-title').scrollIntoViewIfNeeded();
+    await large.screenshot({ path: join(SHOTS, 'admin-import-1920.png'), fullPage: true });
+    await large.context().close();
+  }, 120_000);
+});

@@ -1,0 +1,95 @@
+/**
+ * The bulk import on a cluster: sent to a follower node, placed by the placer, and kept once
+ * per file in PostgreSQL's ledger, so that a second run, to another node, skips every file.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { health, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
+import { syntheticJpeg } from '../support/images.ts';
+import { parseReport, runImportCli, writeTree } from '../support/importCli.ts';
+import { removeDir } from '../support/server.ts';
+import { ADMIN, ADMIN_TOKEN } from './safetyHelpers.ts';
+
+describe('bulk import in cluster mode', () => {
+  let cluster: TestCluster | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'kiss-import-cluster-'));
+  afterAll(async () => {
+    await cluster?.close();
+    removeDir(dir);
+  });
+
+  it('imports through a follower and skips every file when run again through the placer', async () => {
+    cluster = await startTestCluster(['a', 'b'], { ADMIN_TOKEN });
+    const { nodes, sql } = cluster;
+    const hs = await until(async () => {
+      const all = await Promise.all(nodes.map((n) => health(n.url)));
+      return all.filter((h) => h.role === 'placer').length === 1 ? all : undefined;
+    }, 15_000);
+    const placer = nodes[hs.findIndex((h) => h.role === 'placer')]!;
+    const follower = nodes[hs.findIndex((h) => h.role === 'follower')]!;
+    const photosDir = join(dir, 'photos');
+    const photos = await Promise.all([1, 2, 3].map((i) => syntheticJpeg(480, 360, 300 + i)));
+    writeTree(photosDir, {
+      'a.jpg': photos[0]!,
+      'sub/b.jpg': photos[1]!,
+      'sub/c.png.txt': 'x',
+      'c.jpg': photos[2]!,
+    });
+    const report = join(dir, 'report.csv');
+    const args = ['--token', ADMIN_TOKEN, '--event', 'paris', '--report', report];
+
+    const first = await runImportCli([photosDir, '--server', follower.url, ...args]);
+    expect(first.output).toMatch(/Imported: 3\nSkipped \(imported before\): 0\nRefused: 1/);
+    const rows = parseReport(readFileSync(report, 'utf8'));
+    expect(rows.get('sub/c.png.txt')!.code).toBe('UNSUPPORTED_FORMAT');
+    const ids = ['a.jpg', 'sub/b.jpg', 'c.jpg'].map((f) => Number(rows.get(f)!.tile));
+    const ledger = await sql.query('SELECT tile_id FROM import_hashes ORDER BY tile_id');
+    expect(ledger.rows.map((r) => Number(r.tile_id))).toEqual([...ids].sort((x, y) => x - y));
+    const tiles = await sql.query(`SELECT count(*)::int AS n FROM tiles WHERE event = 'paris'`);
+    expect(tiles.rows[0].n).toBe(3);
+
+    const second = await runImportCli([photosDir, '--server', placer.url, ...args]);
+    expect(second.output).toMatch(/Imported: 0\nSkipped \(imported before\): 3\nRefused: 1/);
+    const again = parseReport(readFileSync(report, 'utf8'));
+    expect(['a.jpg', 'sub/b.jpg', 'c.jpg'].map((f) => Number(again.get(f)!.tile))).toEqual(ids);
+    expect((await sql.query('SELECT count(*)::int AS n FROM tiles')).rows[0].n).toBe(3);
+  }, 90_000);
+
+  it('counts a photo stored while no placer answers as imported: the retry is skipped, and it is placed once', async () => {
+    await cluster?.close();
+    cluster = await startTestCluster(['c', 'd'], { ADMIN_TOKEN, PLACER_WAIT_MS: '300' });
+    const { nodes, sql } = cluster;
+    const hs = await until(async () => {
+      const all = await Promise.all(nodes.map((n) => health(n.url)));
+      return all.filter((h) => h.role === 'placer').length === 1 ? all : undefined;
+    }, 15_000);
+    const placer = nodes[hs.findIndex((h) => h.role === 'placer')]!;
+    const follower = nodes[hs.findIndex((h) => h.role === 'follower')]!;
+    const photo = await syntheticJpeg(480, 360, 350);
+    const send = () => {
+      const form = new FormData();
+      form.set('photo', new Blob([new Uint8Array(photo)]), 'p.jpg');
+      return fetch(`${follower.url}/api/admin/import`, { method: 'POST', body: form, headers: ADMIN });
+    };
+    placer.child.kill('SIGSTOP');
+    try {
+      const first = await send();
+      expect(first.status).toBe(503);
+      expect(((await first.json()) as { error: { code: string } }).error.code).toBe('PLACER_UNAVAILABLE');
+      const ledger = await sql.query('SELECT tile_id FROM import_hashes');
+      expect(ledger.rows).toHaveLength(1);
+      const id = Number(ledger.rows[0].tile_id);
+      expect(id).toBeGreaterThan(0);
+      const again = await send();
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({ status: 'skipped', id });
+      // The node that takes over places the stored tile; there is exactly one.
+      await until(async () => (await fetch(`${follower.url}/api/tiles/${id}`)).status === 200, 20_000);
+      expect((await sql.query('SELECT count(*)::int AS n FROM tiles')).rows[0].n).toBe(1);
+    } finally {
+      placer.child.kill('SIGCONT');
+    }
+  }, 90_000);
+});
