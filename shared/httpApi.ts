@@ -35,6 +35,8 @@ export const HttpErrorCode = {
   PLACER_UNAVAILABLE: 'PLACER_UNAVAILABLE',
   /** The database that holds the mosaic cannot be reached (503); nothing was stored. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** A print route's parameters (poster size, dpi, bleed, paper, sticker size...) are out of range (400). */
+  BAD_PRINT_OPTIONS: 'BAD_PRINT_OPTIONS',
   INTERNAL: 'INTERNAL',
 } as const;
 
