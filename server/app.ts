@@ -14,6 +14,7 @@ import { exportRoutes } from './http/exportRoutes.ts';
 import { flagRoutes } from './http/flagRoutes.ts';
 import { healthRoute } from './http/healthRoute.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
+import { previewRoutes } from './http/previewRoutes.ts';
 import { printRoutes } from './http/printRoutes.ts';
 import { RedisUploadReplies } from './http/RedisUploadReplies.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
@@ -101,6 +102,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(pyramid.router);
   const print = printRoutes({ ...deps, loginLimiter: safety.loginLimiter });
   app.use(print.router);
+  const previews = previewRoutes(deps);
+  app.use(previews.router);
   // The live layer is attached below; the route asks it at request time.
   app.use(snapshotRoute(() => ({ ...live.broadcaster.snapshotFrame(), epoch: live.broadcaster.epoch })));
   app.use('/api', notFound);
@@ -137,6 +140,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       mosaic.atlases.close();
       pyramid.close();
       print.close();
+      previews.close();
       safety.close();
       await live.close();
       await new Promise<void>((r) => {
