@@ -24,7 +24,11 @@ describe('link previews of /t/<id>', () => {
   it('tags the page with Open Graph and Twitter card tags and draws a 1200x630 card, then 404 after delete', async () => {
     const ids: { id: number; token: string }[] = [];
     for (let i = 0; i < 6; i++) {
-      const r = await upload(s.url, await syntheticJpeg(400, 300, i * 17 + 1), i === 2 ? { event: 'london' } : {});
+      const r = await upload(
+        s.url,
+        await syntheticJpeg(400, 300, i * 17 + 1),
+        i === 2 ? { event: 'london' } : {},
+      );
       const b = await r.json();
       ids.push({ id: b.id, token: b.deleteToken });
     }
