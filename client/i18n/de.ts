@@ -102,6 +102,8 @@ export const de: Messages = {
   'error.BAD_REQUEST': 'Mit der Anfrage stimmte etwas nicht. Bitte versuche es erneut.',
   'error.ADMIN_DISABLED': 'Die Moderation ist auf diesem Server aus (kein ADMIN_TOKEN gesetzt).',
   'error.BAD_WIDTH': 'Diese Exportbreite ist nicht möglich.',
+  'error.BAD_PRINT_OPTIONS':
+    'Diese Druckoptionen sind nicht möglich. Bitte Größe, Auflösung und Ränder prüfen.',
   'error.STALE_VERSION': 'Das Mosaik hat sich geändert, seit diese Ansicht geöffnet wurde; bitte neu laden.',
   'error.NETWORK': 'Keine Verbindung. Prüfe dein Netz und versuche es erneut.',
   'error.PLACER_UNAVAILABLE':
@@ -180,6 +182,39 @@ export const de: Messages = {
   'admin.cancel': 'Abbrechen',
   'admin.takenDown': { one: '{n} Bild entfernt.', other: '{n} Bilder entfernt.' },
   'admin.noTile': 'Es gibt kein Bild Nr. {id} (vielleicht ist es schon entfernt).',
+  'admin.printTitle': 'Drucken',
+  'admin.posterTitle': 'Poster',
+  'admin.posterHelp':
+    'Das ganze Mosaik auf einer Seite, mit dem Hashtag, für ein Banner. A0 mit 300 dpi braucht ein bis zwei Minuten.',
+  'admin.size': 'Format',
+  'admin.dpi': 'Auflösung (dpi)',
+  'admin.bleed': 'Beschnitt (mm)',
+  'admin.format': 'Datei',
+  'admin.caption': 'Bildunterschrift (optional)',
+  'admin.posterGo': 'Poster erstellen',
+  'admin.stickersTitle': 'Aufkleberbögen',
+  'admin.stickersHelp':
+    'Die Bilder in der Reihenfolge ihres Eingangs, jedes mit der Bezeichnung seines Felds darunter und Schnittmarken ringsum. Der nächste Download macht dort weiter, wo der letzte aufgehört hat.',
+  'admin.paper': 'Papier',
+  'admin.tileMm': 'Aufklebergröße (mm)',
+  'admin.fromId': 'Ab Bild Nr.',
+  'admin.stickersGo': 'Aufkleber herunterladen',
+  'admin.wallmapTitle': 'Wandplan',
+  'admin.wallmapHelp':
+    'Das Raster mit denselben Bezeichnungen wie auf den Aufklebern, auf so vielen Seiten wie nötig.',
+  'admin.cellMm': 'Feldgröße (mm)',
+  'admin.wallmapGo': 'Wandplan herunterladen',
+  'admin.preparing': 'Die Datei wird vorbereitet …',
+  'admin.stickersDone': { one: '{n} Aufkleber heruntergeladen.', other: '{n} Aufkleber heruntergeladen.' },
+  'admin.stickersLeft': {
+    one: '{n} weiteres wartet: Der nächste Durchgang beginnt bei Nr. {next}.',
+    other: '{n} weitere warten: Der nächste Durchgang beginnt bei Nr. {next}.',
+  },
+  'admin.stickersAllDone': 'Alle bisherigen Bilder sind gedruckt.',
+  'admin.wallmapDone': {
+    one: 'Wandplan heruntergeladen ({n} Seite).',
+    other: 'Wandplan heruntergeladen ({n} Seiten).',
+  },
   'admin.error.RATE_LIMITED': 'Zu viele falsche Tokens aus deinem Netz. Bitte warte {s} Sekunden.',
   'admin.error.BAD_REQUEST': 'Der Server hat diese Werte abgelehnt. Bitte prüfe sie und versuche es erneut.',
   'privacy.title': 'Datenschutz',

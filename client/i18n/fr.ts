@@ -102,6 +102,8 @@ export const fr: Messages = {
   'error.BAD_REQUEST': 'Un problème est survenu avec la requête. Réessayez.',
   'error.ADMIN_DISABLED': 'La modération est désactivée sur ce serveur (pas d’ADMIN_TOKEN).',
   'error.BAD_WIDTH': 'Cette largeur d’export n’est pas possible.',
+  'error.BAD_PRINT_OPTIONS':
+    'Ces options d’impression ne sont pas possibles. Vérifiez le format, la résolution et les marges.',
   'error.STALE_VERSION': 'La mosaïque a changé depuis l’ouverture de cette vue ; rechargez-la.',
   'error.NETWORK': 'Pas de connexion. Vérifiez votre réseau et réessayez.',
   'error.PLACER_UNAVAILABLE':
@@ -180,6 +182,39 @@ export const fr: Messages = {
   'admin.cancel': 'Annuler',
   'admin.takenDown': { one: '{n} pièce retirée.', other: '{n} pièces retirées.' },
   'admin.noTile': 'La pièce nº {id} n’existe pas (elle est peut-être déjà retirée).',
+  'admin.printTitle': 'Imprimer',
+  'admin.posterTitle': 'Affiche',
+  'admin.posterHelp':
+    'Toute la mosaïque sur une page, avec le hashtag, pour une banderole. Un A0 à 300 dpi demande une ou deux minutes.',
+  'admin.size': 'Format',
+  'admin.dpi': 'Résolution (dpi)',
+  'admin.bleed': 'Fond perdu (mm)',
+  'admin.format': 'Fichier',
+  'admin.caption': 'Légende (facultative)',
+  'admin.posterGo': 'Faire l’affiche',
+  'admin.stickersTitle': 'Planches d’autocollants',
+  'admin.stickersHelp':
+    'Les pièces dans l’ordre d’arrivée, chacune avec l’étiquette de sa case en dessous et des traits de coupe autour. Le prochain téléchargement reprend là où le dernier s’est arrêté.',
+  'admin.paper': 'Papier',
+  'admin.tileMm': 'Taille de l’autocollant (mm)',
+  'admin.fromId': 'À partir de la pièce nº',
+  'admin.stickersGo': 'Télécharger les autocollants',
+  'admin.wallmapTitle': 'Plan du mur',
+  'admin.wallmapHelp':
+    'La grille avec les mêmes étiquettes que les autocollants, sur autant de pages qu’il faut.',
+  'admin.cellMm': 'Taille de case (mm)',
+  'admin.wallmapGo': 'Télécharger le plan du mur',
+  'admin.preparing': 'Préparation du fichier…',
+  'admin.stickersDone': { one: '{n} autocollant téléchargé.', other: '{n} autocollants téléchargés.' },
+  'admin.stickersLeft': {
+    one: 'Encore {n} en attente : la prochaine série commence au nº {next}.',
+    other: 'Encore {n} en attente : la prochaine série commence au nº {next}.',
+  },
+  'admin.stickersAllDone': 'Toutes les pièces arrivées jusqu’ici sont imprimées.',
+  'admin.wallmapDone': {
+    one: 'Plan du mur téléchargé ({n} page).',
+    other: 'Plan du mur téléchargé ({n} pages).',
+  },
   'admin.error.RATE_LIMITED': 'Trop de jetons erronés depuis votre réseau. Attendez {s} secondes.',
   'admin.error.BAD_REQUEST': 'Le serveur a refusé ces valeurs. Vérifiez-les et réessayez.',
   'privacy.title': 'Confidentialité',

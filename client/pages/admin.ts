@@ -1,9 +1,10 @@
 /**
  * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), review the queue,
- * remove live tiles one by one or by rally or area.
+ * remove live tiles one by one or by rally or area, and print the poster, stickers and wall map.
  */
 import { initI18n, t } from '../i18n/index.ts';
 import { adminErrorText, isUnauthorized, say } from '../ui/adminMessages.ts';
+import { mountPrint } from '../ui/adminPrint.ts';
 import { AdminQueue, type AdminSession } from '../ui/adminQueue.ts';
 import { mountTakedown } from '../ui/adminTakedown.ts';
 import { byId, mountHeader } from '../ui/header.ts';
@@ -24,6 +25,7 @@ const session: AdminSession = {
 };
 const queue = new AdminQueue(session);
 const takedown = mountTakedown(session, () => queue.load().catch(failed));
+mountPrint(session);
 
 function logout(): void {
   token = null;

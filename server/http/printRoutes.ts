@@ -79,7 +79,8 @@ export function printRoutes(d: PrintDeps): { router: Router; close: () => void }
     const ask = stickerAsk(req.query);
     const sheets = await stickerSheets(s, ask);
     res.setHeader('X-Sticker-Count', String(sheets.ids.length));
-    res.setHeader('X-Next-From', sheets.next === null ? '' : String(sheets.next));
+    res.setHeader('X-Next-From', String(sheets.next));
+    res.setHeader('X-Remaining', String(sheets.remaining));
     sendPdf(res, sheets.pdf, `stickers-from-${ask.from}.pdf`);
   });
 

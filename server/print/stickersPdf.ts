@@ -16,8 +16,10 @@ export interface StickerSheets {
   pdf: Uint8Array;
   /** Tiles on the sheets, in arrival order. */
   ids: number[];
-  /** The first id after the last one printed, or null when the run has caught up. */
-  next: number | null;
+  /** Where the next run starts: the first tile not printed, or one past the last when it caught up. */
+  next: number;
+  /** Live tiles from `next` on that are waiting to be printed now. */
+  remaining: number;
 }
 
 /** Rows and columns of stickers on a page, and the label band under each tile (mm). */
@@ -58,7 +60,7 @@ export async function stickerSheets(
 ): Promise<StickerSheets> {
   const all = service.placements().filter((p) => p.id >= ask.from);
   const tiles = all.slice(0, ask.limit);
-  const next = all[ask.limit]?.id ?? null;
+  const next = all[ask.limit]?.id ?? (tiles.length ? tiles[tiles.length - 1]!.id + 1 : ask.from);
   const g = stickerGrid(ask.paper, ask.tile);
   const perPage = g.across * g.down;
   const px = Math.round((ask.tile / 25.4) * STICKER_DPI);
@@ -106,5 +108,10 @@ export async function stickerSheets(
       ids.push(t.id);
     }
   }
-  return { pdf: await doc.save({ useObjectStreams: false }), ids, next };
+  return {
+    pdf: await doc.save({ useObjectStreams: false }),
+    ids,
+    next,
+    remaining: Math.max(0, all.length - tiles.length),
+  };
 }

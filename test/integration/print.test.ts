@@ -125,12 +125,15 @@ describe('poster, sticker sheets and wall map', () => {
     expect(pdf.images).toHaveLength(N);
     const px = Math.round((40 / 25.4) * 300);
     expect(pdf.images.every((i) => i.width === px && i.height === px)).toBe(true);
-    expect(res.headers.get('x-next-from')).toBe('');
+    const last = s.app.mosaic.placements().at(-1)!.id;
+    expect(res.headers.get('x-next-from')).toBe(String(last + 1));
+    expect(res.headers.get('x-remaining')).toBe('0');
 
     const ids = s.app.mosaic.placements().map((p) => p.id);
     const part = await get(`/api/admin/stickers.pdf?paper=Letter&tile=30&from=${ids[3]}&limit=5`, auth);
     expect(part.headers.get('x-sticker-count')).toBe('5');
     expect(part.headers.get('x-next-from')).toBe(String(ids[8]));
+    expect(part.headers.get('x-remaining')).toBe(String(N - 8));
     const letter = await readPdf(await bytes(part));
     expect(letter.pages[0]!.width).toBeCloseTo(mmToPt(215.9), 2);
     expect(letter.images).toHaveLength(5);
