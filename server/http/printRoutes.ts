@@ -55,7 +55,7 @@ export function printRoutes(d: PrintDeps): { router: Router; close: () => void }
         const job = { service: s, target: d.target, layout, dpi: ask.dpi, caption: ask.caption, out };
         const started = Date.now();
         if (format === 'pdf') await writePosterPdf({ ...job, scratch: cache.path('jpg') });
-        else await writePosterImage({ ...job, scratch: '' }, format);
+        else await writePosterImage(job, format);
         console.log(
           `poster: ${format} ${layout.px.width}x${layout.px.height} px at ${ask.dpi} dpi in ${((Date.now() - started) / 1000).toFixed(1)} s`,
         );

@@ -22,8 +22,8 @@ export interface PosterJob {
   caption: string | null;
   /** Where to write the file. */
   out: string;
-  /** A scratch path for the PDF's JPEG. */
-  scratch: string;
+  /** A scratch path for the PDF's JPEG (the PDF only). */
+  scratch?: string;
 }
 
 /**
@@ -53,7 +53,7 @@ export async function writePosterImage(job: PosterJob, format: 'png' | 'tiff'): 
  * BleedBox, TrimBox), the mosaic as one JPEG at exactly the dpi, the hashtag and the caption
  * in DejaVu Sans, and an sRGB output intent.
  */
-export async function writePosterPdf(job: PosterJob): Promise<void> {
+export async function writePosterPdf(job: PosterJob & { scratch: string }): Promise<void> {
   const { layout } = job;
   try {
     await writePoster(job.service, job.target, layout, (picture) =>
