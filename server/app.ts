@@ -16,6 +16,8 @@ import { flagRoutes } from './http/flagRoutes.ts';
 import { healthRoute } from './http/healthRoute.ts';
 import { importRoute } from './http/importRoute.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
+import { previewRoutes } from './http/previewRoutes.ts';
+import { printRoutes } from './http/printRoutes.ts';
 import { RedisUploadReplies } from './http/RedisUploadReplies.ts';
 import { rallyRoutes } from './http/rallyRoutes.ts';
 import { StorageGuard } from './http/StorageGuard.ts';
@@ -171,6 +173,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(mosaic.router);
   const pyramid = exportRoutes({ ...deps, loginLimiter: safety.loginLimiter });
   app.use(pyramid.router);
+  const print = printRoutes({ ...deps, loginLimiter: safety.loginLimiter });
+  app.use(print.router);
+  const previews = previewRoutes(deps);
+  app.use(previews.router);
   // The live layer is attached below; the route asks it at request time.
   app.use(snapshotRoute(() => ({ ...live.broadcaster.snapshotFrame(), epoch: live.broadcaster.epoch })));
   app.use(
@@ -222,6 +228,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       mosaic.atlases.close();
       pyramid.close();
       livePyramid.close();
+      print.close();
+      previews.close();
       safety.close();
       adminLive.close();
       stats.close();

@@ -49,6 +49,8 @@ export const HttpErrorCode = {
   STORAGE_FULL: 'STORAGE_FULL',
   /** The same file is being imported by another request right now (409 with Retry-After): send it again shortly. */
   IMPORT_IN_PROGRESS: 'IMPORT_IN_PROGRESS',
+  /** A print route's parameters (poster size, dpi, bleed, paper, sticker size...) are out of range (400). */
+  BAD_PRINT_OPTIONS: 'BAD_PRINT_OPTIONS',
   INTERNAL: 'INTERNAL',
 } as const;
 

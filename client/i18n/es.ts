@@ -99,6 +99,8 @@ export const es: Messages = {
   'error.BAD_REQUEST': 'Algo falló en la solicitud. Inténtalo de nuevo.',
   'error.ADMIN_DISABLED': 'La moderación está desactivada en este servidor (sin ADMIN_TOKEN).',
   'error.BAD_WIDTH': 'Ese ancho de exportación no es posible.',
+  'error.BAD_PRINT_OPTIONS':
+    'Esas opciones de impresión no son posibles. Revisa el tamaño, la resolución y los márgenes.',
   'error.STALE_VERSION': 'El mosaico ha cambiado desde que se abrió esta vista; vuelve a cargarla.',
   'error.BEHIND':
     'Este servidor aún se está poniendo al día con el mosaico; inténtalo de nuevo en un momento.',
@@ -204,6 +206,39 @@ export const es: Messages = {
   'admin.importImported': { one: '{n} importada', other: '{n} importadas' },
   'admin.importSkipped': { one: '{n} omitida (ya importada)', other: '{n} omitidas (ya importadas)' },
   'admin.importRefused': { one: '{n} rechazada', other: '{n} rechazadas' },
+  'admin.printTitle': 'Imprimir',
+  'admin.posterTitle': 'Póster',
+  'admin.posterHelp':
+    'Todo el mosaico en una página, con el hashtag, para una pancarta. A0 a 300 ppp tarda uno o dos minutos en prepararse.',
+  'admin.size': 'Tamaño',
+  'admin.dpi': 'Resolución (ppp)',
+  'admin.bleed': 'Sangrado (mm)',
+  'admin.format': 'Archivo',
+  'admin.caption': 'Leyenda (opcional)',
+  'admin.posterGo': 'Hacer el póster',
+  'admin.stickersTitle': 'Hojas de pegatinas',
+  'admin.stickersHelp':
+    'Las piezas en el orden en que llegaron, cada una con la etiqueta de su celda debajo y marcas de corte alrededor. La próxima descarga sigue donde se quedó la anterior.',
+  'admin.paper': 'Papel',
+  'admin.tileMm': 'Tamaño de la pegatina (mm)',
+  'admin.fromId': 'Desde la pieza n.º',
+  'admin.stickersGo': 'Descargar pegatinas',
+  'admin.wallmapTitle': 'Mapa de la pared',
+  'admin.wallmapHelp':
+    'La cuadrícula con las mismas etiquetas que las pegatinas, en tantas páginas como haga falta.',
+  'admin.cellMm': 'Tamaño de celda (mm)',
+  'admin.wallmapGo': 'Descargar el mapa de la pared',
+  'admin.preparing': 'Preparando el archivo…',
+  'admin.stickersDone': { one: '{n} pegatina descargada.', other: '{n} pegatinas descargadas.' },
+  'admin.stickersLeft': {
+    one: 'Queda {n}: la próxima tanda empieza en la n.º {next}.',
+    other: 'Quedan {n}: la próxima tanda empieza en la n.º {next}.',
+  },
+  'admin.stickersAllDone': 'Todas las piezas hasta ahora están impresas.',
+  'admin.wallmapDone': {
+    one: 'Mapa de la pared descargado ({n} página).',
+    other: 'Mapa de la pared descargado ({n} páginas).',
+  },
   'admin.error.RATE_LIMITED': 'Demasiados tokens incorrectos desde tu red. Espera {s} segundos.',
   'admin.error.BAD_REQUEST': 'El servidor rechazó estos valores. Revísalos y vuelve a intentarlo.',
   'admin.videoTitle': 'Vídeo timelapse',

@@ -39,6 +39,11 @@ export async function getImage(token: string, url: string, signal?: AbortSignal)
   return res.blob();
 }
 
+/** An admin-only file (a print PDF) as its answer, whose headers say more about it. */
+export function getFile(token: string, url: string): Promise<Response> {
+  return call(token, 'GET', url);
+}
+
 export interface Verdict {
   /** Ids the server decided now. */
   done: number[];

@@ -1,11 +1,13 @@
 /**
  * /admin: sign in with ADMIN_TOKEN (kept in sessionStorage for this tab), review the queue
  * (first, as the most urgent), watch the live numbers, keep the rally registry, remove live
- * tiles one by one or by rally or area, make a timelapse video, and import photos in bulk.
+ * tiles one by one or by rally or area, make a timelapse video, import photos in bulk, and
+ * print the poster, stickers and wall map.
  */
 import { initI18n, t } from '../i18n/index.ts';
 import { mountImport } from '../ui/adminImport.ts';
 import { adminErrorText, isUnauthorized, say } from '../ui/adminMessages.ts';
+import { mountPrint } from '../ui/adminPrint.ts';
 import { AdminQueue, type AdminSession } from '../ui/adminQueue.ts';
 import { AdminRallies } from '../ui/adminRallies.ts';
 import { AdminStatsPanel } from '../ui/adminStats.ts';
@@ -33,6 +35,7 @@ const timelapse = mountTimelapse(session);
 const rallies = new AdminRallies(session);
 const stats = new AdminStatsPanel(() => session.refused(null));
 const importer = mountImport(session);
+mountPrint(session);
 
 function logout(): void {
   token = null;

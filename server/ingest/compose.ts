@@ -35,6 +35,11 @@ export async function tintedPixels(
   return img.raw().toBuffer();
 }
 
+/** One tile at px x px, tinted as in the mosaic, as raw RGB; null when its file is gone. */
+export function renderTile(read: ReadTile, t: ComposeTile, px: number): Promise<Buffer | null> {
+  return tintedPixels(read, t, px, 3);
+}
+
 /** Copies a px x px square to (x0, y0) of a dstWidth x dstHeight picture, clipped to it. */
 export function blit(
   dst: Buffer,

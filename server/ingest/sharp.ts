@@ -3,7 +3,8 @@ import sharp from 'sharp';
 
 // Uploads arrive as buffers: only the JPEG, PNG, WebP and HEIF/AVIF buffer loaders may run on them.
 // SVG, PDF, TIFF, GIF, magick and every other loader are blocked. File loaders stay for the
-// operator's own target picture (MOSAIC_TARGET, which may be the project's SVG).
+// operator's own target picture (MOSAIC_TARGET, which may be the project's SVG), and the TIFF
+// file loader for the server's own poster strips (server/print), which it writes itself.
 sharp.block({ operation: ['VipsForeignLoad'] });
 sharp.unblock({
   operation: [
@@ -15,6 +16,7 @@ sharp.unblock({
     'VipsForeignLoadPngFile',
     'VipsForeignLoadWebpFile',
     'VipsForeignLoadSvgFile',
+    'VipsForeignLoadTiffFile',
   ],
 });
 sharp.cache(false);

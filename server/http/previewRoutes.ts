@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Request, Router } from 'express';
+import { HASHTAG } from '../../shared/print.ts';
+import { AppError } from '../errors.ts';
+import { CARD, type CellBlock, renderCard } from '../print/cardImage.ts';
+import { CLIENT_DIR } from './clientRoutes.ts';
+import type { HttpDeps } from './deps.ts';
+
+/** Cards kept, newest used last. */
+const CARDS_KEPT = 256;
+/** A card is redrawn after this long, so the count it shows stays near the truth. */
+const CARD_TTL_MS = 10 * 60_000;
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The Open Graph and Twitter card tags of a tile's page (for a missing tile, the site's own, without an image). */
+export function previewTags(
+  base: string,
+  tile: { id: number; event: string | null } | null,
+  total: number,
+): string {
+  const title = tile ? `Kiss #${tile.id} in the ${HASHTAG} mosaic` : `${HASHTAG}: a live mosaic of kisses`;
+  const description = `${total.toLocaleString('en-US')} kisses for LGBTQ+ rights, one live picture${tile?.event ? `, rally ${tile.event}` : ''}.`;
+  const tags: [string, string, string][] = [
+    ['property', 'og:type', 'website'],
+    ['property', 'og:site_name', HASHTAG],
+    ['property', 'og:title', title],
+    ['property', 'og:description', description],
+    ['name', 'twitter:title', title],
+    ['name', 'twitter:description', description],
+  ];
+  if (tile) {
+    const image = `${base}/api/tiles/${tile.id}/card.png`;
+    tags.push(
+      ['property', 'og:url', `${base}/t/${tile.id}`],
+      ['property', 'og:image', image],
+      ['property', 'og:image:type', 'image/png'],
+      ['property', 'og:image:width', String(CARD.width)],
+      ['property', 'og:image:height', String(CARD.height)],
+      ['property', 'og:image:alt', `${title}: the photo ringed among its neighbours in the mosaic.`],
+      ['name', 'twitter:card', 'summary_large_image'],
+      ['name', 'twitter:image', image],
+    );
+  } else tags.push(['name', 'twitter:card', 'summary']);
+  return tags
+    .map(([attr, key, value]) => `<meta ${attr}="${key}" content="${escapeHtml(value)}" />`)
+    .join('\n    ');
+}
+
+/**
+ * Link previews: /t/<id> answers the viewer's page with Open Graph and Twitter card tags, and
+ * /api/tiles/<id>/card.png draws the card those tags point to. Cards are kept until a cell in
+ * their neighbourhood changes (a delete included) or ten minutes pass; a card of a tile that is
+ * not live is 404.
+ */
+export function previewRoutes(d: HttpDeps, clientDir = CLIENT_DIR): { router: Router; close: () => void } {
+  const r = Router();
+  const s = d.service;
+  const cards = new Map<number, { png: Promise<Buffer>; block: CellBlock | null; at: number }>();
+  const unsubscribe = s.subscribeCells((cells) => {
+    if (!cells) return cards.clear();
+    for (const [id, c] of cards) {
+      const b = c.block;
+      if (
+        !b ||
+        cells.some(
+          ([col, row]) => col >= b.col && col < b.col + b.cols && row >= b.row && row < b.row + b.rows,
+        )
+      )
+        cards.delete(id);
+    }
+  });
+  const liveTile = (raw: string) => {
+    const id = /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : 0;
+    const t = id ? s.get(id) : undefined;
+    return t?.status === 'live' ? t : null;
+  };
+  const base = (req: Request) =>
+    d.config.PUBLIC_URL?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
+
+  r.get('/api/tiles/:id/card.png', async (req, res) => {
+    const t = liveTile(req.params.id);
+    if (!t) {
+      cards.delete(Number(req.params.id));
+      throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
+    }
+    let c = cards.get(t.id);
+    if (!c || Date.now() - c.at > CARD_TTL_MS) {
+      const entry: { png: Promise<Buffer>; block: CellBlock | null; at: number } = {
+        png: Promise.resolve(Buffer.alloc(0)),
+        block: null,
+        at: Date.now(),
+      };
+      entry.png = renderCard(s, d.target, t).then((made) => {
+        entry.block = made.block;
+        return made.png;
+      });
+      entry.png.catch(() => cards.delete(t.id));
+      cards.delete(t.id);
+      cards.set(t.id, entry);
+      if (cards.size > CARDS_KEPT) cards.delete(cards.keys().next().value!);
+      c = entry;
+    }
+    const png = await c.png;
+    // A delete while it was drawn: the card must not be served.
+    if (!liveTile(req.params.id))
+      throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
+    res.setHeader('Content-Type', 'image/png');
+    // Short, because a deleted tile's card cannot be called back from other people's caches.
+    const maxAge = Math.min(300, d.config.IMAGE_CACHE_SECONDS);
+    res.setHeader('Cache-Control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache');
+    res.end(png);
+  });
+
+  r.get('/t/:id', async (req, res, next) => {
+    const page = join(clientDir, 'index.html');
+    if (!existsSync(page)) return next();
+    const t = liveTile(req.params.id);
+    const html = (await readFile(page, 'utf8')).replace(
+      '</head>',
+      `    ${previewTags(base(req), t && { id: t.id, event: t.event }, s.tileCount)}\n  </head>`,
+    );
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('html').send(html);
+  });
+
+  return { router: r, close: unsubscribe };
+}
