@@ -53,6 +53,7 @@ export class ImageLayer {
   private inflight = 0;
   private frame = 0;
   private usedBytes = 0;
+  private recheckTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly opts: ImageLayerOptions) {}
 
@@ -80,6 +81,7 @@ export class ImageLayer {
   /** Shows exactly `items` (in priority order), starting loads as room allows. */
   want(items: readonly WantedImage[], now: number): void {
     this.frame++;
+    let recheck = Number.POSITIVE_INFINITY;
     for (const it of items) {
       let e = this.entries.get(it.key);
       if (!e) {
@@ -102,9 +104,13 @@ export class ImageLayer {
         e.sprite.width = it.size;
         e.sprite.height = it.size;
       }
-      const stale = e.version < it.version && now - e.loadedAt >= this.opts.minReloadMs;
+      const outdated = e.version < it.version;
+      const stale = outdated && now - e.loadedAt >= this.opts.minReloadMs;
       if ((e.sprite === null || stale) && !e.loading && this.inflight < this.opts.maxInflight)
         this.load(e, it);
+      // A change that came too soon after the last load is fetched once the delay is over,
+      // even if nothing else moves by then (a delete must not linger in a cached image).
+      else if (outdated && !stale) recheck = Math.min(recheck, e.loadedAt + this.opts.minReloadMs - now);
     }
     for (const e of this.entries.values()) {
       if (e.lastWanted === this.frame) continue;
@@ -116,6 +122,12 @@ export class ImageLayer {
       if (!e.sprite) this.entries.delete(e.key);
     }
     this.evict();
+    if (recheck < Number.POSITIVE_INFINITY && !this.recheckTimer) {
+      this.recheckTimer = setTimeout(() => {
+        this.recheckTimer = null;
+        this.opts.onChange();
+      }, recheck + 5);
+    }
   }
 
   private load(e: Entry, it: WantedImage): void {
@@ -204,6 +216,7 @@ export class ImageLayer {
   }
 
   destroy(): void {
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
     this.clear();
     this.container.destroy();
   }

@@ -87,6 +87,8 @@ export class LiveBroadcaster {
   private readonly model = new LiveMosaic();
   private readonly unsubscribe: () => void;
   private readonly watchers = new Set<ModelWatcher>();
+  /** Untinted colour by tile id (see rgbOf). */
+  private colours = new Uint32Array(0);
 
   constructor(
     private readonly source: LiveSource,
@@ -152,10 +154,29 @@ export class LiveBroadcaster {
     }
   }
 
-  /** A held tile's untinted colour, from the viewers' copy (0 when it is not there). */
+  /**
+   * A live tile's untinted colour (0 when unknown). Kept by id, not read from the copy's cells:
+   * in a swap the first move overwrites the second tile's cell before its own move comes.
+   */
   private rgbOf(id: number): number {
-    const cell = this.model.cellOfTile(id);
-    return cell === undefined ? 0 : this.model.cellRgb[cell]!;
+    return id < this.colours.length ? this.colours[id]! : 0;
+  }
+
+  private setRgb(id: number, rgb: number): void {
+    if (id >= this.colours.length) {
+      let n = Math.max(1024, this.colours.length);
+      while (n <= id) n *= 2;
+      const grown = new Uint32Array(n);
+      grown.set(this.colours);
+      this.colours = grown;
+    }
+    this.colours[id] = rgb;
+  }
+
+  /** Takes every tile's colour from the copy's cells (after a snapshot or a growth). */
+  private coloursFromModel(): void {
+    const m = this.model;
+    for (let i = 0; i < m.cellId.length; i++) if (m.cellId[i]) this.setRgb(m.cellId[i]!, m.cellRgb[i]!);
   }
 
   private onChange(c: Exclude<LogChange, GrownChange>): void {
@@ -165,6 +186,7 @@ export class LiveBroadcaster {
       this.counter.removed(c.id);
     } else if (c.type === 'placed') {
       const rgb = packRgb(c.rgb[0], c.rgb[1], c.rgb[2]);
+      this.setRgb(c.id, rgb);
       wire = { type: 'placed', seq: c.seq, id: c.id, col: c.col, row: c.row, tint: c.tint, rgb };
       this.counter.placed(c.id, c.event);
     } else {
@@ -200,6 +222,7 @@ export class LiveBroadcaster {
     this.counter.total = tiles.length;
     const frame = encodeFrame({ kind: 'grown', seq: c.seq, cols: c.cols, rows: c.rows, tiles });
     this.model.applyLayout(decodeLayout(frame));
+    this.coloursFromModel();
     this.told(null, c.seq, true);
     this.io.to(CELLS_ROOM).emit('mosaic:grown', frame);
     this.io.to(REGIONS_ROOM).emit('mosaic:grown', this.geometryFrame('grown'));
@@ -322,6 +345,7 @@ export class LiveBroadcaster {
   private copyFrom(s: LiveSnapshot | LiveCells): void {
     const frame = 'cellId' in s ? encodeCellsFrame('snapshot', s) : encodeFrame({ kind: 'snapshot', ...s });
     this.model.applyLayout(decodeLayout(frame));
+    this.coloursFromModel();
     this.told(null, this.model.seq, true);
   }
 

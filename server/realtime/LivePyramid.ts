@@ -97,9 +97,10 @@ export class LivePyramid {
     this.stop = source.watch((cells, seq, removed) => this.changed(cells, seq, removed));
   }
 
-  /** The published pyramid, waiting for the first publish. */
+  /** The published pyramid, waiting for the first publish and for one in the mosaic's current geometry. */
   async current(): Promise<PublishedPyramid> {
-    while (!this.published) await this.nextPublish();
+    while (!this.published || (this.published.pyramid !== this.pyramid && !this.closed))
+      await this.nextPublish();
     return this.published;
   }
 

@@ -221,6 +221,23 @@ describe('the live colour pyramid', () => {
     for (const t of now.tiles) expect(v.mosaic.cellId[t.row * 96 + t.col]).toBe(t.id);
   });
 
+  it("a swap keeps both tiles' colours in the live copy, in the pyramid and at every viewer", async () => {
+    const r = await rig(40, 40, 1000);
+    const a = r.source.place({ col: 0, row: 0, rgb: [200, 0, 0] });
+    const b = r.source.place({ col: 1, row: 0, rgb: [0, 0, 200] });
+    const v = new Viewer(r.url);
+    viewers.push(v);
+    await v.connect();
+    // The engine's swap: the first move lands on the second tile's cell before the second moves.
+    const [, last] = r.source.swap(a.type === 'placed' ? a.id : 0, b.type === 'placed' ? b.id : 0);
+    await v.reach(last!.seq);
+    const m = r.rt.broadcaster.mosaic;
+    for (const mosaic of [m, v.mosaic]) {
+      expect(mosaic.farColour(0)! & 255).toBeGreaterThan(150);
+      expect(mosaic.farColour(1)! >> 16).toBeGreaterThan(150);
+    }
+  });
+
   it('a small mosaic starts in cells mode, with the same frame as the snapshot', async () => {
     const r = await rig(20, 20, 1000);
     for (let i = 0; i < 30; i++) r.source.place();

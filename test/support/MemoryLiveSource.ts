@@ -93,6 +93,25 @@ export class MemoryLiveSource implements LiveSource {
     return this.publish({ type: 'moved', seq: ++this.seq, id, col, row, tint: t.tint });
   }
 
+  /**
+   * Swaps two tiles' cells as the engine does: two moves in one batch, the first landing on
+   * the second tile's cell before that tile has moved.
+   */
+  swap(a: number, b: number): LogChange[] {
+    const ta = this.mustGet(a);
+    const tb = this.mustGet(b);
+    const [ac, ar, bc, br] = [ta.col, ta.row, tb.col, tb.row];
+    [ta.col, ta.row, tb.col, tb.row] = [bc, br, ac, ar];
+    this.setCell(bc, br, a);
+    this.setCell(ac, ar, b);
+    const changes: LogChange[] = [
+      { type: 'moved', seq: ++this.seq, id: a, col: bc, row: br, tint: ta.tint },
+      { type: 'moved', seq: ++this.seq, id: b, col: ac, row: ar, tint: tb.tint },
+    ];
+    for (const l of this.listeners) l(changes);
+    return changes;
+  }
+
   /** Removes a tile. */
   remove(id: number): LogChange {
     const t = this.mustGet(id);
