@@ -29,6 +29,7 @@ export const PROFILES = {
     cpu: 4,
   },
   wifi: { name: 'Wi-Fi (50 Mbit/s, 20 ms, CPU x1)', downBps: 50e6, upBps: 20e6, latencyMs: 20, cpu: 1 },
+  loopback: { name: 'loopback (no throttling)', downBps: -8, upBps: -8, latencyMs: 0, cpu: 1 },
 } as const satisfies Record<string, NetProfile>;
 
 export interface PhoneLoad {
@@ -62,8 +63,8 @@ export async function timePhoneLoad(
   const ctx = await browser.newContext({
     viewport: opts.viewport ?? { width: 390, height: 844 },
     deviceScaleFactor: opts.dpr ?? 2,
-    isMobile: true,
-    hasTouch: true,
+    isMobile: (opts.viewport?.width ?? 390) < 800,
+    hasTouch: (opts.viewport?.width ?? 390) < 800,
   });
   const page = await ctx.newPage();
   try {

@@ -14,21 +14,24 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import { createApp } from '../../server/app.ts';
+import { type Browser, chromium } from 'playwright-core';
+import { type App, createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
 import { buildClient, CHROMIUM_ARGS } from '../e2e/harness.ts';
-import { timeViewerLoad } from './viewerTiming.ts';
+import { type NetProfile, type PhoneLoad, PROFILES, timePhoneLoad } from './phoneTiming.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RUNS = 5;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function run(): Promise<void> {
-  const tiles = Number(process.env.BENCH_VIEWER_TILES ?? 1_000_000);
-  const dataDir = resolve(process.env.BENCH_VIEWER_DATA ?? join(ROOT, '.bench-data', `viewer-${tiles}`));
-  console.log(`\n## Viewer: the real / against the real server`);
+/** A data folder seeded with `tiles` tiles (seeded with scripts/seed.ts on first use, then kept). */
+function seeded(tiles: number): string {
+  const dataDir = resolve(
+    tiles === Number(process.env.BENCH_VIEWER_TILES ?? 1_000_000) && process.env.BENCH_VIEWER_DATA
+      ? process.env.BENCH_VIEWER_DATA
+      : join(ROOT, '.bench-data', `viewer-${tiles}`),
+  );
   if (!existsSync(join(dataDir, 'mosaic.db'))) {
     console.log(`seeding ${tiles} tiles into ${dataDir} with scripts/seed.ts (kept for the next run)...`);
     const r = spawnSync(
@@ -38,6 +41,12 @@ export async function run(): Promise<void> {
     );
     if (r.status !== 0) throw new Error('seeding failed');
   }
+  return dataDir;
+}
+
+/** The real app on a seeded folder, for `fn`. */
+async function withApp(tiles: number, fn: (url: string, app: App) => Promise<void>): Promise<void> {
+  const dataDir = seeded(tiles);
   await buildClient();
   const t0 = performance.now();
   const app = await createApp({ config: readConfig({ DATA_DIR: dataDir }) });
@@ -47,33 +56,144 @@ export async function run(): Promise<void> {
   console.log(
     `server: ${app.service.tileCount.toLocaleString('en-US')} tiles on ${app.service.cols}x${app.service.rows}, started in ${startSecs.toFixed(1)} s, RSS ${rss.toFixed(0)} MB`,
   );
-
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
-    // One load of each kind to warm Chromium (its GPU process, shader caches) and the server.
-    await timeViewerLoad(browser, url);
-    await timeViewerLoad(browser, url, { socketOnly: true });
-    const ours: number[] = [];
-    const ref: number[] = [];
-    let steps: string[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const r = await timeViewerLoad(browser, url);
-      ours.push(r.drawn);
-      steps = r.steps;
-      ref.push((await timeViewerLoad(browser, url, { socketOnly: true })).drawn);
-    }
-    const o = median(ours);
-    const s = median(ref);
-    console.log(
-      `overview drawn after navigation, median of ${RUNS}: ${o} ms (runs ${ours.join(', ')}; target <= 1500 ms: ${o <= 1500 ? 'met' : 'MISSED'})`,
-    );
-    console.log(
-      `reference, snapshot over Socket.IO after the scripts (no preload): ${s} ms (runs ${ref.join(', ')})`,
-    );
-    console.log(`ratio ours / reference: ${(o / s).toFixed(2)}x`);
-    console.log(`where the time went (last run, ms after navigation): ${steps.join(' | ')}`);
+    await app.livePyramid.current();
+    await fn(url, app);
   } finally {
-    await browser.close();
     await app.close();
   }
+}
+
+const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
+
+/** Median overview time and bytes of `runs` phone loads under a profile, pyramid and every-cell paths alternated. */
+async function phoneRuns(browser: Browser, url: string, profile: NetProfile, runs: number) {
+  const ours: PhoneLoad[] = [];
+  const ref: PhoneLoad[] = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push(await timePhoneLoad(browser, url, profile));
+    ref.push(await timePhoneLoad(browser, url, profile, { cells: true }));
+  }
+  const pick = (xs: PhoneLoad[]) => {
+    const ms = median(xs.map((x) => x.overviewMs));
+    return {
+      ms,
+      bytes: median(xs.map((x) => x.bytes)),
+      runs: xs.map((x) => x.overviewMs),
+      biggest: xs.at(-1)!.biggest,
+    };
+  };
+  return { ours: pick(ours), ref: pick(ref) };
+}
+
+export async function run(): Promise<void> {
+  const tiles = Number(process.env.BENCH_VIEWER_TILES ?? 1_000_000);
+  const only = (process.env.BENCH_VIEWER_ONLY ?? 'phone,sizes,fps,loopback').split(',');
+  const runs = Number(process.env.BENCH_VIEWER_RUNS ?? 3);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    // The reference's HTML is fulfilled by the harness; it must still reach 127.0.0.1.
+    args: [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'],
+  });
+  try {
+    if (only.includes('phone') || only.includes('fps') || only.includes('loopback'))
+      await withApp(tiles, async (url) => {
+        if (only.includes('phone')) {
+          console.log(
+            `\n## Viewer on a phone: 390x844 at DPR 2, Chromium network and CPU throttling (median of ${runs})`,
+          );
+          console.log(
+            '| profile | pyramid: overview | bytes before it | every cell (before): overview | bytes | ratio (time) | target |',
+          );
+          console.log('|---|---|---|---|---|---|---|');
+          for (const [profile, target] of [
+            [PROFILES.fourG, 1500],
+            [PROFILES.fast3G, 3000],
+          ] as const) {
+            // One load of each to warm Chromium and the server's caches.
+            await timePhoneLoad(browser, url, profile);
+            const r = await phoneRuns(browser, url, profile, runs);
+            console.log(
+              `| ${profile.name} | ${r.ours.ms} ms (${r.ours.runs.join(', ')}) | ${kb(r.ours.bytes)} | ${r.ref.ms} ms (${r.ref.runs.join(', ')}) | ${kb(r.ref.bytes)} | ${(r.ours.ms / r.ref.ms).toFixed(2)}x | <= ${target} ms${profile === PROFILES.fourG ? ', <= 400 KB' : ''}: ${r.ours.ms <= target && (profile !== PROFILES.fourG || r.ours.bytes <= 400 * 1024) ? 'met' : 'MISSED'} |`,
+            );
+            console.log(
+              `  biggest before the overview, pyramid: ${r.ours.biggest.join(', ')}; every cell: ${r.ref.biggest.join(', ')}`,
+            );
+          }
+        }
+        if (only.includes('fps')) await panAndZoomFps(browser, url);
+        if (only.includes('loopback')) await loopback(browser, url);
+      });
+    if (only.includes('sizes')) {
+      console.log(`\n## Smaller mosaics on 4G (median of ${runs}): no slower than before`);
+      console.log('| tiles | pyramid (or cells) path | every cell (before) | ratio |');
+      console.log('|---|---|---|---|');
+      for (const n of [1_000, 100_000]) {
+        await withApp(n, async (url) => {
+          await timePhoneLoad(browser, url, PROFILES.fourG);
+          const r = await phoneRuns(browser, url, PROFILES.fourG, runs);
+          console.log(
+            `| ${n.toLocaleString('en-US')} | ${r.ours.ms} ms, ${kb(r.ours.bytes)} | ${r.ref.ms} ms, ${kb(r.ref.bytes)} | ${(r.ours.ms / r.ref.ms).toFixed(2)}x |`,
+          );
+        });
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Frames drawn per second while the camera zooms and pans continuously (software WebGL). */
+async function panAndZoomFps(browser: Browser, url: string): Promise<void> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${url}/`);
+  await page.waitForFunction(() => performance.getEntriesByName('mosaic:overview').length > 0, null, {
+    timeout: 120_000,
+  });
+  await page.waitForTimeout(1000);
+  const fps = await page.evaluate(async () => {
+    type B = { frames: number; zoomBy(f: number): void; panBy(x: number, y: number): void };
+    const b = (window as unknown as { kiss: { board: B } }).kiss.board;
+    const out: number[] = [];
+    for (const [zoom, pan] of [
+      [1.02, 0],
+      [1, 6],
+      [0.98, 0],
+    ] as const) {
+      const f0 = b.frames;
+      const t0 = performance.now();
+      await new Promise<void>((done) => {
+        const step = () => {
+          b.zoomBy(zoom);
+          b.panBy(pan, pan / 2);
+          if (performance.now() - t0 < 3000) requestAnimationFrame(step);
+          else done();
+        };
+        requestAnimationFrame(step);
+      });
+      out.push(((b.frames - f0) * 1000) / (performance.now() - t0));
+    }
+    return out;
+  });
+  console.log(
+    `\n## Zoom and pan at ${'1,000,000'} tiles, 1280x800, software WebGL: ${fps.map((f) => f.toFixed(0)).join(' / ')} fps (zoom in / pan / zoom out; target >= 30: ${Math.min(...fps) >= 30 ? 'met' : 'MISSED'})`,
+  );
+  await page.close();
+}
+
+/** Loopback, no throttling, a 1280x800 window: the pyramid path against the every-cell path. */
+async function loopback(browser: Browser, url: string): Promise<void> {
+  const opts = { viewport: { width: 1280, height: 800 }, dpr: 1 };
+  await timePhoneLoad(browser, url, PROFILES.loopback, opts);
+  const ours: number[] = [];
+  const ref: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    ours.push((await timePhoneLoad(browser, url, PROFILES.loopback, opts)).overviewMs);
+    ref.push((await timePhoneLoad(browser, url, PROFILES.loopback, { ...opts, cells: true })).overviewMs);
+  }
+  const o = median(ours);
+  const r = median(ref);
+  console.log(
+    `\n## Viewer on loopback (1280x800, no throttling), median of ${RUNS}: pyramid ${o} ms (${ours.join(', ')}), every cell ${r} ms (${ref.join(', ')}): ${(o / r).toFixed(2)}x`,
+  );
 }
