@@ -194,6 +194,7 @@ describe('layout for low vision and small screens', () => {
     ['privacy', () => live, '/privacy', false],
     ['admin', () => review, '/admin', true],
     ['screen', () => live, '/screen?event=london', false],
+    ['view', () => live, '/', false],
   ];
 
   it.each(ALL_LANGS)(
@@ -224,7 +225,7 @@ describe('layout for low vision and small screens', () => {
           await signIn(page);
           await page.waitForSelector('#queue li.queue-item img[src^="blob:"]');
         }
-        if (name === 'screen') await waitForSeq(page, liveSeq());
+        if (name === 'screen' || name === 'view') await waitForSeq(page, liveSeq());
         expect((await layoutProblems(page)).wide, `${name} in ${lang}`).toEqual([]);
         await page.screenshot({ path: resolve(SHOTS, `${name}-zoom200-${lang}.png`), fullPage: true });
         await page.context().close();
