@@ -3,9 +3,18 @@ import '../net/early.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import { getTile, tileUrl } from '../net/api.ts';
 import type { BoardTile } from '../render/types.ts';
+import { mountFindKiss } from '../ui/findKiss.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { type RunningMosaic, startMosaic } from '../ui/mosaic.ts';
 import { mountReport } from '../ui/report.ts';
+import {
+  countSpeaker,
+  motionReduced,
+  mountMotionSwitch,
+  mountPanButtons,
+  mountPause,
+} from '../ui/viewerControls.ts';
+import { bindViewerKeys, type ViewerKeys } from '../ui/viewerKeys.ts';
 
 initI18n();
 mountHeader();
@@ -17,15 +26,28 @@ let running: RunningMosaic | null = null;
 let statusKey: 'status.loading' | 'status.reconnecting' | 'status.outdated' | 'status.failed' | null =
   'status.loading';
 let openTile: BoardTile | null = null;
+let keys: ViewerKeys | null = null;
+/** Arrivals are said only once the page has caught up (not the changes replayed at load). */
+let synced = false;
 const report = mountReport(() => byId('tile-close'));
+const sayCount = countSpeaker(byId('count-said'));
 
 function showStatus(): void {
-  statusEl.textContent = statusKey ? t(statusKey) : '';
+  const key = statusKey ?? (running?.paused ? 'screen.paused' : null);
+  statusEl.textContent = key ? t(key) : '';
   statusEl.classList.toggle('error', statusKey === 'status.failed' || statusKey === 'status.outdated');
 }
 
-function showCount(): void {
-  if (running) counter.textContent = t('counter.kisses', { n: running.feed.mosaic.size });
+/**
+ * The count in the header and in the board's name. New tiles (`arrived`) are also said, at
+ * most once a minute; a snapshot or re-layout only sets what the count is.
+ */
+function showCount(arrived = false): void {
+  if (!running) return;
+  const n = running.feed.mosaic.size;
+  counter.textContent = t('counter.kisses', { n });
+  running.board.canvas.setAttribute('aria-label', t('view.boardName', { n }));
+  sayCount(n, !(arrived && synced));
 }
 
 function permalinkId(): number | null {
@@ -37,8 +59,9 @@ async function showTile(tile: BoardTile, fly: boolean): Promise<void> {
   if (!running) return;
   const { board, info } = running;
   openTile = tile;
+  keys?.focusTile(tile);
   board.mark(tile.col, tile.row);
-  if (fly) board.flyTo(tile.col, tile.row);
+  if (fly) board.flyTo(tile.col, tile.row, undefined, motionReduced() ? 0 : 1600);
   history.replaceState(null, '', `/t/${tile.id}`);
   byId('tile-title').textContent = t('tile.title', { id: tile.id });
   const img = byId<HTMLImageElement>('tile-img');
@@ -84,6 +107,8 @@ showStatus();
 
 let firstLayout = true;
 startMosaic(byId('board'), {
+  keys: false,
+  animateArrivals: !motionReduced(),
   relaid: () => {
     showCount();
     if (firstLayout) {
@@ -97,7 +122,11 @@ startMosaic(byId('board'), {
         });
     }
   },
-  changed: () => showCount(),
+  changed: () => showCount(true),
+  synced: () => {
+    synced = true;
+    showCount();
+  },
   status: (s) => {
     statusKey =
       s === 'reconnecting'
@@ -112,6 +141,23 @@ startMosaic(byId('board'), {
 }).then(
   (r) => {
     running = r;
+    const canvas = r.board.canvas;
+    // The mosaic comes right after the tools in the tab order, before the pan and zoom buttons.
+    byId('board').prepend(canvas);
+    canvas.setAttribute('role', 'application');
+    canvas.setAttribute('aria-describedby', 'board-keys');
+    const said = byId('cell-said');
+    keys = bindViewerKeys(r, {
+      open: (tile) => void showTile(tile, false),
+      say: (text) => {
+        said.textContent = text;
+      },
+      still: motionReduced,
+    });
+    mountPanButtons(r.board);
+    mountPause(r, showStatus);
+    mountMotionSwitch(r.board);
+    mountFindKiss({ find: (id) => r.findTile(id), show: (tile) => void showTile(tile, true) });
     r.board.onTap = (tile, cell) => {
       if (tile) void showTile(tile, false);
       else if (cell !== null && !r.board.knows(cell))
@@ -121,7 +167,7 @@ startMosaic(byId('board'), {
     };
     byId('zoom-in').addEventListener('click', () => r.board.zoomBy(1.6));
     byId('zoom-out').addEventListener('click', () => r.board.zoomBy(1 / 1.6));
-    byId('zoom-all').addEventListener('click', () => r.board.overview());
+    byId('zoom-all').addEventListener('click', () => r.board.overview(motionReduced() ? 0 : 1200));
     showCount();
   },
   (err: unknown) => {

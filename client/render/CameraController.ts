@@ -58,7 +58,7 @@ export class CameraController {
     this.moved();
   }
 
-  /** Animates the camera to a cell at `cellPx` screen px per cell. */
+  /** Animates the camera to a cell at `cellPx` screen px per cell (ms = 0 jumps there). */
   flyTo(col: number, row: number, cellPx: number, ms: number, done?: () => void): void {
     const to = this.clamp({ scale: cellPx, cx: col + 0.5, cy: row + 0.5 });
     this.fit = false;
@@ -120,6 +120,14 @@ export class CameraController {
   }
 
   private start(to: CameraState, ms: number, done?: () => void): void {
+    if (ms <= 0) {
+      // No flight (reduced motion): the camera is there at once, and the chain goes on.
+      this.cancel();
+      this.cam = to;
+      this.moved();
+      done?.();
+      return;
+    }
     this.anim = { from: this.cam, to, t0: performance.now(), dur: ms, done };
   }
 

@@ -4,7 +4,12 @@ import type { MosaicBoard } from './MosaicBoard.ts';
  * Wheel, drag, pinch and keyboard (+/-/arrows/0) control of a board's camera,
  * and taps (a press that did not move) reported as tile picks.
  */
-export function bindCameraInput(board: MosaicBoard, el: HTMLElement = board.canvas): () => void {
+export function bindCameraInput(
+  board: MosaicBoard,
+  el: HTMLElement = board.canvas,
+  /** False when the page binds the keys itself (the viewer's focus cell). */
+  keys = true,
+): () => void {
   const pointers = new Map<number, { x: number; y: number }>();
   let downAt = { x: 0, y: 0, t: 0 };
   let moved = false;
@@ -116,7 +121,7 @@ export function bindCameraInput(board: MosaicBoard, el: HTMLElement = board.canv
   el.addEventListener('pointermove', onMove);
   el.addEventListener('pointerup', onUp);
   el.addEventListener('pointercancel', onUp);
-  el.addEventListener('keydown', onKey);
+  if (keys) el.addEventListener('keydown', onKey);
   return () => {
     el.removeEventListener('wheel', onWheel);
     el.removeEventListener('pointerdown', onDown);

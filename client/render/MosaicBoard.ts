@@ -6,6 +6,7 @@ import { blockOfCell, type ColourPyramid, colourPyramidOf } from '../../shared/m
 import { tintedRgb } from '../../shared/protocolState.ts';
 import { Arrivals } from './Arrivals.ts';
 import { CameraController } from './CameraController.ts';
+import { CellOutline } from './CellOutline.ts';
 import { ColourLayer } from './ColourLayer.ts';
 import { type CameraState, screenToWorld, type Viewport, visibleCells, worldToScreen } from './camera.ts';
 import { EmptyColours } from './EmptyColours.ts';
@@ -96,8 +97,9 @@ export class MosaicBoard {
   private overviewWaiters: (() => void)[] = [];
   private readonly empties = new EmptyColours();
   private readonly arrivals = new Arrivals();
-  private readonly marker = new Container();
-  private markedCell: [number, number] | null = null;
+  /** The selected tile (white) and the keyboard's focus cell (yellow, as the pages' focus ring). */
+  private readonly marker = new CellOutline(0xffffff);
+  private readonly focusRing = new CellOutline(0xffd23f);
   private fading: { layer: ColourLayer; holder: Container; t0: number } | null = null;
   private readonly camera_: CameraController;
   private dirty = true;
@@ -170,8 +172,6 @@ export class MosaicBoard {
       onChange,
     });
     this.target.alpha = TARGET_ALPHA;
-    for (let i = 0; i < 4; i++) this.marker.addChild(new Sprite(Texture.WHITE));
-    this.marker.visible = false;
     this.colourHolder.addChild(this.colour.container);
     this.world.addChild(
       this.target,
@@ -181,7 +181,8 @@ export class MosaicBoard {
       this.atlases.container,
       this.photos128.container,
       this.photos512.container,
-      this.marker,
+      this.marker.container,
+      this.focusRing.container,
       this.arrivals.container,
     );
     this.stage.addChild(this.world);
@@ -420,28 +421,25 @@ export class MosaicBoard {
 
   /** Outlines one cell (the selected tile), or hides the outline with null. */
   mark(col: number | null, row = 0): void {
-    this.markedCell = col === null ? null : [col, row];
-    this.marker.visible = col !== null;
+    this.marker.show(col, row);
     this.touch();
   }
 
-  /** The outline keeps 3 screen px at any zoom, just outside the cell. */
-  private layoutMarker(): void {
-    if (!this.markedCell) return;
-    const [col, row] = this.markedCell;
-    const w = 3 / this.cam.scale;
-    const sides: Array<[number, number, number, number]> = [
-      [col - w, row - w, 1 + 2 * w, w],
-      [col - w, row + 1, 1 + 2 * w, w],
-      [col - w, row, w, 1],
-      [col + 1, row, w, 1],
-    ];
-    sides.forEach(([x, y, sw, sh], i) => {
-      const s = this.marker.children[i] as Sprite;
-      s.position.set(x, y);
-      s.width = sw;
-      s.height = sh;
-    });
+  /** Rings the keyboard's focus cell, or hides the ring with null. */
+  focusCell(col: number | null, row = 0): void {
+    this.focusRing.show(col, row);
+    this.touch();
+  }
+
+  /** The keyboard's focus cell as [col, row], or null. */
+  get focusedCell(): [number, number] | null {
+    return this.focusRing.shown;
+  }
+
+  /** Arrivals animate or land in place (reduced motion can be switched on the page). */
+  setAnimateArrivals(on: boolean): void {
+    this.opts.animateArrivals = on;
+    if (!on) this.arrivals.finishAll();
   }
 
   /** Camera changes from user input; these stop any animation and leave fit mode. */
@@ -617,7 +615,8 @@ export class MosaicBoard {
     if (!this.dirty && !force) return;
     this.dirty = false;
     const { scale, cx, cy } = this.cam;
-    this.layoutMarker();
+    this.marker.layout(scale);
+    this.focusRing.layout(scale);
     this.world.scale.set(scale);
     this.world.position.set(this.view.width / 2 - cx * scale, this.view.height / 2 - cy * scale);
     this.renderer.render(this.stage);

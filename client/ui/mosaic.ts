@@ -21,6 +21,8 @@ export interface MosaicHooks {
   event?: string | null;
   /** Wheel/drag/pinch/keys on the canvas (off for the event screen). */
   input?: boolean;
+  /** The camera's own keys on the canvas (default); off where the page binds its own. */
+  keys?: boolean;
   maxCellPx?: number;
   /** New tiles land with an animation (default); off for people who ask for reduced motion. */
   animateArrivals?: boolean;
@@ -29,6 +31,8 @@ export interface MosaicHooks {
   /** Cells changed, `arrived` got a new tile; `model` is the live mosaic after the change. */
   changed?(cells: number[], arrived: number[], changes: readonly WireChange[], model: LiveMosaic): void;
   status?(s: LiveStatus): void;
+  /** The page has applied every change up to the server's seq when it first went live. */
+  synced?(): void;
   stats?(s: EventStats): void;
   highlighted?(h: EventHighlight): void;
 }
@@ -98,7 +102,10 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
           overviewMarked = true;
           // Synced: every change up to the server's seq is queued ahead of this; the mark
           // waits for the frame that shows the whole view (the pyramid's tiles loaded).
-          onBoard((b) => b.afterOverviewDrawn(() => performance.mark('mosaic:overview')));
+          onBoard((b) => {
+            hooks.synced?.();
+            b.afterOverviewDrawn(() => performance.mark('mosaic:overview'));
+          });
         }
         hooks.status?.(s);
       },
@@ -117,7 +124,7 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
     feed.close();
     throw err;
   }
-  if (hooks.input !== false) bindCameraInput(board);
+  if (hooks.input !== false) bindCameraInput(board, board.canvas, hooks.keys !== false);
   const blocks = blockLoader(board, feed);
   loadBitmap(info.targetPreviewUrl).then(
     (img) => board.setTarget(img),

@@ -10,12 +10,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
 import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
-import { cellColour, colourDistance, expectedColour, settle } from './pixels.ts';
+import { cellColour, cellColourIn, colourDistance, expectedColour, settle } from './pixels.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -133,6 +132,16 @@ const STATES: Array<[string, (lang: string, size: { width: number; height: numbe
     },
   ],
   ['view', (l, s) => openMosaic('/', l, s)],
+  [
+    'view-tile',
+    async (l, s) => {
+      // The tile dialog over the viewer, opened from its permalink.
+      const page = await openMosaic('/t/2', l, s);
+      await page.waitForSelector('#tile[open]');
+      await page.waitForFunction(() => document.getElementById('tile-time')?.textContent !== '');
+      return page;
+    },
+  ],
 ];
 
 describe.each(LANGS)('axe-core, WCAG 2.2 AA, in %s', (lang) => {
@@ -185,6 +194,7 @@ describe('layout for low vision and small screens', () => {
     ['privacy', () => live, '/privacy', false],
     ['admin', () => review, '/admin', true],
     ['screen', () => live, '/screen?event=london', false],
+    ['view', () => live, '/', false],
   ];
 
   it.each(ALL_LANGS)(
@@ -215,7 +225,7 @@ describe('layout for low vision and small screens', () => {
           await signIn(page);
           await page.waitForSelector('#queue li.queue-item img[src^="blob:"]');
         }
-        if (name === 'screen') await waitForSeq(page, liveSeq());
+        if (name === 'screen' || name === 'view') await waitForSeq(page, liveSeq());
         expect((await layoutProblems(page)).wide, `${name} in ${lang}`).toEqual([]);
         await page.screenshot({ path: resolve(SHOTS, `${name}-zoom200-${lang}.png`), fullPage: true });
         await page.context().close();
@@ -368,33 +378,6 @@ describe('the admin queue from the keyboard', () => {
     await page.context().close();
   });
 });
-
-/** The mean colour inside a tile's cell on a screenshot taken earlier (page CSS px). */
-async function cellColourIn(png: Buffer, page: Page, id: number): Promise<[number, number, number]> {
-  const box = await page.evaluate((tileId) => {
-    type K = {
-      board: {
-        tileById(id: number): { col: number; row: number } | null;
-        cellToScreen(c: number, r: number): [number, number];
-        camera: { scale: number };
-      };
-    };
-    const b = (window as unknown as { kiss: K }).kiss.board;
-    const t = b.tileById(tileId)!;
-    const [x, y] = b.cellToScreen(t.col, t.row);
-    const half = Math.max(1, Math.floor(b.camera.scale * 0.45));
-    return { left: Math.round(x - half), top: Math.round(y - half), width: half * 2, height: half * 2 };
-  }, id);
-  const { data, info } = await sharp(png)
-    .extract(box)
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const sum = [0, 0, 0];
-  const n = info.width * info.height;
-  for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) sum[k]! += data[i * 3 + k]!;
-  return [sum[0]! / n, sum[1]! / n, sum[2]! / n];
-}
 
 /**
  * Waits until the screen has no highlight running and its camera and arrivals are still

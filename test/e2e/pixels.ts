@@ -50,12 +50,34 @@ export async function cellColour(page: Page, id: number): Promise<[number, numbe
       continue;
     }
     const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const sum = [0, 0, 0];
-    const n = info.width * info.height;
-    for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) sum[k]! += data[i * 3 + k]!;
-    return [sum[0]! / n, sum[1]! / n, sum[2]! / n];
+    return meanRgb(data, info.width * info.height);
   }
   throw new Error('the camera never held still');
+}
+
+/** The mean colour inside a tile's cell on a screenshot taken earlier (page CSS px). */
+export async function cellColourIn(png: Buffer, page: Page, id: number): Promise<[number, number, number]> {
+  const view = await cellView(page, id);
+  if (!view) throw new Error(`tile ${id} is not on this page`);
+  const half = Math.max(1, Math.floor(view.size * 0.45));
+  const box = {
+    left: Math.round(view.x - half),
+    top: Math.round(view.y - half),
+    width: half * 2,
+    height: half * 2,
+  };
+  const { data, info } = await sharp(png)
+    .extract(box)
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return meanRgb(data, info.width * info.height);
+}
+
+function meanRgb(data: Buffer, n: number): [number, number, number] {
+  const sum = [0, 0, 0];
+  for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) sum[k]! += data[i * 3 + k]!;
+  return [sum[0]! / n, sum[1]! / n, sum[2]! / n];
 }
 
 /** The tinted mean colour the page's own model holds for a tile (what the mosaic should show). */

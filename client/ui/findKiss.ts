@@ -1,0 +1,50 @@
+/**
+ * "Find my kiss": a field that takes a tile's number or its permalink (/t/123, or the full
+ * link as shared), finds the tile wherever it is in the mosaic and opens it.
+ */
+import { t } from '../i18n/index.ts';
+import type { BoardTile } from '../render/types.ts';
+import { byId } from './header.ts';
+
+/** The tile id in what someone typed or pasted: "123", "#123", "/t/123" or "https://…/t/123"; else null. */
+export function parseTileRef(text: string): number | null {
+  const s = text.trim();
+  const m = /^(?:#|№|n[º°o]\.?)?\s*(\d{1,10})$/i.exec(s) ?? /(?:^|\/)t\/(\d{1,10})\/?(?:[?#].*)?$/.exec(s);
+  if (!m) return null;
+  const id = Number(m[1]);
+  return id > 0 && Number.isSafeInteger(id) ? id : null;
+}
+
+export interface FindKissOptions {
+  find(id: number): Promise<BoardTile | null>;
+  /** Flies to the tile (or jumps there, with reduced motion) and opens it. */
+  show(tile: BoardTile): void;
+}
+
+/** Wires the page's #find form: its field, its button and its error, tied to the field. */
+export function mountFindKiss(opts: FindKissOptions): void {
+  const form = byId<HTMLFormElement>('find');
+  const input = byId<HTMLInputElement>('find-input');
+  const error = byId('find-error');
+  const fail = (text: string): void => {
+    error.textContent = text;
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  };
+  const clear = (): void => {
+    error.textContent = '';
+    input.removeAttribute('aria-invalid');
+  };
+  input.addEventListener('input', clear);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const id = parseTileRef(input.value);
+    if (id === null) return fail(t('find.invalid'));
+    clear();
+    form.setAttribute('aria-busy', 'true');
+    const tile = await opts.find(id);
+    form.removeAttribute('aria-busy');
+    if (!tile) return fail(t('find.missing', { id }));
+    opts.show(tile);
+  });
+}
