@@ -3,7 +3,7 @@ import type { MosaicInfo } from '../../shared/httpApi.ts';
 import { colourPyramidOf, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
 import type { BoardImage, BoardImages } from '../render/types.ts';
 import { atlasUrl, tileUrl } from './api.ts';
-import { loadView } from './snapshot.ts';
+import { colourTileUrl, loadView, takePrefetched } from './snapshot.ts';
 
 /** An image the server refused, with its HTTP status. */
 export class ImageStatusError extends Error {
@@ -21,11 +21,6 @@ export async function loadBitmap(url: string, signal?: AbortSignal): Promise<Ima
   return createImageBitmap(await res.blob());
 }
 
-/** A colour pyramid tile's URL at a version (see shared/viewStart.ts). */
-export function colourTileUrl(level: number, tx: number, ty: number, version: number): string {
-  return `/api/mosaic/pyramid/${level}/${tx}_${ty}.webp?v=${version}`;
-}
-
 /**
  * A colour pyramid tile at `version`. A version from before a delete is refused (404): the
  * tile's current version is then read from a fresh view start and loaded instead.
@@ -38,7 +33,10 @@ export async function loadColourTile(
   signal?: AbortSignal,
 ): Promise<ImageBitmap> {
   try {
-    return await loadBitmap(colourTileUrl(level, tx, ty, version), signal);
+    const url = colourTileUrl(level, tx, ty, version);
+    const early = takePrefetched(url);
+    if (early) return await createImageBitmap(await early);
+    return await loadBitmap(url, signal);
   } catch (err) {
     if (!(err instanceof ImageStatusError) || err.status !== 404) throw err;
     const fresh = await loadView();

@@ -8,8 +8,12 @@
  * `?view=cells` in the page's address loads every cell of any mosaic (the snapshot, 12 bytes
  * a tile), as the viewer did before the pyramid: the benchmark's reference.
  */
+
+import { colourPyramidOf } from '../../shared/mosaic/colourPyramid.ts';
 import { decodeLayout, type Layout } from '../../shared/protocol.ts';
 import { decodeViewStart, type ViewStart } from '../../shared/viewStart.ts';
+import { fitCamera } from '../render/camera.ts';
+import { planColour } from '../render/pyramidPlan.ts';
 
 /** A decoded view start: in cells mode with its layout. */
 export interface LoadedView {
@@ -51,7 +55,10 @@ export async function loadView(origin = ''): Promise<LoadedView | null> {
   const bytes = await res.arrayBuffer();
   performance.mark('kiss:view-received');
   const { start, frame } = decodeViewStart(bytes);
-  if (start.mode !== 'cells') return { start, layout: null };
+  if (start.mode !== 'cells') {
+    prefetchOverview(start);
+    return { start, layout: null };
+  }
   const layout = await decodeFrame(frame.slice().buffer);
   performance.mark('kiss:frame-decoded');
   return { start, layout };
@@ -72,6 +79,38 @@ export async function loadSnapshot(origin = ''): Promise<LoadedView | null> {
   performance.mark('kiss:frame-decoded');
   const { seq, cols, rows, size } = layout;
   return { start: { mode: 'cells', seq, epoch, cols, rows, size }, layout };
+}
+
+/** Colour pyramid tiles fetched before the board asked for them, by URL. */
+const prefetched = new Map<string, Promise<Blob>>();
+
+/**
+ * Starts downloading the pyramid tiles the whole mosaic will need in this window, while the
+ * page's code and WebGL start (the board asks for the same URLs a moment later).
+ */
+function prefetchOverview(start: ViewStart): void {
+  if (typeof window === 'undefined' || !start.versions) return;
+  const view = { width: window.innerWidth, height: window.innerHeight };
+  const p = colourPyramidOf(start.cols, start.rows);
+  const plan = planColour(p, start.versions, fitCamera(start.cols, start.rows, view), view);
+  for (const t of [plan.top, ...(plan.level === plan.top.level ? [] : plan.tiles)]) {
+    const url = colourTileUrl(t.level, t.tx, t.ty, t.version);
+    const blob = fetch(url).then((r) => (r.ok ? r.blob() : Promise.reject(new Error(`${url}: ${r.status}`))));
+    blob.catch(() => prefetched.delete(url));
+    prefetched.set(url, blob);
+  }
+}
+
+/** A prefetched tile's bytes, once (null when it was not prefetched). */
+export function takePrefetched(url: string): Promise<Blob> | null {
+  const p = prefetched.get(url) ?? null;
+  prefetched.delete(url);
+  return p;
+}
+
+/** A colour pyramid tile's URL at a version (see shared/viewStart.ts). */
+export function colourTileUrl(level: number, tx: number, ty: number, version: number): string {
+  return `/api/mosaic/pyramid/${level}/${tx}_${ty}.webp?v=${version}`;
 }
 
 function decodeFrame(bytes: ArrayBuffer): Promise<Layout> {

@@ -251,7 +251,8 @@ export class MosaicBoard {
     const sameSize = cols === old.cols && rows === old.rows;
     this.arrivals.finishAll();
     const layer = sameSize && !model.partial ? this.colour : new ColourLayer(cols, rows);
-    layer.paintAll(model);
+    // A model that holds only some cells holds none yet: a new layer is transparent already.
+    if (!model.partial) layer.paintAll(model);
     if (!sameSize || model.partial) {
       this.replaceColourLayer(layer, animate && old.cols > 1);
       const sx = cols / old.cols;

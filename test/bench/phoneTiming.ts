@@ -39,6 +39,8 @@ export interface PhoneLoad {
   bytes: number;
   /** The biggest answers before the mark, for the report. */
   biggest: string[];
+  /** The page's own marks, ms after navigation: where the time went. */
+  marks: string[];
 }
 
 /** Points the HTML's preload at the snapshot, as the pages' HTML did before the view start. */
@@ -100,7 +102,14 @@ export async function timePhoneLoad(
         .sort((a, b) => b.transferSize - a.transferSize)
         .slice(0, 4)
         .map((r) => `${new URL(r.name).pathname} ${(r.transferSize / 1024).toFixed(0)} KB`);
-      return { overviewMs: Math.round(at), bytes, biggest };
+      const marks = performance
+        .getEntriesByType('mark')
+        .map((m) => `${m.name} ${Math.round(m.startTime)}`)
+        .concat(
+          `html ${Math.round(nav.responseEnd)}`,
+          `DOMContentLoaded ${Math.round(nav.domContentLoadedEventEnd)}`,
+        );
+      return { overviewMs: Math.round(at), bytes, biggest, marks };
     });
   } finally {
     await ctx.close();
