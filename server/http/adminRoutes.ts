@@ -1,4 +1,4 @@
-import express, { type Request, Router } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
 import type { AdminQueue, AdminQueueItem } from '../../shared/adminApi.ts';
 import { isTileSize, TILE_SIZES } from '../../shared/httpApi.ts';
@@ -10,6 +10,7 @@ import type { Limiter } from '../safety/rateLimits.ts';
 import { sendJson } from './compressed.ts';
 import type { HttpDeps } from './deps.ts';
 import { parseId } from './errorHandler.ts';
+import { parseBody } from './parseBody.ts';
 
 const MAX_IDS = 1000;
 const MAX_CELLS = 1 << 16;
@@ -36,19 +37,6 @@ const takedownBody = z.union([
     region: z.strictObject({ col: cell, row: cell, cols: cell.min(1), rows: cell.min(1) }),
   }),
 ]);
-
-/** Validates a JSON body or answers 400 BAD_REQUEST naming what is wrong. */
-function parse<T>(schema: z.ZodType<T>, req: Request, example: string): T {
-  const r = schema.safeParse(req.body);
-  if (r.success) return r.data;
-  const first = r.error.issues[0];
-  const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-  throw new AppError(
-    400,
-    'BAD_REQUEST',
-    `${where}${first?.message ?? 'invalid body'}. Send JSON like ${example}.`,
-  );
-}
 
 export interface AdminDeps extends HttpDeps {
   flags: FlagStore;
@@ -113,13 +101,13 @@ export function adminRoutes(d: AdminDeps): Router {
   };
 
   r.post('/api/admin/approve', async (req, res) => {
-    const { ids } = parse(idsBody, req, '{"ids":[12,13]}');
+    const { ids } = parseBody(idsBody, req, '{"ids":[12,13]}');
     const approved = await approve(ids);
     res.json({ approved, skipped: skipped(ids, approved) });
   });
 
   r.post('/api/admin/reject', async (req, res) => {
-    const { ids } = parse(idsBody, req, '{"ids":[12,13]}');
+    const { ids } = parseBody(idsBody, req, '{"ids":[12,13]}');
     const rejected = await s.reject(ids);
     res.json({ rejected, skipped: skipped(ids, rejected) });
   });
@@ -142,7 +130,7 @@ export function adminRoutes(d: AdminDeps): Router {
   });
 
   r.post('/api/admin/takedown', async (req, res) => {
-    const sel = parse(
+    const sel = parseBody(
       takedownBody,
       req,
       '{"event":"london"} or {"region":{"col":0,"row":0,"cols":4,"rows":4}}',

@@ -1,4 +1,4 @@
-import express, { type Request, Router } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
 import { isEventCode } from '../../shared/rally.ts';
 import {
@@ -10,6 +10,7 @@ import {
 import { AppError } from '../errors.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
 import type { AdminDeps } from './adminRoutes.ts';
+import { parseBody } from './parseBody.ts';
 import type { TimelapseJobs } from './TimelapseJobs.ts';
 
 const side = z.number().int().min(L.minSide).max(L.maxSide).multipleOf(2, 'an even number of pixels');
@@ -35,18 +36,6 @@ const body = z
 
 const EXAMPLE = '{"preset":"square","seconds":15} or {"width":1080,"height":1920,"seconds":20,"fps":30}';
 
-function parse(req: Request) {
-  const r = body.safeParse(req.body);
-  if (r.success) return r.data;
-  const first = r.error.issues[0];
-  const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-  throw new AppError(
-    400,
-    'BAD_REQUEST',
-    `${where}${first?.message ?? 'invalid body'}. Send JSON like ${EXAMPLE}.`,
-  );
-}
-
 const jobId = (raw: unknown) => {
   const s = String(raw);
   if (!/^[0-9a-f-]{36}$/.test(s)) throw new AppError(404, 'NOT_FOUND', 'There is no such job.');
@@ -59,7 +48,7 @@ export function timelapseRoutes(d: AdminDeps, jobs: TimelapseJobs): Router {
   const admin = [d.loginLimiter.handler, requireAdmin(d.config.ADMIN_TOKEN)];
 
   r.post('/api/admin/timelapse', ...admin, express.json({ limit: '4kb' }), (req, res) => {
-    const b = parse(req);
+    const b = parseBody(body, req, EXAMPLE);
     const preset = b.preset ? TIMELAPSE_PRESETS[b.preset] : undefined;
     const width = b.width ?? preset!.width;
     const height = b.height ?? preset!.height;

@@ -6,9 +6,9 @@
  * (64 megapixels). Each case runs in a fresh server process, so each peak is its own.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { seededFolder } from './_seeded.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -39,15 +39,7 @@ export async function run(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')})`,
   );
-  if (!existsSync(join(dataDir, 'mosaic.db'))) {
-    console.log(`seeding ${tiles} tiles into ${dataDir} with scripts/seed.ts (kept for the next run)...`);
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'scripts/seed.ts'), '--tiles', String(tiles), '--data', dataDir],
-      { stdio: 'inherit', cwd: ROOT },
-    );
-    if (r.status !== 0) throw new Error('seeding failed');
-  }
+  seededFolder(tiles, dataDir);
   const poster = runCase(dataDir, '/api/mosaic/poster.pdf?size=A0&dpi=300');
   const reference = runCase(dataDir, '/api/mosaic/export.png?width=EXPORT_MAX');
   const line = (name: string, c: CaseResult) =>

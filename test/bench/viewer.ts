@@ -1,23 +1,9 @@
-/**
- * The real viewer against the real server (`npm run bench -- viewer`): a mosaic seeded by
- * scripts/seed.ts (1,000,000 tiles by default: real rows placed by the real engine, real
- * WebP files), the real app started on it, the real `/` page built by Vite, opened in
- * headless Chromium (software WebGL). Times navigation -> overview drawn.
- *
- * The reference, measured in the same run: the same page with its HTTP snapshot refused,
- * so the snapshot comes over Socket.IO once the scripts have loaded (how it loaded before
- * the preload).
- *
- * The seeded folder is kept in .bench-data/ (about 4 GB at 1M tiles, ~5 minutes to seed), or
- * give one with BENCH_VIEWER_DATA; BENCH_VIEWER_TILES sets the size of a new one.
- */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { type App, createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
 import { buildClient, CHROMIUM_ARGS } from '../e2e/harness.ts';
+import { seededFolder } from './_seeded.ts';
 import { type NetProfile, type PhoneLoad, PROFILES, timePhoneLoad } from './phoneTiming.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -32,16 +18,7 @@ function seeded(tiles: number): string {
       ? process.env.BENCH_VIEWER_DATA
       : join(ROOT, '.bench-data', `viewer-${tiles}`),
   );
-  if (!existsSync(join(dataDir, 'mosaic.db'))) {
-    console.log(`seeding ${tiles} tiles into ${dataDir} with scripts/seed.ts (kept for the next run)...`);
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'scripts/seed.ts'), '--tiles', String(tiles), '--data', dataDir],
-      { stdio: 'inherit', cwd: ROOT },
-    );
-    if (r.status !== 0) throw new Error('seeding failed');
-  }
-  return dataDir;
+  return seededFolder(tiles, dataDir);
 }
 
 /** The real app on a seeded folder, for `fn`. */
