@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { writeTree, zipOf } from '../support/importCli.ts';
 import { removeDir } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
+import { type E2EServer, launchBrowser, signInAdmin, startE2EServer } from './harness.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
 const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots-importer';
@@ -33,16 +33,8 @@ afterAll(async () => {
   removeDir(work);
 });
 
-async function signIn(viewport: { width: number; height: number }): Promise<Page> {
-  const ctx = await browser.newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1 });
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error(e));
-  await page.goto(`${server.url}/admin`);
-  await page.fill('#token', TOKEN);
-  await page.press('#token', 'Enter');
-  await page.waitForSelector('#import-title', { state: 'visible' });
-  return page;
-}
+const signIn = (viewport: { width: number; height: number }): Promise<Page> =>
+  signInAdmin(browser, server.url, TOKEN, viewport, '#import-title');
 
 /** Records every value the progress bar shows, with the fill's width, from now on. */
 function recordProgress(page: Page): Promise<void> {

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
+import { type E2EServer, launchBrowser, signInAdmin, startE2EServer } from './harness.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
 const SHOTS = resolve(process.env.CONSOLE_SHOTS ?? resolve(import.meta.dirname, '../../test-results/shots'));
@@ -30,16 +30,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signIn(viewport: { width: number; height: number }): Promise<Page> {
-  const ctx = await browser.newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1 });
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error(e));
-  await page.goto(`${server.url}/admin`);
-  await page.fill('#token', TOKEN);
-  await page.press('#token', 'Enter');
-  await page.waitForSelector('#panel:not([hidden])');
-  return page;
-}
+const signIn = (viewport: { width: number; height: number }): Promise<Page> =>
+  signInAdmin(browser, server.url, TOKEN, viewport);
 
 /** The value shown beside a figure's label. */
 const figure = (page: Page, label: string) =>

@@ -70,3 +70,25 @@ export async function contribute(page: Page, url: string, photo: Buffer): Promis
   await page.click('#send');
   await page.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
 }
+
+/**
+ * A fresh browser context at `viewport` (en-GB, DPR 1), signed in to /admin with `token`;
+ * resolves once `ready` (a selector) is visible.
+ */
+export async function signInAdmin(
+  browser: Browser,
+  url: string,
+  token: string,
+  viewport: { width: number; height: number },
+  ready = '#panel:not([hidden])',
+  context: { acceptDownloads?: boolean } = {},
+): Promise<Page> {
+  const ctx = await browser.newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1, ...context });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error(e));
+  await page.goto(`${url}/admin`);
+  await page.fill('#token', token);
+  await page.press('#token', 'Enter');
+  await page.waitForSelector(ready, { state: 'visible' });
+  return page;
+}

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { probeVideo } from '../support/video.ts';
-import { type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
+import { type E2EServer, launchBrowser, signInAdmin, startE2EServer } from './harness.ts';
 
 const TOKEN = 'e2e-timelapse-token-0123456789';
 const SHOTS = resolve(
@@ -35,21 +35,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signIn(viewport: { width: number; height: number }): Promise<Page> {
-  const ctx = await browser.newContext({
-    viewport,
-    locale: 'en-GB',
-    deviceScaleFactor: 1,
-    acceptDownloads: true,
-  });
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error(e));
-  await page.goto(`${server.url}/admin`);
-  await page.fill('#token', TOKEN);
-  await page.press('#token', 'Enter');
-  await page.waitForSelector('#panel:not([hidden])');
-  return page;
-}
+const signIn = (viewport: { width: number; height: number }): Promise<Page> =>
+  signInAdmin(browser, server.url, TOKEN, viewport, '#panel:not([hidden])', { acceptDownloads: true });
 
 const bar = (page: Page) =>
   page.$eval('#video-progress', (p) => ({
