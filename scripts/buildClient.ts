@@ -7,6 +7,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { build } from 'vite';
+import { PREVIEW_FILE } from '../server/http/overviewPage.ts';
 import { precompress } from './precompress.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -22,6 +23,24 @@ export async function buildClient(opts: { logLevel?: 'info' | 'warn' } = {}): Pr
       configFile: resolve(ROOT, 'vite.config.ts'),
       logLevel: opts.logLevel ?? 'info',
       build: { outDir: resolve(tmp, 'client') },
+    });
+    // The overview preview (client/preview/overview.ts): one classic script, which the
+    // server inlines into a big mosaic's pages (server/http/overviewPage.ts).
+    await build({
+      configFile: false,
+      root: resolve(ROOT, 'client'),
+      logLevel: opts.logLevel ?? 'info',
+      build: {
+        outDir: resolve(tmp, 'client'),
+        emptyOutDir: false,
+        minify: true,
+        lib: {
+          entry: resolve(ROOT, 'client/preview/overview.ts'),
+          formats: ['iife'],
+          name: 'kissOverview',
+          fileName: () => PREVIEW_FILE,
+        },
+      },
     });
     await precompress(resolve(tmp, 'client'));
     // Another builder may swap its dist/ in between our two renames: then try again.

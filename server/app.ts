@@ -26,7 +26,7 @@ import { snapshotRoute } from './http/snapshotRoute.ts';
 import { TimelapseJobs } from './http/TimelapseJobs.ts';
 import { tileRoutes } from './http/tileRoutes.ts';
 import { timelapseRoutes } from './http/timelapseRoutes.ts';
-import { viewRoutes } from './http/viewRoutes.ts';
+import { currentViewStart, viewRoutes } from './http/viewRoutes.ts';
 import { SqliteImportLedger } from './importing/SqliteImportLedger.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
@@ -179,16 +179,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(previews.router);
   // The live layer is attached below; the route asks it at request time.
   app.use(snapshotRoute(() => ({ ...live.broadcaster.snapshotFrame(), epoch: live.broadcaster.epoch })));
-  app.use(
-    viewRoutes({
-      live: () => live.broadcaster,
-      pyramid: () => livePyramid,
-      cellsMaxTiles: config.VIEW_CELLS_MAX_TILES,
-      imageCacheSeconds: config.IMAGE_CACHE_SECONDS,
-    }),
-  );
+  const viewDeps = {
+    live: () => live.broadcaster,
+    pyramid: () => livePyramid,
+    cellsMaxTiles: config.VIEW_CELLS_MAX_TILES,
+  };
+  app.use(viewRoutes({ ...viewDeps, imageCacheSeconds: config.IMAGE_CACHE_SECONDS }));
   app.use('/api', notFound);
-  app.use(clientRoutes());
+  app.use(clientRoutes(undefined, async () => (await currentViewStart(viewDeps)).start));
   app.use(notFound);
   app.use(errorHandler);
 

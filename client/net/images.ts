@@ -1,6 +1,7 @@
 /** Image loading for the board: fetch + decode off the main thread, cancellable. */
 import type { MosaicInfo } from '../../shared/httpApi.ts';
 import { colourPyramidOf, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
+import { OVERVIEW_PREVIEW_ID } from '../preview/ids.ts';
 import type { BoardImage, BoardImages } from '../render/types.ts';
 import { atlasUrl, tileUrl } from './api.ts';
 import { colourTileUrl, loadView, takePrefetched } from './snapshot.ts';
@@ -21,6 +22,14 @@ export async function loadBitmap(url: string, signal?: AbortSignal): Promise<Ima
   return createImageBitmap(await res.blob());
 }
 
+/** The page's preview image of `url` (client/preview/overview.ts), when it has loaded. */
+function previewImage(url: string): HTMLImageElement | null {
+  const layer = document.getElementById(OVERVIEW_PREVIEW_ID);
+  for (const img of layer?.getElementsByTagName('img') ?? [])
+    if (img.dataset.url === url && img.complete && img.naturalWidth > 0) return img;
+  return null;
+}
+
 /**
  * A colour pyramid tile at `version`. A version from before a delete is refused (404): the
  * tile's current version is then read from a fresh view start and loaded instead.
@@ -34,6 +43,8 @@ export async function loadColourTile(
 ): Promise<ImageBitmap> {
   try {
     const url = colourTileUrl(level, tx, ty, version);
+    const shown = previewImage(url);
+    if (shown) return await createImageBitmap(shown);
     const early = takePrefetched(url);
     if (early) return await createImageBitmap(await early);
     return await loadBitmap(url, signal);

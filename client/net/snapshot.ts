@@ -9,9 +9,10 @@
  * a tile), as the viewer did before the pyramid: the benchmark's reference.
  */
 
-import { colourPyramidOf } from '../../shared/mosaic/colourPyramid.ts';
+import { colourPyramidOf, colourTileUrl } from '../../shared/mosaic/colourPyramid.ts';
 import { decodeLayout, type Layout } from '../../shared/protocol.ts';
 import { decodeViewStart, type ViewStart } from '../../shared/viewStart.ts';
+import { VIEW_START_ID } from '../preview/ids.ts';
 import { fitCamera } from '../render/camera.ts';
 import { planColour } from '../render/pyramidPlan.ts';
 
@@ -50,6 +51,8 @@ export function startFresh(origin = ''): Promise<LoadedView | null> {
 
 /** Downloads the view start from `origin` (the page's own by default); null when refused. */
 export async function loadView(origin = ''): Promise<LoadedView | null> {
+  const inline = origin ? null : takeInlineView();
+  if (inline) return { start: inline, layout: null };
   const res = await fetch(`${origin}/api/mosaic/view`);
   if (!res.ok) return null;
   const bytes = await res.arrayBuffer();
@@ -62,6 +65,25 @@ export async function loadView(origin = ''): Promise<LoadedView | null> {
   const layout = await decodeFrame(frame.slice().buffer);
   performance.mark('kiss:frame-decoded');
   return { start, layout };
+}
+
+let inlineTaken = false;
+
+/**
+ * The view start the server wrote into a big mosaic's page (see client/preview/overview.ts),
+ * once: later loads (after a growth) ask the server again.
+ */
+function takeInlineView(): ViewStart | null {
+  if (inlineTaken || typeof document === 'undefined') return null;
+  inlineTaken = true;
+  const el = document.getElementById(VIEW_START_ID);
+  if (!el) return null;
+  try {
+    const start = JSON.parse(el.textContent ?? '') as ViewStart;
+    return start.mode === 'pyramid' && start.versions ? start : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Downloads every cell (`/api/mosaic/snapshot`) from `origin`; null when refused. */
@@ -108,10 +130,7 @@ export function takePrefetched(url: string): Promise<Blob> | null {
   return p;
 }
 
-/** A colour pyramid tile's URL at a version (see shared/viewStart.ts). */
-export function colourTileUrl(level: number, tx: number, ty: number, version: number): string {
-  return `/api/mosaic/pyramid/${level}/${tx}_${ty}.webp?v=${version}`;
-}
+export { colourTileUrl };
 
 function decodeFrame(bytes: ArrayBuffer): Promise<Layout> {
   const worker = startWorker();

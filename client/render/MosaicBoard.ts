@@ -623,7 +623,11 @@ export class MosaicBoard {
     this.renderer.render(this.stage);
     this.frames++;
     for (const fn of this.drawn.splice(0)) fn();
-    if (this.overviewWaiters.length && (!this.model.partial || this.pyramidCovers))
+    if (
+      this.overviewWaiters.length &&
+      this.model !== EMPTY_MODEL &&
+      (!this.model.partial || this.pyramidCovers)
+    )
       for (const fn of this.overviewWaiters.splice(0)) fn();
   }
 

@@ -9,6 +9,7 @@ import { getMosaic, getTile } from '../net/api.ts';
 import { loadBitmap, loadColourTile, serverImages } from '../net/images.ts';
 import { LiveFeed, type LiveStatus } from '../net/live.ts';
 import { takeView } from '../net/snapshot.ts';
+import { OVERVIEW_PREVIEW_ID } from '../preview/ids.ts';
 import { bindCameraInput } from '../render/CameraInput.ts';
 import { MosaicBoard } from '../render/MosaicBoard.ts';
 import { regionBlock, regionOfCell } from '../render/pyramidPlan.ts';
@@ -104,7 +105,12 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
           // waits for the frame that shows the whole view (the pyramid's tiles loaded).
           onBoard((b) => {
             hooks.synced?.();
-            b.afterOverviewDrawn(() => performance.mark('mosaic:overview'));
+            b.afterOverviewDrawn(() => {
+              // The first whole picture: the board's, unless the page's preview showed one first.
+              if (!performance.getEntriesByName('mosaic:overview').length)
+                performance.mark('mosaic:overview');
+              performance.mark('mosaic:live');
+            });
           });
         }
         hooks.status?.(s);
@@ -125,6 +131,7 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
     throw err;
   }
   if (hooks.input !== false) bindCameraInput(board, board.canvas, hooks.keys !== false);
+  dropPreviewWhenDrawn(board);
   const blocks = blockLoader(board, feed);
   loadBitmap(info.targetPreviewUrl).then(
     (img) => board.setTarget(img),
@@ -174,6 +181,19 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
     performance.mark('kiss:early-drawn');
   });
   return running;
+}
+
+/**
+ * The server's first picture (client/preview/overview.ts) lies over the board until the board
+ * shows the same, or until the camera is moved by hand, whichever is first.
+ */
+function dropPreviewWhenDrawn(board: MosaicBoard): void {
+  const preview = document.getElementById(OVERVIEW_PREVIEW_ID);
+  if (!preview) return;
+  const drop = (): void => preview.remove();
+  board.afterOverviewDrawn(drop);
+  for (const type of ['pointerdown', 'wheel', 'keydown'] as const)
+    board.canvas.addEventListener(type, drop, { once: true, passive: true });
 }
 
 /**

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import type { ViewStart } from '../../shared/viewStart.ts';
+import { sendCompressed } from './compressed.ts';
 import { chooseCoding, isCompressible, SUFFIX } from './encoding.ts';
+import { OverviewPages } from './overviewPage.ts';
 
 /** Where `vite build` puts the client. */
 export const CLIENT_DIR = resolve(import.meta.dirname, '../../dist/client');
@@ -68,9 +71,17 @@ function staticFiles(root: string, opts: SendOptions): Router {
   return r;
 }
 
-/** Serves the built client: hashed assets immutably, pages without caching, each compressed when accepted. */
-export function clientRoutes(dir = CLIENT_DIR): Router {
+/** Pages that show the whole mosaic first, and so get its first picture in a big mosaic's HTML. */
+const OVERVIEW_PAGES = new Set(['/', '/screen']);
+
+/**
+ * Serves the built client: hashed assets immutably, pages without caching, each compressed
+ * when accepted. With `viewStart`, a big mosaic's viewer and screen pages carry its first
+ * picture (overviewPage.ts).
+ */
+export function clientRoutes(dir = CLIENT_DIR, viewStart?: () => Promise<ViewStart | null>): Router {
   const r = Router();
+  const overview = viewStart && new OverviewPages(dir, viewStart);
   r.use('/assets', staticFiles(join(dir, 'assets'), { immutable: true, maxAge: '1y' }));
   for (const [path, file] of PAGES) {
     r.get(path, async (req, res) => {
@@ -85,6 +96,14 @@ export function clientRoutes(dir = CLIENT_DIR): Router {
         return;
       }
       res.setHeader('Cache-Control', 'no-cache');
+      // `?view=cells` asks for every cell, as the viewer loaded before the pyramid.
+      if (overview && OVERVIEW_PAGES.has(path) && req.query.view !== 'cells') {
+        const html = await overview.compose(await readFile(page, 'utf8'), res);
+        if (html !== null) {
+          res.type('html');
+          return sendCompressed(req, res, Buffer.from(html));
+        }
+      }
       await sendPrecompressed(req, res, page, {}, () => res.sendFile(page));
     });
   }

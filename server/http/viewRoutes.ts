@@ -44,6 +44,36 @@ async function caughtUp(live: LiveBroadcaster, min: number, ms = 2000): Promise<
 }
 
 /**
+ * The view start now: every cell of a mosaic of at most `cellsMaxTiles` tiles, else the
+ * geometry and the colour pyramid's versions (waiting for the pyramid's first render).
+ */
+export async function currentViewStart(
+  d: Pick<ViewRouteDeps, 'live' | 'pyramid' | 'cellsMaxTiles'>,
+): Promise<{ start: ViewStart; frame?: Uint8Array }> {
+  const live = d.live();
+  if (d.cellsMaxTiles > 0 && live.mosaic.size <= d.cellsMaxTiles) {
+    const snap = live.snapshotFrame();
+    const h = readFrameHeader(snap.bytes);
+    return {
+      start: { mode: 'cells', seq: snap.seq, epoch: live.epoch, cols: h.cols, rows: h.rows, size: h.count },
+      frame: snap.bytes,
+    };
+  }
+  const p = await d.pyramid().current();
+  return {
+    start: {
+      mode: 'pyramid',
+      seq: p.seq,
+      epoch: live.epoch,
+      cols: p.pyramid.cols,
+      rows: p.pyramid.rows,
+      size: p.size,
+      versions: [...p.versions],
+    },
+  };
+}
+
+/**
  * What a viewer loads in proportion to its screen: the view start (geometry, seq and the
  * pyramid's versions, with every cell for a small mosaic), the live colour pyramid's tiles,
  * and blocks of cells. Every node answers from its own live copy.
@@ -54,26 +84,7 @@ export function viewRoutes(d: ViewRouteDeps): Router {
   let last: { key: string; body: Uint8Array } | null = null;
 
   r.get('/api/mosaic/view', async (req, res) => {
-    const live = d.live();
-    let start: ViewStart;
-    let frame: Uint8Array | undefined;
-    if (d.cellsMaxTiles > 0 && live.mosaic.size <= d.cellsMaxTiles) {
-      const snap = live.snapshotFrame();
-      const h = readFrameHeader(snap.bytes);
-      frame = snap.bytes;
-      start = { mode: 'cells', seq: snap.seq, epoch: live.epoch, cols: h.cols, rows: h.rows, size: h.count };
-    } else {
-      const p = await d.pyramid().current();
-      start = {
-        mode: 'pyramid',
-        seq: p.seq,
-        epoch: live.epoch,
-        cols: p.pyramid.cols,
-        rows: p.pyramid.rows,
-        size: p.size,
-        versions: [...p.versions],
-      };
-    }
+    const { start, frame } = await currentViewStart(d);
     const key = `${start.mode}:${start.epoch}:${start.seq}`;
     if (last?.key !== key) last = { key, body: encodeViewStart(start, frame) };
     res.set({

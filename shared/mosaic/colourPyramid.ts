@@ -73,6 +73,11 @@ export function hasColourTile(p: ColourPyramid, t: ColourTileId): boolean {
   );
 }
 
+/** A colour pyramid tile's URL at a version (served by server/http/viewRoutes.ts). */
+export function colourTileUrl(level: number, tx: number, ty: number, version: number): string {
+  return `/api/mosaic/pyramid/${level}/${tx}_${ty}.webp?v=${version}`;
+}
+
 /** The block (level-0 tile) index of a cell. */
 export function blockOfCell(p: ColourPyramid, col: number, row: number): number {
   return Math.floor(row / COLOUR_TILE) * p.blockCols + Math.floor(col / COLOUR_TILE);

@@ -3,10 +3,12 @@
  * small grid): the overview from the live colour pyramid, cells loaded a block at a time,
  * uploads, deletes and a growth drawn by canvas pixels, on / and /screen.
  */
+import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitCamera } from '../../client/render/camera.ts';
 import type { UploadAnswer } from '../../shared/httpApi.ts';
 import { PROFILES, timePhoneLoad } from '../bench/phoneTiming.ts';
 import { syntheticJpeg } from '../support/images.ts';
@@ -67,7 +69,7 @@ async function shownAt(page: Page, col: number, row: number): Promise<[number, n
 }
 
 async function overview(page: Page): Promise<void> {
-  await page.waitForFunction(() => performance.getEntriesByName('mosaic:overview').length > 0, null, {
+  await page.waitForFunction(() => performance.getEntriesByName('mosaic:live').length > 0, null, {
     timeout: 30_000,
   });
   await settle(page);
@@ -96,7 +98,8 @@ describe('the viewer of a big mosaic (the live pyramid)', () => {
     page.on('request', (r) => asked.push(new URL(r.url()).pathname));
     await page.goto(`${server.url}/`);
     await overview(page);
-    expect(asked).toContain('/api/mosaic/view');
+    // The view start came in the page itself (see the next test); nothing asked for it again.
+    expect(asked).not.toContain('/api/mosaic/view');
     expect(asked.some((p) => p.startsWith('/api/mosaic/pyramid/'))).toBe(true);
     expect(asked).not.toContain('/api/mosaic/snapshot');
     expect(
@@ -126,6 +129,91 @@ describe('the viewer of a big mosaic (the live pyramid)', () => {
     );
     expect(asked).toContain('/api/mosaic/cells');
     await expectShown(page, t.col, t.row, serverColour(t.col, t.row)!);
+    await page.close();
+  });
+
+  it("shows the whole mosaic from the page's HTML before any of its code runs, then hands over to the board", async () => {
+    // The page as served: the view start and the preview script inline, allowed by their hash.
+    // (The pyramid publishes a moment after a change: the page carries its published seq.)
+    let res: Response;
+    let html: string;
+    let json: RegExpExecArray | null;
+    for (let i = 0; ; i++) {
+      res = await fetch(`${server.url}/`);
+      html = await res.text();
+      json = /<script type="application\/json" id="kiss-view">([^<]*)<\/script>/.exec(html);
+      if (JSON.parse(json![1]!).seq === server.app.service.seq || i > 50) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const inline = /<script data-app="([^"]+)" data-preload="[^"]*">([\s\S]*?)<\/script>/.exec(html);
+    expect(JSON.parse(json![1]!)).toMatchObject({ mode: 'pyramid', seq: server.app.service.seq, cols: 3 });
+    expect(html).not.toMatch(/<script type="module"/);
+    const hash = createHash('sha256').update(inline![2]!).digest('base64');
+    expect(res.headers.get('content-security-policy')).toContain(`script-src 'self' 'sha256-${hash}'`);
+    // Asked for every cell, or a page that does not show the whole mosaic: served as built.
+    expect(await (await fetch(`${server.url}/?view=cells`)).text()).not.toContain('id="kiss-view"');
+    expect(await (await fetch(`${server.url}/add`)).text()).not.toContain('id="kiss-view"');
+
+    // No module of the page ever arrives: what shows is the page's own first picture.
+    const bare = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    const violations: string[] = [];
+    bare.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await bare.route(/\/assets\/.*\.js$/, (r) => r.abort());
+    await bare.goto(`${server.url}/`);
+    await bare.waitForFunction(() => performance.getEntriesByName('mosaic:overview').length > 0, null, {
+      timeout: 30_000,
+    });
+    const early = await bare.evaluate(() => ({
+      detail: (performance.getEntriesByName('mosaic:overview')[0] as PerformanceMark).detail,
+      app: 'kiss' in window,
+      board: (() => {
+        const r = document.getElementById('board')!.getBoundingClientRect();
+        return { x: r.left, y: r.top, width: r.width, height: r.height };
+      })(),
+    }));
+    expect(early.detail).toEqual({ seq: server.app.service.seq, preview: true });
+    expect(early.app).toBe(false);
+    const cam = fitCamera(3, 3, early.board);
+    for (let c = 0; c < 3; c++)
+      for (let r = 0; r < 3; r++) {
+        const want = serverColour(c, r);
+        if (!want) continue;
+        const x = early.board.x + (c + 0.5 - cam.cx) * cam.scale + early.board.width / 2;
+        const y = early.board.y + (r + 0.5 - cam.cy) * cam.scale + early.board.height / 2;
+        const half = Math.floor(cam.scale * 0.3);
+        const png = await bare.screenshot({
+          clip: { x: x - half, y: y - half, width: 2 * half, height: 2 * half },
+        });
+        const { data } = await sharp(png)
+          .removeAlpha()
+          .resize(1, 1)
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        if (colourDistance([data[0]!, data[1]!, data[2]!], want) >= 45)
+          await bare.screenshot({ path: '/tmp/preview-fail.png' });
+        expect(colourDistance([data[0]!, data[1]!, data[2]!], want)).toBeLessThan(45);
+      }
+    expect(violations).toEqual([]);
+    await bare.close();
+
+    // With its code, the page starts after the picture and the board takes over: one mark.
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/`);
+    await overview(page);
+    expect(
+      await page.evaluate(() => ({
+        marks: performance.getEntriesByName('mosaic:overview').length,
+        preview: (performance.getEntriesByName('mosaic:overview')[0] as PerformanceMark).detail?.preview,
+        left: document.getElementById('overview-preview') !== null,
+      })),
+    ).toEqual({ marks: 1, preview: true, left: false });
+    const t = server.app.service.get(1)!;
+    await expectShown(page, t.col, t.row, serverColour(t.col, t.row)!);
+    expect(errors).toEqual([]);
     await page.close();
   });
 
