@@ -2,7 +2,6 @@ import { autoDetectRenderer, Container, ImageSource, type Renderer, Sprite, Text
 // PixiJS's static uniform and shader-sync code instead of `new Function`: the pages' CSP
 // has no 'unsafe-eval' (server/http/security.ts).
 import 'pixi.js/unsafe-eval';
-import { blockOfCell, type ColourPyramid, colourPyramidOf } from '../../shared/mosaic/colourPyramid.ts';
 import { tintedRgb } from '../../shared/protocolState.ts';
 import { Arrivals } from './Arrivals.ts';
 import { CameraController } from './CameraController.ts';
@@ -11,8 +10,8 @@ import { ColourLayer } from './ColourLayer.ts';
 import { type CameraState, screenToWorld, type Viewport, visibleCells, worldToScreen } from './camera.ts';
 import { EmptyColours } from './EmptyColours.ts';
 import { ImageLayer, type WantedImage } from './ImageLayer.ts';
-import { ATLAS_CELLS, atlasesVisible, blocksInView, photoSizeFor } from './lod.ts';
-import { type PlannedTile, planColour, planRegions, regionOfCell } from './pyramidPlan.ts';
+import { ATLAS_CELLS, planAtlases, planPhotos } from './lod.ts';
+import { PyramidLayers } from './PyramidLayers.ts';
 import { bakeTint } from './tintBake.ts';
 import type { BoardImage, BoardImages, BoardModel, BoardStats, BoardTile } from './types.ts';
 
@@ -47,11 +46,9 @@ function isSoftwareGl(renderer: Renderer): boolean {
   return /swiftshader|llvmpipe|software|basic render/i.test(name);
 }
 
-const MAX_ATLASES = 96;
 /** How strongly the target picture shows through empty cells. */
 const TARGET_ALPHA = 0.28;
 const BACKGROUND = 0x14101c;
-const MAX_PHOTOS = 400;
 const MB = 1024 * 1024;
 
 const EMPTY_MODEL: BoardModel = {
@@ -87,13 +84,7 @@ export class MosaicBoard {
   private readonly photos128: ImageLayer;
   private readonly photos512: ImageLayer;
   /** The live colour pyramid, drawn beneath the colour layer when the model holds only some cells. */
-  private readonly pyramidTop: ImageLayer;
-  private readonly pyramidTiles: ImageLayer;
-  private pyramid: ColourPyramid | null = null;
-  private versions = new Uint32Array(0);
-  /** Blocks of cells asked for (see pyramidPlan.ts); a block is asked for once per layout. */
-  private readonly regions = new Set<number>();
-  private pyramidCovers = false;
+  private readonly pyramid: PyramidLayers;
   private overviewWaiters: (() => void)[] = [];
   private readonly empties = new EmptyColours();
   private readonly arrivals = new Arrivals();
@@ -117,7 +108,9 @@ export class MosaicBoard {
   /** Resolution while the camera moves; below base only on software WebGL. */
   private readonly motionResolution: number;
   /** Asked for blocks of cells the camera needs (numbers as in pyramidPlan.ts); the page loads them. */
-  onNeedRegions: ((blocks: number[]) => void) | null = null;
+  set onNeedRegions(fn: ((blocks: number[]) => void) | null) {
+    this.pyramid.onNeedRegions = fn;
+  }
 
   private constructor(
     private readonly renderer: Renderer,
@@ -157,26 +150,13 @@ export class MosaicBoard {
       minReloadMs: 0,
       onChange,
     });
-    this.pyramidTop = new ImageLayer({
-      budgetBytes: 8 * MB,
-      maxEntries: 4,
-      maxInflight: 2,
-      minReloadMs: 30_000,
-      onChange,
-    });
-    this.pyramidTiles = new ImageLayer({
-      budgetBytes: 48 * MB,
-      maxEntries: 160,
-      maxInflight: 6,
-      minReloadMs: 30_000,
-      onChange,
-    });
+    this.pyramid = new PyramidLayers(onChange, opts.images.colourTile);
     this.target.alpha = TARGET_ALPHA;
     this.colourHolder.addChild(this.colour.container);
     this.world.addChild(
       this.target,
-      this.pyramidTop.container,
-      this.pyramidTiles.container,
+      this.pyramid.top.container,
+      this.pyramid.tiles.container,
       this.colourHolder,
       this.atlases.container,
       this.photos128.container,
@@ -264,13 +244,7 @@ export class MosaicBoard {
         this.photos512.clear();
       }
     }
-    this.regions.clear();
-    this.pyramidCovers = false;
-    if (!model.partial) {
-      this.pyramid = null;
-      this.pyramidTop.clear();
-      this.pyramidTiles.clear();
-    }
+    this.pyramid.relaid(model.partial);
     this.seqBase = model.seq;
     this.blockSeq.clear();
     this.atlases.clear();
@@ -283,15 +257,7 @@ export class MosaicBoard {
    * geometry and each block's version, as the view start gave them. Call after relayout.
    */
   setPyramid(versions: ArrayLike<number>): void {
-    const p = colourPyramidOf(this.model.cols, this.model.rows);
-    const same = this.pyramid && this.pyramid.cols === p.cols && this.pyramid.rows === p.rows;
-    if (!same) {
-      // The old tiles stay up, faded by the colour layer's cross-fade, until the new ones load.
-      this.pyramidTop.clear();
-      this.pyramidTiles.clear();
-    }
-    this.pyramid = p;
-    this.versions = Uint32Array.from(versions);
+    this.pyramid.set(this.model.cols, this.model.rows, versions);
     this.touch();
   }
 
@@ -323,11 +289,10 @@ export class MosaicBoard {
         if (ok) landing.add(c);
       }
     }
-    const p = this.pyramid;
     for (const c of cells) {
       if (c < 0 || c >= m.cols * m.rows) continue;
       this.bumpBlock(c % m.cols, Math.floor(c / m.cols), seq);
-      if (p) this.versions[blockOfCell(p, c % m.cols, Math.floor(c / m.cols))] = seq;
+      this.pyramid.changed(c % m.cols, Math.floor(c / m.cols), seq);
       if (landing.has(c)) this.colour.clear(c % m.cols, Math.floor(c / m.cols));
       else this.paint(this.colour, c);
     }
@@ -362,22 +327,19 @@ export class MosaicBoard {
   /** True when the model holds the cell's content (always, unless it holds only some cells). */
   knows(cell: number): boolean {
     return (
-      !this.model.partial ||
-      this.regions.has(regionOfCell(this.cols, cell % this.cols, Math.floor(cell / this.cols)))
+      !this.model.partial || this.pyramid.holds(this.cols, cell % this.cols, Math.floor(cell / this.cols))
     );
   }
 
   /** A block of cells the page was asked for could not be loaded: it is asked for again later. */
   regionFailed(block: number): void {
-    this.regions.delete(block);
+    this.pyramid.failed(block);
     this.touch();
   }
 
   /** Marks a block as asked for (the page loads it itself, e.g. for a tap). */
   regionAsked(block: number): boolean {
-    if (this.regions.has(block)) return false;
-    this.regions.add(block);
-    return true;
+    return this.pyramid.ask(block);
   }
 
   tileById(id: number): BoardTile | null {
@@ -472,9 +434,8 @@ export class MosaicBoard {
         this.atlases.bytes +
         this.photos128.bytes +
         this.photos512.bytes +
-        this.pyramidTop.bytes +
-        this.pyramidTiles.bytes,
-      pyramidTiles: this.pyramidTop.shown + this.pyramidTiles.shown,
+        this.pyramid.bytes,
+      pyramidTiles: this.pyramid.shown,
       arrivals: this.arrivals.count,
     };
   }
@@ -509,8 +470,7 @@ export class MosaicBoard {
     cancelAnimationFrame(this.raf);
     this.ro.disconnect();
     this.atlases.destroy();
-    this.pyramidTop.destroy();
-    this.pyramidTiles.destroy();
+    this.pyramid.destroy();
     this.photos128.destroy();
     this.photos512.destroy();
     this.colour.destroy();
@@ -626,7 +586,7 @@ export class MosaicBoard {
     if (
       this.overviewWaiters.length &&
       this.model !== EMPTY_MODEL &&
-      (!this.model.partial || this.pyramidCovers)
+      (!this.model.partial || this.pyramid.covers)
     )
       for (const fn of this.overviewWaiters.splice(0)) fn();
   }
@@ -639,65 +599,46 @@ export class MosaicBoard {
     const scale = this.cam.scale;
     this.colour.setCellPx(scale);
     const images = this.opts.images;
-    this.planPyramid(now);
-    const atlasWant: WantedImage[] = [];
-    let atlasesCover = false;
-    if (atlasesVisible(scale)) {
-      const bw = Math.ceil(cols / ATLAS_CELLS);
-      const blocks = blocksInView(v.c0, v.r0, v.c1, v.r1);
-      atlasesCover = blocks.length <= MAX_ATLASES;
-      for (const [ax, ay] of blocks.slice(0, MAX_ATLASES)) {
-        const version = this.blockSeq.get(ay * bw + ax) ?? this.seqBase;
-        atlasWant.push({
-          key: `${ax},${ay}`,
-          x: ax * ATLAS_CELLS,
-          y: ay * ATLAS_CELLS,
-          size: ATLAS_CELLS,
-          version,
-          load: (signal) => images.atlas(ax, ay, version, signal),
-        });
-      }
-    }
+    this.pyramid.plan(now, this.cam, this.view, this.model);
+    const bw = Math.ceil(cols / ATLAS_CELLS);
+    const atlases = planAtlases(scale, v);
+    const atlasWant = atlases.blocks.map(([ax, ay]): WantedImage => {
+      const version = this.blockSeq.get(ay * bw + ax) ?? this.seqBase;
+      return {
+        key: `${ax},${ay}`,
+        x: ax * ATLAS_CELLS,
+        y: ay * ATLAS_CELLS,
+        size: ATLAS_CELLS,
+        version,
+        load: (signal) => images.atlas(ax, ay, version, signal),
+      };
+    });
     this.atlases.want(atlasWant, now);
-    atlasesCover &&= atlasWant.every((w) => this.atlases.current(w.key, w.version));
-    const size = photoSizeFor(scale * this.baseResolution);
+    const atlasesCover = atlases.all && atlasWant.every((w) => this.atlases.current(w.key, w.version));
+    const photos = planPhotos(scale * this.baseResolution, v, cols, (c) => this.model.cellId[c] !== 0);
     const want128: WantedImage[] = [];
     const want512: WantedImage[] = [];
-    let photosCover = false;
-    if (size > 0) {
-      const mx = (v.c0 + v.c1) / 2;
-      const my = (v.r0 + v.r1) / 2;
-      const cells: number[] = [];
-      for (let r = v.r0; r < v.r1; r++)
-        for (let c = v.c0; c < v.c1; c++) if (this.model.cellId[r * cols + c]) cells.push(r * cols + c);
-      photosCover = cells.length === (v.c1 - v.c0) * (v.r1 - v.r0) && cells.length <= MAX_PHOTOS;
-      cells.sort(
-        (a, b) =>
-          Math.hypot((a % cols) - mx, Math.floor(a / cols) - my) -
-          Math.hypot((b % cols) - mx, Math.floor(b / cols) - my),
-      );
-      for (const c of cells.slice(0, MAX_PHOTOS)) {
-        const t = this.tileInCell(c)!;
-        const tintKey = `${t.tint.r},${t.tint.g},${t.tint.b}`;
-        const item = (s: 128 | 512): WantedImage => ({
-          key: `${t.id}:${s}:${tintKey}`,
-          x: t.col,
-          y: t.row,
-          size: 1,
-          version: 0,
-          load: async (signal) => bakeTint(await images.photo(t.id, s, signal), t.tint),
-        });
-        if (size === 512) {
-          const big = item(512);
-          want512.push(big);
-          const small = item(128);
-          if (!this.photos512.ready(big.key) && this.photos128.ready(small.key)) want128.push(small);
-          photosCover &&= this.photos512.ready(big.key) || this.photos128.ready(small.key);
-        } else {
-          const small = item(128);
-          want128.push(small);
-          photosCover &&= this.photos128.ready(small.key);
-        }
+    let photosCover = photos.full;
+    for (const c of photos.cells) {
+      const t = this.tileInCell(c)!;
+      const tintKey = `${t.tint.r},${t.tint.g},${t.tint.b}`;
+      const item = (s: 128 | 512): WantedImage => ({
+        key: `${t.id}:${s}:${tintKey}`,
+        x: t.col,
+        y: t.row,
+        size: 1,
+        version: 0,
+        load: async (signal) => bakeTint(await images.photo(t.id, s, signal), t.tint),
+      });
+      const small = item(128);
+      if (photos.size === 512) {
+        const big = item(512);
+        want512.push(big);
+        if (!this.photos512.ready(big.key) && this.photos128.ready(small.key)) want128.push(small);
+        photosCover &&= this.photos512.ready(big.key) || this.photos128.ready(small.key);
+      } else {
+        want128.push(small);
+        photosCover &&= this.photos128.ready(small.key);
       }
     }
     this.photos128.want(want128, now);
@@ -705,44 +646,7 @@ export class MosaicBoard {
     // Skip layers that are fully hidden under loaded, current ones: a software rasteriser
     // pays for every covered pixel. Empty cells are transparent in every layer alike.
     this.colour.container.visible = !(atlasesCover || photosCover);
-    this.pyramidTop.container.visible = this.colour.container.visible;
-    this.pyramidTiles.container.visible = this.colour.container.visible;
+    this.pyramid.visible = this.colour.container.visible;
     this.atlases.container.visible = !photosCover;
-  }
-
-  /** The colour pyramid's tiles for the camera, and the blocks of cells it needs. */
-  private planPyramid(now: number): void {
-    const p = this.pyramid;
-    const load = this.opts.images.colourTile;
-    if (!p || !this.model.partial || !load) {
-      this.pyramidTop.want([], now);
-      this.pyramidTiles.want([], now);
-      return;
-    }
-    const plan = planColour(p, this.versions, this.cam, this.view);
-    const item = (t: PlannedTile): WantedImage => ({
-      key: t.key,
-      x: t.x,
-      y: t.y,
-      size: t.size,
-      version: t.version,
-      // A pixel per cell, drawn larger: crisp cells, as the colour layer draws them.
-      scaleMode: t.level === 0 ? 'nearest' : 'linear',
-      load: (signal) => load(t.level, t.tx, t.ty, t.version, signal),
-    });
-    this.pyramidTop.want([item(plan.top)], now);
-    const fine = plan.level === plan.top.level ? [] : plan.tiles.map(item);
-    this.pyramidTiles.want(fine, now);
-    this.pyramidCovers =
-      plan.level === plan.top.level
-        ? this.pyramidTop.ready(plan.top.key)
-        : fine.every((w) => this.pyramidTiles.ready(w.key));
-    const need = planRegions(this.cam, this.view, this.model.cols, this.model.rows, (b) =>
-      this.regions.has(b),
-    );
-    if (need.length) {
-      for (const b of need) this.regions.add(b);
-      this.onNeedRegions?.(need);
-    }
   }
 }

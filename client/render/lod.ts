@@ -52,6 +52,74 @@ export function blocksInView(
   return out;
 }
 
+/** The visible cells, as inclusive-exclusive bounds (camera.ts `visibleCells`). */
+export interface CellRect {
+  c0: number;
+  r0: number;
+  c1: number;
+  r1: number;
+}
+
+/** Most atlas blocks one view draws (a view needing more shows the colour layer under them). */
+export const MAX_ATLASES = 96;
+/** Most photos one view draws. */
+export const MAX_PHOTOS = 400;
+
+/** The atlas blocks a view needs, and whether they are all of the blocks in view. */
+export interface AtlasPlan {
+  blocks: Array<[number, number]>;
+  all: boolean;
+}
+
+/**
+ * The atlas blocks to draw at `cssPx` screen px per cell: none below the atlas zoom, else
+ * those in view, nearest the centre first, at most `max`.
+ */
+export function planAtlases(
+  cssPx: number,
+  v: CellRect,
+  max = MAX_ATLASES,
+  lod: LodThresholds = DEFAULT_LOD,
+): AtlasPlan {
+  if (!atlasesVisible(cssPx, lod)) return { blocks: [], all: false };
+  const blocks = blocksInView(v.c0, v.r0, v.c1, v.r1);
+  return { blocks: blocks.slice(0, max), all: blocks.length <= max };
+}
+
+/** The photos a view needs: their size, their cells, and whether they fill the view. */
+export interface PhotoPlan {
+  size: PhotoSize;
+  /** Filled cells in view, nearest the centre first, at most the limit. */
+  cells: number[];
+  /** Every cell in view holds a tile and all of them are in `cells`. */
+  full: boolean;
+}
+
+/**
+ * The photos to draw at `devicePx` device px per cell: none from afar, else the filled cells
+ * in view (`filled(cell)`, cells row-major in a `cols`-wide grid), nearest the centre first.
+ */
+export function planPhotos(
+  devicePx: number,
+  v: CellRect,
+  cols: number,
+  filled: (cell: number) => boolean,
+  max = MAX_PHOTOS,
+  lod: LodThresholds = DEFAULT_LOD,
+): PhotoPlan {
+  const size = photoSizeFor(devicePx, lod);
+  if (size === 0) return { size, cells: [], full: false };
+  const cells: number[] = [];
+  for (let r = v.r0; r < v.r1; r++)
+    for (let c = v.c0; c < v.c1; c++) if (filled(r * cols + c)) cells.push(r * cols + c);
+  const full = cells.length === (v.c1 - v.c0) * (v.r1 - v.r0) && cells.length <= max;
+  const mx = (v.c0 + v.c1) / 2;
+  const my = (v.r0 + v.r1) / 2;
+  const d = (c: number) => Math.hypot((c % cols) - mx, Math.floor(c / cols) - my);
+  cells.sort((a, b) => d(a) - d(b));
+  return { size, cells: cells.slice(0, max), full };
+}
+
 /** Adds an additive sRGB offset to RGBA pixels in place, clamping to 0..255. */
 export function applyTint(px: Uint8ClampedArray | Uint8Array, r: number, g: number, b: number): void {
   if (r === 0 && g === 0 && b === 0) return;

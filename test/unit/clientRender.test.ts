@@ -9,7 +9,7 @@ import {
   zoomAt,
 } from '../../client/render/camera.ts';
 import { paintCells } from '../../client/render/cellPaint.ts';
-import { applyTint, blocksInView, photoSizeFor } from '../../client/render/lod.ts';
+import { applyTint, blocksInView, photoSizeFor, planAtlases, planPhotos } from '../../client/render/lod.ts';
 import { tintedRgb } from '../../shared/protocol.ts';
 
 const view = { width: 1280, height: 800 };
@@ -75,6 +75,37 @@ describe('level of detail', () => {
       new Set(['0,0', '1,0', '2,0', '0,1', '1,1', '2,1']),
     );
     expect(b[0]).toEqual([1, 0]);
+  });
+
+  it('plans atlases only from their zoom, nearest the centre first, and says when a view needs more than it may draw', () => {
+    const v = { c0: 0, r0: 0, c1: 40, r1: 20 };
+    expect(planAtlases(9.9, v)).toEqual({ blocks: [], all: false });
+    const plan = planAtlases(12, v);
+    expect(plan.all).toBe(true);
+    expect(plan.blocks).toEqual(blocksInView(0, 0, 40, 20));
+    const capped = planAtlases(12, v, 4);
+    expect(capped).toEqual({ blocks: blocksInView(0, 0, 40, 20).slice(0, 4), all: false });
+  });
+
+  it('plans photos of the filled cells in view, nearest the centre first, full only when every cell is drawn', () => {
+    const cols = 10;
+    const v = { c0: 2, r0: 2, c1: 5, r1: 5 };
+    const none = new Set<number>();
+    const filled = (empty: Set<number>) => (c: number) => !empty.has(c);
+    expect(planPhotos(47, v, cols, filled(none))).toEqual({ size: 0, cells: [], full: false });
+    const all = planPhotos(60, v, cols, filled(none));
+    expect(all.size).toBe(128);
+    expect(all.full).toBe(true);
+    expect(all.cells).toHaveLength(9);
+    expect(all.cells[0]).toBe(3 * cols + 3);
+    expect(new Set(all.cells)).toEqual(new Set([22, 23, 24, 32, 33, 34, 42, 43, 44]));
+    const holed = planPhotos(200, v, cols, filled(new Set([33])));
+    expect(holed).toMatchObject({ size: 512, full: false });
+    expect(holed.cells).not.toContain(33);
+    expect(holed.cells).toHaveLength(8);
+    const capped = planPhotos(60, v, cols, filled(none), 5);
+    expect(capped.full).toBe(false);
+    expect(capped.cells).toEqual(all.cells.slice(0, 5));
   });
 
   it('adds a tint to pixels, clamped, leaving alpha alone', () => {
