@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   COLOUR_TILE,
@@ -17,6 +20,8 @@ import type { ModelWatcher } from './LiveBroadcaster.ts';
 /** What the pyramid reads: the live layer's copy of the mosaic, and its changes. */
 export interface PyramidSource {
   readonly mosaic: Readonly<LiveMosaic>;
+  /** The mosaic's epoch (a cache on disk belongs to one). */
+  readonly epoch: number;
   watch(fn: ModelWatcher): () => void;
 }
 
@@ -31,6 +36,11 @@ export interface LivePyramidOptions {
    */
   quality?: number;
   log?: (message: string, error?: unknown) => void;
+  /**
+   * A folder to keep the rendered tiles in (see {@link PyramidDiskCache}); without it they are
+   * kept in memory only and a restart renders them all again.
+   */
+  cacheDir?: string | null;
 }
 
 /** The pyramid as published: every tile's content is the mosaic at `seq`. */
@@ -56,7 +66,9 @@ interface Tile {
  * so that they take at most `cpuShare` of a core. Pending and deleted tiles are in no level:
  * only the live copy's tiles are drawn, and a delete's tiles are re-rendered at the next
  * publish (at most `minIntervalMs` later), after which every version from before it is refused.
- * The rendered tiles are kept in memory only (about 20 KB each); a restart renders them again.
+ * The rendered tiles are kept in memory (5-12 KB each) and, with `cacheDir`, on disk: a
+ * restart of an unchanged mosaic then renders nothing, and reads each tile from disk the first
+ * time it is asked for (rendering it again if its file is missing or unreadable).
  */
 export class LivePyramid {
   private pyramid: ColourPyramid;
@@ -74,7 +86,8 @@ export class LivePyramid {
   private lastCost = 0;
   private waiters: (() => void)[] = [];
   private readonly stop: () => void;
-  private readonly o: Required<LivePyramidOptions>;
+  private readonly o: Required<Omit<LivePyramidOptions, 'cacheDir'>>;
+  private readonly disk: PyramidDiskCache | null;
   private closed = false;
   /** Tiles rendered since start, for tests and the bench. */
   rendered = 0;
@@ -91,9 +104,10 @@ export class LivePyramid {
       quality: opts.quality ?? 80,
       log: opts.log ?? ((m, e) => console.error(m, e ?? '')),
     };
+    this.disk = opts.cacheDir ? new PyramidDiskCache(opts.cacheDir, this.o.log) : null;
     this.pyramid = colourPyramidOf(1, 1);
     this.versions = new Uint32Array(1);
-    this.reset(source.mosaic.seq, false);
+    if (!this.resume()) this.reset(source.mosaic.seq, false);
     this.stop = source.watch((cells, seq, removed) => this.changed(cells, seq, removed));
   }
 
@@ -117,12 +131,17 @@ export class LivePyramid {
       const g = t.level <= p.pyramid.top ? levelGrid(p.pyramid, t.level) : null;
       if (!g || t.tx >= g.cols || t.ty >= g.rows) return 'missing';
       const key = colourTileKey(t);
-      const cur = this.tiles.get(key);
+      const cur = this.tiles.get(key) ?? (await this.fromDisk(key, p));
       if (cur && v < (this.purgedAt.get(key) ?? 0)) return 'stale';
       if (cur && v <= cur.v) return cur.bytes;
       if (tries >= 8 || this.closed) return 'stale';
       await Promise.race([this.nextPublish(), new Promise((r) => setTimeout(r, 250))]);
     }
+  }
+
+  /** Resolves once every rendered tile has been written to the disk cache. */
+  flush(): Promise<void> {
+    return this.disk?.flush() ?? Promise.resolve();
   }
 
   close(): void {
@@ -135,6 +154,47 @@ export class LivePyramid {
 
   private nextPublish(): Promise<void> {
     return new Promise((r) => this.waiters.push(r));
+  }
+
+  /**
+   * Takes the published pyramid from the disk cache when it is of this very mosaic state
+   * (epoch, seq, size and geometry): its tiles are then read from disk as they are asked for.
+   */
+  private resume(): boolean {
+    const m = this.source.mosaic;
+    const saved = this.disk?.manifest();
+    if (
+      !saved ||
+      saved.epoch !== this.source.epoch ||
+      saved.seq !== m.seq ||
+      saved.size !== m.size ||
+      saved.cols !== m.cols ||
+      saved.rows !== m.rows
+    )
+      return false;
+    const p = colourPyramidOf(Math.max(1, m.cols), Math.max(1, m.rows));
+    if (saved.versions.length !== p.blockCols * p.blockRows) return false;
+    this.pyramid = p;
+    this.versions = Uint32Array.from(saved.versions);
+    for (const [k, at] of Object.entries(saved.purgedAt)) this.purgedAt.set(k, at);
+    this.published = { seq: m.seq, pyramid: p, versions: this.versions.slice(), size: m.size };
+    return true;
+  }
+
+  /** A tile of the published pyramid `p` read from the disk cache; rendered again when it cannot be. */
+  private async fromDisk(key: string, p: PublishedPyramid): Promise<Tile | undefined> {
+    if (!this.disk || this.dirty.has(key)) return undefined;
+    const bytes = await this.disk.read(key);
+    if (this.tiles.has(key) || this.published !== p) return this.tiles.get(key);
+    if (!bytes) {
+      this.dirty.add(key);
+      this.schedule(true);
+      return undefined;
+    }
+    const [level, tx, ty] = key.split(/[/_]/).map(Number) as [number, number, number];
+    const tile = { v: tileVersion(p.pyramid, p.versions, { level, tx, ty }), bytes };
+    this.tiles.set(key, tile);
+    return tile;
   }
 
   /** New geometry, or every cell changed: every tile is re-rendered, and no old one is kept. */
@@ -224,6 +284,19 @@ export class LivePyramid {
         if (!rendered.has(k)) this.tiles.delete(k);
       }
       for (const e of encoded) this.tiles.set(e.key, { v: e.v, bytes: e.bytes });
+      this.disk?.save(
+        encoded,
+        [...purge.keys()].filter((k) => !rendered.has(k)),
+        {
+          epoch: this.source.epoch,
+          seq,
+          size,
+          cols: p.cols,
+          rows: p.rows,
+          versions: [...versions],
+          purgedAt: Object.fromEntries(this.purgedAt),
+        },
+      );
       this.rendered += encoded.length;
       this.lastRendered = keys;
       this.published = { seq, pyramid: p, versions, size };
@@ -238,5 +311,79 @@ export class LivePyramid {
       for (const w of this.waiters.splice(0)) w();
       this.schedule(this.purge.size > 0);
     }
+  }
+}
+
+/** What the disk cache's manifest says: the state its tiles show. */
+export interface PyramidManifest {
+  epoch: number;
+  seq: number;
+  size: number;
+  cols: number;
+  rows: number;
+  versions: number[];
+  purgedAt: Record<string, number>;
+}
+
+const MANIFEST = 'pyramid.json';
+
+/**
+ * The colour pyramid's tiles on disk: `{dir}/{level}/{tx}_{ty}.webp`, and `pyramid.json`, the
+ * state they show. Each publish's tiles are written (each to a temporary name, then renamed)
+ * before its manifest, one publish after the other, so a manifest never names a state its
+ * tiles are older than; a crash between the two leaves tiles newer than the manifest, which a
+ * restart tells by the mosaic's seq no longer matching it. A tile that leaves the pyramid (a
+ * growth) has its file removed. Failures are logged and cost only a render after a restart.
+ */
+export class PyramidDiskCache {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly dir: string,
+    private readonly log: (message: string, error?: unknown) => void,
+  ) {}
+
+  private file(key: string): string {
+    return join(this.dir, `${key}.webp`);
+  }
+
+  /** The manifest, or null when there is none that can be read. */
+  manifest(): PyramidManifest | null {
+    try {
+      const m = JSON.parse(readFileSync(join(this.dir, MANIFEST), 'utf8')) as PyramidManifest;
+      return Array.isArray(m.versions) && typeof m.seq === 'number' ? m : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A tile's bytes, or null when its file is missing or cannot be read. */
+  async read(key: string): Promise<Buffer | null> {
+    return readFile(this.file(key)).catch(() => null);
+  }
+
+  /** Writes a publish: its tiles, the removal of `gone` tiles' files, then its manifest. */
+  save(tiles: readonly { key: string; bytes: Buffer }[], gone: readonly string[], manifest: PyramidManifest): void {
+    this.queue = this.queue.then(async () => {
+      try {
+        await Promise.all(tiles.map((t) => this.write(this.file(t.key), t.bytes)));
+        await Promise.all(gone.map((k) => rm(this.file(k), { force: true })));
+        await this.write(join(this.dir, MANIFEST), Buffer.from(JSON.stringify(manifest)));
+      } catch (err) {
+        this.log('pyramid: the tile cache could not be written (tiles are served from memory)', err);
+        await rm(join(this.dir, MANIFEST), { force: true }).catch(() => undefined);
+      }
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.queue;
+  }
+
+  private async write(file: string, bytes: Buffer): Promise<void> {
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
   }
 }

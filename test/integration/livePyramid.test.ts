@@ -1,5 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import express from 'express';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -8,7 +11,7 @@ import { errorHandler } from '../../server/http/errorHandler.ts';
 import { viewRoutes } from '../../server/http/viewRoutes.ts';
 import { attachRealtime, type Realtime } from '../../server/realtime/attachRealtime.ts';
 import { LivePyramid } from '../../server/realtime/LivePyramid.ts';
-import { COLOUR_TILE, colourPyramidOf, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
+import { COLOUR_TILE, colourPyramidOf, levelGrid, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
 import { tintedRgb } from '../../shared/protocol.ts';
 import { decodeViewStart, type ViewStart } from '../../shared/viewStart.ts';
 import { MemoryLiveSource } from '../support/MemoryLiveSource.ts';
@@ -150,6 +153,86 @@ describe('the live colour pyramid', () => {
       const v = tileVersion(p, after.versions!, { level, tx: 0, ty: 0 });
       const k = 2 ** level;
       expect((await pixel(r.url, level, 0, 0, v, Math.floor(8 / k), Math.floor(8 / k)))[3]).toBe(0);
+    }
+  });
+
+  it('keeps its tiles on disk: an unchanged mosaic restarts without rendering, a lost file is rendered again, a change renders all', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pyramid-cache-'));
+    try {
+      const r = await rig(600, 300);
+      const cached = (): LivePyramid =>
+        new LivePyramid(r.rt.broadcaster, { minIntervalMs: 20, log: () => {}, cacheDir: dir });
+      const ids: number[] = [];
+      for (let i = 0; i < 256; i++) {
+        const c = r.source.place({ col: 300 + (i % 16), row: Math.floor(i / 16), rgb: [30, 160, 220] });
+        ids.push(c.type === 'placed' ? c.id : 0);
+      }
+      await published(r);
+      const first = cached();
+      const p = await first.current();
+      expect(p.seq).toBe(r.rt.broadcaster.lastSeq);
+      await first.flush();
+      const all: string[] = [];
+      for (let level = 0; level <= p.pyramid.top; level++) {
+        const g = levelGrid(p.pyramid, level);
+        for (let ty = 0; ty < g.rows; ty++)
+          for (let tx = 0; tx < g.cols; tx++) all.push(`${level}/${tx}_${ty}`);
+      }
+      expect(
+        readdirSync(dir, { recursive: true })
+          .filter((f) => String(f).endsWith('.webp'))
+          .sort(),
+      ).toEqual(all.map((k) => `${k}.webp`).sort());
+      const tile = async (pyr: LivePyramid, level: number, tx: number) => {
+        const got = await pyr.tile(
+          { level, tx, ty: 0 },
+          tileVersion(p.pyramid, p.versions, { level, tx, ty: 0 }),
+        );
+        expect(Buffer.isBuffer(got)).toBe(true);
+        return got as Buffer;
+      };
+      const before = await tile(first, 0, 1);
+      first.close();
+
+      // The same state: nothing rendered, every tile read from disk as asked for.
+      const second = cached();
+      expect((await second.current()).seq).toBe(p.seq);
+      expect(await tile(second, 0, 1)).toEqual(before);
+      expect(await tile(second, 2, 0)).toEqual(readFileSync(join(dir, '2/0_0.webp')));
+      expect(second.rendered).toBe(0);
+      // A file gone: that tile alone is rendered again.
+      rmSync(join(dir, '1/0_0.webp'));
+      await tile(second, 1, 0);
+      expect(second.rendered).toBe(1);
+      expect(second.lastRendered).toEqual(['1/0_0']);
+      second.close();
+
+      // The mosaic changed since: the whole pyramid is rendered, and a delete leaves every
+      // level's file on disk without the tile.
+      for (const id of ids) r.source.remove(id);
+      await published(r);
+      const third = cached();
+      await third.current();
+      expect(third.rendered).toBe(all.length);
+      await third.flush();
+      for (const [file, x] of [
+        ['0/1_0.webp', 50],
+        ['1/0_0.webp', 153],
+        ['2/0_0.webp', 76],
+      ] as const) {
+        const { data } = await sharp(join(dir, file))
+          .ensureAlpha()
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        expect(data[(2 * COLOUR_TILE + x) * 4 + 3]).toBe(0);
+      }
+      expect(JSON.parse(readFileSync(join(dir, 'pyramid.json'), 'utf8'))).toMatchObject({
+        seq: r.rt.broadcaster.lastSeq,
+        size: 0,
+      });
+      third.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
