@@ -1,6 +1,9 @@
 import type pg from 'pg';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COLOUR_TILE, colourPyramidOf, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
 import { pyramidOf } from '../../shared/mosaic/pyramid.ts';
+import { decodeViewStart } from '../../shared/viewStart.ts';
 import { health, type NodeProcess, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
@@ -14,7 +17,8 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
   const photos: Buffer[] = [];
 
   beforeAll(async () => {
-    cluster = await startTestCluster(['a', 'b', 'c']);
+    // Every mosaic in pyramid mode, however small: the live colour pyramid is what viewers load.
+    cluster = await startTestCluster(['a', 'b', 'c'], { VIEW_CELLS_MAX_TILES: '0' });
     ({ nodes, sql } = cluster);
     for (let i = 0; i < 8; i++) photos.push(await syntheticJpeg(640, 480, 100 + i));
   });
@@ -139,6 +143,63 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
       headers: { authorization: `Bearer ${tile.deleteToken}` },
     });
     expect(again.status).toBe(404);
+  });
+
+  it('every node serves the live colour pyramid from its own copy, and a delete on one node empties it on all', async () => {
+    const r = await upload(a().url, photos[6]!);
+    expect(r.status).toBe(201);
+    const tile = (await r.json()) as {
+      id: number;
+      col: number;
+      row: number;
+      seq: number;
+      deleteToken: string;
+    };
+    const at = { level: 0, tx: Math.floor(tile.col / COLOUR_TILE), ty: Math.floor(tile.row / COLOUR_TILE) };
+    const alphaAt = async (url: string, v: number) => {
+      const res = await fetch(`${url}/api/mosaic/pyramid/0/${at.tx}_${at.ty}.webp?v=${v}`);
+      if (res.status !== 200)
+        return { status: res.status, code: ((await res.json()) as { error: { code: string } }).error.code };
+      const { data } = await sharp(Buffer.from(await res.arrayBuffer()))
+        .ensureAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      return {
+        status: 200,
+        alpha: data[((tile.row % COLOUR_TILE) * COLOUR_TILE + (tile.col % COLOUR_TILE)) * 4 + 3],
+      };
+    };
+    const viewOf = async (url: string) =>
+      decodeViewStart(await (await fetch(`${url}/api/mosaic/view`)).arrayBuffer()).start;
+    const versions = new Map<string, number>();
+    for (const n of nodes) {
+      // Asked for the seq another node answered, a node still behind waits for its copy to catch up.
+      const start = await until(async () => {
+        const v = await viewOf(n.url);
+        return v.seq >= tile.seq ? v : undefined;
+      }, 5000);
+      expect(start).toMatchObject({ mode: 'pyramid', size: expect.any(Number) });
+      const v = tileVersion(colourPyramidOf(start.cols, start.rows), start.versions!, at);
+      expect(v).toBeGreaterThanOrEqual(tile.seq);
+      versions.set(n.url, v);
+      expect(await alphaAt(n.url, v)).toEqual({ status: 200, alpha: 255 });
+    }
+    const del = await fetch(`${b().url}/api/tiles/${tile.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tile.deleteToken}` },
+    });
+    expect(del.status).toBe(204);
+    for (const n of nodes) {
+      // The version from before the delete is refused on every node, and the current one is empty there.
+      await until(
+        async () => ((await alphaAt(n.url, versions.get(n.url)!)).status === 404 ? true : undefined),
+        5000,
+      );
+      expect(await alphaAt(n.url, versions.get(n.url)!)).toEqual({ status: 404, code: 'STALE_VERSION' });
+      const start = await viewOf(n.url);
+      const v = tileVersion(colourPyramidOf(start.cols, start.rows), start.versions!, at);
+      expect(await alphaAt(n.url, v)).toEqual({ status: 200, alpha: 0 });
+    }
   });
 
   it('keeps the change log in PostgreSQL: one row per seq, the epoch with each', async () => {
