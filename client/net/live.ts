@@ -220,7 +220,7 @@ export class LiveFeed {
 
   private layout(l: Layout, live: boolean, grown = l.kind === 'grown'): void {
     const r = this.mosaic.applyLayout(l);
-    // A mark for the load-time measurements (test/bench/viewerTiming.ts reads it).
+    // A mark for the load-time measurements (test/bench/phoneTiming.ts prints it).
     performance.mark('kiss:frame-applied');
     this.h.applied?.({ kind: l.kind, seqs: [l.seq], result: r });
     if (r.status === 'applied' && r.applied > 0) this.h.relaid(this.mosaic, grown);

@@ -33,7 +33,7 @@ function cellsAsked(): boolean {
 
 /** Starts the download and its decoding, once; null when it fails (the socket sends one then). */
 export function startView(): Promise<LoadedView | null> {
-  started ??= (cellsAsked() ? loadSnapshot() : loadView()).catch(() => null);
+  started ??= startFresh();
   return started;
 }
 
