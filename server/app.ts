@@ -193,7 +193,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const httpServer = createServer(app);
   httpServer.requestTimeout = 120_000;
   const live = attachRealtime(httpServer, service.live, { knownEvent: (code) => rallies.allows(code) });
-  const livePyramid = new LivePyramid(live.broadcaster, { cacheDir: join(config.dataDir, 'cache', 'pyramid') });
+  const livePyramid = new LivePyramid(live.broadcaster, {
+    cacheDir: join(config.dataDir, 'cache', 'pyramid'),
+  });
   await safety.attachLive(live.io);
   stats.attachLive(live.broadcaster, live.io);
   const adminLive = attachAdminStats(live.io, { token: config.ADMIN_TOKEN, collect: () => stats.collect() });

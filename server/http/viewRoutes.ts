@@ -33,14 +33,20 @@ function badQuery(req: Request, message: string): never {
   throw new AppError(400, 'BAD_REQUEST', `${message} (${req.path})`);
 }
 
-/** Waits until the live copy reaches `min` (a cluster node a little behind), at most `ms`. */
-async function caughtUp(live: LiveBroadcaster, min: number, ms = 2000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (live.lastSeq < min) {
-    if (Date.now() >= until) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return true;
+/** Resolves true once the live copy reaches `min` (a cluster node a little behind), false after `ms`. */
+function caughtUp(live: LiveBroadcaster, min: number, ms = 2000): Promise<boolean> {
+  if (live.lastSeq >= min) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      stop();
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    const stop = live.watch((_cells, seq) => {
+      if (seq >= min) done(true);
+    });
+    const timer = setTimeout(() => done(live.lastSeq >= min), ms);
+  });
 }
 
 /**

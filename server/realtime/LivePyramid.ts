@@ -125,8 +125,9 @@ export class LivePyramid {
    * deleted tile. A version newer than the published one waits for a publish or two (a node
    * whose copy is behind the one a viewer heard from). 'missing' when there is no such tile.
    */
-  async tile(t: ColourTileId, v: number): Promise<Buffer | 'stale' | 'missing'> {
-    for (let tries = 0; ; tries++) {
+  async tile(t: ColourTileId, v: number, waitMs = 2000): Promise<Buffer | 'stale' | 'missing'> {
+    const until = performance.now() + waitMs;
+    for (;;) {
       const p = await this.current();
       const g = t.level <= p.pyramid.top ? levelGrid(p.pyramid, t.level) : null;
       if (!g || t.tx >= g.cols || t.ty >= g.rows) return 'missing';
@@ -134,8 +135,11 @@ export class LivePyramid {
       const cur = this.tiles.get(key) ?? (await this.fromDisk(key, p));
       if (cur && v < (this.purgedAt.get(key) ?? 0)) return 'stale';
       if (cur && v <= cur.v) return cur.bytes;
-      if (tries >= 8 || this.closed) return 'stale';
-      await Promise.race([this.nextPublish(), new Promise((r) => setTimeout(r, 250))]);
+      const left = until - performance.now();
+      if (left <= 0 || this.closed) return 'stale';
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.nextPublish(), new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
     }
   }
 
@@ -363,7 +367,11 @@ export class PyramidDiskCache {
   }
 
   /** Writes a publish: its tiles, the removal of `gone` tiles' files, then its manifest. */
-  save(tiles: readonly { key: string; bytes: Buffer }[], gone: readonly string[], manifest: PyramidManifest): void {
+  save(
+    tiles: readonly { key: string; bytes: Buffer }[],
+    gone: readonly string[],
+    manifest: PyramidManifest,
+  ): void {
     this.queue = this.queue.then(async () => {
       try {
         await Promise.all(tiles.map((t) => this.write(this.file(t.key), t.bytes)));
