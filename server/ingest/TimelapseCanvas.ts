@@ -25,11 +25,12 @@ export interface CanvasText {
 export class TimelapseCanvas {
   private readonly pixels: Buffer;
   private readonly bands = new Map<string, Buffer>();
+  private backdrop: Buffer = Buffer.alloc(0);
 
   constructor(
     readonly width: number,
     readonly height: number,
-    private readonly layout: TimelapseLayout,
+    private layout: TimelapseLayout,
     private readonly text: CanvasText,
   ) {
     this.pixels = Buffer.alloc(width * height * 3);
@@ -39,7 +40,35 @@ export class TimelapseCanvas {
   /** Lays the mosaic's empty background (the target dimmed, raw RGB at the mosaic's size). */
   background(raw: Buffer): void {
     const m = this.layout.mosaic;
+    this.backdrop = raw;
     this.paste(raw, m.width, m.height, m.x, m.y);
+  }
+
+  /** Starts the frame afresh on another grid (the mosaic grew): empty, with that grid's background. */
+  relayout(layout: TimelapseLayout, raw: Buffer): void {
+    this.layout = layout;
+    this.pixels.fill(Buffer.from(BG.slice(1), 'hex'));
+    // The hashtag's band moves with the mosaic in a tall frame.
+    this.bands.delete('h');
+    this.background(raw);
+  }
+
+  /** Shows cells (col, row pairs) empty again: their part of the background. */
+  clearCells(cells: Int32Array): void {
+    const { cellPx, mosaic } = this.layout;
+    for (let k = 0; k + 1 < cells.length; k += 2) {
+      const x0 = cells[k]! * cellPx;
+      const y0 = cells[k + 1]! * cellPx;
+      for (let y = y0; y < y0 + cellPx; y++) {
+        const from = (y * mosaic.width + x0) * 3;
+        this.backdrop.copy(
+          this.pixels,
+          ((mosaic.y + y) * this.width + mosaic.x + x0) * 3,
+          from,
+          from + cellPx * 3,
+        );
+      }
+    }
   }
 
   /** Draws tiles at their cells, decoded and tinted as the export draws them; a tile gone meanwhile is skipped. */
