@@ -162,10 +162,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
     service,
     target,
     mediaDir,
-    {
-      hashtag: '#kiss4lgbtqrights',
-      counterLabel: { one: 'kiss', other: 'kisses' },
-    },
     cluster ? () => openTimelapseLog(cluster.pool) : undefined,
   );
   app.use(timelapseRoutes(adminDeps, timelapse));

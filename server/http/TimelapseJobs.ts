@@ -2,12 +2,12 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { HASHTAG } from '../../shared/print.ts';
 import { type TimelapseJob, timelapseLayout } from '../../shared/timelapse.ts';
 import type { MosaicPort } from '../core/port.ts';
 import { AppError } from '../errors.ts';
 import { dimmedTarget } from '../ingest/compose.ts';
 import { ffmpegPath } from '../ingest/encoder.ts';
-import type { CanvasText } from '../ingest/TimelapseCanvas.ts';
 import type { Target } from '../ingest/target.ts';
 import type { ToParent, ToWorker } from '../ingest/timelapseIpc.ts';
 import { type FramePlan, indexOf, listPlan, logPlan, type ReplaySource } from './timelapsePlan.ts';
@@ -43,7 +43,6 @@ export class TimelapseJobs {
     private readonly service: MosaicPort,
     private readonly target: Target,
     private readonly dir: string,
-    private readonly text: CanvasText,
     /** The change log to replay (a cluster's); without one, tiles are drawn at their final cells. */
     private readonly openLog?: () => Promise<ReplaySource>,
   ) {
@@ -218,7 +217,8 @@ export class TimelapseJobs {
     const start: ToWorker = {
       type: 'start',
       spec: {
-        ...{ width: params.width, height: params.height, fps: params.fps, frames, text: this.text },
+        ...{ width: params.width, height: params.height, fps: params.fps, frames },
+        text: { hashtag: HASHTAG, lang: params.lang },
         ...{ ffmpeg: ffmpegPath()!, out: part },
       },
     };

@@ -1,4 +1,6 @@
+import type { RallyLanguage } from '../../shared/rallies.ts';
 import type { TimelapseLayout } from '../../shared/timelapse.ts';
+import { formatCount, kissesWord } from '../print/mediaText.ts';
 import { blit, type ComposeTile, type ReadTile, tintedPixels } from './compose.ts';
 import { sharp } from './sharp.ts';
 
@@ -13,8 +15,8 @@ const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(
 /** What the bands say. */
 export interface CanvasText {
   hashtag: string;
-  /** The counter's word after the number, for one and for more, e.g. "kiss" and "kisses". */
-  counterLabel: { one: string; other: string };
+  /** The language of the counter (its digit groups and its word after the number, e.g. "kisses"). */
+  lang: RallyLanguage;
 }
 
 /**
@@ -121,7 +123,7 @@ export class TimelapseCanvas {
     const n =
       count === null
         ? ''
-        : `<text x="${withTag ? w - pad : w / 2}" y="${base}" text-anchor="${withTag ? 'end' : 'middle'}" font-size="${size}" fill="${TEXT}" font-weight="700">${count.toLocaleString('en-US')}<tspan fill="${MUTED}" font-weight="400" font-size="${Math.round(size * 0.7)}" dx="${Math.round(size * 0.25)}">${escapeXml(count === 1 ? this.text.counterLabel.one : this.text.counterLabel.other)}</tspan></text>`;
+        : `<text x="${withTag ? w - pad : w / 2}" y="${base}" text-anchor="${withTag ? 'end' : 'middle'}" font-size="${size}" fill="${TEXT}" font-weight="700">${escapeXml(formatCount(count, this.text.lang))}<tspan fill="${MUTED}" font-weight="400" font-size="${Math.round(size * 0.7)}" dx="${Math.round(size * 0.25)}">${escapeXml(kissesWord(count, this.text.lang))}</tspan></text>`;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="${BG}"/><g font-family="DejaVu Sans, Noto Sans, Liberation Sans, sans-serif">${tag}${n}</g></svg>`;
     return sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer();
   }

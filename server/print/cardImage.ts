@@ -1,8 +1,10 @@
 import { HASHTAG } from '../../shared/print.ts';
+import type { RallyLanguage } from '../../shared/rallies.ts';
 import type { MosaicPort } from '../core/port.ts';
 import { dimmedTarget, renderRegion } from '../ingest/compose.ts';
 import { sharp } from '../ingest/sharp.ts';
 import type { Target } from '../ingest/target.ts';
+import { formatCount, kissesWord, MEDIA_TEXT } from './mediaText.ts';
 import { fontFile } from './pdfBasics.ts';
 
 /** The link preview's size, as Open Graph and Twitter cards want it. */
@@ -65,6 +67,7 @@ export async function renderCard(
   service: MosaicPort,
   target: Target,
   tile: { id: number; col: number; row: number; event: string | null },
+  lang: RallyLanguage = 'en',
 ): Promise<{ png: Buffer; block: CellBlock }> {
   const b = cardBlock(service.cols, service.rows, tile.col, tile.row);
   const rect = { x: b.col * CELL_PX, y: b.row * CELL_PX, width: b.cols * CELL_PX, height: b.rows * CELL_PX };
@@ -83,7 +86,8 @@ export async function renderCard(
   const top = PAD + Math.round((side - rect.height) / 2);
   const textX = PAD + side + 40;
   const textW = CARD.width - textX - 40;
-  const count = service.tileCount.toLocaleString('en-US').replace(/,/g, '\u2009');
+  const n = service.tileCount;
+  const count = escapeMarkup(formatCount(n, lang));
   const parts = [
     { input: block, raw: { width: rect.width, height: rect.height, channels: 3 as const }, left, top },
     {
@@ -96,16 +100,34 @@ export async function renderCard(
       left: textX,
       top: 240,
     },
+    {
+      input: await text(
+        `<span foreground="#f6f2fb" size="36pt">${escapeMarkup(kissesWord(n, lang))}</span>`,
+        false,
+        textW,
+      ),
+      left: textX,
+      top: 380,
+    },
   ];
   if (tile.event)
     parts.push({
-      input: await text(`<span foreground="#b9aecb" size="40pt">${tile.event}</span>`, false, textW),
+      input: await text(
+        `<span foreground="#b9aecb" size="32pt">${escapeMarkup(MEDIA_TEXT[lang].rally(tile.event))}</span>`,
+        false,
+        textW,
+      ),
       left: textX,
-      top: 400,
+      top: 460,
     });
   const png = await sharp({ create: { width: CARD.width, height: CARD.height, channels: 3, background: BG } })
     .composite(parts)
     .png({ compressionLevel: 7 })
     .toBuffer();
   return { png, block: b };
+}
+
+/** Text for Pango markup. */
+function escapeMarkup(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
