@@ -42,19 +42,37 @@ function ring(data: Buffer, w: number, x0: number, y0: number, side: number, wid
     }
 }
 
-async function text(markup: string, bold: boolean, width: number): Promise<Buffer> {
+/** Text set as Pango markup, wrapped at `width` (none: one line). */
+async function text(markup: string, bold: boolean, width?: number): Promise<Buffer> {
+  const { data } = await textWithSize(markup, bold, width);
+  return data;
+}
+
+function textWithSize(markup: string, bold: boolean, width?: number) {
   return sharp({
     text: {
       text: markup,
       fontfile: fontFile(bold),
       font: bold ? 'DejaVu Sans Bold' : 'DejaVu Sans',
-      width,
+      ...(width ? { width } : {}),
       rgba: true,
       dpi: 72,
     },
   })
     .png()
-    .toBuffer();
+    .toBuffer({ resolveWithObject: true });
+}
+
+/** One line of text at `pt`, or smaller so that it fits `width` (a count's digit groups must not wrap). */
+async function oneLine(
+  markup: (pt: number) => string,
+  bold: boolean,
+  pt: number,
+  width: number,
+): Promise<Buffer> {
+  const first = await textWithSize(markup(pt), bold);
+  if (first.info.width <= width) return first.data;
+  return text(markup(Math.floor((pt * width) / first.info.width)), bold);
 }
 
 /**
@@ -96,7 +114,12 @@ export async function renderCard(
       top: 150,
     },
     {
-      input: await text(`<span foreground="#ff4f9a" size="96pt">\u2665 ${count}</span>`, true, textW),
+      input: await oneLine(
+        (pt) => `<span foreground="#ff4f9a" size="${pt}pt">\u2665 ${count}</span>`,
+        true,
+        96,
+        textW,
+      ),
       left: textX,
       top: 240,
     },
