@@ -100,6 +100,9 @@ async function render(spec: WorkerSpec): Promise<void> {
     if (!canvas) throw new Error('the first frame came without a grid');
     canvas.clearCells(step.clear);
     const p = step.paint;
+    // A cell that changed hands shows its old tile until the new one is drawn: empty it first,
+    // in case the new one's file is gone meanwhile (a delete while this renders).
+    if (!step.grid) canvas.clearCells(p.filter((_, k) => k % 6 === 1 || k % 6 === 2));
     const tile = (i: number): ComposeTile => ({
       id: p[6 * i]!,
       col: p[6 * i + 1]!,
