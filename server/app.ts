@@ -5,6 +5,7 @@ import express from 'express';
 import { clusterSafety } from './cluster/clusterSafety.ts';
 import { PgImportLedger } from './cluster/PgImportLedger.ts';
 import { type ClusterNode, startCluster } from './cluster/startCluster.ts';
+import { openTimelapseLog } from './cluster/timelapseLog.ts';
 import type { Config } from './config.ts';
 import { MosaicService } from './core/MosaicService.ts';
 import type { MosaicPort } from './core/port.ts';
@@ -157,10 +158,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(adminRoutes(adminDeps));
   // Cluster nodes on one machine may share DATA_DIR: each keeps (and empties at start) its own folder.
   const mediaDir = cluster ? join(config.dataDir, 'media', node) : join(config.dataDir, 'media');
-  const timelapse = new TimelapseJobs(service, target, mediaDir, {
-    hashtag: '#kiss4lgbtqrights',
-    counterLabel: { one: 'kiss', other: 'kisses' },
-  });
+  const timelapse = new TimelapseJobs(
+    service,
+    target,
+    mediaDir,
+    cluster ? () => openTimelapseLog(cluster.pool) : undefined,
+  );
   app.use(timelapseRoutes(adminDeps, timelapse));
   app.use(rallyRoutes({ rallies, config, loginLimiter: safety.loginLimiter }));
   app.get('/api/admin/stats', requireAdmin(config.ADMIN_TOKEN), async (_req, res) => {

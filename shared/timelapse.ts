@@ -9,6 +9,7 @@
  *
  * Pure TypeScript: no I/O, no Node or DOM APIs.
  */
+import type { RallyLanguage } from './rallies.ts';
 
 /** The video sizes offered on the admin page: a square post and a full-height story. */
 export const TIMELAPSE_PRESETS = {
@@ -43,6 +44,8 @@ export interface TimelapseRequest {
   to?: string;
   /** Only this rally's tiles. */
   event?: string;
+  /** The language of the burnt-in counter's word (one of the six; default English). */
+  lang?: RallyLanguage;
 }
 
 /** Where a job stands. */

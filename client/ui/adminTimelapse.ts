@@ -4,7 +4,7 @@
  * reloaded page picks up the newest one where it stands.
  */
 import { TIMELAPSE_PRESETS, type TimelapseJob, type TimelapsePreset } from '../../shared/timelapse.ts';
-import { t } from '../i18n/index.ts';
+import { language, t } from '../i18n/index.ts';
 import { cancelJob, getJob, getJobs, getVideo, startTimelapse } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
 import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
@@ -110,7 +110,7 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
     if (!(preset in TIMELAPSE_PRESETS) || !Number.isFinite(seconds)) return;
     clearLink();
     try {
-      const id = await startTimelapse(token, { preset, seconds });
+      const id = await startTimelapse(token, { preset, seconds, lang: language() });
       show({
         id,
         state: 'queued',

@@ -41,6 +41,8 @@ export interface TileRowLite {
 }
 
 const BATCH = 500;
+/** How much each side of the grid grows when it is full (the timelapse reads the first grid back from it). */
+export const GROWTH_FACTOR = 2;
 const DUPLICATE_MESSAGE =
   'This photo is already in the mosaic (or waiting for review). Each photo goes in once; ' +
   'to replace yours, delete it first with your delete link.';
@@ -315,8 +317,8 @@ export class Placer {
 
   private async place(t: TileRowLite, w: BatchWrite): Promise<{ seq: number; col: number; row: number }> {
     if (this.engine.isFull()) {
-      const cols = this.engine.cols * 2;
-      const rows = this.engine.rows * 2;
+      const cols = this.engine.cols * GROWTH_FACTOR;
+      const rows = this.engine.rows * GROWTH_FACTOR;
       w.changes.push(this.engine.grow(cols, rows, await this.o.target.cellFeatures(cols, rows)));
     }
     const cs = this.engine.place(t.id, t.features);

@@ -35,7 +35,7 @@ export async function ensureMosaic(
   return readMeta(pool);
 }
 
-export async function readMeta(q: pg.Pool | pg.PoolClient): Promise<MosaicMeta & { term: number }> {
+export async function readMeta(q: pg.Pool | pg.ClientBase): Promise<MosaicMeta & { term: number }> {
   const r = await q.query('SELECT cols, rows, seq, epoch, term FROM mosaic WHERE id = 1');
   const m = r.rows[0];
   if (!m) throw new Error('the mosaic row is missing');

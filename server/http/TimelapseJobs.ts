@@ -2,14 +2,15 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { HASHTAG } from '../../shared/print.ts';
 import { type TimelapseJob, timelapseLayout } from '../../shared/timelapse.ts';
 import type { MosaicPort } from '../core/port.ts';
 import { AppError } from '../errors.ts';
 import { dimmedTarget } from '../ingest/compose.ts';
 import { ffmpegPath } from '../ingest/encoder.ts';
-import type { CanvasText } from '../ingest/TimelapseCanvas.ts';
 import type { Target } from '../ingest/target.ts';
 import type { ToParent, ToWorker } from '../ingest/timelapseIpc.ts';
+import { type FramePlan, indexOf, listPlan, logPlan, type ReplaySource } from './timelapsePlan.ts';
 import { selectTimelapseTiles, type TimelapseParams } from './timelapseTiles.ts';
 
 const WORKER = join(import.meta.dirname, '../ingest/timelapseWorker.ts');
@@ -42,7 +43,8 @@ export class TimelapseJobs {
     private readonly service: MosaicPort,
     private readonly target: Target,
     private readonly dir: string,
-    private readonly text: CanvasText,
+    /** The change log to replay (a cluster's); without one, tiles are drawn at their final cells. */
+    private readonly openLog?: () => Promise<ReplaySource>,
   ) {
     // Jobs do not outlive the process, so neither do their files.
     rmSync(dir, { recursive: true, force: true });
@@ -143,7 +145,7 @@ export class TimelapseJobs {
   private invalidate(gone: number[]): void {
     for (const job of this.jobs.values()) {
       const ids = job.ids;
-      if (!ids || !gone.some((id) => has(ids, id))) continue;
+      if (!ids || !gone.some((id) => indexOf(ids, id) >= 0)) continue;
       job.stale = true;
       if (job.view.state === 'done') this.remove(job.view.id);
     }
@@ -190,8 +192,19 @@ export class TimelapseJobs {
     const picked = selectTimelapseTiles(s, params);
     job.ids = picked.ids;
     const frames = Math.round(params.seconds * params.fps);
-    const layout = timelapseLayout(params.width, params.height, s.cols, s.rows);
-    const background = await dimmedTarget(this.target, layout.mosaic.width, layout.mosaic.height);
+    const plan: FramePlan = this.openLog
+      ? logPlan(await this.openLog(), picked.ids, frames, alreadyCount(s, picked.ids, params.from))
+      : listPlan(picked, frames, s.cols, s.rows);
+    try {
+      await this.render(job, plan, frames);
+    } finally {
+      await plan.close();
+    }
+  }
+
+  private async render(job: Job, plan: FramePlan, frames: number): Promise<void> {
+    const { view, params } = job;
+    const s = this.service;
     if (view.state !== 'running') return;
     const part = join(this.dir, `${view.id}.mp4.part`);
     const child = fork(WORKER, [], {
@@ -205,17 +218,31 @@ export class TimelapseJobs {
       type: 'start',
       spec: {
         ...{ width: params.width, height: params.height, fps: params.fps, frames },
-        ...{ cols: s.cols, rows: s.rows, already: picked.already, text: this.text },
+        text: { hashtag: HASHTAG, lang: params.lang },
         ...{ ffmpeg: ffmpegPath()!, out: part },
       },
-      tiles: picked.tiles,
-      background,
+    };
+    const step = async (f: number): Promise<ToWorker> => {
+      const next = await plan.next(f);
+      if (!next.grid) return { type: 'step', step: next };
+      const m = timelapseLayout(params.width, params.height, next.grid.cols, next.grid.rows).mosaic;
+      return { type: 'step', step: next, background: await dimmedTarget(this.target, m.width, m.height) };
     };
     let failure = '';
     child.on('message', (m: ToParent) => {
       if (m.type === 'ready') child.send(start);
       else if (m.type === 'progress') view.progress = Math.max(view.progress, Math.min(0.99, m.value));
       else if (m.type === 'error') failure = m.message;
+      else if (m.type === 'step')
+        step(m.frame).then(
+          (reply) => {
+            if (child.connected) child.send(reply);
+          },
+          (e: unknown) => {
+            failure ||= `the change log could not be read: ${e instanceof Error ? e.message : String(e)}`;
+            child.kill('SIGTERM');
+          },
+        );
       else if (m.type === 'need')
         void Promise.all(m.ids.map((id) => s.readFile(id, m.size).catch(() => null))).then((files) => {
           if (child.connected) child.send({ type: 'files', files } satisfies ToWorker);
@@ -239,16 +266,10 @@ export class TimelapseJobs {
   }
 }
 
-/** Whether the ascending `ids` hold `id`. */
-function has(ids: Uint32Array, id: number): boolean {
-  let lo = 0;
-  let hi = ids.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = ids[mid]!;
-    if (v === id) return true;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+/** How many of the video's tiles arrived before `from` (they are there from the first frame). */
+function alreadyCount(s: MosaicPort, ids: Uint32Array, from: number | undefined): number {
+  if (from === undefined) return 0;
+  let n = 0;
+  for (const id of ids) if ((s.get(id)?.createdAt ?? from) < from) n++;
+  return n;
 }

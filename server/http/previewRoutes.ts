@@ -3,8 +3,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Request, Router } from 'express';
 import { HASHTAG } from '../../shared/print.ts';
+import type { RallyLanguage } from '../../shared/rallies.ts';
 import { AppError } from '../errors.ts';
 import { CARD, type CellBlock, renderCard } from '../print/cardImage.ts';
+import {
+  formatCount,
+  isMediaLanguage,
+  kissesWord,
+  languageFromHeader,
+  MEDIA_TEXT,
+} from '../print/mediaText.ts';
 import { CLIENT_DIR } from './clientRoutes.ts';
 import type { HttpDeps } from './deps.ts';
 
@@ -15,31 +23,38 @@ const CARD_TTL_MS = 10 * 60_000;
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The Open Graph and Twitter card tags of a tile's page (for a missing tile, the site's own, without an image). */
+/** The Open Graph and Twitter card tags of a tile's page (for a missing tile, the site's own, without an image), in `lang`. */
 export function previewTags(
   base: string,
   tile: { id: number; event: string | null } | null,
   total: number,
+  lang: RallyLanguage = 'en',
 ): string {
-  const title = tile ? `Kiss #${tile.id} in the ${HASHTAG} mosaic` : `${HASHTAG}: a live mosaic of kisses`;
-  const description = `${total.toLocaleString('en-US')} kisses for LGBTQ+ rights, one live picture${tile?.event ? `, rally ${tile.event}` : ''}.`;
+  const w = MEDIA_TEXT[lang];
+  const title = tile ? w.tileTitle(tile.id) : w.siteTitle;
+  const description = w.description(
+    `${formatCount(total, lang)} ${kissesWord(total, lang)}`,
+    tile?.event ? w.rally(tile.event) : null,
+  );
   const tags: [string, string, string][] = [
     ['property', 'og:type', 'website'],
     ['property', 'og:site_name', HASHTAG],
+    ['property', 'og:locale', w.ogLocale],
     ['property', 'og:title', title],
     ['property', 'og:description', description],
     ['name', 'twitter:title', title],
     ['name', 'twitter:description', description],
   ];
   if (tile) {
-    const image = `${base}/api/tiles/${tile.id}/card.png`;
+    const image = `${base}/api/tiles/${tile.id}/card.png?lang=${encodeURIComponent(lang)}`;
     tags.push(
       ['property', 'og:url', `${base}/t/${tile.id}`],
       ['property', 'og:image', image],
       ['property', 'og:image:type', 'image/png'],
       ['property', 'og:image:width', String(CARD.width)],
       ['property', 'og:image:height', String(CARD.height)],
-      ['property', 'og:image:alt', `${title}: the photo ringed among its neighbours in the mosaic.`],
+      ['property', 'og:image:alt', w.imageAlt(title)],
+      ['name', 'twitter:image:alt', w.imageAlt(title)],
       ['name', 'twitter:card', 'summary_large_image'],
       ['name', 'twitter:image', image],
     );
@@ -58,7 +73,11 @@ export function previewTags(
 export function previewRoutes(d: HttpDeps, clientDir = CLIENT_DIR): { router: Router; close: () => void } {
   const r = Router();
   const s = d.service;
-  const cards = new Map<number, { png: Promise<Buffer>; block: CellBlock | null; at: number }>();
+  // Keyed by `${id}:${lang}`.
+  const cards = new Map<string, { png: Promise<Buffer>; block: CellBlock | null; at: number }>();
+  const forget = (id: number) => {
+    for (const key of cards.keys()) if (key.startsWith(`${id}:`)) cards.delete(key);
+  };
   const unsubscribe = s.subscribeCells((cells) => {
     if (!cells) return cards.clear();
     for (const [id, c] of cards) {
@@ -80,26 +99,37 @@ export function previewRoutes(d: HttpDeps, clientDir = CLIENT_DIR): { router: Ro
   const base = (req: Request) =>
     d.config.PUBLIC_URL?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
 
+  /** The page's language: its rally's, else the reader's (Accept-Language), else English. */
+  const pageLanguage = (req: Request, event: string | null): RallyLanguage =>
+    (event ? d.rallies?.get(event)?.language : undefined) ??
+    languageFromHeader(req.get('accept-language')) ??
+    'en';
+
   r.get('/api/tiles/:id/card.png', async (req, res) => {
+    const raw = req.query.lang ?? 'en';
+    if (!isMediaLanguage(raw))
+      throw new AppError(400, 'BAD_REQUEST', 'lang must be one of en, ru, pt-BR, es, de, fr.');
+    const lang = raw;
     const t = liveTile(req.params.id);
     if (!t) {
-      cards.delete(Number(req.params.id));
+      forget(Number(req.params.id));
       throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
     }
-    let c = cards.get(t.id);
+    const key = `${t.id}:${lang}`;
+    let c = cards.get(key);
     if (!c || Date.now() - c.at > CARD_TTL_MS) {
       const entry: { png: Promise<Buffer>; block: CellBlock | null; at: number } = {
         png: Promise.resolve(Buffer.alloc(0)),
         block: null,
         at: Date.now(),
       };
-      entry.png = renderCard(s, d.target, t).then((made) => {
+      entry.png = renderCard(s, d.target, t, lang).then((made) => {
         entry.block = made.block;
         return made.png;
       });
-      entry.png.catch(() => cards.delete(t.id));
-      cards.delete(t.id);
-      cards.set(t.id, entry);
+      entry.png.catch(() => cards.delete(key));
+      cards.delete(key);
+      cards.set(key, entry);
       if (cards.size > CARDS_KEPT) cards.delete(cards.keys().next().value!);
       c = entry;
     }
@@ -118,11 +148,13 @@ export function previewRoutes(d: HttpDeps, clientDir = CLIENT_DIR): { router: Ro
     const page = join(clientDir, 'index.html');
     if (!existsSync(page)) return next();
     const t = liveTile(req.params.id);
+    const lang = pageLanguage(req, t?.event ?? null);
     const html = (await readFile(page, 'utf8')).replace(
       '</head>',
-      `    ${previewTags(base(req), t && { id: t.id, event: t.event }, s.tileCount)}\n  </head>`,
+      `    ${previewTags(base(req), t && { id: t.id, event: t.event }, s.tileCount, lang)}\n  </head>`,
     );
     res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Vary', 'Accept-Language');
     res.type('html').send(html);
   });
 

@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
+import { RALLY_LANGUAGES } from '../../shared/rallies.ts';
 import { isEventCode } from '../../shared/rally.ts';
 import {
   gridFits,
@@ -25,6 +26,7 @@ const body = z
     from: when.optional(),
     to: when.optional(),
     event: z.string().refine(isEventCode, 'a rally code like "london"').optional(),
+    lang: z.enum(RALLY_LANGUAGES, { error: `one of ${RALLY_LANGUAGES.join(', ')}` }).optional(),
   })
   .refine((b) => b.preset !== undefined || (b.width !== undefined && b.height !== undefined), {
     message: 'give a preset ("square" or "story") or both width and height',
@@ -67,6 +69,7 @@ export function timelapseRoutes(d: AdminDeps, jobs: TimelapseJobs): Router {
       ...(b.from ? { from: Date.parse(b.from) } : {}),
       ...(b.to ? { to: Date.parse(b.to) } : {}),
       ...(b.event ? { event: b.event } : {}),
+      lang: b.lang ?? 'en',
     });
     res.status(202).location(`/api/admin/jobs/${job.id}`).json({ id: job.id });
   });

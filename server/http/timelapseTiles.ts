@@ -1,3 +1,4 @@
+import type { RallyLanguage } from '../../shared/rallies.ts';
 import type { MosaicPort } from '../core/port.ts';
 
 /** A timelapse as the routes accept it, with its size and rate settled. */
@@ -11,6 +12,8 @@ export interface TimelapseParams {
   /** ms since epoch: tiles that arrived after it are left out. */
   to?: number;
   event?: string;
+  /** The counter word's language. */
+  lang: RallyLanguage;
 }
 
 /** The tiles of one video, in the order they arrived. */

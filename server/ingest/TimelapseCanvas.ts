@@ -1,4 +1,6 @@
+import type { RallyLanguage } from '../../shared/rallies.ts';
 import type { TimelapseLayout } from '../../shared/timelapse.ts';
+import { formatCount, kissesWord } from '../print/mediaText.ts';
 import { blit, type ComposeTile, type ReadTile, tintedPixels } from './compose.ts';
 import { sharp } from './sharp.ts';
 
@@ -13,8 +15,8 @@ const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(
 /** What the bands say. */
 export interface CanvasText {
   hashtag: string;
-  /** The counter's word after the number, for one and for more, e.g. "kiss" and "kisses". */
-  counterLabel: { one: string; other: string };
+  /** The language of the counter (its digit groups and its word after the number, e.g. "kisses"). */
+  lang: RallyLanguage;
 }
 
 /**
@@ -25,11 +27,12 @@ export interface CanvasText {
 export class TimelapseCanvas {
   private readonly pixels: Buffer;
   private readonly bands = new Map<string, Buffer>();
+  private backdrop: Buffer = Buffer.alloc(0);
 
   constructor(
     readonly width: number,
     readonly height: number,
-    private readonly layout: TimelapseLayout,
+    private layout: TimelapseLayout,
     private readonly text: CanvasText,
   ) {
     this.pixels = Buffer.alloc(width * height * 3);
@@ -39,7 +42,35 @@ export class TimelapseCanvas {
   /** Lays the mosaic's empty background (the target dimmed, raw RGB at the mosaic's size). */
   background(raw: Buffer): void {
     const m = this.layout.mosaic;
+    this.backdrop = raw;
     this.paste(raw, m.width, m.height, m.x, m.y);
+  }
+
+  /** Starts the frame afresh on another grid (the mosaic grew): empty, with that grid's background. */
+  relayout(layout: TimelapseLayout, raw: Buffer): void {
+    this.layout = layout;
+    this.pixels.fill(Buffer.from(BG.slice(1), 'hex'));
+    // The hashtag's band moves with the mosaic in a tall frame.
+    this.bands.delete('h');
+    this.background(raw);
+  }
+
+  /** Shows cells (col, row pairs) empty again: their part of the background. */
+  clearCells(cells: Int32Array): void {
+    const { cellPx, mosaic } = this.layout;
+    for (let k = 0; k + 1 < cells.length; k += 2) {
+      const x0 = cells[k]! * cellPx;
+      const y0 = cells[k + 1]! * cellPx;
+      for (let y = y0; y < y0 + cellPx; y++) {
+        const from = (y * mosaic.width + x0) * 3;
+        this.backdrop.copy(
+          this.pixels,
+          ((mosaic.y + y) * this.width + mosaic.x + x0) * 3,
+          from,
+          from + cellPx * 3,
+        );
+      }
+    }
   }
 
   /** Draws tiles at their cells, decoded and tinted as the export draws them; a tile gone meanwhile is skipped. */
@@ -92,7 +123,7 @@ export class TimelapseCanvas {
     const n =
       count === null
         ? ''
-        : `<text x="${withTag ? w - pad : w / 2}" y="${base}" text-anchor="${withTag ? 'end' : 'middle'}" font-size="${size}" fill="${TEXT}" font-weight="700">${count.toLocaleString('en-US')}<tspan fill="${MUTED}" font-weight="400" font-size="${Math.round(size * 0.7)}" dx="${Math.round(size * 0.25)}">${escapeXml(count === 1 ? this.text.counterLabel.one : this.text.counterLabel.other)}</tspan></text>`;
+        : `<text x="${withTag ? w - pad : w / 2}" y="${base}" text-anchor="${withTag ? 'end' : 'middle'}" font-size="${size}" fill="${TEXT}" font-weight="700">${escapeXml(formatCount(count, this.text.lang))}<tspan fill="${MUTED}" font-weight="400" font-size="${Math.round(size * 0.7)}" dx="${Math.round(size * 0.25)}">${escapeXml(kissesWord(count, this.text.lang))}</tspan></text>`;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="${BG}"/><g font-family="DejaVu Sans, Noto Sans, Liberation Sans, sans-serif">${tag}${n}</g></svg>`;
     return sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer();
   }

@@ -1,18 +1,19 @@
 /**
  * The timelapse renderer, run as a child process at the lowest CPU priority so that uploads
  * keep their speed: it draws each frame with sharp and pipes raw RGB into ffmpeg (which
- * inherits the priority), asking the parent for tile files as frames need them. The parent
+ * inherits the priority), asking the parent for each frame's changes (tiles to draw, cells to
+ * empty, a new grid after a growth) and for tile files as frames need them. The parent
  * owns every file name: this writes only to `spec.out`, which the parent renames or deletes.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setPriority } from 'node:os';
 import { TILE_SIZES, type TileSize } from '../../shared/httpApi.ts';
-import { tilesAtFrame, timelapseLayout } from '../../shared/timelapse.ts';
+import { timelapseLayout } from '../../shared/timelapse.ts';
 import type { ComposeTile } from './compose.ts';
 import { sharp } from './sharp.ts';
 import { TimelapseCanvas } from './TimelapseCanvas.ts';
-import type { ToParent, ToWorker, WorkerSpec } from './timelapseIpc.ts';
+import type { FrameStep, ToParent, ToWorker, WorkerSpec } from './timelapseIpc.ts';
 
 // This process loads only our own SVG text bands and tiles the server re-encoded itself.
 sharp.unblock({ operation: ['VipsForeignLoadSvgBuffer'] });
@@ -24,6 +25,7 @@ try {
 
 const send = (m: ToParent) => process.send?.(m);
 let pending: ((files: (Buffer | null)[]) => void) | null = null;
+let stepping: ((m: { step: FrameStep; background?: Uint8Array }) => void) | null = null;
 let ffmpeg: ReturnType<typeof spawn> | null = null;
 
 /** Exits once ffmpeg is gone, so that it cannot create or write the output after the parent deleted it. */
@@ -43,19 +45,21 @@ function files(ids: number[], size: TileSize): Promise<(Buffer | null)[]> {
   });
 }
 
-async function render(spec: WorkerSpec, tiles: Int32Array, background: Buffer): Promise<void> {
-  const { width, height, fps, frames } = spec;
-  const layout = timelapseLayout(width, height, spec.cols, spec.rows);
-  const canvas = new TimelapseCanvas(width, height, layout, spec.text);
-  canvas.background(background);
-  const size = TILE_SIZES.find((s) => s >= layout.cellPx) ?? TILE_SIZES[TILE_SIZES.length - 1]!;
-  const tile = (i: number): ComposeTile => ({
-    id: tiles[6 * i]!,
-    col: tiles[6 * i + 1]!,
-    row: tiles[6 * i + 2]!,
-    tint: { r: tiles[6 * i + 3]!, g: tiles[6 * i + 4]!, b: tiles[6 * i + 5]! },
+/** Asks the parent for frame `f`'s changes. */
+function nextStep(f: number): Promise<{ step: FrameStep; background?: Uint8Array }> {
+  return new Promise((resolve) => {
+    stepping = resolve;
+    send({ type: 'step', frame: f });
   });
-  const total = tiles.length / 6;
+}
+
+const sizeFor = (cellPx: number): TileSize =>
+  TILE_SIZES.find((s) => s >= cellPx) ?? TILE_SIZES[TILE_SIZES.length - 1]!;
+
+async function render(spec: WorkerSpec): Promise<void> {
+  const { width, height, fps, frames } = spec;
+  let canvas: TimelapseCanvas | null = null;
+  let size: TileSize = TILE_SIZES[0];
 
   // libx264 at "veryfast" with one thread: a frame every few ms, and never more than a core.
   ffmpeg = spawn(
@@ -79,25 +83,46 @@ async function render(spec: WorkerSpec, tiles: Int32Array, background: Buffer): 
   const input = ffmpeg.stdin!;
   input.on('error', () => {});
 
-  let drawn = 0;
   let lastSent = -1;
   // An encoder that stopped early is reported below, with what it said.
   for (let f = 0; f < frames && !ended; f++) {
-    const want = Math.min(total, tilesAtFrame(f, frames, total, spec.already));
-    for (let i = drawn; i < want; i += 64) {
-      const batch = Array.from({ length: Math.min(64, want - i) }, (_, k) => tile(i + k));
+    const { step, background } = await nextStep(f);
+    if (step.grid) {
+      const layout = timelapseLayout(width, height, step.grid.cols, step.grid.rows);
+      if (!background) throw new Error('a new grid came without its background');
+      if (canvas) canvas.relayout(layout, Buffer.from(background));
+      else {
+        canvas = new TimelapseCanvas(width, height, layout, spec.text);
+        canvas.background(Buffer.from(background));
+      }
+      size = sizeFor(layout.cellPx);
+    }
+    if (!canvas) throw new Error('the first frame came without a grid');
+    canvas.clearCells(step.clear);
+    const p = step.paint;
+    // A cell that changed hands shows its old tile until the new one is drawn: empty it first,
+    // in case the new one's file is gone meanwhile (a delete while this renders).
+    if (!step.grid) canvas.clearCells(p.filter((_, k) => k % 6 === 1 || k % 6 === 2));
+    const tile = (i: number): ComposeTile => ({
+      id: p[6 * i]!,
+      col: p[6 * i + 1]!,
+      row: p[6 * i + 2]!,
+      tint: { r: p[6 * i + 3]!, g: p[6 * i + 4]!, b: p[6 * i + 5]! },
+    });
+    const n = p.length / 6;
+    for (let i = 0; i < n; i += 64) {
+      const batch = Array.from({ length: Math.min(64, n - i) }, (_, k) => tile(i + k));
       const got = await files(
         batch.map((t) => t.id),
         size,
       );
       await canvas.addTiles(batch, async (id) => got[batch.findIndex((t) => t.id === id)] ?? null);
     }
-    drawn = Math.max(drawn, want);
-    await canvas.counter(want);
+    await canvas.counter(step.count);
     if (!input.write(canvas.frame())) await Promise.race([once(input, 'drain').catch(() => {}), exited]);
-    const p = Math.floor(((f + 1) / frames) * 100);
-    if (p !== lastSent) {
-      lastSent = p;
+    const pc = Math.floor(((f + 1) / frames) * 100);
+    if (pc !== lastSent) {
+      lastSent = pc;
       send({ type: 'progress', value: (0.97 * (f + 1)) / frames });
     }
   }
@@ -113,7 +138,16 @@ process.on('message', (m: ToWorker) => {
     p?.(m.files.map((f) => (f ? Buffer.from(f) : null)));
     return;
   }
-  render(m.spec, new Int32Array(m.tiles), Buffer.from(m.background)).then(
+  if (m.type === 'step') {
+    const s = stepping;
+    stepping = null;
+    s?.({
+      step: { ...m.step, paint: new Int32Array(m.step.paint), clear: new Int32Array(m.step.clear) },
+      ...(m.background ? { background: m.background } : {}),
+    });
+    return;
+  }
+  render(m.spec).then(
     () => process.exit(0),
     (err: unknown) => {
       send({ type: 'error', message: err instanceof Error ? err.message : String(err) });

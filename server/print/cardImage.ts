@@ -1,8 +1,10 @@
 import { HASHTAG } from '../../shared/print.ts';
+import type { RallyLanguage } from '../../shared/rallies.ts';
 import type { MosaicPort } from '../core/port.ts';
 import { dimmedTarget, renderRegion } from '../ingest/compose.ts';
 import { sharp } from '../ingest/sharp.ts';
 import type { Target } from '../ingest/target.ts';
+import { formatCount, kissesWord, MEDIA_TEXT } from './mediaText.ts';
 import { fontFile } from './pdfBasics.ts';
 
 /** The link preview's size, as Open Graph and Twitter cards want it. */
@@ -40,19 +42,37 @@ function ring(data: Buffer, w: number, x0: number, y0: number, side: number, wid
     }
 }
 
-async function text(markup: string, bold: boolean, width: number): Promise<Buffer> {
+/** Text set as Pango markup, wrapped at `width` (none: one line). */
+async function text(markup: string, bold: boolean, width?: number): Promise<Buffer> {
+  const { data } = await textWithSize(markup, bold, width);
+  return data;
+}
+
+function textWithSize(markup: string, bold: boolean, width?: number) {
   return sharp({
     text: {
       text: markup,
       fontfile: fontFile(bold),
       font: bold ? 'DejaVu Sans Bold' : 'DejaVu Sans',
-      width,
+      ...(width ? { width } : {}),
       rgba: true,
       dpi: 72,
     },
   })
     .png()
-    .toBuffer();
+    .toBuffer({ resolveWithObject: true });
+}
+
+/** One line of text at `pt`, or smaller so that it fits `width` (a count's digit groups must not wrap). */
+async function oneLine(
+  markup: (pt: number) => string,
+  bold: boolean,
+  pt: number,
+  width: number,
+): Promise<Buffer> {
+  const first = await textWithSize(markup(pt), bold);
+  if (first.info.width <= width) return first.data;
+  return text(markup(Math.floor((pt * width) / first.info.width)), bold);
 }
 
 /**
@@ -65,6 +85,7 @@ export async function renderCard(
   service: MosaicPort,
   target: Target,
   tile: { id: number; col: number; row: number; event: string | null },
+  lang: RallyLanguage = 'en',
 ): Promise<{ png: Buffer; block: CellBlock }> {
   const b = cardBlock(service.cols, service.rows, tile.col, tile.row);
   const rect = { x: b.col * CELL_PX, y: b.row * CELL_PX, width: b.cols * CELL_PX, height: b.rows * CELL_PX };
@@ -83,7 +104,8 @@ export async function renderCard(
   const top = PAD + Math.round((side - rect.height) / 2);
   const textX = PAD + side + 40;
   const textW = CARD.width - textX - 40;
-  const count = service.tileCount.toLocaleString('en-US').replace(/,/g, '\u2009');
+  const n = service.tileCount;
+  const count = escapeMarkup(formatCount(n, lang));
   const parts = [
     { input: block, raw: { width: rect.width, height: rect.height, channels: 3 as const }, left, top },
     {
@@ -92,20 +114,43 @@ export async function renderCard(
       top: 150,
     },
     {
-      input: await text(`<span foreground="#ff4f9a" size="96pt">\u2665 ${count}</span>`, true, textW),
+      input: await oneLine(
+        (pt) => `<span foreground="#ff4f9a" size="${pt}pt">\u2665 ${count}</span>`,
+        true,
+        96,
+        textW,
+      ),
       left: textX,
       top: 240,
+    },
+    {
+      input: await text(
+        `<span foreground="#f6f2fb" size="36pt">${escapeMarkup(kissesWord(n, lang))}</span>`,
+        false,
+        textW,
+      ),
+      left: textX,
+      top: 380,
     },
   ];
   if (tile.event)
     parts.push({
-      input: await text(`<span foreground="#b9aecb" size="40pt">${tile.event}</span>`, false, textW),
+      input: await text(
+        `<span foreground="#b9aecb" size="32pt">${escapeMarkup(MEDIA_TEXT[lang].rally(tile.event))}</span>`,
+        false,
+        textW,
+      ),
       left: textX,
-      top: 400,
+      top: 460,
     });
   const png = await sharp({ create: { width: CARD.width, height: CARD.height, channels: 3, background: BG } })
     .composite(parts)
     .png({ compressionLevel: 7 })
     .toBuffer();
   return { png, block: b };
+}
+
+/** Text for Pango markup. */
+function escapeMarkup(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

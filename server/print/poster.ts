@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { rgb } from 'pdf-lib';
 import { HASHTAG, mmToPt } from '../../shared/print.ts';
 import type { MosaicPort } from '../core/port.ts';
@@ -6,6 +6,7 @@ import type { Target } from '../ingest/target.ts';
 import { centredText, fitSize, newPrintDoc } from './pdfBasics.ts';
 import type { PosterLayout } from './posterLayout.ts';
 import { writePoster } from './posterRaster.ts';
+import { StreamedJpeg } from './streamedJpeg.ts';
 
 /** The poster's file formats. */
 export const POSTER_FORMATS = ['pdf', 'png', 'tiff'] as const;
@@ -51,7 +52,8 @@ export async function writePosterImage(job: PosterJob, format: 'png' | 'tiff'): 
 /**
  * Writes the poster as a print-ready PDF: a page of the asked size plus bleed (MediaBox,
  * BleedBox, TrimBox), the mosaic as one JPEG at exactly the dpi, the hashtag and the caption
- * in DejaVu Sans, and an sRGB output intent.
+ * in DejaVu Sans, and an sRGB output intent. The JPEG goes from sharp's strips to a scratch
+ * file and from there into the PDF file, never whole in memory (see StreamedJpeg).
  */
 export async function writePosterPdf(job: PosterJob & { scratch: string }): Promise<void> {
   const { layout } = job;
@@ -68,10 +70,9 @@ export async function writePosterPdf(job: PosterJob & { scratch: string }): Prom
     page.setBleedBox(0, 0, mmToPt(layout.page.width), mmToPt(layout.page.height));
     page.setTrimBox(...box(layout.trim));
     page.drawRectangle({ x: 0, y: 0, width: page.getWidth(), height: page.getHeight(), color: PAPER });
-    const jpeg = await doc.embedJpg(await readFile(job.scratch));
-    await rm(job.scratch, { force: true });
+    const jpeg = await StreamedJpeg.reserve(doc, job.scratch);
     const [x, y, width, height] = box(layout.image);
-    page.drawImage(jpeg, { x, y, width, height });
+    jpeg.draw(page, { x, y, width, height });
     const mid = layout.page.width / 2;
     const textW = layout.trim.width * 0.9;
     const white = rgb(1, 1, 1);
@@ -88,7 +89,7 @@ export async function writePosterPdf(job: PosterJob & { scratch: string }): Prom
       const size = fitSize(regular, job.caption, textW, layout.caption.size);
       centredText(page, regular, job.caption, mid, layout.caption.y, size, rgb(0.85, 0.85, 0.88));
     }
-    await writeFile(job.out, await doc.save({ useObjectStreams: false }));
+    await jpeg.save(job.out);
   } finally {
     await rm(job.scratch, { force: true });
   }

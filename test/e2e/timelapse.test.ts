@@ -149,5 +149,15 @@ describe('admin timelapse', () => {
     expect(await page.isVisible('#video-cancel')).toBe(false);
     expect(await page.isEnabled('#video-start')).toBe(true);
     await shot(page, 'cancelled-390x844');
+
+    // The video's counter speaks the page's language: the request carries it.
+    await page.selectOption('label:has([data-i18n="lang.label"]) select', 'de');
+    const [posted] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/admin/timelapse')),
+      page.click('#video-start'),
+    ]);
+    expect(JSON.parse(posted.postData()!)).toMatchObject({ preset: 'story', seconds: 60, lang: 'de' });
+    await expect.poll(async () => page.isVisible('#video-cancel'), { timeout: 30_000 }).toBe(true);
+    await page.click('#video-cancel');
   }, 120_000);
 });

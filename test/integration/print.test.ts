@@ -1,3 +1,4 @@
+import { PDFName, PDFRawStream } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../server/config.ts';
@@ -57,6 +58,24 @@ describe('poster, sticker sheets and wall map', () => {
       ['/GTS_PDFX', 3],
       ['/GTS_PDFA1', 3],
     ]);
+    // The image's bytes (streamed into the file after pdf-lib's part) are the poster's JPEG: the
+    // same picture as poster.png of the same size.
+    const [stream] = [...pdf.doc.context.enumerateIndirectObjects()]
+      .map(([, o]) => o)
+      .filter(
+        (o): o is PDFRawStream =>
+          o instanceof PDFRawStream && o.dict.get(PDFName.of('Subtype')) === PDFName.of('Image'),
+      );
+    const jpeg = Buffer.from(stream!.contents);
+    expect(stream!.dict.get(PDFName.of('Length'))?.toString()).toBe(String(jpeg.length));
+    const m = await sharp(jpeg).metadata();
+    expect([m.format, m.width, m.height]).toEqual(['jpeg', layout.px.width, layout.px.height]);
+    const png = await bytes(await get('/api/mosaic/poster.png?size=A4&dpi=150&bleed=3'));
+    const small = (b: Buffer) => sharp(b).resize(48, 48, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+    const [x, y] = await Promise.all([small(jpeg), small(png)]);
+    let d = 0;
+    for (let i = 0; i < x!.length; i++) d += Math.abs(x![i]! - y![i]!);
+    expect(d / x!.length).toBeLessThan(2);
   });
 
   it('turns and sizes custom posters: portrait, <W>x<H>mm', async () => {

@@ -88,6 +88,8 @@ describe('timelapse video jobs', () => {
       { width: 1081, height: 1080, seconds: 5 },
       { preset: 'story', seconds: 5, event: 'London!' },
       { preset: 'square', seconds: 5, from: '2026-12-03T10:00:00Z', to: '2026-12-02T10:00:00Z' },
+      { preset: 'square', seconds: 5, lang: 'xx' },
+      { preset: 'square', seconds: 5, lang: 'pt' },
     ]) {
       const res = await api('/api/admin/timelapse', { method: 'POST', body: JSON.stringify(body) });
       expect(res.status).toBe(400);
@@ -97,6 +99,27 @@ describe('timelapse video jobs', () => {
     expect(res.status).toBe(401);
     expect((await api('/api/admin/jobs/00000000-0000-0000-0000-000000000000')).status).toBe(404);
   });
+
+  it('names the counter in the asked language', async () => {
+    const bad = await api('/api/admin/timelapse', {
+      method: 'POST',
+      body: JSON.stringify({ preset: 'square', seconds: 5, lang: 'klingon' }),
+    });
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(
+      /^lang: one of en, ru/,
+    );
+    const band = async (lang: string) => {
+      const id = await startJob({ width: 320, height: 320, seconds: 2, fps: 10, lang });
+      await follow(id, (j) => j.state === 'done');
+      const png = await videoFrame((await download(id, `lang-${lang}`)).file, 19);
+      const c = timelapseLayout(320, 320, COLS, ROWS).counter;
+      return sharp(png).extract({ left: c.x, top: c.y, width: c.width, height: c.height }).raw().toBuffer();
+    };
+    const [en, ru, enAgain] = [await band('en'), await band('ru'), await band('en')];
+    // The same count, another word: only the words differ (and an encode is repeatable).
+    expect(en.equals(enAgain)).toBe(true);
+    expect(en.equals(ru)).toBe(false);
+  }, 90_000);
 
   it('makes an H.264 yuv420p faststart MP4 of the asked size, length and frame count, with growing progress', async () => {
     const id = await startJob({ width: 320, height: 320, seconds: 3, fps: 20 });
