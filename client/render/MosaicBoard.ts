@@ -7,12 +7,10 @@ import { Arrivals } from './Arrivals.ts';
 import { CameraController } from './CameraController.ts';
 import { CellOutline } from './CellOutline.ts';
 import { ColourLayer } from './ColourLayer.ts';
-import { type CameraState, screenToWorld, type Viewport, visibleCells, worldToScreen } from './camera.ts';
+import { type CameraState, screenToWorld, type Viewport, worldToScreen } from './camera.ts';
+import { DetailLayers } from './DetailLayers.ts';
 import { EmptyColours } from './EmptyColours.ts';
-import { ImageLayer, type WantedImage } from './ImageLayer.ts';
-import { ATLAS_CELLS, planAtlases, planPhotos } from './lod.ts';
 import { PyramidLayers } from './PyramidLayers.ts';
-import { bakeTint } from './tintBake.ts';
 import type { BoardImage, BoardImages, BoardModel, BoardStats, BoardTile } from './types.ts';
 
 export interface BoardOptions {
@@ -49,7 +47,6 @@ function isSoftwareGl(renderer: Renderer): boolean {
 /** How strongly the target picture shows through empty cells. */
 const TARGET_ALPHA = 0.28;
 const BACKGROUND = 0x14101c;
-const MB = 1024 * 1024;
 
 const EMPTY_MODEL: BoardModel = {
   cols: 1,
@@ -80,9 +77,8 @@ export class MosaicBoard {
   private readonly stage = new Container();
   private readonly target = new Sprite(Texture.EMPTY);
   private readonly colourHolder = new Container();
-  private readonly atlases: ImageLayer;
-  private readonly photos128: ImageLayer;
-  private readonly photos512: ImageLayer;
+  /** Atlases and photos, the near levels of detail. */
+  private readonly detail: DetailLayers;
   /** The live colour pyramid, drawn beneath the colour layer when the model holds only some cells. */
   private readonly pyramid: PyramidLayers;
   private overviewWaiters: (() => void)[] = [];
@@ -96,8 +92,6 @@ export class MosaicBoard {
   private dirty = true;
   private lodDirty = true;
   private raf = 0;
-  private seqBase = 0;
-  private blockSeq = new Map<number, number>();
   private readonly ro: ResizeObserver;
   private readonly maxCellPx: number;
   /** Frames actually drawn, for the bench and tests. */
@@ -129,27 +123,7 @@ export class MosaicBoard {
       this.lodDirty = true;
       this.dirty = true;
     };
-    this.atlases = new ImageLayer({
-      budgetBytes: 128 * MB,
-      maxEntries: 128,
-      maxInflight: 6,
-      minReloadMs: 1200,
-      onChange,
-    });
-    this.photos128 = new ImageLayer({
-      budgetBytes: 64 * MB,
-      maxEntries: 300,
-      maxInflight: 8,
-      minReloadMs: 0,
-      onChange,
-    });
-    this.photos512 = new ImageLayer({
-      budgetBytes: 96 * MB,
-      maxEntries: 100,
-      maxInflight: 4,
-      minReloadMs: 0,
-      onChange,
-    });
+    this.detail = new DetailLayers(onChange, opts.images);
     this.pyramid = new PyramidLayers(onChange, opts.images.colourTile);
     this.target.alpha = TARGET_ALPHA;
     this.colourHolder.addChild(this.colour.container);
@@ -158,9 +132,9 @@ export class MosaicBoard {
       this.pyramid.top.container,
       this.pyramid.tiles.container,
       this.colourHolder,
-      this.atlases.container,
-      this.photos128.container,
-      this.photos512.container,
+      this.detail.atlases.container,
+      this.detail.photos128.container,
+      this.detail.photos512.container,
       this.marker.container,
       this.focusRing.container,
       this.arrivals.container,
@@ -240,14 +214,10 @@ export class MosaicBoard {
       if (this.fading) this.fading.holder.scale.set(sx, sy);
       if (!sameSize) {
         this.camera_.regrid(cols, rows, sx, sy);
-        this.photos128.clear();
-        this.photos512.clear();
       }
     }
     this.pyramid.relaid(model.partial);
-    this.seqBase = model.seq;
-    this.blockSeq.clear();
-    this.atlases.clear();
+    this.detail.relaid(cols, model.seq, !sameSize);
     this.layoutTarget();
     this.touch();
   }
@@ -291,7 +261,7 @@ export class MosaicBoard {
     }
     for (const c of cells) {
       if (c < 0 || c >= m.cols * m.rows) continue;
-      this.bumpBlock(c % m.cols, Math.floor(c / m.cols), seq);
+      this.detail.changed(c % m.cols, Math.floor(c / m.cols), seq);
       this.pyramid.changed(c % m.cols, Math.floor(c / m.cols), seq);
       if (landing.has(c)) this.colour.clear(c % m.cols, Math.floor(c / m.cols));
       else this.paint(this.colour, c);
@@ -427,14 +397,9 @@ export class MosaicBoard {
     return {
       tiles: this.count(),
       cellPx: this.cam.scale,
-      atlases: this.atlases.shown,
-      photos: this.photos128.shown + this.photos512.shown,
-      gpuBytes:
-        this.colour.bytes +
-        this.atlases.bytes +
-        this.photos128.bytes +
-        this.photos512.bytes +
-        this.pyramid.bytes,
+      atlases: this.detail.shownAtlases,
+      photos: this.detail.shownPhotos,
+      gpuBytes: this.colour.bytes + this.detail.bytes + this.pyramid.bytes,
       pyramidTiles: this.pyramid.shown,
       arrivals: this.arrivals.count,
     };
@@ -469,10 +434,8 @@ export class MosaicBoard {
   destroy(): void {
     cancelAnimationFrame(this.raf);
     this.ro.disconnect();
-    this.atlases.destroy();
     this.pyramid.destroy();
-    this.photos128.destroy();
-    this.photos512.destroy();
+    this.detail.destroy();
     this.colour.destroy();
     this.renderer.destroy();
     this.canvas.remove();
@@ -500,11 +463,6 @@ export class MosaicBoard {
 
   private count(): number {
     return this.model.size;
-  }
-
-  private bumpBlock(col: number, row: number, seq: number): void {
-    const bw = Math.ceil(this.model.cols / ATLAS_CELLS);
-    this.blockSeq.set(Math.floor(row / ATLAS_CELLS) * bw + Math.floor(col / ATLAS_CELLS), seq);
   }
 
   private replaceColourLayer(layer: ColourLayer, fade: boolean): void {
@@ -594,59 +552,15 @@ export class MosaicBoard {
   private updateLod(now: number): void {
     // Nothing to plan before the first layout (the placeholder grid would ask for photos).
     if (this.model === EMPTY_MODEL) return;
-    const { cols, rows } = this.model;
-    const v = visibleCells(this.cam, this.view, cols, rows);
     const scale = this.cam.scale;
     this.colour.setCellPx(scale);
-    const images = this.opts.images;
     this.pyramid.plan(now, this.cam, this.view, this.model);
-    const bw = Math.ceil(cols / ATLAS_CELLS);
-    const atlases = planAtlases(scale, v);
-    const atlasWant = atlases.blocks.map(([ax, ay]): WantedImage => {
-      const version = this.blockSeq.get(ay * bw + ax) ?? this.seqBase;
-      return {
-        key: `${ax},${ay}`,
-        x: ax * ATLAS_CELLS,
-        y: ay * ATLAS_CELLS,
-        size: ATLAS_CELLS,
-        version,
-        load: (signal) => images.atlas(ax, ay, version, signal),
-      };
-    });
-    this.atlases.want(atlasWant, now);
-    const atlasesCover = atlases.all && atlasWant.every((w) => this.atlases.current(w.key, w.version));
-    const photos = planPhotos(scale * this.baseResolution, v, cols, (c) => this.model.cellId[c] !== 0);
-    const want128: WantedImage[] = [];
-    const want512: WantedImage[] = [];
-    let photosCover = photos.full;
-    for (const c of photos.cells) {
-      const t = this.tileInCell(c)!;
-      const tintKey = `${t.tint.r},${t.tint.g},${t.tint.b}`;
-      const item = (s: 128 | 512): WantedImage => ({
-        key: `${t.id}:${s}:${tintKey}`,
-        x: t.col,
-        y: t.row,
-        size: 1,
-        version: 0,
-        load: async (signal) => bakeTint(await images.photo(t.id, s, signal), t.tint),
-      });
-      const small = item(128);
-      if (photos.size === 512) {
-        const big = item(512);
-        want512.push(big);
-        if (!this.photos512.ready(big.key) && this.photos128.ready(small.key)) want128.push(small);
-        photosCover &&= this.photos512.ready(big.key) || this.photos128.ready(small.key);
-      } else {
-        want128.push(small);
-        photosCover &&= this.photos128.ready(small.key);
-      }
-    }
-    this.photos128.want(want128, now);
-    this.photos512.want(want512, now);
+    const cover = this.detail.plan(now, this.cam, this.view, this.model, scale * this.baseResolution, (c) =>
+      this.tileInCell(c),
+    );
     // Skip layers that are fully hidden under loaded, current ones: a software rasteriser
     // pays for every covered pixel. Empty cells are transparent in every layer alike.
-    this.colour.container.visible = !(atlasesCover || photosCover);
+    this.colour.container.visible = !(cover.atlases || cover.photos);
     this.pyramid.visible = this.colour.container.visible;
-    this.atlases.container.visible = !photosCover;
   }
 }
