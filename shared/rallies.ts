@@ -130,8 +130,14 @@ export interface AdminStats {
     photosLastMinute: number;
     /** Median processing time of one photo (wall, ms). */
     msPerPhotoP50: number | null;
-    /** The server process's CPU over the last minute, % of one core (ingest is most of it). */
-    cpuPercent: number;
+    /**
+     * The image work's CPU over the last minute, % of one core: every thread but the main one
+     * (libvips' workers, where sharp decodes and encodes, and the libuv pool that drives them).
+     * Null where threads cannot be read (no /proc).
+     */
+    cpuPercent: number | null;
+    /** The whole server process's CPU over the last minute, % of one core (the main thread's JavaScript too). */
+    processCpuPercent: number;
   };
   /**
    * Embedded: the file system that holds DATA_DIR. Cluster: the PostgreSQL database's size, and

@@ -158,8 +158,14 @@ export class AdminStatsPanel {
           : t('console.ingestValue', {
               n: num(s.ingest.photosLastMinute),
               ms: duration(s.ingest.msPerPhotoP50),
-              cpu: num(s.ingest.cpuPercent, { maximumFractionDigits: 0 }),
             }),
+      ],
+      [
+        t('console.cpu'),
+        t('console.cpuValue', {
+          image: s.ingest.cpuPercent === null ? '–' : num(s.ingest.cpuPercent, { maximumFractionDigits: 0 }),
+          all: num(s.ingest.processCpuPercent, { maximumFractionDigits: 0 }),
+        }),
       ],
       [t('console.storage'), this.storageText(s)],
     ];

@@ -4,6 +4,7 @@ import type { MosaicPort } from '../core/port.ts';
 import type { LiveBroadcaster, LiveServer } from '../realtime/LiveBroadcaster.ts';
 import { countOnline, LocalOnline, NOBODY, type OnlineCounts } from './OnlineCounts.ts';
 import type { RefusalCounts } from './RefusalCounts.ts';
+import { readThreadCpu, type ThreadCpu } from './threadCpu.ts';
 
 const MINUTE = 60_000;
 const SAMPLES = 1000;
@@ -58,7 +59,7 @@ export class StatsBook {
   private readonly latency = new Ring(SAMPLES);
   private readonly ingestMs = new Ring(200);
   private ingestTimes: number[] = [];
-  private cpu: { t: number; usage: NodeJS.CpuUsage }[] = [];
+  private cpu: { t: number; usage: NodeJS.CpuUsage; threads: ThreadCpu | null }[] = [];
   private live: { broadcaster: LiveBroadcaster; io: LiveServer } | null = null;
   private readonly clock: () => number;
   private readonly timer: ReturnType<typeof setInterval>;
@@ -93,7 +94,7 @@ export class StatsBook {
 
   private sampleCpu(): void {
     const t = this.clock();
-    this.cpu.push({ t, usage: process.cpuUsage() });
+    this.cpu.push({ t, usage: process.cpuUsage(), threads: readThreadCpu() });
     this.cpu = this.cpu.filter((x) => x.t >= t - MINUTE - 5000);
   }
 
@@ -146,6 +147,9 @@ export class StatsBook {
     const first = this.cpu[0];
     const use = process.cpuUsage(first?.usage);
     const span = first ? Math.max(1, now - first.t) : 1;
+    const pct = (ms: number) => Math.round((ms / span) * 1000) / 10;
+    const threads = readThreadCpu();
+    const imageMs = threads && first?.threads ? threads.image - first.threads.image : null;
     return {
       at: new Date(now).toISOString(),
       node: this.s.node,
@@ -161,7 +165,8 @@ export class StatsBook {
       ingest: {
         photosLastMinute: this.ingestTimes.filter((t) => t >= now - MINUTE).length,
         msPerPhotoP50: quantile(ing, 0.5),
-        cpuPercent: Math.round(((use.user + use.system) / 1000 / span) * 1000) / 10,
+        cpuPercent: imageMs === null ? null : pct(imageMs),
+        processCpuPercent: pct((use.user + use.system) / 1000),
       },
       storage: await this.s.storage().catch(() => ({ usedBytes: null, freeBytes: null })),
       perNode: this.s.cluster ? ['uploadToVisibleMs', 'ingest', 'storage'] : [],
