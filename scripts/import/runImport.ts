@@ -12,8 +12,12 @@ import type { ReportRow } from './importReport.ts';
 import { listSources } from './importSources.ts';
 import { FatalImportError, type SendTarget, sendPhoto } from './sendPhoto.ts';
 
-/** Files sent at a time unless `--concurrency` says otherwise. */
-export const DEFAULT_CONCURRENCY = 4;
+/**
+ * Files sent at a time unless `--concurrency` says otherwise. Each request spends part of its
+ * life on the wire and in fsyncs; 8 keep the server's 4 sharp pipelines (its libuv pool) busy
+ * through those waits (docs/BENCHMARKS.md).
+ */
+export const DEFAULT_CONCURRENCY = 8;
 
 export interface ImportRun {
   rows: ReportRow[];
