@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isEventCode } from '../shared/rally.ts';
 import { summary, writeReport } from './import/importReport.ts';
-import { runImport } from './import/runImport.ts';
+import { DEFAULT_CONCURRENCY, runImport } from './import/runImport.ts';
 
 const USAGE =
   'usage: npm run import -- <folder|file.zip> --server <URL> --token <ADMIN_TOKEN> [--event <code>] [--concurrency N] [--hide-faces] [--report out.csv]';
@@ -30,7 +30,7 @@ async function main() {
         server: { type: 'string' },
         token: { type: 'string', default: process.env.ADMIN_TOKEN },
         event: { type: 'string' },
-        concurrency: { type: 'string', default: '4' },
+        concurrency: { type: 'string', default: String(DEFAULT_CONCURRENCY) },
         'hide-faces': { type: 'boolean', default: false },
         report: { type: 'string' },
       },

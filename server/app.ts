@@ -41,6 +41,7 @@ import { attachRealtime, type Realtime } from './realtime/attachRealtime.ts';
 import { LivePyramid } from './realtime/LivePyramid.ts';
 import { requireAdmin } from './safety/adminAuth.ts';
 import { createSafety, type Safety } from './safety/createSafety.ts';
+import { RedisOnline } from './stats/OnlineCounts.ts';
 import { MemoryRefusals, RedisRefusals } from './stats/RefusalCounts.ts';
 import { diskOf, StatsBook } from './stats/StatsBook.ts';
 import { watchUploads } from './stats/watchUploads.ts';
@@ -129,6 +130,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     refusals: cluster
       ? new RedisRefusals(cluster.redis, `${config.REDIS_PREFIX}stats:refused`)
       : new MemoryRefusals(),
+    online: cluster ? new RedisOnline(cluster.redis, `${config.REDIS_PREFIX}stats:online`, node) : undefined,
   });
   const deps = {
     rallies,
@@ -236,7 +238,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       previews.close();
       safety.close();
       adminLive.close();
-      stats.close();
+      await stats.close();
       await live.close();
       await new Promise<void>((r) => {
         httpServer.close(() => r());

@@ -5,7 +5,7 @@
  * `Socket<ServerToClientEvents, ClientToServerEvents>`.
  *
  * How a session goes:
- * 1. The client connects with {@link HandshakeAuth} (`auth: { v, since?, epoch?, event? }`).
+ * 1. The client connects with {@link HandshakeAuth} (`auth: { v, since?, epoch?, event?, view?, role? }`).
  *    A wrong `v` is refused with a `connect_error` whose `data` is a {@link ProtocolError}
  *    with code `VERSION_MISMATCH` ("reload the page").
  * 2. The server brings it up to date: either binary `mosaic:snapshot` (and possibly some
@@ -55,7 +55,15 @@ export interface HandshakeAuth {
    * with the new geometry and seq and no tiles, and the client loads the view start again.
    */
   view?: 'cells' | 'regions';
+  /**
+   * What shows the mosaic: `viewer` (the default, a person's page) or `screen` (a rally's big
+   * screen). Counts only: the console shows viewers and screens online per rally.
+   */
+  role?: LiveRole;
 }
+
+/** What a live connection shows the mosaic on (see {@link HandshakeAuth.role}). */
+export type LiveRole = 'viewer' | 'screen';
 
 /** The Socket.IO room name of a rally: `event:london`. */
 export function eventRoom(code: string): string {
@@ -177,4 +185,6 @@ export interface SocketData {
   event: string | null;
   /** How the client holds the mosaic (see {@link HandshakeAuth.view}). */
   view?: 'cells' | 'regions';
+  /** A viewer's page or a rally's screen (see {@link HandshakeAuth.role}). */
+  role?: LiveRole;
 }

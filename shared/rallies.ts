@@ -29,7 +29,7 @@ export interface RallyInput {
 /** A rally as the registry keeps it, with its links (paths on this server). */
 export interface Rally extends RallyInput {
   createdAt: string;
-  links: { screen: string; contribute: string; flyerA4: string; flyerA3: string };
+  links: { screen: string; view: string; contribute: string; flyerA4: string; flyerA3: string };
 }
 
 /** `GET /api/admin/rallies` answer, in code order. */
@@ -65,6 +65,7 @@ export function rallyLinks(code: string): Rally['links'] {
   const c = encodeURIComponent(code);
   return {
     screen: `/screen?event=${c}`,
+    view: `/?event=${c}`,
     contribute: `/add?event=${c}`,
     flyerA4: `/api/rallies/${c}/flyer.pdf?size=A4`,
     flyerA3: `/api/rallies/${c}/flyer.pdf?size=A3`,
@@ -112,7 +113,16 @@ export interface AdminStats {
   /** Refused uploads by error code, since start. */
   refused: Record<string, number>;
   queue: { length: number; oldestAgeMs: number | null };
-  online: { viewers: number; screens: number; screensPerRally: Record<string, number> };
+  /**
+   * Live connections by the handshake's `role`: viewers' pages (`viewers`, and those that follow
+   * a rally by it) and rally screens. In cluster mode, every node's added up.
+   */
+  online: {
+    viewers: number;
+    screens: number;
+    viewersPerRally: Record<string, number>;
+    screensPerRally: Record<string, number>;
+  };
   /** From an upload's first byte to its placement reaching viewers, over the last 1,000 uploads. */
   uploadToVisibleMs: { p50: number | null; p99: number | null; samples: number };
   ingest: {
@@ -120,8 +130,14 @@ export interface AdminStats {
     photosLastMinute: number;
     /** Median processing time of one photo (wall, ms). */
     msPerPhotoP50: number | null;
-    /** The server process's CPU over the last minute, % of one core (ingest is most of it). */
-    cpuPercent: number;
+    /**
+     * The image work's CPU over the last minute, % of one core: every thread but the main one
+     * (libvips' workers, where sharp decodes and encodes, and the libuv pool that drives them).
+     * Null where threads cannot be read (no /proc).
+     */
+    cpuPercent: number | null;
+    /** The whole server process's CPU over the last minute, % of one core (the main thread's JavaScript too). */
+    processCpuPercent: number;
   };
   /**
    * Embedded: the file system that holds DATA_DIR. Cluster: the PostgreSQL database's size, and

@@ -15,6 +15,7 @@ import {
   type HandshakeAuth,
   type Layout,
   LiveMosaic,
+  type LiveRole,
   PROTOCOL_VERSION,
   type ProtocolError,
   type ServerToClientEvents,
@@ -61,7 +62,10 @@ export interface LiveHandlers {
 }
 
 export interface LiveOptions {
+  /** The rally followed (its counter and highlights; the console counts its viewers and screens). */
   event?: string | null;
+  /** A person's viewer page or a rally's screen; by default the page's path says (`/screen`). */
+  role?: LiveRole;
   /** Where to connect; the page's own origin by default. */
   url?: string;
   /**
@@ -74,6 +78,11 @@ export interface LiveOptions {
   reload?: () => Promise<LoadedView | null>;
   /** Opens the socket; socket.io-client's `io` by default. */
   connect?: ConnectSocket;
+}
+
+/** The role of the page this runs in: `screen` on the rally screen's path, else `viewer`. */
+function pageRole(): LiveRole {
+  return typeof location !== 'undefined' && /^\/screen\/?$/.test(location.pathname) ? 'screen' : 'viewer';
 }
 
 export class LiveFeed {
@@ -98,7 +107,8 @@ export class LiveFeed {
   ) {
     this.origin = opts.url?.replace(/\/$/, '') ?? '';
     this.reload = opts.reload ?? (() => startFresh(this.origin));
-    const event = opts.event ?? undefined;
+    let event = opts.event ?? undefined;
+    const role = opts.role ?? pageRole();
     const auth = (cb: (data: HandshakeAuth) => void): void =>
       cb({
         v: PROTOCOL_VERSION,
@@ -106,6 +116,7 @@ export class LiveFeed {
         ...(this.mosaic.ready && this.epoch !== null ? { epoch: this.epoch } : {}),
         ...(event ? { event } : {}),
         ...(this.regions ? { view: 'regions' as const } : {}),
+        role,
       });
     const connect: ConnectSocket = opts.connect ?? io;
     this.socket = connect(opts.url ?? '/', {
@@ -129,6 +140,12 @@ export class LiveFeed {
     });
     s.on('connect_error', (err) => {
       const data = (err as Error & { data?: ProtocolError }).data;
+      if (data?.code === 'UNKNOWN_EVENT' && role === 'viewer' && event) {
+        // A viewer with a link to a rally that is not listed still sees the mosaic.
+        event = undefined;
+        s.connect();
+        return;
+      }
       if (data?.code === 'VERSION_MISMATCH' || data?.code === 'UNKNOWN_EVENT') {
         this.setStatus(data.code === 'VERSION_MISMATCH' ? 'outdated' : 'unknown-event');
         s.disconnect();

@@ -236,7 +236,7 @@ function showDone(res: UploadResult): void {
     return;
   }
   byId<HTMLInputElement>('permalink').value = permalink;
-  byId<HTMLAnchorElement>('see').href = `/t/${res.id}`;
+  byId<HTMLAnchorElement>('see').href = `/t/${res.id}${event ? `?event=${encodeURIComponent(event)}` : ''}`;
   byId('copy-permalink').addEventListener('click', (e) =>
     copyText(permalink, e.currentTarget as HTMLElement, t('done.copied')),
   );

@@ -1,5 +1,6 @@
 // First: the snapshot starts downloading and decoding before anything else is evaluated.
 import '../net/early.ts';
+import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import { getTile, tileUrl } from '../net/api.ts';
 import type { BoardTile } from '../render/types.ts';
@@ -18,6 +19,11 @@ import { bindViewerKeys, type ViewerKeys } from '../ui/viewerKeys.ts';
 
 initI18n();
 mountHeader();
+
+/** A rally's link to the mosaic (`/?event=london`): its code goes into the live handshake. */
+const event = eventCodeFromInput(new URLSearchParams(location.search).get('event'));
+/** The query kept in the address as a tile opens and closes, so a reload follows the same rally. */
+const query = event ? `?event=${encodeURIComponent(event)}` : '';
 
 const statusEl = byId('status');
 const counter = byId('counter');
@@ -62,7 +68,7 @@ async function showTile(tile: BoardTile, fly: boolean): Promise<void> {
   keys?.focusTile(tile);
   board.mark(tile.col, tile.row);
   if (fly) board.flyTo(tile.col, tile.row, undefined, motionReduced() ? 0 : 1600);
-  history.replaceState(null, '', `/t/${tile.id}`);
+  history.replaceState(null, '', `/t/${tile.id}${query}`);
   byId('tile-title').textContent = t('tile.title', { id: tile.id });
   const img = byId<HTMLImageElement>('tile-img');
   img.src = tileUrl(info, tile.id, 512);
@@ -89,7 +95,7 @@ dialog.addEventListener('close', () => {
   openTile = null;
   report.reset();
   running?.board.mark(null);
-  history.replaceState(null, '', '/');
+  history.replaceState(null, '', `/${query}`);
   running?.board.canvas.focus();
 });
 byId('tile-close').addEventListener('click', () => dialog.close());
@@ -107,6 +113,7 @@ showStatus();
 
 let firstLayout = true;
 startMosaic(byId('board'), {
+  event,
   keys: false,
   animateArrivals: !motionReduced(),
   relaid: () => {

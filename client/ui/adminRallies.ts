@@ -201,6 +201,7 @@ export class AdminRallies {
     edit.addEventListener('click', () => this.edit(r.code));
     links.append(
       link(r.links.screen, 'console.linkScreen', r.name),
+      link(r.links.view, 'console.linkView', r.name),
       link(r.links.contribute, 'console.linkContribute', r.name),
       link(r.links.flyerA4, 'console.flyerA4', r.name),
       link(r.links.flyerA3, 'console.flyerA3', r.name),

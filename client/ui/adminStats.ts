@@ -158,8 +158,14 @@ export class AdminStatsPanel {
           : t('console.ingestValue', {
               n: num(s.ingest.photosLastMinute),
               ms: duration(s.ingest.msPerPhotoP50),
-              cpu: num(s.ingest.cpuPercent, { maximumFractionDigits: 0 }),
             }),
+      ],
+      [
+        t('console.cpu'),
+        t('console.cpuValue', {
+          image: s.ingest.cpuPercent === null ? '–' : num(s.ingest.cpuPercent, { maximumFractionDigits: 0 }),
+          all: num(s.ingest.processCpuPercent, { maximumFractionDigits: 0 }),
+        }),
       ],
       [t('console.storage'), this.storageText(s)],
     ];
@@ -213,13 +219,16 @@ export class AdminStatsPanel {
       tr.append(td);
       return tr;
     };
+    const { viewersPerRally: viewers, screensPerRally: screens } = s.online;
     const codes = [
-      ...new Set([...Object.keys(s.tiles.perRally), ...Object.keys(s.online.screensPerRally)]),
+      ...new Set([...Object.keys(s.tiles.perRally), ...Object.keys(viewers), ...Object.keys(screens)]),
     ].sort();
     byId('stat-rallies').replaceChildren(
       ...(codes.length
-        ? codes.map((c) => row([c, num(s.tiles.perRally[c] ?? 0), num(s.online.screensPerRally[c] ?? 0)]))
-        : [empty(t('console.noRallyTiles'), 3)]),
+        ? codes.map((c) =>
+            row([c, num(s.tiles.perRally[c] ?? 0), num(viewers[c] ?? 0), num(screens[c] ?? 0)]),
+          )
+        : [empty(t('console.noRallyTiles'), 4)]),
     );
     const refused = Object.entries(s.refused).sort((a, b) => b[1] - a[1]);
     byId('stat-refused').replaceChildren(

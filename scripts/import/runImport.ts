@@ -12,6 +12,13 @@ import type { ReportRow } from './importReport.ts';
 import { listSources } from './importSources.ts';
 import { FatalImportError, type SendTarget, sendPhoto } from './sendPhoto.ts';
 
+/**
+ * Files sent at a time unless `--concurrency` says otherwise. Each request spends part of its
+ * life on the wire and in fsyncs; 8 keep the server's 4 sharp pipelines (its libuv pool) busy
+ * through those waits (docs/BENCHMARKS.md).
+ */
+export const DEFAULT_CONCURRENCY = 8;
+
 export interface ImportRun {
   rows: ReportRow[];
   tally: ImportTally;
@@ -46,7 +53,7 @@ export async function runImport(
       const bytes = hasPhotoExtension(item.name) ? await item.read() : null;
       if (!bytes || !looksLikePhoto(bytes.subarray(0, SNIFF_BYTES)))
         outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: NOT_A_PHOTO_MESSAGE };
-      else outcome = await sendPhoto(target, item.name, bytes);
+      else outcome = await sendPhoto(target, bytes);
     } catch (e) {
       if (e instanceof FatalImportError) {
         stopped ??= `${e.code}: ${e.message}`;

@@ -25,20 +25,20 @@ const TRANSIENT = new Set(['IMPORT_IN_PROGRESS', 'PLACER_UNAVAILABLE', 'STORE_UN
 const TRIES = 8;
 
 /** Sends one file to `POST /api/admin/import`, trying again on passing trouble; refusals come back as outcomes. */
-export async function sendPhoto(t: SendTarget, name: string, bytes: Buffer): Promise<ImportOutcome> {
+export async function sendPhoto(t: SendTarget, bytes: Buffer): Promise<ImportOutcome> {
   let last: { code: string; message: string } = { code: 'NETWORK', message: 'not sent' };
+  const url = new URL('/api/admin/import', t.server);
+  if (t.event) url.searchParams.set('event', t.event);
+  if (t.hideFaces) url.searchParams.set('hideFaces', '1');
   for (let attempt = 0; attempt < TRIES; attempt++) {
     if (attempt > 0) await sleep(Math.min(10_000, 500 * 2 ** (attempt - 1)));
-    const form = new FormData();
-    form.set('photo', new Blob([new Uint8Array(bytes)]), name.split('/').pop() ?? 'photo');
-    if (t.event) form.set('event', t.event);
-    if (t.hideFaces) form.set('hideFaces', '1');
     let res: Response;
     try {
-      res = await fetch(new URL('/api/admin/import', t.server), {
+      // The bytes as the whole body: no multipart to encode here or to parse there.
+      res = await fetch(url, {
         method: 'POST',
-        body: form,
-        headers: { authorization: `Bearer ${t.token}` },
+        body: bytes as Uint8Array<ArrayBuffer>,
+        headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/octet-stream' },
       });
     } catch (e) {
       last = { code: 'NETWORK', message: `The server could not be reached: ${(e as Error).cause ?? e}` };

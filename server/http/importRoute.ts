@@ -8,7 +8,7 @@ import { requireAdmin } from '../safety/adminAuth.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
 import type { HttpDeps } from './deps.ts';
 import type { StorageGuard } from './StorageGuard.ts';
-import { readUpload } from './upload.ts';
+import { isRawPhoto, readRawUpload, readUpload } from './upload.ts';
 
 export interface ImportDeps extends HttpDeps {
   ledger: ImportLedger;
@@ -19,7 +19,8 @@ export interface ImportDeps extends HttpDeps {
 
 /**
  * `POST /api/admin/import`: the bulk import's way in, behind the admin token and free of the
- * per-browser upload limits. The same form and the same pipeline as `POST /api/tiles` (ingest,
+ * per-browser upload limits. The same form as `POST /api/tiles`, or the photo as the whole body
+ * with the form's fields in the query (what the CLI sends), and the same pipeline (ingest,
  * duplicate check, the mosaic's `add` on any kind of node), and once per file: the SHA-256 of
  * the bytes is claimed in the ledger first, so a file sent again is answered `skipped`.
  */
@@ -31,7 +32,8 @@ export function importRoute(d: ImportDeps): Router {
     requireAdmin(d.config.ADMIN_TOKEN),
     d.guard?.handler ?? ((_req, _res, next) => next()),
     async (req, res) => {
-      const form = await readUpload(req, d.config.MAX_UPLOAD_MB * 1024 * 1024);
+      const max = d.config.MAX_UPLOAD_MB * 1024 * 1024;
+      const form = isRawPhoto(req) ? await readRawUpload(req, max) : await readUpload(req, max);
       const hash = createHash('sha256').update(form.photo).digest('base64url');
       const claim = await d.ledger.claim(hash);
       if (claim.state === 'busy') {

@@ -83,6 +83,7 @@ export function attachRealtime(
       const req = parseHandshake(socket.handshake.auth, known);
       socket.data.event = req.event;
       socket.data.view = req.view;
+      socket.data.role = req.role;
       next();
     } catch (err) {
       next(err instanceof HandshakeError ? err : new HandshakeError(ErrorCode.INTERNAL, 'handshake failed'));

@@ -1,4 +1,10 @@
-import { ErrorCode, isEventCode, PROTOCOL_VERSION, type ProtocolError } from '../../shared/protocol.ts';
+import {
+  ErrorCode,
+  isEventCode,
+  type LiveRole,
+  PROTOCOL_VERSION,
+  type ProtocolError,
+} from '../../shared/protocol.ts';
 
 /** What a valid handshake asked for. */
 export interface HandshakeRequest {
@@ -8,6 +14,8 @@ export interface HandshakeRequest {
   event: string | null;
   /** How the client holds the mosaic: every cell, or blocks of cells over the colour pyramid. */
   view: 'cells' | 'regions';
+  /** A person's viewer page or a rally's screen. */
+  role: LiveRole;
 }
 
 /** An Error whose `data` reaches the client as `connect_error.data`. */
@@ -48,6 +56,9 @@ export function parseHandshake(auth: unknown, knownEvent?: (code: string) => boo
   if (a.view !== undefined && a.view !== 'cells' && a.view !== 'regions') {
     throw new HandshakeError(ErrorCode.MALFORMED, 'auth.view must be "cells" or "regions"');
   }
+  if (a.role !== undefined && a.role !== 'viewer' && a.role !== 'screen') {
+    throw new HandshakeError(ErrorCode.MALFORMED, 'auth.role must be "viewer" or "screen"');
+  }
   const event = (a.event as string | undefined) ?? null;
   if (event !== null && knownEvent && !safeKnown(knownEvent, event)) {
     throw new HandshakeError(ErrorCode.UNKNOWN_EVENT, `There is no rally "${event}".`);
@@ -57,6 +68,7 @@ export function parseHandshake(auth: unknown, knownEvent?: (code: string) => boo
     epoch: (a.epoch as number | undefined) ?? null,
     event,
     view: a.view === 'regions' ? 'regions' : 'cells',
+    role: a.role === 'screen' ? 'screen' : 'viewer',
   };
 }
 

@@ -1,9 +1,10 @@
 import { statfs } from 'node:fs/promises';
-import { eventRoom } from '../../shared/protocol.ts';
 import type { AdminStats, MinuteCount } from '../../shared/rallies.ts';
 import type { MosaicPort } from '../core/port.ts';
 import type { LiveBroadcaster, LiveServer } from '../realtime/LiveBroadcaster.ts';
+import { countOnline, LocalOnline, NOBODY, type OnlineCounts } from './OnlineCounts.ts';
 import type { RefusalCounts } from './RefusalCounts.ts';
+import { readThreadCpu, type ThreadCpu } from './threadCpu.ts';
 
 const MINUTE = 60_000;
 const SAMPLES = 1000;
@@ -39,6 +40,8 @@ export interface StatsSources {
   node: string;
   service: MosaicPort;
   refusals: RefusalCounts;
+  /** Where the nodes' online counts meet; this process's own by default. */
+  online?: OnlineCounts;
   /** The storage figures (see {@link AdminStats.storage}). */
   storage(): Promise<AdminStats['storage']>;
   /** Cluster mode: some figures are this node's own. */
@@ -56,19 +59,25 @@ export class StatsBook {
   private readonly latency = new Ring(SAMPLES);
   private readonly ingestMs = new Ring(200);
   private ingestTimes: number[] = [];
-  private cpu: { t: number; usage: NodeJS.CpuUsage }[] = [];
+  private cpu: { t: number; usage: NodeJS.CpuUsage; threads: ThreadCpu | null }[] = [];
   private live: { broadcaster: LiveBroadcaster; io: LiveServer } | null = null;
   private readonly clock: () => number;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly unsubscribe: () => void;
 
+  private readonly onlineCounts: OnlineCounts;
+
   constructor(private readonly s: StatsSources) {
     this.clock = s.clock ?? Date.now;
+    this.onlineCounts = s.online ?? new LocalOnline();
     this.unsubscribe = s.service.live.subscribe((changes) => {
       for (const c of changes) if (c.type === 'placed') this.countPlaced();
     });
     this.sampleCpu();
-    this.timer = setInterval(() => this.sampleCpu(), 5000);
+    this.timer = setInterval(() => {
+      this.sampleCpu();
+      if (this.live) this.onlineCounts.publish(countOnline(this.live.io)).catch(() => {});
+    }, 5000);
     this.timer.unref();
   }
 
@@ -85,7 +94,7 @@ export class StatsBook {
 
   private sampleCpu(): void {
     const t = this.clock();
-    this.cpu.push({ t, usage: process.cpuUsage() });
+    this.cpu.push({ t, usage: process.cpuUsage(), threads: readThreadCpu() });
     this.cpu = this.cpu.filter((x) => x.t >= t - MINUTE - 5000);
   }
 
@@ -122,19 +131,10 @@ export class StatsBook {
     return out;
   }
 
-  private online(): AdminStats['online'] {
-    if (!this.live) return { viewers: 0, screens: 0, screensPerRally: {} };
-    const ns = this.live.io.of('/');
-    const prefix = eventRoom('');
-    const screensPerRally: Record<string, number> = {};
-    let screens = 0;
-    // Only the rally screen follows a rally; every other live connection is a viewer.
-    for (const [room, members] of ns.adapter.rooms) {
-      if (!room.startsWith(prefix)) continue;
-      screensPerRally[room.slice(prefix.length)] = members.size;
-      screens += members.size;
-    }
-    return { viewers: Math.max(0, ns.sockets.size - screens), screens, screensPerRally };
+  /** Viewers and screens online, per rally; the whole cluster's when the nodes share them. */
+  private online(): Promise<AdminStats['online']> {
+    if (!this.live) return Promise.resolve(NOBODY);
+    return this.onlineCounts.all(countOnline(this.live.io));
   }
 
   /** Every figure now. */
@@ -147,6 +147,9 @@ export class StatsBook {
     const first = this.cpu[0];
     const use = process.cpuUsage(first?.usage);
     const span = first ? Math.max(1, now - first.t) : 1;
+    const pct = (ms: number) => Math.round((ms / span) * 1000) / 10;
+    const threads = readThreadCpu();
+    const imageMs = threads && first?.threads ? threads.image - first.threads.image : null;
     return {
       at: new Date(now).toISOString(),
       node: this.s.node,
@@ -157,20 +160,22 @@ export class StatsBook {
       tilesPerMinute: this.tilesPerMinute(now),
       refused: await this.s.refusals.all(),
       queue: { length: pending.length, oldestAgeMs: pending.length ? Math.max(0, now - oldest) : null },
-      online: this.online(),
+      online: await this.online(),
       uploadToVisibleMs: { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), samples: lat.length },
       ingest: {
         photosLastMinute: this.ingestTimes.filter((t) => t >= now - MINUTE).length,
         msPerPhotoP50: quantile(ing, 0.5),
-        cpuPercent: Math.round(((use.user + use.system) / 1000 / span) * 1000) / 10,
+        cpuPercent: imageMs === null ? null : pct(imageMs),
+        processCpuPercent: pct((use.user + use.system) / 1000),
       },
       storage: await this.s.storage().catch(() => ({ usedBytes: null, freeBytes: null })),
-      perNode: this.s.cluster ? ['online', 'uploadToVisibleMs', 'ingest', 'storage'] : [],
+      perNode: this.s.cluster ? ['uploadToVisibleMs', 'ingest', 'storage'] : [],
     };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     clearInterval(this.timer);
     this.unsubscribe();
+    await this.onlineCounts.close();
   }
 }

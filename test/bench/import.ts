@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { runImport } from '../../scripts/import/runImport.ts';
+import { DEFAULT_CONCURRENCY, runImport } from '../../scripts/import/runImport.ts';
 import { createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
 import { phoneJpeg } from '../support/images.ts';
@@ -22,7 +22,10 @@ const SIZES: [number, number][] = [
   [3264, 2448], // 8 MP
   [4032, 3024], // 12 MP
 ];
-const CONCURRENCY = Number(process.env.BENCH_IMPORT_CONCURRENCY ?? 4);
+/** Photos the floor works on at a time: the libuv pool's default 4 sharp pipelines, enough for 2 cores. */
+const CONCURRENCY = 4;
+/** Files the CLI sends at a time: its default. */
+const CLI_CONCURRENCY = Number(process.env.BENCH_IMPORT_CONCURRENCY ?? DEFAULT_CONCURRENCY);
 const TOKEN = 'bench-admin-token-0123456789';
 const ROUNDS = 4;
 
@@ -48,7 +51,20 @@ async function floorRate(items: Buffer[]): Promise<number> {
 }
 
 /** Imports `photos` (distinct bytes) and measures both, in turns; photos/s of each. */
-async function measure(name: string, bases: Buffer[], n: number): Promise<{ ours: number; floor: number }> {
+interface Rates {
+  ours: number;
+  floor: number;
+  /** CPU of the whole process (CLI and server, every thread) per photo, ms. */
+  oursCpuMs: number;
+  floorCpuMs: number;
+}
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+
+async function measure(name: string, bases: Buffer[], n: number): Promise<Rates> {
   const dataDir = tempDataDir();
   const folder = tempDataDir();
   const config = readConfig({
@@ -74,26 +90,32 @@ async function measure(name: string, bases: Buffer[], n: number): Promise<{ ours
     bases.map((b, i) => variant(b, -1 - i)),
     0,
   );
-  await runImport(join(folder, 'warm'), target, { concurrency: CONCURRENCY, progress: quiet });
+  await runImport(join(folder, 'warm'), target, { concurrency: CLI_CONCURRENCY, progress: quiet });
 
   let oursSecs = 0;
   let floorSecs = 0;
+  let oursCpu = 0;
+  let floorCpu = 0;
   let imported = 0;
   for (let r = 0; r < ROUNDS; r++) {
     const part = work.slice((r * n) / ROUNDS, ((r + 1) * n) / ROUNDS);
     const dir = join(folder, `round${r}`);
     write(dir, part, (r * n) / ROUNDS);
     const t0 = performance.now();
-    const res = await runImport(dir, target, { concurrency: CONCURRENCY, progress: quiet });
+    let c0 = process.cpuUsage();
+    const res = await runImport(dir, target, { concurrency: CLI_CONCURRENCY, progress: quiet });
     oursSecs += (performance.now() - t0) / 1000;
+    oursCpu += cpuMs(c0);
     imported += res.tally.imported;
+    c0 = process.cpuUsage();
     floorSecs += part.length / (await floorRate(part));
+    floorCpu += cpuMs(c0);
   }
   await app.close();
   removeDir(dataDir);
   removeDir(folder);
   if (imported !== n) throw new Error(`${name}: ${imported} of ${n} imported`);
-  return { ours: n / oursSecs, floor: n / floorSecs };
+  return { ours: n / oursSecs, floor: n / floorSecs, oursCpuMs: oursCpu / n, floorCpuMs: floorCpu / n };
 }
 
 export async function run(): Promise<void> {
@@ -113,11 +135,11 @@ export async function run(): Promise<void> {
   const a = await measure('raw', raw, Number(process.env.BENCH_IMPORT_RAW_N ?? 48));
   const b = await measure('1600', copies, Number(process.env.BENCH_IMPORT_COPY_N ?? 192));
   console.log(
-    `${CONCURRENCY} concurrent, sharp concurrency ${sharp.concurrency()}, load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}`,
+    `import ${CLI_CONCURRENCY} files at a time, floor ${CONCURRENCY}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'unset (4)'}, sharp concurrency ${sharp.concurrency()}, load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}`,
   );
-  const line = (what: string, r: { ours: number; floor: number }, target: string) =>
+  const line = (what: string, r: Rates, target: string) =>
     console.log(
-      `${what}: import ${r.ours.toFixed(1)} photos/s, floor (decode + 512 px WebP) ${r.floor.toFixed(1)} photos/s, ratio ${(r.ours / r.floor).toFixed(2)} (${target})`,
+      `${what}: import ${r.ours.toFixed(1)} photos/s, floor (decode + 512 px WebP) ${r.floor.toFixed(1)} photos/s, ratio ${(r.ours / r.floor).toFixed(2)} (${target}); CPU per photo ${r.oursCpuMs.toFixed(1)} ms, floor ${r.floorCpuMs.toFixed(1)} ms, ratio ${(r.floorCpuMs / r.oursCpuMs).toFixed(2)}`,
     );
   line('raw phone JPEGs, 2-12 MP', a, 'target >= 0.80 of the floor');
   line('1600 px q0.88 copies', b, `target >= 60 photos/s: ${b.ours >= 60 ? 'met' : 'not met'}`);

@@ -135,6 +135,47 @@ describe('the organiser console', () => {
     await phone.context().close();
   });
 
+  it('counts the viewers and screens of a rally that opened its links', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+    const pages: Page[] = [];
+    // The rally's viewer link, the registry's screen link, and a viewer link to an unlisted rally.
+    for (const path of ['/?event=lisbon', '/screen?event=lisbon', '/?event=atlantis']) {
+      const p = await ctx.newPage();
+      await p.goto(server.url + path);
+      pages.push(p);
+    }
+    // The unlisted rally's viewer is refused it at the handshake and still shows the mosaic.
+    await pages[2]!.waitForFunction(() => /\d/.test(document.querySelector('#counter')?.textContent ?? ''));
+    const online = async () => {
+      const res = await fetch(`${server.url}/api/admin/stats`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      return ((await res.json()) as { online: unknown }).online;
+    };
+    await expect
+      .poll(online, { timeout: 10_000 })
+      .toEqual({ viewers: 2, screens: 1, viewersPerRally: { lisbon: 1 }, screensPerRally: { lisbon: 1 } });
+
+    for (const [name, viewport] of [
+      ['phone', PHONE],
+      ['desktop', DESKTOP],
+      ['wide', { width: 1920, height: 1080 }],
+    ] as const) {
+      const page = await signIn(viewport);
+      expect(await page.textContent('h1')).toBe("Organiser's console");
+      const lisbon = page.locator('#stat-rallies tr', { hasText: 'lisbon' });
+      await lisbon.waitFor();
+      // Rally, tiles, viewers, screens: the console's own page is not a viewer.
+      expect((await lisbon.locator('td').allTextContents()).slice(1)).toEqual(['1', '1']);
+      expect(await page.getAttribute('.rally-item a[href="/?event=lisbon"]', 'aria-label')).toContain(
+        'Viewer page',
+      );
+      await page.screenshot({ path: resolve(SHOTS, `console-viewers-${name}.png`), fullPage: true });
+      await page.context().close();
+    }
+    await ctx.close();
+  });
+
   it('tells a screen whose rally is not registered', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-GB' });
     const page = await ctx.newPage();

@@ -36,7 +36,7 @@ describe('the live numbers', () => {
     expect((await upload(s.url, await syntheticJpeg(640, 480, 3))).status).toBe(201);
     expect((await upload(s.url, await syntheticJpeg(640, 480, 4), { event: 'London!' })).status).toBe(400);
     expect((await upload(s.url, Buffer.from('not a photo at all'))).status).toBe(415);
-    await viewer(s.url, { event: 'london' });
+    await viewer(s.url, { event: 'london', role: 'screen' });
     await viewer(s.url);
 
     const after = await stats(s.url);
@@ -48,7 +48,12 @@ describe('the live numbers', () => {
     expect(after.uploadToVisibleMs.p99).toBeGreaterThanOrEqual(after.uploadToVisibleMs.p50!);
     expect(after.ingest.photosLastMinute).toBe(4);
     expect(after.ingest.msPerPhotoP50).toBeGreaterThan(0);
-    expect(after.online).toEqual({ viewers: 1, screens: 1, screensPerRally: { london: 1 } });
+    expect(after.online).toEqual({
+      viewers: 1,
+      screens: 1,
+      viewersPerRally: {},
+      screensPerRally: { london: 1 },
+    });
     // Counts only: nothing about any person.
     expect(JSON.stringify(after)).not.toMatch(/127\.0\.0\.1|deleteToken|phash/);
   });

@@ -146,6 +146,41 @@ describe('bulk import', () => {
     expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
   });
 
+  it('takes the photo as the whole body, with the rally in the query, and refuses a bad one clearly', async () => {
+    const s = await start();
+    const [p] = await photos(1, 300);
+    const send = (query: string, body: Uint8Array, type = 'application/octet-stream', extra = {}) =>
+      fetch(`${s.url}/api/admin/import${query}`, {
+        method: 'POST',
+        body: body as Uint8Array<ArrayBuffer>,
+        headers: { ...ADMIN, 'content-type': type, ...extra },
+      });
+    const ok = await send('?event=rome', new Uint8Array(p!), 'image/jpeg');
+    expect(ok.status).toBe(201);
+    const { id } = (await ok.json()) as { id: number };
+    const tile = (await (await fetch(`${s.url}/api/tiles/${id}`)).json()) as { event: string | null };
+    expect(tile.event).toBe('rome');
+    // The same bytes again, as a form this time: one ledger for both.
+    const form = new FormData();
+    form.set('photo', new Blob([new Uint8Array(p!)]), 'p.jpg');
+    const again = await fetch(`${s.url}/api/admin/import`, { method: 'POST', body: form, headers: ADMIN });
+    expect(await again.json()).toEqual({ status: 'skipped', id });
+
+    const code = async (r: Response) => [
+      r.status,
+      ((await r.json()) as { error: { code: string } }).error.code,
+    ];
+    expect(await code(await send('?event=Rome!', new Uint8Array(p!)))).toEqual([400, 'BAD_EVENT']);
+    expect(await code(await send('', new Uint8Array(0)))).toEqual([400, 'NO_PHOTO']);
+    expect(await code(await send('', Buffer.from('not a photo at all')))).toEqual([
+      415,
+      'UNSUPPORTED_FORMAT',
+    ]);
+    const big = Buffer.alloc(21 * 1024 * 1024);
+    expect(await code(await send('', big))).toEqual([413, 'FILE_TOO_LARGE']);
+    expect(await tileCount(s.url)).toBe(1);
+  });
+
   it('passes --hide-faces on: the imported tile is a coarse pixelation', async () => {
     const s = await start();
     const dir = tempDir();

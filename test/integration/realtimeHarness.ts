@@ -19,7 +19,7 @@ import { MemoryLiveSource } from '../support/MemoryLiveSource.ts';
 export type { ClientSocket };
 
 /** What a {@link Viewer} passes on to the client's live feed. */
-export type ViewerOptions = Pick<LiveOptions, 'event' | 'initial'>;
+export type ViewerOptions = Pick<LiveOptions, 'event' | 'initial' | 'role'>;
 
 /**
  * A viewer as a page runs it: the client's own live feed (client/net/live.ts) over a real

@@ -92,6 +92,14 @@ describe.skipIf(!mounted)('a full disk', () => {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       });
       expect(imported.status).toBe(507);
+      // The command's way: the photo as the whole body.
+      const raw = await fetch(`${s.url}/api/admin/import`, {
+        method: 'POST',
+        body: new Uint8Array(photos[2]!),
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+      });
+      expect(raw.status).toBe(507);
+      expect((await errorCode(raw)).code).toBe('STORAGE_FULL');
       expect(halfWritten(dataDir)).toEqual([]);
       expect(s.app.mosaic.tileCount).toBe(1);
 

@@ -47,9 +47,10 @@ describe('the rally registry rule', () => {
     expect(rallyProblem({ ...GOOD, moderation: 'pre' })).toBeNull();
   });
 
-  it('links a rally to its screen, contribute page and flyers', () => {
+  it('links a rally to its screen, viewer page, contribute page and flyers', () => {
     expect(rallyLinks('sao-paulo')).toEqual({
       screen: '/screen?event=sao-paulo',
+      view: '/?event=sao-paulo',
       contribute: '/add?event=sao-paulo',
       flyerA4: '/api/rallies/sao-paulo/flyer.pdf?size=A4',
       flyerA3: '/api/rallies/sao-paulo/flyer.pdf?size=A3',
