@@ -62,6 +62,7 @@ function showToast(text: string): void {
 let highlighter: Highlighter | null = null;
 startMosaic(byId('board'), {
   event,
+  role: 'screen',
   input: false,
   maxCellPx: 480,
   animateArrivals: !reduceMotion,

@@ -4,7 +4,7 @@
  */
 
 import type { MosaicInfo } from '../../shared/httpApi.ts';
-import type { EventHighlight, EventStats, LiveMosaic, WireChange } from '../../shared/protocol.ts';
+import type { EventHighlight, EventStats, LiveMosaic, LiveRole, WireChange } from '../../shared/protocol.ts';
 import { getMosaic, getTile } from '../net/api.ts';
 import { loadBitmap, loadColourTile, serverImages } from '../net/images.ts';
 import { LiveFeed, type LiveStatus } from '../net/live.ts';
@@ -20,6 +20,8 @@ const BLOCKS_IN_FLIGHT = 4;
 
 export interface MosaicHooks {
   event?: string | null;
+  /** A person's viewer or a rally's screen, as the console counts them (the page's path by default). */
+  role?: LiveRole;
   /** Wheel/drag/pinch/keys on the canvas (off for the event screen). */
   input?: boolean;
   /** The camera's own keys on the canvas (default); off where the page binds its own. */
@@ -119,7 +121,7 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
       stats: (s) => (paused ? early.push(() => hooks.stats?.(s)) : hooks.stats?.(s)),
       highlighted: (h) => (paused ? early.push(() => hooks.highlighted?.(h)) : hooks.highlighted?.(h)),
     },
-    { event: hooks.event ?? null, initial: takeView() },
+    { event: hooks.event ?? null, role: hooks.role, initial: takeView() },
   );
   let info: MosaicInfo;
   let board: MosaicBoard;
