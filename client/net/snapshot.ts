@@ -53,18 +53,25 @@ export function startFresh(origin = ''): Promise<LoadedView | null> {
 export async function loadView(origin = ''): Promise<LoadedView | null> {
   const inline = origin ? null : takeInlineView();
   if (inline) return { start: inline, layout: null };
-  const res = await fetch(`${origin}/api/mosaic/view`);
-  if (!res.ok) return null;
-  const bytes = await res.arrayBuffer();
-  performance.mark('kiss:view-received');
-  const { start, frame } = decodeViewStart(bytes);
-  if (start.mode !== 'cells') {
-    prefetchOverview(start);
-    return { start, layout: null };
+  // The decoding worker starts while the view downloads (it is not needed for a big mosaic).
+  const worker = startWorker();
+  try {
+    const res = await fetch(`${origin}/api/mosaic/view`);
+    if (!res.ok) return null;
+    const bytes = await res.arrayBuffer();
+    performance.mark('kiss:view-received');
+    const { start, frame } = decodeViewStart(bytes);
+    if (start.mode !== 'cells') {
+      prefetchOverview(start);
+      return { start, layout: null };
+    }
+    const buffer = frame.slice().buffer;
+    const layout = worker ? await decodeIn(worker, buffer) : decodeLayout(buffer);
+    performance.mark('kiss:frame-decoded');
+    return { start, layout };
+  } finally {
+    worker?.terminate();
   }
-  const layout = await decodeFrame(frame.slice().buffer);
-  performance.mark('kiss:frame-decoded');
-  return { start, layout };
 }
 
 let inlineTaken = false;
@@ -131,11 +138,6 @@ export function takePrefetched(url: string): Promise<Blob> | null {
 }
 
 export { colourTileUrl };
-
-function decodeFrame(bytes: ArrayBuffer): Promise<Layout> {
-  const worker = startWorker();
-  return worker ? decodeIn(worker, bytes) : Promise.resolve(decodeLayout(bytes));
-}
 
 /** The decoding worker, started before the download so that it loads meanwhile; null without Workers (Node). */
 function startWorker(): Worker | null {
