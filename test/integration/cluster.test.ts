@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UploadAnswer } from '../../shared/httpApi.ts';
 import { COLOUR_TILE, colourPyramidOf, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
 import { pyramidOf } from '../../shared/mosaic/pyramid.ts';
 import { decodeViewStart } from '../../shared/viewStart.ts';
@@ -93,13 +94,7 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
     viewers.push(watcher);
     await watcher.connect();
     const r = await upload(c().url, photos[5]!);
-    const tile = (await r.json()) as {
-      id: number;
-      col: number;
-      row: number;
-      seq: number;
-      deleteToken: string;
-    };
+    const tile = (await r.json()) as UploadAnswer;
     await watcher.reachAtLeast(tile.seq);
     // Every node has read the image once (and may keep it in memory).
     for (const n of nodes) expect((await fetch(`${n.url}/tiles/${tile.id}/32.webp`)).status).toBe(200);
@@ -148,13 +143,7 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
   it('every node serves the live colour pyramid from its own copy, and a delete on one node empties it on all', async () => {
     const r = await upload(a().url, photos[6]!);
     expect(r.status).toBe(201);
-    const tile = (await r.json()) as {
-      id: number;
-      col: number;
-      row: number;
-      seq: number;
-      deleteToken: string;
-    };
+    const tile = (await r.json()) as UploadAnswer;
     const at = { level: 0, tx: Math.floor(tile.col / COLOUR_TILE), ty: Math.floor(tile.row / COLOUR_TILE) };
     const alphaAt = async (url: string, v: number) => {
       const res = await fetch(`${url}/api/mosaic/pyramid/0/${at.tx}_${at.ty}.webp?v=${v}`);
