@@ -140,7 +140,7 @@ export class AdminStatsPanel {
       ],
       [
         t('console.online'),
-        t('console.onlineValue', { viewers: num(s.online.viewers), screens: num(s.online.screens) }),
+        `${t('console.viewersN', { n: s.online.viewers })} · ${t('console.screensN', { n: s.online.screens })}`,
       ],
       [
         t('console.latency'),
