@@ -3,16 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Request, Router } from 'express';
 import { HASHTAG } from '../../shared/print.ts';
-import type { RallyLanguage } from '../../shared/rallies.ts';
+import { RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
 import { AppError } from '../errors.ts';
 import { CARD, type CellBlock, renderCard } from '../print/cardImage.ts';
-import {
-  formatCount,
-  isMediaLanguage,
-  kissesWord,
-  languageFromHeader,
-  MEDIA_TEXT,
-} from '../print/mediaText.ts';
+import { formatCount, isMediaLanguage, kissesWord, MEDIA_TEXT } from '../print/mediaText.ts';
 import { CLIENT_DIR } from './clientRoutes.ts';
 import type { HttpDeps } from './deps.ts';
 
@@ -102,8 +96,8 @@ export function previewRoutes(d: HttpDeps, clientDir = CLIENT_DIR): { router: Ro
   /** The page's language: its rally's, else the reader's (Accept-Language), else English. */
   const pageLanguage = (req: Request, event: string | null): RallyLanguage =>
     (event ? d.rallies?.get(event)?.language : undefined) ??
-    languageFromHeader(req.get('accept-language')) ??
-    'en';
+    // Express's own negotiation (by q; "pt" finds pt-BR, "de-AT" finds de); English when none fits.
+    ((req.acceptsLanguages(...RALLY_LANGUAGES) || 'en') as RallyLanguage);
 
   r.get('/api/tiles/:id/card.png', async (req, res) => {
     const raw = req.query.lang ?? 'en';

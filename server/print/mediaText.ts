@@ -93,28 +93,3 @@ export function kissesWord(n: number, lang: RallyLanguage): string {
 export function isMediaLanguage(s: unknown): s is RallyLanguage {
   return (RALLY_LANGUAGES as readonly unknown[]).includes(s);
 }
-
-/**
- * The best of the six languages for an Accept-Language header (by q, then order): an exact
- * tag first, then the base language ("pt" is pt-BR, "de-AT" is de); null when none fits.
- */
-export function languageFromHeader(header: string | undefined): RallyLanguage | null {
-  if (!header) return null;
-  const wanted = header
-    .split(',')
-    .map((part, i) => {
-      const [tag = '', ...params] = part.trim().split(';');
-      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-      return { tag: tag.trim().toLowerCase(), q: q === undefined ? 1 : Number(q), i };
-    })
-    .filter((w) => w.tag && w.tag !== '*' && w.q > 0)
-    .sort((a, b) => b.q - a.q || a.i - b.i);
-  for (const { tag } of wanted) {
-    const exact = RALLY_LANGUAGES.find((l) => l.toLowerCase() === tag);
-    if (exact) return exact;
-    const base = tag.split('-')[0];
-    const byBase = RALLY_LANGUAGES.find((l) => l.split('-')[0]!.toLowerCase() === base);
-    if (byBase) return byBase;
-  }
-  return null;
-}

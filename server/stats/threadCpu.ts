@@ -10,7 +10,7 @@ export interface ThreadCpu {
   /**
    * Every other thread: libvips' workers (named `libvips worker`), where sharp decodes, resizes
    * and encodes, and Node's own (named `node`): the libuv pool that drives each sharp pipeline
-   * and does the file writes, and V8's helpers (a few % of it under load).
+   * and does the file writes, and V8's background threads for garbage collection and compiling (a few % of it under load).
    */
   image: number;
   /** The libvips workers alone. */
