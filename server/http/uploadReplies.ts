@@ -73,9 +73,22 @@ export class UploadReplies implements ReplyBook {
     }
   }
 
-  /** Makes the answer for `key` and keeps it if it succeeds. */
+  /**
+   * Makes the answer for `key` and keeps it if it succeeds. A copy that arrives while another
+   * attempt with its key holds the entry (the two can pass `replay` in the same turn of the
+   * event loop) waits for that attempt's answer instead of storing the photo a second time.
+   */
   async make(key: string, make: () => Promise<UploadReply>): Promise<UploadReply> {
+    this.prune();
     const h = hash(key);
+    for (let other = this.entries.get(h); other; other = this.entries.get(h)) {
+      try {
+        return { ...(await other.reply), replayed: true };
+      } catch {
+        // That attempt failed and dropped its entry: this one does the work, unless a third took over.
+        if (this.entries.get(h) === other) this.entries.delete(h);
+      }
+    }
     const reply = make();
     const entry: { at: number; reply: Promise<UploadReply>; id?: number } = { at: this.clock(), reply };
     this.entries.set(h, entry);

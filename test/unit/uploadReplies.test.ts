@@ -41,6 +41,36 @@ describe('upload replies by Idempotency-Key', () => {
     expect(await second).toEqual(reply(7));
   });
 
+  it('make the answer once when two copies pass the replay check in the same turn', async () => {
+    const r = new UploadReplies();
+    const key = 'same-turn-key-000';
+    // Both copies find nothing kept, as two requests resumed in one microtask drain do.
+    expect(await Promise.all([r.replay(key), r.replay(key)])).toEqual([null, null]);
+    let made = 0;
+    let finish!: (v: ReturnType<typeof reply>) => void;
+    const work = () => {
+      made++;
+      return new Promise<ReturnType<typeof reply>>((res) => (finish = res));
+    };
+    const [a, b] = [r.make(key, work), r.make(key, work)];
+    finish(reply(8));
+    expect(await a).toEqual(reply(8));
+    expect(await b).toEqual({ ...reply(8), replayed: true });
+    expect(made).toBe(1);
+  });
+
+  it('let the waiting copy do the work when the first attempt fails', async () => {
+    const r = new UploadReplies();
+    const key = 'fails-first-key-0';
+    let fail!: (e: Error) => void;
+    const a = r.make(key, () => new Promise((_, rej) => (fail = rej)));
+    const b = r.make(key, async () => reply(9));
+    fail(new Error('corrupt'));
+    await expect(a).rejects.toThrow('corrupt');
+    expect(await b).toEqual(reply(9));
+    expect(await r.replay(key)).toEqual(reply(9));
+  });
+
   it('read the header: none is null, a malformed one a 400', () => {
     expect(idempotencyKey(undefined)).toBeNull();
     expect(idempotencyKey('abcdefghij0123456789')).toBe('abcdefghij0123456789');
