@@ -19,6 +19,11 @@ export function createPool(url: string, max = 8): pg.Pool {
   });
   // An idle client whose server went away: the pool drops it and makes a new one on demand.
   pool.on('error', () => {});
+  // A checked-out client whose session the server ends between two queries (a node stalled in
+  // a transaction past the timeout above) emits 'error' with no listener of the pool's: without
+  // one of its own that would end the process. Its next query fails instead, and the caller's
+  // error path (a rolled-back batch, a retry) handles it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
