@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { DEFAULT_CONCURRENCY, runImport } from '../../scripts/import/runImport.ts';
 import { createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
+import { readThreadCpu, type ThreadCpu } from '../../server/stats/threadCpu.ts';
 import { phoneJpeg } from '../support/images.ts';
 import { removeDir, tempDataDir } from '../support/server.ts';
 
@@ -57,7 +58,23 @@ interface Rates {
   /** CPU of the whole process (CLI and server, every thread) per photo, ms. */
   oursCpuMs: number;
   floorCpuMs: number;
+  /** The same CPU per photo split by thread (from /proc; null without it). */
+  oursThreads: ThreadCpu | null;
+  floorThreads: ThreadCpu | null;
 }
+
+/** Per-thread CPU since `from`, added into `acc` (both may be null where there is no /proc). */
+function addThreads(acc: ThreadCpu | null, from: ThreadCpu | null): ThreadCpu | null {
+  const now = readThreadCpu();
+  if (!acc || !from || !now) return null;
+  acc.main += now.main - from.main;
+  acc.image += now.image - from.image;
+  acc.libvips += now.libvips - from.libvips;
+  return acc;
+}
+
+const perPhoto = (t: ThreadCpu | null, n: number): ThreadCpu | null =>
+  t && { main: t.main / n, image: t.image / n, libvips: t.libvips / n };
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(since);
@@ -97,25 +114,38 @@ async function measure(name: string, bases: Buffer[], n: number): Promise<Rates>
   let oursCpu = 0;
   let floorCpu = 0;
   let imported = 0;
+  let oursThreads: ThreadCpu | null = { main: 0, image: 0, libvips: 0 };
+  let floorThreads: ThreadCpu | null = { main: 0, image: 0, libvips: 0 };
   for (let r = 0; r < ROUNDS; r++) {
     const part = work.slice((r * n) / ROUNDS, ((r + 1) * n) / ROUNDS);
     const dir = join(folder, `round${r}`);
     write(dir, part, (r * n) / ROUNDS);
     const t0 = performance.now();
     let c0 = process.cpuUsage();
+    let th0 = readThreadCpu();
     const res = await runImport(dir, target, { concurrency: CLI_CONCURRENCY, progress: quiet });
     oursSecs += (performance.now() - t0) / 1000;
     oursCpu += cpuMs(c0);
+    oursThreads = addThreads(oursThreads, th0);
     imported += res.tally.imported;
     c0 = process.cpuUsage();
+    th0 = readThreadCpu();
     floorSecs += part.length / (await floorRate(part));
     floorCpu += cpuMs(c0);
+    floorThreads = addThreads(floorThreads, th0);
   }
   await app.close();
   removeDir(dataDir);
   removeDir(folder);
   if (imported !== n) throw new Error(`${name}: ${imported} of ${n} imported`);
-  return { ours: n / oursSecs, floor: n / floorSecs, oursCpuMs: oursCpu / n, floorCpuMs: floorCpu / n };
+  return {
+    ours: n / oursSecs,
+    floor: n / floorSecs,
+    oursCpuMs: oursCpu / n,
+    floorCpuMs: floorCpu / n,
+    oursThreads: perPhoto(oursThreads, n),
+    floorThreads: perPhoto(floorThreads, n),
+  };
 }
 
 export async function run(): Promise<void> {
@@ -132,8 +162,8 @@ export async function run(): Promise<void> {
     raw.map((b) => sharp(b).resize(1600, 1600, { fit: 'inside' }).jpeg({ quality: 88 }).toBuffer()),
   );
   const load0 = loadavg()[0]!;
-  const a = await measure('raw', raw, Number(process.env.BENCH_IMPORT_RAW_N ?? 48));
-  const b = await measure('1600', copies, Number(process.env.BENCH_IMPORT_COPY_N ?? 192));
+  const a = await measure('raw', raw, Number(process.env.BENCH_IMPORT_RAW_N ?? 192));
+  const b = await measure('1600', copies, Number(process.env.BENCH_IMPORT_COPY_N ?? 384));
   console.log(
     `import ${CLI_CONCURRENCY} files at a time, floor ${CONCURRENCY}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'unset (4)'}, sharp concurrency ${sharp.concurrency()}, load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}`,
   );
@@ -141,6 +171,15 @@ export async function run(): Promise<void> {
     console.log(
       `${what}: import ${r.ours.toFixed(1)} photos/s, floor (decode + 512 px WebP) ${r.floor.toFixed(1)} photos/s, ratio ${(r.ours / r.floor).toFixed(2)} (${target}); CPU per photo ${r.oursCpuMs.toFixed(1)} ms, floor ${r.floorCpuMs.toFixed(1)} ms, ratio ${(r.floorCpuMs / r.oursCpuMs).toFixed(2)}`,
     );
+  const threads = (r: Rates) => {
+    const split = (t: ThreadCpu | null) =>
+      t
+        ? `main ${t.main.toFixed(1)}, libvips ${t.libvips.toFixed(1)}, Node's other threads ${(t.image - t.libvips).toFixed(1)}`
+        : 'no /proc';
+    console.log(`  CPU ms per photo by thread: import ${split(r.oursThreads)}; floor ${split(r.floorThreads)}`);
+  };
   line('raw phone JPEGs, 2-12 MP', a, 'target >= 0.80 of the floor');
+  threads(a);
   line('1600 px q0.88 copies', b, `target >= 60 photos/s: ${b.ours >= 60 ? 'met' : 'not met'}`);
+  threads(b);
 }
