@@ -100,6 +100,8 @@ export class LiveFeed {
   private readonly recent: WireChange[] = [];
   private readonly origin: string;
   private readonly reload: () => Promise<LoadedView | null>;
+  /** The rally followed: sent in every handshake, so a reconnect keeps the one last joined. */
+  private event: string | undefined;
 
   constructor(
     private readonly h: LiveHandlers,
@@ -107,14 +109,14 @@ export class LiveFeed {
   ) {
     this.origin = opts.url?.replace(/\/$/, '') ?? '';
     this.reload = opts.reload ?? (() => startFresh(this.origin));
-    let event = opts.event ?? undefined;
+    this.event = opts.event ?? undefined;
     const role = opts.role ?? pageRole();
     const auth = (cb: (data: HandshakeAuth) => void): void =>
       cb({
         v: PROTOCOL_VERSION,
         ...(this.mosaic.ready ? { since: this.mosaic.seq } : {}),
         ...(this.mosaic.ready && this.epoch !== null ? { epoch: this.epoch } : {}),
-        ...(event ? { event } : {}),
+        ...(this.event ? { event: this.event } : {}),
         ...(this.regions ? { view: 'regions' as const } : {}),
         role,
       });
@@ -140,9 +142,9 @@ export class LiveFeed {
     });
     s.on('connect_error', (err) => {
       const data = (err as Error & { data?: ProtocolError }).data;
-      if (data?.code === 'UNKNOWN_EVENT' && role === 'viewer' && event) {
+      if (data?.code === 'UNKNOWN_EVENT' && role === 'viewer' && this.event) {
         // A viewer with a link to a rally that is not listed still sees the mosaic.
-        event = undefined;
+        this.event = undefined;
         s.connect();
         return;
       }
@@ -283,6 +285,7 @@ export class LiveFeed {
 
   /** Follows another rally (or none). */
   join(code: string | null): void {
+    this.event = code ?? undefined;
     if (code) this.socket.emit('event:join', code, () => {});
     else this.socket.emit('event:leave', () => {});
   }

@@ -67,6 +67,23 @@ describe('viewers per rally, one process', () => {
       });
   });
 
+  it('keeps counting a viewer under the rally it joined after it reconnects', async () => {
+    const s = await start();
+    const v = await viewer(s.url, { event: 'london' });
+    v.join('paris');
+    await expect
+      .poll(async () => (await online(s.url)).viewersPerRally, { timeout: 5000 })
+      .toEqual({ paris: 1 });
+    v.disconnect();
+    await expect.poll(async () => (await online(s.url)).viewers, { timeout: 5000 }).toBe(0);
+    await v.connect();
+    expect((await online(s.url)).viewersPerRally).toEqual({ paris: 1 });
+    v.join(null);
+    v.disconnect();
+    await v.connect();
+    expect(await online(s.url)).toMatchObject({ viewers: 1, viewersPerRally: {} });
+  });
+
   it('refuses an unlisted rally at the handshake, and the viewer page still shows the mosaic', async () => {
     const s = await start({ EVENTS: 'listed' });
     const made = await admin(s.url, '/api/admin/rallies', {

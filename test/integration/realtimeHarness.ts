@@ -83,6 +83,11 @@ export class Viewer {
     this.socket?.disconnect();
   }
 
+  /** Follows another rally (or none) as a page does, through the feed. */
+  join(code: string | null): void {
+    this.open().join(code);
+  }
+
   /** Hides the next `count` `name` events from the feed, as if the network lost them. */
   drop(name: keyof ServerToClientEvents, count = 1): void {
     this.drops.set(name, (this.drops.get(name) ?? 0) + count);
