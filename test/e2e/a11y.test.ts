@@ -235,6 +235,47 @@ describe('layout for low vision and small screens', () => {
   );
 });
 
+describe('the tile dialog in a short window', () => {
+  /** The ids among `ids` not wholly inside both the dialog's box and the window. */
+  const outOfView = (page: Page, ids: string[]) =>
+    page.evaluate(`(() => {
+      const d = document.getElementById('tile').getBoundingClientRect();
+      return ${JSON.stringify(ids)}.filter((id) => {
+        const r = document.getElementById(id).getBoundingClientRect();
+        // A pixel's slack: scrolling into view may stop a fraction short.
+        return r.top < Math.max(d.top, 0) - 1 || r.bottom > Math.min(d.bottom, innerHeight) + 1;
+      });
+    })()`) as Promise<string[]>;
+
+  it.each([
+    ['200 per cent zoom of a 1280 × 800 window', { width: 640, height: 400 }],
+    ['a phone on its side', { width: 844, height: 390 }],
+  ] as const)('at %s puts the photo beside the text: every action and Report in view, in every language', async (_n, vp) => {
+    for (const lang of ALL_LANGS) {
+      const page = await open(live, '/t/2', lang, vp, { deviceScaleFactor: 2 });
+      await page.waitForSelector('#tile[open]');
+      await page.waitForFunction(() => document.getElementById('tile-time')?.textContent !== '');
+      expect(await outOfView(page, ['tile-copy', 'tile-close', 'report-open']), `${lang}`).toEqual([]);
+      await page.context().close();
+    }
+  }, 120_000);
+
+  it('at 200 per cent zoom of a phone scrolls each action into view as the keyboard reaches it, in every language', async () => {
+    for (const lang of ALL_LANGS) {
+      const page = await open(live, '/t/2', lang, { width: 390, height: 422 }, { deviceScaleFactor: 2 });
+      await page.waitForSelector('#tile[open]');
+      await page.waitForFunction(() => document.getElementById('tile-time')?.textContent !== '');
+      for (const id of ['tile-copy', 'tile-close', 'report-open']) {
+        for (let i = 0; i < 8 && (await page.evaluate('document.activeElement?.id')) !== id; i++)
+          await page.keyboard.press('Tab');
+        expect(await page.evaluate('document.activeElement?.id'), lang).toBe(id);
+        await expect.poll(() => outOfView(page, [id]), { message: lang, timeout: 2000 }).toEqual([]);
+      }
+      await page.context().close();
+    }
+  }, 120_000);
+});
+
 describe('the contribute page with a screen reader', () => {
   it('announces errors in an alert and ties them to their field', async () => {
     const page = await open(live, '/add', 'en', SIZES.phone);
