@@ -176,7 +176,9 @@ export async function run(): Promise<void> {
       t
         ? `main ${t.main.toFixed(1)}, libvips ${t.libvips.toFixed(1)}, Node's other threads ${(t.image - t.libvips).toFixed(1)}`
         : 'no /proc';
-    console.log(`  CPU ms per photo by thread: import ${split(r.oursThreads)}; floor ${split(r.floorThreads)}`);
+    console.log(
+      `  CPU ms per photo by thread: import ${split(r.oursThreads)}; floor ${split(r.floorThreads)}`,
+    );
   };
   line('raw phone JPEGs, 2-12 MP', a, 'target >= 0.80 of the floor');
   threads(a);

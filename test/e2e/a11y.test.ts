@@ -250,15 +250,19 @@ describe('the tile dialog in a short window', () => {
   it.each([
     ['200 per cent zoom of a 1280 × 800 window', { width: 640, height: 400 }],
     ['a phone on its side', { width: 844, height: 390 }],
-  ] as const)('at %s puts the photo beside the text: every action and Report in view, in every language', async (_n, vp) => {
-    for (const lang of ALL_LANGS) {
-      const page = await open(live, '/t/2', lang, vp, { deviceScaleFactor: 2 });
-      await page.waitForSelector('#tile[open]');
-      await page.waitForFunction(() => document.getElementById('tile-time')?.textContent !== '');
-      expect(await outOfView(page, ['tile-copy', 'tile-close', 'report-open']), `${lang}`).toEqual([]);
-      await page.context().close();
-    }
-  }, 120_000);
+  ] as const)(
+    'at %s puts the photo beside the text: every action and Report in view, in every language',
+    async (_n, vp) => {
+      for (const lang of ALL_LANGS) {
+        const page = await open(live, '/t/2', lang, vp, { deviceScaleFactor: 2 });
+        await page.waitForSelector('#tile[open]');
+        await page.waitForFunction(() => document.getElementById('tile-time')?.textContent !== '');
+        expect(await outOfView(page, ['tile-copy', 'tile-close', 'report-open']), `${lang}`).toEqual([]);
+        await page.context().close();
+      }
+    },
+    120_000,
+  );
 
   it('at 200 per cent zoom of a phone scrolls each action into view as the keyboard reaches it, in every language', async () => {
     for (const lang of ALL_LANGS) {
