@@ -8,30 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import type { Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
 import { syntheticJpeg } from '../support/images.ts';
+import { LONDON, MOSCOW as MOSCOW_RALLY } from '../support/rallies.ts';
 import { upload } from '../support/server.ts';
 import { refused } from './realtimeHarness.ts';
 import { ADMIN, admin, json, useServers } from './safetyHelpers.ts';
 
 const { start, viewer } = useServers();
 
-const LONDON: RallyInput = {
-  code: 'london',
-  name: 'Kiss-in at Trafalgar Square',
-  city: 'London',
-  timeZone: 'Europe/London',
-  date: '2026-05-17',
-  language: 'en',
-  moderation: null,
-};
-const MOSCOW: RallyInput = {
-  code: 'moscow',
-  name: 'Поцелуй на Арбате',
-  city: 'Москва',
-  timeZone: 'Europe/Moscow',
-  date: '2026-05-17',
-  language: 'ru',
-  moderation: 'pre',
-};
+/** Moscow holds its uploads for review: the rally's own moderation mode. */
+const MOSCOW: RallyInput = { ...MOSCOW_RALLY, moderation: 'pre' };
 
 async function list(url: string): Promise<Rally[]> {
   const res = await fetch(`${url}/api/admin/rallies`, { headers: ADMIN });

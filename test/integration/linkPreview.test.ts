@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClient } from '../../scripts/buildClient.ts';
 import { CLIENT_DIR } from '../../server/http/clientRoutes.ts';
 import { syntheticJpeg } from '../support/images.ts';
+import { MOSCOW } from '../support/rallies.ts';
 import { startServer, type TestServer, upload } from '../support/server.ts';
 
 /** The content of a meta tag, or null. */
@@ -83,15 +84,7 @@ describe('link previews of /t/<id>', () => {
     const made = await fetch(`${s.url}/api/admin/rallies`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        code: 'moscow',
-        name: 'Поцелуй на Арбате',
-        city: 'Москва',
-        timeZone: 'Europe/Moscow',
-        date: '2026-05-17',
-        language: 'ru',
-        moderation: null,
-      }),
+      body: JSON.stringify(MOSCOW),
     });
     expect(made.status).toBe(201);
     const ru = (await (await upload(s.url, await syntheticJpeg(400, 300, 501), { event: 'moscow' })).json())

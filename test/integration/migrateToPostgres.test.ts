@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TileFiles } from '../../server/store/tileFiles.ts';
 import { createTestDatabase, health, REDIS_TEST_URL, redisPrefix, spawnNode } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
+import { LONDON } from '../support/rallies.ts';
 import { removeDir, startServer, tempDataDir, upload } from '../support/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -50,15 +51,7 @@ describe('npm run migrate-to-postgres', () => {
       ).status,
     ).toBe(204);
     await s.app.service.hide(5);
-    const rally = {
-      code: 'london',
-      name: 'Kiss-in at Trafalgar Square',
-      city: 'London',
-      timeZone: 'Europe/London',
-      date: '2026-05-17',
-      language: 'en',
-      moderation: 'pre',
-    };
+    const rally = { ...LONDON, moderation: 'pre' };
     const made = await fetch(`${s.url}/api/admin/rallies`, {
       method: 'POST',
       headers: { authorization: 'Bearer migrate-admin-token-0001', 'content-type': 'application/json' },
