@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
 import { type Change, FEATURE_LEN } from '../../shared/mosaic/types.ts';
+import { GROWTH_FACTOR } from '../core/types.ts';
 import type { Target } from '../ingest/target.ts';
 import { DuplicateIndex } from '../safety/DuplicateIndex.ts';
 import { eachCopyRow } from './copyRows.ts';
@@ -41,8 +42,6 @@ export interface TileRowLite {
 }
 
 const BATCH = 500;
-/** How much each side of the grid grows when it is full (the timelapse reads the first grid back from it). */
-export const GROWTH_FACTOR = 2;
 const DUPLICATE_MESSAGE =
   'This photo is already in the mosaic (or waiting for review). Each photo goes in once; ' +
   'to replace yours, delete it first with your delete link.';

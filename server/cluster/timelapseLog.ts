@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { LogType } from '../core/logChange.ts';
+import { GROWTH_FACTOR } from '../core/types.ts';
 import type { ReplayRecord, ReplaySource } from '../http/timelapsePlan.ts';
-import { GROWTH_FACTOR } from './Placer.ts';
 import { readMeta } from './pgData.ts';
 
 /** Rows per query: a page is small, except for a growth, whose one row holds every placement. */

@@ -12,7 +12,13 @@ import { Mutex } from './mutex.ts';
 import type { MosaicPort } from './port.ts';
 import { fromImage, fromRows, layoutKeyOf } from './startupLoad.ts';
 import { type ChangedCells, TileBook, type TileRecord } from './TileBook.ts';
-import type { AddedTile, ServiceOptions, TakedownSelector, TileLifecycle } from './types.ts';
+import {
+  type AddedTile,
+  GROWTH_FACTOR,
+  type ServiceOptions,
+  type TakedownSelector,
+  type TileLifecycle,
+} from './types.ts';
 
 export type { TileRecord } from './TileBook.ts';
 export type { AddedTile, CellRegion, ServiceOptions, TakedownSelector, TileLifecycle } from './types.ts';
@@ -206,11 +212,11 @@ export class MosaicService implements LiveSource, MosaicPort {
     return changes;
   }
 
-  /** When no cell is free, doubles the grid (same target) and adds the `grown` change. Inside the mutex. */
+  /** When no cell is free, grows the grid (same target) and adds the `grown` change. Inside the mutex. */
   private async growIfFull(changes: Change[]): Promise<void> {
     if (!this.engine.isFull()) return;
-    const cols = this.engine.cols * 2;
-    const rows = this.engine.rows * 2;
+    const cols = this.engine.cols * GROWTH_FACTOR;
+    const rows = this.engine.rows * GROWTH_FACTOR;
     changes.push(this.engine.grow(cols, rows, await this.opts.target.cellFeatures(cols, rows)));
   }
 

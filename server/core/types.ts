@@ -2,6 +2,12 @@ import type { Target } from '../ingest/target.ts';
 import type { TileStore } from '../store/types.ts';
 import type { TileRecord } from './TileBook.ts';
 
+/**
+ * How much each side of the grid grows when no cell is free, on one process and in a cluster
+ * alike (the timelapse reads the first grid back from the first growth with it).
+ */
+export const GROWTH_FACTOR = 2;
+
 export interface ServiceOptions {
   store: TileStore;
   target: Target;
