@@ -112,6 +112,21 @@ onLanguageChange(() => {
 showStatus();
 
 let firstLayout = true;
+let permalinkOpened = false;
+
+/**
+ * Opens the tile of a `/t/<id>` link once the mosaic is laid out and running. Either may come
+ * first: a view start inlined in the page lays the mosaic out before startMosaic has returned.
+ */
+function openPermalink(): void {
+  const id = permalinkId();
+  if (id === null || permalinkOpened || firstLayout || !running) return;
+  permalinkOpened = true;
+  void running.findTile(id).then((tile) => {
+    if (tile) void showTile(tile, true);
+  });
+}
+
 startMosaic(byId('board'), {
   event,
   keys: false,
@@ -122,11 +137,7 @@ startMosaic(byId('board'), {
       firstLayout = false;
       statusKey = null;
       showStatus();
-      const id = permalinkId();
-      if (id !== null && running)
-        void running.findTile(id).then((tile) => {
-          if (tile) void showTile(tile, true);
-        });
+      openPermalink();
     }
   },
   changed: () => showCount(true),
@@ -148,6 +159,7 @@ startMosaic(byId('board'), {
 }).then(
   (r) => {
     running = r;
+    openPermalink();
     const canvas = r.board.canvas;
     // The mosaic comes right after the tools in the tab order, before the pan and zoom buttons.
     byId('board').prepend(canvas);
@@ -167,7 +179,7 @@ startMosaic(byId('board'), {
     mountFindKiss({ find: (id) => r.findTile(id), show: (tile) => void showTile(tile, true) });
     r.board.onTap = (tile, cell) => {
       if (tile) void showTile(tile, false);
-      else if (cell !== null && !r.board.knows(cell))
+      else if (cell !== null)
         void r.tileInCell(cell).then((t) => {
           if (t) void showTile(t, false);
         });

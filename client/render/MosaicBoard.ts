@@ -294,13 +294,6 @@ export class MosaicBoard {
     return row * this.cols + col;
   }
 
-  /** True when the model holds the cell's content (always, unless it holds only some cells). */
-  knows(cell: number): boolean {
-    return (
-      !this.model.partial || this.pyramid.holds(this.cols, cell % this.cols, Math.floor(cell / this.cols))
-    );
-  }
-
   /** A block of cells the page was asked for could not be loaded: it is asked for again later. */
   regionFailed(block: number): void {
     this.pyramid.failed(block);

@@ -7,7 +7,7 @@
 import { blockOfCell, type ColourPyramid, colourPyramidOf } from '../../shared/mosaic/colourPyramid.ts';
 import type { CameraState, Viewport } from './camera.ts';
 import { ImageLayer, type WantedImage } from './ImageLayer.ts';
-import { type PlannedTile, planColour, planRegions, regionOfCell } from './pyramidPlan.ts';
+import { type PlannedTile, planColour, planRegions } from './pyramidPlan.ts';
 import type { BoardImages } from './types.ts';
 
 const MB = 1024 * 1024;
@@ -71,11 +71,6 @@ export class PyramidLayers {
   /** A cell changed at `seq`: the tiles above it are named by their new version from now on. */
   changed(col: number, row: number, seq: number): void {
     if (this.pyramid) this.versions[blockOfCell(this.pyramid, col, row)] = seq;
-  }
-
-  /** True when the block holding the cell has been asked for (and is held, or on its way). */
-  holds(cols: number, col: number, row: number): boolean {
-    return this.regions.has(regionOfCell(cols, col, row));
   }
 
   /** A block could not be loaded: it is asked for again when the camera next needs it. */

@@ -159,7 +159,8 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
       return paused;
     },
     tileInCell: async (cell) => {
-      if (!board.knows(cell))
+      // The block may be on its way (the camera asked for it): load() waits for it, or asks.
+      if (feed.mosaic.partial)
         await blocks.load(regionOfCell(board.cols, cell % board.cols, Math.floor(cell / board.cols)));
       return board.tileInCell(cell);
     },
