@@ -10,13 +10,14 @@ import type { Config } from './config.ts';
 import { MosaicService } from './core/MosaicService.ts';
 import type { MosaicPort } from './core/port.ts';
 import { adminRoutes } from './http/adminRoutes.ts';
-import { clientRoutes } from './http/clientRoutes.ts';
+import { CLIENT_DIR, clientRoutes } from './http/clientRoutes.ts';
 import { errorHandler, notFound } from './http/errorHandler.ts';
 import { exportRoutes } from './http/exportRoutes.ts';
 import { flagRoutes } from './http/flagRoutes.ts';
 import { healthRoute } from './http/healthRoute.ts';
 import { importRoute } from './http/importRoute.ts';
 import { mosaicRoutes } from './http/mosaicRoutes.ts';
+import { OverviewPages } from './http/overviewPage.ts';
 import { previewRoutes } from './http/previewRoutes.ts';
 import { printRoutes } from './http/printRoutes.ts';
 import { RedisUploadReplies } from './http/RedisUploadReplies.ts';
@@ -180,18 +181,19 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(pyramid.router);
   const print = printRoutes({ ...deps, loginLimiter: safety.loginLimiter });
   app.use(print.router);
-  const previews = previewRoutes(deps);
-  app.use(previews.router);
-  // The live layer is attached below; the route asks it at request time.
-  app.use(snapshotRoute(() => ({ ...live.broadcaster.snapshotFrame(), epoch: live.broadcaster.epoch })));
   const viewDeps = {
     live: () => live.broadcaster,
     pyramid: () => livePyramid,
     cellsMaxTiles: config.VIEW_CELLS_MAX_TILES,
   };
+  const overview = new OverviewPages(CLIENT_DIR, async () => (await currentViewStart(viewDeps)).start);
+  const previews = previewRoutes(deps, CLIENT_DIR, overview);
+  app.use(previews.router);
+  // The live layer is attached below; the route asks it at request time.
+  app.use(snapshotRoute(() => ({ ...live.broadcaster.snapshotFrame(), epoch: live.broadcaster.epoch })));
   app.use(viewRoutes({ ...viewDeps, imageCacheSeconds: config.IMAGE_CACHE_SECONDS }));
   app.use('/api', notFound);
-  app.use(clientRoutes(undefined, async () => (await currentViewStart(viewDeps)).start));
+  app.use(clientRoutes(CLIENT_DIR, overview));
   app.use(notFound);
   app.use(errorHandler);
 

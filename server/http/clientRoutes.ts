@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import type { ViewStart } from '../../shared/viewStart.ts';
 import { sendCompressed } from './compressed.ts';
 import { chooseCoding, isCompressible, SUFFIX } from './encoding.ts';
-import { OverviewPages } from './overviewPage.ts';
+import type { OverviewPages } from './overviewPage.ts';
 
 /** Where `vite build` puts the client. */
 export const CLIENT_DIR = resolve(import.meta.dirname, '../../dist/client');
@@ -76,12 +75,11 @@ const OVERVIEW_PAGES = new Set(['/', '/screen']);
 
 /**
  * Serves the built client: hashed assets immutably, pages without caching, each compressed
- * when accepted. With `viewStart`, a big mosaic's viewer and screen pages carry its first
+ * when accepted. With `overview`, a big mosaic's viewer and screen pages carry its first
  * picture (overviewPage.ts).
  */
-export function clientRoutes(dir = CLIENT_DIR, viewStart?: () => Promise<ViewStart | null>): Router {
+export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router {
   const r = Router();
-  const overview = viewStart && new OverviewPages(dir, viewStart);
   r.use('/assets', staticFiles(join(dir, 'assets'), { immutable: true, maxAge: '1y' }));
   for (const [path, file] of PAGES) {
     r.get(path, async (req, res) => {

@@ -8,7 +8,9 @@ import { AppError } from '../errors.ts';
 import { CARD, type CellBlock, renderCard } from '../print/cardImage.ts';
 import { formatCount, isMediaLanguage, kissesWord, MEDIA_TEXT } from '../print/mediaText.ts';
 import { CLIENT_DIR } from './clientRoutes.ts';
+import { sendCompressed } from './compressed.ts';
 import type { HttpDeps } from './deps.ts';
+import type { OverviewPages } from './overviewPage.ts';
 
 /** Cards kept, newest used last. */
 const CARDS_KEPT = 256;
@@ -64,7 +66,15 @@ export function previewTags(
  * their neighbourhood changes (a delete included) or ten minutes pass; a card of a tile that is
  * not live is 404.
  */
-export function previewRoutes(d: HttpDeps, clientDir = CLIENT_DIR): { router: Router; close: () => void } {
+/**
+ * `overview`, when given, puts a big mosaic's first picture into the `/t/<id>` page as it does
+ * into `/`: a shared link is how most people first open the mosaic, often on a phone.
+ */
+export function previewRoutes(
+  d: HttpDeps,
+  clientDir = CLIENT_DIR,
+  overview?: OverviewPages,
+): { router: Router; close: () => void } {
   const r = Router();
   const s = d.service;
   // Keyed by `${id}:${lang}`.
@@ -149,7 +159,10 @@ export function previewRoutes(d: HttpDeps, clientDir = CLIENT_DIR): { router: Ro
     );
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Vary', 'Accept-Language');
-    res.type('html').send(html);
+    // `?view=cells` asks for every cell, as on `/`.
+    const composed = overview && req.query.view !== 'cells' ? await overview.compose(html, res) : null;
+    res.type('html');
+    await sendCompressed(req, res, Buffer.from(composed ?? html));
   });
 
   return { router: r, close: unsubscribe };

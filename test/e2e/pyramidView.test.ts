@@ -124,9 +124,7 @@ describe('the viewer of a big mosaic (the live pyramid)', () => {
         ).kiss.board.flyTo(c!, r!, 160, 0),
       [t.col, t.row],
     );
-    await page.waitForFunction(() =>
-      (window as unknown as { kiss: { board: { knows(c: number): boolean } } }).kiss.board.knows(0),
-    );
+    await page.waitForFunction(`window.kiss.board.tileInCell(${t.row * 3 + t.col})?.id === ${t.id}`);
     expect(asked).toContain('/api/mosaic/cells');
     await expectShown(page, t.col, t.row, serverColour(t.col, t.row)!);
     await page.close();
@@ -214,6 +212,36 @@ describe('the viewer of a big mosaic (the live pyramid)', () => {
     const t = server.app.service.get(1)!;
     await expectShown(page, t.col, t.row, serverColour(t.col, t.row)!);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('opens a shared /t/<id> link with the first picture in its page, its preview tags, compressed', async () => {
+    const t = server.app.service.get(1)!;
+    const res = await fetch(`${server.url}/t/${t.id}`, { headers: { 'accept-encoding': 'br' } });
+    expect(res.headers.get('content-encoding')).toBe('br');
+    const html = await res.text();
+    expect(html).toContain('id="kiss-view"');
+    expect(html).toMatch(/<meta property="og:image" content="[^"]+\/api\/tiles\/1\/card\.png/);
+    expect(html).not.toMatch(/<script type="module"/);
+    expect(await (await fetch(`${server.url}/t/${t.id}?view=cells`)).text()).not.toContain('id="kiss-view"');
+
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) problems.push(m.text());
+    });
+    await page.goto(`${server.url}/t/${t.id}`);
+    await page.waitForSelector('#tile[open]', { timeout: 30_000 });
+    expect(
+      await page.evaluate(
+        '(performance.getEntriesByName("mosaic:overview")[0] || {}).detail?.preview === true',
+      ),
+    ).toBe(true);
+    await expect
+      .poll(() => page.evaluate('document.getElementById("tile-title").textContent'))
+      .toContain(String(t.id));
+    expect(problems).toEqual([]);
     await page.close();
   });
 
