@@ -72,6 +72,8 @@ export class MosaicBoard {
   onCamera: ((cam: CameraState) => void) | null = null;
 
   private model: BoardModel = EMPTY_MODEL;
+  /** See {@link hold}. */
+  private readonly held = new Set<number>();
   private colour = new ColourLayer(1, 1);
   private readonly world = new Container();
   private readonly stage = new Container();
@@ -201,6 +203,7 @@ export class MosaicBoard {
     // The model may be the same object, already grown: the drawn layer knows the old size.
     const old = { cols: this.colour.cols, rows: this.colour.rows };
     this.model = model;
+    this.held.clear();
     const { cols, rows } = model;
     const sameSize = cols === old.cols && rows === old.rows;
     this.arrivals.finishAll();
@@ -243,6 +246,7 @@ export class MosaicBoard {
    * that got a new tile; they land with an animation when `animateArrivals` is on.
    */
   changed(cells: readonly number[], arrived: readonly number[] = []): void {
+    for (const c of cells) this.held.delete(c);
     const m = this.model;
     const seq = m.seq;
     const animate = this.opts.animateArrivals ?? true;
@@ -268,6 +272,15 @@ export class MosaicBoard {
     }
     this.updateTargetVisibility();
     this.touch();
+  }
+
+  /**
+   * Cells the model changed that the board is not to show yet (the page is paused): until
+   * {@link changed} names them, no photo is asked for or kept there, and their colour stays.
+   */
+  hold(cells: readonly number[]): void {
+    for (const c of cells) this.held.add(c);
+    if (cells.length) this.touch();
   }
 
   setTarget(img: BoardImage): void {
@@ -549,7 +562,7 @@ export class MosaicBoard {
     this.colour.setCellPx(scale);
     this.pyramid.plan(now, this.cam, this.view, this.model);
     const cover = this.detail.plan(now, this.cam, this.view, this.model, scale * this.baseResolution, (c) =>
-      this.tileInCell(c),
+      this.held.has(c) ? null : this.tileInCell(c),
     );
     // Skip layers that are fully hidden under loaded, current ones: a software rasteriser
     // pays for every covered pixel. Empty cells are transparent in every layer alike.

@@ -95,11 +95,14 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
           if (model.partial) b.setPyramid(versions ?? []);
           hooks.relaid?.(grown, model);
         }),
-      changed: (model, cells, arrived, changes) =>
+      changed: (model, cells, arrived, changes) => {
+        // Paused: the model moves on, the board shows none of it until resumed.
+        if (ready && paused) ready.hold(cells);
         onBoard((b) => {
           b.changed(cells, arrived);
           hooks.changed?.(cells, arrived, changes, model);
-        }),
+        });
+      },
       status: (s) => {
         if (s === 'live' && !overviewMarked) {
           overviewMarked = true;
