@@ -94,9 +94,8 @@ export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router
         return;
       }
       res.setHeader('Cache-Control', 'no-cache');
-      // `?view=cells` asks for every cell, as the viewer loaded before the pyramid.
-      if (overview && OVERVIEW_PAGES.has(path) && req.query.view !== 'cells') {
-        const html = await overview.compose(await readFile(page, 'utf8'), res);
+      if (overview && OVERVIEW_PAGES.has(path)) {
+        const html = await overview.compose(await readFile(page, 'utf8'), req, res);
         if (html !== null) {
           res.type('html');
           return sendCompressed(req, res, Buffer.from(html));

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { ViewStart } from '../../shared/viewStart.ts';
 
 /** The built preview script, next to the pages. */
@@ -58,9 +58,11 @@ export class OverviewPages {
 
   /**
    * `html` with the first picture in it, and the Content-Security-Policy of `res` widened to
-   * its script; null when the page is to be served as built.
+   * its script; null when the page is to be served as built (also when `req` asks with
+   * `?view=cells` for every cell, as the viewer loaded before the pyramid).
    */
-  async compose(html: string, res: Response): Promise<string | null> {
+  async compose(html: string, req: Request, res: Response): Promise<string | null> {
+    if (req.query.view === 'cells') return null;
     const app = MODULE_TAG.exec(html);
     if (!app || !VIEWPORT.test(html)) return null;
     const [start, script] = await Promise.all([this.viewStart().catch(() => null), this.preview()]);

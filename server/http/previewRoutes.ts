@@ -64,11 +64,8 @@ export function previewTags(
  * Link previews: /t/<id> answers the viewer's page with Open Graph and Twitter card tags, and
  * /api/tiles/<id>/card.png draws the card those tags point to. Cards are kept until a cell in
  * their neighbourhood changes (a delete included) or ten minutes pass; a card of a tile that is
- * not live is 404.
- */
-/**
- * `overview`, when given, puts a big mosaic's first picture into the `/t/<id>` page as it does
- * into `/`: a shared link is how most people first open the mosaic, often on a phone.
+ * not live is 404. `overview`, when given, puts a big mosaic's first picture into the `/t/<id>`
+ * page as it does into `/`: a shared link is how most people first open the mosaic, often on a phone.
  */
 export function previewRoutes(
   d: HttpDeps,
@@ -159,8 +156,7 @@ export function previewRoutes(
     );
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Vary', 'Accept-Language');
-    // `?view=cells` asks for every cell, as on `/`.
-    const composed = overview && req.query.view !== 'cells' ? await overview.compose(html, res) : null;
+    const composed = overview ? await overview.compose(html, req, res) : null;
     res.type('html');
     await sendCompressed(req, res, Buffer.from(composed ?? html));
   });
