@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ImportAnswer } from '../../shared/adminApi.ts';
 import type { ImportOutcome } from '../../shared/importFiles.ts';
 
@@ -32,29 +34,66 @@ export async function sendPhoto(t: SendTarget, bytes: Buffer): Promise<ImportOut
   if (t.hideFaces) url.searchParams.set('hideFaces', '1');
   for (let attempt = 0; attempt < TRIES; attempt++) {
     if (attempt > 0) await sleep(Math.min(10_000, 500 * 2 ** (attempt - 1)));
-    let res: Response;
+    let res: { status: number; statusText: string; body: unknown };
     try {
-      // The bytes as the whole body: no multipart to encode here or to parse there.
-      res = await fetch(url, {
-        method: 'POST',
-        body: bytes as Uint8Array<ArrayBuffer>,
-        headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/octet-stream' },
-      });
+      res = await post(url, t.token, bytes);
     } catch (e) {
-      last = { code: 'NETWORK', message: `The server could not be reached: ${(e as Error).cause ?? e}` };
+      last = { code: 'NETWORK', message: `The server could not be reached: ${(e as Error).message}` };
       continue;
     }
-    const body = (await res.json().catch(() => null)) as
-      | ImportAnswer
-      | { error?: { code?: string; message?: string } }
-      | null;
-    if (res.ok && body && 'status' in body) return { status: body.status, id: body.id };
+    const ok = res.status >= 200 && res.status < 300;
+    const body = res.body as ImportAnswer | { error?: { code?: string; message?: string } } | null;
+    if (ok && body && 'status' in body) return { status: body.status, id: body.id };
     const err = body && 'error' in body ? body.error : undefined;
     last = { code: err?.code ?? `HTTP_${res.status}`, message: err?.message ?? res.statusText };
     if (FATAL.has(last.code)) throw new FatalImportError(last.code, last.message);
     if (!TRANSIENT.has(last.code) && res.status < 500) return { status: 'refused', ...last };
   }
   return { status: 'refused', ...last };
+}
+
+// One keep-alive connection per file in flight, reused from file to file.
+const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+/**
+ * POSTs the bytes as the whole body and reads the JSON answer (null when it is not JSON).
+ * node:http writes the file's own buffer to the socket; fetch would first copy it into a
+ * web stream, a second copy of every photo (docs/BENCHMARKS.md, bulk import).
+ */
+function post(
+  url: URL,
+  token: string,
+  bytes: Buffer,
+): Promise<{ status: number; statusText: string; body: unknown }> {
+  const secure = url.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    const req = (secure ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: 'POST',
+        agent: secure ? agents.https : agents.http,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/octet-stream',
+          'content-length': bytes.length,
+        },
+      },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          let body: unknown = null;
+          try {
+            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {}
+          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', body });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(bytes);
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,93 @@
+/**
+ * How the import CLI's sender talks to a server: the file's exact bytes as the body, with
+ * its length and the admin token, and another try after a dropped connection or a passing
+ * refusal. The server here is a plain node:http one that misbehaves on purpose, once.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FatalImportError, sendPhoto } from '../../scripts/import/sendPhoto.ts';
+
+interface Seen {
+  url: string;
+  auth: string | undefined;
+  type: string | undefined;
+  length: string | undefined;
+  body: Buffer;
+}
+
+let server: Server | null = null;
+afterEach(() => {
+  server?.closeAllConnections();
+  server?.close();
+  server = null;
+});
+
+/** A server that hands each request, with its body read, to `answer`; its base URL. */
+async function serve(answer: (n: number, seen: Seen, res: import('node:http').ServerResponse) => void) {
+  const seen: Seen[] = [];
+  server = createServer(async (req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const s = {
+      url: req.url ?? '',
+      auth: req.headers.authorization,
+      type: req.headers['content-type'],
+      length: req.headers['content-length'],
+      body: Buffer.concat(chunks),
+    };
+    seen.push(s);
+    answer(seen.length, s, res);
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, seen };
+}
+
+const json = (res: import('node:http').ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
+const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31) % 256));
+
+describe('the import sender', () => {
+  it('sends the exact bytes with their length and the token, and tries again after a dropped connection', async () => {
+    const { url, seen } = await serve((n, _s, res) => {
+      if (n === 1) res.socket?.destroy();
+      else json(res, 201, { status: 'imported', id: 7, col: 1, row: 2, seq: 3 });
+    });
+    const out = await sendPhoto({ server: url, token: 'tok-123', event: 'london', hideFaces: true }, bytes);
+    expect(out).toEqual({ status: 'imported', id: 7 });
+    expect(seen).toHaveLength(2);
+    for (const s of seen) {
+      expect(s.url).toBe('/api/admin/import?event=london&hideFaces=1');
+      expect(s.auth).toBe('Bearer tok-123');
+      expect(s.type).toBe('application/octet-stream');
+      expect(s.length).toBe(String(bytes.length));
+      expect(s.body.equals(bytes)).toBe(true);
+    }
+  });
+
+  it('tries again on a passing refusal, returns a final one as an outcome, and stops on a fatal one', async () => {
+    const answers = [
+      [503, { error: { code: 'STORE_UNAVAILABLE', message: 'The database is down.' } }],
+      [422, { error: { code: 'CORRUPT_IMAGE', message: 'This image is damaged.' } }],
+      [401, { error: { code: 'UNAUTHORIZED', message: 'Wrong token.' } }],
+    ] as const;
+    const { url, seen } = await serve((n, _s, res) => json(res, ...answers[Math.min(n, 3) - 1]!));
+    const t = { server: url, token: 't', event: null, hideFaces: false };
+    expect(await sendPhoto(t, bytes)).toEqual({
+      status: 'refused',
+      code: 'CORRUPT_IMAGE',
+      message: 'This image is damaged.',
+    });
+    expect(seen.map((s) => s.url)).toEqual(['/api/admin/import', '/api/admin/import']);
+    const fatal = await sendPhoto(t, bytes).catch((e: unknown) => e);
+    expect(fatal).toBeInstanceOf(FatalImportError);
+    expect((fatal as FatalImportError).code).toBe('UNAUTHORIZED');
+  });
+
+  it("names the HTTP status when the answer is not the server's JSON", async () => {
+    const { url } = await serve((_n, _s, res) => res.writeHead(404, 'Not Found').end('<html>no</html>'));
+    const out = await sendPhoto({ server: url, token: 't', event: null, hideFaces: false }, bytes);
+    expect(out).toEqual({ status: 'refused', code: 'HTTP_404', message: 'Not Found' });
+  });
+});
