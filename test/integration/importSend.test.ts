@@ -72,7 +72,10 @@ describe('the import sender', () => {
       [422, { error: { code: 'CORRUPT_IMAGE', message: 'This image is damaged.' } }],
       [401, { error: { code: 'UNAUTHORIZED', message: 'Wrong token.' } }],
     ] as const;
-    const { url, seen } = await serve((n, _s, res) => json(res, ...answers[Math.min(n, 3) - 1]!));
+    const { url, seen } = await serve((n, _s, res) => {
+      const [status, body] = answers[Math.min(n, 3) - 1]!;
+      json(res, status, body);
+    });
     const t = { server: url, token: 't', event: null, hideFaces: false };
     expect(await sendPhoto(t, bytes)).toEqual({
       status: 'refused',
