@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import yauzl from 'yauzl';
 import { isZipName } from '../../shared/importFiles.ts';
@@ -6,8 +6,11 @@ import { isZipName } from '../../shared/importFiles.ts';
 /** One file found for the import: its path as shown in the report, and how to read it. */
 export interface ImportItem {
   name: string;
-  /** The whole file. */
-  read(): Promise<Buffer>;
+  /**
+   * The whole file, in a buffer from `alloc` where given: a run that hands out one buffer
+   * per file in flight, read into again and again, allocates nothing per file.
+   */
+  read(alloc?: (size: number) => Buffer): Promise<Buffer>;
 }
 
 /** Every file under a folder, a ZIP, or one file; ZIPs found in a folder are read through too. */
@@ -46,7 +49,24 @@ export async function listSources(path: string): Promise<ImportSources> {
 }
 
 function fileItem(file: string, name: string): ImportItem {
-  return { name, read: () => readFile(file) };
+  return {
+    name,
+    async read(alloc = Buffer.allocUnsafe) {
+      const fh = await open(file, 'r');
+      try {
+        const buf = alloc((await fh.stat()).size);
+        let got = 0;
+        while (got < buf.length) {
+          const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return buf.subarray(0, got);
+      } finally {
+        await fh.close();
+      }
+    },
+  };
 }
 
 /** A ZIP's file entries (folders and macOS resource forks left out), each read on demand. */

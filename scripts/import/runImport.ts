@@ -46,11 +46,11 @@ export async function runImport(
   let done = 0;
   let next = 0;
   let stopped: string | null = null;
-  const one = async (i: number) => {
+  const one = async (i: number, alloc: (size: number) => Buffer) => {
     const item = items[i]!;
     let outcome: ImportOutcome;
     try {
-      const bytes = hasPhotoExtension(item.name) ? await item.read() : null;
+      const bytes = hasPhotoExtension(item.name) ? await item.read(alloc) : null;
       if (!bytes || !looksLikePhoto(bytes.subarray(0, SNIFF_BYTES)))
         outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: NOT_A_PHOTO_MESSAGE };
       else outcome = await sendPhoto(target, bytes);
@@ -72,7 +72,14 @@ export async function runImport(
   try {
     await Promise.all(
       Array.from({ length: Math.max(1, opts.concurrency) }, async () => {
-        while (!stopped && next < items.length) await one(next++);
+        // One buffer per file in flight, grown to the largest file so far: sendPhoto is done
+        // with a file's bytes before the next file is read into them.
+        let spare = Buffer.allocUnsafeSlow(0);
+        const alloc = (size: number) => {
+          if (spare.length < size) spare = Buffer.allocUnsafeSlow(size);
+          return spare.subarray(0, size);
+        };
+        while (!stopped && next < items.length) await one(next++, alloc);
       }),
     );
   } finally {

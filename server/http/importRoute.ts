@@ -8,7 +8,7 @@ import { requireAdmin } from '../safety/adminAuth.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
 import type { HttpDeps } from './deps.ts';
 import type { StorageGuard } from './StorageGuard.ts';
-import { isRawPhoto, readRawUpload, readUpload } from './upload.ts';
+import { BodyPool, isRawPhoto, readRawUpload, readUpload, type UploadForm } from './upload.ts';
 
 export interface ImportDeps extends HttpDeps {
   ledger: ImportLedger;
@@ -26,6 +26,7 @@ export interface ImportDeps extends HttpDeps {
  */
 export function importRoute(d: ImportDeps): Router {
   const r = Router();
+  const bodies = new BodyPool();
   r.post(
     '/api/admin/import',
     d.loginLimiter.handler,
@@ -33,41 +34,48 @@ export function importRoute(d: ImportDeps): Router {
     d.guard?.handler ?? ((_req, _res, next) => next()),
     async (req, res) => {
       const max = d.config.MAX_UPLOAD_MB * 1024 * 1024;
-      const form = isRawPhoto(req) ? await readRawUpload(req, max) : await readUpload(req, max);
-      const hash = createHash('sha256').update(form.photo).digest('base64url');
-      const claim = await d.ledger.claim(hash);
-      if (claim.state === 'busy') {
-        throw new AppError(
-          409,
-          'IMPORT_IN_PROGRESS',
-          'This file is being imported by another request right now; send it again in a moment.',
-          { 'Retry-After': '2' },
-        );
-      }
+      const raw = isRawPhoto(req);
+      const form = raw ? await readRawUpload(req, max, bodies) : await readUpload(req, max);
       let answer: ImportAnswer;
-      if (claim.state === 'done') answer = { status: 'skipped', id: claim.tileId };
-      else {
-        try {
-          const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
-          const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
-          const added = await d.service.add(photo, { event: form.event, phash });
-          await d.ledger.finish(hash, added.id);
-          answer =
-            added.status === 'pending'
-              ? { status: 'pending', id: added.id }
-              : { status: 'imported', id: added.id, col: added.col, row: added.row, seq: added.seq };
-        } catch (e) {
-          // Stored but not yet placed (a cluster between placers): the file counts as imported,
-          // and a retry is answered `skipped`; anything else frees the hash for another try.
-          const stored = storedTileOf(e);
-          if (stored !== null) await d.ledger.finish(hash, stored).catch(() => {});
-          else await d.ledger.release(hash).catch(() => {});
-          throw e;
-        }
+      try {
+        answer = await importOne(form);
+      } finally {
+        // Hash, ingest and store are done with the bytes: nothing keeps the input photo.
+        if (raw) bodies.give(form.photo);
       }
       res.setHeader('Cache-Control', 'no-store');
       res.status(answer.status === 'imported' ? 201 : answer.status === 'pending' ? 202 : 200).json(answer);
     },
   );
   return r;
+
+  async function importOne(form: UploadForm): Promise<ImportAnswer> {
+    const hash = createHash('sha256').update(form.photo).digest('base64url');
+    const claim = await d.ledger.claim(hash);
+    if (claim.state === 'busy') {
+      throw new AppError(
+        409,
+        'IMPORT_IN_PROGRESS',
+        'This file is being imported by another request right now; send it again in a moment.',
+        { 'Retry-After': '2' },
+      );
+    }
+    if (claim.state === 'done') return { status: 'skipped', id: claim.tileId };
+    try {
+      const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
+      const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
+      const added = await d.service.add(photo, { event: form.event, phash });
+      await d.ledger.finish(hash, added.id);
+      return added.status === 'pending'
+        ? { status: 'pending', id: added.id }
+        : { status: 'imported', id: added.id, col: added.col, row: added.row, seq: added.seq };
+    } catch (e) {
+      // Stored but not yet placed (a cluster between placers): the file counts as imported,
+      // and a retry is answered `skipped`; anything else frees the hash for another try.
+      const stored = storedTileOf(e);
+      if (stored !== null) await d.ledger.finish(hash, stored).catch(() => {});
+      else await d.ledger.release(hash).catch(() => {});
+      throw e;
+    }
+  }
 }

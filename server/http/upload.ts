@@ -98,7 +98,7 @@ export function readUpload(req: Request, maxBytes: number): Promise<UploadForm> 
  * bulk import sends, without multipart's encoding on one side and parsing on the other. The
  * bytes land in one buffer sized by Content-Length when it is given.
  */
-export function readRawUpload(req: Request, maxBytes: number): Promise<UploadForm> {
+export function readRawUpload(req: Request, maxBytes: number, pool?: BodyPool): Promise<UploadForm> {
   const tooLarge = () =>
     new AppError(413, 'FILE_TOO_LARGE', `The photo is larger than ${Math.round(maxBytes / 1048576)} MB.`);
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
@@ -113,7 +113,10 @@ export function readRawUpload(req: Request, maxBytes: number): Promise<UploadFor
   }
   const hideFaces = query('hideFaces') === '1' || query('hideFaces') === 'true';
   return new Promise((resolve, reject) => {
-    const sized = Number.isInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : null;
+    const sized =
+      Number.isInteger(declared) && declared > 0
+        ? (pool?.take(declared) ?? Buffer.allocUnsafe(declared))
+        : null;
     const chunks: Buffer[] = [];
     let got = 0;
     let failed = false;
@@ -147,6 +150,40 @@ export function readRawUpload(req: Request, maxBytes: number): Promise<UploadFor
       resolve({ photo: sized ?? Buffer.concat(chunks), event, hideFaces });
     });
   });
+}
+
+/**
+ * Buffers for whole-body photos, used again from request to request: a bulk import sends
+ * thousands of photos of a few MB, and a fresh buffer for each one is external memory that
+ * only V8's full collections give back, so they run every few photos (docs/BENCHMARKS.md).
+ * A buffer goes back with {@link give} once nothing reads the photo any more. At most
+ * `keepBytes` wait here; larger photos get their own buffers as before.
+ */
+export class BodyPool {
+  private free: Buffer[] = [];
+  private kept = 0;
+  constructor(private readonly keepBytes = 32 * 1024 * 1024) {}
+
+  /** A buffer of exactly `size` bytes (a view of a pooled one, or a fresh one). */
+  take(size: number): Buffer {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i]!;
+      if (b.length >= size && (best < 0 || b.length < this.free[best]!.length)) best = i;
+    }
+    if (best < 0) return Buffer.allocUnsafeSlow(size);
+    const [buf] = this.free.splice(best, 1);
+    this.kept -= buf!.length;
+    return buf!.subarray(0, size);
+  }
+
+  /** Gives back what {@link take} gave; the caller must not touch it afterwards. */
+  give(view: Buffer): void {
+    const whole = Buffer.from(view.buffer, 0, view.buffer.byteLength);
+    if (view.byteOffset !== 0 || this.kept + whole.length > this.keepBytes) return;
+    this.free.push(whole);
+    this.kept += whole.length;
+  }
 }
 
 /** True when the request carries the photo as its whole body (see {@link readRawUpload}). */

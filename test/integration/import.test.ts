@@ -126,6 +126,58 @@ describe('bulk import', () => {
     expect(new Set(rows.map((r) => r.tile)).size).toBe(n);
   }, 60_000);
 
+  it('lands each of many photos sent at once as its own picture, big ones and small ones mixed', async () => {
+    // The server reads whole-body photos into buffers it uses again, and the CLI reads each
+    // file into one of its own: a buffer given back too early would show as another photo.
+    const s = await start({ DUPLICATE_CHECK: '0' });
+    const colours = Array.from({ length: 12 }, (_, i) => [
+      (i * 53) % 256,
+      (i * 97 + 40) % 256,
+      (i * 151 + 90) % 256,
+    ]);
+    const files: Record<string, Buffer> = {};
+    for (const [i, [r, g, b]] of colours.entries()) {
+      const [w, h] = i % 3 === 0 ? [2400, 1800] : i % 3 === 1 ? [600, 450] : [1200, 900];
+      // Colour plus noise: the JPEG's size follows its pixel count.
+      const px = Buffer.alloc(w * h * 3);
+      for (let k = 0; k < px.length; k += 3) {
+        const n = ((k * 2654435761) >>> 27) - 16;
+        px[k] = Math.max(0, Math.min(255, r! + n));
+        px[k + 1] = Math.max(0, Math.min(255, g! + n));
+        px[k + 2] = Math.max(0, Math.min(255, b! + n));
+      }
+      files[`p${String(i).padStart(2, '0')}.jpg`] = await sharp(px, {
+        raw: { width: w, height: h, channels: 3 },
+      })
+        .jpeg({ quality: 92 })
+        .toBuffer();
+    }
+    const dir = tempDir();
+    writeTree(dir, files);
+    const report = join(tempDir(), 'report.csv');
+    const run = await runImportCli([
+      dir,
+      '--server',
+      s.url,
+      '--token',
+      ADMIN_TOKEN,
+      '--concurrency',
+      '6',
+      '--report',
+      report,
+    ]);
+    expect(run.code, run.output).toBe(0);
+    const rows = parseReport(readFileSync(report, 'utf8'));
+    for (const [i, want] of colours.entries()) {
+      const row = rows.get(`p${String(i).padStart(2, '0')}.jpg`)!;
+      expect(row.status).toBe('imported');
+      const tile = Buffer.from(await (await fetch(`${s.url}/tiles/${row.tile}/32.webp`)).arrayBuffer());
+      const { channels } = await sharp(tile).stats();
+      const got = channels.slice(0, 3).map((c) => c.mean);
+      for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - want[c]!), `p${i} channel ${c}`).toBeLessThan(12);
+    }
+  }, 60_000);
+
   it('answers a file sent again with skipped, and refuses without the admin token', async () => {
     const s = await start();
     const [p] = await photos(1, 200);
