@@ -10,7 +10,6 @@ import {
 import { isEventCode } from '../../shared/rally.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
-import { rallyFlyer } from '../rallies/flyer.ts';
 import type { RallyRegistry } from '../rallies/RallyRegistry.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
@@ -77,6 +76,8 @@ export function rallyRoutes(d: { rallies: RallyRegistry; config: Config; loginLi
     const size = (req.query.size ?? 'A4') as FlyerSize;
     if (!FLYER_SIZES.includes(size)) throw new AppError(400, 'BAD_REQUEST', 'size must be A4 or A3.');
     const origin = d.config.PUBLIC_URL ?? `${req.protocol}://${req.get('host')}`;
+    // Loaded with the first flyer, as the print routes load theirs (printRoutes.ts).
+    const { rallyFlyer } = await import('../rallies/flyer.ts');
     const pdf = await rallyFlyer(rally, size, `${origin.replace(/\/$/, '')}${rally.links.contribute}`);
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', `inline; filename="kiss-in-${code}-${size}.pdf"`);

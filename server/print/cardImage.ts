@@ -4,8 +4,8 @@ import type { MosaicPort } from '../core/port.ts';
 import { dimmedTarget, renderRegion } from '../ingest/compose.ts';
 import { sharp } from '../ingest/sharp.ts';
 import type { Target } from '../ingest/target.ts';
+import { fontFile } from './fontFile.ts';
 import { formatCount, kissesWord, MEDIA_TEXT } from './mediaText.ts';
-import { fontFile } from './pdfBasics.ts';
 
 /** The link preview's size, as Open Graph and Twitter cards want it. */
 export const CARD = { width: 1200, height: 630 } as const;

@@ -1,19 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, type PDFFont, PDFName, type PDFPage, PDFString, rgb } from 'pdf-lib';
 import { mmToPt } from '../../shared/print.ts';
 import { sharp } from '../ingest/sharp.ts';
-
-const require = createRequire(import.meta.url);
-/** DejaVu Sans (dejavu-fonts-ttf): Latin, Cyrillic and Greek, so a caption in any campaign language prints. */
-const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-
-/** The font file of the print media and the card, regular or bold. */
-export function fontFile(bold: boolean): string {
-  return join(FONT_DIR, bold ? 'DejaVuSans-Bold.ttf' : 'DejaVuSans.ttf');
-}
+import { fontFile } from './fontFile.ts';
 
 let fonts: Promise<{ regular: Uint8Array; bold: Uint8Array }> | null = null;
 let srgb: Promise<Buffer> | null = null;

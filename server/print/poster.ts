@@ -8,10 +8,6 @@ import type { PosterLayout } from './posterLayout.ts';
 import { writePoster } from './posterRaster.ts';
 import { StreamedJpeg } from './streamedJpeg.ts';
 
-/** The poster's file formats. */
-export const POSTER_FORMATS = ['pdf', 'png', 'tiff'] as const;
-export type PosterFormat = (typeof POSTER_FORMATS)[number];
-
 /** The page behind the picture: the campaign's near-black, to the edge of the bleed. */
 const PAPER = rgb(0.07, 0.07, 0.09);
 

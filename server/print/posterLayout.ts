@@ -1,5 +1,9 @@
 import { POSTER_SIZES, type PosterSize } from '../../shared/print.ts';
 
+/** The poster's file formats. */
+export const POSTER_FORMATS = ['pdf', 'png', 'tiff'] as const;
+export type PosterFormat = (typeof POSTER_FORMATS)[number];
+
 /** What a poster request asks for, validated (see printParams.ts). */
 export interface PosterAsk {
   /** A named ISO size, or a custom trimmed size in millimetres. */
