@@ -9,6 +9,7 @@ import { openTimelapseLog } from './cluster/timelapseLog.ts';
 import type { Config } from './config.ts';
 import { MosaicService } from './core/MosaicService.ts';
 import type { MosaicPort } from './core/port.ts';
+import { setHeapGrowth } from './heapGrowth.ts';
 import { adminRoutes } from './http/adminRoutes.ts';
 import { CLIENT_DIR, clientRoutes } from './http/clientRoutes.ts';
 import { errorHandler, notFound } from './http/errorHandler.ts';
@@ -85,6 +86,7 @@ export interface App {
 /** Builds the whole server without listening: tests boot it on port 0. */
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
+  setHeapGrowth(config.HEAP_GROWTH_PERCENT);
   // Derived target data (a big grid's cell features) is kept on this machine's disk, on either
   // kind of node: it holds nothing about any tile.
   const target = await Target.open(config.targetPath, join(config.dataDir, 'cache'));

@@ -62,6 +62,8 @@ const schema = z.object({
    * less than this many MB free (embedded store; a cluster keeps tiles in PostgreSQL).
    */
   MIN_FREE_MB: z.coerce.number().min(0).default(500),
+  /** How far V8's heap grows between full collections, in % (server/heapGrowth.ts); 0 is V8's choice. */
+  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(200),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Cluster mode: the PostgreSQL database that holds the mosaic (with REDIS_URL). */
   DATABASE_URL: z.preprocess(
