@@ -162,6 +162,8 @@ export function readRawUpload(req: Request, maxBytes: number, pool?: BodyPool): 
 export class BodyPool {
   private free: Buffer[] = [];
   private kept = 0;
+  /** The memory this pool handed out: only that comes back (a small Buffer may share Node's slab). */
+  private readonly own = new WeakSet<ArrayBufferLike>();
   constructor(private readonly keepBytes = 32 * 1024 * 1024) {}
 
   /** A buffer of exactly `size` bytes (a view of a pooled one, or a fresh one). */
@@ -171,16 +173,24 @@ export class BodyPool {
       const b = this.free[i]!;
       if (b.length >= size && (best < 0 || b.length < this.free[best]!.length)) best = i;
     }
-    if (best < 0) return Buffer.allocUnsafeSlow(size);
+    if (best < 0) {
+      const fresh = Buffer.allocUnsafeSlow(size);
+      this.own.add(fresh.buffer);
+      return fresh;
+    }
     const [buf] = this.free.splice(best, 1);
     this.kept -= buf!.length;
     return buf!.subarray(0, size);
   }
 
-  /** Gives back what {@link take} gave; the caller must not touch it afterwards. */
+  /**
+   * Gives back what {@link take} gave; the caller must not touch it afterwards. Any other
+   * buffer (a body without Content-Length, joined from its chunks) is left to the collector.
+   */
   give(view: Buffer): void {
+    if (!this.own.has(view.buffer) || view.byteOffset !== 0) return;
     const whole = Buffer.from(view.buffer, 0, view.buffer.byteLength);
-    if (view.byteOffset !== 0 || this.kept + whole.length > this.keepBytes) return;
+    if (this.kept + whole.length > this.keepBytes) return;
     this.free.push(whole);
     this.kept += whole.length;
   }

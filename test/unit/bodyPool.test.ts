@@ -27,5 +27,9 @@ describe('BodyPool', () => {
     const view = Buffer.allocUnsafeSlow(2000).subarray(100);
     pool.give(view);
     expect(pool.take(1000).buffer).not.toBe(view.buffer);
+    // A whole buffer it did not hand out, such as a small one on Node's shared slab, stays out.
+    const foreign = Buffer.allocUnsafeSlow(2000);
+    pool.give(foreign);
+    expect(pool.take(1000).buffer).not.toBe(foreign.buffer);
   });
 });
