@@ -7,7 +7,7 @@
  * The database must not hold a mosaic yet. Everything is written in one transaction, so an
  * interrupted move leaves the database as it was. Stop the embedded server first.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -104,11 +104,12 @@ try {
     const fdata: Buffer[] = [];
     for (const r of batch) {
       for (const size of TILE_SIZES) {
-        const p = files.path(r.id as number, size);
-        if (!existsSync(p)) fail(`tile ${r.id} has no ${size} px file (${p}); nothing was written`);
+        const data =
+          (await files.read(r.id as number, size)) ??
+          fail(`tile ${r.id} has no ${size} px image in ${files.file(r.id as number)}; nothing was written`);
         fid.push(r.id as number);
         fsize.push(size);
-        fdata.push(readFileSync(p));
+        fdata.push(data);
       }
     }
     await client.query(

@@ -20,7 +20,6 @@ import { type IngestedPhoto, ingestPhoto } from '../server/ingest/pipeline.ts';
 import { Target } from '../server/ingest/target.ts';
 import { SqliteStore } from '../server/store/SqliteStore.ts';
 import type { TileRow } from '../server/store/types.ts';
-import { TILE_SIZES } from '../shared/httpApi.ts';
 import { createEngine, mulberry32 } from '../shared/mosaic/index.ts';
 import { syntheticJpeg } from '../test/support/images.ts';
 
@@ -80,9 +79,7 @@ const placements = engine.placements();
 const BATCH = 50_000;
 for (let i = 0; i < placements.length; i += BATCH) {
   const chunk = placements.slice(i, i + BATCH);
-  await Promise.all(
-    chunk.map((p) => (p.id <= POOL ? null : store.linkFiles(p.id, p.id % POOL || POOL, TILE_SIZES))),
-  );
+  await Promise.all(chunk.map((p) => (p.id <= POOL ? null : store.linkFiles(p.id, p.id % POOL || POOL))));
   const rowsOut: TileRow[] = chunk.map((p) => ({
     id: p.id,
     status: 'live',

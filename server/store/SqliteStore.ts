@@ -292,14 +292,9 @@ export class SqliteStore implements TileStore {
     return f;
   }
 
-  /** Bulk seeding: gives tile `id` the same files as `sourceId` (hard links). */
-  linkFiles(id: number, sourceId: number, sizes: readonly TileSize[]): Promise<void> {
-    return this.files.linkFrom(id, sourceId, sizes);
-  }
-
-  /** Absolute path of a tile file, for streaming responses. */
-  filePath(id: number, size: TileSize): string {
-    return this.files.path(id, size);
+  /** Bulk seeding: gives tile `id` the same file as `sourceId` (a hard link). */
+  linkFiles(id: number, sourceId: number): Promise<void> {
+    return this.files.linkFrom(id, sourceId);
   }
 
   readonly commit = (c: Commit): void => {
@@ -376,13 +371,14 @@ export class SqliteStore implements TileStore {
   async sweepOrphans(
     opts: { whileServing?: boolean; known?: (id: number) => boolean } = {},
   ): Promise<number> {
-    const floor = opts.whileServing ? this.nextId : Number.POSITIVE_INFINITY;
+    // Ids from nextId on are being written while it serves; at start-up nothing is.
+    const from = opts.whileServing ? this.nextId : Number.POSITIVE_INFINITY;
     let known = opts.known;
     if (!known) {
       const ids = new Set((this.db.prepare('SELECT id FROM tiles').pluck().all() as number[]) ?? []);
       known = (id) => ids.has(id);
     }
-    return this.files.sweep((id) => id >= floor || known(id));
+    return this.files.sweep(known, from);
   }
 
   close(): void {

@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { link, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as tar from 'tar';
-import { TILE_SIZES } from '../../shared/httpApi.ts';
 import { TileFiles } from './tileFiles.ts';
 
 /** What a backup holds, written into it as backup.json and checked by a restore. */
 export interface BackupManifest {
-  format: 1;
+  /** 2: a file per tile (tiles/<shard>/<id>.tile); 1: a folder per tile, which start-up converts. */
+  format: 1 | 2;
   createdAt: string;
   tiles: number;
   seq: number;
@@ -46,22 +46,13 @@ export async function backupStore(dataDir: string, tarFile: string): Promise<Bac
       const staged = new TileFiles(join(staging, 'tiles'));
       const ids = copy.prepare('SELECT id FROM tiles ORDER BY id').pluck().all() as number[];
       const gone: number[] = [];
-      for (const id of ids) {
-        try {
-          mkdirSync(staged.folder(id), { recursive: true });
-          for (const size of TILE_SIZES) await link(live.path(id, size), staged.path(id, size));
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-          gone.push(id);
-          await rm(staged.folder(id), { recursive: true, force: true });
-        }
-      }
+      for (const id of ids) if (!(await live.copyTo(staged, id))) gone.push(id);
       const drop = copy.prepare('DELETE FROM tiles WHERE id = ?');
       copy.transaction(() => {
         for (const id of gone) drop.run(id);
       })();
       const seq = (copy.prepare(`SELECT value FROM meta WHERE key = 'seq'`).pluck().get() as number) ?? 0;
-      manifest = { format: 1, createdAt: new Date().toISOString(), tiles: ids.length - gone.length, seq };
+      manifest = { format: 2, createdAt: new Date().toISOString(), tiles: ids.length - gone.length, seq };
     } finally {
       copy.close();
     }
@@ -110,7 +101,8 @@ export async function restoreStore(tarFile: string, dataDir: string): Promise<Ba
     cwd: dataDir,
     strict: true,
     // Only what a backup holds: the manifest, the database and tile files.
-    filter: (p) => p === MANIFEST || p === 'mosaic.db' || /^tiles(\/\d+(\/\d+(\/\d+\.webp)?)?)?\/?$/.test(p),
+    filter: (p) =>
+      p === MANIFEST || p === 'mosaic.db' || /^tiles(\/\d+(\/(\d+\.tile|\d+(\/\d+\.webp)?))?)?\/?$/.test(p),
   });
   let manifest: BackupManifest;
   try {
@@ -118,7 +110,7 @@ export async function restoreStore(tarFile: string, dataDir: string): Promise<Ba
   } catch {
     throw new Error(`${tarFile} is not a backup of this mosaic (no ${MANIFEST}).`);
   }
-  if (manifest.format !== 1)
+  if (manifest.format !== 1 && manifest.format !== 2)
     throw new Error(`${tarFile} is a backup of an unknown format ${manifest.format}.`);
   const db = new Database(join(dataDir, 'mosaic.db'), { fileMustExist: true });
   try {

@@ -87,7 +87,7 @@ export interface TileStore {
   /**
    * Removes files without a committed row (left by a crash between putFiles and commit, or
    * between a delete's commit and its files' removal). `whileServing`: uploads may be storing
-   * files meanwhile, so folders of ids not handed out before the call are left alone.
+   * files meanwhile, so the files of ids not handed out before the call are left alone.
    * `known` tells the stored ids when the caller holds them (else the store reads them).
    */
   sweepOrphans(opts?: { whileServing?: boolean; known?: (id: number) => boolean }): Promise<number>;

@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TileFiles } from '../../server/store/tileFiles.ts';
+import { TILE_SIZES } from '../../shared/httpApi.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import {
   listFiles,
@@ -23,8 +25,10 @@ describe('delete and restart', () => {
     const res = await upload(s.url, await syntheticJpeg(800, 600, 3));
     const tile = await res.json();
     expect(res.status).toBe(201);
-    const files = listFiles(s.dataDir).filter((f) => f.includes(`${join('0', String(tile.id))}/`));
-    expect(files.length).toBe(3);
+    const file = join('tiles', '0', `${tile.id}.tile`);
+    expect(listFiles(s.dataDir).filter((f) => f.startsWith(join('tiles', '0', String(tile.id))))).toEqual([
+      file,
+    ]);
 
     const none = await fetch(`${s.url}/api/tiles/${tile.id}`, { method: 'DELETE' });
     expect(none.status).toBe(401);
@@ -43,7 +47,7 @@ describe('delete and restart', () => {
     expect((await fetch(`${s.url}/api/tiles/${tile.id}`)).status).toBe(404);
     for (const size of [32, 128, 512])
       expect((await fetch(`${s.url}/tiles/${tile.id}/${size}.webp`)).status).toBe(404);
-    expect(existsSync(join(s.dataDir, 'tiles', '0', String(tile.id)))).toBe(false);
+    expect(existsSync(join(s.dataDir, file))).toBe(false);
     const info = await (await fetch(`${s.url}/api/mosaic`)).json();
     expect(info.tileCount).toBe(0);
     expect(info.seq).toBe(tile.seq + 1);
@@ -91,6 +95,42 @@ describe('delete and restart', () => {
     const next = await (await upload(b.url, await syntheticJpeg(640, 480, 99))).json();
     expect(next.id).toBeGreaterThan(del.id);
     expect(next.seq).toBe(before.seq + 1);
+    removeDir(dataDir);
+  });
+
+  it('serves a data folder of the old layout (a folder per tile) and rewrites it as a file per tile at start', async () => {
+    const dataDir = tempDataDir();
+    const a = await startServer({}, dataDir);
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++)
+      ids.push((await (await upload(a.url, await syntheticJpeg(640, 480, i + 40))).json()).id);
+    const images = new Map<string, Buffer>();
+    for (const id of ids)
+      for (const size of TILE_SIZES)
+        images.set(
+          `${id}/${size}`,
+          Buffer.from(await (await fetch(`${a.url}/tiles/${id}/${size}.webp`)).arrayBuffer()),
+        );
+    await a.close();
+    // Rewrite the folder as the old layout held it: tiles/<shard>/<id>/<size>.webp.
+    const files = new TileFiles(join(dataDir, 'tiles'));
+    for (const id of ids) {
+      const folder = join(dataDir, 'tiles', '0', String(id));
+      mkdirSync(folder);
+      for (const size of TILE_SIZES)
+        writeFileSync(join(folder, `${size}.webp`), (await files.read(id, size))!);
+      rmSync(files.file(id));
+    }
+    expect(listFiles(join(dataDir, 'tiles')).filter((f) => f.endsWith('.tile'))).toEqual([]);
+
+    const b = await startServer({}, dataDir);
+    servers.push(b);
+    expect(listFiles(join(dataDir, 'tiles')).sort()).toEqual(ids.map((id) => `0/${id}.tile`).sort());
+    for (const id of ids)
+      for (const size of TILE_SIZES) {
+        const got = Buffer.from(await (await fetch(`${b.url}/tiles/${id}/${size}.webp`)).arrayBuffer());
+        expect(got.equals(images.get(`${id}/${size}`)!), `${id}/${size}`).toBe(true);
+      }
     removeDir(dataDir);
   });
 });

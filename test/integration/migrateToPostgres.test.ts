@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -106,7 +105,7 @@ describe('npm run migrate-to-postgres', () => {
     const files = new TileFiles(join(dataDir, 'tiles'));
     const stored = (await sql.query('SELECT id, size, data FROM tile_files ORDER BY id, size')).rows;
     expect(stored).toHaveLength(want.length * 3);
-    for (const f of stored) expect(Buffer.compare(f.data, readFileSync(files.path(f.id, f.size)))).toBe(0);
+    for (const f of stored) expect(Buffer.compare(f.data, (await files.read(f.id, f.size))!)).toBe(0);
     lite.close();
 
     // A cluster node on the moved mosaic serves the same mosaic and carries on.
@@ -127,7 +126,7 @@ describe('npm run migrate-to-postgres', () => {
     });
     expect((await health(node.url)).epoch).toBe(epoch);
     const img = await fetch(`${node.url}/tiles/1/128.webp`);
-    expect(Buffer.compare(Buffer.from(await img.arrayBuffer()), readFileSync(files.path(1, 128)))).toBe(0);
+    expect(Buffer.compare(Buffer.from(await img.arrayBuffer()), (await files.read(1, 128))!)).toBe(0);
     const r = await upload(node.url, await syntheticJpeg(400, 300, 77));
     expect(r.status).toBe(201);
     const t = (await r.json()) as { id: number; seq: number };

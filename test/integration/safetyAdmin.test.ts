@@ -16,8 +16,8 @@ const ADMIN_ROUTES: [string, string, unknown?][] = [
   ['POST', '/api/admin/takedown', { event: 'london' }],
 ];
 
-async function tileFolders(dataDir: string, id: number): Promise<string[]> {
-  return listFiles(dataDir).filter((f) => f.startsWith(join('tiles', '0', String(id), '/')));
+async function tileFiles(dataDir: string, id: number): Promise<string[]> {
+  return listFiles(dataDir).filter((f) => f === join('tiles', '0', `${id}.tile`));
 }
 
 describe('admin API', () => {
@@ -124,14 +124,14 @@ describe('admin API', () => {
     const ids: number[] = [];
     for (let i = 0; i < 3; i++)
       ids.push((await json(await upload(s.url, await syntheticJpeg(640, 480, 20 + i)))).id as number);
-    expect(await tileFolders(s.dataDir, ids[0]!)).toHaveLength(3);
+    expect(await tileFiles(s.dataDir, ids[0]!)).toHaveLength(1);
 
     expect((await admin(s.url, `/api/admin/tiles/${ids[0]}/reject`)).status).toBe(204);
     expect((await admin(s.url, `/api/admin/tiles/${ids[0]}/reject`)).status).toBe(404);
     const bulk = await admin(s.url, '/api/admin/reject', { ids: [ids[1], ids[2]] });
     expect(await json(bulk)).toEqual({ rejected: [ids[1], ids[2]], skipped: [] });
     for (const id of ids) {
-      expect(await tileFolders(s.dataDir, id)).toEqual([]);
+      expect(await tileFiles(s.dataDir, id)).toEqual([]);
       expect(s.app.service.get(id)).toBeUndefined();
       expect((await fetch(`${s.url}/api/admin/tiles/${id}/512.webp`, { headers: ADMIN })).status).toBe(404);
     }

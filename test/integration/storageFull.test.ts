@@ -4,7 +4,16 @@
  * no half-written tile stays behind, and once space is freed uploads work without a restart.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -45,19 +54,15 @@ function fill(dir: string, leave: number): string {
   return file;
 }
 
-/** Tile folders that are not exactly the three files of a stored tile, and any temp file. */
+/** Anything in the tile folder but a tile's whole file: temp files, and files whose sizes do not add up to their header. */
 function halfWritten(dataDir: string): string[] {
-  const files = listFiles(join(dataDir, 'tiles'));
-  const byTile = new Map<string, string[]>();
-  for (const f of files)
-    byTile.set(f.split('/').slice(0, 2).join('/'), [
-      ...(byTile.get(f.split('/').slice(0, 2).join('/')) ?? []),
-      f,
-    ]);
-  return [
-    ...files.filter((f) => f.endsWith('.tmp')),
-    ...[...byTile].filter(([, fs]) => fs.length !== 3).map(([t]) => t),
-  ];
+  return listFiles(join(dataDir, 'tiles')).filter((f) => {
+    if (!/^\d+\/\d+\.tile$/.test(f)) return true;
+    const data = readFileSync(join(dataDir, 'tiles', f));
+    if (data.length < 16 || data.toString('latin1', 0, 4) !== 'KTF1') return true;
+    const sizes = [4, 8, 12].map((at) => data.readUInt32LE(at));
+    return sizes.some((n) => n === 0) || 16 + sizes.reduce((a, b) => a + b) !== data.length;
+  });
 }
 
 const errorCode = async (r: Response) =>
