@@ -1,3 +1,6 @@
+/** Whether this machine stores a Uint32's low byte first (every platform Node ships for does). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * Shrinks a square RGB image by exactly 4 on each side, each output pixel the rounded
  * mean of its 4x4 block (a box filter, like libvips' vips_shrink). For 512 -> 128 -> 32
@@ -6,6 +9,52 @@
  */
 export function quarter(src: Uint8Array, side: number): Buffer {
   if (side % 4 !== 0 || src.length < side * side * 3) throw new RangeError(`quarter: bad side ${side}`);
+  return LITTLE_ENDIAN && src.byteOffset % 4 === 0 ? quarterWords(src, side) : quarterBytes(src, side);
+}
+
+/**
+ * Four pixels of a row are 12 bytes, three aligned 32-bit words (a row of side x 3 bytes,
+ * side a multiple of 4, keeps every row aligned). Each word is split into its even and
+ * odd bytes as two 16-bit lanes, and the lanes of the block's four rows are added in one
+ * go (at most 4 x 255 each, so no lane overflows): a quarter of the loads and about half
+ * the additions of a byte at a time. The bytes of the 4 pixels R0 G0 B0 R1 | G1 B1 R2 G2 |
+ * B2 R3 G3 B3 fall in the lanes as named below.
+ */
+function quarterWords(src: Uint8Array, side: number): Buffer {
+  const out = side / 4;
+  const dst = Buffer.allocUnsafe(out * out * 3);
+  const words = new Uint32Array(src.buffer, src.byteOffset, (side * side * 3) >> 2);
+  const row = (side * 3) >> 2;
+  for (let oy = 0; oy < out; oy++) {
+    let o = oy * out * 3;
+    for (let ox = 0, i = oy * 4 * row; ox < out; ox++, i += 3, o += 3) {
+      let e0 = 0; // R0 | B0
+      let o0 = 0; // G0 | R1
+      let e1 = 0; // G1 | R2
+      let o1 = 0; // B1 | G2
+      let e2 = 0; // B2 | G3
+      let o2 = 0; // R3 | B3
+      for (let dy = 0, j = i; dy < 4; dy++, j += row) {
+        const a = words[j]!;
+        const b = words[j + 1]!;
+        const c = words[j + 2]!;
+        e0 += a & 0xff00ff;
+        o0 += (a >>> 8) & 0xff00ff;
+        e1 += b & 0xff00ff;
+        o1 += (b >>> 8) & 0xff00ff;
+        e2 += c & 0xff00ff;
+        o2 += (c >>> 8) & 0xff00ff;
+      }
+      dst[o] = ((e0 & 0xffff) + (o0 >>> 16) + (e1 >>> 16) + (o2 & 0xffff) + 8) >> 4;
+      dst[o + 1] = ((o0 & 0xffff) + (e1 & 0xffff) + (o1 >>> 16) + (e2 >>> 16) + 8) >> 4;
+      dst[o + 2] = ((e0 >>> 16) + (o1 & 0xffff) + (e2 & 0xffff) + (o2 >>> 16) + 8) >> 4;
+    }
+  }
+  return dst;
+}
+
+/** The same, a byte at a time: for input that does not start on a 4-byte boundary. */
+function quarterBytes(src: Uint8Array, side: number): Buffer {
   const out = side / 4;
   const dst = Buffer.allocUnsafe(out * out * 3);
   const row = side * 3;

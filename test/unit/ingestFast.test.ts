@@ -34,6 +34,22 @@ describe('quarter', () => {
         }
     expect(() => quarter(px, 15)).toThrow(RangeError);
   });
+
+  it('gives the same bytes whether the input starts on a word boundary or not', () => {
+    for (const side of [512, 128, 32]) {
+      const px = noise(side, side, side);
+      // White and black blocks: every lane at its largest and smallest sum.
+      px.fill(255, 0, side * 3 * 4);
+      px.fill(0, side * 3 * 4, side * 3 * 8);
+      const unaligned = new Uint8Array(px.length + 1).subarray(1);
+      unaligned.set(px);
+      expect(unaligned.byteOffset % 4).not.toBe(0);
+      const words = quarter(px, side);
+      expect(words.equals(quarter(unaligned, side)), `side ${side}`).toBe(true);
+      expect(words.subarray(0, (side / 4) * 3).every((v) => v === 255)).toBe(true);
+      expect(words.subarray((side / 4) * 3, (side / 4) * 6).every((v) => v === 0)).toBe(true);
+    }
+  });
 });
 
 describe('phashOf', () => {
