@@ -3,10 +3,13 @@
  * fresh folder: a server started there serves the same mosaic (tiles, cells, seq, images).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import * as tar from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TileFiles } from '../../server/store/tileFiles.ts';
+import { TILE_SIZES } from '../../shared/httpApi.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { removeDir, startServer, type TestServer, upload } from '../support/server.ts';
 
@@ -93,6 +96,44 @@ describe('backup and restore', () => {
     // Nothing of the backup's staging is left in the data folder.
     expect(readdirSync(s.dataDir).filter((f) => f.startsWith('.backup-'))).toEqual([]);
   }, 60_000);
+
+  it('restores a backup of the older layout (format 1, a folder per tile), which the server rewrites at start', async () => {
+    const s = await server();
+    for (let i = 0; i < 3; i++) await upload(s.url, await syntheticJpeg(400, 300, 770 + i));
+    const work = mkdtempSync(join(tmpdir(), 'kiss-backup-'));
+    cleanup.push(() => removeDir(work));
+    expect((await npmScript('backup', [join(work, 'new.tar'), '--data', s.dataDir])).code).toBe(0);
+    // The same backup as the older layout wrote it: tiles/<shard>/<id>/<size>.webp, format 1.
+    const unpacked = join(work, 'unpacked');
+    mkdirSync(unpacked);
+    await tar.x({ file: join(work, 'new.tar'), cwd: unpacked });
+    const files = new TileFiles(join(unpacked, 'tiles'));
+    const ids = readdirSync(join(unpacked, 'tiles', '0')).map((n) => Number.parseInt(n, 10));
+    expect(ids).toHaveLength(3);
+    for (const id of ids) {
+      mkdirSync(join(unpacked, 'tiles', '0', String(id)));
+      for (const size of TILE_SIZES)
+        writeFileSync(
+          join(unpacked, 'tiles', '0', String(id), `${size}.webp`),
+          (await files.read(id, size))!,
+        );
+      rmSync(files.file(id));
+    }
+    const manifest = JSON.parse(readFileSync(join(unpacked, 'backup.json'), 'utf8'));
+    writeFileSync(join(unpacked, 'backup.json'), JSON.stringify({ ...manifest, format: 1 }));
+    await tar.c({ file: join(work, 'old.tar'), cwd: unpacked, portable: true }, [
+      'backup.json',
+      'mosaic.db',
+      'tiles',
+    ]);
+
+    const d = join(work, 'restored');
+    const restored = await npmScript('restore', [join(work, 'old.tar'), '--data', d]);
+    expect(restored.output).toMatch(/Restored 3 tiles/);
+    const r = await server(d);
+    expect(await mosaicOf(r)).toEqual(await mosaicOf(s));
+    expect(readdirSync(join(d, 'tiles', '0')).sort()).toEqual(ids.map((id) => `${id}.tile`).sort());
+  }, 30_000);
 
   it('refuses to restore over a folder that is not empty', async () => {
     const s = await server();
