@@ -25,8 +25,11 @@ const CONVERT_LOG_EVERY = 10_000;
  * files, and `sweep` (at every start) rewrites each such folder as one file.
  */
 export class TileFiles {
-  /** Shard folders known to exist (made, with their entry fsync'd, by this process). */
-  private readonly shards = new Set<string>();
+  /**
+   * Shard folders made (or found) by this process, each with its entry fsync'd: the promise,
+   * so that a tile stored beside the first one in a new shard also waits for that fsync.
+   */
+  private readonly shards = new Map<string, Promise<void>>();
 
   constructor(readonly dir: string) {}
 
@@ -72,17 +75,23 @@ export class TileFiles {
   }
 
   /** Makes a shard folder once, with its entry in the parent durable before any tile goes in. */
-  private async makeShard(shard: string): Promise<void> {
-    if (this.shards.has(shard)) return;
-    const first = await mkdir(shard, { recursive: true });
-    if (first !== undefined) {
-      // Each folder made needs its entry in its parent synced: from the first one made down.
-      for (let d = shard; ; d = dirname(d)) {
-        await fsyncDir(dirname(d));
-        if (d === first) break;
-      }
+  private makeShard(shard: string): Promise<void> {
+    let made = this.shards.get(shard);
+    if (!made) {
+      made = (async () => {
+        const first = await mkdir(shard, { recursive: true });
+        if (first === undefined) return;
+        // Each folder made needs its entry in its parent synced: from the first one made up.
+        for (let d = shard; ; d = dirname(d)) {
+          await fsyncDir(dirname(d));
+          if (d === first) break;
+        }
+      })();
+      this.shards.set(shard, made);
+      // A failure (a full disk) is not remembered: the next tile tries again.
+      made.catch(() => this.shards.delete(shard));
     }
-    this.shards.add(shard);
+    return made;
   }
 
   /** Hard-links another tile's file as this tile's (bulk seeding only). */
