@@ -6,8 +6,6 @@ import { TILE_SIZES, type TileSize } from '../../shared/httpApi.ts';
 const MAGIC = 'KTF1';
 /** The magic, then each size's byte length (uint32, little-endian; 0 = not stored) in TILE_SIZES order. */
 const HEADER = 4 + 4 * TILE_SIZES.length;
-/** The first read of a small size: header and the 32 px WebP, and mostly the 128 px one too. */
-const FIRST_READ = 16 * 1024;
 /** A progress line every so many converted tiles. */
 const CONVERT_LOG_EVERY = 10_000;
 
@@ -128,15 +126,14 @@ export class TileFiles {
       return readFile(join(this.legacyFolder(id), `${size}.webp`)).catch(() => null);
     }
     try {
-      // The 512 px WebP is the last part and larger than any first read: only the header first.
-      const first = Buffer.allocUnsafe(size === TILE_SIZES[TILE_SIZES.length - 1] ? HEADER : FIRST_READ);
-      const { bytesRead } = await fh.read(first, 0, first.length, 0);
-      if (bytesRead < HEADER || first.toString('latin1', 0, 4) !== MAGIC) return null;
+      // The header, then exactly the one WebP: no bytes read that the answer does not hold.
+      const head = Buffer.allocUnsafe(HEADER);
+      if ((await fh.read(head, 0, HEADER, 0)).bytesRead < HEADER || head.toString('latin1', 0, 4) !== MAGIC)
+        return null;
       let start = HEADER;
-      for (let k = 0; k < at; k++) start += first.readUInt32LE(4 + 4 * k);
-      const length = first.readUInt32LE(4 + 4 * at);
+      for (let k = 0; k < at; k++) start += head.readUInt32LE(4 + 4 * k);
+      const length = head.readUInt32LE(4 + 4 * at);
       if (!length) return null;
-      if (start + length <= bytesRead) return Buffer.from(first.subarray(start, start + length));
       const out = Buffer.allocUnsafe(length);
       for (let got = 0; got < length; ) {
         const n = (await fh.read(out, got, length - got, start + got)).bytesRead;

@@ -23,7 +23,7 @@ const bytes = (n: number, seed: number) =>
 const tile = (seed: number, big = false) =>
   new Map<TileSize, Buffer>([
     [32, bytes(700 + seed, seed)],
-    // Both larger than the first read of a small size, when asked.
+    // Larger ones too, when asked: a WebP read may take more than one read call.
     [128, bytes(big ? 20_000 : 6_000, seed + 1)],
     [512, bytes(big ? 90_000 : 40_000, seed + 2)],
   ]);
