@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { sendCompressed } from './compressed.ts';
+import { CompressedCache, sendCompressed } from './compressed.ts';
 import { chooseCoding, isCompressible, SUFFIX } from './encoding.ts';
 import type { OverviewPages } from './overviewPage.ts';
 
@@ -70,6 +70,21 @@ function staticFiles(root: string, opts: SendOptions): Router {
   return r;
 }
 
+/** The built pages' text, read again only when a build replaces a file (by its mtime). */
+export class BuiltPages {
+  private readonly pages = new Map<string, { at: number; text: string }>();
+
+  async read(file: string): Promise<string> {
+    const at = (await stat(file)).mtimeMs;
+    let page = this.pages.get(file);
+    if (page?.at !== at) {
+      page = { at, text: await readFile(file, 'utf8') };
+      this.pages.set(file, page);
+    }
+    return page.text;
+  }
+}
+
 /** Pages that show the whole mosaic first, and so get its first picture in a big mosaic's HTML. */
 const OVERVIEW_PAGES = new Set(['/', '/screen']);
 
@@ -81,6 +96,10 @@ const OVERVIEW_PAGES = new Set(['/', '/screen']);
 export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router {
   const r = Router();
   r.use('/assets', staticFiles(join(dir, 'assets'), { immutable: true, maxAge: '1y' }));
+  const built = new BuiltPages();
+  // The last composed page of each overview route, with its compressed copies: the same bytes
+  // until the pyramid publishes again, so a crowd opening the page at once compresses it once.
+  const composed = new Map<string, { html: string; body: Buffer; compressed: CompressedCache }>();
   for (const [path, file] of PAGES) {
     r.get(path, async (req, res) => {
       const page = join(dir, file);
@@ -95,10 +114,15 @@ export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router
       }
       res.setHeader('Cache-Control', 'no-cache');
       if (overview && OVERVIEW_PAGES.has(path)) {
-        const html = await overview.compose(await readFile(page, 'utf8'), req, res);
+        const html = await overview.compose(await built.read(page), req, res);
         if (html !== null) {
+          let last = composed.get(path);
+          if (last?.html !== html) {
+            last = { html, body: Buffer.from(html), compressed: new CompressedCache() };
+            composed.set(path, last);
+          }
           res.type('html');
-          return sendCompressed(req, res, Buffer.from(html));
+          return sendCompressed(req, res, last.body, last.compressed);
         }
       }
       await sendPrecompressed(req, res, page, {}, () => res.sendFile(page));

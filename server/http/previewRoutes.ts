@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Request, Router } from 'express';
 import { HASHTAG } from '../../shared/print.ts';
@@ -7,7 +6,7 @@ import { RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
 import { AppError } from '../errors.ts';
 import { CARD, type CellBlock, renderCard } from '../print/cardImage.ts';
 import { formatCount, isMediaLanguage, kissesWord, MEDIA_TEXT } from '../print/mediaText.ts';
-import { CLIENT_DIR } from './clientRoutes.ts';
+import { BuiltPages, CLIENT_DIR } from './clientRoutes.ts';
 import { sendCompressed } from './compressed.ts';
 import type { HttpDeps } from './deps.ts';
 import type { OverviewPages } from './overviewPage.ts';
@@ -74,6 +73,7 @@ export function previewRoutes(
 ): { router: Router; close: () => void } {
   const r = Router();
   const s = d.service;
+  const built = new BuiltPages();
   // Keyed by `${id}:${lang}`.
   const cards = new Map<string, { png: Promise<Buffer>; block: CellBlock | null; at: number }>();
   const forget = (id: number) => {
@@ -150,7 +150,7 @@ export function previewRoutes(
     if (!existsSync(page)) return next();
     const t = liveTile(req.params.id);
     const lang = pageLanguage(req, t?.event ?? null);
-    const html = (await readFile(page, 'utf8')).replace(
+    const html = (await built.read(page)).replace(
       '</head>',
       `    ${previewTags(base(req), t && { id: t.id, event: t.event }, s.tileCount, lang)}\n  </head>`,
     );
