@@ -46,6 +46,7 @@ QRCode.toCanvas(qr, addUrl, { margin: 1, width: 512, errorCorrectionLevel: 'M' }
   // The stylesheet sizes it relative to the screen; drop the library's fixed inline size.
   qr.style.removeProperty('width');
   qr.style.removeProperty('height');
+  qr.parentElement!.classList.add('drawn');
 });
 
 const toast = byId('toast');

@@ -336,6 +336,32 @@ describe('the client in Chromium', () => {
     await ctx.close();
   });
 
+  it('the event screen before its script runs: the hashtag, and no empty QR box or unlabelled buttons', async () => {
+    const visible = (page: Page, selector: string) =>
+      page.evaluate((sel) => {
+        const el = document.querySelector(sel)!;
+        const r = el.getBoundingClientRect();
+        return getComputedStyle(el).visibility === 'visible' && r.width > 0 && r.height > 0;
+      }, selector);
+    // No script at all: what a slow venue network shows while the page's module downloads.
+    const bare = await browser.newContext({
+      viewport: { width: 1920, height: 1080 },
+      javaScriptEnabled: false,
+    });
+    const before = await bare.newPage();
+    await before.goto(`${server.url}/screen?event=london`);
+    expect(await before.locator('h1').textContent()).toBe('#kiss4lgbtqrights');
+    expect(await visible(before, 'h1')).toBe(true);
+    for (const sel of ['.qr', '#pause', '#fullscreen']) expect(await visible(before, sel), sel).toBe(false);
+    await bare.close();
+    // With it: the code drawn in its white box, and the labelled buttons.
+    const page = await open('/screen?event=london', { width: 1920, height: 1080 });
+    await page.waitForFunction(() => document.querySelector('.qr')!.classList.contains('drawn'));
+    for (const sel of ['h1', '.qr', '#pause', '#fullscreen'])
+      expect(await visible(page, sel), sel).toBe(true);
+    await page.context().close();
+  });
+
   it('shows every page in Russian with no untranslated key or English leftover', async () => {
     const { en } = await import('../../client/i18n/en.ts');
     const { ru } = await import('../../client/i18n/ru.ts');
