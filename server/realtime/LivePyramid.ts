@@ -8,6 +8,7 @@ import {
   type ColourTileId,
   colourPyramidOf,
   colourTileKey,
+  colourTileOfKey,
   levelGrid,
   renderColourTile,
   tilesOfCell,
@@ -195,8 +196,7 @@ export class LivePyramid {
       this.schedule(true);
       return undefined;
     }
-    const [level, tx, ty] = key.split(/[/_]/).map(Number) as [number, number, number];
-    const tile = { v: tileVersion(p.pyramid, p.versions, { level, tx, ty }), bytes };
+    const tile = { v: tileVersion(p.pyramid, p.versions, colourTileOfKey(key)), bytes };
     this.tiles.set(key, tile);
     return tile;
   }
@@ -266,8 +266,7 @@ export class LivePyramid {
     const colour = (cell: number) => m.farColour(cell) ?? -1;
     // Rendered in one go from one state; only the encoding runs while changes arrive.
     const raws = keys.map((key) => {
-      const [level, tx, ty] = key.split(/[/_]/).map(Number) as [number, number, number];
-      const t = { level, tx, ty };
+      const t = colourTileOfKey(key);
       return { key, v: tileVersion(p, versions, t), raw: renderColourTile(p, t, colour) };
     });
     const seq = m.seq;

@@ -112,6 +112,12 @@ export function colourTileKey(t: ColourTileId): string {
   return `${t.level}/${t.tx}_${t.ty}`;
 }
 
+/** The tile a key from {@link colourTileKey} names. */
+export function colourTileOfKey(key: string): ColourTileId {
+  const [level, tx, ty] = key.split(/[/_]/).map(Number) as [number, number, number];
+  return { level, tx, ty };
+}
+
 /**
  * Renders one tile as straight-alpha RGBA (COLOUR_TILE x COLOUR_TILE x 4 bytes): each pixel
  * is the mean colour of the filled cells under it, its alpha the share of them that are

@@ -11,6 +11,8 @@ import {
 import {
   COLOUR_TILE,
   colourPyramidOf,
+  colourTileKey,
+  colourTileOfKey,
   hasColourTile,
   renderColourTile,
   tilesOfCell,
@@ -41,6 +43,17 @@ describe('the colour pyramid', () => {
     for (const t of tilesOfCell(p, 999, 999)) expect(hasColourTile(p, t)).toBe(true);
     expect(hasColourTile(p, { level: 3, tx: 0, ty: 0 })).toBe(false);
     expect(hasColourTile(p, { level: 0, tx: 4, ty: 0 })).toBe(false);
+  });
+
+  it('a tile key names its tile and back', () => {
+    for (const t of [
+      { level: 0, tx: 0, ty: 0 },
+      { level: 3, tx: 12, ty: 7 },
+      { level: 10, tx: 1023, ty: 511 },
+    ]) {
+      expect(colourTileKey(t)).toBe(`${t.level}/${t.tx}_${t.ty}`);
+      expect(colourTileOfKey(colourTileKey(t))).toEqual(t);
+    }
   });
 
   it('a tile takes the newest version of the blocks under it', () => {
