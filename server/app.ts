@@ -2,10 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import { clusterSafety } from './cluster/clusterSafety.ts';
-import { PgImportLedger } from './cluster/PgImportLedger.ts';
-import { type ClusterNode, startCluster } from './cluster/startCluster.ts';
-import { openTimelapseLog } from './cluster/timelapseLog.ts';
+import type { ClusterNode } from './cluster/startCluster.ts';
 import type { Config } from './config.ts';
 import { MosaicService } from './core/MosaicService.ts';
 import type { MosaicPort } from './core/port.ts';
@@ -90,7 +87,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // Derived target data (a big grid's cell features) is kept on this machine's disk, on either
   // kind of node: it holds nothing about any tile.
   const target = await Target.open(config.targetPath, join(config.dataDir, 'cache'));
-  const cluster = config.DATABASE_URL ? await startCluster(config, target) : null;
+  const parts = config.DATABASE_URL ? await import('./cluster/clusterParts.ts') : null;
+  const cluster = parts ? await parts.startCluster(config, target) : null;
   const store = cluster ? null : (opts.store ?? new SqliteStore(config.dataDir));
   const core = store
     ? await MosaicService.open({
@@ -109,7 +107,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const health = () =>
     cluster?.health() ?? { ok: true, role: 'single' as const, node, seq: core!.seq, epoch: core!.epoch };
   // The placer checks duplicates across the cluster; a single process checks them here.
-  const safety = cluster ? await clusterSafety(service, config, cluster) : createSafety(service, config);
+  const safety =
+    parts && cluster ? await parts.clusterSafety(service, config, cluster) : createSafety(service, config);
   const rallies = await RallyRegistry.open(
     opts.rallies ??
       (cluster
@@ -145,7 +144,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     beforeStore: safety.beforeStore,
   };
 
-  const ledger = cluster ? new PgImportLedger(cluster.pool) : new SqliteImportLedger(config.dataDir);
+  const ledger =
+    parts && cluster ? new parts.PgImportLedger(cluster.pool) : new SqliteImportLedger(config.dataDir);
   // Tiles are on this disk only in the embedded store; a cluster keeps them in PostgreSQL.
   const guard = cluster ? null : new StorageGuard(config.dataDir, config.MIN_FREE_MB * 1048576);
 
@@ -167,7 +167,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     service,
     target,
     mediaDir,
-    cluster ? () => openTimelapseLog(cluster.pool) : undefined,
+    parts && cluster ? () => parts.openTimelapseLog(cluster.pool) : undefined,
   );
   app.use(timelapseRoutes(adminDeps, timelapse));
   app.use(rallyRoutes({ rallies, config, loginLimiter: safety.loginLimiter }));
