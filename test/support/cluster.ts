@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+// The tests' own clients read int8 columns (ids, seqs, times) as numbers, as the server's do:
+// server/cluster/pgData.ts sets pg's parser when it loads.
+import '../../server/cluster/pgData.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The machine's PostgreSQL and Redis (see the README's test section). */
