@@ -214,6 +214,9 @@ describe.each(MODES)('the viewer from the keyboard, drawn from %s', (_mode, env)
     );
     expect(cam.scale).toBeGreaterThan(100);
     await page.keyboard.press('Escape');
+    // The modal dialog makes the rest of the page inert until it has closed: an Enter typed
+    // before would go nowhere.
+    await closed(page);
 
     await page.fill('#find-input', '/t/987654');
     await page.press('#find-input', 'Enter');
