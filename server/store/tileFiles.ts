@@ -103,7 +103,7 @@ export class TileFiles {
    * for a folder of the old layout, its files written there as one. False when it has none.
    */
   async copyTo(other: TileFiles, id: number): Promise<boolean> {
-    await mkdir(other.shardOf(id), { recursive: true });
+    await other.makeShard(other.shardOf(id));
     try {
       await link(this.file(id), other.file(id));
       return true;
