@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
  * (external memory, outside that count) make every collection cost more: about 40 ms of CPU
  * each here. At a fixed 3 (200 %), V8's own growth for a busy heap of this size, an import of
  * 384 photos runs one full collection instead of 40-46 (docs/BENCHMARKS.md). The heap then
- * holds up to three times what is live (about 25 MB after start) between collections.
+ * holds up to three times what is live (about 21 MB after start) between collections.
  * 0 leaves V8's choice.
  */
 export function setHeapGrowth(percent: number): void {
