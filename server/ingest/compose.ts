@@ -149,27 +149,3 @@ export async function renderExport(o: ExportOptions): Promise<Buffer> {
     .png({ compressionLevel: 6 })
     .toBuffer();
 }
-
-export interface AtlasOptions {
-  /** Cells per side of the block. */
-  cells: number;
-  tilePx: number;
-  /** Top-left cell of the block. */
-  col0: number;
-  row0: number;
-  tiles: ComposeTile[];
-  read: ReadTile;
-}
-
-/** A block of cells x cells tiles, tinted, empty cells transparent, as WebP. */
-export async function renderAtlas(o: AtlasOptions): Promise<Buffer> {
-  const side = o.cells * o.tilePx;
-  const out = Buffer.alloc(side * side * 4);
-  await forEachBatched(o.tiles, 32, async (t) => {
-    const px = await tintedPixels(o.read, t, o.tilePx, 4);
-    if (px) blit(out, side, side, px, o.tilePx, (t.col - o.col0) * o.tilePx, (t.row - o.row0) * o.tilePx, 4);
-  });
-  return sharp(out, { raw: { width: side, height: side, channels: 4 } })
-    .webp({ quality: 82, alphaQuality: 60, effort: 2 })
-    .toBuffer();
-}

@@ -1,0 +1,143 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type App, createApp } from '../../server/app.ts';
+import { readConfig } from '../../server/config.ts';
+import { AtlasCanvas, renderAtlas } from '../../server/ingest/AtlasCanvas.ts';
+import type { ComposeTile } from '../../server/ingest/compose.ts';
+import { type IngestedPhoto, ingestPhoto } from '../../server/ingest/pipeline.ts';
+import { MemoryStore } from '../../server/store/MemoryStore.ts';
+import { ATLAS_CELLS, ATLAS_TILE_PX } from '../../shared/httpApi.ts';
+import { syntheticJpeg } from '../support/images.ts';
+
+/** The block (0, 0) as a from-nothing render would draw it now. */
+function freshRender(app: App): Promise<Buffer> {
+  return renderAtlas({
+    cells: ATLAS_CELLS,
+    tilePx: ATLAS_TILE_PX,
+    col0: 0,
+    row0: 0,
+    tiles: app.service.liveIn(0, 0, ATLAS_CELLS, ATLAS_CELLS),
+    read: (id, size) => app.service.readFile(id, size),
+  });
+}
+
+const cellKey = (t: ComposeTile) => `${t.id}@${t.col},${t.row}:${t.tint.r},${t.tint.g},${t.tint.b}`;
+
+async function alphaAt(webp: Buffer, col: number, row: number): Promise<number> {
+  const { data } = await sharp(webp)
+    .extract({
+      left: col * ATLAS_TILE_PX,
+      top: row * ATLAS_TILE_PX,
+      width: ATLAS_TILE_PX,
+      height: ATLAS_TILE_PX,
+    })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  let max = 0;
+  for (let i = 3; i < data.length; i += 4) max = Math.max(max, data[i]!);
+  return max;
+}
+
+describe('atlas blocks after a change', () => {
+  let app: App;
+  let url: string;
+  let photos: IngestedPhoto[];
+  beforeAll(async () => {
+    // One block holds the whole mosaic, which stays short of full (a growth redraws everything).
+    const config = readConfig({
+      MOSAIC_COLS: '16',
+      MOSAIC_ROWS: '16',
+      DATA_DIR: '/nonexistent-memory-store',
+    });
+    app = await createApp({ config, store: new MemoryStore() });
+    url = `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}`;
+    photos = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => ingestPhoto(await syntheticJpeg(320, 240, i * 11 + 3))),
+    );
+    for (let i = 0; i < 100; i++)
+      await app.service.add(photos[i % photos.length]!, { event: null, phash: null });
+  }, 120_000);
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await app.close();
+  });
+
+  const atlas = async (v: number) => {
+    const res = await fetch(`${url}/api/atlas/0/0.webp?v=${v}`);
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer());
+  };
+
+  it('decodes only the tile that landed, and serves what a full render draws', async () => {
+    const reads = vi.spyOn(app.service, 'readFile');
+    const first = await atlas(1);
+    expect(reads).toHaveBeenCalledTimes(100);
+    expect(first.equals(await freshRender(app))).toBe(true);
+
+    reads.mockClear();
+    const drawn = new Set(app.service.liveIn(0, 0, ATLAS_CELLS, ATLAS_CELLS).map(cellKey));
+    const added = await app.service.add(photos[3]!, { event: null, phash: null });
+    // The landing, and any tile the engine moved or re-tinted to make room for it.
+    const changed = app.service
+      .liveIn(0, 0, ATLAS_CELLS, ATLAS_CELLS)
+      .filter((t) => !drawn.has(cellKey(t)))
+      .map((t) => t.id);
+    expect(changed).toContain(added.id);
+    expect(changed.length).toBeLessThan(10);
+    const after = await atlas(2);
+    expect(reads.mock.calls.map((c) => c[0]).sort()).toEqual(changed.sort());
+    reads.mockClear();
+    expect(after.equals(await freshRender(app))).toBe(true);
+    expect(reads).toHaveBeenCalledTimes(101);
+    expect(after.equals(first)).toBe(false);
+  });
+
+  it('empties a removed tile’s cell without decoding anything, as a full render does', async () => {
+    const victim = app.service.placements().find((p) => p.col < ATLAS_CELLS && p.row < ATLAS_CELLS)!;
+    const before = await atlas(3);
+    expect(await alphaAt(before, victim.col, victim.row)).toBe(255);
+    const reads = vi.spyOn(app.service, 'readFile');
+    reads.mockClear();
+    await app.service.remove(victim.id);
+    const after = await atlas(4);
+    expect(reads).not.toHaveBeenCalled();
+    expect(await alphaAt(after, victim.col, victim.row)).toBe(0);
+    expect(after.equals(await freshRender(app))).toBe(true);
+  });
+});
+
+describe('AtlasCanvas', () => {
+  it('does not draw a tile whose cell was forgotten while it was being decoded', async () => {
+    const webp = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#c04080' } })
+      .webp()
+      .toBuffer();
+    const canvas = new AtlasCanvas(2, 32);
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const read = async () => {
+      await gate;
+      return webp;
+    };
+    const tint = { r: 0, g: 0, b: 0 };
+    const tiles = [
+      { id: 1, col: 0, row: 0, tint },
+      { id: 2, col: 1, row: 1, tint },
+    ];
+    const updating = canvas.update(tiles, 0, 0, read);
+    canvas.forget(1, 1);
+    release();
+    expect(await updating).toBe(2);
+    const alpha = (x: number, y: number) => canvas.pixels[(y * canvas.side + x) * 4 + 3];
+    expect(alpha(5, 5)).toBe(255);
+    expect(alpha(40, 40)).toBe(0);
+    // The next update draws it again, and only it.
+    expect(await canvas.update(tiles, 0, 0, async () => webp)).toBe(1);
+    expect(alpha(40, 40)).toBe(255);
+    // A tint change redraws the cell; a tile gone empties it.
+    const moved = [{ id: 1, col: 0, row: 0, tint: { r: 9, g: 0, b: 0 } }];
+    expect(await canvas.update(moved, 0, 0, async () => webp)).toBe(1);
+    expect(alpha(40, 40)).toBe(0);
+  });
+});
