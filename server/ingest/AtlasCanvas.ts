@@ -1,8 +1,13 @@
-import { blit, type ComposeTile, type ReadTile, tintedPixels } from './compose.ts';
+import type { TileSize } from '../../shared/httpApi.ts';
+import type { ComposeTile, ReadTile } from './compose.ts';
 import { sharp } from './sharp.ts';
 
-/** Tiles decoded at a time: sharp pipelines in flight for one block. */
+/** Tiles decoded at a time, each its own sharp pipeline, when only a few cells changed. */
 const BATCH = 32;
+/** From this many changed cells on, their tiles are decoded in one sharp pipeline (`join`). */
+const JOIN_FROM = 16;
+/** The stored tile size an atlas is drawn from (its cells are this many px). */
+const SOURCE: TileSize = 32;
 
 /**
  * One atlas block (cells x cells tiles at tilePx each, tinted, empty cells transparent),
@@ -18,6 +23,8 @@ export class AtlasCanvas {
   readonly side: number;
   /** side x side RGBA; zero (transparent) where no tile is drawn. */
   readonly pixels: Buffer;
+  /** The same bytes, clamping what is written to 0..255 (a tinted channel). */
+  private readonly clamped: Uint8ClampedArray;
   /** Per cell (row-major): the tile and tint drawn there, or null for an empty cell. */
   private readonly drawn: (string | null)[];
   /** Per cell: bumped by {@link forget}, so that a decode already under way for that cell is not drawn. */
@@ -29,6 +36,7 @@ export class AtlasCanvas {
   ) {
     this.side = cells * tilePx;
     this.pixels = Buffer.alloc(this.side * this.side * 4);
+    this.clamped = new Uint8ClampedArray(this.pixels.buffer, this.pixels.byteOffset, this.pixels.length);
     this.drawn = new Array(cells * cells).fill(null);
     this.generation = new Uint32Array(cells * cells);
   }
@@ -46,27 +54,89 @@ export class AtlasCanvas {
       const r = t.row - row0;
       if (c >= 0 && r >= 0 && c < this.cells && r < this.cells) want[r * this.cells + c] = t;
     }
-    const todo: { cell: number; tile: ComposeTile; key: string }[] = [];
+    const todo: Job[] = [];
     want.forEach((t, cell) => {
       const key = t && `${t.id}:${t.tint.r},${t.tint.g},${t.tint.b}`;
       if (key === this.drawn[cell]) return;
       this.clear(cell);
-      if (t && key) todo.push({ cell, tile: t, key });
+      if (t && key) todo.push({ cell, tile: t, key, generation: this.generation[cell]! });
     });
+    if (todo.length >= JOIN_FROM && this.tilePx === SOURCE && (await this.drawJoined(todo, read)))
+      return todo.length;
     for (let i = 0; i < todo.length; i += BATCH) {
       await Promise.all(
-        todo.slice(i, i + BATCH).map(async ({ cell, tile, key }) => {
-          const gen = this.generation[cell]!;
-          const px = await tintedPixels(read, tile, this.tilePx, 4);
-          if (!px || this.generation[cell] !== gen) return;
-          const x = (cell % this.cells) * this.tilePx;
-          const y = Math.floor(cell / this.cells) * this.tilePx;
-          blit(this.pixels, this.side, this.side, px, this.tilePx, x, y, 4);
-          this.drawn[cell] = key;
+        todo.slice(i, i + BATCH).map(async (job) => {
+          const file = await read(job.tile.id, SOURCE);
+          if (!file) return;
+          const px = this.tilePx;
+          const rgb = await sharp(file)
+            .resize(px, px, { kernel: px < SOURCE ? 'cubic' : 'lanczos3' })
+            .removeAlpha()
+            .raw()
+            .toBuffer();
+          this.paint(job, rgb, 0, px);
         }),
       );
     }
     return todo.length;
+  }
+
+  /**
+   * Decodes every changed cell's tile in one sharp pipeline (the tiles side by side, 16 to
+   * a row) and paints them from it: a pipeline per tile costs far more than its pixels.
+   * False when the tiles cannot be joined (a file of another size): the caller decodes
+   * them one by one, and a damaged file then fails there as it would alone.
+   */
+  private async drawJoined(todo: Job[], read: ReadTile): Promise<boolean> {
+    const files = await Promise.all(todo.map((job) => read(job.tile.id, SOURCE)));
+    const present = todo.flatMap((job, i) => (files[i] ? [{ job, file: files[i]! }] : []));
+    if (!present.length) return true;
+    const across = Math.min(ATLAS_JOIN_ACROSS, present.length);
+    let strip: { data: Buffer; info: { width: number; height: number; channels: number } };
+    try {
+      strip = await sharp(
+        present.map((p) => p.file),
+        { join: { across } },
+      )
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    } catch {
+      return false;
+    }
+    const px = this.tilePx;
+    const rows = Math.ceil(present.length / across);
+    if (strip.info.width !== across * px || strip.info.height !== rows * px || strip.info.channels !== 3)
+      return false;
+    present.forEach(({ job }, i) => {
+      const at = (Math.floor(i / across) * px * strip.info.width + (i % across) * px) * 3;
+      this.paint(job, strip.data, at, strip.info.width);
+    });
+    return true;
+  }
+
+  /**
+   * Draws a job's tile from RGB pixels (px x px at `at`, `stride` px to a row) into its
+   * cell, tint added and opaque, unless the cell was forgotten since the job began.
+   */
+  private paint(job: Job, rgb: Buffer, at: number, stride: number): void {
+    if (this.generation[job.cell] !== job.generation) return;
+    const px = this.tilePx;
+    const x0 = (job.cell % this.cells) * px;
+    const y0 = Math.floor(job.cell / this.cells) * px;
+    const { r, g, b } = job.tile.tint;
+    const out = this.clamped;
+    for (let y = 0; y < px; y++) {
+      let i = at + y * stride * 3;
+      let o = ((y0 + y) * this.side + x0) * 4;
+      for (let x = 0; x < px; x++, i += 3, o += 4) {
+        out[o] = rgb[i]! + r;
+        out[o + 1] = rgb[i + 1]! + g;
+        out[o + 2] = rgb[i + 2]! + b;
+        out[o + 3] = 255;
+      }
+    }
+    this.drawn[job.cell] = job.key;
   }
 
   /**
@@ -98,6 +168,17 @@ export class AtlasCanvas {
     }
   }
 }
+
+/** A changed cell to draw: its tile, and the cell's generation when the update began. */
+interface Job {
+  cell: number;
+  tile: ComposeTile;
+  key: string;
+  generation: number;
+}
+
+/** Tiles to a row in the joined decode. */
+const ATLAS_JOIN_ACROSS = 16;
 
 /** What {@link renderAtlas} draws. */
 export interface AtlasOptions {

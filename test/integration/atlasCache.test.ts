@@ -140,4 +140,47 @@ describe('AtlasCanvas', () => {
     expect(await canvas.update(moved, 0, 0, async () => webp)).toBe(1);
     expect(alpha(40, 40)).toBe(0);
   });
+
+  it('adds tints as sharp’s linear would, clamped, whether tiles are decoded one by one or joined', async () => {
+    const solid = (c: string, side = 32) =>
+      sharp({ create: { width: side, height: side, channels: 3, background: c } })
+        .webp({ lossless: true })
+        .toBuffer();
+    const files = new Map<number, Buffer>();
+    for (let id = 1; id <= 20; id++)
+      files.set(id, await solid(`#${(id * 12).toString(16).padStart(2, '0')}8040`));
+    // One file of another size: the joined decode cannot place it, and the cells are decoded one by one.
+    files.set(21, await solid('#204060', 48));
+    const tint = { r: 40, g: -100, b: 230 };
+    const tiles = [...files.keys()].map((id) => ({
+      id,
+      col: (id - 1) % 5,
+      row: Math.floor((id - 1) / 5),
+      tint,
+    }));
+    const read = async (id: number) => files.get(id) ?? null;
+    const expected = async (id: number) =>
+      sharp(files.get(id)!).resize(32, 32).linear([1, 1, 1], [tint.r, tint.g, tint.b]).raw().toBuffer();
+    const at = (c: AtlasCanvas, col: number, row: number) => {
+      const o = (row * 32 * c.side + col * 32 + c.side + 1) * 4;
+      return [...c.pixels.subarray(o, o + 4)];
+    };
+    const joined = new AtlasCanvas(5, 32);
+    expect(await joined.update(tiles.slice(0, 20), 0, 0, read)).toBe(20);
+    const single = new AtlasCanvas(5, 32);
+    expect(await single.update(tiles.slice(0, 3), 0, 0, read)).toBe(3);
+    for (const id of [1, 2, 3]) {
+      const t = tiles[id - 1]!;
+      const px = await expected(id);
+      expect(at(joined, t.col, t.row)).toEqual([px[99]!, px[100]!, px[101]!, 255]);
+      expect(at(single, t.col, t.row)).toEqual(at(joined, t.col, t.row));
+    }
+    const mixed = new AtlasCanvas(5, 32);
+    expect(await mixed.update(tiles, 0, 0, read)).toBe(21);
+    expect(
+      mixed.pixels.subarray(0, 4 * 5 * 32 * 32 * 4).equals(joined.pixels.subarray(0, 4 * 5 * 32 * 32 * 4)),
+    ).toBe(true);
+    const px21 = await expected(21);
+    expect(at(mixed, 0, 4)).toEqual([px21[99]!, px21[100]!, px21[101]!, 255]);
+  });
 });
