@@ -154,6 +154,11 @@ export class ClusterMosaic implements MosaicPort {
     return this.ids('takedown', sel);
   }
 
+  /** Tile images in PostgreSQL hold the WebPs only: atlases decode the 32 px one. */
+  async readRgb32(_id: number): Promise<Buffer | null> {
+    return null;
+  }
+
   readFile(id: number, size: TileSize): Promise<Buffer | null> {
     return this.files.get(`${id}/${size}`, () =>
       this.images.read(id, size).catch((e) => {

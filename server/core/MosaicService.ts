@@ -157,7 +157,7 @@ export class MosaicService implements LiveSource, MosaicPort {
     const { token, hash } = newDeleteToken();
     // Files first: a crash before the row commits leaves an orphan that start-up sweeps.
     try {
-      await this.opts.store.putFiles(id, photo.files);
+      await this.opts.store.putFiles(id, photo.files, photo.rgb32);
     } catch (e) {
       // A full disk halfway through: no folder or temp file stays behind.
       await this.opts.store.deleteFiles(id);
@@ -391,6 +391,10 @@ export class MosaicService implements LiveSource, MosaicPort {
 
   readFile(id: number, size: TileSize) {
     return this.opts.store.readFile(id, size);
+  }
+
+  readRgb32(id: number) {
+    return this.opts.store.readRgb32(id);
   }
 
   // LiveSource

@@ -41,6 +41,8 @@ export interface MosaicPort {
   hide(id: number): Promise<boolean>;
   removeWhere(sel: TakedownSelector): Promise<number[]>;
   readFile(id: number, size: TileSize): Promise<Buffer | null>;
+  /** The 32 px tile as raw RGB, or null where it is not kept (then decode its 32 px WebP). */
+  readRgb32(id: number): Promise<Buffer | null>;
   placements(): Placement[];
   liveIn(...block: Parameters<TileBook['liveIn']>): ReturnType<TileBook['liveIn']>;
   /** Every tile this node holds in memory. */

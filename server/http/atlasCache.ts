@@ -20,8 +20,8 @@ interface Kept {
  * Tinted blocks of 16x16 tiles for the viewer's middle zoom. Rendered on demand and kept
  * in an LRU of encoded blocks; a change drops the encoded blocks it touched (a growth
  * drops them all, as every cell moved). The pixels of recently rendered blocks are kept
- * too, so that rendering a block again after a tile landed in it decodes that one tile,
- * not all 256.
+ * too, so that rendering a block again after a tile landed in it draws that one tile, not
+ * all 256 (which matters most where tiles must be decoded: the cluster, older tiles).
  */
 export class AtlasCache {
   private readonly cache = new Map<string, Promise<Buffer>>();
@@ -67,7 +67,13 @@ export class AtlasCache {
     const run = kept.busy.then(async () => {
       // The tiles as they are when this update starts, not when it was asked for.
       const tiles = this.service.liveIn(col0, row0, ATLAS_CELLS, ATLAS_CELLS);
-      await canvas.update(tiles, col0, row0, (id, size) => this.service.readFile(id, size));
+      await canvas.update(
+        tiles,
+        col0,
+        row0,
+        (id, size) => this.service.readFile(id, size),
+        (id) => this.service.readRgb32(id),
+      );
       return canvas.encode();
     });
     kept.busy = run.catch(() => {});

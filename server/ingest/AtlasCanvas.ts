@@ -12,12 +12,13 @@ const SOURCE: TileSize = 32;
 /**
  * One atlas block (cells x cells tiles at tilePx each, tinted, empty cells transparent),
  * kept as raw RGBA together with the tile and tint drawn in each cell, so that bringing it
- * up to date after a change decodes only the cells whose tile or tint changed. A tile's
- * image never changes under its id (a new photo gets a new id), so id and tint say all.
+ * up to date after a change draws only the cells whose tile or tint changed. A tile's image
+ * never changes under its id (a new photo gets a new id), so id and tint say all.
  *
- * Why: each decode is a sharp pipeline of about 1-2 ms of CPU whatever a 32 px tile's size,
- * so a whole block of 256 tiles costs about half a second, and during a kiss-in every
- * landing in a block someone is looking at asked for exactly that (docs/BENCHMARKS.md).
+ * Where a tile's raw 32 px pixels are stored (the embedded store, for tiles stored since it
+ * keeps them) they are copied in as they are. Otherwise its 32 px WebP is decoded, and each
+ * decode is a sharp pipeline of 1-2 ms of CPU whatever the few pixels: many changed cells are
+ * decoded together in one pipeline (sharp's join), a few one by one (docs/BENCHMARKS.md).
  */
 export class AtlasCanvas {
   readonly side: number;
@@ -44,10 +45,17 @@ export class AtlasCanvas {
   /**
    * Brings the canvas to `tiles` (every live tile of the block whose top-left cell is col0,
    * row0): clears cells that emptied, decodes and draws only cells whose tile or tint
-   * changed. A tile whose file is gone meanwhile leaves its cell empty. Returns how many
-   * tiles it decoded. Calls must not overlap (the atlas cache runs them one after another).
+   * changed, from `readRgb32` where it has a tile's raw pixels. A tile whose file is gone
+   * meanwhile leaves its cell empty. Returns how many cells it drew (or found gone). Calls
+   * must not overlap (the atlas cache runs them one after another).
    */
-  async update(tiles: readonly ComposeTile[], col0: number, row0: number, read: ReadTile): Promise<number> {
+  async update(
+    tiles: readonly ComposeTile[],
+    col0: number,
+    row0: number,
+    read: ReadTile,
+    readRgb32?: ReadRgb32,
+  ): Promise<number> {
     const want: (ComposeTile | null)[] = new Array(this.cells * this.cells).fill(null);
     for (const t of tiles) {
       const c = t.col - col0;
@@ -61,11 +69,21 @@ export class AtlasCanvas {
       this.clear(cell);
       if (t && key) todo.push({ cell, tile: t, key, generation: this.generation[cell]! });
     });
-    if (todo.length >= JOIN_FROM && this.tilePx === SOURCE && (await this.drawJoined(todo, read)))
+    // Tiles stored with their raw 32 px pixels need no decode at all.
+    let rest = todo;
+    if (readRgb32 && this.tilePx === SOURCE) {
+      const raw = await Promise.all(todo.map((job) => readRgb32(job.tile.id)));
+      rest = todo.filter((job, i) => {
+        const px = raw[i];
+        if (px) this.paint(job, px, 0, SOURCE);
+        return !px;
+      });
+    }
+    if (rest.length >= JOIN_FROM && this.tilePx === SOURCE && (await this.drawJoined(rest, read)))
       return todo.length;
-    for (let i = 0; i < todo.length; i += BATCH) {
+    for (let i = 0; i < rest.length; i += BATCH) {
       await Promise.all(
-        todo.slice(i, i + BATCH).map(async (job) => {
+        rest.slice(i, i + BATCH).map(async (job) => {
           const file = await read(job.tile.id, SOURCE);
           if (!file) return;
           const px = this.tilePx;
@@ -169,6 +187,9 @@ export class AtlasCanvas {
   }
 }
 
+/** Reads a tile's 32 px pixels as raw RGB; null where they are not stored. */
+export type ReadRgb32 = (id: number) => Promise<Buffer | null>;
+
 /** A changed cell to draw: its tile, and the cell's generation when the update began. */
 interface Job {
   cell: number;
@@ -190,11 +211,12 @@ export interface AtlasOptions {
   row0: number;
   tiles: ComposeTile[];
   read: ReadTile;
+  readRgb32?: ReadRgb32;
 }
 
-/** A block drawn from nothing, every tile decoded: as WebP. */
+/** A block drawn from nothing, every tile read (and decoded where it has no raw pixels): as WebP. */
 export async function renderAtlas(o: AtlasOptions): Promise<Buffer> {
   const canvas = new AtlasCanvas(o.cells, o.tilePx);
-  await canvas.update(o.tiles, o.col0, o.row0, o.read);
+  await canvas.update(o.tiles, o.col0, o.row0, o.read, o.readRgb32);
   return canvas.encode();
 }

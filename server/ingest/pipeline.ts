@@ -32,6 +32,11 @@ export interface IngestedPhoto {
   rgb: [number, number, number];
   /** The square 128 px tile as raw RGB, for perceptual hashing (phashOf's default size); never stored. */
   small: Buffer;
+  /**
+   * The 32 px tile as raw RGB, stored beside the WebPs where the store can: atlas blocks are
+   * drawn from it without a decode.
+   */
+  rgb32?: Buffer;
 }
 
 /** What the header says, as far as the decode needs it. */
@@ -198,5 +203,11 @@ export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promis
     [128, f128],
     [512, f512],
   ]);
-  return { files, features, rgb: [Math.round(r / n), Math.round(g / n), Math.round(b / n)], small: m128 };
+  return {
+    files,
+    features,
+    rgb: [Math.round(r / n), Math.round(g / n), Math.round(b / n)],
+    small: m128,
+    rgb32: m32,
+  };
 }

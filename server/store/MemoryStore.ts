@@ -7,6 +7,7 @@ export class MemoryStore implements TileStore {
   private meta: MosaicMeta | null = null;
   private readonly rows = new Map<number, TileRow>();
   private readonly files = new Map<number, Map<TileSize, Buffer>>();
+  private readonly rgb32 = new Map<number, Buffer>();
   private nextId = 1;
 
   scan() {
@@ -22,12 +23,17 @@ export class MemoryStore implements TileStore {
     return this.nextId++;
   }
 
-  async putFiles(id: number, files: ReadonlyMap<TileSize, Buffer>): Promise<void> {
+  async putFiles(id: number, files: ReadonlyMap<TileSize, Buffer>, rgb32?: Buffer): Promise<void> {
     this.files.set(id, new Map(files));
+    if (rgb32) this.rgb32.set(id, rgb32);
   }
 
   async readFile(id: number, size: TileSize): Promise<Buffer | null> {
     return this.files.get(id)?.get(size) ?? null;
+  }
+
+  async readRgb32(id: number): Promise<Buffer | null> {
+    return this.rgb32.get(id) ?? null;
   }
 
   readFeatures(id: number): Float32Array | null {
@@ -41,6 +47,7 @@ export class MemoryStore implements TileStore {
 
   async deleteFiles(id: number): Promise<void> {
     this.files.delete(id);
+    this.rgb32.delete(id);
   }
 
   commit(c: Commit): void {
@@ -64,6 +71,7 @@ export class MemoryStore implements TileStore {
     for (const id of this.files.keys()) {
       if (!this.rows.has(id)) {
         this.files.delete(id);
+        this.rgb32.delete(id);
         n++;
       }
     }

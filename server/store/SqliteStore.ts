@@ -268,12 +268,16 @@ export class SqliteStore implements TileStore {
     return this.nextId++;
   }
 
-  putFiles(id: number, files: ReadonlyMap<TileSize, Buffer>): Promise<void> {
-    return this.files.put(id, files);
+  putFiles(id: number, files: ReadonlyMap<TileSize, Buffer>, rgb32?: Buffer): Promise<void> {
+    return this.files.put(id, files, rgb32);
   }
 
   readFile(id: number, size: TileSize): Promise<Buffer | null> {
     return this.files.read(id, size);
+  }
+
+  readRgb32(id: number): Promise<Buffer | null> {
+    return this.files.readRgb32(id);
   }
 
   deleteFiles(id: number): Promise<void> {

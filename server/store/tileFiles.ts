@@ -6,13 +6,18 @@ import { TILE_SIZES, type TileSize } from '../../shared/httpApi.ts';
 const MAGIC = 'KTF1';
 /** The magic, then each size's byte length (uint32, little-endian; 0 = not stored) in TILE_SIZES order. */
 const HEADER = 4 + 4 * TILE_SIZES.length;
+/** Marks the 32 px tile's raw RGB after the WebPs (older readers stop at the WebPs and never see it). */
+const RGB_TAG = 'RGB3';
+/** Bytes of the 32 px tile as raw RGB. */
+export const RGB32_BYTES = 32 * 32 * 3;
 /** A progress line every so many converted tiles. */
 const CONVERT_LOG_EVERY = 10_000;
 
 /**
  * Tile files on disk: one file per tile, DIR/<shard>/<id>.tile (shard = floor(id / 1000)),
  * holding every size: a 16-byte header ("KTF1", then the byte lengths of the 32, 128 and
- * 512 px WebPs) and the WebPs in that order.
+ * 512 px WebPs) and the WebPs in that order; then, for tiles stored since, "RGB3" and the 32 px
+ * tile as raw RGB (3,072 bytes), what atlas blocks are drawn from without a decode.
  *
  * One file instead of a folder of three: a stored tile costs one new inode instead of four
  * (ext4 gives every new folder its own search for a block group), one fsync instead of three
@@ -37,8 +42,8 @@ export class TileFiles {
   }
 
   /** Temp file, fsync, rename, then fsync the shard folder: a crash leaves either nothing or the whole tile. */
-  async put(id: number, files: ReadonlyMap<TileSize, Buffer>): Promise<void> {
-    const data = pack(files);
+  async put(id: number, files: ReadonlyMap<TileSize, Buffer>, rgb32?: Buffer): Promise<void> {
+    const data = pack(files, rgb32);
     const tmp = join(this.shardOf(id), `${id}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await this.writeDurably(tmp, data);
@@ -118,21 +123,46 @@ export class TileFiles {
 
   async read(id: number, size: TileSize): Promise<Buffer | null> {
     const at = TILE_SIZES.indexOf(size);
+    const part = await this.readPart(id, (head) => {
+      let start = HEADER;
+      for (let k = 0; k < at; k++) start += head.readUInt32LE(4 + 4 * k);
+      return { start, length: head.readUInt32LE(4 + 4 * at) };
+    });
+    if (part !== undefined) return part;
+    return readFile(join(this.legacyFolder(id), `${size}.webp`)).catch(() => null);
+  }
+
+  /** The 32 px tile as raw RGB, or null where its file has none (stored before, or of the old layout). */
+  async readRgb32(id: number): Promise<Buffer | null> {
+    const part = await this.readPart(id, (head) => {
+      let start = HEADER;
+      for (let k = 0; k < TILE_SIZES.length; k++) start += head.readUInt32LE(4 + 4 * k);
+      return { start, length: RGB_TAG.length + RGB32_BYTES };
+    });
+    if (!part || part.toString('latin1', 0, RGB_TAG.length) !== RGB_TAG) return null;
+    return part.subarray(RGB_TAG.length);
+  }
+
+  /**
+   * The header, then exactly the range `where` picks from it: no bytes read that the answer
+   * does not hold. Undefined when the tile has no file (the old layout may hold it), null
+   * when the file is not a tile's or is shorter than the range.
+   */
+  private async readPart(
+    id: number,
+    where: (head: Buffer) => { start: number; length: number },
+  ): Promise<Buffer | null | undefined> {
     let fh: Awaited<ReturnType<typeof open>>;
     try {
       fh = await open(this.file(id), 'r');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return null;
-      return readFile(join(this.legacyFolder(id), `${size}.webp`)).catch(() => null);
+      return (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : null;
     }
     try {
-      // The header, then exactly the one WebP: no bytes read that the answer does not hold.
       const head = Buffer.allocUnsafe(HEADER);
       if ((await fh.read(head, 0, HEADER, 0)).bytesRead < HEADER || head.toString('latin1', 0, 4) !== MAGIC)
         return null;
-      let start = HEADER;
-      for (let k = 0; k < at; k++) start += head.readUInt32LE(4 + 4 * k);
-      const length = head.readUInt32LE(4 + 4 * at);
+      const { start, length } = where(head);
       if (!length) return null;
       const out = Buffer.allocUnsafe(length);
       for (let got = 0; got < length; ) {
@@ -230,8 +260,8 @@ export class TileFiles {
   }
 }
 
-/** A tile's file: the header, then each stored size's WebP. */
-function pack(files: ReadonlyMap<TileSize, Buffer>): Buffer {
+/** A tile's file: the header, then each stored size's WebP, then the tagged raw RGB when given. */
+function pack(files: ReadonlyMap<TileSize, Buffer>, rgb32?: Buffer): Buffer {
   const head = Buffer.alloc(HEADER);
   head.write(MAGIC, 0, 'latin1');
   const parts: Buffer[] = [head];
@@ -240,6 +270,10 @@ function pack(files: ReadonlyMap<TileSize, Buffer>): Buffer {
     head.writeUInt32LE(data?.length ?? 0, 4 + 4 * k);
     if (data) parts.push(data);
   });
+  if (rgb32) {
+    if (rgb32.length !== RGB32_BYTES) throw new RangeError(`rgb32: ${rgb32.length} bytes`);
+    parts.push(Buffer.from(RGB_TAG, 'latin1'), rgb32);
+  }
   return Buffer.concat(parts);
 }
 

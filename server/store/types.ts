@@ -74,9 +74,14 @@ export interface TileStore {
   saveStartupImage?(cols: ImageColumns, info: Omit<ImageInfo, 'meta'>): boolean;
   /** A fresh id, never used before (ids of deleted tiles are not reused). */
   reserveId(): number;
-  /** Writes every size of a tile durably before the row is committed. */
-  putFiles(id: number, files: ReadonlyMap<TileSize, Buffer>): Promise<void>;
+  /**
+   * Writes every size of a tile durably before the row is committed, and the 32 px tile as
+   * raw RGB where given.
+   */
+  putFiles(id: number, files: ReadonlyMap<TileSize, Buffer>, rgb32?: Buffer): Promise<void>;
   readFile(id: number, size: TileSize): Promise<Buffer | null>;
+  /** The 32 px tile as raw RGB (32 x 32 x 3 bytes), or null where it was not stored. */
+  readRgb32(id: number): Promise<Buffer | null>;
   /** A stored tile's colour features (kept off the heap for live tiles), or null when unknown. */
   readFeatures(id: number): Float32Array | null;
   /** A stored tile's delete hash, or null when unknown. */

@@ -61,7 +61,11 @@ function halfWritten(dataDir: string): string[] {
     const data = readFileSync(join(dataDir, 'tiles', f));
     if (data.length < 16 || data.toString('latin1', 0, 4) !== 'KTF1') return true;
     const sizes = [4, 8, 12].map((at) => data.readUInt32LE(at));
-    return sizes.some((n) => n === 0) || 16 + sizes.reduce((a, b) => a + b) !== data.length;
+    const webps = 16 + sizes.reduce((a, b) => a + b);
+    // The WebPs, then the tagged raw 32 px pixels: nothing missing, nothing cut short.
+    const whole =
+      data.length === webps + 4 + 32 * 32 * 3 && data.toString('latin1', webps, webps + 4) === 'RGB3';
+    return sizes.some((n) => n === 0) || !whole;
   });
 }
 

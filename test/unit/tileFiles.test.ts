@@ -54,6 +54,28 @@ describe('TileFiles', () => {
     expect(onDisk.length).toBe(16 + [...tile(7).values()].reduce((n, b) => n + b.length, 0));
   });
 
+  it('keeps the 32 px tile as raw RGB after the WebPs, where readers of the WebPs never look', async () => {
+    const f = store();
+    const rgb = bytes(32 * 32 * 3, 9);
+    await f.put(3, tile(3), rgb);
+    expect((await f.readRgb32(3))?.equals(rgb)).toBe(true);
+    for (const [size, data] of tile(3)) expect((await f.read(3, size))?.equals(data)).toBe(true);
+    // The file up to the WebPs is the file without the pixels: what an older reader sees.
+    await f.put(4, tile(3));
+    const withPixels = readFileSync(f.file(3));
+    const without = readFileSync(f.file(4));
+    expect(withPixels.subarray(0, without.length).equals(without)).toBe(true);
+    expect(withPixels.length).toBe(without.length + 4 + rgb.length);
+    // No pixels: stored without them, of the old layout, cut short, or no file at all.
+    expect(await f.readRgb32(4)).toBeNull();
+    writeLegacy(f, 5, tile(5));
+    expect(await f.readRgb32(5)).toBeNull();
+    truncateSync(f.file(3), withPixels.length - 1);
+    expect(await f.readRgb32(3)).toBeNull();
+    expect(await f.readRgb32(99)).toBeNull();
+    await expect(f.put(6, tile(6), bytes(100, 1))).rejects.toThrow(RangeError);
+  });
+
   it('answers null for a size not stored, a tile not stored and a damaged file', async () => {
     const f = store();
     await f.put(1, new Map([[32, Buffer.from('only the small one')]]));
