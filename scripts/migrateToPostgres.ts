@@ -15,6 +15,7 @@ import cliProgress from 'cli-progress';
 import type pg from 'pg';
 import { createPool } from '../server/cluster/pgData.ts';
 import { migrate } from '../server/cluster/schema.ts';
+import { RGB32_SIZE } from '../server/cluster/TileImages.ts';
 import type { RallySqlRow } from '../server/rallies/RallyStore.ts';
 import { TileFiles } from '../server/store/tileFiles.ts';
 import { TILE_SIZES } from '../shared/httpApi.ts';
@@ -110,6 +111,12 @@ try {
         fid.push(r.id as number);
         fsize.push(size);
         fdata.push(data);
+      }
+      const rgb32 = await files.readRgb32(r.id as number);
+      if (rgb32) {
+        fid.push(r.id as number);
+        fsize.push(RGB32_SIZE);
+        fdata.push(rgb32);
       }
     }
     await client.query(

@@ -80,6 +80,7 @@ export class ClusterMosaic implements MosaicPort {
           moderation: meta.moderation ?? null,
         },
         photo.files,
+        photo.rgb32,
       ));
     } catch (e) {
       throw storeError(e);
@@ -154,9 +155,12 @@ export class ClusterMosaic implements MosaicPort {
     return this.ids('takedown', sel);
   }
 
-  /** Tile images in PostgreSQL hold the WebPs only: atlases decode the 32 px one. */
-  async readRgb32(_id: number): Promise<Buffer | null> {
-    return null;
+  readRgb32(id: number): Promise<Buffer | null> {
+    return this.files.get(`${id}/rgb32`, () =>
+      this.images.readRgb32(id).catch((e) => {
+        throw storeError(e);
+      }),
+    );
   }
 
   readFile(id: number, size: TileSize): Promise<Buffer | null> {

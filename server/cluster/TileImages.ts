@@ -1,6 +1,9 @@
 import type pg from 'pg';
 import type { TileSize } from '../../shared/httpApi.ts';
 
+/** The `size` under which `tile_files` keeps the 32 px tile as raw RGB (beside the WebPs' 32, 128, 512). */
+export const RGB32_SIZE = 0;
+
 /** The row an upload stores beside its images, as the upload's node made it. */
 export interface UploadRow {
   event: string | null;
@@ -15,7 +18,7 @@ export interface UploadRow {
 }
 
 /**
- * Where a cluster keeps its tiles' images (the WebP files), for every node to store and read
+ * Where a cluster keeps its tiles' images (the WebP files, and the 32 px tile's raw pixels), for every node to store and read
  * through. {@link PgTileImages} keeps them in PostgreSQL. An object store can take its place:
  * its storeUpload() would put the files first, under an id drawn from `tile_ids`, then commit
  * the row and the request; read() would fetch; drop() would delete once the placer's commit
@@ -26,9 +29,15 @@ export interface TileImages {
    * Stores a new tile atomically: its images durably, its row (status `queued`) and the
    * placer's `place` request. Returns the tile's id and the request's.
    */
-  storeUpload(row: UploadRow, files: ReadonlyMap<TileSize, Buffer>): Promise<{ id: number; request: number }>;
+  storeUpload(
+    row: UploadRow,
+    files: ReadonlyMap<TileSize, Buffer>,
+    rgb32?: Buffer,
+  ): Promise<{ id: number; request: number }>;
   /** One image of a tile, or null when the tile or the size is unknown. */
   read(id: number, size: TileSize): Promise<Buffer | null>;
+  /** The tile's 32 px pixels as raw RGB, or null when not stored (then its 32 px WebP is decoded). */
+  readRgb32(id: number): Promise<Buffer | null>;
   /** Called after the placer's commit removed these tiles' rows. */
   drop(ids: readonly number[]): Promise<void>;
 }
@@ -43,8 +52,14 @@ export class PgTileImages implements TileImages {
   async storeUpload(
     row: UploadRow,
     files: ReadonlyMap<TileSize, Buffer>,
+    rgb32?: Buffer,
   ): Promise<{ id: number; request: number }> {
-    const sizes = [...files.keys()];
+    const sizes: number[] = [...files.keys()];
+    const data = sizes.map((s) => files.get(s as TileSize)!);
+    if (rgb32) {
+      sizes.push(RGB32_SIZE);
+      data.push(rgb32);
+    }
     const res = await this.pool.query(
       `WITH t AS (
          INSERT INTO tiles (id, status, event, created_at, delete_hash, features, rgb, phash)
@@ -61,7 +76,7 @@ export class PgTileImages implements TileImages {
         row.rgb,
         row.phash,
         sizes,
-        sizes.map((s) => files.get(s)!),
+        data,
         row.moderation ?? null,
       ],
     );
@@ -69,6 +84,14 @@ export class PgTileImages implements TileImages {
   }
 
   async read(id: number, size: TileSize): Promise<Buffer | null> {
+    return this.readSize(id, size);
+  }
+
+  async readRgb32(id: number): Promise<Buffer | null> {
+    return this.readSize(id, RGB32_SIZE);
+  }
+
+  private async readSize(id: number, size: number): Promise<Buffer | null> {
     const r = await this.pool.query('SELECT data FROM tile_files WHERE id = $1 AND size = $2', [id, size]);
     return (r.rows[0]?.data as Buffer | undefined) ?? null;
   }

@@ -21,7 +21,8 @@ interface Kept {
  * in an LRU of encoded blocks; a change drops the encoded blocks it touched (a growth
  * drops them all, as every cell moved). The pixels of recently rendered blocks are kept
  * too, so that rendering a block again after a tile landed in it draws that one tile, not
- * all 256 (which matters most where tiles must be decoded: the cluster, older tiles).
+ * all 256 (which matters most where tiles must be decoded: tiles stored before their raw
+ * pixels were kept).
  */
 export class AtlasCache {
   private readonly cache = new Map<string, Promise<Buffer>>();

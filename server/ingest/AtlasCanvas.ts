@@ -15,8 +15,8 @@ const SOURCE: TileSize = 32;
  * up to date after a change draws only the cells whose tile or tint changed. A tile's image
  * never changes under its id (a new photo gets a new id), so id and tint say all.
  *
- * Where a tile's raw 32 px pixels are stored (the embedded store, for tiles stored since it
- * keeps them) they are copied in as they are. Otherwise its 32 px WebP is decoded, and each
+ * Where a tile's raw 32 px pixels are stored (beside its WebPs, for tiles stored since they
+ * are kept) they are copied in as they are. Otherwise its 32 px WebP is decoded, and each
  * decode is a sharp pipeline of 1-2 ms of CPU whatever the few pixels: many changed cells are
  * decoded together in one pipeline (sharp's join), a few one by one (docs/BENCHMARKS.md).
  */

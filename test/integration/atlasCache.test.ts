@@ -110,7 +110,7 @@ describe('atlas blocks after a change', () => {
     expect(after.equals(await freshRender(app))).toBe(true);
   });
 
-  it('decodes tiles stored without raw pixels (older files, the cluster), to the same picture', async () => {
+  it('decodes tiles stored without raw pixels (stored before they were kept), to the same picture', async () => {
     const decodes = vi.spyOn(app.service, 'readFile');
     decodes.mockClear();
     for (let i = 0; i < 20; i++)

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RGB32_SIZE } from '../../server/cluster/TileImages.ts';
 import type { UploadAnswer } from '../../shared/httpApi.ts';
 import { COLOUR_TILE, colourPyramidOf, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
 import { pyramidOf } from '../../shared/mosaic/pyramid.ts';
@@ -98,6 +99,22 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
     await watcher.reachAtLeast(tile.seq);
     // Every node has read the image once (and may keep it in memory).
     for (const n of nodes) expect((await fetch(`${n.url}/tiles/${tile.id}/32.webp`)).status).toBe(200);
+    // Stored with its WebPs: the 32 px pixels atlas blocks are drawn from, and every node draws the same block.
+    expect(
+      (await sql.query('SELECT size FROM tile_files WHERE id = $1 ORDER BY size', [tile.id])).rows.map(
+        (r) => r.size,
+      ),
+    ).toEqual([RGB32_SIZE, 32, 128, 512]);
+    const block = `/api/atlas/${Math.floor(tile.col / 16)}/${Math.floor(tile.row / 16)}.webp?v=${tile.seq}`;
+    const atlases = await Promise.all(
+      nodes.map(async (n) => Buffer.from(await (await fetch(n.url + block)).arrayBuffer())),
+    );
+    for (const a of atlases) expect(a.equals(atlases[0]!)).toBe(true);
+    const { data } = await sharp(atlases[0]!)
+      .extract({ left: (tile.col % 16) * 32, top: (tile.row % 16) * 32, width: 32, height: 32 })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect(data[3 + 4 * (16 * 32 + 16)]).toBe(255);
     // Every node serves the same deep-zoom tile over the cell, through the same routes.
     const { cols, rows } = (await (await fetch(`${a().url}/api/mosaic`)).json()) as {
       cols: number;

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RGB32_SIZE } from '../../server/cluster/TileImages.ts';
 import { TileFiles } from '../../server/store/tileFiles.ts';
 import { createTestDatabase, health, REDIS_TEST_URL, redisPrefix, spawnNode } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
@@ -104,8 +105,12 @@ describe('npm run migrate-to-postgres', () => {
     expect(want.map((r) => r.status)).toContain('pending');
     const files = new TileFiles(join(dataDir, 'tiles'));
     const stored = (await sql.query('SELECT id, size, data FROM tile_files ORDER BY id, size')).rows;
-    expect(stored).toHaveLength(want.length * 3);
-    for (const f of stored) expect(Buffer.compare(f.data, (await files.read(f.id, f.size))!)).toBe(0);
+    // Each tile's three WebPs and its raw 32 px pixels (size 0), byte for byte.
+    expect(stored).toHaveLength(want.length * 4);
+    for (const f of stored) {
+      const source = f.size === RGB32_SIZE ? await files.readRgb32(f.id) : await files.read(f.id, f.size);
+      expect(Buffer.compare(f.data, source!)).toBe(0);
+    }
     lite.close();
 
     // A cluster node on the moved mosaic serves the same mosaic and carries on.
