@@ -78,6 +78,7 @@ export class PyramidTiles {
       rect,
       tiles: this.service.liveIn(c.col, c.row, c.cols, c.rows),
       read: (id, size) => this.service.readFile(id, size),
+      readRgb32: (id) => this.service.readRgb32(id),
       background: await this.background(p.cols * px, p.rows * px, rect),
     });
   }

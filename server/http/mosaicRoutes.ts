@@ -99,6 +99,7 @@ export function mosaicRoutes(d: HttpDeps): { router: Router; atlases: AtlasCache
         tilePx,
         tiles,
         read: (id, size) => s.readFile(id, size),
+        readRgb32: (id) => s.readRgb32(id),
         target: d.target,
         progress,
       });

@@ -1,5 +1,5 @@
 import type { TileSize } from '../../shared/httpApi.ts';
-import type { ComposeTile, ReadTile } from './compose.ts';
+import type { ComposeTile, ReadRgb32, ReadTile } from './compose.ts';
 import { sharp } from './sharp.ts';
 
 /** Tiles decoded at a time, each its own sharp pipeline, when only a few cells changed. */
@@ -186,9 +186,6 @@ export class AtlasCanvas {
     }
   }
 }
-
-/** Reads a tile's 32 px pixels as raw RGB; null where they are not stored. */
-export type ReadRgb32 = (id: number) => Promise<Buffer | null>;
 
 /** A changed cell to draw: its tile, and the cell's generation when the update began. */
 interface Job {

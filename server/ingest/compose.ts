@@ -15,6 +15,24 @@ export interface ComposeTile {
 /** Reads one stored size of a tile. */
 export type ReadTile = (id: number, size: TileSize) => Promise<Buffer | null>;
 
+/** Reads a tile's 32 px pixels as raw RGB; null where they are not stored. */
+export type ReadRgb32 = (id: number) => Promise<Buffer | null>;
+
+/**
+ * A tile's stored 32 px pixels with its tint added (clamped), as raw RGB: the tile at 32 px
+ * without a decode, the same pixels sharp's `linear` would give for the whole-step tints.
+ */
+export function tintRgb32(rgb: Buffer, tint: Tint): Buffer {
+  const out = Buffer.allocUnsafe(rgb.length);
+  const clamped = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
+  for (let i = 0; i + 2 < rgb.length; i += 3) {
+    clamped[i] = rgb[i]! + tint.r;
+    clamped[i + 1] = rgb[i + 1]! + tint.g;
+    clamped[i + 2] = rgb[i + 2]! + tint.b;
+  }
+  return out;
+}
+
 /** The smallest stored size that is at least `px`. */
 function sourceSize(px: number): TileSize {
   return TILE_SIZES.find((s) => s >= px) ?? TILE_SIZES[TILE_SIZES.length - 1]!;
@@ -83,6 +101,8 @@ export interface RegionOptions {
   read: ReadTile;
   /** The background of `rect`: the target dimmed (see {@link dimmedTarget}), raw RGB. */
   background: Buffer;
+  /** Where tiles keep their raw 32 px pixels: at 32 px per cell, they are drawn from those without a decode. */
+  readRgb32?: ReadRgb32;
   /** Called with (done, total) as tiles land in the picture. */
   progress?: (done: number, total: number) => void;
 }
@@ -115,7 +135,8 @@ export async function renderRegion(o: RegionOptions): Promise<Buffer> {
     sorted,
     16,
     async (t) => {
-      const px = await tintedPixels(o.read, t, tilePx, 3);
+      const raw = tilePx === 32 && o.readRgb32 ? await o.readRgb32(t.id) : null;
+      const px = raw ? tintRgb32(raw, t.tint) : await tintedPixels(o.read, t, tilePx, 3);
       const x0 = t.col * tilePx - rect.x;
       const y0 = t.row * tilePx - rect.y;
       if (px) blit(out, rect.width, rect.height, px, tilePx, x0, y0, 3);
@@ -131,6 +152,7 @@ export interface ExportOptions {
   tilePx: number;
   tiles: ComposeTile[];
   read: ReadTile;
+  readRgb32?: ReadRgb32;
   target: Target;
   /** Called with (done, total) as tiles land in the picture. */
   progress?: (done: number, total: number) => void;

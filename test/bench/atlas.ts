@@ -7,15 +7,23 @@
  * beside the renderer before, measured on the same blocks in the
  * same run: a sharp pipeline per tile (decode, tint, alpha), 32 at a time, for every tile of
  * the block at every request. A real server on port 0 with the embedded store (SQLite and tile
- * files) and real photos.
+ * files) and real photos. Then export.png of the same mosaic at 32 px per cell, drawn from the
+ * raw pixels, beside the same picture with every tile decoded.
  */
 import { loadavg } from 'node:os';
 import { createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
 import { renderAtlas } from '../../server/ingest/AtlasCanvas.ts';
-import { blit, type ComposeTile, type ReadTile, tintedPixels } from '../../server/ingest/compose.ts';
+import {
+  blit,
+  type ComposeTile,
+  type ReadTile,
+  renderExport,
+  tintedPixels,
+} from '../../server/ingest/compose.ts';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
 import { sharp } from '../../server/ingest/sharp.ts';
+import { Target } from '../../server/ingest/target.ts';
 import { ATLAS_CELLS, ATLAS_TILE_PX } from '../../shared/httpApi.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { removeDir, tempDataDir } from '../support/server.ts';
@@ -63,7 +71,9 @@ interface Tally {
 const tally = (): Tally => ({ cpu: 0, wall: 0, reads: 0, raws: 0, n: 0 });
 
 export async function run(): Promise<void> {
-  console.log('\n## Atlas blocks after a landing: GET /api/atlas/{ax}/{ay}.webp?v=<seq>');
+  console.log(
+    '\n## Atlas blocks and export.png drawn from raw pixels: GET /api/atlas/{ax}/{ay}.webp?v=<seq>, GET /api/mosaic/export.png',
+  );
   const dataDir = tempDataDir();
   const config = readConfig({ DATA_DIR: dataDir, MOSAIC_COLS: String(SIDE), MOSAIC_ROWS: String(SIDE) });
   const app = await createApp({ config });
@@ -145,11 +155,32 @@ export async function run(): Promise<void> {
       }),
     );
   }
+  // export.png of the same mosaic at 32 px per cell (its default width up to 128 columns), through
+  // the route, beside the same picture with every tile decoded from its 32 px WebP (as before).
+  const exported = tally();
+  const exportedBefore = tally();
+  for (let r = 0; r < 3; r++) {
+    await measure(exported, async () => {
+      const res = await fetch(`${url}/api/mosaic/export.png?width=${SIDE * ATLAS_TILE_PX}`);
+      if (res.status !== 200) throw new Error(`export.png: HTTP ${res.status}`);
+      await res.arrayBuffer();
+    });
+    await measure(exportedBefore, async () =>
+      renderExport({
+        cols: SIDE,
+        rows: SIDE,
+        tilePx: ATLAS_TILE_PX,
+        tiles: app.service.placements(),
+        read,
+        target: await Target.open(config.targetPath),
+      }),
+    );
+  }
   await app.close();
   removeDir(dataDir);
 
-  const line = (what: string, m: Tally) =>
-    `${what}: ${(m.cpu / m.n).toFixed(1)} ms of CPU, ${(m.wall / m.n).toFixed(1)} ms wall; per block ${(m.raws / m.n).toFixed(1)} tiles from raw pixels, ${(m.reads / m.n).toFixed(1)} decoded`;
+  const line = (what: string, m: Tally, each = 'block') =>
+    `${what}: ${(m.cpu / m.n).toFixed(1)} ms of CPU, ${(m.wall / m.n).toFixed(1)} ms wall; per ${each} ${(m.raws / m.n).toFixed(1)} tiles from raw pixels, ${(m.reads / m.n).toFixed(1)} decoded`;
   console.log(
     `${SIDE}x${SIDE} mosaic, ${PREFILL} tiles then ${LANDINGS} landings, one block asked for after each; load average ${loadavg()[0]!.toFixed(1)}`,
   );
@@ -164,4 +195,13 @@ export async function run(): Promise<void> {
   console.log(
     `  ratio: ${ratio(kept, landedBefore)}; at one landing a second in watched blocks the server spends ${((kept.cpu / kept.n) * 0.1).toFixed(1)} % of a core on atlases, against ${((landedBefore.cpu / landedBefore.n) * 0.1).toFixed(1)} % before`,
   );
+  console.log(
+    line(
+      `export.png at ${ATLAS_TILE_PX} px per cell (${SIDE * ATLAS_TILE_PX} px), raw pixels`,
+      exported,
+      'export',
+    ),
+  );
+  console.log(line('  the same picture, every tile decoded (before)', exportedBefore, 'export'));
+  console.log(`  ratio: ${ratio(exported, exportedBefore)}`);
 }

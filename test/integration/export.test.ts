@@ -1,7 +1,8 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type App, createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
+import { renderExport } from '../../server/ingest/compose.ts';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
 import { Target } from '../../server/ingest/target.ts';
 import { MemoryStore } from '../../server/store/MemoryStore.ts';
@@ -89,6 +90,33 @@ describe('export of a mosaic with 1,000+ tiles', () => {
     }
     expect(logs.some((l) => /export: 50% \(\d+\/1200 tiles/.test(l))).toBe(true);
     expect(logs.some((l) => /export: 100%/.test(l))).toBe(true);
+  });
+
+  it('draws tiles at 32 px from their stored raw pixels, without a decode, as the decode would', async () => {
+    const reads = vi.spyOn(app.service, 'readFile');
+    const raws = vi.spyOn(app.service, 'readRgb32');
+    const res = await fetch(`${url}/api/mosaic/export.png?width=${COLS * 32}`);
+    expect(res.status).toBe(200);
+    expect(raws).toHaveBeenCalledTimes(N);
+    expect(reads).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
+    // The same export with every tile decoded from its 32 px WebP: the same picture within its loss.
+    const decoded = await renderExport({
+      cols: COLS,
+      rows: ROWS,
+      tilePx: 32,
+      tiles: app.service.placements(),
+      read: (id, size) => app.service.readFile(id, size),
+      target: await Target.open(readConfig({}).targetPath),
+    });
+    const [a, b] = (await Promise.all(
+      [Buffer.from(await res.arrayBuffer()), decoded].map((png) => sharp(png).raw().toBuffer()),
+    )) as [Buffer, Buffer];
+    expect(a.length).toBe(b.length);
+    let diff = 0;
+    for (let i = 0; i < a.length; i++) diff += Math.abs(a[i]! - b[i]!);
+    expect(diff / a.length).toBeLessThan(3);
+    expect(a.equals(b)).toBe(false);
   });
 
   it('refuses a bad width with 400 BAD_WIDTH', async () => {
