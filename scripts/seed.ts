@@ -73,7 +73,10 @@ for (let id = 1; id <= N; id++) {
   if (id % 100_000 === 0) console.log(`seed: placed ${id}/${N} (${secs()} s)`);
 }
 
-for (let id = 1; id <= POOL; id++) await store.putFiles(id, pool[id % POOL]!.files);
+for (let id = 1; id <= POOL; id++) {
+  const p = pool[id % POOL]!;
+  await store.putFiles(id, p.files, p.rgb32);
+}
 const { hash } = newDeleteToken(); // seeded tiles are not deletable by anyone but an admin
 const placements = engine.placements();
 const BATCH = 50_000;
