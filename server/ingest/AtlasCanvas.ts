@@ -1,5 +1,5 @@
 import type { TileSize } from '../../shared/httpApi.ts';
-import type { ComposeTile, ReadRgb32, ReadTile } from './compose.ts';
+import { type ComposeTile, paintTinted, type ReadRgb32, type ReadTile } from './compose.ts';
 import { sharp } from './sharp.ts';
 
 /** Tiles decoded at a time, each its own sharp pipeline, when only a few cells changed. */
@@ -142,18 +142,7 @@ export class AtlasCanvas {
     const px = this.tilePx;
     const x0 = (job.cell % this.cells) * px;
     const y0 = Math.floor(job.cell / this.cells) * px;
-    const { r, g, b } = job.tile.tint;
-    const out = this.clamped;
-    for (let y = 0; y < px; y++) {
-      let i = at + y * stride * 3;
-      let o = ((y0 + y) * this.side + x0) * 4;
-      for (let x = 0; x < px; x++, i += 3, o += 4) {
-        out[o] = rgb[i]! + r;
-        out[o + 1] = rgb[i + 1]! + g;
-        out[o + 2] = rgb[i + 2]! + b;
-        out[o + 3] = 255;
-      }
-    }
+    paintTinted(this.clamped, this.side, 4, x0, y0, rgb, at, stride, px, job.tile.tint);
     this.drawn[job.cell] = job.key;
   }
 

@@ -19,17 +19,50 @@ export type ReadTile = (id: number, size: TileSize) => Promise<Buffer | null>;
 export type ReadRgb32 = (id: number) => Promise<Buffer | null>;
 
 /**
- * A tile's stored 32 px pixels with its tint added (clamped), as raw RGB: the tile at 32 px
- * without a decode, the same pixels sharp's `linear` would give for the whole-step tints.
+ * Copies a px x px square of RGB pixels (from `src` at byte `at`, `srcWidth` px to a row) to
+ * (x0, y0) of `dst` (`dstWidth` px to a row, RGB or RGBA), each channel plus the tint: the
+ * same pixels sharp's `linear` gives for the whole-step tints, as `dst` clamps to 0..255.
+ * Alpha, where `dst` has it, is opaque.
  */
+export function paintTinted(
+  dst: Uint8ClampedArray,
+  dstWidth: number,
+  channels: 3 | 4,
+  x0: number,
+  y0: number,
+  src: Uint8Array,
+  at: number,
+  srcWidth: number,
+  px: number,
+  tint: Tint,
+): void {
+  for (let y = 0; y < px; y++) {
+    let i = at + y * srcWidth * 3;
+    let o = ((y0 + y) * dstWidth + x0) * channels;
+    for (let x = 0; x < px; x++, i += 3, o += channels) {
+      dst[o] = src[i]! + tint.r;
+      dst[o + 1] = src[i + 1]! + tint.g;
+      dst[o + 2] = src[i + 2]! + tint.b;
+      if (channels === 4) dst[o + 3] = 255;
+    }
+  }
+}
+
+/** A tile's stored 32 px pixels with its tint added, as raw RGB: the tile at 32 px without a decode. */
 export function tintRgb32(rgb: Buffer, tint: Tint): Buffer {
   const out = Buffer.allocUnsafe(rgb.length);
-  const clamped = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
-  for (let i = 0; i + 2 < rgb.length; i += 3) {
-    clamped[i] = rgb[i]! + tint.r;
-    clamped[i + 1] = rgb[i + 1]! + tint.g;
-    clamped[i + 2] = rgb[i + 2]! + tint.b;
-  }
+  paintTinted(
+    new Uint8ClampedArray(out.buffer, out.byteOffset, out.length),
+    32,
+    3,
+    0,
+    0,
+    rgb,
+    0,
+    32,
+    32,
+    tint,
+  );
   return out;
 }
 

@@ -9,7 +9,7 @@ const HEADER = 4 + 4 * TILE_SIZES.length;
 /** Marks the 32 px tile's raw RGB after the WebPs (older readers stop at the WebPs and never see it). */
 const RGB_TAG = 'RGB3';
 /** Bytes of the 32 px tile as raw RGB. */
-export const RGB32_BYTES = 32 * 32 * 3;
+const RGB32_BYTES = 32 * 32 * 3;
 /** A progress line every so many converted tiles. */
 const CONVERT_LOG_EVERY = 10_000;
 
