@@ -3,6 +3,7 @@ import { boxAverage, featuresFromSubgrid } from '../../shared/mosaic/features.ts
 import { SUBGRID } from '../../shared/mosaic/types.ts';
 import { AppError } from '../errors.ts';
 import { ATTENTION_THUMB, attentionCrop } from './attention.ts';
+import { readJpegHeader } from './jpegHeader.ts';
 import { sharp } from './sharp.ts';
 import { quarter } from './shrink.ts';
 import { sniffFormat } from './sniff.ts';
@@ -44,14 +45,25 @@ interface Header {
   needsColourFix: boolean;
 }
 
-async function readHeader(buf: Buffer, limits: IngestLimits): Promise<Header> {
+/** Size and colour layout: from the JPEG frame header where it is plain, else from libvips. */
+async function probe(buf: Buffer): Promise<{ width?: number; height?: number; needsColourFix: boolean }> {
+  const jpeg = readJpegHeader(buf);
+  if (jpeg) return { width: jpeg.width, height: jpeg.height, needsColourFix: jpeg.components !== 3 };
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch {
     throw new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
   }
-  const { width, height } = meta;
+  return {
+    width: meta.width,
+    height: meta.height,
+    needsColourFix: !!meta.hasAlpha || meta.space !== 'srgb' || meta.channels !== 3,
+  };
+}
+
+async function readHeader(buf: Buffer, limits: IngestLimits): Promise<Header> {
+  const { width, height, needsColourFix } = await probe(buf);
   if (!width || !height) throw new AppError(422, 'CORRUPT_IMAGE', 'This image has no readable size.');
   if (width * height > limits.maxPixels) {
     throw new AppError(
@@ -74,7 +86,7 @@ async function readHeader(buf: Buffer, limits: IngestLimits): Promise<Header> {
       `This image is too long and thin (${width}x${height}); the longer side may be at most ${limits.maxAspect} times the shorter.`,
     );
   }
-  return { needsColourFix: !!meta.hasAlpha || meta.space !== 'srgb' || meta.channels !== 3 };
+  return { needsColourFix };
 }
 
 /** A decoded image, raw interleaved RGB. */
