@@ -104,15 +104,18 @@ try {
     const fsize: number[] = [];
     const fdata: Buffer[] = [];
     for (const r of batch) {
+      const rgb32 = await files.readRgb32(r.id as number);
       for (const size of TILE_SIZES) {
+        const stored = await files.read(r.id as number, size);
+        // Tiles that keep their 32 px size as raw pixels only have no 32 px WebP to move.
+        if (!stored && size === 32 && rgb32) continue;
         const data =
-          (await files.read(r.id as number, size)) ??
+          stored ??
           fail(`tile ${r.id} has no ${size} px image in ${files.file(r.id as number)}; nothing was written`);
         fid.push(r.id as number);
         fsize.push(size);
         fdata.push(data);
       }
-      const rgb32 = await files.readRgb32(r.id as number);
       if (rgb32) {
         fid.push(r.id as number);
         fsize.push(RGB32_SIZE);

@@ -7,7 +7,7 @@ import type { MosaicPort } from '../core/port.ts';
 import type { ChangedCells, TileBook, TileRecord } from '../core/TileBook.ts';
 import { type AddedTile, storedAs, type TakedownSelector, type TileLifecycle } from '../core/types.ts';
 import { AppError } from '../errors.ts';
-import type { IngestedPhoto } from '../ingest/pipeline.ts';
+import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import { FileCache } from './FileCache.ts';
 import type { LiveCopy } from './LiveCopy.ts';
 import { pendingTiles, readDeleteHash } from './pgData.ts';
@@ -163,9 +163,15 @@ export class ClusterMosaic implements MosaicPort {
     );
   }
 
+  /** One size of a tile's file; the 32 px WebP of tiles that keep only its raw pixels is encoded from those, once per cache entry. */
   readFile(id: number, size: TileSize): Promise<Buffer | null> {
     return this.files.get(`${id}/${size}`, () =>
-      this.images.read(id, size).catch((e) => {
+      readTileSize(
+        (i, s) => this.images.read(i, s),
+        (i) => this.images.readRgb32(i),
+        id,
+        size,
+      ).catch((e) => {
         throw storeError(e);
       }),
     );

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { TileSize } from '../../shared/httpApi.ts';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
 import type { Change, Placement } from '../../shared/mosaic/types.ts';
-import type { IngestedPhoto } from '../ingest/pipeline.ts';
+import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCells, LiveSnapshot, LiveSource } from '../realtime/source.ts';
 import type { MosaicMeta, TileRow } from '../store/types.ts';
 import { newDeleteToken, tokenMatches } from './deleteToken.ts';
@@ -389,8 +389,15 @@ export class MosaicService implements LiveSource, MosaicPort {
     return this.engine.placements();
   }
 
+  /** One size of a tile's file; the 32 px WebP of tiles that keep only its raw pixels is encoded from those. */
   readFile(id: number, size: TileSize) {
-    return this.opts.store.readFile(id, size);
+    const { store } = this.opts;
+    return readTileSize(
+      (i, s) => store.readFile(i, s),
+      (i) => store.readRgb32(i),
+      id,
+      size,
+    );
   }
 
   readRgb32(id: number) {

@@ -34,8 +34,8 @@ export interface IngestedPhoto {
   /** The square 128 px tile as raw RGB, for perceptual hashing (phashOf's default size); never stored. */
   small: Buffer;
   /**
-   * The 32 px tile as raw RGB, stored beside the WebPs where the store can: atlas blocks are
-   * drawn from it without a decode.
+   * The 32 px tile as raw RGB, stored beside the WebPs: atlas blocks are drawn from it without
+   * a decode, and its WebP is encoded from it when asked for (`files` holds 128 and 512 only).
    */
   rgb32?: Buffer;
 }
@@ -158,7 +158,7 @@ async function pixelate(master: Buffer): Promise<Buffer> {
 }
 
 /** A fresh WebP of a square raw RGB image. sharp writes no metadata unless asked (no EXIF, XMP, ICC). */
-function webp(px: Buffer, side: number): Promise<Buffer> {
+export function tileWebp(px: Buffer, side: number): Promise<Buffer> {
   return sharp(px, { raw: { width: side, height: side, channels: 3 } })
     .webp(side >= 512 ? { quality: 78, effort: 0 } : { quality: 85, effort: 2 })
     .toBuffer();
@@ -193,10 +193,12 @@ export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promis
   const header = await readHeader(buf, limits);
   let master = await decodeMaster(buf, limits, header);
   if (opts.hideFaces) master = await pixelate(master);
-  // Every size from the one master: 128 and 32 by exact 4:1 box shrinks, all encodes in parallel.
+  // Every size from the one master: 128 and 32 by exact 4:1 box shrinks, both encodes in parallel.
+  // The 32 px tile is stored as its raw pixels only: its WebP is encoded when asked for
+  // (readTileSize), which spares every photo a whole sharp pipeline.
   const m128 = quarter(master, MASTER);
   const m32 = quarter(m128, 128);
-  const [f32, f128, f512] = await Promise.all([webp(m32, 32), webp(m128, 128), webp(master, MASTER)]);
+  const [f128, f512] = await Promise.all([tileWebp(m128, 128), tileWebp(master, MASTER)]);
   // The 3x3 sub-cell colours from the 128 px copy: box means as from the master (cell edges
   // fall on 4 px boundaries instead of 1 px ones), for 16 times fewer pixels.
   const sub = boxAverage(m128, 128, 128, 3, SUBGRID, SUBGRID);
@@ -211,7 +213,6 @@ export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promis
   }
   const n = sub.length / 3;
   const files = new Map<TileSize, Buffer>([
-    [32, f32],
     [128, f128],
     [512, f512],
   ]);
@@ -222,4 +223,21 @@ export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promis
     small: m128,
     rgb32: m32,
   };
+}
+
+/**
+ * One size of a stored tile. Tiles keep their 32 px size as raw pixels only (older ones kept
+ * a WebP too): for those, the 32 px WebP is encoded from the raw pixels at the stored sizes'
+ * settings. Null when the tile has no such size (gone, or never stored).
+ */
+export async function readTileSize(
+  read: (id: number, size: TileSize) => Promise<Buffer | null>,
+  readRgb32: (id: number) => Promise<Buffer | null>,
+  id: number,
+  size: TileSize,
+): Promise<Buffer | null> {
+  const stored = await read(id, size);
+  if (stored || size !== 32) return stored;
+  const raw = await readRgb32(id);
+  return raw ? tileWebp(raw, 32) : null;
 }

@@ -15,6 +15,7 @@ import sharp from 'sharp';
 import { createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
 import { attentionCrop } from '../../server/ingest/attention.ts';
+import { readJpegHeader } from '../../server/ingest/jpegHeader.ts';
 import { phashOf } from '../../server/ingest/phash.ts';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
 import { quarter } from '../../server/ingest/shrink.ts';
@@ -53,7 +54,7 @@ async function upTo(b: Buffer, stage: number): Promise<void> {
     await sharp(b).resize(512, 512, { fit: 'cover' }).raw().toBuffer();
     return;
   }
-  await sharp(b).metadata();
+  readJpegHeader(b) ?? (await sharp(b).metadata());
   const { data, info } = await sharp(b, { failOn: 'truncated', limitInputPixels: 50e6 })
     .rotate()
     .resize(512, 512, { fit: 'outside' })
@@ -69,13 +70,13 @@ async function upTo(b: Buffer, stage: number): Promise<void> {
   }
   if (stage === 2) return;
   const m128 = quarter(m, 512);
-  const m32 = quarter(m128, 128);
+  quarter(m128, 128); // the raw 32 px pixels ingest stores
   if (stage === 3) return;
   if (stage === 4) {
     await webp(m, 512);
     return;
   }
-  await Promise.all([webp(m32, 32), webp(m128, 128), webp(m, 512)]);
+  await Promise.all([webp(m128, 128), webp(m, 512)]);
   if (stage === 5) return;
   featuresFromSubgrid(boxAverage(m128, 128, 128, 3, 3, 3), 3);
   if (stage === 6) return;
@@ -84,11 +85,11 @@ async function upTo(b: Buffer, stage: number): Promise<void> {
 
 const stages = [
   'decode floor (cover 512, raw)',
-  'metadata + decode upright, shorter side 512',
+  'frame header + decode upright, shorter side 512',
   '+ 32x32 thumbnail, attention, crop',
   '+ 128 and 32 px box shrinks',
   '+ 512 px WebP',
-  '+ 128 and 32 px WebP',
+  '+ 128 px WebP (the 32 px size is kept raw)',
   '+ features',
   '+ pHash (done by safety before store)',
 ];

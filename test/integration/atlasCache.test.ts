@@ -4,7 +4,7 @@ import { type App, createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
 import { AtlasCanvas, renderAtlas } from '../../server/ingest/AtlasCanvas.ts';
 import type { ComposeTile } from '../../server/ingest/compose.ts';
-import { type IngestedPhoto, ingestPhoto } from '../../server/ingest/pipeline.ts';
+import { type IngestedPhoto, ingestPhoto, tileWebp } from '../../server/ingest/pipeline.ts';
 import { MemoryStore } from '../../server/store/MemoryStore.ts';
 import { ATLAS_CELLS, ATLAS_TILE_PX } from '../../shared/httpApi.ts';
 import { syntheticJpeg } from '../support/images.ts';
@@ -113,14 +113,19 @@ describe('atlas blocks after a change', () => {
   it('decodes tiles stored without raw pixels (stored before they were kept), to the same picture', async () => {
     const decodes = vi.spyOn(app.service, 'readFile');
     decodes.mockClear();
-    for (let i = 0; i < 20; i++)
-      await app.service.add(
-        { ...photos[i % photos.length]!, rgb32: undefined },
-        { event: null, phash: null },
-      );
+    const older: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      // As tiles were stored then: a 32 px WebP, no raw pixels.
+      const p = photos[i % photos.length]!;
+      const files = new Map([...p.files, [32 as const, await tileWebp(p.rgb32!, 32)]]);
+      older.push((await app.service.add({ ...p, files, rgb32: undefined }, { event: null, phash: null })).id);
+    }
     const served = await atlas(5);
     expect(decodes.mock.calls.length).toBeGreaterThanOrEqual(20);
     expect(served.equals(await freshRender(app))).toBe(true);
+    // Each of them drawn.
+    for (const t of app.service.placements().filter((t) => older.includes(t.id)))
+      expect(await alphaAt(served, t.col, t.row)).toBe(255);
     // Every tile decoded from its 32 px WebP: the same picture within the WebP's loss.
     const [raw, decoded] = (await Promise.all(
       [freshRender(app), freshRender(app, false)].map(async (w) =>

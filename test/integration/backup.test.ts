@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tar from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readTileSize } from '../../server/ingest/pipeline.ts';
 import { TileFiles } from '../../server/store/tileFiles.ts';
 import { TILE_SIZES } from '../../shared/httpApi.ts';
 import { syntheticJpeg } from '../support/images.ts';
@@ -115,7 +116,12 @@ describe('backup and restore', () => {
       for (const size of TILE_SIZES)
         writeFileSync(
           join(unpacked, 'tiles', '0', String(id), `${size}.webp`),
-          (await files.read(id, size))!,
+          (await readTileSize(
+            (i, z) => files.read(i, z),
+            (i) => files.readRgb32(i),
+            id,
+            size,
+          ))!,
         );
       rmSync(files.file(id));
     }

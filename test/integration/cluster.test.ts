@@ -97,14 +97,28 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
     const r = await upload(c().url, photos[5]!);
     const tile = (await r.json()) as UploadAnswer;
     await watcher.reachAtLeast(tile.seq);
-    // Every node has read the image once (and may keep it in memory).
-    for (const n of nodes) expect((await fetch(`${n.url}/tiles/${tile.id}/32.webp`)).status).toBe(200);
-    // Stored with its WebPs: the 32 px pixels atlas blocks are drawn from, and every node draws the same block.
+    // Stored as its 128 and 512 px WebPs and its 32 px pixels as raw RGB (atlas blocks are drawn
+    // from those): no 32 px WebP is stored.
     expect(
       (await sql.query('SELECT size FROM tile_files WHERE id = $1 ORDER BY size', [tile.id])).rows.map(
         (r) => r.size,
       ),
-    ).toEqual([RGB32_SIZE, 32, 128, 512]);
+    ).toEqual([RGB32_SIZE, 128, 512]);
+    // Every node serves the 32 px WebP, encoded from the raw pixels: the same picture.
+    const raw32 = (
+      await sql.query('SELECT data FROM tile_files WHERE id = $1 AND size = $2', [tile.id, RGB32_SIZE])
+    ).rows[0].data as Buffer;
+    for (const n of nodes) {
+      const res = await fetch(`${n.url}/tiles/${tile.id}/32.webp`);
+      expect([res.status, res.headers.get('content-type')]).toEqual([200, 'image/webp']);
+      const { data, info } = await sharp(Buffer.from(await res.arrayBuffer()))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height, info.channels]).toEqual([32, 32, 3]);
+      let diff = 0;
+      for (let i = 0; i < data.length; i++) diff += Math.abs(data[i]! - raw32[i]!);
+      expect(diff / data.length).toBeLessThan(6);
+    }
     const block = `/api/atlas/${Math.floor(tile.col / 16)}/${Math.floor(tile.row / 16)}.webp?v=${tile.seq}`;
     const atlases = await Promise.all(
       nodes.map(async (n) => Buffer.from(await (await fetch(n.url + block)).arrayBuffer())),

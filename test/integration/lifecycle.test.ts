@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readTileSize } from '../../server/ingest/pipeline.ts';
 import { TileFiles } from '../../server/store/tileFiles.ts';
 import { TILE_SIZES } from '../../shared/httpApi.ts';
 import { syntheticJpeg } from '../support/images.ts';
@@ -118,7 +119,15 @@ describe('delete and restart', () => {
       const folder = join(dataDir, 'tiles', '0', String(id));
       mkdirSync(folder);
       for (const size of TILE_SIZES)
-        writeFileSync(join(folder, `${size}.webp`), (await files.read(id, size))!);
+        writeFileSync(
+          join(folder, `${size}.webp`),
+          (await readTileSize(
+            (i, z) => files.read(i, z),
+            (i) => files.readRgb32(i),
+            id,
+            size,
+          ))!,
+        );
       rmSync(files.file(id));
     }
     expect(listFiles(join(dataDir, 'tiles')).filter((f) => f.endsWith('.tile'))).toEqual([]);

@@ -105,8 +105,10 @@ describe('npm run migrate-to-postgres', () => {
     expect(want.map((r) => r.status)).toContain('pending');
     const files = new TileFiles(join(dataDir, 'tiles'));
     const stored = (await sql.query('SELECT id, size, data FROM tile_files ORDER BY id, size')).rows;
-    // Each tile's three WebPs and its raw 32 px pixels (size 0), byte for byte.
-    expect(stored).toHaveLength(want.length * 4);
+    // Each tile's 128 and 512 px WebPs and its raw 32 px pixels (size 0), byte for byte: tiles
+    // keep no 32 px WebP, which is encoded from the raw pixels when asked for.
+    expect(stored).toHaveLength(want.length * 3);
+    expect(stored.some((f) => f.size === 32)).toBe(false);
     for (const f of stored) {
       const source = f.size === RGB32_SIZE ? await files.readRgb32(f.id) : await files.read(f.id, f.size);
       expect(Buffer.compare(f.data, source!)).toBe(0);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { TileFiles } from '../../server/store/tileFiles.ts';
 import type { UploadAnswer } from '../../shared/httpApi.ts';
 import { listFiles, upload } from '../support/server.ts';
 import { ADMIN, json, PHOTOS, pixels, serverCell, useServers } from './safetyHelpers.ts';
@@ -46,7 +47,12 @@ describe("a contributor's delete token", () => {
       expect(r.status, u).toBe(200);
       bytes.push(Buffer.from(await r.arrayBuffer()));
     }
-    const fingerprints = bytes.map((b) => b.subarray(b.length - 64));
+    // The 128 and 512 px WebPs as stored; the 32 px size is stored as raw pixels only (its WebP
+    // is encoded per request), so those stand for it.
+    const fingerprints = bytes.slice(1).map((b) => b.subarray(b.length - 64));
+    const raw32 = await new TileFiles(join(s.dataDir, 'tiles')).readRgb32(tile.id);
+    expect(raw32?.length).toBe(32 * 32 * 3);
+    fingerprints.push(raw32!.subarray(1536, 1600));
     // What its row holds that could tie a copy of the photo, or the token, to it.
     const phash = s.app.service.get(tile.id)!.phash!;
     const tokenHash = createHash('sha256').update(tile.deleteToken).digest('hex');

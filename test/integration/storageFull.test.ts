@@ -62,10 +62,11 @@ function halfWritten(dataDir: string): string[] {
     if (data.length < 16 || data.toString('latin1', 0, 4) !== 'KTF1') return true;
     const sizes = [4, 8, 12].map((at) => data.readUInt32LE(at));
     const webps = 16 + sizes.reduce((a, b) => a + b);
-    // The WebPs, then the tagged raw 32 px pixels: nothing missing, nothing cut short.
+    // The 128 and 512 px WebPs (no 32 px one: that size is kept as raw pixels only), then the
+    // tagged raw 32 px pixels: nothing missing, nothing cut short.
     const whole =
       data.length === webps + 4 + 32 * 32 * 3 && data.toString('latin1', webps, webps + 4) === 'RGB3';
-    return sizes.some((n) => n === 0) || !whole;
+    return sizes[0] !== 0 || sizes[1] === 0 || sizes[2] === 0 || !whole;
   });
 }
 
