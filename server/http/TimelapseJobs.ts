@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TileSize } from '../../shared/httpApi.ts';
 import { HASHTAG } from '../../shared/print.ts';
 import { type TimelapseJob, timelapseLayout } from '../../shared/timelapse.ts';
 import type { MosaicPort } from '../core/port.ts';
@@ -244,8 +245,13 @@ export class TimelapseJobs {
           },
         );
       else if (m.type === 'need')
-        void Promise.all(m.ids.map((id) => s.readFile(id, m.size).catch(() => null))).then((files) => {
-          if (child.connected) child.send({ type: 'files', files } satisfies ToWorker);
+        void Promise.all(m.ids.map((id) => fileForRenderer(s, id, m.size))).then((got) => {
+          if (child.connected)
+            child.send({
+              type: 'files',
+              files: got.map((g) => g.data),
+              raw: got.map((g) => g.raw),
+            } satisfies ToWorker);
         });
     });
     const code = await new Promise<number | null>((resolve) => {
@@ -264,6 +270,22 @@ export class TimelapseJobs {
     else renameSync(part, join(this.dir, `${view.id}.mp4`));
     Object.assign(view, { state: 'done', progress: 1, url: `/api/admin/jobs/${view.id}/video.mp4` });
   }
+}
+
+/**
+ * A tile's image for the renderer: at 32 px its raw pixels where the tile keeps them (drawn
+ * without a decode), else the stored WebP; null data for a tile gone.
+ */
+async function fileForRenderer(
+  s: MosaicPort,
+  id: number,
+  size: TileSize,
+): Promise<{ data: Buffer | null; raw: boolean }> {
+  if (size === 32) {
+    const raw = await s.readRgb32(id).catch(() => null);
+    if (raw) return { data: raw, raw: true };
+  }
+  return { data: await s.readFile(id, size).catch(() => null), raw: false };
 }
 
 /** How many of the video's tiles arrived before `from` (they are there from the first frame). */

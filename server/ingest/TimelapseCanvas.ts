@@ -1,7 +1,7 @@
 import type { RallyLanguage } from '../../shared/rallies.ts';
 import type { TimelapseLayout } from '../../shared/timelapse.ts';
 import { formatCount, kissesWord } from '../print/mediaText.ts';
-import { blit, type ComposeTile, type ReadTile, tintedPixels } from './compose.ts';
+import { blit, type ComposeTile, type ReadRgb32, type ReadTile, tintedPixels } from './compose.ts';
 import { sharp } from './sharp.ts';
 
 /** The page's colours (client/styles/base.css): --bg, --text, --accent, --muted. */
@@ -73,12 +73,15 @@ export class TimelapseCanvas {
     }
   }
 
-  /** Draws tiles at their cells, decoded and tinted as the export draws them; a tile gone meanwhile is skipped. */
-  async addTiles(tiles: readonly ComposeTile[], read: ReadTile): Promise<void> {
+  /**
+   * Draws tiles at their cells, tinted as the export draws them (from their raw 32 px pixels
+   * where `readRgb32` has them, else decoded); a tile gone meanwhile is skipped.
+   */
+  async addTiles(tiles: readonly ComposeTile[], read: ReadTile, readRgb32?: ReadRgb32): Promise<void> {
     const { cellPx, mosaic } = this.layout;
     await Promise.all(
       tiles.map(async (t) => {
-        const px = await tintedPixels(read, t, cellPx, 3);
+        const px = await tintedPixels(read, t, cellPx, 3, readRgb32);
         if (!px) return;
         const x = mosaic.x + t.col * cellPx;
         const y = mosaic.y + t.row * cellPx;

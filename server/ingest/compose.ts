@@ -48,21 +48,69 @@ export function paintTinted(
   }
 }
 
-/** A tile's stored 32 px pixels with its tint added, as raw RGB: the tile at 32 px without a decode. */
-export function tintRgb32(rgb: Buffer, tint: Tint): Buffer {
-  const out = Buffer.allocUnsafe(rgb.length);
+/** A side x side square of raw RGB with the tint added, as RGB or RGBA (opaque). */
+function tintSquare(rgb: Uint8Array, side: number, tint: Tint, channels: 3 | 4): Buffer {
+  const out = Buffer.allocUnsafe(side * side * channels);
   paintTinted(
     new Uint8ClampedArray(out.buffer, out.byteOffset, out.length),
-    32,
-    3,
+    side,
+    channels,
     0,
     0,
     rgb,
     0,
-    32,
-    32,
+    side,
+    side,
     tint,
   );
+  return out;
+}
+
+/**
+ * A square of raw RGB shrunk from `side` to `px` (at most `side`) by area averaging: each
+ * output pixel the mean of the source area it covers, edge pixels weighted by how much of
+ * them it covers. At a divisor of `side` it is the plain box mean. No sharp pipeline: a
+ * whole mosaic drawn at a few px per cell costs a pass over its tiles' 32 px pixels, where a
+ * pipeline per tile cost about a millisecond of CPU each.
+ */
+export function shrinkSquare(src: Uint8Array, side: number, px: number): Buffer {
+  if (px === side) return Buffer.from(src.buffer, src.byteOffset, side * side * 3);
+  const out = Buffer.allocUnsafe(px * px * 3);
+  const f = side / px;
+  // Each output column's source columns and their weights (the same for every row).
+  const spans: { from: number; w: number[] }[] = [];
+  for (let o = 0; o < px; o++) {
+    const a = o * f;
+    const b = a + f;
+    const from = Math.floor(a);
+    const w: number[] = [];
+    for (let i = from; i < b && i < side; i++) w.push(Math.min(i + 1, b) - Math.max(i, a));
+    spans.push({ from, w });
+  }
+  const area = f * f;
+  for (let oy = 0; oy < px; oy++) {
+    const ys = spans[oy]!;
+    for (let ox = 0; ox < px; ox++) {
+      const xs = spans[ox]!;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let j = 0; j < ys.w.length; j++) {
+        const wy = ys.w[j]!;
+        let i = ((ys.from + j) * side + xs.from) * 3;
+        for (let k = 0; k < xs.w.length; k++, i += 3) {
+          const w = wy * xs.w[k]!;
+          r += w * src[i]!;
+          g += w * src[i + 1]!;
+          b += w * src[i + 2]!;
+        }
+      }
+      const o = (oy * px + ox) * 3;
+      out[o] = Math.round(r / area);
+      out[o + 1] = Math.round(g / area);
+      out[o + 2] = Math.round(b / area);
+    }
+  }
   return out;
 }
 
@@ -71,13 +119,22 @@ function sourceSize(px: number): TileSize {
   return TILE_SIZES.find((s) => s >= px) ?? TILE_SIZES[TILE_SIZES.length - 1]!;
 }
 
-/** Decodes a tile at px x px and adds its tint, into RGB or RGBA pixels; null for a tile gone. */
+/**
+ * A tile at px x px with its tint added, as RGB or RGBA pixels; null for a tile gone. At 32 px
+ * or less, where `readRgb32` finds the tile's raw 32 px pixels, they are shrunk and tinted in
+ * JavaScript (no decode); otherwise the smallest stored WebP of at least px is decoded.
+ */
 export async function tintedPixels(
   read: ReadTile,
   t: ComposeTile,
   px: number,
   channels: 3 | 4,
+  readRgb32?: ReadRgb32,
 ): Promise<Buffer | null> {
+  if (readRgb32 && px <= 32) {
+    const raw = await readRgb32(t.id);
+    if (raw) return tintSquare(shrinkSquare(raw, 32, px), px, t.tint, channels);
+  }
   const file = await read(t.id, sourceSize(px));
   if (!file) return null;
   let img = sharp(file).resize(px, px, { kernel: px < 32 ? 'cubic' : 'lanczos3' });
@@ -134,7 +191,7 @@ export interface RegionOptions {
   read: ReadTile;
   /** The background of `rect`: the target dimmed (see {@link dimmedTarget}), raw RGB. */
   background: Buffer;
-  /** Where tiles keep their raw 32 px pixels: at 32 px per cell, they are drawn from those without a decode. */
+  /** Where tiles keep their raw 32 px pixels: at 32 px per cell or less, they are drawn from those without a decode. */
   readRgb32?: ReadRgb32;
   /** Called with (done, total) as tiles land in the picture. */
   progress?: (done: number, total: number) => void;
@@ -168,8 +225,7 @@ export async function renderRegion(o: RegionOptions): Promise<Buffer> {
     sorted,
     16,
     async (t) => {
-      const raw = tilePx === 32 && o.readRgb32 ? await o.readRgb32(t.id) : null;
-      const px = raw ? tintRgb32(raw, t.tint) : await tintedPixels(o.read, t, tilePx, 3);
+      const px = await tintedPixels(o.read, t, tilePx, 3, o.readRgb32);
       const x0 = t.col * tilePx - rect.x;
       const y0 = t.row * tilePx - rect.y;
       if (px) blit(out, rect.width, rect.height, px, tilePx, x0, y0, 3);

@@ -35,7 +35,12 @@ export type ToWorker =
       /** With a new grid: the mosaic's empty background, raw RGB at the layout's mosaic size. */
       background?: Uint8Array;
     }
-  | { type: 'files'; files: (Uint8Array | null)[] };
+  | {
+      type: 'files';
+      files: (Uint8Array | null)[];
+      /** Which of `files` are a tile's raw 32 px pixels (sent for size 32 where the tile keeps them) rather than a WebP. */
+      raw: boolean[];
+    };
 
 /** Renderer to parent. */
 export type ToParent =

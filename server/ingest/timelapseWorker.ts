@@ -24,7 +24,12 @@ try {
 }
 
 const send = (m: ToParent) => process.send?.(m);
-let pending: ((files: (Buffer | null)[]) => void) | null = null;
+/** A tile's image as the parent sent it: a WebP, or its raw 32 px pixels. */
+interface TileImage {
+  data: Buffer | null;
+  raw: boolean;
+}
+let pending: ((files: TileImage[]) => void) | null = null;
 let stepping: ((m: { step: FrameStep; background?: Uint8Array }) => void) | null = null;
 let ffmpeg: ReturnType<typeof spawn> | null = null;
 
@@ -38,7 +43,7 @@ process.on('SIGTERM', () => stop(143));
 process.on('disconnect', () => stop(1));
 
 /** Asks the parent for tiles' files (it reads them through the mosaic, on any kind of node). */
-function files(ids: number[], size: TileSize): Promise<(Buffer | null)[]> {
+function files(ids: number[], size: TileSize): Promise<TileImage[]> {
   return new Promise((resolve) => {
     pending = resolve;
     send({ type: 'need', ids, size });
@@ -116,7 +121,18 @@ async function render(spec: WorkerSpec): Promise<void> {
         batch.map((t) => t.id),
         size,
       );
-      await canvas.addTiles(batch, async (id) => got[batch.findIndex((t) => t.id === id)] ?? null);
+      const of = (id: number) => got[batch.findIndex((t) => t.id === id)];
+      await canvas.addTiles(
+        batch,
+        async (id) => {
+          const g = of(id);
+          return g && !g.raw ? g.data : null;
+        },
+        async (id) => {
+          const g = of(id);
+          return g?.raw ? g.data : null;
+        },
+      );
     }
     await canvas.counter(step.count);
     if (!input.write(canvas.frame())) await Promise.race([once(input, 'drain').catch(() => {}), exited]);
@@ -135,7 +151,7 @@ process.on('message', (m: ToWorker) => {
   if (m.type === 'files') {
     const p = pending;
     pending = null;
-    p?.(m.files.map((f) => (f ? Buffer.from(f) : null)));
+    p?.(m.files.map((f, k) => ({ data: f ? Buffer.from(f) : null, raw: !!m.raw[k] })));
     return;
   }
   if (m.type === 'step') {

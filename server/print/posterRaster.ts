@@ -87,6 +87,7 @@ async function renderStrips(
       rect,
       tiles,
       read: (id, size) => service.readFile(id, size),
+      readRgb32: (id) => service.readRgb32(id),
       // The dimmed target, as export.png's empty cells show it.
       background: await sharp(bg.data, { raw: { width: bg.width, height: bg.height, channels: 3 } })
         .resize(width, height, { fit: 'fill', kernel: 'cubic' })

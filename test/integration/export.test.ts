@@ -119,6 +119,34 @@ describe('export of a mosaic with 1,000+ tiles', () => {
     expect(a.equals(b)).toBe(false);
   });
 
+  it.each([8, 5])(
+    'draws tiles at %i px per cell from their raw pixels too (area average, no decode), close to the decoded picture',
+    async (px) => {
+      const reads = vi.spyOn(app.service, 'readFile');
+      const raws = vi.spyOn(app.service, 'readRgb32');
+      const res = await fetch(`${url}/api/mosaic/export.png?width=${COLS * px}`);
+      expect(res.status).toBe(200);
+      expect(raws).toHaveBeenCalledTimes(N);
+      expect(reads).not.toHaveBeenCalled();
+      vi.restoreAllMocks();
+      const decoded = await renderExport({
+        cols: COLS,
+        rows: ROWS,
+        tilePx: px,
+        tiles: app.service.placements(),
+        read: (id, size) => app.service.readFile(id, size),
+        target: await Target.open(readConfig({}).targetPath),
+      });
+      const [a, b] = (await Promise.all(
+        [Buffer.from(await res.arrayBuffer()), decoded].map((png) => sharp(png).raw().toBuffer()),
+      )) as [Buffer, Buffer];
+      expect(a.length).toBe(COLS * px * ROWS * px * 3);
+      let diff = 0;
+      for (let i = 0; i < a.length; i++) diff += Math.abs(a[i]! - b[i]!);
+      expect(diff / a.length).toBeLessThan(4);
+    },
+  );
+
   it('refuses a bad width with 400 BAD_WIDTH', async () => {
     for (const w of ['abc', '5', '99999', '12.5']) {
       const r = await fetch(`${url}/api/mosaic/export.png?width=${w}`);

@@ -1,7 +1,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
 import type { TimelapseJob } from '../../shared/timelapse.ts';
 import { timelapseLayout } from '../../shared/timelapse.ts';
@@ -122,9 +122,16 @@ describe('timelapse video jobs', () => {
   }, 90_000);
 
   it('makes an H.264 yuv420p faststart MP4 of the asked size, length and frame count, with growing progress', async () => {
+    const reads = vi.spyOn(server.app.service, 'readFile');
+    const raws = vi.spyOn(server.app.service, 'readRgb32');
     const id = await startJob({ width: 320, height: 320, seconds: 3, fps: 20 });
     const seen = await follow(id, (j) => j.state === 'done' || j.state === 'failed');
     expect(seen.at(-1)).toMatchObject({ state: 'done', progress: 1, url: `/api/admin/jobs/${id}/video.mp4` });
+    // Cells of at most 32 px: every tile drawn from its raw 32 px pixels, none decoded.
+    expect(timelapseLayout(320, 320, COLS, ROWS).cellPx).toBeLessThanOrEqual(32);
+    expect(raws.mock.calls.length).toBeGreaterThanOrEqual(N);
+    expect(reads).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
     const progress = seen.map((j) => j.progress);
     for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]!);
     expect(progress.some((p) => p > 0 && p < 1)).toBe(true);
