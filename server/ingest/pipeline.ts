@@ -7,6 +7,7 @@ import { readJpegHeader } from './jpegHeader.ts';
 import { sharp } from './sharp.ts';
 import { quarter } from './shrink.ts';
 import { sniffFormat } from './sniff.ts';
+import { attentionThumb } from './thumb.ts';
 
 const MASTER = 512;
 
@@ -128,16 +129,60 @@ function cutSquare(img: Raw, left: number, top: number, side: number): Buffer {
   return out;
 }
 
-/**
- * Where sharp's `position: 'attention'` would put a side x side crop of the image: the
- * 32x32 thumbnail libvips scores, then the scoring ported to JS (attention.ts), the same
- * choice for a fraction of the CPU.
- */
-async function attentionSquare(img: Raw, side: number): Promise<{ left: number; top: number }> {
-  const thumb = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+/** The 32x32 thumbnail the attention crop scores, as sharp makes it. */
+function sharpThumb(img: Raw): Promise<Buffer> {
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(ATTENTION_THUMB, ATTENTION_THUMB, { fit: 'fill' })
     .raw()
     .toBuffer();
+}
+
+/**
+ * Whether thumb.ts's port gives sharp's thumbnail byte for byte with the libvips this process
+ * loaded, checked once on shapes ingest meets (landscape, portrait, square, a preview). A
+ * libvips whose arithmetic moved (an upgrade) makes it false: ingest then asks sharp, as the
+ * crop must stay libvips' own (attention.ts).
+ */
+let portChecked: Promise<boolean> | null = null;
+export function thumbnailPortAgrees(): Promise<boolean> {
+  portChecked ??= (async () => {
+    for (const [width, height] of [
+      [683, 512],
+      [512, 683],
+      [512, 512],
+      [1024, 512],
+      [341, 256],
+    ] as const) {
+      const data = Buffer.allocUnsafe(width * height * 3);
+      let seed = width * 7919 + height;
+      for (let i = 0; i < data.length; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        // Smooth gradients with noise on top: the box and lanczos steps both matter.
+        data[i] = ((i % (width * 3)) / 3 + (seed >>> 27)) & 255;
+      }
+      const img = { data, width, height };
+      if (!attentionThumb(data, width, height).equals(await sharpThumb(img))) {
+        console.warn(
+          'ingest: the attention thumbnail port differs from this libvips; thumbnails come from sharp',
+        );
+        return false;
+      }
+    }
+    return true;
+  })();
+  return portChecked;
+}
+
+/**
+ * Where sharp's `position: 'attention'` would put a side x side crop of the image: the
+ * 32x32 thumbnail libvips scores (ported to JS in thumb.ts, byte for byte, without a
+ * pipeline), then the scoring ported to JS (attention.ts): the same choice for a fraction
+ * of the CPU.
+ */
+async function attentionSquare(img: Raw, side: number): Promise<{ left: number; top: number }> {
+  const thumb = (await thumbnailPortAgrees())
+    ? attentionThumb(img.data, img.width, img.height)
+    : await sharpThumb(img);
   return attentionCrop(thumb, img.width, img.height, side, side);
 }
 

@@ -19,6 +19,7 @@ import { readJpegHeader } from '../../server/ingest/jpegHeader.ts';
 import { phashOf } from '../../server/ingest/phash.ts';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
 import { quarter } from '../../server/ingest/shrink.ts';
+import { attentionThumb } from '../../server/ingest/thumb.ts';
 import { boxAverage, featuresFromSubgrid } from '../../shared/mosaic/features.ts';
 import { phoneJpeg } from '../support/images.ts';
 import { removeDir, tempDataDir } from '../support/server.ts';
@@ -61,7 +62,7 @@ async function upTo(b: Buffer, stage: number): Promise<void> {
     .raw()
     .toBuffer({ resolveWithObject: true });
   if (stage === 1) return;
-  const thumb = await sharp(data, { raw: info }).resize(32, 32, { fit: 'fill' }).raw().toBuffer();
+  const thumb = attentionThumb(data, info.width, info.height);
   const { left, top } = attentionCrop(thumb, info.width, info.height, 512, 512);
   const m = Buffer.allocUnsafe(512 * 512 * 3);
   for (let y = 0; y < 512; y++) {
