@@ -7,8 +7,8 @@
  * beside the renderer before, measured on the same blocks in the
  * same run: a sharp pipeline per tile (decode, tint, alpha), 32 at a time, for every tile of
  * the block at every request. A real server on port 0 with the embedded store (SQLite and tile
- * files) and real photos. Then export.png of the same mosaic at 32 px per cell, drawn from the
- * raw pixels, beside the same picture with every tile decoded.
+ * files) and real photos. Then export.png of the same mosaic at 32 and 8 px per cell, drawn from
+ * the raw pixels (area-averaged at 8), beside the same picture with every tile decoded.
  */
 import { loadavg } from 'node:os';
 import { createApp } from '../../server/app.ts';
@@ -21,7 +21,7 @@ import {
   renderExport,
   tintedPixels,
 } from '../../server/ingest/compose.ts';
-import { ingestPhoto } from '../../server/ingest/pipeline.ts';
+import { ingestPhoto, tileWebp } from '../../server/ingest/pipeline.ts';
 import { sharp } from '../../server/ingest/sharp.ts';
 import { Target } from '../../server/ingest/target.ts';
 import { ATLAS_CELLS, ATLAS_TILE_PX } from '../../shared/httpApi.ts';
@@ -78,8 +78,12 @@ export async function run(): Promise<void> {
   const config = readConfig({ DATA_DIR: dataDir, MOSAIC_COLS: String(SIDE), MOSAIC_ROWS: String(SIDE) });
   const app = await createApp({ config });
   const url = `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}`;
+  // Each tile also keeps a 32 px WebP, as tiles were stored before: the renderer before decodes it.
   const photos = await Promise.all(
-    Array.from({ length: 24 }, async (_, i) => ingestPhoto(await syntheticJpeg(640, 480, i * 13 + 5))),
+    Array.from({ length: 24 }, async (_, i) => {
+      const p = await ingestPhoto(await syntheticJpeg(640, 480, i * 13 + 5));
+      return { ...p, files: new Map([...p.files, [32 as const, await tileWebp(p.rgb32!, 32)]]) };
+    }),
   );
   for (let i = 0; i < PREFILL; i++)
     await app.service.add(photos[i % photos.length]!, { event: null, phash: null });
@@ -155,26 +159,30 @@ export async function run(): Promise<void> {
       }),
     );
   }
-  // export.png of the same mosaic at 32 px per cell (its default width up to 128 columns), through
-  // the route, beside the same picture with every tile decoded from its 32 px WebP (as before).
-  const exported = tally();
-  const exportedBefore = tally();
+  // export.png of the same mosaic at 32 px per cell (its default width up to 128 columns) and at
+  // 8 px (a big mosaic's export, the export pyramid's lower levels), through the route, beside
+  // the same picture with every tile decoded from its 32 px WebP (as before).
+  const EXPORT_PX = [ATLAS_TILE_PX, 8] as const;
+  const exported = EXPORT_PX.map(() => tally());
+  const exportedBefore = EXPORT_PX.map(() => tally());
   for (let r = 0; r < 3; r++) {
-    await measure(exported, async () => {
-      const res = await fetch(`${url}/api/mosaic/export.png?width=${SIDE * ATLAS_TILE_PX}`);
-      if (res.status !== 200) throw new Error(`export.png: HTTP ${res.status}`);
-      await res.arrayBuffer();
-    });
-    await measure(exportedBefore, async () =>
-      renderExport({
-        cols: SIDE,
-        rows: SIDE,
-        tilePx: ATLAS_TILE_PX,
-        tiles: app.service.placements(),
-        read,
-        target: await Target.open(config.targetPath),
-      }),
-    );
+    for (const [k, px] of EXPORT_PX.entries()) {
+      await measure(exported[k]!, async () => {
+        const res = await fetch(`${url}/api/mosaic/export.png?width=${SIDE * px}`);
+        if (res.status !== 200) throw new Error(`export.png: HTTP ${res.status}`);
+        await res.arrayBuffer();
+      });
+      await measure(exportedBefore[k]!, async () =>
+        renderExport({
+          cols: SIDE,
+          rows: SIDE,
+          tilePx: px,
+          tiles: app.service.placements(),
+          read,
+          target: await Target.open(config.targetPath),
+        }),
+      );
+    }
   }
   await app.close();
   removeDir(dataDir);
@@ -195,13 +203,11 @@ export async function run(): Promise<void> {
   console.log(
     `  ratio: ${ratio(kept, landedBefore)}; at one landing a second in watched blocks the server spends ${((kept.cpu / kept.n) * 0.1).toFixed(1)} % of a core on atlases, against ${((landedBefore.cpu / landedBefore.n) * 0.1).toFixed(1)} % before`,
   );
-  console.log(
-    line(
-      `export.png at ${ATLAS_TILE_PX} px per cell (${SIDE * ATLAS_TILE_PX} px), raw pixels`,
-      exported,
-      'export',
-    ),
-  );
-  console.log(line('  the same picture, every tile decoded (before)', exportedBefore, 'export'));
-  console.log(`  ratio: ${ratio(exported, exportedBefore)}`);
+  for (const [k, px] of EXPORT_PX.entries()) {
+    console.log(
+      line(`export.png at ${px} px per cell (${SIDE * px} px), raw pixels`, exported[k]!, 'export'),
+    );
+    console.log(line('  the same picture, every tile decoded (before)', exportedBefore[k]!, 'export'));
+    console.log(`  ratio: ${ratio(exported[k]!, exportedBefore[k]!)}`);
+  }
 }
