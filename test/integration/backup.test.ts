@@ -3,16 +3,15 @@
  * fresh folder: a server started there serves the same mosaic (tiles, cells, seq, images).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tar from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readTileSize } from '../../server/ingest/pipeline.ts';
 import { TileFiles } from '../../server/store/tileFiles.ts';
-import { TILE_SIZES } from '../../shared/httpApi.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { removeDir, startServer, type TestServer, upload } from '../support/server.ts';
+import { toOldLayout } from '../support/tileLayout.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -111,20 +110,7 @@ describe('backup and restore', () => {
     const files = new TileFiles(join(unpacked, 'tiles'));
     const ids = readdirSync(join(unpacked, 'tiles', '0')).map((n) => Number.parseInt(n, 10));
     expect(ids).toHaveLength(3);
-    for (const id of ids) {
-      mkdirSync(join(unpacked, 'tiles', '0', String(id)));
-      for (const size of TILE_SIZES)
-        writeFileSync(
-          join(unpacked, 'tiles', '0', String(id), `${size}.webp`),
-          (await readTileSize(
-            (i, z) => files.read(i, z),
-            (i) => files.readRgb32(i),
-            id,
-            size,
-          ))!,
-        );
-      rmSync(files.file(id));
-    }
+    for (const id of ids) await toOldLayout(files, id);
     const manifest = JSON.parse(readFileSync(join(unpacked, 'backup.json'), 'utf8'));
     writeFileSync(join(unpacked, 'backup.json'), JSON.stringify({ ...manifest, format: 1 }));
     await tar.c({ file: join(work, 'old.tar'), cwd: unpacked, portable: true }, [

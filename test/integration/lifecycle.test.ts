@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readTileSize } from '../../server/ingest/pipeline.ts';
 import { TileFiles } from '../../server/store/tileFiles.ts';
 import { TILE_SIZES } from '../../shared/httpApi.ts';
 import { syntheticJpeg } from '../support/images.ts';
@@ -13,6 +12,7 @@ import {
   tempDataDir,
   upload,
 } from '../support/server.ts';
+import { toOldLayout } from '../support/tileLayout.ts';
 
 describe('delete and restart', () => {
   const servers: TestServer[] = [];
@@ -115,21 +115,7 @@ describe('delete and restart', () => {
     await a.close();
     // Rewrite the folder as the old layout held it: tiles/<shard>/<id>/<size>.webp.
     const files = new TileFiles(join(dataDir, 'tiles'));
-    for (const id of ids) {
-      const folder = join(dataDir, 'tiles', '0', String(id));
-      mkdirSync(folder);
-      for (const size of TILE_SIZES)
-        writeFileSync(
-          join(folder, `${size}.webp`),
-          (await readTileSize(
-            (i, z) => files.read(i, z),
-            (i) => files.readRgb32(i),
-            id,
-            size,
-          ))!,
-        );
-      rmSync(files.file(id));
-    }
+    for (const id of ids) await toOldLayout(files, id);
     expect(listFiles(join(dataDir, 'tiles')).filter((f) => f.endsWith('.tile'))).toEqual([]);
 
     const b = await startServer({}, dataDir);

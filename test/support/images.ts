@@ -76,3 +76,14 @@ export async function phoneJpeg(source: Buffer, width: number, height: number, s
   }
   return sharp(data, { raw: info }).jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer();
 }
+
+/** A deterministic pseudo-random raw RGB image: every byte from 0 to 255. */
+export function noiseRgb(width: number, height: number, seed = 1): Buffer {
+  const px = Buffer.alloc(width * height * 3);
+  let s = seed;
+  for (let i = 0; i < px.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    px[i] = s >>> 24;
+  }
+  return px;
+}

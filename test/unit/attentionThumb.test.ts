@@ -4,17 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { thumbnailPortAgrees } from '../../server/ingest/pipeline.ts';
 import { attentionThumb } from '../../server/ingest/thumb.ts';
-
-/** A deterministic pseudo-random RGB image: every byte from 0 to 255, lots of clamping. */
-function noise(width: number, height: number, seed = 1): Buffer {
-  const px = Buffer.alloc(width * height * 3);
-  let s = seed;
-  for (let i = 0; i < px.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    px[i] = s >>> 24;
-  }
-  return px;
-}
+import { noiseRgb as noise } from '../support/images.ts';
 
 /** Smooth ramps and waves, one per channel, with a hard black/white bar (lanczos rings there). */
 function gradient(width: number, height: number): Buffer {

@@ -5,19 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { attentionCrop } from '../../server/ingest/attention.ts';
 import { phashOf } from '../../server/ingest/phash.ts';
 import { quarter } from '../../server/ingest/shrink.ts';
+import { noiseRgb as noise } from '../support/images.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
-
-/** A deterministic pseudo-random RGB image. */
-function noise(width: number, height: number, seed = 1): Buffer {
-  const px = Buffer.alloc(width * height * 3);
-  let s = seed;
-  for (let i = 0; i < px.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    px[i] = s >>> 24;
-  }
-  return px;
-}
 
 describe('quarter', () => {
   it('quarter is the rounded mean of each 4x4 block', () => {

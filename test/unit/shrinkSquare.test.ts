@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shrinkSquare } from '../../server/ingest/compose.ts';
-
-/** A deterministic pseudo-random RGB square. */
-function noise(side: number, seed: number): Buffer {
-  const px = Buffer.alloc(side * side * 3);
-  let s = seed;
-  for (let i = 0; i < px.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    px[i] = s >>> 24;
-  }
-  return px;
-}
+import { noiseRgb } from '../support/images.ts';
 
 /**
  * The exact area average by supersampling: each source pixel split into px x px sub-pixels,
@@ -33,7 +23,7 @@ function reference(src: Buffer, side: number, px: number): { value: number; half
 
 describe('shrinkSquare', () => {
   it('is the exact area average at every size from 32 down to 1', () => {
-    const src = noise(32, 3);
+    const src = noiseRgb(32, 32, 3);
     for (let px = 1; px <= 32; px++) {
       const got = shrinkSquare(src, 32, px);
       expect(got.length).toBe(px * px * 3);
@@ -47,7 +37,7 @@ describe('shrinkSquare', () => {
   });
 
   it('gives the plain box mean at divisors, the mean colour at 1 px, and keeps a flat colour flat', () => {
-    const src = noise(32, 9);
+    const src = noiseRgb(32, 32, 9);
     const eight = shrinkSquare(src, 32, 8);
     let s = 0;
     for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) s += src[(y * 32 + x) * 3]!;
