@@ -145,32 +145,37 @@ function sharpThumb(img: Raw): Promise<Buffer> {
  */
 let portChecked: Promise<boolean> | null = null;
 export function thumbnailPortAgrees(): Promise<boolean> {
-  portChecked ??= (async () => {
-    for (const [width, height] of [
-      [683, 512],
-      [512, 683],
-      [512, 512],
-      [1024, 512],
-      [341, 256],
-    ] as const) {
-      const data = Buffer.allocUnsafe(width * height * 3);
-      let seed = width * 7919 + height;
-      for (let i = 0; i < data.length; i++) {
-        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-        // Smooth gradients with noise on top: the box and lanczos steps both matter.
-        data[i] = ((i % (width * 3)) / 3 + (seed >>> 27)) & 255;
-      }
-      const img = { data, width, height };
-      if (!attentionThumb(data, width, height).equals(await sharpThumb(img))) {
-        console.warn(
-          'ingest: the attention thumbnail port differs from this libvips; thumbnails come from sharp',
-        );
-        return false;
-      }
-    }
-    return true;
-  })();
+  portChecked ??= checkThumbnailPort(attentionThumb);
   return portChecked;
+}
+
+/** Whether `port` gives sharp's thumbnail on those shapes; warns when it does not. */
+export async function checkThumbnailPort(
+  port: (px: Uint8Array, width: number, height: number) => Buffer,
+): Promise<boolean> {
+  for (const [width, height] of [
+    [683, 512],
+    [512, 683],
+    [512, 512],
+    [1024, 512],
+    [341, 256],
+  ] as const) {
+    const data = Buffer.allocUnsafe(width * height * 3);
+    let seed = width * 7919 + height;
+    for (let i = 0; i < data.length; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      // Smooth gradients with noise on top: the box and lanczos steps both matter.
+      data[i] = ((i % (width * 3)) / 3 + (seed >>> 27)) & 255;
+    }
+    const img = { data, width, height };
+    if (!port(data, width, height).equals(await sharpThumb(img))) {
+      console.warn(
+        'ingest: the attention thumbnail port differs from this libvips; thumbnails come from sharp',
+      );
+      return false;
+    }
+  }
+  return true;
 }
 
 /**

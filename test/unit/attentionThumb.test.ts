@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
-import { thumbnailPortAgrees } from '../../server/ingest/pipeline.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { checkThumbnailPort, thumbnailPortAgrees } from '../../server/ingest/pipeline.ts';
 import { attentionThumb } from '../../server/ingest/thumb.ts';
 import { noiseRgb as noise } from '../support/images.ts';
 
@@ -158,6 +158,18 @@ describe('attentionThumb', () => {
 
   it('passes the check ingest makes once against the libvips it loaded, so ingest uses it', async () => {
     expect(await thumbnailPortAgrees()).toBe(true);
+  });
+
+  it('has the check refuse a port that is one level off anywhere, with a warning', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const offByOne = (px: Uint8Array, width: number, height: number) => {
+      const t = attentionThumb(px, width, height);
+      t[500] = t[500]! ^ 1;
+      return t;
+    };
+    expect(await checkThumbnailPort(offByOne)).toBe(false);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('thumbnails come from sharp'));
+    warn.mockRestore();
   });
 
   it('refuses sizes below 32 (libvips would enlarge them) and short input', () => {
