@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { TileSize } from '../../shared/httpApi.ts';
 
-/** The `size` under which `tile_files` keeps the 32 px tile as raw RGB (beside the WebPs' 32, 128, 512). */
+/** The `size` under which `tile_files` keeps the 32 px tile as raw RGB (beside the 128 and 512 px WebPs; tiles stored before also have a 32). */
 export const RGB32_SIZE = 0;
 
 /** The row an upload stores beside its images, as the upload's node made it. */

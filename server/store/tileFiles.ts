@@ -16,8 +16,10 @@ const CONVERT_LOG_EVERY = 10_000;
 /**
  * Tile files on disk: one file per tile, DIR/<shard>/<id>.tile (shard = floor(id / 1000)),
  * holding every size: a 16-byte header ("KTF1", then the byte lengths of the 32, 128 and
- * 512 px WebPs) and the WebPs in that order; then, for tiles stored since, "RGB3" and the 32 px
- * tile as raw RGB (3,072 bytes), what atlas blocks are drawn from without a decode.
+ * 512 px WebPs, 0 for one not stored) and the WebPs in that order; then, for tiles stored
+ * since, "RGB3" and the 32 px tile as raw RGB (3,072 bytes), what atlas blocks are drawn from
+ * without a decode. Tiles stored now keep no 32 px WebP (length 0): it is encoded from the raw
+ * pixels when asked for (readTileSize in server/ingest/pipeline.ts).
  *
  * One file instead of a folder of three: a stored tile costs one new inode instead of four
  * (ext4 gives every new folder its own search for a block group), one fsync instead of three
