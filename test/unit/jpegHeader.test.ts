@@ -113,4 +113,24 @@ describe('readJpegHeader', () => {
     const m = await sharp(tile.files.get(512)!).metadata();
     expect([m.width, m.channels, m.space]).toEqual([512, 3, 'srgb']);
   });
+
+  it('converts a Display P3 photo (as iPhones save them) to sRGB by its profile, header read or not', async () => {
+    // A saturated red, saved as Display P3 numbers with the P3 profile embedded.
+    const red = Buffer.alloc(600 * 600 * 3);
+    for (let i = 0; i < red.length; i += 3) red.set([230, 40, 40], i);
+    const srgb = await sharp(red, { raw: { width: 600, height: 600, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const p3 = await sharp(srgb).withIccProfile('p3').jpeg({ quality: 95 }).toBuffer();
+    expect(readJpegHeader(p3)).toMatchObject({ width: 600, height: 600, components: 3 });
+    // The stored numbers are far from sRGB's: read as if they were sRGB, the red would be dull.
+    const stored = await sharp(p3, { ignoreIcc: true }).raw().toBuffer();
+    expect(230 - stored[0]!).toBeGreaterThan(10);
+    const fromP3 = await ingestPhoto(p3);
+    const fromSrgb = await ingestPhoto(srgb);
+    for (let k = 0; k < 3; k++) expect(Math.abs(fromP3.rgb[k]! - fromSrgb.rgb[k]!)).toBeLessThanOrEqual(3);
+    const tile = await sharp(fromP3.files.get(512)!).raw().toBuffer();
+    expect(Math.abs(tile[0]! - 230)).toBeLessThanOrEqual(4);
+    expect((await sharp(fromP3.files.get(512)!).metadata()).icc).toBeUndefined();
+  });
 });
