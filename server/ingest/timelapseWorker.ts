@@ -121,15 +121,15 @@ async function render(spec: WorkerSpec): Promise<void> {
         batch.map((t) => t.id),
         size,
       );
-      const of = (id: number) => got[batch.findIndex((t) => t.id === id)];
+      const byId = new Map(batch.map((t, k) => [t.id, got[k]]));
       await canvas.addTiles(
         batch,
         async (id) => {
-          const g = of(id);
+          const g = byId.get(id);
           return g && !g.raw ? g.data : null;
         },
         async (id) => {
-          const g = of(id);
+          const g = byId.get(id);
           return g?.raw ? g.data : null;
         },
       );
