@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { meanAbsDiff } from '../support/images.ts';
 import { startServer, type TestServer, upload } from '../support/server.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
@@ -15,9 +16,7 @@ async function preview(url: string, photo: Buffer) {
 /** Mean absolute difference of two images at 48x48. */
 async function diff(a: Buffer, b: Buffer) {
   const [x, y] = await Promise.all([a, b].map((i) => sharp(i).resize(48, 48).removeAlpha().raw().toBuffer()));
-  let d = 0;
-  for (let i = 0; i < x!.length; i++) d += Math.abs(x![i]! - y![i]!);
-  return d / x!.length;
+  return meanAbsDiff(x!, y!);
 }
 
 describe('POST /api/preview: where the server will crop', () => {

@@ -9,7 +9,7 @@ import { writePoster } from '../../server/print/posterRaster.ts';
 import { stickerGrid } from '../../server/print/stickersPdf.ts';
 import { wallmapPages } from '../../server/print/wallmapPdf.ts';
 import { mmToPt } from '../../shared/print.ts';
-import { syntheticJpeg } from '../support/images.ts';
+import { meanAbsDiff, syntheticJpeg } from '../support/images.ts';
 import { outputIntents, pngDpi, readPdf, tiffDpi } from '../support/pdf.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
@@ -73,9 +73,7 @@ describe('poster, sticker sheets and wall map', () => {
     const png = await bytes(await get('/api/mosaic/poster.png?size=A4&dpi=150&bleed=3'));
     const small = (b: Buffer) => sharp(b).resize(48, 48, { fit: 'fill' }).removeAlpha().raw().toBuffer();
     const [x, y] = await Promise.all([small(jpeg), small(png)]);
-    let d = 0;
-    for (let i = 0; i < x!.length; i++) d += Math.abs(x![i]! - y![i]!);
-    expect(d / x!.length).toBeLessThan(2);
+    expect(meanAbsDiff(x!, y!)).toBeLessThan(2);
   });
 
   it('turns and sizes custom posters: portrait, <W>x<H>mm', async () => {

@@ -3,15 +3,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestPhoto, tileWebp } from '../../server/ingest/pipeline.ts';
 import { TileFiles } from '../../server/store/tileFiles.ts';
-import { syntheticJpeg } from '../support/images.ts';
+import { meanAbsDiff, syntheticJpeg } from '../support/images.ts';
 import { startServer, type TestServer, upload } from '../support/server.ts';
-
-/** Mean absolute difference per byte. */
-function meanDiff(a: Uint8Array, b: Uint8Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d += Math.abs(a[i]! - b[i]!);
-  return d / a.length;
-}
 
 describe('the 32 px size, stored as raw pixels only', () => {
   let s: TestServer;
@@ -44,7 +37,7 @@ describe('the 32 px size, stored as raw pixels only', () => {
       undefined,
     ]);
     const { data } = await sharp(webp).raw().toBuffer({ resolveWithObject: true });
-    expect(meanDiff(data, raw!)).toBeLessThan(6);
+    expect(meanAbsDiff(data, raw!)).toBeLessThan(6);
     // At the stored sizes' settings: what ingest wrote when it kept the WebP.
     expect(webp.equals(await tileWebp(raw!, 32))).toBe(true);
   });

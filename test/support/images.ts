@@ -87,3 +87,11 @@ export function noiseRgb(width: number, height: number, seed = 1): Buffer {
   }
   return px;
 }
+
+/** Mean absolute difference per byte of two pixel buffers of the same length. */
+export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} and ${b.length}`);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d += Math.abs(a[i]! - b[i]!);
+  return d / a.length;
+}
