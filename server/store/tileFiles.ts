@@ -35,6 +35,7 @@ export class TileFiles {
    * so that a tile stored beside the first one in a new shard also waits for that fsync.
    */
   private readonly shards = new Map<string, Promise<void>>();
+  private readonly folders = new FolderSyncs();
 
   constructor(readonly dir: string) {}
 
@@ -55,7 +56,7 @@ export class TileFiles {
       await unlink(tmp).catch(() => {});
       throw e;
     }
-    await fsyncDir(this.shardOf(id));
+    await this.folders.sync(this.shardOf(id));
   }
 
   private async writeDurably(tmp: string, data: Buffer): Promise<void> {
@@ -88,7 +89,7 @@ export class TileFiles {
         if (first === undefined) return;
         // Each folder made needs its entry in its parent synced: from the first one made up.
         for (let d = shard; ; d = dirname(d)) {
-          await fsyncDir(dirname(d));
+          await this.folders.sync(dirname(d));
           if (d === first) break;
         }
       })();
@@ -279,7 +280,40 @@ function pack(files: ReadonlyMap<TileSize, Buffer>, rgb32?: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/**
+ * fsyncs of folders, shared by the tiles stored at once: a caller joins an fsync of its folder
+ * that has not begun yet, or queues one to begin when the fsync under way ends (that one may
+ * have begun before the caller's rename, so it does not cover it). Eight tiles renamed into a
+ * shard while one fsync runs then cost two fsyncs of the folder instead of eight.
+ */
+export class FolderSyncs {
+  private readonly folders = new Map<string, { queued: Promise<void> | null; last: Promise<void> }>();
+
+  constructor(private readonly fsync: (dir: string) => Promise<void> = fsyncDir) {}
+
+  sync(dir: string): Promise<void> {
+    const known = this.folders.get(dir);
+    if (known?.queued) return known.queued;
+    const folder = known ?? { queued: null, last: Promise.resolve() };
+    const run: Promise<void> = folder.last
+      .catch(() => {})
+      .then(() => {
+        // Begun: a caller from now on may have renamed after this fsync's start.
+        if (folder.queued === run) folder.queued = null;
+        return this.fsync(dir);
+      });
+    folder.queued = run;
+    folder.last = run;
+    this.folders.set(dir, folder);
+    const forget = () => {
+      if (this.folders.get(dir)?.last === run) this.folders.delete(dir);
+    };
+    run.then(forget, forget);
+    return run;
+  }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try {
     await fh.sync();

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TileFiles } from '../../server/store/tileFiles.ts';
+import { FolderSyncs, fsyncDir, TileFiles } from '../../server/store/tileFiles.ts';
 import type { TileSize } from '../../shared/httpApi.ts';
 import { listFiles, removeDir, tempDataDir } from '../support/server.ts';
 
@@ -161,5 +161,56 @@ describe('TileFiles', () => {
     expect(listFiles(to.dir).sort()).toEqual(['0/1.tile', '0/2.tile']);
     for (const id of [1, 2])
       for (const [size, data] of tile(id)) expect((await to.read(id, size))?.equals(data)).toBe(true);
+  });
+});
+
+describe('FolderSyncs', () => {
+  /** Real fsyncs of real folders, counted. */
+  function counted() {
+    const begun: string[] = [];
+    const syncs = new FolderSyncs((dir) => {
+      begun.push(dir);
+      return fsyncDir(dir);
+    });
+    return { syncs, begun };
+  }
+  const nextTurn = () => new Promise((r) => setImmediate(r));
+
+  it('shares one fsync among the callers that ask before it begins, and starts another for those after', async () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    const { syncs, begun } = counted();
+    const early = Array.from({ length: 8 }, () => syncs.sync(dir));
+    expect(new Set(early).size).toBe(1);
+    await nextTurn(); // the shared fsync has begun: a rename from now on needs the next one
+    const late = Array.from({ length: 8 }, () => syncs.sync(dir));
+    expect(new Set(late).size).toBe(1);
+    expect(late[0]).not.toBe(early[0]);
+    await Promise.all([...early, ...late]);
+    expect(begun).toEqual([dir, dir]);
+    // Each folder has its own.
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    await Promise.all([syncs.sync(dir), syncs.sync(other), syncs.sync(other)]);
+    expect(begun.slice(2).sort()).toEqual([dir, other].sort());
+  });
+
+  it('fails the callers of a failed fsync, and the next caller gets a fresh one', async () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    const gone = join(dir, 'gone');
+    const { syncs, begun } = counted();
+    const failed = [syncs.sync(gone), syncs.sync(gone)];
+    for (const f of failed) await expect(f).rejects.toMatchObject({ code: 'ENOENT' });
+    mkdirSync(gone);
+    await expect(syncs.sync(gone)).resolves.toBeUndefined();
+    expect(begun).toEqual([gone, gone]);
+  });
+
+  it('stores eight tiles into one shard at once (their folder fsyncs shared), each whole and readable', async () => {
+    const f = store();
+    await f.put(1, tile(1)); // the shard exists before the eight start
+    await Promise.all(Array.from({ length: 8 }, (_, k) => f.put(10 + k, tile(k))));
+    for (let k = 0; k < 8; k++) expect(await f.read(10 + k, 512)).toEqual(tile(k).get(512));
   });
 });
