@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
@@ -70,12 +69,22 @@ function staticFiles(root: string, opts: SendOptions): Router {
   return r;
 }
 
-/** The built pages' text, read again only when a build replaces a file (by its mtime). */
+/**
+ * The built pages' text, read again only when a build replaces a file (by its mtime). One
+ * stat per request, off the event loop, that also says whether the page is built at all.
+ */
 export class BuiltPages {
   private readonly pages = new Map<string, { at: number; text: string }>();
 
-  async read(file: string): Promise<string> {
-    const at = (await stat(file)).mtimeMs;
+  /** The page's text, or null when it is not built (no such file). */
+  async read(file: string): Promise<string | null> {
+    let at: number;
+    try {
+      at = (await stat(file)).mtimeMs;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
     let page = this.pages.get(file);
     if (page?.at !== at) {
       page = { at, text: await readFile(file, 'utf8') };
@@ -103,7 +112,8 @@ export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router
   for (const [path, file] of PAGES) {
     r.get(path, async (req, res) => {
       const page = join(dir, file);
-      if (!existsSync(page)) {
+      const text = await built.read(page);
+      if (text === null) {
         res
           .status(503)
           .type('text/plain')
@@ -114,7 +124,7 @@ export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router
       }
       res.setHeader('Cache-Control', 'no-cache');
       if (overview && OVERVIEW_PAGES.has(path)) {
-        const html = await overview.compose(await built.read(page), req, res);
+        const html = await overview.compose(text, req, res);
         if (html !== null) {
           let last = composed.get(path);
           if (last?.html !== html) {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Request, Router } from 'express';
 import { HASHTAG } from '../../shared/print.ts';
@@ -147,10 +146,11 @@ export function previewRoutes(
 
   r.get('/t/:id', async (req, res, next) => {
     const page = join(clientDir, 'index.html');
-    if (!existsSync(page)) return next();
+    const text = await built.read(page);
+    if (text === null) return next();
     const t = liveTile(req.params.id);
     const lang = pageLanguage(req, t?.event ?? null);
-    const html = (await built.read(page)).replace(
+    const html = text.replace(
       '</head>',
       `    ${previewTags(base(req), t && { id: t.id, event: t.event }, s.tileCount, lang)}\n  </head>`,
     );
