@@ -1,21 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
-import { listFiles, startServer, type TestServer, upload } from '../support/server.ts';
+import { listFiles, upload } from '../support/server.ts';
+import { useServer } from '../support/useServer.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
 
 describe('bad input gets a clear 4xx and leaves nothing behind', () => {
-  let s: TestServer;
+  const s = useServer({ MAX_UPLOAD_MB: '2' });
   const cases: [string, () => Promise<Buffer> | Buffer, number, string, string?][] = [];
-  beforeAll(async () => {
-    s = await startServer({ MAX_UPLOAD_MB: '2' });
-  });
-  afterAll(async () => {
-    await s.destroy();
-  });
 
   const jpeg = fixture('hubble-small.jpg');
   const svg = Buffer.from(
@@ -83,21 +78,21 @@ describe('bad input gets a clear 4xx and leaves nothing behind', () => {
   );
 
   it.each(cases)('%s', async (_name, make, status, code, mention) => {
-    const before = listFiles(s.dataDir).filter((f) => f.startsWith('tiles'));
-    const countBefore = (await (await fetch(`${s.url}/api/mosaic`)).json()).tileCount;
-    const res = await upload(s.url, await make());
+    const before = listFiles(s().dataDir).filter((f) => f.startsWith('tiles'));
+    const countBefore = (await (await fetch(`${s().url}/api/mosaic`)).json()).tileCount;
+    const res = await upload(s().url, await make());
     expect(res.status).toBe(status);
     const body = await res.json();
     expect(body.error.code).toBe(code);
     expect(body.error.message.length).toBeGreaterThan(15);
     if (mention) expect(body.error.message).toContain(mention);
-    expect(listFiles(s.dataDir).filter((f) => f.startsWith('tiles'))).toEqual(before);
-    expect((await (await fetch(`${s.url}/api/mosaic`)).json()).tileCount).toBe(countBefore);
+    expect(listFiles(s().dataDir).filter((f) => f.startsWith('tiles'))).toEqual(before);
+    expect((await (await fetch(`${s().url}/api/mosaic`)).json()).tileCount).toBe(countBefore);
   });
 
   it('refuses the bomb from its header, without decoding it', async () => {
     const rss0 = process.memoryUsage().rss;
-    const res = await upload(s.url, fixture('bomb-30000.png'), {}, 'bomb.png', 'image/png');
+    const res = await upload(s().url, fixture('bomb-30000.png'), {}, 'bomb.png', 'image/png');
     expect(res.status).toBe(413);
     // Decoding would need 900 MB; reading the header needs next to nothing.
     expect(process.memoryUsage().rss - rss0).toBeLessThan(150 * 1024 * 1024);
@@ -126,20 +121,20 @@ describe('bad input gets a clear 4xx and leaves nothing behind', () => {
       'BAD_EVENT',
     ],
   ] as const)('%s', async (_n, form, status, code) => {
-    const res = await fetch(`${s.url}/api/tiles`, { method: 'POST', body: form() });
+    const res = await fetch(`${s().url}/api/tiles`, { method: 'POST', body: form() });
     expect(res.status).toBe(status);
     expect((await res.json()).error.code).toBe(code);
   });
 
   it('a JSON body instead of a form gets NO_PHOTO, and the server stays up', async () => {
-    const res = await fetch(`${s.url}/api/tiles`, {
+    const res = await fetch(`${s().url}/api/tiles`, {
       method: 'POST',
       body: '{"photo":1}',
       headers: { 'content-type': 'application/json' },
     });
     expect(res.status).toBe(400);
     expect((await res.json()).error.code).toBe('NO_PHOTO');
-    const ok = await upload(s.url, jpeg);
+    const ok = await upload(s().url, jpeg);
     expect(ok.status).toBe(201);
   });
 });

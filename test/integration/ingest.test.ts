@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listFiles, startServer, type TestServer, upload } from '../support/server.ts';
+import { describe, expect, it } from 'vitest';
+import { listFiles, upload } from '../support/server.ts';
+import { useServer } from '../support/useServer.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
 
@@ -24,19 +25,13 @@ async function orangeness(webp: Buffer) {
 }
 
 describe('ingest over HTTP', () => {
-  let s: TestServer;
-  beforeAll(async () => {
-    s = await startServer();
-  });
-  afterAll(async () => {
-    await s.destroy();
-  });
+  const s = useServer();
 
   it('auto-orients the EXIF Orientation=6 astronaut: the suit ends up at the bottom', async () => {
-    const res = await upload(s.url, fixture('astronaut-orient6-gps.jpg'));
+    const res = await upload(s().url, fixture('astronaut-orient6-gps.jpg'));
     expect(res.status).toBe(201);
     const { id } = await res.json();
-    const tile = Buffer.from(await (await fetch(`${s.url}/tiles/${id}/512.webp`)).arrayBuffer());
+    const tile = Buffer.from(await (await fetch(`${s().url}/tiles/${id}/512.webp`)).arrayBuffer());
     const o = await orangeness(tile);
     expect(o.bottom).toBeGreaterThan(o.top + 20);
     // Of the four rotations of the upright picture, the tile matches the upright one.
@@ -61,12 +56,12 @@ describe('ingest over HTTP', () => {
   it.each(['astronaut-orient6-gps.jpg', 'rocket-3mp.jpg'])(
     'no metadata survives in any served size of %s',
     async (name) => {
-      const res = await upload(s.url, fixture(name));
+      const res = await upload(s().url, fixture(name));
       expect(res.status).toBe(201);
       const { id } = await res.json();
-      const info = await (await fetch(`${s.url}/api/mosaic`)).json();
+      const info = await (await fetch(`${s().url}/api/mosaic`)).json();
       for (const size of info.tileSizes as number[]) {
-        const r = await fetch(`${s.url}/tiles/${id}/${size}.webp`);
+        const r = await fetch(`${s().url}/tiles/${id}/${size}.webp`);
         expect(r.status).toBe(200);
         // Immutable, but kept for a day at most: a delete must leave other caches soon.
         expect(r.headers.get('cache-control')).toBe('public, max-age=86400, immutable');
@@ -101,19 +96,19 @@ describe('ingest over HTTP', () => {
     ['a WebP', () => sharp(fixture('rocket-3mp.jpg')).webp().toBuffer()],
     ['an AVIF', () => sharp(fixture('hubble-small.jpg')).avif({ effort: 0 }).toBuffer()],
   ])('accepts %s and serves 3-channel WebP tiles', async (_name, make) => {
-    const res = await upload(s.url, await make());
+    const res = await upload(s().url, await make());
     expect(res.status).toBe(201);
     const { id } = await res.json();
     const meta = await sharp(
-      Buffer.from(await (await fetch(`${s.url}/tiles/${id}/128.webp`)).arrayBuffer()),
+      Buffer.from(await (await fetch(`${s().url}/tiles/${id}/128.webp`)).arrayBuffer()),
     ).metadata();
     expect([meta.format, meta.channels, meta.space]).toEqual(['webp', 3, 'srgb']);
   });
 
   it('serves a public record without anything identifying', async () => {
-    const res = await upload(s.url, fixture('hubble-small.jpg'), { event: 'london' });
+    const res = await upload(s().url, fixture('hubble-small.jpg'), { event: 'london' });
     const { id, col, row } = await res.json();
-    const rec = await (await fetch(`${s.url}/api/tiles/${id}`)).json();
+    const rec = await (await fetch(`${s().url}/api/tiles/${id}`)).json();
     expect(rec).toEqual({ id, col, row, event: 'london', createdAt: expect.any(String) });
     expect(Object.keys(rec).sort()).toEqual(['col', 'createdAt', 'event', 'id', 'row']);
   });
@@ -125,16 +120,18 @@ describe('ingest over HTTP', () => {
       '/tiles/abc/32.webp',
       '/api/tiles/424242',
     ]) {
-      const r = await fetch(s.url + path);
+      const r = await fetch(s().url + path);
       expect(r.status, path).toBe(404);
       expect((await r.json()).error.code).toBe('NOT_FOUND');
     }
   });
 
   it('hides faces server-side: the stored tile is a coarse pixelation with the same colours', async () => {
-    const res = await upload(s.url, fixture('astronaut-orient6-gps.jpg'), { hideFaces: '1' });
+    const res = await upload(s().url, fixture('astronaut-orient6-gps.jpg'), { hideFaces: '1' });
     const { id } = await res.json();
-    const tile = await sharp(Buffer.from(await (await fetch(`${s.url}/tiles/${id}/512.webp`)).arrayBuffer()))
+    const tile = await sharp(
+      Buffer.from(await (await fetch(`${s().url}/tiles/${id}/512.webp`)).arrayBuffer()),
+    )
       .raw()
       .toBuffer({ resolveWithObject: true });
     // Inside one 512/12 px block the picture is flat: no facial detail survives.
@@ -145,6 +142,6 @@ describe('ingest over HTTP', () => {
         maxDiff = Math.max(maxDiff, Math.abs(tile.data[i]! - tile.data[(5 * 512 + 5) * 3]!));
       }
     expect(maxDiff).toBeLessThan(12);
-    expect(listFiles(s.dataDir).some((f) => f.includes('orig'))).toBe(false);
+    expect(listFiles(s().dataDir).some((f) => f.includes('orig'))).toBe(false);
   });
 });

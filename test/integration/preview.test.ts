@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { meanAbsDiff } from '../support/images.ts';
-import { startServer, type TestServer, upload } from '../support/server.ts';
+import { upload } from '../support/server.ts';
+import { useServer } from '../support/useServer.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
 
@@ -20,13 +21,7 @@ async function diff(a: Buffer, b: Buffer) {
 }
 
 describe('POST /api/preview: where the server will crop', () => {
-  let s: TestServer;
-  beforeAll(async () => {
-    s = await startServer();
-  });
-  afterAll(async () => {
-    await s.destroy();
-  });
+  const s = useServer();
 
   it.each(['rocket-3mp.jpg', 'astronaut-orient6-gps.jpg'])(
     'matches the stored tile of %s better than a centred square, and stores nothing',
@@ -34,9 +29,9 @@ describe('POST /api/preview: where the server will crop', () => {
       const photo = fixture(name);
       // The page sends a small upright copy; do the same.
       const small = await sharp(photo).rotate().resize(640, 640, { fit: 'inside' }).jpeg().toBuffer();
-      const count = async () => (await (await fetch(`${s.url}/api/mosaic`)).json()).tileCount;
+      const count = async () => (await (await fetch(`${s().url}/api/mosaic`)).json()).tileCount;
       const before = await count();
-      const res = await preview(s.url, small);
+      const res = await preview(s().url, small);
       expect(res.status).toBe(200);
       const { crop } = await res.json();
       expect(await count()).toBe(before);
@@ -50,9 +45,9 @@ describe('POST /api/preview: where the server will crop', () => {
       const centred = await cut(Math.floor((w - side) / 2), Math.floor((h - side) / 2));
       expect(crop.width * w).toBeCloseTo(side, -1);
 
-      const r = await upload(s.url, photo);
+      const r = await upload(s().url, photo);
       const { id } = await r.json();
-      const tile = Buffer.from(await (await fetch(`${s.url}/tiles/${id}/512.webp`)).arrayBuffer());
+      const tile = Buffer.from(await (await fetch(`${s().url}/tiles/${id}/512.webp`)).arrayBuffer());
       const dPred = await diff(predicted, tile);
       expect(dPred).toBeLessThan(8);
       if (w !== h) expect(dPred).toBeLessThan(await diff(centred, tile));
@@ -60,7 +55,7 @@ describe('POST /api/preview: where the server will crop', () => {
   );
 
   it('refuses what an upload refuses', async () => {
-    const res = await preview(s.url, Buffer.from('<html></html>'));
+    const res = await preview(s().url, Buffer.from('<html></html>'));
     expect(res.status).toBe(415);
     expect((await res.json()).error.code).toBe('UNSUPPORTED_FORMAT');
   });

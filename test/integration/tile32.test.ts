@@ -1,31 +1,26 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ingestPhoto, tileWebp } from '../../server/ingest/pipeline.ts';
 import { TileFiles } from '../../server/store/tileFiles.ts';
 import { meanAbsDiff, syntheticJpeg } from '../support/images.ts';
-import { startServer, type TestServer, upload } from '../support/server.ts';
+import { upload } from '../support/server.ts';
+import { useServer } from '../support/useServer.ts';
 
 describe('the 32 px size, stored as raw pixels only', () => {
-  let s: TestServer;
-  beforeAll(async () => {
-    s = await startServer();
-  });
-  afterAll(async () => {
-    await s.destroy();
-  });
+  const s = useServer();
 
   it('keeps no 32 px WebP, and serves one encoded from the raw pixels: 32x32, the same picture, no metadata', async () => {
-    const res = await upload(s.url, await syntheticJpeg(900, 700, 21));
+    const res = await upload(s().url, await syntheticJpeg(900, 700, 21));
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: number };
-    const files = new TileFiles(join(s.dataDir, 'tiles'));
+    const files = new TileFiles(join(s().dataDir, 'tiles'));
     expect(await files.read(id, 32)).toBeNull();
     expect((await files.read(id, 128))?.length).toBeGreaterThan(0);
     const raw = await files.readRgb32(id);
     expect(raw?.length).toBe(32 * 32 * 3);
 
-    const got = await fetch(`${s.url}/tiles/${id}/32.webp`);
+    const got = await fetch(`${s().url}/tiles/${id}/32.webp`);
     expect([got.status, got.headers.get('content-type')]).toEqual([200, 'image/webp']);
     const webp = Buffer.from(await got.arrayBuffer());
     const meta = await sharp(webp).metadata();
@@ -48,23 +43,23 @@ describe('the 32 px size, stored as raw pixels only', () => {
     const own = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#10e020' } })
       .webp()
       .toBuffer();
-    const tile = await s.app.service.add(
+    const tile = await s().app.service.add(
       { ...p, files: new Map([...p.files, [32 as const, own]]) },
       { event: null, phash: null },
     );
-    const got = Buffer.from(await (await fetch(`${s.url}/tiles/${tile.id}/32.webp`)).arrayBuffer());
+    const got = Buffer.from(await (await fetch(`${s().url}/tiles/${tile.id}/32.webp`)).arrayBuffer());
     expect(got.equals(own)).toBe(true);
   });
 
   it('answers 404 for the 32 px size of a deleted tile', async () => {
-    const res = await upload(s.url, await syntheticJpeg(800, 600, 8));
+    const res = await upload(s().url, await syntheticJpeg(800, 600, 8));
     const { id, deleteToken } = (await res.json()) as { id: number; deleteToken: string };
-    expect((await fetch(`${s.url}/tiles/${id}/32.webp`)).status).toBe(200);
-    const del = await fetch(`${s.url}/api/tiles/${id}`, {
+    expect((await fetch(`${s().url}/tiles/${id}/32.webp`)).status).toBe(200);
+    const del = await fetch(`${s().url}/api/tiles/${id}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${deleteToken}` },
     });
     expect(del.status).toBe(204);
-    expect((await fetch(`${s.url}/tiles/${id}/32.webp`)).status).toBe(404);
+    expect((await fetch(`${s().url}/tiles/${id}/32.webp`)).status).toBe(404);
   });
 });
