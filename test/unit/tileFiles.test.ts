@@ -207,7 +207,7 @@ describe('FolderSyncs', () => {
     expect(begun).toEqual([gone, gone]);
   });
 
-  it('stores eight tiles into one shard at once (their folder fsyncs shared), each whole and readable', async () => {
+  it('stores eight tiles into one shard at once, each whole and readable', async () => {
     const f = store();
     await f.put(1, tile(1)); // the shard exists before the eight start
     await Promise.all(Array.from({ length: 8 }, (_, k) => f.put(10 + k, tile(k))));
