@@ -6,6 +6,7 @@ import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCells, LiveSnapshot, LiveSource } from '../realtime/source.ts';
 import type { MosaicMeta, TileRow } from '../store/types.ts';
 import { newDeleteToken, tokenMatches } from './deleteToken.ts';
+import { FileCache } from './FileCache.ts';
 import { Listeners } from './listeners.ts';
 import { type LogChange, toLogChanges } from './logChange.ts';
 import { Mutex } from './mutex.ts';
@@ -37,6 +38,11 @@ export class MosaicService implements LiveSource, MosaicPort {
   private readonly changeListeners = new Listeners<readonly LogChange[]>('change');
   private readonly lifecycleListeners = new Listeners<TileLifecycle>('tile');
   private readonly mutex = new Mutex();
+  /**
+   * The 32 px WebPs encoded from stored raw pixels, for the tiles asked for most lately: every
+   * viewer holding a block a tile lands in asks for that tile's 32 px WebP at once.
+   */
+  private readonly webp32 = new FileCache(4 * 1024 * 1024);
   private readonly clock: () => number;
 
   private constructor(
@@ -290,7 +296,10 @@ export class MosaicService implements LiveSource, MosaicPort {
         if (change) changes.push(change);
       }
       this.commitOrRebuild({ remove: ids, changes });
-      for (const id of ids) this.pendingFeatures.delete(id);
+      for (const id of ids) {
+        this.pendingFeatures.delete(id);
+        this.webp32.drop(id);
+      }
       this.tell({ type: 'deleted', ids });
       return ids;
     });
@@ -345,6 +354,7 @@ export class MosaicService implements LiveSource, MosaicPort {
       const change = this.engine.remove(id);
       this.commitOrRebuild({ pend: [id], changes: change ? [change] : [] });
       this.pendingFeatures.set(id, features);
+      this.webp32.drop(id);
       return true;
     });
   }
@@ -389,15 +399,24 @@ export class MosaicService implements LiveSource, MosaicPort {
     return this.engine.placements();
   }
 
-  /** One size of a tile's file; the 32 px WebP of tiles that keep only its raw pixels is encoded from those. */
-  readFile(id: number, size: TileSize) {
+  /**
+   * One size of a tile's file; the 32 px WebP of tiles that keep only its raw pixels is
+   * encoded from those, once while it stays in the cache of recent ones.
+   */
+  async readFile(id: number, size: TileSize): Promise<Buffer | null> {
     const { store } = this.opts;
-    return readTileSize(
-      (i, s) => store.readFile(i, s),
-      (i) => store.readRgb32(i),
-      id,
-      size,
-    );
+    const read = () =>
+      readTileSize(
+        (i, s) => store.readFile(i, s),
+        (i) => store.readRgb32(i),
+        id,
+        size,
+      );
+    if (size !== 32) return read();
+    const data = await this.webp32.get(`${id}/32`, read);
+    // Deleted or hidden while it was read: nothing of it stays in memory.
+    if (this.tiles.get(id)?.status !== 'live') this.webp32.drop(id);
+    return data;
   }
 
   readRgb32(id: number) {

@@ -1,6 +1,8 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import type { FileCache } from '../../server/core/FileCache.ts';
 import { ingestPhoto, tileWebp } from '../../server/ingest/pipeline.ts';
 import { TileFiles } from '../../server/store/tileFiles.ts';
 import { meanAbsDiff, syntheticJpeg } from '../support/images.ts';
@@ -49,6 +51,30 @@ describe('the 32 px size, stored as raw pixels only', () => {
     );
     const got = Buffer.from(await (await fetch(`${s().url}/tiles/${tile.id}/32.webp`)).arrayBuffer());
     expect(got.equals(own)).toBe(true);
+  });
+
+  it('encodes a 32 px WebP once and answers from memory after, and a delete forgets it', async () => {
+    const res = await upload(s().url, await syntheticJpeg(800, 600, 12));
+    const { id, deleteToken } = (await res.json()) as { id: number; deleteToken: string };
+    const get = (size: number) => fetch(`${s().url}/tiles/${id}/${size}.webp`);
+    const first = Buffer.from(await (await get(32)).arrayBuffer());
+    // With the tile's file gone from the disk, only memory can answer.
+    const files = new TileFiles(join(s().dataDir, 'tiles'));
+    const kept = await readFile(files.file(id));
+    await rm(files.file(id));
+    expect((await get(128)).status).toBe(404);
+    const again = await get(32);
+    expect(again.status).toBe(200);
+    expect(Buffer.from(await again.arrayBuffer()).equals(first)).toBe(true);
+    await writeFile(files.file(id), kept);
+    const del = await fetch(`${s().url}/api/tiles/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${deleteToken}` },
+    });
+    expect(del.status).toBe(204);
+    expect((await get(32)).status).toBe(404);
+    const cache = (s().app.service as unknown as { webp32: FileCache }).webp32;
+    expect(cache.keys()).not.toContain(`${id}/32`);
   });
 
   it('answers 404 for the 32 px size of a deleted tile', async () => {
