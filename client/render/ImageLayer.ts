@@ -78,6 +78,12 @@ export class ImageLayer {
     return e?.sprite != null && e.version >= version;
   }
 
+  /** The version of the key's drawable image, or -1 when it has none. */
+  loadedVersion(key: string): number {
+    const e = this.entries.get(key);
+    return e?.sprite != null ? e.version : -1;
+  }
+
   /** Shows exactly `items` (in priority order), starting loads as room allows. */
   want(items: readonly WantedImage[], now: number): void {
     this.frame++;

@@ -23,6 +23,12 @@ export interface BoardOptions {
   /** Animate arrivals (the screen and the viewer do; a bulk replay does not). */
   animateArrivals?: boolean;
   /**
+   * Draw a tile that lands or moves on a held atlas block over it from its 32 px WebP
+   * (default), or fetch the whole block again as the viewer did before (false: the
+   * benchmark's reference).
+   */
+  patchLandings?: boolean;
+  /**
    * Textures one draw call may mix. The board draws few, large textures, and a software
    * rasteriser pays for every branch of the batch shader's texture switch on each pixel.
    */
@@ -135,6 +141,7 @@ export class MosaicBoard {
       this.pyramid.tiles.container,
       this.colourHolder,
       this.detail.atlases.container,
+      this.detail.patches.container,
       this.detail.photos128.container,
       this.detail.photos512.container,
       this.marker.container,
@@ -244,8 +251,12 @@ export class MosaicBoard {
   /**
    * Some cells changed in the model (placed, moved, removed). `arrived` lists cells
    * that got a new tile; they land with an animation when `animateArrivals` is on.
+   * `removed` lists cells a tile was deleted or hidden from in the same changes: a tile
+   * arriving there is not drawn over the atlas block that may still show the one that left.
+   * Any other cell that holds a tile now (placed there, or moved there by a swap) is drawn
+   * over its atlas block from that tile's 32 px WebP when the board holds the block.
    */
-  changed(cells: readonly number[], arrived: readonly number[] = []): void {
+  changed(cells: readonly number[], arrived: readonly number[] = [], removed: readonly number[] = []): void {
     for (const c of cells) this.held.delete(c);
     const m = this.model;
     const seq = m.seq;
@@ -263,9 +274,11 @@ export class MosaicBoard {
         if (ok) landing.add(c);
       }
     }
+    const gone = new Set(removed);
     for (const c of cells) {
       if (c < 0 || c >= m.cols * m.rows) continue;
-      this.detail.changed(c % m.cols, Math.floor(c / m.cols), seq);
+      const patch = this.opts.patchLandings !== false && m.cellId[c] !== 0 && !gone.has(c);
+      this.detail.changed(c % m.cols, Math.floor(c / m.cols), seq, patch);
       this.pyramid.changed(c % m.cols, Math.floor(c / m.cols), seq);
       if (landing.has(c)) this.colour.clear(c % m.cols, Math.floor(c / m.cols));
       else this.paint(this.colour, c);
@@ -404,6 +417,7 @@ export class MosaicBoard {
       tiles: this.count(),
       cellPx: this.cam.scale,
       atlases: this.detail.shownAtlases,
+      patches: this.detail.shownPatches,
       photos: this.detail.shownPhotos,
       gpuBytes: this.colour.bytes + this.detail.bytes + this.pyramid.bytes,
       pyramidTiles: this.pyramid.shown,

@@ -6,8 +6,8 @@ export type BoardImage = ImageBitmap | HTMLCanvasElement | OffscreenCanvas | HTM
 export interface BoardImages {
   /** A 16x16-cell block at 32 px per cell, tint applied, empty cells transparent. */
   atlas(ax: number, ay: number, version: number, signal: AbortSignal): Promise<BoardImage>;
-  /** A tile's untinted photo at 128 or 512 px. */
-  photo(id: number, size: 128 | 512, signal: AbortSignal): Promise<BoardImage>;
+  /** A tile's untinted photo at 32 (drawn over its atlas block after a change), 128 or 512 px. */
+  photo(id: number, size: 32 | 128 | 512, signal: AbortSignal): Promise<BoardImage>;
   /** A tile of the live colour pyramid at a version (see shared/mosaic/colourPyramid.ts). */
   colourTile?(
     level: number,
@@ -55,6 +55,8 @@ export interface BoardStats {
   tiles: number;
   cellPx: number;
   atlases: number;
+  /** 32 px tiles drawn over held atlas blocks where cells changed. */
+  patches: number;
   photos: number;
   gpuBytes: number;
   arrivals: number;

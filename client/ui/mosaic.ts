@@ -62,6 +62,13 @@ export function prefersReducedMotion(): boolean {
   return matchMedia('(prefers-reduced-motion: reduce)').matches;
 }
 
+/** Cells a tile left by a delete or a hide in `changes` (see MosaicBoard.changed). */
+function removedCells(changes: readonly WireChange[], cols: number): number[] {
+  const cells: number[] = [];
+  for (const c of changes) if (c.type === 'removed') cells.push(c.row * cols + c.col);
+  return cells;
+}
+
 export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}): Promise<RunningMosaic> {
   // The WebGL context starts while the mosaic's description downloads.
   const infoP = getMosaic();
@@ -78,6 +85,8 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
     images,
     maxCellPx: hooks.maxCellPx,
     animateArrivals: hooks.animateArrivals,
+    // `?atlas=blocks`: every change fetches its atlas block again (the viewer before patches).
+    patchLandings: new URLSearchParams(location.search).get('atlas') !== 'blocks',
   });
   let ready: MosaicBoard | null = null;
   let paused = false;
@@ -99,7 +108,7 @@ export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}):
         // Paused: the model moves on, the board shows none of it until resumed.
         if (ready && paused) ready.hold(cells);
         onBoard((b) => {
-          b.changed(cells, arrived);
+          b.changed(cells, arrived, removedCells(changes, model.cols));
           hooks.changed?.(cells, arrived, changes, model);
         });
       },
