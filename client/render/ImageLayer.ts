@@ -14,12 +14,17 @@ export interface WantedImage {
   load: (signal: AbortSignal) => Promise<BoardImage>;
 }
 
+/** How long a failed image waits before it is asked for again (a venue's Wi-Fi dropped). */
+export const RETRY_MS = 2000;
+
 interface Entry {
   key: string;
   sprite: Sprite | null;
   bytes: number;
   version: number;
   loadedAt: number;
+  /** When its last load failed (0: it did not). */
+  failedAt: number;
   lastWanted: number;
   loading: AbortController | null;
   loadingVersion: number;
@@ -97,6 +102,7 @@ export class ImageLayer {
           bytes: 0,
           version: -1,
           loadedAt: 0,
+          failedAt: 0,
           lastWanted: 0,
           loading: null,
           loadingVersion: -1,
@@ -111,12 +117,17 @@ export class ImageLayer {
         e.sprite.height = it.size;
       }
       const outdated = e.version < it.version;
-      const stale = outdated && now - e.loadedAt >= this.opts.minReloadMs;
-      if ((e.sprite === null || stale) && !e.loading && this.inflight < this.opts.maxInflight)
-        this.load(e, it);
-      // A change that came too soon after the last load is fetched once the delay is over,
-      // even if nothing else moves by then (a delete must not linger in a cached image).
-      else if (outdated && !stale) recheck = Math.min(recheck, e.loadedAt + this.opts.minReloadMs - now);
+      // A change that came too soon after the last load is fetched once the delay is over, and
+      // a failed load once its retry delay is over, even if nothing else moves by then (a
+      // delete must not linger in a cached image because one request failed).
+      const due = Math.max(
+        outdated && e.sprite ? e.loadedAt + this.opts.minReloadMs : 0,
+        e.failedAt ? e.failedAt + RETRY_MS : 0,
+      );
+      if ((e.sprite === null || outdated) && !e.loading) {
+        if (now < due) recheck = Math.min(recheck, due - now);
+        else if (this.inflight < this.opts.maxInflight) this.load(e, it);
+      }
     }
     for (const e of this.entries.values()) {
       if (e.lastWanted === this.frame) continue;
@@ -128,12 +139,16 @@ export class ImageLayer {
       if (!e.sprite) this.entries.delete(e.key);
     }
     this.evict();
-    if (recheck < Number.POSITIVE_INFINITY && !this.recheckTimer) {
-      this.recheckTimer = setTimeout(() => {
-        this.recheckTimer = null;
-        this.opts.onChange();
-      }, recheck + 5);
-    }
+    if (recheck < Number.POSITIVE_INFINITY) this.scheduleRecheck(recheck);
+  }
+
+  /** Asks the owner for a frame in `ms` (one timer at a time: the next want sets the next). */
+  private scheduleRecheck(ms: number): void {
+    if (this.recheckTimer) return;
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = null;
+      this.opts.onChange();
+    }, ms + 5);
   }
 
   private load(e: Entry, it: WantedImage): void {
@@ -163,6 +178,7 @@ export class ImageLayer {
         this.usedBytes += bytes;
         e.version = e.loadingVersion;
         e.loadedAt = performance.now();
+        e.failedAt = 0;
         this.container.addChild(sprite);
         this.evict();
         this.opts.onChange();
@@ -171,9 +187,9 @@ export class ImageLayer {
         this.inflight--;
         if (e.loading === ctl) {
           e.loading = null;
-          // A failed image is retried only after the reload delay.
-          e.loadedAt = performance.now();
-          e.version = Math.max(e.version, it.version);
+          // Asked for again after RETRY_MS; what it shows meanwhile stays at its own version.
+          e.failedAt = performance.now();
+          this.scheduleRecheck(RETRY_MS);
         }
         if (!e.sprite && e.lastWanted !== this.frame) this.entries.delete(e.key);
       },
