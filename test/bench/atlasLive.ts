@@ -16,7 +16,7 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import { buildClient, launchBrowser } from '../e2e/harness.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { startServer, type TestServer, tempDataDir, upload } from '../support/server.ts';
-import { type NetProfile, PROFILES } from './phoneTiming.ts';
+import { type NetProfile, PROFILES, throttle } from './phoneTiming.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const COLS = 96;
@@ -38,7 +38,7 @@ interface Counted {
 }
 
 /** Counts every finished image answer of `page` while `on()` is true. */
-async function countImages(page: Page, cdp: CDPSession, on: () => boolean): Promise<Counted> {
+async function countImages(cdp: CDPSession, on: () => boolean): Promise<Counted> {
   const c: Counted = {
     atlasBytes: 0,
     atlasCount: 0,
@@ -65,7 +65,6 @@ async function countImages(page: Page, cdp: CDPSession, on: () => boolean): Prom
       c.photoCount++;
     }
   });
-  void page;
   return c;
 }
 
@@ -95,16 +94,8 @@ async function watch(
   });
   const page = await ctx.newPage();
   const cdp = await ctx.newCDPSession(page);
-  const counted = await countImages(page, cdp, counting);
-  if (profile.downBps > 0) {
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: profile.latencyMs,
-      downloadThroughput: profile.downBps / 8,
-      uploadThroughput: profile.upBps / 8,
-    });
-  }
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpu });
+  const counted = await countImages(cdp, counting);
+  await throttle(cdp, profile);
   await page.goto(url + path);
   await page.waitForFunction(() => performance.getEntriesByName('mosaic:live').length > 0, null, {
     timeout: 120_000,

@@ -5,7 +5,7 @@
  * (`?view=cells`) with the snapshot preloaded by its HTML, as the viewer did before the
  * pyramid. No `run` export: a helper of test/bench/viewer.ts.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
 
 /** A throttling profile, as Chromium's DevTools names them. */
 export interface NetProfile {
@@ -31,6 +31,17 @@ export const PROFILES = {
   wifi: { name: 'Wi-Fi (50 Mbit/s, 20 ms, CPU x1)', downBps: 50e6, upBps: 20e6, latencyMs: 20, cpu: 1 },
   loopback: { name: 'loopback (no throttling)', downBps: -8, upBps: -8, latencyMs: 0, cpu: 1 },
 } as const satisfies Record<string, NetProfile>;
+
+/** Applies `profile`'s network and CPU throttling to the page behind `cdp` (loopback: none). */
+export async function throttle(cdp: CDPSession, profile: NetProfile): Promise<void> {
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: profile.latencyMs,
+    downloadThroughput: profile.downBps / 8,
+    uploadThroughput: profile.upBps / 8,
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpu });
+}
 
 export interface PhoneLoad {
   /** ms from navigation to `mosaic:overview`. */
@@ -77,13 +88,7 @@ export async function timePhoneLoad(
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: profile.latencyMs,
-      downloadThroughput: profile.downBps / 8,
-      uploadThroughput: profile.upBps / 8,
-    });
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpu });
+    await throttle(cdp, profile);
     const sep = path.includes('?') ? '&' : '?';
     await page.goto(`${url}${path}${opts.cells ? `${sep}view=cells` : ''}`, { waitUntil: 'commit' });
     // `mosaic:overview`: the whole mosaic first on screen (a big mosaic's first picture comes
