@@ -1,14 +1,11 @@
 /**
- * The board's near levels of detail: the tinted 32 px atlas blocks at middle zoom, and the
- * 128 and 512 px photos close in. What to draw is decided by lod.ts's planners; this keeps the
- * image layers and the atlas blocks' versions (the seq of each block's last change).
- *
- * A tile that lands in a cell of a block the viewer already holds, or moves there in a swap,
- * is drawn over that block from its own 32 px WebP (tinted here as the block would be),
- * instead of fetching the whole block again: about a kilobyte, not fifteen, for each change
- * in view. A cell left empty, a tile arriving where one was just deleted, or more than
- * {@link MAX_PATCHES} such cells on one block fetch the block again as before.
+ * The board's near levels of detail: the tinted 32 px atlas blocks at middle zoom, the 32 px
+ * tiles drawn over held blocks where cells changed (atlasVersions.ts), and the 128 and 512 px
+ * photos close in. What to draw is decided by lod.ts's and atlasVersions.ts's planners; this
+ * keeps the image layers.
  */
+
+import { AtlasVersions } from './atlasVersions.ts';
 import type { CameraState, Viewport } from './camera.ts';
 import { visibleCells } from './camera.ts';
 import { ImageLayer, type WantedImage } from './ImageLayer.ts';
@@ -17,9 +14,6 @@ import { bakeTint } from './tintBake.ts';
 import type { BoardImages, BoardTile } from './types.ts';
 
 const MB = 1024 * 1024;
-
-/** Most cells drawn over one held atlas block; one more fetches the block again. */
-export const MAX_PATCHES = 24;
 
 /** What the near levels cover, so the board can skip drawing the layers beneath. */
 export interface DetailCover {
@@ -35,14 +29,7 @@ export class DetailLayers {
   readonly photos512: ImageLayer;
   /** 32 px tiles drawn over held atlas blocks where their cells changed (see the top of this file). */
   readonly patches: ImageLayer;
-  private cols = 1;
-  /** The seq every atlas block is at, unless it changed since (`blockSeq`). */
-  private seqBase = 0;
-  private readonly blockSeq = new Map<number, number>();
-  /** Per block: the seq of its last change that a patch cannot show (the block is needed at it). */
-  private readonly hardSeq = new Map<number, number>();
-  /** Per block: cells drawn over it since it was fetched (cell -> seq of the cell's last change). */
-  private readonly drawnOver = new Map<number, Map<number, number>>();
+  private readonly versions = new AtlasVersions();
 
   constructor(
     private readonly onChange: () => void,
@@ -84,11 +71,7 @@ export class DetailLayers {
       this.photos128.clear();
       this.photos512.clear();
     }
-    this.cols = cols;
-    this.seqBase = seq;
-    this.blockSeq.clear();
-    this.hardSeq.clear();
-    this.drawnOver.clear();
+    this.versions.relaid(cols, seq);
     this.atlases.clear();
     this.patches.clear();
   }
@@ -98,30 +81,8 @@ export class DetailLayers {
    * and the viewer holds that block, it is; any other change asks for the block at `seq`.
    */
   changed(col: number, row: number, seq: number, patch = false): void {
-    const bw = Math.ceil(this.cols / ATLAS_CELLS);
-    const ax = Math.floor(col / ATLAS_CELLS);
-    const ay = Math.floor(row / ATLAS_CELLS);
-    const block = ay * bw + ax;
-    const cell = row * this.cols + col;
-    this.blockSeq.set(block, seq);
-    const cells = this.drawnOver.get(block);
-    if (patch && this.atlases.ready(`${ax},${ay}`)) {
-      const now = cells ?? new Map<number, number>();
-      if (now.size < MAX_PATCHES || now.has(cell)) {
-        now.set(cell, seq);
-        this.drawnOver.set(block, now);
-        return;
-      }
-    }
-    cells?.delete(cell);
-    this.hardSeq.set(block, seq);
-  }
-
-  /** A cell's 32 px tile could not be loaded: its block is fetched again instead. */
-  private patchFailed(block: number, cell: number, seq: number): void {
-    this.drawnOver.get(block)?.delete(cell);
-    this.hardSeq.set(block, Math.max(this.hardSeq.get(block) ?? this.seqBase, seq));
-    this.onChange();
+    const held = this.atlases.ready(`${Math.floor(col / ATLAS_CELLS)},${Math.floor(row / ATLAS_CELLS)}`);
+    this.versions.changed(col, row, seq, patch, held);
   }
 
   /**
@@ -138,26 +99,15 @@ export class DetailLayers {
   ): DetailCover {
     const { cols, rows } = grid;
     const v = visibleCells(cam, view, cols, rows);
-    const bw = Math.ceil(cols / ATLAS_CELLS);
+    const bw = this.versions.blocksWide;
     const atlases = planAtlases(cam.scale, v);
-    // Cells of blocks no longer held are shown by those blocks when next fetched.
-    for (const block of this.drawnOver.keys())
-      if (!this.atlases.ready(`${block % bw},${Math.floor(block / bw)}`)) this.drawnOver.delete(block);
+    this.versions.keepHeld((block) => this.atlases.ready(`${block % bw},${Math.floor(block / bw)}`));
     const patchWant: WantedImage[] = [];
     const atlasWant = atlases.blocks.map(([ax, ay]): WantedImage => {
       const block = ay * bw + ax;
       const key = `${ax},${ay}`;
-      const loaded = this.atlases.loadedVersion(key);
-      const over = this.drawnOver.get(block);
-      if (over) {
-        for (const [cell, seq] of over) if (seq <= loaded) over.delete(cell);
-        if (over.size === 0) this.drawnOver.delete(block);
-      }
-      // The held block stays while only changes drawn over it came after it.
-      const hard = this.hardSeq.get(block) ?? this.seqBase;
-      const version = loaded >= 0 && loaded >= hard ? loaded : (this.blockSeq.get(block) ?? this.seqBase);
-      if (over && loaded >= 0)
-        for (const [cell, seq] of over) this.patch(patchWant, block, cell, seq, tileInCell);
+      const { version, over } = this.versions.plan(block, this.atlases.loadedVersion(key));
+      for (const [cell, seq] of over) this.patch(patchWant, block, cell, seq, tileInCell);
       return {
         key,
         x: ax * ATLAS_CELLS,
@@ -227,7 +177,10 @@ export class DetailLayers {
         this.images.photo(t.id, 32, signal).then(
           (img) => bakeTint(img, t.tint),
           (err: unknown) => {
-            if (!signal.aborted) this.patchFailed(block, cell, seq);
+            if (!signal.aborted) {
+              this.versions.failed(block, cell, seq);
+              this.onChange();
+            }
             throw err;
           },
         ),
