@@ -15,6 +15,11 @@ import type { BoardImages, BoardTile } from './types.ts';
 
 const MB = 1024 * 1024;
 
+/** The atlas layer's key for block (ax, ay). */
+const atlasKey = (ax: number, ay: number): string => `${ax},${ay}`;
+/** A tile's tint as part of an image key: the same tile under another tint is another image. */
+const tintKey = ({ tint }: BoardTile): string => `${tint.r},${tint.g},${tint.b}`;
+
 /** What the near levels cover, so the board can skip drawing the layers beneath. */
 export interface DetailCover {
   /** Current atlases cover the whole view. */
@@ -81,7 +86,7 @@ export class DetailLayers {
    * and the viewer holds that block, it is; any other change asks for the block at `seq`.
    */
   changed(col: number, row: number, seq: number, patch = false): void {
-    const held = this.atlases.ready(`${Math.floor(col / ATLAS_CELLS)},${Math.floor(row / ATLAS_CELLS)}`);
+    const held = this.atlases.ready(atlasKey(Math.floor(col / ATLAS_CELLS), Math.floor(row / ATLAS_CELLS)));
     this.versions.changed(col, row, seq, patch, held);
   }
 
@@ -101,11 +106,11 @@ export class DetailLayers {
     const v = visibleCells(cam, view, cols, rows);
     const bw = this.versions.blocksWide;
     const atlases = planAtlases(cam.scale, v);
-    this.versions.keepHeld((block) => this.atlases.ready(`${block % bw},${Math.floor(block / bw)}`));
+    this.versions.keepHeld((block) => this.atlases.ready(atlasKey(block % bw, Math.floor(block / bw))));
     const patchWant: WantedImage[] = [];
     const atlasWant = atlases.blocks.map(([ax, ay]): WantedImage => {
       const block = ay * bw + ax;
-      const key = `${ax},${ay}`;
+      const key = atlasKey(ax, ay);
       const { version, over } = this.versions.plan(block, this.atlases.loadedVersion(key));
       for (const [cell, seq] of over) this.patch(patchWant, block, cell, seq, tileInCell);
       return {
@@ -129,9 +134,8 @@ export class DetailLayers {
     let photosCover = photos.full;
     for (const c of photos.cells) {
       const t = tileInCell(c)!;
-      const tintKey = `${t.tint.r},${t.tint.g},${t.tint.b}`;
       const item = (s: 128 | 512): WantedImage => ({
-        key: `${t.id}:${s}:${tintKey}`,
+        key: `${t.id}:${s}:${tintKey(t)}`,
         x: t.col,
         y: t.row,
         size: 1,
@@ -168,7 +172,7 @@ export class DetailLayers {
     const t = tileInCell(cell);
     if (!t) return;
     want.push({
-      key: `${t.id}:${t.tint.r},${t.tint.g},${t.tint.b}`,
+      key: `${t.id}:${tintKey(t)}`,
       x: t.col,
       y: t.row,
       size: 1,

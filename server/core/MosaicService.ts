@@ -412,7 +412,8 @@ export class MosaicService implements LiveSource, MosaicPort {
         id,
         size,
       );
-    if (size !== 32) return read();
+    // Only live tiles are kept: a moderator's look at a pending one is read and let go.
+    if (size !== 32 || this.tiles.get(id)?.status !== 'live') return read();
     const data = await this.webp32.get(`${id}/32`, read);
     // Deleted or hidden while it was read: nothing of it stays in memory.
     if (this.tiles.get(id)?.status !== 'live') this.webp32.drop(id);
