@@ -89,20 +89,26 @@ async function openMosaic(
   path: string,
   lang: string,
   size: { width: number; height: number },
+  more: BrowserContextOptions = {},
 ): Promise<Page> {
-  const page = await open(live, path, lang, size);
+  const page = await open(live, path, lang, size, more);
   await waitForSeq(page, liveSeq());
   return page;
 }
 let seed = 100;
 
 /** Every page and state the suite checks: how to reach it from a fresh context. */
-const STATES: Array<[string, (lang: string, size: { width: number; height: number }) => Promise<Page>]> = [
-  ['add-form', (l, s) => open(live, '/add?event=london', l, s)],
+const STATES: Array<
+  [
+    string,
+    (lang: string, size: { width: number; height: number }, more?: BrowserContextOptions) => Promise<Page>,
+  ]
+> = [
+  ['add-form', (l, s, m) => open(live, '/add?event=london', l, s, m)],
   [
     'add-error',
-    async (l, s) => {
-      const page = await open(live, '/add', l, s);
+    async (l, s, m) => {
+      const page = await open(live, '/add', l, s, m);
       await page.click('#send');
       await page.waitForSelector('#file[aria-invalid="true"]');
       return page;
@@ -110,8 +116,8 @@ const STATES: Array<[string, (lang: string, size: { width: number; height: numbe
   ],
   [
     'add-done',
-    async (l, s) => {
-      const page = await open(live, '/add?event=london', l, s);
+    async (l, s, m) => {
+      const page = await open(live, '/add?event=london', l, s, m);
       await choosePhoto(page, seed++);
       await page.check('#consent');
       await page.click('#send');
@@ -119,24 +125,24 @@ const STATES: Array<[string, (lang: string, size: { width: number; height: numbe
       return page;
     },
   ],
-  ['screen', (l, s) => openMosaic('/screen?event=london', l, s)],
-  ['privacy', (l, s) => open(live, '/privacy', l, s)],
-  ['admin-signed-out', (l, s) => open(review, '/admin', l, s)],
+  ['screen', (l, s, m) => openMosaic('/screen?event=london', l, s, m)],
+  ['privacy', (l, s, m) => open(live, '/privacy', l, s, m)],
+  ['admin-signed-out', (l, s, m) => open(review, '/admin', l, s, m)],
   [
     'admin-queue',
-    async (l, s) => {
-      const page = await open(review, '/admin', l, s);
+    async (l, s, m) => {
+      const page = await open(review, '/admin', l, s, m);
       await signIn(page);
       await page.waitForSelector('#queue li.queue-item img[src^="blob:"]');
       return page;
     },
   ],
-  ['view', (l, s) => openMosaic('/', l, s)],
+  ['view', (l, s, m) => openMosaic('/', l, s, m)],
   [
     'view-tile',
-    async (l, s) => {
+    async (l, s, m) => {
       // The tile dialog over the viewer, opened from its permalink.
-      const page = await openMosaic('/t/2', l, s);
+      const page = await openMosaic('/t/2', l, s, m);
       await page.waitForSelector('#tile[open]');
       await page.waitForFunction(() => document.getElementById('tile-time')?.textContent !== '');
       return page;
@@ -161,6 +167,19 @@ describe.each(LANGS)('axe-core, WCAG 2.2 AA, in %s', (lang) => {
     240_000,
   );
 });
+
+/** A page of the layout checks: a state of STATES by its name, else `path` as it loads. */
+function openAt(
+  name: string,
+  server: E2EServer,
+  path: string,
+  lang: string,
+  size: { width: number; height: number },
+  more: BrowserContextOptions = {},
+): Promise<Page> {
+  const state = STATES.find(([n]) => n === name);
+  return state ? state[1](lang, size, more) : open(server, path, lang, size, more);
+}
 
 /** Elements that stick out of the window sideways, and controls whose target is under 44 × 44 px. */
 async function layoutProblems(page: Page): Promise<{ wide: string[]; small: string[] }> {
@@ -191,6 +210,7 @@ async function layoutProblems(page: Page): Promise<{ wide: string[]; small: stri
 describe('layout for low vision and small screens', () => {
   const pages: Array<[string, () => E2EServer, string, boolean]> = [
     ['add', () => live, '/add?event=london', false],
+    ['add-done', () => live, '/add?event=london', false],
     ['privacy', () => live, '/privacy', false],
     ['admin', () => review, '/admin', true],
     ['screen', () => live, '/screen?event=london', false],
@@ -201,7 +221,7 @@ describe('layout for low vision and small screens', () => {
     'at 320 px wide in %s nothing scrolls sideways and every target is 44 px or more',
     async (lang) => {
       for (const [name, server, path, admin] of pages) {
-        const page = await open(server(), path, lang, { width: 320, height: 640 });
+        const page = await openAt(name, server(), path, lang, { width: 320, height: 640 });
         if (admin) {
           await signIn(page);
           await page.waitForSelector('#queue li.queue-item');
@@ -220,7 +240,14 @@ describe('layout for low vision and small screens', () => {
     async (lang) => {
       for (const [name, server, path, admin] of pages) {
         // 200 % zoom: half as many CSS pixels, each drawn with two device pixels.
-        const page = await open(server(), path, lang, { width: 640, height: 400 }, { deviceScaleFactor: 2 });
+        const page = await openAt(
+          name,
+          server(),
+          path,
+          lang,
+          { width: 640, height: 400 },
+          { deviceScaleFactor: 2 },
+        );
         if (admin) {
           await signIn(page);
           await page.waitForSelector('#queue li.queue-item img[src^="blob:"]');
