@@ -200,11 +200,16 @@ export class AdminStatsPanel {
   }
 
   private tables(s: AdminStats): void {
-    const row = (cells: string[]) => {
+    // Each number cell carries its column's name, which a phone shows beside it. The explicit
+    // roles keep the table a table for screen readers when a phone lays it out in blocks (console.css).
+    const row = (cells: string[], labels: string[]) => {
       const tr = document.createElement('tr');
+      tr.setAttribute('role', 'row');
       cells.forEach((c, i) => {
         const td = document.createElement(i === 0 ? 'th' : 'td');
         if (i === 0) td.setAttribute('scope', 'row');
+        else td.dataset.label = labels[i] ?? '';
+        td.setAttribute('role', i === 0 ? 'rowheader' : 'cell');
         td.textContent = c;
         tr.append(td);
       });
@@ -212,7 +217,9 @@ export class AdminStatsPanel {
     };
     const empty = (text: string, span: number) => {
       const tr = document.createElement('tr');
+      tr.setAttribute('role', 'row');
       const td = document.createElement('td');
+      td.setAttribute('role', 'cell');
       td.colSpan = span;
       td.className = 'muted';
       td.textContent = text;
@@ -223,16 +230,19 @@ export class AdminStatsPanel {
     const codes = [
       ...new Set([...Object.keys(s.tiles.perRally), ...Object.keys(viewers), ...Object.keys(screens)]),
     ].sort();
+    const rallyLabels = ['', t('console.colTiles'), t('console.colViewers'), t('console.colScreens')];
     byId('stat-rallies').replaceChildren(
       ...(codes.length
         ? codes.map((c) =>
-            row([c, num(s.tiles.perRally[c] ?? 0), num(viewers[c] ?? 0), num(screens[c] ?? 0)]),
+            row([c, num(s.tiles.perRally[c] ?? 0), num(viewers[c] ?? 0), num(screens[c] ?? 0)], rallyLabels),
           )
         : [empty(t('console.noRallyTiles'), 4)]),
     );
     const refused = Object.entries(s.refused).sort((a, b) => b[1] - a[1]);
     byId('stat-refused').replaceChildren(
-      ...(refused.length ? refused.map(([c, n]) => row([c, num(n)])) : [empty(t('console.noRefusals'), 2)]),
+      ...(refused.length
+        ? refused.map(([c, n]) => row([c, num(n)], ['', t('console.colCount')]))
+        : [empty(t('console.noRefusals'), 2)]),
     );
   }
 

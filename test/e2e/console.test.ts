@@ -176,6 +176,54 @@ describe('the organiser console', () => {
     await ctx.close();
   });
 
+  it('shows the per-rally table as one block a rally on a 320 px phone in every language, still a table to screen readers', async () => {
+    for (const lang of ['en', 'ru', 'pt-BR', 'es', 'de', 'fr']) {
+      const page = await signInAdmin(browser, server.url, TOKEN, { width: 320, height: 640 }, undefined, {
+        locale: lang,
+      });
+      await page.locator('#stat-rallies th', { hasText: 'lisbon' }).waitFor();
+      const layout = await page.evaluate(() => {
+        const heads = [...document.querySelectorAll('.stat-table.stack thead th')].map(
+          (th) => th.textContent,
+        );
+        const row = [...document.querySelectorAll('#stat-rallies tr')].find((tr) =>
+          tr.querySelector('th')?.textContent?.includes('lisbon'),
+        );
+        return {
+          headerShown: document.querySelector('.stat-table.stack thead')!.getBoundingClientRect().height > 1,
+          cells: [...(row?.querySelectorAll('td') ?? [])].map((td) => {
+            const r = td.getBoundingClientRect();
+            const lineHeight = Number.parseFloat(getComputedStyle(td).lineHeight);
+            return {
+              // What a phone shows before the number: its column's name, on one line with it.
+              label: getComputedStyle(td, '::before').content.startsWith(`"${heads[td.cellIndex]} "`),
+              oneLine: r.height < 1.6 * lineHeight,
+              inside: r.right <= document.documentElement.clientWidth,
+            };
+          }),
+          wide: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+        };
+      });
+      expect(layout.headerShown, lang).toBe(false);
+      expect(layout.wide, lang).toBe(false);
+      expect(layout.cells, lang).toEqual(Array(3).fill({ label: true, oneLine: true, inside: true }));
+      // Chromium's own accessibility tree: the blocks are still a row header and its cells.
+      const cdp = await page.context().newCDPSession(page);
+      const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+        nodes: Array<{ ignored: boolean; role?: { value: string }; name?: { value: string } }>;
+      };
+      const seen = nodes
+        .filter((n) => !n.ignored && ['rowheader', 'cell', 'columnheader'].includes(n.role?.value ?? ''))
+        .map((n) => `${n.role?.value}:${n.name?.value ?? ''}`);
+      const at = seen.indexOf('rowheader:lisbon');
+      expect(at, lang).toBeGreaterThan(-1);
+      expect(seen.slice(at + 1, at + 4).map((r) => r.split(':')[0])).toEqual(['cell', 'cell', 'cell']);
+      if (lang === 'de')
+        await page.locator('.stat-tables').screenshot({ path: resolve(SHOTS, 'console-tables-320-de.png') });
+      await page.context().close();
+    }
+  });
+
   it('tells a screen whose rally is not registered', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-GB' });
     const page = await ctx.newPage();

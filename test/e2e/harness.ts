@@ -3,7 +3,7 @@
  * (with the live layer attached if createApp does not attach it yet), and Debian's Chromium.
  */
 import { existsSync, statSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { buildClient as buildDist } from '../../scripts/buildClient.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
@@ -81,7 +81,7 @@ export async function signInAdmin(
   token: string,
   viewport: { width: number; height: number },
   ready = '#panel:not([hidden])',
-  context: { acceptDownloads?: boolean } = {},
+  context: BrowserContextOptions = {},
 ): Promise<Page> {
   const ctx = await browser.newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1, ...context });
   const page = await ctx.newPage();
