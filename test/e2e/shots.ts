@@ -11,7 +11,8 @@ import { launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
 
 const out = resolve(process.argv[2] ?? 'test-results/shots');
 mkdirSync(out, { recursive: true });
-const server = await startE2EServer({ MOSAIC_COLS: '24', MOSAIC_ROWS: '24' });
+const TOKEN = 'shots-admin-token-0123456789';
+const server = await startE2EServer({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '24', MOSAIC_ROWS: '24' });
 let seq = 0;
 for (let i = 1; i <= Number(process.env.SHOT_TILES ?? 120); i++) {
   const res = await upload(
@@ -22,13 +23,18 @@ for (let i = 1; i <= Number(process.env.SHOT_TILES ?? 120); i++) {
   seq = ((await res.json()) as { seq: number }).seq;
 }
 const browser = await launchBrowser();
-const sizes = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
+const sizes = {
+  phone: { width: 390, height: 844 },
+  desktop: { width: 1280, height: 800 },
+  wide: { width: 1920, height: 1080 },
+} as const;
 const pages: Array<[string, string, ReadonlyArray<keyof typeof sizes | 'screen'>]> = [
-  ['view', '/', ['phone', 'desktop']],
-  ['add', '/add?event=london', ['phone', 'desktop']],
-  ['privacy', '/privacy', ['phone', 'desktop']],
-  ['admin', '/admin', ['phone', 'desktop']],
-  ['screen', '/screen?event=london', ['screen']],
+  ['view', '/', ['phone', 'desktop', 'wide']],
+  ['add', '/add?event=london', ['phone', 'desktop', 'wide']],
+  ['privacy', '/privacy', ['phone', 'desktop', 'wide']],
+  ['admin', '/admin', ['phone', 'desktop', 'wide']],
+  ['console', '/admin', ['phone', 'desktop', 'wide']],
+  ['screen', '/screen?event=london', ['phone', 'desktop', 'screen']],
 ];
 const lang = process.env.SHOT_LANG ?? 'en';
 for (const [name, path, kinds] of pages) {
@@ -41,8 +47,16 @@ for (const [name, path, kinds] of pages) {
     });
     await page.goto(server.url + path);
     if (name === 'view' || name === 'screen') await waitForSeq(page, seq);
+    if (name === 'console') {
+      await page.fill('#token', TOKEN);
+      await page.press('#token', 'Enter');
+      await page.waitForSelector('#stat-rallies th');
+    }
     await page.waitForTimeout(1200);
-    await page.screenshot({ path: resolve(out, `${name}-${kind}-${lang}.png`) });
+    await page.screenshot({
+      path: resolve(out, `${name}-${kind}-${lang}.png`),
+      fullPage: name === 'console',
+    });
     await ctx.close();
   }
 }
