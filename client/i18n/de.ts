@@ -80,6 +80,8 @@ export const de: Messages = {
   'add.send': 'Unseren Kuss senden',
   'add.sending': 'Wird gesendet… {pct} %',
   'add.processing': 'Dein Kuss wird platziert…',
+  'add.offline': 'Du bist offline. Dein Kuss wird gesendet, sobald die Verbindung zurück ist.',
+  'add.retrying': 'Die Verbindung ist abgebrochen. Neuer Versuch in {s} s…',
   'add.progress': 'Dein Foto wird gesendet',
   'add.needPhoto': 'Wähle zuerst ein Foto.',
   'add.needConsent': 'Bitte bestätige, dass beide einverstanden sind.',

@@ -76,6 +76,8 @@ export const en = {
   'add.send': 'Send our kiss',
   'add.sending': 'Sending… {pct}%',
   'add.processing': 'Placing your kiss…',
+  'add.offline': 'You are offline. Your kiss goes out as soon as you are back online.',
+  'add.retrying': 'The connection dropped. Sending again in {s} s…',
   'add.progress': 'Sending your photo',
   'add.needPhoto': 'Choose a photo first.',
   'add.needConsent': 'Please confirm that both people agree.',

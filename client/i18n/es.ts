@@ -77,6 +77,8 @@ export const es: Messages = {
   'add.send': 'Enviar nuestro beso',
   'add.sending': 'Enviando… {pct} %',
   'add.processing': 'Colocando tu beso…',
+  'add.offline': 'Estás sin conexión. Tu beso se enviará en cuanto vuelva la conexión.',
+  'add.retrying': 'Se cortó la conexión. Se enviará de nuevo en {s} s…',
   'add.progress': 'Enviando tu foto',
   'add.needPhoto': 'Elige primero una foto.',
   'add.needConsent': 'Confirma que las dos personas están de acuerdo.',

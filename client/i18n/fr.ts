@@ -82,6 +82,8 @@ export const fr: Messages = {
   'add.send': 'Envoyer notre baiser',
   'add.sending': 'Envoi… {pct} %',
   'add.processing': 'Placement de votre baiser…',
+  'add.offline': 'Vous êtes hors ligne. Votre baiser partira dès que la connexion reviendra.',
+  'add.retrying': 'La connexion a été coupée. Nouvel envoi dans {s} s…',
   'add.progress': 'Envoi de votre photo',
   'add.needPhoto': 'Choisissez d’abord une photo.',
   'add.needConsent': 'Confirmez que les deux personnes sont d’accord.',

@@ -77,6 +77,8 @@ export const ptBR: Messages = {
   'add.send': 'Enviar nosso beijo',
   'add.sending': 'Enviando… {pct}%',
   'add.processing': 'Colocando seu beijo…',
+  'add.offline': 'Você está sem internet. Seu beijo será enviado assim que a conexão voltar.',
+  'add.retrying': 'A conexão caiu. Enviando de novo em {s} s…',
   'add.progress': 'Enviando sua foto',
   'add.needPhoto': 'Escolha uma foto primeiro.',
   'add.needConsent': 'Confirme que as duas pessoas concordam.',

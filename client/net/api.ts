@@ -84,6 +84,13 @@ export type UploadResult =
   | { status: 'pending'; id: number; deleteToken: string };
 
 /**
+ * How long an upload may go without sending a byte, and then wait for its answer once sent,
+ * before it counts as a dropped connection (`NETWORK`). A phone that loses its signal often
+ * leaves the request hanging rather than failing; the page then sends it again.
+ */
+export const UPLOAD_STALL_MS = { sending: 30_000, answer: 60_000 };
+
+/**
  * Sends a photo with XMLHttpRequest, because fetch cannot report upload progress.
  * `onProgress` gets 0..1 while the bytes go out. `key` (one per chosen photo, the same on a
  * retry) lets the server answer a retry whose first answer was lost with that answer.
@@ -92,16 +99,28 @@ export function uploadTile(
   form: FormData,
   onProgress: (fraction: number) => void,
   key?: string,
+  stall = UPLOAD_STALL_MS,
 ): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    let watchdog: ReturnType<typeof setTimeout> | undefined;
+    const arm = (ms: number): void => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        xhr.abort();
+        reject(new ApiError('NETWORK', 0, 'stalled'));
+      }, ms);
+    };
     xhr.open('POST', '/api/tiles');
     xhr.setRequestHeader('X-Client-Id', clientId());
     if (key) xhr.setRequestHeader('Idempotency-Key', key);
     xhr.responseType = 'json';
     xhr.upload.onprogress = (e) => {
+      arm(stall.sending);
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     };
+    xhr.upload.onload = () => arm(stall.answer);
+    xhr.onloadend = () => clearTimeout(watchdog);
     xhr.onerror = () => reject(new ApiError('NETWORK', 0, 'network error'));
     xhr.ontimeout = () => reject(new ApiError('NETWORK', 0, 'timeout'));
     xhr.onload = () => {
@@ -123,6 +142,7 @@ export function uploadTile(
         );
       }
     };
+    arm(stall.sending);
     xhr.send(form);
   });
 }

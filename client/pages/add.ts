@@ -183,7 +183,9 @@ byId('send').addEventListener('click', async () => {
     form.append('photo', ...(await photoToSend(photo)));
     if (event) form.append('event', event);
     if (hideFaces.checked) form.append('hideFaces', '1');
-    showDone(await sendWithRetries(form));
+    const sent = await sendWithRetries(form);
+    if (sent) showDone(sent);
+    else setProgress(null);
   } catch (err) {
     showError(errorMessage(err), err instanceof ApiError && PHOTO_ERRORS.has(err.code) ? pickers : []);
     setProgress(null);
@@ -193,21 +195,65 @@ byId('send').addEventListener('click', async () => {
   }
 });
 
+/** Waits before a network retry: 2, 4, 8 then 16 s; then the page says the send failed. */
+const NETWORK_RETRY_S = [2, 4, 8, 16];
+
 /**
- * Sends the photo; while the mosaic changes servers (503 PLACER_UNAVAILABLE) it says so and
- * sends again after the server's Retry-After, with the same key, so the photo goes in once.
+ * Sends the photo, again and again with the same key where that can help, so that it goes in
+ * once and its answer (with the delete link) is never lost:
+ * - while the mosaic changes servers (503 PLACER_UNAVAILABLE), after the server's Retry-After;
+ * - offline, as soon as the browser is back online, however long that takes;
+ * - after a dropped or stalled connection, four more times, 2 to 16 s apart.
+ * Null when the contributor chose another photo or setting meanwhile: that one is sent anew.
  */
-async function sendWithRetries(form: FormData): Promise<UploadResult> {
-  for (let attempt = 1; ; attempt++) {
+async function sendWithRetries(form: FormData): Promise<UploadResult | null> {
+  const key = uploadKey;
+  const changed = (): boolean => uploadKey !== key;
+  let placerTries = 0;
+  let networkTries = 0;
+  for (;;) {
     try {
-      return await uploadTile(form, setProgress, uploadKey);
+      return await uploadTile(form, setProgress, key);
     } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== 'PLACER_UNAVAILABLE' || attempt >= 6) throw err;
-      showError(errorMessage(err));
-      await new Promise((r) => setTimeout(r, (err.retryAfterS ?? 5) * 1000));
-      showError(null);
+      if (!(err instanceof ApiError)) throw err;
+      if (err.code === 'PLACER_UNAVAILABLE' && ++placerTries < 6) {
+        showError(errorMessage(err));
+        await until(changed, (err.retryAfterS ?? 5) * 1000);
+        showError(null);
+      } else if (err.code === 'NETWORK' && !navigator.onLine) {
+        sayWhileWaiting(t('add.offline'));
+        await until(() => navigator.onLine || changed());
+        networkTries = 0;
+      } else if (err.code === 'NETWORK' && networkTries < NETWORK_RETRY_S.length) {
+        const s = NETWORK_RETRY_S[networkTries++] ?? 16;
+        sayWhileWaiting(t('add.retrying', { s }));
+        await until(changed, s * 1000);
+      } else throw err;
+      if (changed()) return null;
     }
   }
+}
+
+/** Resolves once `done()` is true (checked every 250 ms and when the browser comes online), or after `ms`. */
+function until(done: () => boolean, ms = Number.POSITIVE_INFINITY): Promise<void> {
+  return new Promise((resolve) => {
+    const end = Date.now() + ms;
+    const check = (): void => {
+      if (!done() && Date.now() < end) return;
+      clearInterval(tick);
+      window.removeEventListener('online', check);
+      resolve();
+    };
+    const tick = setInterval(check, 250);
+    window.addEventListener('online', check);
+  });
+}
+
+/** Says why the page waits, in the progress words (a polite live region), the bar kept as it was. */
+function sayWhileWaiting(text: string): void {
+  byId('progress-box').hidden = false;
+  byId('progress-text').textContent = text;
+  byId('progress').setAttribute('aria-valuetext', text);
 }
 
 function showDone(res: UploadResult): void {
