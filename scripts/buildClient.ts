@@ -13,6 +13,8 @@ import { precompress } from './precompress.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 /** Where the server reads the built client from (server/http/clientRoutes.ts). */
 export const DIST = resolve(ROOT, 'dist');
+/** The screen's service worker, at the root of the built client: GET /screen-sw.js. */
+export const SCREEN_WORKER_FILE = 'screen-sw.js';
 
 export async function buildClient(opts: { logLevel?: 'info' | 'warn' } = {}): Promise<void> {
   const tmp = `${DIST}.tmp-${process.pid}`;
@@ -39,6 +41,24 @@ export async function buildClient(opts: { logLevel?: 'info' | 'warn' } = {}): Pr
           formats: ['iife'],
           name: 'kissOverview',
           fileName: () => PREVIEW_FILE,
+        },
+      },
+    });
+    // The event screen's service worker (client/sw/screenWorker.ts): one classic script at a
+    // fixed address, as a worker's scope depends on where its script lives.
+    await build({
+      configFile: false,
+      root: resolve(ROOT, 'client'),
+      logLevel: opts.logLevel ?? 'info',
+      build: {
+        outDir: resolve(tmp, 'client'),
+        emptyOutDir: false,
+        minify: true,
+        lib: {
+          entry: resolve(ROOT, 'client/sw/screenWorker.ts'),
+          formats: ['iife'],
+          name: 'kissScreenWorker',
+          fileName: () => SCREEN_WORKER_FILE,
         },
       },
     });

@@ -3,6 +3,7 @@ import '../net/early.ts';
 import QRCode from 'qrcode';
 import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
+import { keepScreenForOffline } from '../net/offlineScreen.ts';
 import { Highlighter } from '../ui/Highlighter.ts';
 import { byId } from '../ui/header.ts';
 import { prefersReducedMotion, type RunningMosaic, startMosaic } from '../ui/mosaic.ts';
@@ -14,11 +15,13 @@ initI18n();
 const params = new URLSearchParams(location.search);
 const event = eventCodeFromInput(params.get('event'));
 let total = 0;
-let eventTiles = 0;
+/** The rally's own count, from the live feed: unknown (and not shown) until it first answers. */
+let eventTiles: number | null = null;
 
 function showCounts(): void {
   byId('total').textContent = t('screen.total', { n: total });
-  byId('event-count').textContent = event ? t('screen.event', { n: eventTiles, event }) : '';
+  byId('event-count').textContent =
+    event && eventTiles !== null ? t('screen.event', { n: eventTiles, event }) : '';
 }
 onLanguageChange(showCounts);
 showCounts();
@@ -101,4 +104,6 @@ startMosaic(byId('board'), {
   running = r;
   if (wantPaused) r.pause();
   highlighter = new Highlighter(r.board, () => reduceMotion);
+  // Once the mosaic is up: a reload without the network brings this view back.
+  void keepScreenForOffline();
 });

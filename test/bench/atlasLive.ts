@@ -91,6 +91,9 @@ async function watch(
     deviceScaleFactor: view.dpr,
     isMobile: view.width < 800,
     hasTouch: view.width < 800,
+    // The screen's offline worker would answer the page's requests and hide them from its CDP
+    // session; the worker adds no request of its own while online, so the bytes are the same.
+    serviceWorkers: 'block',
   });
   const page = await ctx.newPage();
   const cdp = await ctx.newCDPSession(page);

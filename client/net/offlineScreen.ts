@@ -1,0 +1,29 @@
+/**
+ * Registers the event screen's service worker (client/sw/screenWorker.ts) so that a reload
+ * without the network shows the mosaic the screen last had, then hands it what this page
+ * loaded before the worker took it over. <body data-offline> tells the operator's tools and
+ * the tests how that went: `ready` once the worker holds the page, else `unsupported` (no
+ * service workers, or not a secure context) or `failed` (e.g. the dev server, which has no
+ * worker script).
+ */
+export async function keepScreenForOffline(): Promise<void> {
+  if (!('serviceWorker' in navigator)) {
+    document.body.dataset.offline = 'unsupported';
+    return;
+  }
+  try {
+    await navigator.serviceWorker.register('/screen-sw.js', { scope: '/screen' });
+    const worker = (await navigator.serviceWorker.ready).active;
+    if (!worker) throw new Error('no active worker');
+    const loaded = [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)];
+    const channel = new MessageChannel();
+    const kept = new Promise<void>((resolve) => {
+      channel.port1.onmessage = () => resolve();
+    });
+    worker.postMessage({ keep: loaded }, [channel.port2]);
+    await kept;
+    document.body.dataset.offline = 'ready';
+  } catch {
+    document.body.dataset.offline = 'failed';
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The event screen's service worker (served as /screen-sw.js, scope /screen). A screen runs
+ * for hours on venue Wi-Fi; when the browser reloads it while the network is down (a crash, a
+ * restart, someone pressing F5), it should come back showing the mosaic it last had, and go
+ * live again by itself once the network returns, not show the browser's offline page.
+ *
+ * Network first, always: with the network up every request goes out as it would without the
+ * worker, and a good answer is copied into the cache. Only when a request fails does the
+ * cached copy answer. What is kept: the screen page, the built scripts and styles, the mosaic's
+ * description and first view, its target and the overview's images (atlas blocks and pyramid
+ * tiles, one copy per block whatever its version). Not kept: tiles' photos (a flight's worth
+ * would fill the cache), the live socket, exports, and anything of another page.
+ */
+
+import { SCREEN_CACHE as CACHE, keepKey, SCREEN_CACHE_ENTRIES as MAX_ENTRIES } from './screenCache.ts';
+
+interface ExtendableEvent extends Event {
+  waitUntil(p: Promise<unknown>): void;
+}
+interface FetchEvent extends ExtendableEvent {
+  readonly request: Request;
+  respondWith(r: Response | Promise<Response>): void;
+}
+interface ExtendableMessageEvent extends ExtendableEvent {
+  readonly data: unknown;
+  readonly ports: readonly MessagePort[];
+}
+interface WorkerScope {
+  readonly location: Location;
+  skipWaiting(): Promise<void>;
+  readonly clients: { claim(): Promise<void> };
+  addEventListener(type: 'install' | 'activate', fn: (e: ExtendableEvent) => void): void;
+  addEventListener(type: 'fetch', fn: (e: FetchEvent) => void): void;
+  addEventListener(type: 'message', fn: (e: ExtendableMessageEvent) => void): void;
+}
+const worker = self as unknown as WorkerScope;
+
+async function keep(cache: Cache, key: string, res: Response): Promise<void> {
+  if (res.status !== 200 || res.type !== 'basic') return;
+  await cache.delete(key);
+  await cache.put(key, res);
+  const keys = await cache.keys();
+  for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) await cache.delete(old);
+}
+
+async function networkFirst(req: Request, key: string): Promise<Response> {
+  const cache = await caches.open(CACHE);
+  try {
+    const res = await fetch(req);
+    // Copied after the answer is handed on, so the page never waits for the cache.
+    void keep(cache, key, res.clone()).catch(() => undefined);
+    return res;
+  } catch (err) {
+    const hit = await cache.match(key);
+    if (hit) return hit;
+    throw err;
+  }
+}
+
+worker.addEventListener('install', () => void worker.skipWaiting());
+worker.addEventListener('activate', (e) => {
+  e.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+      await worker.clients.claim();
+    })(),
+  );
+});
+worker.addEventListener('fetch', (e) => {
+  if (e.request.method !== 'GET') return;
+  const key = keepKey(e.request.url, worker.location.origin);
+  if (key) e.respondWith(networkFirst(e.request, key));
+});
+// The page's first load came before the worker took it over: it sends what it loaded then.
+worker.addEventListener('message', (e) => {
+  const urls = (e.data as { keep?: unknown } | null)?.keep;
+  if (!Array.isArray(urls)) return;
+  e.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      let kept = 0;
+      for (const href of urls) {
+        const key = typeof href === 'string' ? keepKey(href, worker.location.origin) : null;
+        if (!key || (await cache.match(key))) continue;
+        try {
+          await keep(cache, key, await fetch(href as string));
+          kept++;
+        } catch {
+          // Gone or the network dropped: the fetch handler keeps it next time.
+        }
+      }
+      e.ports[0]?.postMessage({ kept });
+    })(),
+  );
+});
