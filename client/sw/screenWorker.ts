@@ -61,7 +61,9 @@ worker.addEventListener('install', () => void worker.skipWaiting());
 worker.addEventListener('activate', (e) => {
   e.waitUntil(
     (async () => {
-      for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+      // Older versions of this cache go; other caches of the site are not this worker's.
+      for (const name of await caches.keys())
+        if (name.startsWith('kiss-screen-') && name !== CACHE) await caches.delete(name);
       await worker.clients.claim();
     })(),
   );
