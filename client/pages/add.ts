@@ -15,6 +15,7 @@ import { randomId } from '../net/clientId.ts';
 import { loadBitmap } from '../net/images.ts';
 import { errorMessage } from '../ui/errors.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
+import { guardLeaving } from '../ui/leaveGuard.ts';
 import { prefersReducedMotion, startMosaic } from '../ui/mosaic.ts';
 import { drawNeighbourhood } from '../ui/neighbourhood.ts';
 import {
@@ -37,6 +38,9 @@ let bitmap: ImageBitmap | null = null;
 /** Where the server will crop the chosen photo (null until it answers). */
 let crop: CropBox | null = null;
 let busy = false;
+
+// Leaving while the photo is on its way (or waiting for the network) would drop it.
+guardLeaving(() => busy);
 
 const errorBox = byId('error');
 const hideFaces = byId<HTMLInputElement>('hide-faces');

@@ -21,6 +21,7 @@ import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
 import { byId } from './header.ts';
 import { entriesOfDrop, entriesOfFiles, type ImportEntry } from './importEntries.ts';
+import { guardLeaving } from './leaveGuard.ts';
 
 const CONCURRENCY = 3;
 /** Answers after which no other file can go in: the run stops. */
@@ -37,6 +38,8 @@ export function mountImport(session: AdminSession): { close(): void } {
   const drop = byId('import-drop');
   const msg = byId('import-msg');
   let running: AbortController | null = null;
+  // A page left mid-import stops sending; what was sent stays, and the same files resume it.
+  guardLeaving(() => running !== null);
 
   const start = async (gather: () => Promise<ImportEntry[]>) => {
     if (running) return;

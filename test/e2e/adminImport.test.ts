@@ -133,4 +133,34 @@ describe('admin bulk import', () => {
     await large.screenshot({ path: join(SHOTS, 'admin-import-1920.png'), fullPage: true });
     await large.context().close();
   }, 120_000);
+  it('asks before the page is left while an import runs, and not once it is done', async () => {
+    const dir = join(work, 'held');
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 3; i++) writeFileSync(join(dir, `h${i}.jpg`), await syntheticJpeg(800, 600, 950 + i));
+    const page = await signIn({ width: 1280, height: 800 });
+    // The first photo's request waits until the page has asked.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route('**/api/admin/import**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.click('#import-rally');
+    await page.setInputFiles('#import-folder', dir);
+    await page.waitForSelector('#import-stop:not([hidden])');
+    const asked = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+    release();
+    await page.waitForSelector('#import-summary:not([hidden])', { timeout: 60_000 });
+    expect(await page.locator('#import-msg').textContent()).toBe('The import is finished.');
+    page.on('dialog', (d) => void d.dismiss());
+    await page.close({ runBeforeUnload: true });
+    await expect.poll(() => page.isClosed()).toBe(true);
+    await page.context().close();
+  });
 });

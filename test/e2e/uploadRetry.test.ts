@@ -34,7 +34,7 @@ async function ready(seed: number): Promise<Page> {
 const words = (page: Page) => page.locator('#progress-text').textContent();
 
 describe('the contribute page on a connection that drops', () => {
-  it('waits while offline, says so, and sends the photo once the browser is back online', async () => {
+  it('waits while offline, says so, asks before the page is left, and sends the photo once the browser is back online', async () => {
     const page = await ready(901);
     const before = await tileCount();
     await page.context().setOffline(true);
@@ -49,10 +49,21 @@ describe('the contribute page on a connection that drops', () => {
     expect(await words(page)).toBe('You are offline. Your kiss goes out as soon as you are back online.');
     expect(await tileCount()).toBe(before);
     await page.screenshot({ path: resolve(SHOTS, 'add-offline-390.png'), fullPage: true });
+    // Leaving now would drop the photo: the page asks first, and stays when told to.
+    const asked = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+    expect(page.isClosed()).toBe(false);
 
     await page.context().setOffline(false);
     await page.waitForSelector('#done-view:not([hidden])', { timeout: 20_000 });
     expect(await tileCount()).toBe(before + 1);
+    // Sent: leaving asks nothing.
+    page.on('dialog', (d) => void d.dismiss());
+    await page.close({ runBeforeUnload: true });
+    await expect.poll(() => page.isClosed()).toBe(true);
     await page.context().close();
   });
 
