@@ -179,25 +179,27 @@ byId('send').addEventListener('click', async () => {
     consent.focus();
     return;
   }
-  busy = true;
-  (byId('send') as HTMLButtonElement).disabled = true;
+  setBusy(true);
   setProgress(0);
   try {
     const form = new FormData();
     form.append('photo', ...(await photoToSend(photo)));
     if (event) form.append('event', event);
     if (hideFaces.checked) form.append('hideFaces', '1');
-    const sent = await sendWithRetries(form);
-    if (sent) showDone(sent);
-    else setProgress(null);
+    showDone(await sendWithRetries(form));
   } catch (err) {
     showError(errorMessage(err), err instanceof ApiError && PHOTO_ERRORS.has(err.code) ? pickers : []);
     setProgress(null);
   } finally {
-    busy = false;
-    (byId('send') as HTMLButtonElement).disabled = false;
+    setBusy(false);
   }
 });
+
+/** While a photo is on its way, the choices it was sent with stay as they are, and Send waits. */
+function setBusy(on: boolean): void {
+  busy = on;
+  for (const el of [byId<HTMLButtonElement>('send'), ...pickers, hideFaces, consent]) el.disabled = on;
+}
 
 /** Waits before a network retry: 2, 4, 8 then 16 s; then the page says the send failed. */
 const NETWORK_RETRY_S = [2, 4, 8, 16];
@@ -208,11 +210,11 @@ const NETWORK_RETRY_S = [2, 4, 8, 16];
  * - while the mosaic changes servers (503 PLACER_UNAVAILABLE), after the server's Retry-After;
  * - offline, as soon as the browser is back online, however long that takes;
  * - after a dropped or stalled connection, four more times, 2 to 16 s apart.
- * Null when the contributor chose another photo or setting meanwhile: that one is sent anew.
+ * A photo chosen meanwhile does not stop it: an attempt that failed may still have stored
+ * this one, and only its own key brings back that tile's delete link.
  */
-async function sendWithRetries(form: FormData): Promise<UploadResult | null> {
+async function sendWithRetries(form: FormData): Promise<UploadResult> {
   const key = uploadKey;
-  const changed = (): boolean => uploadKey !== key;
   let placerTries = 0;
   let networkTries = 0;
   for (;;) {
@@ -222,34 +224,28 @@ async function sendWithRetries(form: FormData): Promise<UploadResult | null> {
       if (!(err instanceof ApiError)) throw err;
       if (err.code === 'PLACER_UNAVAILABLE' && ++placerTries < 6) {
         showError(errorMessage(err));
-        await until(changed, (err.retryAfterS ?? 5) * 1000);
+        await sleep((err.retryAfterS ?? 5) * 1000);
         showError(null);
       } else if (err.code === 'NETWORK' && !navigator.onLine) {
         sayWhileWaiting(t('add.offline'));
-        await until(() => navigator.onLine || changed());
+        await backOnline();
         networkTries = 0;
       } else if (err.code === 'NETWORK' && networkTries < NETWORK_RETRY_S.length) {
         const s = NETWORK_RETRY_S[networkTries++] ?? 16;
         sayWhileWaiting(t('add.retrying', { s }));
-        await until(changed, s * 1000);
+        await sleep(s * 1000);
       } else throw err;
-      if (changed()) return null;
     }
   }
 }
 
-/** Resolves once `done()` is true (checked every 250 ms and when the browser comes online), or after `ms`. */
-function until(done: () => boolean, ms = Number.POSITIVE_INFINITY): Promise<void> {
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves when the browser says it is online again (at once if it already is). */
+function backOnline(): Promise<void> {
   return new Promise((resolve) => {
-    const end = Date.now() + ms;
-    const check = (): void => {
-      if (!done() && Date.now() < end) return;
-      clearInterval(tick);
-      window.removeEventListener('online', check);
-      resolve();
-    };
-    const tick = setInterval(check, 250);
-    window.addEventListener('online', check);
+    if (navigator.onLine) return resolve();
+    window.addEventListener('online', () => resolve(), { once: true });
   });
 }
 

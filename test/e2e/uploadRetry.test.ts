@@ -43,7 +43,9 @@ describe('the contribute page on a connection that drops', () => {
       document.getElementById('progress-text')?.textContent?.startsWith('You are offline.'),
     );
     expect(await page.locator('#error').textContent()).toBe('');
-    expect(await page.isDisabled('#send')).toBe(true);
+    // The photo it sends, and its choices, stay as they are until it is in.
+    for (const id of ['#send', '#file', '#camera', '#hide-faces', '#consent'])
+      expect(await page.isDisabled(id), id).toBe(true);
     // Still waiting a while later, and nothing reached the server.
     await page.waitForTimeout(1500);
     expect(await words(page)).toBe('You are offline. Your kiss goes out as soon as you are back online.');
@@ -102,7 +104,8 @@ describe('the contribute page on a connection that drops', () => {
       'No connection. Please check your network and try again.',
     );
     expect(tries).toBe(5);
-    expect(await page.isDisabled('#send')).toBe(false);
+    for (const id of ['#send', '#file', '#camera', '#hide-faces', '#consent'])
+      expect(await page.isDisabled(id), id).toBe(false);
     expect(await page.isHidden('#progress-box')).toBe(true);
 
     await page.unroute('**/api/tiles');
