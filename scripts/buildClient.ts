@@ -26,42 +26,24 @@ export async function buildClient(opts: { logLevel?: 'info' | 'warn' } = {}): Pr
       logLevel: opts.logLevel ?? 'info',
       build: { outDir: resolve(tmp, 'client') },
     });
-    // The overview preview (client/preview/overview.ts): one classic script, which the
-    // server inlines into a big mosaic's pages (server/http/overviewPage.ts).
-    await build({
-      configFile: false,
-      root: resolve(ROOT, 'client'),
-      logLevel: opts.logLevel ?? 'info',
-      build: {
-        outDir: resolve(tmp, 'client'),
-        emptyOutDir: false,
-        minify: true,
-        lib: {
-          entry: resolve(ROOT, 'client/preview/overview.ts'),
-          formats: ['iife'],
-          name: 'kissOverview',
-          fileName: () => PREVIEW_FILE,
+    // One classic script each, at a fixed address beside the pages: the overview preview
+    // (client/preview/overview.ts), which the server inlines into a big mosaic's pages
+    // (server/http/overviewPage.ts), and the event screen's service worker
+    // (client/sw/screenWorker.ts), as a worker's scope depends on where its script lives.
+    const script = (entry: string, name: string, file: string) =>
+      build({
+        configFile: false,
+        root: resolve(ROOT, 'client'),
+        logLevel: opts.logLevel ?? 'info',
+        build: {
+          outDir: resolve(tmp, 'client'),
+          emptyOutDir: false,
+          minify: true,
+          lib: { entry: resolve(ROOT, entry), formats: ['iife'], name, fileName: () => file },
         },
-      },
-    });
-    // The event screen's service worker (client/sw/screenWorker.ts): one classic script at a
-    // fixed address, as a worker's scope depends on where its script lives.
-    await build({
-      configFile: false,
-      root: resolve(ROOT, 'client'),
-      logLevel: opts.logLevel ?? 'info',
-      build: {
-        outDir: resolve(tmp, 'client'),
-        emptyOutDir: false,
-        minify: true,
-        lib: {
-          entry: resolve(ROOT, 'client/sw/screenWorker.ts'),
-          formats: ['iife'],
-          name: 'kissScreenWorker',
-          fileName: () => SCREEN_WORKER_FILE,
-        },
-      },
-    });
+      });
+    await script('client/preview/overview.ts', 'kissOverview', PREVIEW_FILE);
+    await script('client/sw/screenWorker.ts', 'kissScreenWorker', SCREEN_WORKER_FILE);
     await precompress(resolve(tmp, 'client'));
     // Another builder may swap its dist/ in between our two renames: then try again.
     for (let attempt = 0; ; attempt++) {

@@ -88,7 +88,7 @@ export type UploadResult =
  * before it counts as a dropped connection (`NETWORK`). A phone that loses its signal often
  * leaves the request hanging rather than failing; the page then sends it again.
  */
-export const UPLOAD_STALL_MS = { sending: 30_000, answer: 60_000 };
+export const UPLOAD_STALL_MS = { sending: 30_000, answer: 60_000 } as const;
 
 /**
  * Sends a photo with XMLHttpRequest, because fetch cannot report upload progress.
@@ -99,7 +99,6 @@ export function uploadTile(
   form: FormData,
   onProgress: (fraction: number) => void,
   key?: string,
-  stall = UPLOAD_STALL_MS,
 ): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -116,10 +115,10 @@ export function uploadTile(
     if (key) xhr.setRequestHeader('Idempotency-Key', key);
     xhr.responseType = 'json';
     xhr.upload.onprogress = (e) => {
-      arm(stall.sending);
+      arm(UPLOAD_STALL_MS.sending);
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     };
-    xhr.upload.onload = () => arm(stall.answer);
+    xhr.upload.onload = () => arm(UPLOAD_STALL_MS.answer);
     xhr.onloadend = () => clearTimeout(watchdog);
     xhr.onerror = () => reject(new ApiError('NETWORK', 0, 'network error'));
     xhr.ontimeout = () => reject(new ApiError('NETWORK', 0, 'timeout'));
@@ -142,7 +141,7 @@ export function uploadTile(
         );
       }
     };
-    arm(stall.sending);
+    arm(UPLOAD_STALL_MS.sending);
     xhr.send(form);
   });
 }
