@@ -47,9 +47,12 @@ export class DetailLayers {
       minReloadMs: 1200,
       onChange,
     });
+    // A patch is of use only while its block is held at the version it covers: once the block
+    // is fetched again it is never wanted again, so few idle ones are kept (each holds a canvas,
+    // and a screen sees thousands of landings in an evening). Wanted ones are never evicted.
     this.patches = new ImageLayer({
       budgetBytes: 8 * MB,
-      maxEntries: 2048,
+      maxEntries: 64,
       maxInflight: 8,
       minReloadMs: 0,
       onChange,
