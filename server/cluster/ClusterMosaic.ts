@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Takedown } from '../../shared/adminApi.ts';
 import type { TileSize } from '../../shared/httpApi.ts';
 import type { Placement } from '../../shared/mosaic/types.ts';
 import { newDeleteToken, tokenMatches } from '../core/deleteToken.ts';
@@ -6,7 +7,7 @@ import { FileCache } from '../core/FileCache.ts';
 import { Listeners } from '../core/listeners.ts';
 import type { MosaicPort } from '../core/port.ts';
 import type { ChangedCells, TileBook, TileRecord } from '../core/TileBook.ts';
-import { type AddedTile, storedAs, type TakedownSelector, type TileLifecycle } from '../core/types.ts';
+import { type AddedTile, storedAs, type TileLifecycle } from '../core/types.ts';
 import { AppError } from '../errors.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCopy } from './LiveCopy.ts';
@@ -151,7 +152,7 @@ export class ClusterMosaic implements MosaicPort {
   async hide(id: number): Promise<boolean> {
     return (await this.ids('hide', { id })).length > 0;
   }
-  removeWhere(sel: TakedownSelector): Promise<number[]> {
+  removeWhere(sel: Takedown): Promise<number[]> {
     return this.ids('takedown', sel);
   }
 

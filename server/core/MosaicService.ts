@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { Takedown } from '../../shared/adminApi.ts';
 import type { TileSize } from '../../shared/httpApi.ts';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
 import type { Change, Placement } from '../../shared/mosaic/types.ts';
@@ -13,16 +14,10 @@ import { Mutex } from './mutex.ts';
 import type { MosaicPort } from './port.ts';
 import { fromImage, fromRows, layoutKeyOf } from './startupLoad.ts';
 import { type ChangedCells, TileBook, type TileRecord } from './TileBook.ts';
-import {
-  type AddedTile,
-  GROWTH_FACTOR,
-  type ServiceOptions,
-  type TakedownSelector,
-  type TileLifecycle,
-} from './types.ts';
+import { type AddedTile, GROWTH_FACTOR, type ServiceOptions, type TileLifecycle } from './types.ts';
 
 export type { TileRecord } from './TileBook.ts';
-export type { AddedTile, CellRegion, ServiceOptions, TakedownSelector, TileLifecycle } from './types.ts';
+export type { AddedTile, ServiceOptions, TileLifecycle } from './types.ts';
 
 /** From this many stored tiles on, start-up sweeps orphaned files in the background. */
 const BACKGROUND_SWEEP_FROM = 100_000;
@@ -314,7 +309,7 @@ export class MosaicService implements LiveSource, MosaicPort {
   }
 
   /** Admin takedown: every tile (live or pending) of a rally, or every live tile in a region. */
-  removeWhere(sel: TakedownSelector): Promise<number[]> {
+  removeWhere(sel: Takedown): Promise<number[]> {
     return this.removeMany(() => {
       if ('event' in sel) return [...this.tiles.all()].filter((t) => t.event === sel.event).map((t) => t.id);
       const { col, row, cols, rows } = sel.region;

@@ -1,9 +1,10 @@
+import type { Takedown } from '../../shared/adminApi.ts';
 import type { TileSize } from '../../shared/httpApi.ts';
 import type { Placement } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import type { LiveSource } from '../realtime/source.ts';
 import type { ChangedCells, TileBook, TileRecord } from './TileBook.ts';
-import type { AddedTile, TakedownSelector, TileLifecycle } from './types.ts';
+import type { AddedTile, TileLifecycle } from './types.ts';
 
 /**
  * The mosaic as the HTTP routes and the safety features use it, on any kind of node: the
@@ -39,7 +40,7 @@ export interface MosaicPort {
   reject(ids: readonly number[]): Promise<number[]>;
   approve(ids: readonly number[]): Promise<number[]>;
   hide(id: number): Promise<boolean>;
-  removeWhere(sel: TakedownSelector): Promise<number[]>;
+  removeWhere(sel: Takedown): Promise<number[]>;
   readFile(id: number, size: TileSize): Promise<Buffer | null>;
   /** The 32 px tile as raw RGB, or null where it is not kept (then decode its 32 px WebP). */
   readRgb32(id: number): Promise<Buffer | null>;

@@ -19,17 +19,6 @@ export interface ServiceOptions {
   clock?: () => number;
 }
 
-/** A rectangle of cells, for an area takedown. */
-export interface CellRegion {
-  col: number;
-  row: number;
-  cols: number;
-  rows: number;
-}
-
-/** What an admin takedown removes: every tile of a rally, or every live tile in a region. */
-export type TakedownSelector = { event: string } | { region: CellRegion };
-
 /** A stored tile appeared, or tiles were deleted for good; told after the commit. */
 export type TileLifecycle =
   | { type: 'stored'; tile: TileRecord }
