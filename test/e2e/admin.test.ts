@@ -5,43 +5,36 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
+import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
 const SHOTS = resolve(import.meta.dirname, '../../test-results/shots');
-let server: E2EServer;
-let browser: Browser;
 /** The tiles the first test approves; the takedown test removes them. */
 let approved: number[] = [];
 
+const e2e = useE2E({
+  ADMIN_TOKEN: TOKEN,
+  MODERATION: 'pre',
+  MOSAIC_COLS: '8',
+  MOSAIC_ROWS: '8',
+});
+
 beforeAll(async () => {
-  server = await startE2EServer({
-    ADMIN_TOKEN: TOKEN,
-    MODERATION: 'pre',
-    MOSAIC_COLS: '8',
-    MOSAIC_ROWS: '8',
-  });
-  browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 async function send(seed: number, event?: string): Promise<number> {
-  const res = await upload(server.url, await syntheticJpeg(400, 400, seed), event ? { event } : {});
+  const res = await upload(e2e.server().url, await syntheticJpeg(400, 400, seed), event ? { event } : {});
   expect(res.status).toBe(202);
   return ((await res.json()) as { id: number }).id;
 }
 
 async function api<T>(path: string): Promise<T> {
-  const res = await fetch(server.url + path, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  const res = await fetch(e2e.server().url + path, { headers: { Authorization: `Bearer ${TOKEN}` } });
   expect(res.status, path).toBe(200);
   return (await res.json()) as T;
 }
@@ -49,10 +42,10 @@ async function api<T>(path: string): Promise<T> {
 const tileCount = async () => (await api<{ tileCount: number }>('/api/mosaic')).tileCount;
 
 async function signIn(viewport: { width: number; height: number }, token = TOKEN): Promise<Page> {
-  const ctx = await browser.newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1 });
+  const ctx = await e2e.browser().newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error(e));
-  await page.goto(`${server.url}/admin`);
+  await page.goto(`${e2e.server().url}/admin`);
   await page.fill('#token', token);
   await page.press('#token', 'Enter');
   return page;
@@ -134,7 +127,7 @@ describe('the admin page', () => {
       srcs,
     );
     expect(stillThere).toEqual([false, false, false]);
-    expect(ids.every((id) => server.app.service.get(id)?.status === 'live')).toBe(true);
+    expect(ids.every((id) => e2e.server().app.service.get(id)?.status === 'live')).toBe(true);
     approved = ids;
     await page.context().close();
   });
@@ -176,7 +169,7 @@ describe('the admin page', () => {
     const waiting = await send(21, 'london');
     const londonLive = approved
       .slice(0, 2)
-      .filter((id) => server.app.service.get(id)?.status === 'live').length;
+      .filter((id) => e2e.server().app.service.get(id)?.status === 'live').length;
     await page.fill('#rally-code', 'London');
     await page.click('#takedown-rally button[type="submit"]');
     await page.waitForSelector('#confirm[open]');
@@ -189,17 +182,17 @@ describe('the admin page', () => {
     // Cancel first: nothing goes.
     await page.keyboard.press('Escape');
     await page.waitForSelector('#confirm:not([open])', { state: 'attached' });
-    expect(server.app.service.get(waiting)).toMatchObject({ id: waiting, status: 'pending' });
+    expect(e2e.server().app.service.get(waiting)).toMatchObject({ id: waiting, status: 'pending' });
     await page.click('#takedown-rally button[type="submit"]');
     await expect.poll(() => page.isEnabled('#confirm-yes')).toBe(true);
     await page.click('#confirm-yes');
     await expect
       .poll(() => page.textContent('#takedown-msg'))
       .toBe(`${n} ${n === 1 ? 'tile' : 'tiles'} removed.`);
-    expect(server.app.service.get(waiting)).toBeUndefined();
+    expect(e2e.server().app.service.get(waiting)).toBeUndefined();
 
     // One live tile by its number, then the same again: it is gone.
-    const last = approved.find((id) => server.app.service.get(id)?.status === 'live');
+    const last = approved.find((id) => e2e.server().app.service.get(id)?.status === 'live');
     if (last !== undefined) {
       await page.fill('#remove-id', String(last));
       await page.press('#remove-id', 'Enter');

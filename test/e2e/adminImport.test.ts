@@ -8,33 +8,30 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { writeTree, zipOf } from '../support/importCli.ts';
 import { removeDir } from '../support/server.ts';
-import { type E2EServer, launchBrowser, signInAdmin, startE2EServer } from './harness.ts';
+import { signInAdmin } from './harness.ts';
+import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
 const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots-importer';
 const work = mkdtempSync(join(tmpdir(), 'kiss-e2e-import-'));
-let server: E2EServer;
-let browser: Browser;
+
+const e2e = useE2E({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
 
 beforeAll(async () => {
-  server = await startE2EServer({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
-  browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
   removeDir(work);
 });
 
 const signIn = (viewport: { width: number; height: number }): Promise<Page> =>
-  signInAdmin(browser, server.url, TOKEN, viewport, '#import-title');
+  signInAdmin(e2e.browser(), e2e.server().url, TOKEN, viewport, '#import-title');
 
 /** Records every value the progress bar shows, with the fill's width, from now on. */
 function recordProgress(page: Page): Promise<void> {
@@ -96,7 +93,7 @@ describe('admin bulk import', () => {
       document.getElementById('import-skipped')?.textContent?.startsWith('10 skipped'),
     );
     expect(await summaryText(page)).toContain('0 imported');
-    const mosaic = (await (await fetch(`${server.url}/api/mosaic`)).json()) as { tileCount: number };
+    const mosaic = (await (await fetch(`${e2e.server().url}/api/mosaic`)).json()) as { tileCount: number };
     expect(mosaic.tileCount).toBe(10);
     await page.context().close();
   }, 120_000);

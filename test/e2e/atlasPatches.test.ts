@@ -4,33 +4,27 @@
  * block again, and again after a request for it failed. Real server on port 0, the built
  * client in Debian's Chromium, the canvas's pixels.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp, { type Sharp } from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { meanAbsDiff, syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+import { waitForSeq } from './harness.ts';
 import { settle } from './pixels.ts';
+import { useE2E } from './useE2E.ts';
 
 const CELL_PX = 24;
-let server: E2EServer;
-let browser: Browser;
 /** The tiles there before the page opens (in its atlas blocks). */
 const seeded: { id: number; deleteToken: string }[] = [];
 
+const e2e = useE2E({ MOSAIC_COLS: '32', MOSAIC_ROWS: '32' });
+
 beforeAll(async () => {
   // 32x32 cells: four atlas blocks of 16x16, all in view at the atlas zoom.
-  server = await startE2EServer({ MOSAIC_COLS: '32', MOSAIC_ROWS: '32' });
-  browser = await launchBrowser();
   for (let i = 1; i <= 8; i++) {
-    const res = await upload(server.url, await syntheticJpeg(400, 400, 40 + i));
+    const res = await upload(e2e.server().url, await syntheticJpeg(400, 400, 40 + i));
     seeded.push((await res.json()) as { id: number; deleteToken: string });
   }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 type Kiss = {
@@ -42,7 +36,7 @@ type Kiss = {
   };
 };
 
-const serverSeq = () => server.app.service.snapshot().seq;
+const serverSeq = () => e2e.server().app.service.snapshot().seq;
 
 /** Where a tile is (cell and tint), as the page holds it. */
 async function tileOnPage(page: Page, id: number) {
@@ -76,7 +70,7 @@ async function cellOnScreen(page: Page, col: number, row: number, name: string):
 
 /** The middle of a tile's 32 px picture with its tint, 4x4 (as cellOnScreen cuts it), and its flat colour. */
 async function tilePicture(id: number, tint: { r: number; g: number; b: number }) {
-  const webp = Buffer.from(await (await fetch(`${server.url}/tiles/${id}/32.webp`)).arrayBuffer());
+  const webp = Buffer.from(await (await fetch(`${e2e.server().url}/tiles/${id}/32.webp`)).arrayBuffer());
   const raw = await sharp(webp).removeAlpha().raw().toBuffer();
   const add = [tint.r, tint.g, tint.b];
   const tinted = Buffer.from(raw.map((v, i) => Math.max(0, Math.min(255, v + add[i % 3]!))));
@@ -98,11 +92,13 @@ async function atlasView(): Promise<{
   asked: { path: string; at: number }[];
   close(): Promise<void>;
 }> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const ctx = await e2e
+    .browser()
+    .newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   const asked: { path: string; at: number }[] = [];
   page.on('request', (r) => asked.push({ path: new URL(r.url()).pathname, at: Date.now() }));
-  await page.goto(`${server.url}/`);
+  await page.goto(`${e2e.server().url}/`);
   await waitForSeq(page, serverSeq());
   await page.evaluate((px) => {
     (window as unknown as { kiss: Kiss }).kiss.board.setCamera({ scale: px, cx: 16, cy: 16 });
@@ -113,7 +109,10 @@ async function atlasView(): Promise<{
 }
 
 const deleteTile = (id: number, token: string) =>
-  fetch(`${server.url}/api/tiles/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  fetch(`${e2e.server().url}/api/tiles/${id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+  });
 
 describe('atlas blocks while tiles land and leave', () => {
   it('is drawn from its 32 px tile without the block again, and a delete fetches the block again', async () => {
@@ -121,7 +120,7 @@ describe('atlas blocks while tiles land and leave', () => {
     expect(asked.filter((a) => a.path.startsWith('/api/atlas/'))).toHaveLength(4);
 
     const landedAt = Date.now();
-    const res = await upload(server.url, await syntheticJpeg(600, 400, 77));
+    const res = await upload(e2e.server().url, await syntheticJpeg(600, 400, 77));
     expect(res.status).toBe(201);
     const { id, deleteToken } = (await res.json()) as { id: number; deleteToken: string };
     await waitForSeq(page, serverSeq());

@@ -1,21 +1,14 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { contribute, type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+import { contribute, waitForSeq } from './harness.ts';
+import { useE2E } from './useE2E.ts';
 
-let server: E2EServer;
-let browser: Browser;
+const e2e = useE2E({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
 
 beforeAll(async () => {
-  server = await startE2EServer({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
-  browser = await launchBrowser();
-  for (let i = 1; i <= 4; i++) await upload(server.url, await syntheticJpeg(240, 240, 300 + i));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  for (let i = 1; i <= 4; i++) await upload(e2e.server().url, await syntheticJpeg(240, 240, 300 + i));
 });
 
 interface View {
@@ -48,10 +41,10 @@ function worldAt(v: View, px: number, py: number): [number, number] {
 }
 
 async function open(touch = false): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 }, hasTouch: touch });
+  const ctx = await e2e.browser().newContext({ viewport: { width: 1000, height: 700 }, hasTouch: touch });
   const page = await ctx.newPage();
-  await page.goto(`${server.url}/`);
-  await waitForSeq(page, server.app.service.snapshot().seq);
+  await page.goto(`${e2e.server().url}/`);
+  await waitForSeq(page, e2e.server().app.service.snapshot().seq);
   // Let the opening overview settle: user input cancels camera flights.
   await page.waitForFunction(() => {
     const k = (window as unknown as { kiss?: { board: { animating: boolean } } }).kiss;
@@ -150,12 +143,12 @@ describe('the viewer: loading, zoom and pan', () => {
     expect(seen.snapshot).toEqual(['link']);
     expect(seen.marks).toContain('kiss:view-received');
     expect(seen.marks).toContain('kiss:frame-decoded');
-    expect(seen.tiles).toBe(server.app.service.tileCount);
+    expect(seen.tiles).toBe(e2e.server().app.service.tileCount);
     await page.context().close();
   });
 
   it('on a phone that saves data, /add sends the photo and links to it without downloading the mosaic', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 } });
     // What a phone with Save-Data (or on 2G) reports.
     await ctx.addInitScript(() =>
       Object.defineProperty(navigator, 'connection', { value: { saveData: true, effectiveType: '4g' } }),
@@ -163,7 +156,7 @@ describe('the viewer: loading, zoom and pan', () => {
     const page = await ctx.newPage();
     const asked: string[] = [];
     page.on('request', (r) => asked.push(new URL(r.url()).pathname));
-    await contribute(page, server.url, await syntheticJpeg(600, 600, 777));
+    await contribute(page, e2e.server().url, await syntheticJpeg(600, 600, 777));
     await page.waitForTimeout(500);
     expect(await page.locator('#mini-board').isHidden()).toBe(true);
     expect(await page.locator('#see').isVisible()).toBe(true);

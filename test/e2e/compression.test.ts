@@ -3,31 +3,22 @@
  * pages. Each marks `mosaic:overview` once, on the first frame drawn at the server's seq,
  * and logs no error.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer } from './harness.ts';
+import { useE2E } from './useE2E.ts';
 
-let server: E2EServer;
-let browser: Browser;
+const e2e = useE2E({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
 
 beforeAll(async () => {
-  server = await startE2EServer({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
-  browser = await launchBrowser();
-  for (let i = 1; i <= 3; i++) await upload(server.url, await syntheticJpeg(320, 320, 40 + i));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  for (let i = 1; i <= 3; i++) await upload(e2e.server().url, await syntheticJpeg(320, 320, 40 + i));
 });
 
 describe('compressed client in Chromium', () => {
   it.each(['/', '/screen?event=london'])(
     '%s loads its scripts compressed and marks mosaic:overview at the server seq',
     async (path) => {
-      const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+      const page = await e2e.browser().newPage({ viewport: { width: 1024, height: 700 } });
       const errors: string[] = [];
       page.on('console', (m) => {
         if (m.type() === 'error') errors.push(m.text());
@@ -40,8 +31,8 @@ describe('compressed client in Chromium', () => {
           codings.set(url.pathname, (await r.allHeaders())['content-encoding']);
         }
       });
-      const seq = server.app.service.seq;
-      await page.goto(server.url + path);
+      const seq = e2e.server().app.service.seq;
+      await page.goto(e2e.server().url + path);
       await page.waitForFunction(() => performance.getEntriesByName('mosaic:overview').length > 0, null, {
         timeout: 30_000,
       });

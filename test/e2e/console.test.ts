@@ -6,32 +6,26 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, signInAdmin, startE2EServer } from './harness.ts';
+import { signInAdmin } from './harness.ts';
+import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
 const SHOTS = resolve(process.env.CONSOLE_SHOTS ?? resolve(import.meta.dirname, '../../test-results/shots'));
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
-let server: E2EServer;
-let browser: Browser;
+
+const e2e = useE2E({ ADMIN_TOKEN: TOKEN, EVENTS: 'listed', MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
 
 beforeAll(async () => {
-  server = await startE2EServer({ ADMIN_TOKEN: TOKEN, EVENTS: 'listed', MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
-  browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 const signIn = (viewport: { width: number; height: number }): Promise<Page> =>
-  signInAdmin(browser, server.url, TOKEN, viewport);
+  signInAdmin(e2e.browser(), e2e.server().url, TOKEN, viewport);
 
 /** The value shown beside a figure's label. */
 const figure = (page: Page, label: string) =>
@@ -70,7 +64,7 @@ describe('the organiser console', () => {
     await page.waitForSelector('[data-edit="lisbon"]');
     expect(await page.textContent('#rally-msg')).toContain('lisbon');
     const flyer = await page.getAttribute('.rally-item a[href*="A3"]', 'href');
-    const res = await fetch(server.url + flyer);
+    const res = await fetch(e2e.server().url + flyer);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf');
     // A bad time zone is said next to the form, and nothing is sent.
@@ -92,10 +86,10 @@ describe('the organiser console', () => {
     const before = Number(await figure(page, 'Tiles in the mosaic'));
     const pinkBefore = await pinkPixels(page);
     for (let i = 1; i <= 3; i++) {
-      const r = await upload(server.url, await syntheticJpeg(400, 400, i), { event: 'lisbon' });
+      const r = await upload(e2e.server().url, await syntheticJpeg(400, 400, i), { event: 'lisbon' });
       expect(r.status).toBe(201);
     }
-    const refused = await upload(server.url, await syntheticJpeg(400, 400, 9), { event: 'madrid' });
+    const refused = await upload(e2e.server().url, await syntheticJpeg(400, 400, 9), { event: 'madrid' });
     expect(refused.status).toBe(400);
     await page.waitForFunction(
       (n) => {
@@ -136,18 +130,18 @@ describe('the organiser console', () => {
   });
 
   it('counts the viewers and screens of a rally that opened its links', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+    const ctx = await e2e.browser().newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
     const pages: Page[] = [];
     // The rally's viewer link, the registry's screen link, and a viewer link to an unlisted rally.
     for (const path of ['/?event=lisbon', '/screen?event=lisbon', '/?event=atlantis']) {
       const p = await ctx.newPage();
-      await p.goto(server.url + path);
+      await p.goto(e2e.server().url + path);
       pages.push(p);
     }
     // The unlisted rally's viewer is refused it at the handshake and still shows the mosaic.
     await pages[2]!.waitForFunction(() => /\d/.test(document.querySelector('#counter')?.textContent ?? ''));
     const online = async () => {
-      const res = await fetch(`${server.url}/api/admin/stats`, {
+      const res = await fetch(`${e2e.server().url}/api/admin/stats`, {
         headers: { authorization: `Bearer ${TOKEN}` },
       });
       return ((await res.json()) as { online: unknown }).online;
@@ -178,9 +172,16 @@ describe('the organiser console', () => {
 
   it('shows the per-rally table as one block a rally on a 320 px phone in every language, still a table to screen readers', async () => {
     for (const lang of ['en', 'ru', 'pt-BR', 'es', 'de', 'fr']) {
-      const page = await signInAdmin(browser, server.url, TOKEN, { width: 320, height: 640 }, undefined, {
-        locale: lang,
-      });
+      const page = await signInAdmin(
+        e2e.browser(),
+        e2e.server().url,
+        TOKEN,
+        { width: 320, height: 640 },
+        undefined,
+        {
+          locale: lang,
+        },
+      );
       await page.locator('#stat-rallies th', { hasText: 'lisbon' }).waitFor();
       const layout = await page.evaluate(() => {
         const heads = [...document.querySelectorAll('.stat-table.stack thead th')].map(
@@ -225,9 +226,9 @@ describe('the organiser console', () => {
   });
 
   it('tells a screen whose rally is not registered', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-GB' });
+    const ctx = await e2e.browser().newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-GB' });
     const page = await ctx.newPage();
-    await page.goto(`${server.url}/screen?event=atlantis`);
+    await page.goto(`${e2e.server().url}/screen?event=atlantis`);
     await page.waitForSelector('#unknown-event:not([hidden])');
     expect(await page.textContent('#unknown-event')).toContain('atlantis');
     expect(await page.isHidden('.screen-overlay .qr')).toBe(true);

@@ -4,44 +4,38 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+import { waitForSeq } from './harness.ts';
+import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
 const SHOTS = resolve(import.meta.dirname, '../../test-results/shots');
-let server: E2EServer;
-let browser: Browser;
 const ids: number[] = [];
 
+const e2e = useE2E({
+  ADMIN_TOKEN: TOKEN,
+  FLAG_THRESHOLD: '1',
+  MOSAIC_COLS: '8',
+  MOSAIC_ROWS: '8',
+});
+
 beforeAll(async () => {
-  server = await startE2EServer({
-    ADMIN_TOKEN: TOKEN,
-    FLAG_THRESHOLD: '1',
-    MOSAIC_COLS: '8',
-    MOSAIC_ROWS: '8',
-  });
-  browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });
   for (let i = 1; i <= 4; i++) {
-    const res = await upload(server.url, await syntheticJpeg(400, 400, 300 + i), { event: 'london' });
+    const res = await upload(e2e.server().url, await syntheticJpeg(400, 400, 300 + i), { event: 'london' });
     ids.push(((await res.json()) as { id: number }).id);
   }
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 async function openTile(id: number, viewport = { width: 390, height: 844 }): Promise<Page> {
-  const ctx = await browser.newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1 });
+  const ctx = await e2e.browser().newContext({ viewport, locale: 'en-GB', deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error(e));
-  await page.goto(`${server.url}/t/${id}`);
-  await waitForSeq(page, server.app.service.snapshot().seq);
+  await page.goto(`${e2e.server().url}/t/${id}`);
+  await waitForSeq(page, e2e.server().app.service.snapshot().seq);
   await page.waitForSelector('#tile[open]');
   await expect.poll(() => page.textContent('#tile-event')).toBe('Rally: london');
   return page;
@@ -79,16 +73,16 @@ describe('reporting a tile', () => {
     expect(await page.isVisible('#report-open')).toBe(false);
     await page.screenshot({ path: resolve(SHOTS, 'report-thanks-phone.png') });
 
-    expect(await server.app.safety.flags.count(id)).toBe(1);
+    expect(await e2e.server().app.safety.flags.count(id)).toBe(1);
     const queue = (await (
-      await fetch(`${server.url}/api/admin/queue`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+      await fetch(`${e2e.server().url}/api/admin/queue`, { headers: { Authorization: `Bearer ${TOKEN}` } })
     ).json()) as QueueBody;
     expect(queue.items).toContainEqual(expect.objectContaining({ id, flags: 1, flagReasons: { hate: 1 } }));
 
     // The admin page shows it with its flag and reason.
     const admin = await page.context().newPage();
     await admin.setViewportSize({ width: 1280, height: 800 });
-    await admin.goto(`${server.url}/admin`);
+    await admin.goto(`${e2e.server().url}/admin`);
     await admin.fill('#token', TOKEN);
     await admin.press('#token', 'Enter');
     await admin.waitForFunction(
@@ -101,7 +95,7 @@ describe('reporting a tile', () => {
     await admin.close();
 
     // Another tile from the same browser keeps the same client id.
-    await page.goto(`${server.url}/t/${ids[1]}`);
+    await page.goto(`${e2e.server().url}/t/${ids[1]}`);
     await page.waitForSelector('#tile[open]');
     expect(await page.evaluate(() => localStorage.getItem('kiss.client'))).toBe(clientId);
     await page.context().close();
@@ -141,7 +135,7 @@ describe('reporting a tile', () => {
 
     // The real server's 404: an admin removed the tile while the dialog was open.
     answer = null;
-    const del = await fetch(`${server.url}/api/admin/tiles/${id}`, {
+    const del = await fetch(`${e2e.server().url}/api/admin/tiles/${id}`, {
       method: 'DELETE',
       headers: { Authorization: `Bearer ${TOKEN}` },
     });
@@ -149,14 +143,14 @@ describe('reporting a tile', () => {
     await page.click('#report-send');
     await expect.poll(() => page.textContent('#report-status')).toBe('This kiss is no longer in the mosaic.');
     expect(await page.isVisible('#report-form')).toBe(false);
-    expect(await server.app.safety.flags.count(id)).toBe(0);
+    expect(await e2e.server().app.safety.flags.count(id)).toBe(0);
     await page.context().close();
   });
 
   it('is translated: the Russian dialog offers Russian reasons', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ru-RU' });
+    const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 }, locale: 'ru-RU' });
     const page = await ctx.newPage();
-    await page.goto(`${server.url}/t/${ids[3]}`);
+    await page.goto(`${e2e.server().url}/t/${ids[3]}`);
     await page.waitForSelector('#tile[open]');
     await page.click('#report-open');
     expect(await page.textContent('#report-open')).toBe('Пожаловаться');

@@ -1,33 +1,25 @@
 /** A growth re-layout reaches an open viewer as one change and is drawn at the new size. */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+import { waitForSeq } from './harness.ts';
 import { cellColour, colourDistance, expectedColour, settle } from './pixels.ts';
+import { useE2E } from './useE2E.ts';
 
-let server: E2EServer;
-let browser: Browser;
+const e2e = useE2E({ MOSAIC_COLS: '3', MOSAIC_ROWS: '3' });
 
 beforeAll(async () => {
-  server = await startE2EServer({ MOSAIC_COLS: '3', MOSAIC_ROWS: '3' });
-  browser = await launchBrowser();
-  for (let i = 1; i <= 9; i++) await upload(server.url, await syntheticJpeg(240, 240, 500 + i));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  for (let i = 1; i <= 9; i++) await upload(e2e.server().url, await syntheticJpeg(240, 240, 500 + i));
 });
 
 it('redraws the whole mosaic at the grown size, still fitting the window', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${server.url}/`);
-  await waitForSeq(page, server.app.service.snapshot().seq);
-  const res = await upload(server.url, await syntheticJpeg(240, 240, 999));
+  const page = await e2e.browser().newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${e2e.server().url}/`);
+  await waitForSeq(page, e2e.server().app.service.snapshot().seq);
+  const res = await upload(e2e.server().url, await syntheticJpeg(240, 240, 999));
   const { id } = (await res.json()) as { id: number };
-  expect(server.app.service.cols).toBe(6);
-  await waitForSeq(page, server.app.service.snapshot().seq);
+  expect(e2e.server().app.service.cols).toBe(6);
+  await waitForSeq(page, e2e.server().app.service.snapshot().seq);
   await settle(page);
   const view = await page.evaluate(() => {
     type B = {

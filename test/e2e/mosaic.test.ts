@@ -5,39 +5,32 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+import { waitForSeq } from './harness.ts';
 import { cellColour, colourDistance, expectedColour, settle } from './pixels.ts';
+import { useE2E } from './useE2E.ts';
 
-let server: E2EServer;
-let browser: Browser;
+const e2e = useE2E({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
 
 beforeAll(async () => {
-  server = await startE2EServer({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
-  browser = await launchBrowser();
   // A few tiles already there, so the new one lands among others.
-  for (let i = 1; i <= 6; i++) await upload(server.url, await syntheticJpeg(320, 320, 100 + i));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  for (let i = 1; i <= 6; i++) await upload(e2e.server().url, await syntheticJpeg(320, 320, 100 + i));
 });
 
 /** Every Content-Security-Policy complaint any page opened here logged (its script and workers). */
 const cspViolations: string[] = [];
 
 async function open(path: string, viewport = { width: 1280, height: 800 }, locale = 'en-GB'): Promise<Page> {
-  const ctx = await browser.newContext({ viewport, locale, deviceScaleFactor: 1 });
+  const ctx = await e2e.browser().newContext({ viewport, locale, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   page.on('console', (m) => {
     if (/Content Security Policy|unsafe-eval/i.test(m.text())) cspViolations.push(`${path}: ${m.text()}`);
   });
-  await page.goto(server.url + path);
+  await page.goto(e2e.server().url + path);
   return page;
 }
 
@@ -71,7 +64,7 @@ async function sendAstronaut(hideFaces: boolean): Promise<{ add: Page; body: Buf
 }
 
 function serverSeq(): number {
-  return server.app.service.snapshot().seq;
+  return e2e.server().app.service.snapshot().seq;
 }
 
 describe('the client in Chromium', () => {
@@ -99,7 +92,7 @@ describe('the client in Chromium', () => {
     expect(sentIds[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const permalink = await add.inputValue('#permalink');
     const id = Number(/\/t\/(\d+)$/.exec(permalink)?.[1]);
-    expect(server.app.service.get(id)).toMatchObject({ id, event: 'london', status: 'live' });
+    expect(e2e.server().app.service.get(id)).toMatchObject({ id, event: 'london', status: 'live' });
     expect(await add.inputValue('#delete-link')).toMatch(new RegExp(`/add\\?delete=${id}\\.[A-Za-z0-9_-]+$`));
 
     // The screen zooms toward the new tile and holds it in the middle: read it there.
@@ -139,7 +132,7 @@ describe('the client in Chromium', () => {
 
   it('sends a photo again by itself after its answer was lost, and gets that answer: one tile, a delete link that works', async () => {
     const add = await open('/add', { width: 390, height: 844 });
-    const before = server.app.service.tileCount;
+    const before = e2e.server().app.service.tileCount;
     // The first answer is lost on the way back (the server did store the photo).
     const keys: string[] = [];
     await add.route('**/api/tiles', async (route) => {
@@ -163,21 +156,21 @@ describe('the client in Chromium', () => {
       'The connection dropped. Sending again in 2 s…',
     );
     expect(await add.locator('#error').textContent()).toBe('');
-    expect(server.app.service.tileCount).toBe(before + 1);
+    expect(e2e.server().app.service.tileCount).toBe(before + 1);
     await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
     // The same key both times: the server answered the second with the first's tile.
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]);
-    expect(server.app.service.tileCount).toBe(before + 1);
+    expect(e2e.server().app.service.tileCount).toBe(before + 1);
     const link = await add.inputValue('#delete-link');
     const [, id, token] = /\/add\?delete=(\d+)\.([A-Za-z0-9_-]+)$/.exec(link) ?? [];
-    expect(server.app.service.get(Number(id))).toMatchObject({ id: Number(id), status: 'live' });
-    const del = await fetch(`${server.url}/api/tiles/${id}`, {
+    expect(e2e.server().app.service.get(Number(id))).toMatchObject({ id: Number(id), status: 'live' });
+    const del = await fetch(`${e2e.server().url}/api/tiles/${id}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${token}` },
     });
     expect(del.status).toBe(204);
-    expect(server.app.service.tileCount).toBe(before);
+    expect(e2e.server().app.service.tileCount).toBe(before);
     await add.context().close();
   });
 
@@ -191,7 +184,7 @@ describe('the client in Chromium', () => {
     for (const leak of ['Exif', 'GPS', 'Private Name']) expect(body.includes(Buffer.from(leak))).toBe(false);
     // Upright on the phone already: the orange suit is at the bottom of the stored tile.
     const id = Number(/\/t\/(\d+)$/.exec(await add.inputValue('#permalink'))?.[1]);
-    const tile = Buffer.from(await (await fetch(`${server.url}/tiles/${id}/128.webp`)).arrayBuffer());
+    const tile = Buffer.from(await (await fetch(`${e2e.server().url}/tiles/${id}/128.webp`)).arrayBuffer());
     const { data } = await sharp(tile)
       .resize(3, 3, { fit: 'fill' })
       .removeAlpha()
@@ -234,7 +227,7 @@ describe('the client in Chromium', () => {
       const m = (window as unknown as { kiss: K }).kiss.feed.mosaic;
       return m.cellId.find((x) => x > 0) ?? 0;
     });
-    expect(server.app.service.get(id)).toMatchObject({ id, status: 'live' });
+    expect(e2e.server().app.service.get(id)).toMatchObject({ id, status: 'live' });
     const big = page.waitForResponse((r) => r.url().endsWith(`/tiles/${id}/512.webp`) && r.status() === 200);
     // Fly to the tile, then zoom further with the keyboard as a person would.
     await page.evaluate((tileId) => {
@@ -259,7 +252,9 @@ describe('the client in Chromium', () => {
   });
 
   it('the screen rides out a cut socket: reconnecting sign, catch-up from its seq, no reload', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1 });
+    const ctx = await e2e
+      .browser()
+      .newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1 });
     const page = await ctx.newPage();
     let cut = false;
     const open: Array<{ close(): Promise<void> }> = [];
@@ -274,7 +269,7 @@ describe('the client in Chromium', () => {
     await page.route(/socket\.io\/\?.*transport=polling/, (route) =>
       cut ? route.abort() : route.continue(),
     );
-    await page.goto(`${server.url}/screen?event=london`);
+    await page.goto(`${e2e.server().url}/screen?event=london`);
     await waitForSeq(page, serverSeq());
     await page.evaluate(() => {
       (window as unknown as { noReload: boolean }).noReload = true;
@@ -285,7 +280,7 @@ describe('the client in Chromium', () => {
     await page.waitForSelector('#reconnecting:not([hidden])', { timeout: 10_000 });
     let lastId = 0;
     for (let i = 0; i < 3; i++) {
-      const res = await upload(server.url, await syntheticJpeg(320, 320, 900 + i), { event: 'london' });
+      const res = await upload(e2e.server().url, await syntheticJpeg(320, 320, 900 + i), { event: 'london' });
       lastId = ((await res.json()) as { id: number }).id;
     }
     const behind = await page.evaluate(
@@ -302,23 +297,25 @@ describe('the client in Chromium', () => {
         .mosaic;
       return { size: m.size, seq: m.seq };
     });
-    expect(state).toEqual({ size: server.app.service.tileCount, seq: serverSeq() });
+    expect(state).toEqual({ size: e2e.server().app.service.tileCount, seq: serverSeq() });
     await settle(page);
     const got = await cellColour(page, lastId);
     expect(colourDistance(got, await expectedColour(page, lastId))).toBeLessThan(45);
   });
 
   it('the event screen keeps itself awake, goes full screen with F or its button, and hides a still pointer', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1 });
+    const ctx = await e2e
+      .browser()
+      .newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1 });
     const page = await ctx.newPage();
     const cdp = await ctx.newCDPSession(page);
     // What a projector laptop's browser grants this page: the Screen Wake Lock.
     await cdp.send('Browser.setPermission', {
       permission: { name: 'screen-wake-lock' },
       setting: 'granted',
-      origin: server.url,
+      origin: e2e.server().url,
     });
-    await page.goto(`${server.url}/screen?event=london`);
+    await page.goto(`${e2e.server().url}/screen?event=london`);
     await page.waitForFunction(() => document.body.dataset.wakeLock === 'held');
     const button = page.locator('#fullscreen');
     expect(await button.textContent()).toBe('Full screen (F)');
@@ -351,12 +348,12 @@ describe('the client in Chromium', () => {
         return getComputedStyle(el).visibility === 'visible' && r.width > 0 && r.height > 0;
       }, selector);
     // No script at all: what a slow venue network shows while the page's module downloads.
-    const bare = await browser.newContext({
+    const bare = await e2e.browser().newContext({
       viewport: { width: 1920, height: 1080 },
       javaScriptEnabled: false,
     });
     const before = await bare.newPage();
-    await before.goto(`${server.url}/screen?event=london`);
+    await before.goto(`${e2e.server().url}/screen?event=london`);
     expect(await before.locator('h1').textContent()).toBe('#kiss4lgbtqrights');
     expect(await visible(before, 'h1')).toBe(true);
     for (const sel of ['.qr', '#pause', '#fullscreen']) expect(await visible(before, sel), sel).toBe(false);

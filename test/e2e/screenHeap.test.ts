@@ -2,24 +2,13 @@
  * The event screen runs for hours: its JS heap must stay flat while 1,000 tiles arrive
  * through the real server, each one highlighted (zoom in, hold, zoom out) and animated.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+import { waitForSeq } from './harness.ts';
+import { useE2E } from './useE2E.ts';
 
-let server: E2EServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startE2EServer({ MOSAIC_COLS: '40', MOSAIC_ROWS: '40' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = useE2E({ MOSAIC_COLS: '40', MOSAIC_ROWS: '40' });
 
 async function uploadMany(n: number, from: number): Promise<void> {
   const photos = await Promise.all(Array.from({ length: 8 }, (_, i) => syntheticJpeg(240, 240, from + i)));
@@ -28,7 +17,11 @@ async function uploadMany(n: number, from: number): Promise<void> {
     Array.from({ length: 4 }, async () => {
       while (next < n) {
         const i = next++;
-        const res = await upload(server.url, photos[i % photos.length]!, i % 2 ? { event: 'london' } : {});
+        const res = await upload(
+          e2e.server().url,
+          photos[i % photos.length]!,
+          i % 2 ? { event: 'london' } : {},
+        );
         expect(res.status).toBe(201);
       }
     }),
@@ -36,15 +29,15 @@ async function uploadMany(n: number, from: number): Promise<void> {
 }
 
 it('keeps a flat heap over 1,000 arrivals', { timeout: 400_000 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 960, height: 540 } });
+  const page = await e2e.browser().newPage({ viewport: { width: 960, height: 540 } });
   const cdp = await page.context().newCDPSession(page);
   const heap = async (): Promise<number> => {
     await cdp.send('HeapProfiler.collectGarbage');
     await cdp.send('HeapProfiler.collectGarbage');
     return ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
   };
-  await page.goto(`${server.url}/screen?event=london`);
-  const seq = () => server.app.service.snapshot().seq;
+  await page.goto(`${e2e.server().url}/screen?event=london`);
+  const seq = () => e2e.server().app.service.snapshot().seq;
   // Warm up: code paths, pools, caches and the photo budget fill once.
   await uploadMany(150, 1);
   await waitForSeq(page, seq(), 60_000);

@@ -6,37 +6,34 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { probeVideo } from '../support/video.ts';
-import { type E2EServer, launchBrowser, signInAdmin, startE2EServer } from './harness.ts';
+import { signInAdmin } from './harness.ts';
+import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-timelapse-token-0123456789';
 const SHOTS = resolve(
   process.env.TIMELAPSE_SHOTS ?? resolve(import.meta.dirname, '../../test-results/shots/timelapse'),
 );
-let server: E2EServer;
-let browser: Browser;
+
+const e2e = useE2E({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '12', MOSAIC_ROWS: '12' });
 
 beforeAll(async () => {
-  server = await startE2EServer({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '12', MOSAIC_ROWS: '12' });
   const photos = await Promise.all(
     Array.from({ length: 10 }, async (_, i) => ingestPhoto(await syntheticJpeg(320, 240, i * 5 + 2))),
   );
-  for (let i = 0; i < 100; i++) await server.app.service.add(photos[i % 10]!, { event: null, phash: null });
-  browser = await launchBrowser();
+  for (let i = 0; i < 100; i++)
+    await e2e.server().app.service.add(photos[i % 10]!, { event: null, phash: null });
   mkdirSync(SHOTS, { recursive: true });
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 const signIn = (viewport: { width: number; height: number }): Promise<Page> =>
-  signInAdmin(browser, server.url, TOKEN, viewport, '#panel:not([hidden])', { acceptDownloads: true });
+  signInAdmin(e2e.browser(), e2e.server().url, TOKEN, viewport, '#panel:not([hidden])', {
+    acceptDownloads: true,
+  });
 
 const bar = (page: Page) =>
   page.$eval('#video-progress', (p) => ({
@@ -110,7 +107,7 @@ describe('admin timelapse', () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#video-download')]);
     expect(download.suggestedFilename()).toBe('kiss4lgbtqrights-1080x1080.mp4');
-    const file = join(server.dataDir, 'downloaded.mp4');
+    const file = join(e2e.server().dataDir, 'downloaded.mp4');
     await download.saveAs(file);
     const bytes = (await import('node:fs')).readFileSync(file);
     expect(await probeVideo(file, bytes)).toMatchObject({
