@@ -1,13 +1,13 @@
 /**
  * What the bulk import (the `npm run import` command and the admin page) sends and what it
  * leaves out, decided the same way on both sides: by the file's name, then by its first
- * bytes. The server judges every sent file again by its bytes (`UNSUPPORTED_FORMAT` and
- * `HEIC_NOT_SUPPORTED` come from it); this only saves sending what is plainly not a photo.
+ * bytes. The server judges every sent file again by its bytes (`UNSUPPORTED_FORMAT` comes
+ * from it); this only saves sending what is plainly not a photo.
  *
  * Pure TypeScript: no I/O, no Node or DOM APIs.
  */
 
-/** File name endings the import sends (lower case). HEIC is sent so that the server can say how to convert it. */
+/** File name endings the import sends (lower case). */
 export const PHOTO_EXTENSIONS = ['jpg', 'jpeg', 'jfif', 'png', 'webp', 'avif', 'heic', 'heif'] as const;
 
 /** Bytes {@link looksLikePhoto} needs to decide. */

@@ -3,6 +3,7 @@ import { boxAverage, featuresFromSubgrid } from '../../shared/mosaic/features.ts
 import { SUBGRID } from '../../shared/mosaic/types.ts';
 import { AppError } from '../errors.ts';
 import { ATTENTION_THUMB, attentionCrop } from './attention.ts';
+import { decodeHeic } from './heic.ts';
 import { readJpegHeader } from './jpegHeader.ts';
 import { sharp } from './sharp.ts';
 import { quarter } from './shrink.ts';
@@ -46,15 +47,37 @@ interface Header {
   needsColourFix: boolean;
 }
 
+/**
+ * What ingest decodes from: the file's bytes, which libvips reads, or for HEIC (which this
+ * libvips cannot read: no HEVC decoder) its primary image, upright, as RGBA.
+ */
+type Source = { buf: Buffer } | { rgba: Buffer; width: number; height: number };
+
+const corrupt = () =>
+  new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
+
+async function open(buf: Buffer, limits: IngestLimits): Promise<Source> {
+  if (sniffFormat(buf) !== 'heic') return { buf };
+  const answer = await decodeHeic(buf, limits.maxPixels);
+  if (answer.ok) {
+    const { data, width, height } = answer;
+    return { rgba: Buffer.from(data.buffer, data.byteOffset, data.byteLength), width, height };
+  }
+  if (answer.reason === 'too-many-pixels') checkSize(answer.width, answer.height, limits);
+  throw corrupt();
+}
+
 /** Size and colour layout: from the JPEG frame header where it is plain, else from libvips. */
-async function probe(buf: Buffer): Promise<{ width?: number; height?: number; needsColourFix: boolean }> {
+async function probe(src: Source): Promise<{ width?: number; height?: number; needsColourFix: boolean }> {
+  if (!('buf' in src)) return { width: src.width, height: src.height, needsColourFix: true };
+  const { buf } = src;
   const jpeg = readJpegHeader(buf);
   if (jpeg) return { width: jpeg.width, height: jpeg.height, needsColourFix: jpeg.components !== 3 };
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch {
-    throw new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
+    throw corrupt();
   }
   return {
     width: meta.width,
@@ -63,9 +86,15 @@ async function probe(buf: Buffer): Promise<{ width?: number; height?: number; ne
   };
 }
 
-async function readHeader(buf: Buffer, limits: IngestLimits): Promise<Header> {
-  const { width, height, needsColourFix } = await probe(buf);
+async function readHeader(src: Source, limits: IngestLimits): Promise<Header> {
+  const { width, height, needsColourFix } = await probe(src);
   if (!width || !height) throw new AppError(422, 'CORRUPT_IMAGE', 'This image has no readable size.');
+  checkSize(width, height, limits);
+  return { needsColourFix };
+}
+
+/** Refuses a photo too big, too small or too long and thin for the limits. */
+function checkSize(width: number, height: number, limits: IngestLimits): void {
   if (width * height > limits.maxPixels) {
     throw new AppError(
       413,
@@ -87,7 +116,6 @@ async function readHeader(buf: Buffer, limits: IngestLimits): Promise<Header> {
       `This image is too long and thin (${width}x${height}); the longer side may be at most ${limits.maxAspect} times the shorter.`,
     );
   }
-  return { needsColourFix };
 }
 
 /** A decoded image, raw interleaved RGB. */
@@ -101,18 +129,20 @@ interface Raw {
  * Decodes upright (auto-oriented from EXIF) and resized so that the shorter side is
  * `side`, as plain sRGB. JPEG shrink-on-load does most of the resize inside the decoder.
  */
-async function decodeUpright(buf: Buffer, limits: IngestLimits, header: Header, side: number): Promise<Raw> {
+async function decodeUpright(src: Source, limits: IngestLimits, header: Header, side: number): Promise<Raw> {
   try {
-    const img = sharp(buf, { failOn: 'truncated', limitInputPixels: limits.maxPixels })
-      .rotate()
-      .resize(side, side, { fit: 'outside' });
+    const img = (
+      'buf' in src
+        ? sharp(src.buf, { failOn: 'truncated', limitInputPixels: limits.maxPixels }).rotate()
+        : sharp(src.rgba, { raw: { width: src.width, height: src.height, channels: 4 } })
+    ).resize(side, side, { fit: 'outside' });
     // Most phone JPEGs are plain 3-channel sRGB: skip the extra passes for them.
     if (header.needsColourFix) img.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha();
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
     return { data, width: info.width, height: info.height };
   } catch {
-    throw new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
+    throw corrupt();
   }
 }
 
@@ -192,8 +222,8 @@ async function attentionSquare(img: Raw, side: number): Promise<{ left: number; 
 }
 
 /** The square master: the shorter side decoded at MASTER px, then the attention crop. */
-async function decodeMaster(buf: Buffer, limits: IngestLimits, header: Header): Promise<Buffer> {
-  const img = await decodeUpright(buf, limits, header, MASTER);
+async function decodeMaster(src: Source, limits: IngestLimits, header: Header): Promise<Buffer> {
+  const img = await decodeUpright(src, limits, header, MASTER);
   const { left, top } = await attentionSquare(img, MASTER);
   return cutSquare(img, left, top, MASTER);
 }
@@ -220,10 +250,10 @@ export function tileWebp(px: Buffer, side: number): Promise<Buffer> {
  * Nothing is stored.
  */
 export async function previewCrop(buf: Buffer, limits: IngestLimits = DEFAULT_LIMITS): Promise<CropBox> {
-  sniffFormat(buf);
-  const header = await readHeader(buf, { ...limits, minSide: 1 });
+  const src = await open(buf, limits);
+  const header = await readHeader(src, { ...limits, minSide: 1 });
   const side = 256;
-  const img = await decodeUpright(buf, limits, header, side);
+  const img = await decodeUpright(src, limits, header, side);
   const { left, top } = await attentionSquare(img, side);
   return {
     left: left / img.width,
@@ -239,9 +269,9 @@ export async function previewCrop(buf: Buffer, limits: IngestLimits = DEFAULT_LI
  */
 export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promise<IngestedPhoto> {
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  sniffFormat(buf);
-  const header = await readHeader(buf, limits);
-  let master = await decodeMaster(buf, limits, header);
+  const src = await open(buf, limits);
+  const header = await readHeader(src, limits);
+  let master = await decodeMaster(src, limits, header);
   if (opts.hideFaces) master = await pixelate(master);
   // Every size from the one master: 128 and 32 by exact 4:1 box shrinks, both encodes in parallel.
   // The 32 px tile is stored as its raw pixels only: its WebP is encoded when asked for

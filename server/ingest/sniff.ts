@@ -1,7 +1,7 @@
 import { AppError } from '../errors.ts';
 
 /** The formats a contributor may send. */
-export type PhotoFormat = 'jpeg' | 'png' | 'webp' | 'avif';
+export type PhotoFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'heic';
 
 function ascii(buf: Buffer, start: number, end: number): string {
   return buf.subarray(start, end).toString('latin1');
@@ -25,14 +25,7 @@ export function sniffFormat(buf: Buffer): PhotoFormat {
     const boxSize = Math.min(buf.readUInt32BE(0), buf.length, 64);
     for (let i = 16; i + 4 <= boxSize; i += 4) brands.push(ascii(buf, i, i + 4));
     if (brands.some((b) => AVIF_BRANDS.has(b))) return 'avif';
-    if (brands.some((b) => HEIC_BRANDS.has(b))) {
-      throw new AppError(
-        415,
-        'HEIC_NOT_SUPPORTED',
-        'HEIC photos (the iPhone default) cannot be read here. Please send a JPEG: on iPhone choose ' +
-          'Settings > Camera > Formats > Most Compatible, or share the photo from the Photos app, which sends a JPEG.',
-      );
-    }
+    if (brands.some((b) => HEIC_BRANDS.has(b))) return 'heic';
   }
   const head = ascii(buf, 0, Math.min(buf.length, 512)).trimStart().toLowerCase();
   const what = head.startsWith('%pdf')
@@ -49,6 +42,6 @@ export function sniffFormat(buf: Buffer): PhotoFormat {
   throw new AppError(
     415,
     'UNSUPPORTED_FORMAT',
-    `${what ? `This file is ${what}, not a photo` : 'This file is not a photo we can read'}. Please send a JPEG, PNG, WebP or AVIF image.`,
+    `${what ? `This file is ${what}, not a photo` : 'This file is not a photo we can read'}. Please send a JPEG, PNG, WebP, AVIF or HEIC image.`,
   );
 }

@@ -74,7 +74,28 @@ describe('bad input gets a clear 4xx and leaves nothing behind', () => {
       'UNSUPPORTED_FORMAT',
       'GIF',
     ],
-    ['a HEIC', () => heic, 415, 'HEIC_NOT_SUPPORTED', 'JPEG'],
+    ['a HEIC header with no image after it', () => heic, 422, 'CORRUPT_IMAGE', 'damaged'],
+    [
+      'a HEIC that says it is 30000x30000',
+      () => {
+        // The file's own size property (ispe), which libheif reports before any decode.
+        const b = Buffer.from(fixture('rocket-gps.heic'));
+        const at = b.indexOf('ispe');
+        b.writeUInt32BE(30000, at + 8);
+        b.writeUInt32BE(30000, at + 12);
+        return b;
+      },
+      413,
+      'TOO_MANY_PIXELS',
+      '30000x30000',
+    ],
+    [
+      'a HEIC cut in half',
+      () => fixture('rocket-gps.heic').subarray(0, 40_000),
+      422,
+      'CORRUPT_IMAGE',
+      'damaged',
+    ],
   );
 
   it.each(cases)('%s', async (_name, make, status, code, mention) => {

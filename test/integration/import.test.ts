@@ -46,6 +46,8 @@ describe('bulk import', () => {
         .png()
         .toBuffer(),
       'booth.zip': await zipOf({ 'c.jpg': c!, 'inner/d.jpeg': d!, 'readme.md': '# booth' }),
+      // An iPhone's gallery: HEIC.
+      'iphone/IMG_0001.HEIC': readFileSync(join(import.meta.dirname, '../fixtures/rocket-gps.heic')),
     });
     // The same photo twice under two names: the second is skipped, not imported again.
     writeFileSync(join(dir, 'day1/a-copy.jpg'), a!);
@@ -69,19 +71,20 @@ describe('bulk import', () => {
       'day1/booth/b.JPG': 'imported',
       'e.webp': 'imported',
       'fake.jpg': 'UNSUPPORTED_FORMAT',
+      'iphone/IMG_0001.HEIC': 'imported',
       'notes.txt': 'UNSUPPORTED_FORMAT',
       'tiny.png': 'IMAGE_TOO_SMALL',
     });
     expect(rows.get('day1/a-copy.jpg')!.tile).toBe(rows.get('day1/a.jpg')!.tile);
-    expect(first.output).toMatch(/Imported: 5\nSkipped \(imported before\): 1\nRefused: 5/);
+    expect(first.output).toMatch(/Imported: 6\nSkipped \(imported before\): 1\nRefused: 5/);
     expect(first.output).toContain('broken.jpg: CORRUPT_IMAGE:');
-    expect(await tileCount(s.url)).toBe(5);
+    expect(await tileCount(s.url)).toBe(6);
     const tile = await (await fetch(`${s.url}/api/tiles/${rows.get('day1/booth/b.JPG')!.tile}`)).json();
     expect(tile.event).toBe('london');
 
     const second = await runImportCli(args);
-    expect(second.output).toMatch(/Imported: 0\nSkipped \(imported before\): 6\nRefused: 5/);
-    expect(await tileCount(s.url)).toBe(5);
+    expect(second.output).toMatch(/Imported: 0\nSkipped \(imported before\): 7\nRefused: 5/);
+    expect(await tileCount(s.url)).toBe(6);
   }, 60_000);
 
   it('imports a ZIP given directly, with a progress line when the output is not a terminal', async () => {

@@ -53,7 +53,7 @@ describe('ingest over HTTP', () => {
     expect(Math.min(d90!, d180!, d270!)).toBeGreaterThan(d0! * 3);
   });
 
-  it.each(['astronaut-orient6-gps.jpg', 'rocket-3mp.jpg'])(
+  it.each(['astronaut-orient6-gps.jpg', 'rocket-3mp.jpg', 'rocket-gps.heic'])(
     'no metadata survives in any served size of %s',
     async (name) => {
       const res = await upload(s().url, fixture(name));
@@ -103,6 +103,40 @@ describe('ingest over HTTP', () => {
       Buffer.from(await (await fetch(`${s().url}/tiles/${id}/128.webp`)).arrayBuffer()),
     ).metadata();
     expect([meta.format, meta.channels, meta.space]).toEqual(['webp', 3, 'srgb']);
+  });
+
+  it('reads a HEIC photo (the iPhone default): its tiles show the same picture as the JPEG', async () => {
+    // rocket-gps.heic is rocket-3mp.jpg at 1280 px, encoded by libheif's x265 with its EXIF (GPS) kept.
+    const tile = async (name: string) => {
+      const res = await upload(
+        s().url,
+        fixture(name),
+        {},
+        name,
+        name.endsWith('.heic') ? 'image/heic' : 'image/jpeg',
+      );
+      expect(res.status, name).toBe(201);
+      const { id } = await res.json();
+      const webp = Buffer.from(await (await fetch(`${s().url}/tiles/${id}/512.webp`)).arrayBuffer());
+      return sharp(webp).resize(16, 16).raw().toBuffer();
+    };
+    const [heic, jpeg, other] = await Promise.all([
+      tile('rocket-gps.heic'),
+      tile('rocket-3mp.jpg'),
+      tile('hubble-small.jpg'),
+    ]);
+    const dist = (a: Buffer, b: Buffer) => a.reduce((d, v, i) => d + Math.abs(v - b[i]!), 0) / a.length;
+    expect(dist(heic, jpeg)).toBeLessThan(6);
+    expect(dist(heic, other)).toBeGreaterThan(dist(heic, jpeg) * 4);
+  });
+
+  it('decodes HEIC photos sent together one after another, and answers each', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        upload(s().url, fixture('rocket-gps.heic'), {}, 'IMG_0001.HEIC', 'image/heic'),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual([201, 201, 201, 201]);
   });
 
   it('serves a public record without anything identifying', async () => {

@@ -1,0 +1,66 @@
+/**
+ * libheif compiled to WebAssembly: the primary image of a HEIC photo, upright (libheif applies
+ * the file's rotation and mirroring), as RGBA. It runs wherever it is called, so the server
+ * calls it in its worker thread (heicWorker.ts, through heic.ts), never on the event loop.
+ */
+import { createRequire } from 'node:module';
+
+/** One HEIC file, and the most pixels it may decode to. */
+export interface HeicAsk {
+  buf: Uint8Array;
+  maxPixels: number;
+}
+
+/** The primary image upright as RGBA, or why not: the file says a size over the limit, or it cannot be read. */
+export type HeicAnswer =
+  | { ok: true; width: number; height: number; data: Uint8Array }
+  | { ok: false; reason: 'corrupt' }
+  | { ok: false; reason: 'too-many-pixels'; width: number; height: number };
+
+interface HeifImage {
+  get_width(): number;
+  get_height(): number;
+  is_primary(): boolean;
+  display(
+    target: { data: Uint8ClampedArray; width: number; height: number },
+    done: (shown: { data: Uint8ClampedArray } | null) => void,
+  ): void;
+  free(): void;
+}
+interface LibHeif {
+  ready?: Promise<unknown>;
+  HeifDecoder: new () => { decode(buf: Uint8Array): HeifImage[]; decoder: { delete(): void } | null };
+}
+
+let libheif: LibHeif | null = null;
+
+function display(image: HeifImage, width: number, height: number): Promise<Uint8ClampedArray> {
+  return new Promise((resolve, reject) => {
+    image.display({ data: new Uint8ClampedArray(width * height * 4), width, height }, (shown) =>
+      shown ? resolve(shown.data) : reject(new Error('HEIF decode failed')),
+    );
+  });
+}
+
+/** Decodes `ask.buf`'s primary image, refusing from the size the file states before any pixel is decoded. */
+export async function decodeHeicHere(ask: HeicAsk): Promise<HeicAnswer> {
+  libheif ??= createRequire(import.meta.url)('libheif-js/wasm-bundle') as LibHeif;
+  await libheif.ready;
+  const decoder = new libheif.HeifDecoder();
+  const images = decoder.decode(ask.buf);
+  try {
+    const image = images.find((i) => i.is_primary()) ?? images[0];
+    if (!image) return { ok: false, reason: 'corrupt' };
+    const width = image.get_width();
+    const height = image.get_height();
+    if (!(width > 0 && height > 0)) return { ok: false, reason: 'corrupt' };
+    if (width * height > ask.maxPixels) return { ok: false, reason: 'too-many-pixels', width, height };
+    const data = await display(image, width, height);
+    return { ok: true, width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch {
+    return { ok: false, reason: 'corrupt' };
+  } finally {
+    for (const i of images) i.free();
+    decoder.decoder?.delete();
+  }
+}
