@@ -108,9 +108,7 @@ export const de: Messages = {
   'error.NO_PHOTO': 'Bitte wähle ein Foto zum Senden.',
   'error.FILE_TOO_LARGE': 'Die Datei ist zu groß. Bitte sende ein kleineres Foto.',
   'error.TOO_MANY_PIXELS': 'Das Bild hat zu viele Pixel. Bitte sende ein normales Handyfoto.',
-  'error.UNSUPPORTED_FORMAT': 'Diese Datei können wir nicht lesen. Bitte sende JPEG, PNG oder WebP.',
-  'error.HEIC_NOT_SUPPORTED':
-    'HEIC-Fotos vom iPhone können hier nicht gelesen werden. Wähle unter Einstellungen › Kamera › Formate „Maximale Kompatibilität“ oder teile das Foto als JPEG.',
+  'error.UNSUPPORTED_FORMAT': 'Diese Datei können wir nicht lesen. Bitte sende JPEG, PNG, WebP oder HEIC.',
   'error.IMAGE_TOO_SMALL': 'Das Foto ist zu klein. Es braucht mindestens 200 Pixel pro Seite.',
   'error.BAD_ASPECT_RATIO': 'Das Foto ist zu lang und schmal. Bitte sende ein eher quadratisches.',
   'error.CORRUPT_IMAGE': 'Das Foto scheint beschädigt zu sein. Versuche ein anderes.',

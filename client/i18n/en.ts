@@ -104,9 +104,7 @@ export const en = {
   'error.NO_PHOTO': 'Please choose a photo to send.',
   'error.FILE_TOO_LARGE': 'This file is too big. Please send a smaller photo.',
   'error.TOO_MANY_PIXELS': 'This picture has too many pixels. Please send a normal phone photo.',
-  'error.UNSUPPORTED_FORMAT': 'This is not a photo we can read. Please send a JPEG, PNG or WebP.',
-  'error.HEIC_NOT_SUPPORTED':
-    'iPhone HEIC photos cannot be read here. In Settings › Camera › Formats choose “Most Compatible”, or share the photo as JPEG.',
+  'error.UNSUPPORTED_FORMAT': 'This is not a photo we can read. Please send a JPEG, PNG, WebP or HEIC.',
   'error.IMAGE_TOO_SMALL': 'This photo is too small. Please send one at least 200 pixels on each side.',
   'error.BAD_ASPECT_RATIO': 'This photo is too long and thin. Please send a photo closer to square.',
   'error.CORRUPT_IMAGE': 'This photo seems damaged. Please try another one.',

@@ -105,9 +105,7 @@ export const es: Messages = {
   'error.NO_PHOTO': 'Elige una foto para enviar.',
   'error.FILE_TOO_LARGE': 'El archivo es demasiado grande. Envía una foto más pequeña.',
   'error.TOO_MANY_PIXELS': 'La imagen tiene demasiados píxeles. Envía una foto normal del móvil.',
-  'error.UNSUPPORTED_FORMAT': 'No podemos leer este archivo. Envía un JPEG, PNG o WebP.',
-  'error.HEIC_NOT_SUPPORTED':
-    'Las fotos HEIC del iPhone no se pueden leer aquí. En Ajustes › Cámara › Formatos elige «Más compatible», o comparte la foto como JPEG.',
+  'error.UNSUPPORTED_FORMAT': 'No podemos leer este archivo. Envía un JPEG, PNG, WebP o HEIC.',
   'error.IMAGE_TOO_SMALL': 'La foto es demasiado pequeña. Necesita al menos 200 píxeles por lado.',
   'error.BAD_ASPECT_RATIO': 'La foto es demasiado alargada. Envía una más cuadrada.',
   'error.CORRUPT_IMAGE': 'La foto parece dañada. Prueba con otra.',

@@ -110,9 +110,7 @@ export const fr: Messages = {
   'error.NO_PHOTO': 'Choisissez une photo à envoyer.',
   'error.FILE_TOO_LARGE': 'Le fichier est trop lourd. Envoyez une photo plus petite.',
   'error.TOO_MANY_PIXELS': 'L’image a trop de pixels. Envoyez une photo de téléphone normale.',
-  'error.UNSUPPORTED_FORMAT': 'Nous ne pouvons pas lire ce fichier. Envoyez un JPEG, PNG ou WebP.',
-  'error.HEIC_NOT_SUPPORTED':
-    'Les photos HEIC de l’iPhone ne sont pas lisibles ici. Dans Réglages › Appareil photo › Formats, choisissez « Le plus compatible », ou partagez la photo en JPEG.',
+  'error.UNSUPPORTED_FORMAT': 'Nous ne pouvons pas lire ce fichier. Envoyez un JPEG, PNG, WebP ou HEIC.',
   'error.IMAGE_TOO_SMALL': 'La photo est trop petite. Il faut au moins 200 pixels de chaque côté.',
   'error.BAD_ASPECT_RATIO': 'La photo est trop allongée. Envoyez-en une plus carrée.',
   'error.CORRUPT_IMAGE': 'La photo semble abîmée. Essayez-en une autre.',

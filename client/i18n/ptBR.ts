@@ -105,9 +105,7 @@ export const ptBR: Messages = {
   'error.NO_PHOTO': 'Escolha uma foto para enviar.',
   'error.FILE_TOO_LARGE': 'O arquivo é grande demais. Envie uma foto menor.',
   'error.TOO_MANY_PIXELS': 'A imagem tem pixels demais. Envie uma foto normal de celular.',
-  'error.UNSUPPORTED_FORMAT': 'Não conseguimos ler este arquivo. Envie um JPEG, PNG ou WebP.',
-  'error.HEIC_NOT_SUPPORTED':
-    'Fotos HEIC do iPhone não podem ser lidas aqui. Em Ajustes › Câmera › Formatos escolha “Mais Compatível”, ou compartilhe a foto como JPEG.',
+  'error.UNSUPPORTED_FORMAT': 'Não conseguimos ler este arquivo. Envie um JPEG, PNG, WebP ou HEIC.',
   'error.IMAGE_TOO_SMALL': 'A foto é pequena demais. Ela precisa ter pelo menos 200 pixels de cada lado.',
   'error.BAD_ASPECT_RATIO': 'A foto é comprida demais. Envie uma mais quadrada.',
   'error.CORRUPT_IMAGE': 'A foto parece danificada. Tente outra.',

@@ -53,7 +53,6 @@ const PHOTO_ERRORS: ReadonlySet<string> = new Set([
   'FILE_TOO_LARGE',
   'TOO_MANY_PIXELS',
   'UNSUPPORTED_FORMAT',
-  'HEIC_NOT_SUPPORTED',
   'IMAGE_TOO_SMALL',
   'BAD_ASPECT_RATIO',
   'CORRUPT_IMAGE',
@@ -111,10 +110,9 @@ async function choose(file: File | undefined): Promise<void> {
       redrawPreview();
     }
   } catch {
-    // The browser cannot decode it (HEIC on most browsers): the server says why on send.
+    // The browser cannot decode it (HEIC on most browsers but Safari): no preview; the file
+    // goes as it is, and the server reads it (HEIC included) or says why not.
     byId('preview-box').hidden = true;
-    if (/heic|heif/i.test(file.type) || /\.hei[cf]$/i.test(file.name))
-      showError(t('error.HEIC_NOT_SUPPORTED'), pickers);
   }
 }
 

@@ -36,6 +36,7 @@ async function open(path: string, viewport = { width: 1280, height: 800 }, local
 
 /** 2048 px, stored rotated with EXIF Orientation=6, GPS in Chechnya, camera and artist name. */
 const ASTRONAUT = readFileSync(join(import.meta.dirname, '../fixtures/astronaut-orient6-gps.jpg'));
+const HEIC = readFileSync(join(import.meta.dirname, '../fixtures/rocket-gps.heic'));
 
 /**
  * Sends the astronaut through /add (with "hide our faces" or not) and returns the page, the
@@ -216,6 +217,31 @@ describe('the client in Chromium', () => {
           worst = Math.max(worst, hi - lo);
         }
     expect(worst).toBeLessThan(12);
+    await add.context().close();
+  });
+
+  it('takes an iPhone HEIC that this browser cannot read: no preview, no error, the file goes as it is and becomes a tile', async () => {
+    const add = await open('/add', { width: 390, height: 844 });
+    const bodies: Buffer[] = [];
+    await add.route('**/api/tiles', async (route) => {
+      if (route.request().method() === 'POST')
+        bodies.push(route.request().postDataBuffer() ?? Buffer.alloc(0));
+      await route.continue();
+    });
+    await add.setInputFiles('#file', { name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: HEIC });
+    // Chromium decodes no HEIC: the page cannot draw a preview, and says nothing against the photo.
+    await expect.poll(() => add.isHidden('#preview-box')).toBe(true);
+    expect(await add.textContent('#error')).toBe('');
+    await add.check('#consent');
+    await add.click('#send');
+    await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]!.includes(HEIC)).toBe(true);
+    const id = Number(/\/t\/(\d+)$/.exec(await add.inputValue('#permalink'))?.[1]);
+    const tile = await fetch(`${e2e.server().url}/tiles/${id}/512.webp`);
+    expect(tile.status).toBe(200);
+    const meta = await sharp(Buffer.from(await tile.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.exif]).toEqual(['webp', 512, undefined]);
     await add.context().close();
   });
 
