@@ -1,0 +1,90 @@
+/**
+ * HEIC ingest (`npm run bench -- heic`): photos in the iPhone's default format, which libvips
+ * here cannot read, go through libheif (WebAssembly) in the server's worker thread. Prints, per
+ * photo and 4 at a time as uploads arrive, the wall time and CPU of `ingestPhoto` on a HEIC
+ * beside the same pixels as a JPEG (the cheapest format ingest reads), and the event loop's
+ * worst delay meanwhile (what every viewer's socket on that server waits) beside libheif run
+ * on the event loop itself.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { decodeHeicHere } from '../../server/ingest/heicDecode.ts';
+import { DEFAULT_LIMITS, ingestPhoto } from '../../server/ingest/pipeline.ts';
+
+const HEIC = readFileSync(join(import.meta.dirname, '../fixtures/rocket-gps.heic'));
+const PHOTOS = Number(process.env.BENCH_HEIC_PHOTOS ?? 32);
+const AT_ONCE = 4;
+
+interface Figures {
+  wallMs: number;
+  cpuMs: number;
+  loopP99: number;
+  loopMax: number;
+}
+
+/** How late a 5 ms timer fires, tick after tick: what any other callback on the event loop waits. */
+function lagMeter(): () => { p99: number; max: number } {
+  const lags: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    lags.push(Math.max(0, now - last - 5));
+    last = now;
+  }, 5);
+  return () => {
+    clearInterval(timer);
+    lags.push(Math.max(0, performance.now() - last - 5));
+    lags.sort((a, b) => a - b);
+    return { p99: lags[Math.floor((lags.length - 1) * 0.99)]!, max: lags[lags.length - 1]! };
+  };
+}
+
+async function measure(work: () => Promise<unknown>): Promise<Figures> {
+  for (let i = 0; i < 2; i++) await work(); // the worker and libheif started, sharp warm
+  const stop = lagMeter();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: AT_ONCE }, async () => {
+      while (next++ < PHOTOS) await work();
+    }),
+  );
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const lag = stop();
+  return {
+    wallMs: wall / PHOTOS,
+    cpuMs: (c.user + c.system) / 1000 / PHOTOS,
+    loopP99: lag.p99,
+    loopMax: lag.max,
+  };
+}
+
+export async function run(): Promise<void> {
+  const decoded = await decodeHeicHere({ buf: HEIC, maxPixels: DEFAULT_LIMITS.maxPixels });
+  if (!decoded.ok) throw new Error('the fixture did not decode');
+  const { width, height } = decoded;
+  const jpeg = await sharp(decoded.data, { raw: { width, height, channels: 4 } })
+    .removeAlpha()
+    .jpeg({ quality: 92 })
+    .toBuffer();
+  const heic = await measure(() => ingestPhoto(HEIC));
+  const same = await measure(() => ingestPhoto(jpeg));
+  const onLoop = await measure(() => decodeHeicHere({ buf: HEIC, maxPixels: DEFAULT_LIMITS.maxPixels }));
+  const f = (x: number) => x.toFixed(1);
+  console.log(
+    `\n## HEIC ingest (${width}x${height}, ${(HEIC.length / 1024).toFixed(0)} KB; ${PHOTOS} photos, ${AT_ONCE} at a time)`,
+  );
+  console.log(
+    `HEIC: ${f(heic.wallMs)} ms a photo, ${f(heic.cpuMs)} ms of CPU; the same pixels as JPEG q92: ${f(same.wallMs)} ms, ${f(same.cpuMs)} ms of CPU; ratio ${f(heic.cpuMs / same.cpuMs)}x the CPU`,
+  );
+  console.log(
+    `event loop delay while they ran: HEIC p99 ${f(heic.loopP99)} ms, max ${f(heic.loopMax)} ms; JPEG p99 ${f(same.loopP99)} ms, max ${f(same.loopMax)} ms`,
+  );
+  console.log(
+    `libheif on the event loop instead (the decode alone): ${f(onLoop.wallMs)} ms a photo, loop delay p99 ${f(onLoop.loopP99)} ms, max ${f(onLoop.loopMax)} ms: the worker's max is ${(heic.loopMax / onLoop.loopMax).toFixed(2)}x that`,
+  );
+  console.log(`decode alone: ${f(onLoop.wallMs / ((width * height) / 1e6))} ms per megapixel`);
+}
