@@ -83,6 +83,8 @@ export const de: Messages = {
   'add.offline': 'Du bist offline. Dein Kuss wird gesendet, sobald die Verbindung zurück ist.',
   'add.retrying': 'Die Verbindung ist abgebrochen. Neuer Versuch in {s} s…',
   'add.progress': 'Dein Foto wird gesendet',
+  'add.noPreview':
+    'Gewählt: {name}. Dein Browser kann dieses Foto nicht anzeigen. Es wird so gesendet, wie es ist, und unser Server bereitet es auf (und verbirgt die Gesichter, wenn du das willst).',
   'add.needPhoto': 'Wähle zuerst ein Foto.',
   'add.needConsent': 'Bitte bestätige, dass beide einverstanden sind.',
   'add.privacy': 'Was wir speichern und was nicht',

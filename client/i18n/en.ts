@@ -79,6 +79,8 @@ export const en = {
   'add.offline': 'You are offline. Your kiss goes out as soon as you are back online.',
   'add.retrying': 'The connection dropped. Sending again in {s} s…',
   'add.progress': 'Sending your photo',
+  'add.noPreview':
+    'Chosen: {name}. Your browser cannot show this photo, so it goes as it is and our server prepares it (and hides your faces, if you ask).',
   'add.needPhoto': 'Choose a photo first.',
   'add.needConsent': 'Please confirm that both people agree.',
   'add.privacy': 'What we keep, and what we don’t',

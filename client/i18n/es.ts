@@ -80,6 +80,8 @@ export const es: Messages = {
   'add.offline': 'Estás sin conexión. Tu beso se enviará en cuanto vuelva la conexión.',
   'add.retrying': 'Se cortó la conexión. Se enviará de nuevo en {s} s…',
   'add.progress': 'Enviando tu foto',
+  'add.noPreview':
+    'Elegida: {name}. Tu navegador no puede mostrar esta foto, así que se envía tal cual y nuestro servidor la prepara (y oculta las caras, si lo pides).',
   'add.needPhoto': 'Elige primero una foto.',
   'add.needConsent': 'Confirma que las dos personas están de acuerdo.',
   'add.privacy': 'Qué guardamos y qué no',

@@ -85,6 +85,8 @@ export const fr: Messages = {
   'add.offline': 'Vous êtes hors ligne. Votre baiser partira dès que la connexion reviendra.',
   'add.retrying': 'La connexion a été coupée. Nouvel envoi dans {s} s…',
   'add.progress': 'Envoi de votre photo',
+  'add.noPreview':
+    'Choisie : {name}. Votre navigateur ne peut pas afficher cette photo : elle part telle quelle et notre serveur la prépare (et cache vos visages, si vous le demandez).',
   'add.needPhoto': 'Choisissez d’abord une photo.',
   'add.needConsent': 'Confirmez que les deux personnes sont d’accord.',
   'add.privacy': 'Ce que nous gardons, et ce que nous ne gardons pas',

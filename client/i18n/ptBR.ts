@@ -80,6 +80,8 @@ export const ptBR: Messages = {
   'add.offline': 'Você está sem internet. Seu beijo será enviado assim que a conexão voltar.',
   'add.retrying': 'A conexão caiu. Enviando de novo em {s} s…',
   'add.progress': 'Enviando sua foto',
+  'add.noPreview':
+    'Escolhida: {name}. Seu navegador não consegue mostrar esta foto, então ela vai como está e nosso servidor a prepara (e esconde os rostos, se você pedir).',
   'add.needPhoto': 'Escolha uma foto primeiro.',
   'add.needConsent': 'Confirme que as duas pessoas concordam.',
   'add.privacy': 'O que guardamos e o que não',

@@ -85,6 +85,15 @@ if (event) {
   onLanguageChange(show);
 }
 
+/** The photo's name and why there is no preview, when this browser cannot read it (HEIC, mostly). */
+function showNoPreview(name: string | null): void {
+  const line = byId('no-preview');
+  line.hidden = name === null;
+  line.textContent = name === null ? '' : t('add.noPreview', { name });
+}
+let noPreviewName: string | null = null;
+onLanguageChange(() => showNoPreview(noPreviewName));
+
 function redrawPreview(): void {
   if (!bitmap) return;
   drawPreview(byId<HTMLCanvasElement>('preview'), bitmap, hideFaces.checked, crop);
@@ -97,6 +106,8 @@ async function choose(file: File | undefined): Promise<void> {
   uploadKey = randomId();
   bitmap?.close();
   bitmap = null;
+  noPreviewName = null;
+  showNoPreview(null);
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
     crop = null;
@@ -113,6 +124,8 @@ async function choose(file: File | undefined): Promise<void> {
     // The browser cannot decode it (HEIC on most browsers but Safari): no preview; the file
     // goes as it is, and the server reads it (HEIC included) or says why not.
     byId('preview-box').hidden = true;
+    noPreviewName = file.name || 'photo';
+    showNoPreview(noPreviewName);
   }
 }
 

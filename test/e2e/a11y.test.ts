@@ -6,7 +6,7 @@
  * live region and reduced motion, 44 px targets, and 320 px width and 200 % zoom in all six
  * languages. Screenshots go to A11Y_SHOTS (default test-results/shots/a11y) for people to look at.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
@@ -115,6 +115,20 @@ const STATES: Array<
     },
   ],
   [
+    'add-no-preview',
+    async (l, s, m) => {
+      // A HEIC, which Chromium cannot draw: the page names it instead (a long camera name must wrap).
+      const page = await open(live, '/add?event=london', l, s, m);
+      await page.setInputFiles('#file', {
+        name: 'IMG_20261205_114233456_BURST001_COVER.HEIC',
+        mimeType: 'image/heic',
+        buffer: readFileSync(resolve(import.meta.dirname, '../fixtures/rocket-gps.heic')),
+      });
+      await page.waitForSelector('#no-preview:not([hidden])');
+      return page;
+    },
+  ],
+  [
     'add-done',
     async (l, s, m) => {
       const page = await open(live, '/add?event=london', l, s, m);
@@ -210,6 +224,7 @@ async function layoutProblems(page: Page): Promise<{ wide: string[]; small: stri
 describe('layout for low vision and small screens', () => {
   const pages: Array<[string, () => E2EServer, string, boolean]> = [
     ['add', () => live, '/add?event=london', false],
+    ['add-no-preview', () => live, '/add?event=london', false],
     ['add-done', () => live, '/add?event=london', false],
     ['privacy', () => live, '/privacy', false],
     ['admin', () => review, '/admin', true],

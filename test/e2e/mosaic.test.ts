@@ -220,7 +220,7 @@ describe('the client in Chromium', () => {
     await add.context().close();
   });
 
-  it('takes an iPhone HEIC that this browser cannot read: no preview, no error, the file goes as it is and becomes a tile', async () => {
+  it('takes an iPhone HEIC that this browser cannot read: its name instead of a preview, no error, the file goes as it is and becomes a tile', async () => {
     const add = await open('/add', { width: 390, height: 844 });
     const bodies: Buffer[] = [];
     await add.route('**/api/tiles', async (route) => {
@@ -229,8 +229,10 @@ describe('the client in Chromium', () => {
       await route.continue();
     });
     await add.setInputFiles('#file', { name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: HEIC });
-    // Chromium decodes no HEIC: the page cannot draw a preview, and says nothing against the photo.
-    await expect.poll(() => add.isHidden('#preview-box')).toBe(true);
+    // Chromium decodes no HEIC: no preview, nothing against the photo, and a line that names the chosen file.
+    await add.waitForSelector('#no-preview:not([hidden])');
+    expect(await add.textContent('#no-preview')).toContain('Chosen: IMG_0001.HEIC.');
+    expect(await add.isHidden('#preview-box')).toBe(true);
     expect(await add.textContent('#error')).toBe('');
     await add.check('#consent');
     await add.click('#send');
