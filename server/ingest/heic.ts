@@ -91,8 +91,11 @@ class HeicDecoder {
 
 let decoder: HeicDecoder | null = null;
 
-/** Decodes a HEIC photo off the event loop; answers the size alone when it has more than `maxPixels`. */
-export function decodeHeic(buf: Buffer, maxPixels: number): Promise<HeicAnswer> {
+/**
+ * Decodes a HEIC photo off the event loop, to no less than twice `side` on its shorter side;
+ * answers the size alone when it has more than `maxPixels`.
+ */
+export function decodeHeic(buf: Buffer, maxPixels: number, side: number): Promise<HeicAnswer> {
   decoder ??= new HeicDecoder();
-  return decoder.decode({ buf, maxPixels });
+  return decoder.decode({ buf, maxPixels, side });
 }

@@ -4,16 +4,24 @@
  * calls it in its worker thread (heicWorker.ts, through heic.ts), never on the event loop.
  */
 import { createRequire } from 'node:module';
+import { heifIccProfile } from './heifBoxes.ts';
+import { halveRgba } from './shrink.ts';
+import { taggedPng } from './taggedPng.ts';
 
-/** One HEIC file, and the most pixels it may decode to. */
+/** One HEIC file, the most pixels it may decode to, and the shorter side ingest needs of it. */
 export interface HeicAsk {
   buf: Uint8Array;
   maxPixels: number;
+  side: number;
 }
 
-/** The primary image upright as RGBA, or why not: the file says a size over the limit, or it cannot be read. */
+/**
+ * The primary image upright: as RGBA in sRGB, or, when the file carries an ICC profile (an
+ * iPhone's Display P3), as a PNG of those pixels tagged with it, which libvips converts to sRGB
+ * as it reads. Or why not: the file says a size over the limit, or it cannot be read.
+ */
 export type HeicAnswer =
-  | { ok: true; width: number; height: number; data: Uint8Array }
+  | { ok: true; width: number; height: number; format: 'rgba' | 'png'; data: Uint8Array }
   | { ok: false; reason: 'corrupt' }
   | { ok: false; reason: 'too-many-pixels'; width: number; height: number };
 
@@ -55,8 +63,13 @@ export async function decodeHeicHere(ask: HeicAsk): Promise<HeicAnswer> {
     const height = image.get_height();
     if (!(width > 0 && height > 0)) return { ok: false, reason: 'corrupt' };
     if (width * height > ask.maxPixels) return { ok: false, reason: 'too-many-pixels', width, height };
-    const data = await display(image, width, height);
-    return { ok: true, width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    const shown = await display(image, width, height);
+    let img = { data: new Uint8Array(shown.buffer, shown.byteOffset, shown.byteLength), width, height };
+    // No shrink-on-load here: halve by boxes while at least twice the side ingest needs remains.
+    while (Math.min(img.width, img.height) >= 4 * ask.side) img = halveRgba(img.data, img.width, img.height);
+    const icc = heifIccProfile(ask.buf);
+    const data = icc ? taggedPng(img.data, img.width, img.height, icc) : img.data;
+    return { ok: true, width: img.width, height: img.height, format: icc ? 'png' : 'rgba', data };
   } catch {
     return { ok: false, reason: 'corrupt' };
   } finally {

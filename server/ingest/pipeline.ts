@@ -56,12 +56,15 @@ type Source = { buf: Buffer } | { rgba: Buffer; width: number; height: number };
 const corrupt = () =>
   new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
 
-async function open(buf: Buffer, limits: IngestLimits): Promise<Source> {
+/** The photo to decode to `side` px on its shorter side. */
+async function open(buf: Buffer, limits: IngestLimits, side: number): Promise<Source> {
   if (sniffFormat(buf) !== 'heic') return { buf };
-  const answer = await decodeHeic(buf, limits.maxPixels);
+  const answer = await decodeHeic(buf, limits.maxPixels, side);
   if (answer.ok) {
     const { data, width, height } = answer;
-    return { rgba: Buffer.from(data.buffer, data.byteOffset, data.byteLength), width, height };
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    // A PNG tagged with the photo's own colour profile: libvips reads it like any file.
+    return answer.format === 'png' ? { buf: bytes } : { rgba: bytes, width, height };
   }
   if (answer.reason === 'too-many-pixels') checkSize(answer.width, answer.height, limits);
   throw corrupt();
@@ -250,9 +253,9 @@ export function tileWebp(px: Buffer, side: number): Promise<Buffer> {
  * Nothing is stored.
  */
 export async function previewCrop(buf: Buffer, limits: IngestLimits = DEFAULT_LIMITS): Promise<CropBox> {
-  const src = await open(buf, limits);
-  const header = await readHeader(src, { ...limits, minSide: 1 });
   const side = 256;
+  const src = await open(buf, limits, side);
+  const header = await readHeader(src, { ...limits, minSide: 1 });
   const img = await decodeUpright(src, limits, header, side);
   const { left, top } = await attentionSquare(img, side);
   return {
@@ -269,7 +272,7 @@ export async function previewCrop(buf: Buffer, limits: IngestLimits = DEFAULT_LI
  */
 export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promise<IngestedPhoto> {
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  const src = await open(buf, limits);
+  const src = await open(buf, limits, MASTER);
   const header = await readHeader(src, limits);
   let master = await decodeMaster(src, limits, header);
   if (opts.hideFaces) master = await pixelate(master);

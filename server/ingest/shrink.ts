@@ -73,3 +73,29 @@ function quarterBytes(src: Uint8Array, side: number): Buffer {
   }
   return dst;
 }
+
+/**
+ * Halves an RGBA image on each side, each output pixel the rounded mean of its 2x2 block (a
+ * last odd row or column is dropped). Where a photo arrives as full-size pixels (HEIC, which
+ * libheif decodes with no shrink-on-load), what is handed on stays near what ingest needs.
+ */
+export function halveRgba(
+  src: Uint8Array,
+  width: number,
+  height: number,
+): { data: Uint8Array; width: number; height: number } {
+  const w = width >> 1;
+  const h = height >> 1;
+  const data = new Uint8Array(w * h * 4);
+  const row = width * 4;
+  for (let y = 0; y < h; y++) {
+    let i = 2 * y * row;
+    let o = y * w * 4;
+    for (let x = 0; x < w; x++, i += 8, o += 4) {
+      for (let c = 0; c < 4; c++) {
+        data[o + c] = (src[i + c]! + src[i + 4 + c]! + src[i + row + c]! + src[i + row + 4 + c]! + 2) >> 2;
+      }
+    }
+  }
+  return { data, width: w, height: h };
+}

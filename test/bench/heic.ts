@@ -8,9 +8,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { decodeHeicHere } from '../../server/ingest/heicDecode.ts';
 import { DEFAULT_LIMITS, ingestPhoto } from '../../server/ingest/pipeline.ts';
+import { halveRgba } from '../../server/ingest/shrink.ts';
+import { taggedPng } from '../../server/ingest/taggedPng.ts';
 
 const HEIC = readFileSync(join(import.meta.dirname, '../fixtures/rocket-gps.heic'));
 const PHOTOS = Number(process.env.BENCH_HEIC_PHOTOS ?? 32);
@@ -63,7 +65,7 @@ async function measure(work: () => Promise<unknown>): Promise<Figures> {
 }
 
 export async function run(): Promise<void> {
-  const decoded = await decodeHeicHere({ buf: HEIC, maxPixels: DEFAULT_LIMITS.maxPixels });
+  const decoded = await decodeHeicHere({ buf: HEIC, maxPixels: DEFAULT_LIMITS.maxPixels, side: 512 });
   if (!decoded.ok) throw new Error('the fixture did not decode');
   const { width, height } = decoded;
   const jpeg = await sharp(decoded.data, { raw: { width, height, channels: 4 } })
@@ -72,7 +74,9 @@ export async function run(): Promise<void> {
     .toBuffer();
   const heic = await measure(() => ingestPhoto(HEIC));
   const same = await measure(() => ingestPhoto(jpeg));
-  const onLoop = await measure(() => decodeHeicHere({ buf: HEIC, maxPixels: DEFAULT_LIMITS.maxPixels }));
+  const onLoop = await measure(() =>
+    decodeHeicHere({ buf: HEIC, maxPixels: DEFAULT_LIMITS.maxPixels, side: 512 }),
+  );
   const f = (x: number) => x.toFixed(1);
   console.log(
     `\n## HEIC ingest (${width}x${height}, ${(HEIC.length / 1024).toFixed(0)} KB; ${PHOTOS} photos, ${AT_ONCE} at a time)`,
@@ -87,4 +91,37 @@ export async function run(): Promise<void> {
     `libheif on the event loop instead (the decode alone): ${f(onLoop.wallMs)} ms a photo, loop delay p99 ${f(onLoop.loopP99)} ms, max ${f(onLoop.loopMax)} ms: the worker's max is ${(heic.loopMax / onLoop.loopMax).toFixed(2)}x that`,
   );
   console.log(`decode alone: ${f(onLoop.wallMs / ((width * height) / 1e6))} ms per megapixel`);
+  await profileCost();
+}
+
+/**
+ * A 12 MP photo's pixels on their way to the 512 px master, as the worker hands them on: halved
+ * by boxes while four times the master remains (12 MP to 3 MP), and with a colour profile (an
+ * iPhone's Display P3) as a PNG tagged with it, which libvips converts to sRGB as it reads.
+ * Beside the whole 12 MP of raw pixels resized as they are (no colour conversion).
+ */
+async function profileCost(): Promise<void> {
+  const [w, h] = [4032, 3024];
+  const rgba = new Uint8Array(w * h * 4);
+  for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 7919) >>> 3;
+  const icc = (await sharp(join(import.meta.dirname, '../fixtures/colours-p3.jpg')).metadata()).icc!;
+  const master = (img: Sharp) => img.resize(512, 512, { fit: 'outside' }).removeAlpha().raw().toBuffer();
+  const times = { worker: [] as number[], read: [] as number[], raw: [] as number[] };
+  for (let round = 0; round < 5; round++) {
+    let t = performance.now();
+    const half = halveRgba(rgba, w, h);
+    const png = taggedPng(half.data, half.width, half.height, icc);
+    times.worker.push(performance.now() - t);
+    t = performance.now();
+    await master(sharp(png));
+    times.read.push(performance.now() - t);
+    t = performance.now();
+    await master(sharp(rgba, { raw: { width: w, height: h, channels: 4 } }));
+    times.raw.push(performance.now() - t);
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const [worker, read, raw] = [median(times.worker), median(times.read), median(times.raw)];
+  console.log(
+    `12 MP with a colour profile: halved and tagged in ${worker.toFixed(0)} ms (in the worker), read, converted and resized in ${read.toFixed(0)} ms off the event loop; the 12 MP raw pixels resized as they are ${raw.toFixed(0)} ms: ${(read / raw).toFixed(2)}x for the reading, medians of 5`,
+  );
 }

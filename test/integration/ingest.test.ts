@@ -130,6 +130,26 @@ describe('ingest over HTTP', () => {
     expect(dist(heic, other)).toBeGreaterThan(dist(heic, jpeg) * 4);
   });
 
+  it("keeps a Display P3 HEIC's colours, as for the same photo as a P3 JPEG", async () => {
+    // An iPhone's photos are Display P3; read as sRGB, the orange would come out 213,91,44, not 230,80,20.
+    const tile = async (name: string) => {
+      const res = await upload(
+        s().url,
+        fixture(name),
+        {},
+        name,
+        name.endsWith('.heic') ? 'image/heic' : 'image/jpeg',
+      );
+      expect(res.status, name).toBe(201);
+      const { id } = await res.json();
+      const webp = Buffer.from(await (await fetch(`${s().url}/tiles/${id}/512.webp`)).arrayBuffer());
+      return sharp(webp).resize(16, 16).raw().toBuffer();
+    };
+    const [heic, jpeg] = await Promise.all([tile('colours-p3.heic'), tile('colours-p3.jpg')]);
+    const worst = heic.reduce((d, v, i) => Math.max(d, Math.abs(v - jpeg[i]!)), 0);
+    expect(worst).toBeLessThan(6);
+  });
+
   it('decodes HEIC photos sent together one after another, and answers each', async () => {
     const answers = await Promise.all(
       Array.from({ length: 4 }, () =>
