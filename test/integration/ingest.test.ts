@@ -105,21 +105,18 @@ describe('ingest over HTTP', () => {
     expect([meta.format, meta.channels, meta.space]).toEqual(['webp', 3, 'srgb']);
   });
 
+  /** A fixture uploaded, its 512 px tile at 16x16. */
+  const tile = async (name: string) => {
+    const type = name.endsWith('.heic') ? 'image/heic' : 'image/jpeg';
+    const res = await upload(s().url, fixture(name), {}, name, type);
+    expect(res.status, name).toBe(201);
+    const { id } = await res.json();
+    const webp = Buffer.from(await (await fetch(`${s().url}/tiles/${id}/512.webp`)).arrayBuffer());
+    return sharp(webp).resize(16, 16).raw().toBuffer();
+  };
+
   it('reads a HEIC photo (the iPhone default): its tiles show the same picture as the JPEG', async () => {
     // rocket-gps.heic is rocket-3mp.jpg at 1280 px, encoded by libheif's x265 with its EXIF (GPS) kept.
-    const tile = async (name: string) => {
-      const res = await upload(
-        s().url,
-        fixture(name),
-        {},
-        name,
-        name.endsWith('.heic') ? 'image/heic' : 'image/jpeg',
-      );
-      expect(res.status, name).toBe(201);
-      const { id } = await res.json();
-      const webp = Buffer.from(await (await fetch(`${s().url}/tiles/${id}/512.webp`)).arrayBuffer());
-      return sharp(webp).resize(16, 16).raw().toBuffer();
-    };
     const [heic, jpeg, other] = await Promise.all([
       tile('rocket-gps.heic'),
       tile('rocket-3mp.jpg'),
@@ -132,19 +129,6 @@ describe('ingest over HTTP', () => {
 
   it("keeps a Display P3 HEIC's colours, as for the same photo as a P3 JPEG", async () => {
     // An iPhone's photos are Display P3; read as sRGB, the orange would come out 213,91,44, not 230,80,20.
-    const tile = async (name: string) => {
-      const res = await upload(
-        s().url,
-        fixture(name),
-        {},
-        name,
-        name.endsWith('.heic') ? 'image/heic' : 'image/jpeg',
-      );
-      expect(res.status, name).toBe(201);
-      const { id } = await res.json();
-      const webp = Buffer.from(await (await fetch(`${s().url}/tiles/${id}/512.webp`)).arrayBuffer());
-      return sharp(webp).resize(16, 16).raw().toBuffer();
-    };
     const [heic, jpeg] = await Promise.all([tile('colours-p3.heic'), tile('colours-p3.jpg')]);
     const worst = heic.reduce((d, v, i) => Math.max(d, Math.abs(v - jpeg[i]!)), 0);
     expect(worst).toBeLessThan(6);
