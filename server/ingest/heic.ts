@@ -56,7 +56,10 @@ class HeicDecoder {
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(BOOT, { eval: true });
-    worker.on('message', (answer: HeicAnswer) => this.done(answer));
+    // A worker given up (past its deadline) may still answer: that answer is not the next photo's.
+    worker.on('message', (answer: HeicAnswer) => {
+      if (this.worker === worker) this.done(answer);
+    });
     // A crash (out of memory on a hostile file, say) refuses the photo it was on; the next starts afresh.
     worker.on('error', () => this.fail(worker));
     worker.on('exit', () => this.fail(worker));

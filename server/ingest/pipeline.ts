@@ -48,8 +48,9 @@ interface Header {
 }
 
 /**
- * What ingest decodes from: the file's bytes, which libvips reads, or for HEIC (which this
- * libvips cannot read: no HEVC decoder) its primary image, upright, as RGBA.
+ * What ingest decodes from: bytes libvips reads (the file's own, or for a HEIC with a colour
+ * profile a PNG of its pixels tagged with it), or for other HEIC (which this libvips cannot
+ * read: no HEVC decoder) its primary image, upright, as RGBA.
  */
 type Source = { buf: Buffer } | { rgba: Buffer; width: number; height: number };
 
