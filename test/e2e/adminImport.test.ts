@@ -4,7 +4,7 @@
  * import, the summary counts imported and refused files with the bad file's code, and the
  * same ZIP again is all skipped. A folder pick works the same way.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
@@ -49,13 +49,15 @@ function recordProgress(page: Page): Promise<void> {
 const summaryText = async (page: Page) => (await page.locator('#import-summary').textContent()) ?? '';
 
 describe('admin bulk import', () => {
-  it('imports a picked ZIP with a moving progress bar, names the bad file, and skips it all the second time', async () => {
+  it('imports a picked ZIP (an iPhone HEIC among its photos) with a moving progress bar, names the bad file, and skips it all the second time', async () => {
     const photos = await Promise.all(Array.from({ length: 10 }, (_, i) => syntheticJpeg(900, 700, 900 + i)));
     const zip = join(work, 'booth.zip');
     writeFileSync(
       zip,
       await zipOf({
         ...Object.fromEntries(photos.map((p, i) => [`booth/p${i}.jpg`, p])),
+        // An iPhone's photo, as its gallery exports it.
+        'booth/IMG_0001.HEIC': readFileSync(join(import.meta.dirname, '../fixtures/rocket-gps.heic')),
         'booth/readme.txt': 'hi',
       }),
     );
@@ -72,12 +74,12 @@ describe('admin bulk import', () => {
     const widths = seen.map(([, w]) => w);
     expect(widths.at(-1)!).toBeGreaterThan(widths.find((w) => w > 0)!);
     const text = await summaryText(page);
-    expect(text).toContain('10 imported');
+    expect(text).toContain('11 imported');
     expect(text).toContain('0 skipped (imported before)');
     expect(text).toContain('1 refused');
     expect(text).toMatch(/booth\.zip\/booth\/readme\.txt\s+UNSUPPORTED_FORMAT/);
     expect(await page.locator('#import-msg').textContent()).toBe('The import is finished.');
-    expect(await page.locator('#import-status').textContent()).toMatch(/^11 of 11 files · [\d.]+ photos\/s/);
+    expect(await page.locator('#import-status').textContent()).toMatch(/^12 of 12 files · [\d.]+ photos\/s/);
     await page.screenshot({ path: join(SHOTS, 'admin-import-1280.png'), fullPage: true });
     // The section with its summary passes axe's WCAG 2.2 AA rules (serious and critical).
     const axe = await new AxeBuilder({ page })
@@ -90,11 +92,11 @@ describe('admin bulk import', () => {
 
     await page.setInputFiles('#import-files', zip);
     await page.waitForFunction(() =>
-      document.getElementById('import-skipped')?.textContent?.startsWith('10 skipped'),
+      document.getElementById('import-skipped')?.textContent?.startsWith('11 skipped'),
     );
     expect(await summaryText(page)).toContain('0 imported');
     const mosaic = (await (await fetch(`${e2e.server().url}/api/mosaic`)).json()) as { tileCount: number };
-    expect(mosaic.tileCount).toBe(10);
+    expect(mosaic.tileCount).toBe(11);
     await page.context().close();
   }, 120_000);
 
