@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { CompressedCache, sendCompressed } from './compressed.ts';
+import { KeptPages, sendCompressed } from './compressed.ts';
 import { chooseCoding, isCompressible, SUFFIX } from './encoding.ts';
 import type { OverviewPages } from './overviewPage.ts';
 
@@ -108,7 +108,7 @@ export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router
   const built = new BuiltPages();
   // The last composed page of each overview route, with its compressed copies: the same bytes
   // until the pyramid publishes again, so a crowd opening the page at once compresses it once.
-  const composed = new Map<string, { html: string; body: Buffer; compressed: CompressedCache }>();
+  const composed = new KeptPages(PAGES.length);
   for (const [path, file] of PAGES) {
     r.get(path, async (req, res) => {
       const page = join(dir, file);
@@ -126,13 +126,9 @@ export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router
       if (overview && OVERVIEW_PAGES.has(path)) {
         const html = await overview.compose(text, req, res);
         if (html !== null) {
-          let last = composed.get(path);
-          if (last?.html !== html) {
-            last = { html, body: Buffer.from(html), compressed: new CompressedCache() };
-            composed.set(path, last);
-          }
+          const kept = composed.get(path, html);
           res.type('html');
-          return sendCompressed(req, res, last.body, last.compressed);
+          return sendCompressed(req, res, kept.body, kept.compressed);
         }
       }
       await sendPrecompressed(req, res, page, {}, () => res.sendFile(page));

@@ -64,6 +64,27 @@ export class CompressedCache {
 }
 
 /**
+ * Composed pages by key, each with its compressed copies, kept while it stays the same bytes:
+ * a page asked for by a crowd at once is compressed once per change, not once per request.
+ * At most `max` keys, the least recently asked for going first.
+ */
+export class KeptPages {
+  private readonly pages = new Map<string, { html: string; body: Buffer; compressed: CompressedCache }>();
+
+  constructor(private readonly max: number) {}
+
+  /** The body of `html` and its compressed copies, shared with earlier requests for the same bytes under `key`. */
+  get(key: string, html: string): { body: Buffer; compressed: CompressedCache } {
+    let kept = this.pages.get(key);
+    if (kept?.html !== html) kept = { html, body: Buffer.from(html), compressed: new CompressedCache() };
+    this.pages.delete(key);
+    this.pages.set(key, kept);
+    if (this.pages.size > this.max) this.pages.delete(this.pages.keys().next().value!);
+    return kept;
+  }
+}
+
+/**
  * Ends the answer with `body`, compressed in the coding the request accepts best when it is
  * at least {@link MIN_COMPRESSED_BYTES}; as it is otherwise. The caller sets Content-Type.
  */

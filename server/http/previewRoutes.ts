@@ -6,12 +6,14 @@ import { AppError } from '../errors.ts';
 import { CARD, type CellBlock, renderCard } from '../print/cardImage.ts';
 import { formatCount, isMediaLanguage, kissesWord, MEDIA_TEXT } from '../print/mediaText.ts';
 import { BuiltPages, CLIENT_DIR } from './clientRoutes.ts';
-import { sendCompressed } from './compressed.ts';
+import { KeptPages, sendCompressed } from './compressed.ts';
 import type { HttpDeps } from './deps.ts';
 import type { OverviewPages } from './overviewPage.ts';
 
 /** Cards kept, newest used last. */
 const CARDS_KEPT = 256;
+/** Tiles' link pages kept with their compressed copies (a few kB each). */
+const LINK_PAGES_KEPT = 256;
 /** A card is redrawn after this long, so the count it shows stays near the truth. */
 const CARD_TTL_MS = 10 * 60_000;
 
@@ -144,6 +146,9 @@ export function previewRoutes(
     res.end(png);
   });
 
+  // A link shared widely is opened by many at once: its page, the same bytes until the count in
+  // its description changes (every landing) or its tile goes, is compressed once per change.
+  const linkPages = new KeptPages(LINK_PAGES_KEPT);
   r.get('/t/:id', async (req, res, next) => {
     const page = join(clientDir, 'index.html');
     const text = await built.read(page);
@@ -157,8 +162,9 @@ export function previewRoutes(
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Vary', 'Accept-Language');
     const composed = overview ? await overview.compose(html, req, res) : null;
+    const kept = linkPages.get(`${req.params.id}|${lang}`, composed ?? html);
     res.type('html');
-    await sendCompressed(req, res, Buffer.from(composed ?? html));
+    await sendCompressed(req, res, kept.body, kept.compressed);
   });
 
   return { router: r, close: unsubscribe };

@@ -1,15 +1,17 @@
 /**
- * Page loads: a crowd opening the viewer at once (a QR code on a rally's screen). The server's
- * CPU per page for `/` of a mosaic in pyramid mode (the page composed with its view start and
- * first picture, then compressed), beside two references measured in the same run:
- * `/t/<id>`, a page composed and compressed anew for every request (as `/` was before its
- * composed copy was kept until the pyramid publishes again), and `/add`, a page served as
+ * Page loads: a crowd opening the viewer at once (a QR code on a rally's screen), or one
+ * tile's link shared widely. The server's CPU per page for `/` of a mosaic in pyramid mode and
+ * for one `/t/<id>` (each page composed with its view start and first picture, its compressed
+ * copies kept while it stays the same bytes), beside two references measured in the same run:
+ * `/t/<id>` of a different tile at every request (more than the 256 link pages kept, so each
+ * is composed and compressed anew, as every page was before), and `/add`, a page served as
  * built from its precompressed file (the floor for a page). The requests come from a child
  * process, 8 at a time over keep-alive connections, accepting brotli as browsers do.
  */
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { ingestPhoto } from '../../server/ingest/pipeline.ts';
 import { buildClient } from '../e2e/harness.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { startServer, upload } from '../support/server.ts';
@@ -18,13 +20,17 @@ const PAGES = Number(process.env.BENCH_PAGES ?? 2000);
 const IN_FLIGHT = 8;
 const ROUNDS = 3;
 
-/** The load: run as a child process with the URL and the count. */
-async function load(url: string, n: number): Promise<void> {
+/** Tiles seeded for the reference: more than the link pages the server keeps. */
+const MANY = 600;
+
+/** The load: run as a child process with the URL and the count. `{i}` in the URL takes 1, 2, ... in turn, then again. */
+async function load(template: string, n: number): Promise<void> {
   const { Agent, get } = await import('node:http');
   const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
   let next = 0;
-  const one = () =>
+  const one = (i: number) =>
     new Promise<void>((resolve, reject) => {
+      const url = template.replace('{i}', String((i % MANY) + 1));
       get(url, { agent, headers: { 'accept-encoding': 'br, gzip' } }, (res) => {
         if (res.statusCode !== 200) reject(new Error(`${url}: HTTP ${res.statusCode}`));
         res.resume();
@@ -33,7 +39,7 @@ async function load(url: string, n: number): Promise<void> {
     });
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
-      while (next++ < n) await one();
+      while (next < n) await one(next++);
     }),
   );
   agent.destroy();
@@ -66,9 +72,12 @@ export async function run(): Promise<void> {
   await buildClient();
   const s = await startServer({ VIEW_CELLS_MAX_TILES: '0' });
   try {
-    let id = 0;
-    for (let i = 0; i < 4; i++)
-      id = ((await (await upload(s.url, await syntheticJpeg(640, 480, 90 + i))).json()) as { id: number }).id;
+    const photos = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => ingestPhoto(await syntheticJpeg(640, 480, 90 + i))),
+    );
+    for (let i = 0; i < MANY; i++)
+      await s.app.service.add(photos[i % photos.length]!, { event: null, phash: null });
+    const id = ((await (await upload(s.url, await syntheticJpeg(640, 480, 99))).json()) as { id: number }).id;
     // The pyramid publishes a moment after the uploads: wait until the page carries the last seq.
     for (let i = 0; i < 100; i++) {
       const html = await (await fetch(`${s.url}/`)).text();
@@ -76,8 +85,9 @@ export async function run(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const paths = [
-      ['/', 'composed page, kept until the pyramid publishes'],
-      [`/t/${id}`, 'reference: composed and compressed per request'],
+      ['/', 'composed page, compressed once per publish'],
+      [`/t/${id}`, "one tile's link page, compressed once per change"],
+      ['/t/{i}', 'reference: a different tile each time, compressed per request'],
       ['/add', 'floor: a page served as built, precompressed'],
     ] as const;
     const load0 = loadavg()[0]!;
@@ -96,15 +106,20 @@ export async function run(): Promise<void> {
     for (const [path, what] of paths) {
       const m = sums.get(path)!;
       console.log(
-        `${path.padEnd(8)} ${what.padEnd(52)} server CPU ${m.cpu.toFixed(3)} ms a page, ${m.rate.toFixed(0)} pages/s`,
+        `${path.padEnd(8)} ${what.padEnd(62)} server CPU ${m.cpu.toFixed(3)} ms a page, ${m.rate.toFixed(0)} pages/s`,
       );
     }
     const home = sums.get('/')!;
-    const ref = sums.get(`/t/${id}`)!;
+    const link = sums.get(`/t/${id}`)!;
+    const ref = sums.get('/t/{i}')!;
     const floor = sums.get('/add')!;
-    console.log(
-      `/ against the per-request reference: CPU ${(home.cpu / ref.cpu).toFixed(2)}x, pages/s ${(home.rate / ref.rate).toFixed(2)}x; against the floor: CPU ${(home.cpu / floor.cpu).toFixed(2)}x`,
-    );
+    for (const [name, m] of [
+      ['/', home],
+      [`/t/${id}`, link],
+    ] as const)
+      console.log(
+        `${name} against the per-request reference: CPU ${(m.cpu / ref.cpu).toFixed(2)}x, pages/s ${(m.rate / ref.rate).toFixed(2)}x; against the floor: CPU ${(m.cpu / floor.cpu).toFixed(2)}x`,
+      );
   } finally {
     await s.destroy();
   }

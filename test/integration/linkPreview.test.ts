@@ -80,6 +80,24 @@ describe('link previews of /t/<id>', () => {
     expect((await fetch(`${s.url}/api/tiles/abc/card.png`)).status).toBe(404);
   }, 60_000);
 
+  it('keeps a link page compressed while it stays the same, and follows the count as kisses land', async () => {
+    const { id } = await (await upload(s.url, await syntheticJpeg(400, 300, 601))).json();
+    const page = async () => {
+      const r = await fetch(`${s.url}/t/${id}`, { headers: { 'Accept-Encoding': 'br' } });
+      expect(r.headers.get('content-encoding')).toBe('br');
+      return r.text();
+    };
+    const count = async () =>
+      ((await (await fetch(`${s.url}/api/mosaic`)).json()) as { tileCount: number }).tileCount;
+    const first = await page();
+    expect(await page()).toBe(first);
+    expect(meta(first, 'og:description')).toMatch(new RegExp(`^${await count()} kisses `));
+    await upload(s.url, await syntheticJpeg(400, 300, 602));
+    const later = await page();
+    expect(meta(later, 'og:description')).toMatch(new RegExp(`^${await count()} kisses `));
+    expect(later).not.toBe(first);
+  });
+
   it("speaks the rally's registered language, else the reader's Accept-Language, else English", async () => {
     const made = await fetch(`${s.url}/api/admin/rallies`, {
       method: 'POST',
