@@ -52,7 +52,9 @@ interface Header {
  * profile a PNG of its pixels tagged with it), or for other HEIC (which this libvips cannot
  * read: no HEVC decoder) its primary image, upright, as RGBA.
  */
-type Source = { buf: Buffer } | { rgba: Buffer; width: number; height: number };
+type Source =
+  | { buf: Buffer; size?: { width: number; height: number } }
+  | { rgba: Buffer; width: number; height: number };
 
 const corrupt = () =>
   new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
@@ -65,7 +67,7 @@ async function open(buf: Buffer, limits: IngestLimits, side: number): Promise<So
     const { data, width, height } = answer;
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     // A PNG tagged with the photo's own colour profile: libvips reads it like any file.
-    return answer.format === 'png' ? { buf: bytes } : { rgba: bytes, width, height };
+    return answer.format === 'png' ? { buf: bytes, size: { width, height } } : { rgba: bytes, width, height };
   }
   if (answer.reason === 'too-many-pixels') checkSize(answer.width, answer.height, limits);
   throw corrupt();
@@ -74,6 +76,8 @@ async function open(buf: Buffer, limits: IngestLimits, side: number): Promise<So
 /** Size and colour layout: from the JPEG frame header where it is plain, else from libvips. */
 async function probe(src: Source): Promise<{ width?: number; height?: number; needsColourFix: boolean }> {
   if (!('buf' in src)) return { width: src.width, height: src.height, needsColourFix: true };
+  // A HEIC's tagged PNG: its size is known, and its alpha and profile always need the colour pass.
+  if (src.size) return { ...src.size, needsColourFix: true };
   const { buf } = src;
   const jpeg = readJpegHeader(buf);
   if (jpeg) return { width: jpeg.width, height: jpeg.height, needsColourFix: jpeg.components !== 3 };
