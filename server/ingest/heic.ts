@@ -7,8 +7,21 @@ const IDLE_MS = 30_000;
 const DECODE_MS = 30_000;
 
 const WORKER = new URL('./heicWorker.ts', import.meta.url).href;
-// The server runs its TypeScript through tsx, whose loader a worker thread does not inherit.
-const BOOT = `import('tsx/esm/api').then((api) => api.tsImport(${JSON.stringify(WORKER)}, ${JSON.stringify(import.meta.url)}))`;
+/**
+ * The worker's source (an eval'd script): it loads heicWorker.ts. The server runs its TypeScript
+ * through tsx, whose loader a worker thread does not inherit.
+ */
+export const HEIC_WORKER_BOOT = `import('tsx/esm/api').then((api) => api.tsImport(${JSON.stringify(WORKER)}, ${JSON.stringify(import.meta.url)}))`;
+
+/** What a decoder runs and how long it waits. */
+export interface HeicDecoderOptions {
+  /** The worker's source, run as an eval'd script. */
+  boot: string;
+  /** A decode that takes longer is given up, its worker stopped, and the file refused. */
+  decodeMs: number;
+  /** An idle worker goes after this long. */
+  idleMs: number;
+}
 
 interface Task {
   ask: HeicAsk;
@@ -20,12 +33,20 @@ interface Task {
  * libheif's WebAssembly decode of a 12 MP photo takes most of a second of one core. One at a
  * time keeps the other core for the live server however many arrive together.
  */
-class HeicDecoder {
+export class HeicDecoder {
   private worker: Worker | null = null;
   private readonly queue: Task[] = [];
   private current: Task | null = null;
   private idle: NodeJS.Timeout | null = null;
   private deadline: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly opts: HeicDecoderOptions = {
+      boot: HEIC_WORKER_BOOT,
+      decodeMs: DECODE_MS,
+      idleMs: IDLE_MS,
+    },
+  ) {}
 
   decode(ask: HeicAsk): Promise<HeicAnswer> {
     return new Promise((resolve) => {
@@ -40,7 +61,7 @@ class HeicDecoder {
     if (!task) {
       // Idle: the worker alone never keeps the process running.
       this.worker?.unref();
-      this.idle ??= setTimeout(() => this.stop(), IDLE_MS).unref();
+      this.idle ??= setTimeout(() => this.stop(), this.opts.idleMs).unref();
       return;
     }
     if (this.idle) clearTimeout(this.idle);
@@ -49,13 +70,13 @@ class HeicDecoder {
     const worker = this.start();
     // A photo in hand keeps the process running until it is answered.
     worker.ref();
-    this.deadline = setTimeout(() => this.fail(worker), DECODE_MS).unref();
+    this.deadline = setTimeout(() => this.fail(worker), this.opts.decodeMs).unref();
     worker.postMessage(task.ask);
   }
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(BOOT, { eval: true });
+    const worker = new Worker(this.opts.boot, { eval: true });
     // A worker given up (past its deadline) may still answer: that answer is not the next photo's.
     worker.on('message', (answer: HeicAnswer) => {
       if (this.worker === worker) this.done(answer);
