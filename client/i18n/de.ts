@@ -82,6 +82,8 @@ export const de: Messages = {
   'add.processing': 'Dein Kuss wird platziert…',
   'add.offline': 'Du bist offline. Dein Kuss wird gesendet, sobald die Verbindung zurück ist.',
   'add.retrying': 'Die Verbindung ist abgebrochen. Neuer Versuch in {s} s…',
+  'add.resumed': 'Das ist der Kuss, den du ohne Verbindung gesendet hast. Er wird jetzt gesendet.',
+  'add.notSent': 'Nicht senden',
   'add.progress': 'Dein Foto wird gesendet',
   'add.noPreview':
     'Gewählt: {name}. Dein Browser kann dieses Foto nicht anzeigen. Es wird so gesendet, wie es ist, und unser Server bereitet es auf (und verbirgt die Gesichter, wenn du das willst).',
@@ -299,6 +301,8 @@ export const de: Messages = {
     'Nach dem Senden bekommst du einen privaten Lösch-Link. Er entfernt dein Foto aus dem Mosaik, von den Live-Bildschirmen und aus jedem Export.',
   'privacy.faces':
     '„Unsere Gesichter verbergen“ macht aus deinem Foto schon auf deinem Gerät das verpixelte Quadrat, das du siehst: eure Gesichter werden gar nicht gesendet (kann dein Browser das Foto nicht lesen, verpixelt es unser Server, bevor irgendetwas gespeichert wird).',
+  'privacy.waiting':
+    'Bricht deine Verbindung beim Senden ab, bewahrt diese Seite deinen Kuss auf deinem Gerät auf, bis er gesendet ist, damit er beim Schließen der Seite nicht verloren geht. Er wird gelöscht, sobald er angekommen ist, nach 7 Tagen ohne Senden oder sofort, wenn du „Nicht senden“ drückst.',
   'privacy.help':
     'Wenn du als LGBTQ+-Person gefährdet bist, hol dir kostenlose Hilfe für deine Sicherheit im Netz:',
   'privacy.helpLink': 'Access Now Digital Security Helpline',

@@ -78,6 +78,8 @@ export const en = {
   'add.processing': 'Placing your kiss…',
   'add.offline': 'You are offline. Your kiss goes out as soon as you are back online.',
   'add.retrying': 'The connection dropped. Sending again in {s} s…',
+  'add.resumed': 'This is the kiss you sent while your connection was down. It goes out now.',
+  'add.notSent': 'Don’t send it',
   'add.progress': 'Sending your photo',
   'add.noPreview':
     'Chosen: {name}. Your browser cannot show this photo, so it goes as it is and our server prepares it (and hides your faces, if you ask).',
@@ -284,6 +286,8 @@ export const en = {
     'After sending you get a private delete link. It removes your photo from the mosaic, the live screens and every export.',
   'privacy.faces':
     '“Hide our faces” turns your photo into the blocky square you see, on your device: your faces are not sent at all (if your browser cannot read the photo, our server does it before anything is stored).',
+  'privacy.waiting':
+    'If your connection drops while you send a kiss, this page keeps it on your device until it goes out, so that closing the page does not lose it. It is removed as soon as it is in, after 7 days unsent, or at once when you press “Don’t send it”.',
   'privacy.help': 'If you are an LGBTQ+ person at risk, get free help to stay safe online:',
   'privacy.helpLink': 'Access Now Digital Security Helpline',
   'error.UNKNOWN_EVENT':

@@ -79,6 +79,8 @@ export const es: Messages = {
   'add.processing': 'Colocando tu beso…',
   'add.offline': 'Estás sin conexión. Tu beso se enviará en cuanto vuelva la conexión.',
   'add.retrying': 'Se cortó la conexión. Se enviará de nuevo en {s} s…',
+  'add.resumed': 'Este es el beso que enviaste mientras no tenías conexión. Se envía ahora.',
+  'add.notSent': 'No enviarlo',
   'add.progress': 'Enviando tu foto',
   'add.noPreview':
     'Elegida: {name}. Tu navegador no puede mostrar esta foto, así que se envía tal cual y nuestro servidor la prepara (y oculta las caras, si lo pides).',
@@ -295,6 +297,8 @@ export const es: Messages = {
     'Al enviar recibes un enlace privado para borrar. Quita tu foto del mosaico, de las pantallas en directo y de cada exportación.',
   'privacy.faces':
     '«Ocultar nuestras caras» convierte tu foto, en tu propio dispositivo, en el cuadrado pixelado que ves: vuestras caras no se envían (si tu navegador no puede leer la foto, lo hace nuestro servidor antes de guardar nada).',
+  'privacy.waiting':
+    'Si se corta tu conexión mientras envías un beso, esta página lo guarda en tu dispositivo hasta que se envíe, para que no se pierda si cierras la página. Se borra en cuanto llega, a los 7 días sin enviarse o al momento si pulsas «No enviarlo».',
   'privacy.help':
     'Si eres una persona LGBTQ+ en riesgo, consigue ayuda gratuita para protegerte en internet:',
   'privacy.helpLink': 'Línea de ayuda en seguridad digital de Access Now',

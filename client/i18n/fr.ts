@@ -84,6 +84,9 @@ export const fr: Messages = {
   'add.processing': 'Placement de votre baiser…',
   'add.offline': 'Vous êtes hors ligne. Votre baiser partira dès que la connexion reviendra.',
   'add.retrying': 'La connexion a été coupée. Nouvel envoi dans {s} s…',
+  'add.resumed':
+    'Voici le baiser que vous avez envoyé pendant que la connexion était coupée. Il part maintenant.',
+  'add.notSent': 'Ne pas l’envoyer',
   'add.progress': 'Envoi de votre photo',
   'add.noPreview':
     'Choisie : {name}. Votre navigateur ne peut pas afficher cette photo : elle part telle quelle et notre serveur la prépare (et cache vos visages, si vous le demandez).',
@@ -298,6 +301,8 @@ export const fr: Messages = {
     'Après l’envoi, vous recevez un lien privé de suppression. Il retire votre photo de la mosaïque, des écrans en direct et de chaque export.',
   'privacy.faces':
     '« Cacher nos visages » transforme votre photo, sur votre appareil, en carré pixelisé tel que vous le voyez : vos visages ne sont pas envoyés du tout (si votre navigateur ne peut pas lire la photo, notre serveur le fait avant de conserver quoi que ce soit).',
+  'privacy.waiting':
+    'Si votre connexion se coupe pendant l’envoi d’un baiser, cette page le garde sur votre appareil jusqu’à ce qu’il parte, pour qu’il ne se perde pas si vous fermez la page. Il est supprimé dès qu’il est arrivé, au bout de 7 jours sans envoi, ou tout de suite si vous appuyez sur « Ne pas l’envoyer ».',
   'privacy.help':
     'Si vous êtes une personne LGBTQ+ en danger, obtenez une aide gratuite pour votre sécurité en ligne :',
   'privacy.helpLink': 'Ligne d’assistance en sécurité numérique d’Access Now',

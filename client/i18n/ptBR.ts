@@ -79,6 +79,8 @@ export const ptBR: Messages = {
   'add.processing': 'Colocando seu beijo…',
   'add.offline': 'Você está sem internet. Seu beijo será enviado assim que a conexão voltar.',
   'add.retrying': 'A conexão caiu. Enviando de novo em {s} s…',
+  'add.resumed': 'Este é o beijo que você enviou enquanto estava sem conexão. Ele está sendo enviado agora.',
+  'add.notSent': 'Não enviar',
   'add.progress': 'Enviando sua foto',
   'add.noPreview':
     'Escolhida: {name}. Seu navegador não consegue mostrar esta foto, então ela vai como está e nosso servidor a prepara (e esconde os rostos, se você pedir).',
@@ -292,6 +294,8 @@ export const ptBR: Messages = {
     'Depois de enviar, você recebe um link privado para apagar. Ele tira sua foto do mosaico, das telas ao vivo e de toda exportação.',
   'privacy.faces':
     '“Esconder nossos rostos” transforma sua foto, no seu próprio aparelho, no quadrado pixelado que você vê: seus rostos nem são enviados (se o navegador não consegue ler a foto, nosso servidor faz isso antes de guardar qualquer coisa).',
+  'privacy.waiting':
+    'Se a sua conexão cair enquanto você envia um beijo, esta página o guarda no seu aparelho até ele ser enviado, para que ele não se perca se você fechar a página. Ele é apagado assim que chega, depois de 7 dias sem envio ou na hora, se você tocar em “Não enviar”.',
   'privacy.help':
     'Se você é uma pessoa LGBTQ+ em risco, consiga ajuda gratuita para se proteger na internet:',
   'privacy.helpLink': 'Linha de ajuda em segurança digital da Access Now',

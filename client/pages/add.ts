@@ -13,6 +13,7 @@ import {
 } from '../net/api.ts';
 import { randomId } from '../net/clientId.ts';
 import { loadBitmap } from '../net/images.ts';
+import { forgetWaiting, keepWaiting, type WaitingKiss, waitingKiss } from '../net/waitingKiss.ts';
 import { errorMessage } from '../ui/errors.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { guardLeaving } from '../ui/leaveGuard.ts';
@@ -38,9 +39,11 @@ let bitmap: ImageBitmap | null = null;
 /** Where the server will crop the chosen photo (null until it answers). */
 let crop: CropBox | null = null;
 let busy = false;
+/** The kiss on its way is kept in this browser (waitingKiss.ts): leaving no longer loses it. */
+let kept = false;
 
-// Leaving while the photo is on its way (or waiting for the network) would drop it.
-guardLeaving(() => busy);
+// Leaving while the photo is on its way (or waiting for the network), and not kept, would drop it.
+guardLeaving(() => busy && !kept);
 
 const errorBox = byId('error');
 const hideFaces = byId<HTMLInputElement>('hide-faces');
@@ -178,6 +181,9 @@ async function photoToSend(file: File): Promise<[Blob, string]> {
   return [file, file.name || 'photo.jpg'];
 }
 
+/** What one kiss sends, every try alike: what waitingKiss.ts keeps while it waits. */
+type Outgoing = Omit<WaitingKiss, 'savedAt'> & { savedAt?: number };
+
 byId('send').addEventListener('click', async () => {
   if (busy) return;
   showError(null);
@@ -190,21 +196,51 @@ byId('send').addEventListener('click', async () => {
     consent.focus();
     return;
   }
+  const key = uploadKey;
+  const hide = hideFaces.checked;
   setBusy(true);
   setProgress(0);
+  let out: Outgoing;
+  try {
+    const [blob, name] = await photoToSend(photo);
+    out = { key, photo: blob, name, event, hideFaces: hide };
+  } catch (err) {
+    showError(errorMessage(err));
+    setProgress(null);
+    setBusy(false);
+    return;
+  }
+  await deliver(out);
+});
+
+/** Sends a kiss until it is in (the success view), refused (the error), or not to be sent. */
+async function deliver(out: Outgoing): Promise<void> {
+  setBusy(true);
+  setProgress(0);
+  let given = false;
   try {
     const form = new FormData();
-    form.append('photo', ...(await photoToSend(photo)));
-    if (event) form.append('event', event);
-    if (hideFaces.checked) form.append('hideFaces', '1');
-    showDone(await sendWithRetries(form));
+    form.append('photo', out.photo, out.name);
+    if (out.event) form.append('event', out.event);
+    if (out.hideFaces) form.append('hideFaces', '1');
+    showDone(await sendWithRetries(form, out));
   } catch (err) {
-    showError(errorMessage(err), err instanceof ApiError && PHOTO_ERRORS.has(err.code) ? pickers : []);
+    given = err instanceof NotSent;
+    if (!given)
+      showError(errorMessage(err), err instanceof ApiError && PHOTO_ERRORS.has(err.code) ? pickers : []);
     setProgress(null);
   } finally {
+    if (kept) await forgetWaiting();
+    kept = false;
+    byId('resumed').hidden = true;
     setBusy(false);
+    // Given up: focus leaves the button that went and lands on Send, which works again.
+    if (given) byId('send').focus();
   }
-});
+}
+
+/** The contributor pressed "Don't send it" while the kiss waited. */
+class NotSent extends Error {}
 
 /** While a photo is on its way, the choices it was sent with stay as they are, and Send waits. */
 function setBusy(on: boolean): void {
@@ -224,8 +260,12 @@ const NETWORK_RETRY_S = [2, 4, 8, 16];
  * A photo chosen meanwhile does not stop it: an attempt that failed may still have stored
  * this one, and only its own key brings back that tile's delete link.
  */
-async function sendWithRetries(form: FormData): Promise<UploadResult> {
-  const key = uploadKey;
+async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadResult> {
+  const { key } = out;
+  // Before its first wait the kiss is kept in this browser, so that a closed page does not lose it.
+  const keep = async (): Promise<void> => {
+    if (!kept) kept = await keepWaiting({ ...out, savedAt: out.savedAt ?? Date.now() });
+  };
   let placerTries = 0;
   let networkTries = 0;
   for (;;) {
@@ -235,22 +275,44 @@ async function sendWithRetries(form: FormData): Promise<UploadResult> {
       if (!(err instanceof ApiError)) throw err;
       if (err.code === 'PLACER_UNAVAILABLE' && ++placerTries < 6) {
         showError(errorMessage(err));
-        await sleep((err.retryAfterS ?? 5) * 1000);
+        await keep();
+        await unlessNotSent(sleep((err.retryAfterS ?? 5) * 1000));
         showError(null);
       } else if (err.code === 'NETWORK' && !navigator.onLine) {
         sayWhileWaiting(t('add.offline'));
-        await backOnline();
+        await keep();
+        await unlessNotSent(backOnline());
         networkTries = 0;
       } else if (err.code === 'NETWORK' && networkTries < NETWORK_RETRY_S.length) {
         const s = NETWORK_RETRY_S[networkTries++] ?? 16;
         sayWhileWaiting(t('add.retrying', { s }));
-        await sleep(s * 1000);
+        await keep();
+        await unlessNotSent(sleep(s * 1000));
       } else throw err;
     }
   }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A wait between tries, with "Don't send it" beside it: pressed, the kiss is given up (NotSent). */
+function unlessNotSent(wait: Promise<void>): Promise<void> {
+  const button = byId<HTMLButtonElement>('not-sent');
+  button.hidden = false;
+  return new Promise<void>((resolve, reject) => {
+    const stop = (): void => {
+      button.hidden = true;
+      reject(new NotSent());
+    };
+    button.addEventListener('click', stop, { once: true });
+    void wait.then(() => {
+      button.removeEventListener('click', stop);
+      if (document.activeElement === button) byId('progress-text').focus();
+      button.hidden = true;
+      resolve();
+    });
+  });
+}
 
 /** Resolves when the browser says it is online again (at once if it already is). */
 function backOnline(): Promise<void> {
@@ -392,6 +454,42 @@ async function shareCard(id: number, permalink: string): Promise<void> {
 
 // The delete link: /add?delete=<id>.<token>
 const del = params.get('delete');
+
+/**
+ * A kiss left waiting for the network on an earlier visit (the page closed, or dropped by the
+ * phone) goes out now, with the photo, choices and key it was sent with, as the page promised.
+ */
+async function resumeWaiting(): Promise<void> {
+  const kiss = await waitingKiss();
+  if (!kiss || busy || photo) return;
+  kept = true;
+  photo = new File([kiss.photo], kiss.name, { type: kiss.photo.type });
+  uploadKey = kiss.key;
+  hideFaces.checked = kiss.hideFaces;
+  consent.checked = true;
+  byId('resumed').hidden = false;
+  try {
+    // What is sent: the copy as it was made (its faces already hidden when asked), uncropped.
+    const shown = await createImageBitmap(kiss.photo);
+    bitmap = shown;
+    const canvas = byId<HTMLCanvasElement>('preview');
+    byId('preview-box').hidden = false;
+    drawPreview(canvas, shown, false, null);
+    // Where the server will crop it, once it answers (a faces-hidden copy is already square).
+    if (!kiss.hideFaces)
+      void smallCopy(shown)
+        .then(previewCrop)
+        .then((box) => {
+          if (box && bitmap === shown) drawPreview(canvas, shown, false, (crop = box));
+        })
+        .catch(() => undefined);
+  } catch {
+    noPreviewName = kiss.name;
+    showNoPreview(noPreviewName);
+  }
+  await deliver(kiss);
+}
+if (del === null) void resumeWaiting();
 if (del !== null) {
   byId('form-view').hidden = true;
   byId('delete-view').hidden = false;

@@ -129,6 +129,29 @@ const STATES: Array<
     },
   ],
   [
+    'add-resumed',
+    async (l, s, m) => {
+      // A kiss left waiting on a server that cannot be reached, the page closed and opened again:
+      // the notice that says what goes out, and "Don't send it" beside the retry's words.
+      const first = await open(live, '/add?event=london', l, s, m);
+      const unreachable = (page: Page) =>
+        page.route('**/api/tiles', (route) => route.abort('connectionreset'));
+      await unreachable(first);
+      await choosePhoto(first, seed++);
+      await first.check('#consent');
+      await first.click('#send');
+      await first.waitForSelector('#not-sent:not([hidden])', { timeout: 20_000 });
+      const page = await first.context().newPage();
+      await first.close();
+      await unreachable(page);
+      await page.goto(`${live.url}/add?event=london`);
+      await page.waitForFunction((lang) => document.documentElement.lang === lang, l);
+      await page.waitForSelector('#resumed:not([hidden])');
+      await page.waitForSelector('#not-sent:not([hidden])', { timeout: 20_000 });
+      return page;
+    },
+  ],
+  [
     'add-done',
     async (l, s, m) => {
       const page = await open(live, '/add?event=london', l, s, m);
@@ -225,6 +248,7 @@ describe('layout for low vision and small screens', () => {
   const pages: Array<[string, () => E2EServer, string, boolean]> = [
     ['add', () => live, '/add?event=london', false],
     ['add-no-preview', () => live, '/add?event=london', false],
+    ['add-resumed', () => live, '/add?event=london', false],
     ['add-done', () => live, '/add?event=london', false],
     ['privacy', () => live, '/privacy', false],
     ['admin', () => review, '/admin', true],

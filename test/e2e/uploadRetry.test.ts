@@ -1,8 +1,9 @@
 /**
  * End to end: the contribute page on a connection that drops, in Chromium against the real
- * server. Offline, it waits and sends once the browser is back online; a request that hangs is
- * given up after 30 s and sent again; after four failed retries the page says so and Send works
- * again. (A dropped answer, sent again with its Idempotency-Key: test/e2e/mosaic.test.ts.)
+ * server. Offline, it waits and sends once the browser is back online; a kiss left waiting is
+ * kept in the browser when the page is closed and sent when it is next opened, unless "Don't
+ * send it" gives it up; a request that hangs is given up after 30 s and sent again; after four
+ * failed retries the page says so and Send works again. (A dropped answer, sent again with its Idempotency-Key: test/e2e/mosaic.test.ts.)
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -33,15 +34,40 @@ async function ready(seed: number): Promise<Page> {
 
 const words = (page: Page) => page.locator('#progress-text').textContent();
 
+const waitingOffline = (page: Page) =>
+  page.waitForFunction(() =>
+    document.getElementById('progress-text')?.textContent?.startsWith('You are offline.'),
+  );
+
+/** What the page keeps of a waiting kiss in this browser (IndexedDB), without its photo; null if nothing. */
+const keptKiss = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<Record<string, unknown> | null>((resolve, reject) => {
+        const req = indexedDB.open('kiss-in', 1);
+        req.onupgradeneeded = () => req.result.createObjectStore('waiting');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const get = db.transaction('waiting').objectStore('waiting').get('kiss');
+          get.onsuccess = () => {
+            db.close();
+            const kiss = get.result as Record<string, unknown> | undefined;
+            if (!kiss) return resolve(null);
+            const { photo, ...rest } = kiss;
+            resolve({ ...rest, photoBytes: (photo as Blob).size });
+          };
+        };
+      }),
+  );
+
 describe('the contribute page on a connection that drops', () => {
-  it('waits while offline, says so, asks before the page is left, and sends the photo once the browser is back online', async () => {
+  it('waits while offline, says so, and sends the photo once the browser is back online', async () => {
     const page = await ready(901);
     const before = await tileCount();
     await page.context().setOffline(true);
     await page.click('#send');
-    await page.waitForFunction(() =>
-      document.getElementById('progress-text')?.textContent?.startsWith('You are offline.'),
-    );
+    await waitingOffline(page);
     expect(await page.locator('#error').textContent()).toBe('');
     // The photo it sends, and its choices, stay as they are until it is in.
     for (const id of ['#send', '#file', '#camera', '#hide-faces', '#consent'])
@@ -49,24 +75,159 @@ describe('the contribute page on a connection that drops', () => {
     // Still waiting a while later, and nothing reached the server.
     await page.waitForTimeout(1500);
     expect(await words(page)).toBe('You are offline. Your kiss goes out as soon as you are back online.');
+    expect(await page.isVisible('#not-sent')).toBe(true);
     expect(await tileCount()).toBe(before);
+    // Kept in this browser while it waits: the photo as it goes, its key and choices.
+    expect(await keptKiss(page)).toMatchObject({ name: 'photo.jpg', hideFaces: false, event: null });
     await page.screenshot({ path: resolve(SHOTS, 'add-offline-390.png'), fullPage: true });
-    // Leaving now would drop the photo: the page asks first, and stays when told to.
-    const asked = page.waitForEvent('dialog');
-    await page.close({ runBeforeUnload: true });
-    const dialog = await asked;
-    expect(dialog.type()).toBe('beforeunload');
-    await dialog.dismiss();
-    expect(page.isClosed()).toBe(false);
 
     await page.context().setOffline(false);
     await page.waitForSelector('#done-view:not([hidden])', { timeout: 20_000 });
     expect(await tileCount()).toBe(before + 1);
-    // Sent: leaving asks nothing.
+    // In: nothing is kept any more, and leaving asks nothing.
+    expect(await keptKiss(page)).toBeNull();
     page.on('dialog', (d) => void d.dismiss());
     await page.close({ runBeforeUnload: true });
     await expect.poll(() => page.isClosed()).toBe(true);
     await page.context().close();
+  });
+
+  it('keeps a waiting kiss when the page is closed and sends it, once, when the page is next opened', async () => {
+    const page = await ready(905);
+    const ctx = page.context();
+    const before = await tileCount();
+    await page.check('#hide-faces');
+    await ctx.setOffline(true);
+    await page.click('#send');
+    await waitingOffline(page);
+    const kept = await keptKiss(page);
+    expect(kept).toMatchObject({ hideFaces: true });
+    // Kept: closing loses nothing, so the page does not ask.
+    let asked = false;
+    page.on('dialog', (d) => {
+      asked = true;
+      void d.dismiss();
+    });
+    await page.close({ runBeforeUnload: true });
+    await expect.poll(() => page.isClosed()).toBe(true);
+    expect(asked).toBe(false);
+    expect(await tileCount()).toBe(before);
+
+    // The page is opened again once the network is back.
+    await ctx.setOffline(false);
+    const next = await ctx.newPage();
+    next.on('pageerror', (err) => console.error(err));
+    await next.goto(`${e2e.server().url}/add`);
+    await next.waitForSelector('#done-view:not([hidden])', { timeout: 20_000 });
+    expect(await tileCount()).toBe(before + 1);
+    // The delete link for that tile, which the closed page never showed, works.
+    const link = new URL(await next.inputValue('#delete-link'));
+    const [id, token] = link.searchParams.get('delete')!.split('.');
+    const res = await fetch(`${e2e.server().url}/api/tiles/${id}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(204);
+    expect(await keptKiss(next)).toBeNull();
+
+    // Nothing waits any more: the page opens on an empty form.
+    await next.goto(`${e2e.server().url}/add`);
+    await next.waitForTimeout(500);
+    expect(await next.isVisible('#form-view')).toBe(true);
+    expect(await next.isHidden('#resumed')).toBe(true);
+    expect(await next.isHidden('#progress-box')).toBe(true);
+    await ctx.close();
+  });
+
+  it('says which kiss goes out when it resumes, and "Don’t send it" gives it up and forgets it', async () => {
+    const page = await ready(906);
+    const ctx = page.context();
+    const before = await tileCount();
+    // The server is unreachable (not the browser offline): the page retries 2, 4, 8 and 16 s apart.
+    await page.route('**/api/tiles', (route) => route.abort('connectionreset'));
+    await page.click('#send');
+    await page.waitForFunction(() =>
+      document.getElementById('progress-text')?.textContent?.startsWith('The connection dropped.'),
+    );
+    expect(await keptKiss(page)).not.toBeNull();
+    await page.close();
+
+    const next = await ctx.newPage();
+    next.on('pageerror', (err) => console.error(err));
+    await next.route('**/api/tiles', (route) => route.abort('connectionreset'));
+    await next.goto(`${e2e.server().url}/add`);
+    await next.waitForSelector('#resumed:not([hidden])');
+    expect(await next.locator('#resumed').textContent()).toBe(
+      'This is the kiss you sent while your connection was down. It goes out now.',
+    );
+    await next.waitForSelector('#not-sent:not([hidden])');
+    expect(await next.isVisible('#preview-box')).toBe(true);
+    await next.screenshot({ path: resolve(SHOTS, 'add-resumed-390.png'), fullPage: true });
+    // By keyboard: the button is reached with Tab and pressed with Enter.
+    await next.focus('#not-sent');
+    await next.keyboard.press('Enter');
+    await next.waitForSelector('#progress-box', { state: 'hidden' });
+    expect(await next.isHidden('#not-sent')).toBe(true);
+    expect(await next.isHidden('#resumed')).toBe(true);
+    expect(await next.locator('#error').textContent()).toBe('');
+    expect(await next.evaluate(() => document.activeElement?.id)).toBe('send');
+    for (const id of ['#send', '#file', '#camera', '#hide-faces', '#consent'])
+      expect(await next.isDisabled(id), id).toBe(false);
+    expect(await keptKiss(next)).toBeNull();
+    // Given up: no later try goes out.
+    await next.unroute('**/api/tiles');
+    await next.waitForTimeout(2500);
+    expect(await tileCount()).toBe(before);
+    await next.goto(`${e2e.server().url}/add`);
+    await next.waitForTimeout(500);
+    expect(await next.isHidden('#resumed')).toBe(true);
+    expect(await tileCount()).toBe(before);
+    await ctx.close();
+  }, 60_000);
+
+  it('forgets, unsent, a kiss left waiting more than 7 days', async () => {
+    const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    const page = await ctx.newPage();
+    await page.goto(`${e2e.server().url}/privacy`);
+    const before = await tileCount();
+    const jpeg = [...(await syntheticJpeg(600, 600, 907))];
+    await page.evaluate(
+      (bytes) =>
+        new Promise<void>((resolve, reject) => {
+          const req = indexedDB.open('kiss-in', 1);
+          req.onupgradeneeded = () => req.result.createObjectStore('waiting');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const tx = req.result.transaction('waiting', 'readwrite');
+            const photo = new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' });
+            const savedAt = Date.now() - 8 * 86_400_000;
+            tx.objectStore('waiting').put(
+              {
+                key: 'old-kiss-key-000000000',
+                photo,
+                name: 'photo.jpg',
+                event: null,
+                hideFaces: false,
+                savedAt,
+              },
+              'kiss',
+            );
+            tx.oncomplete = () => {
+              req.result.close();
+              resolve();
+            };
+          };
+        }),
+      jpeg,
+    );
+    expect(await keptKiss(page)).toMatchObject({ key: 'old-kiss-key-000000000' });
+    await page.goto(`${e2e.server().url}/add`);
+    await expect.poll(() => keptKiss(page)).toBeNull();
+    await page.waitForTimeout(1000);
+    expect(await page.isHidden('#resumed')).toBe(true);
+    expect(await page.isHidden('#progress-box')).toBe(true);
+    expect(await tileCount()).toBe(before);
+    await ctx.close();
   });
 
   it('gives up on a request that hangs after 30 s and sends it again', async () => {
@@ -81,6 +242,15 @@ describe('the contribute page on a connection that drops', () => {
     });
     const clicked = Date.now();
     await page.click('#send');
+    // While the first try hangs, the photo is neither in nor kept: leaving would drop it, so the
+    // page asks first, and stays when told to.
+    await expect.poll(() => held.length).toBe(1);
+    const asked = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+    expect(page.isClosed()).toBe(false);
     await page.waitForSelector('#done-view:not([hidden])', { timeout: 50_000 });
     expect(Date.now() - clicked).toBeGreaterThanOrEqual(30_000);
     expect(tries).toBe(2);
