@@ -300,12 +300,16 @@ function unlessNotSent(wait: Promise<void>): Promise<void> {
   const button = byId<HTMLButtonElement>('not-sent');
   button.hidden = false;
   return new Promise<void>((resolve, reject) => {
+    let given = false;
     const stop = (): void => {
+      given = true;
       button.hidden = true;
       reject(new NotSent());
     };
     button.addEventListener('click', stop, { once: true });
     void wait.then(() => {
+      // Given up: the button may be another wait's by now.
+      if (given) return;
       button.removeEventListener('click', stop);
       if (document.activeElement === button) byId('progress-text').focus();
       button.hidden = true;
@@ -462,6 +466,8 @@ const del = params.get('delete');
 async function resumeWaiting(): Promise<void> {
   const kiss = await waitingKiss();
   if (!kiss || busy || photo) return;
+  // Locked at once: Send pressed while the preview is drawn would send it a second time.
+  setBusy(true);
   kept = true;
   photo = new File([kiss.photo], kiss.name, { type: kiss.photo.type });
   uploadKey = kiss.key;
