@@ -486,7 +486,9 @@ async function resumeWaiting(): Promise<void> {
       void smallCopy(shown)
         .then(previewCrop)
         .then((box) => {
-          if (box && bitmap === shown) drawPreview(canvas, shown, false, (crop = box));
+          if (!box || bitmap !== shown) return;
+          crop = box;
+          drawPreview(canvas, shown, false, crop);
         })
         .catch(() => undefined);
   } catch {
