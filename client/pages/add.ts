@@ -262,7 +262,8 @@ const NETWORK_RETRY_S = [2, 4, 8, 16];
  */
 async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadResult> {
   const { key } = out;
-  // Before its first wait the kiss is kept in this browser, so that a closed page does not lose it.
+  // Before its first wait the kiss is kept in this browser, so that a closed page does not lose
+  // it; the page says that it waits only once it is kept.
   const keep = async (): Promise<void> => {
     if (!kept) kept = await keepWaiting({ ...out, savedAt: out.savedAt ?? Date.now() });
   };
@@ -274,19 +275,19 @@ async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadRes
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.code === 'PLACER_UNAVAILABLE' && ++placerTries < 6) {
-        showError(errorMessage(err));
         await keep();
+        showError(errorMessage(err));
         await unlessNotSent(sleep((err.retryAfterS ?? 5) * 1000));
         showError(null);
       } else if (err.code === 'NETWORK' && !navigator.onLine) {
-        sayWhileWaiting(t('add.offline'));
         await keep();
+        sayWhileWaiting(t('add.offline'));
         await unlessNotSent(backOnline());
         networkTries = 0;
       } else if (err.code === 'NETWORK' && networkTries < NETWORK_RETRY_S.length) {
         const s = NETWORK_RETRY_S[networkTries++] ?? 16;
-        sayWhileWaiting(t('add.retrying', { s }));
         await keep();
+        sayWhileWaiting(t('add.retrying', { s }));
         await unlessNotSent(sleep(s * 1000));
       } else throw err;
     }
