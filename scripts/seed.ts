@@ -97,6 +97,7 @@ for (let i = 0; i < placements.length; i += BATCH) {
     phash: null,
   }));
   store.bulkInsert(rowsOut, { cols, rows, seq: engine.seq });
+  await store.durable();
   console.log(`seed: stored ${Math.min(i + BATCH, placements.length)}/${placements.length} (${secs()} s)`);
 }
 store.close();

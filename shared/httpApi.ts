@@ -44,6 +44,8 @@ export const HttpErrorCode = {
   ENCODER_UNAVAILABLE: 'ENCODER_UNAVAILABLE',
   /** A finished timelapse held a tile removed since (409); it is being made again: follow its job. */
   VIDEO_STALE: 'VIDEO_STALE',
+  /** The disk failed to keep a commit (an fsync error, 503): the server stores nothing more until it restarts. */
+  STORAGE_FAILED: 'STORAGE_FAILED',
   /** The server's disk is (nearly) full (507): nothing was stored; uploads work again once space is freed. */
   STORAGE_FULL: 'STORAGE_FULL',
   /** The same file is being imported by another request right now (409 with Retry-After): send it again shortly. */

@@ -134,6 +134,8 @@ export const de: Messages = {
     'Das Mosaik wechselt gerade den Server. Dein Foto ist sicher; wir versuchen es in ein paar Sekunden erneut.',
   'error.STORE_UNAVAILABLE':
     'Das Mosaik kann gerade keine Fotos speichern. Nichts wurde doppelt gesendet; bitte versuche es in einer Minute erneut.',
+  'error.STORAGE_FAILED':
+    'Die Festplatte des Servers hat einen Fehler gemeldet, deshalb kann er gerade nicht zusagen, Fotos zu behalten. Bitte versuche es später noch einmal.',
   'error.STORAGE_FULL':
     'Auf dem Server ist kein Speicherplatz mehr frei, deshalb kann gerade kein Foto hinzugefügt werden. Es wurde nichts gespeichert; bitte versuche es später noch einmal.',
   'error.IMPORT_IN_PROGRESS': 'Diese Datei wird gerade importiert. Sie wird gleich noch einmal gesendet.',

@@ -130,6 +130,8 @@ export const en = {
     'The mosaic is switching servers. Your photo is safe; we will try again in a few seconds.',
   'error.STORE_UNAVAILABLE':
     'The mosaic cannot store photos right now. Nothing was sent twice; please try again in a minute.',
+  'error.STORAGE_FAILED':
+    'The server’s disk reported an error, so it cannot promise to keep photos right now. Please try again later.',
   'error.STORAGE_FULL':
     'The server is out of disk space, so no photo can be added right now. Nothing was stored; please try again later.',
   'error.IMPORT_IN_PROGRESS': 'This file is being imported right now. It will be sent again in a moment.',

@@ -132,6 +132,8 @@ export const es: Messages = {
     'El mosaico está cambiando de servidor. Tu foto está a salvo; lo intentaremos de nuevo en unos segundos.',
   'error.STORE_UNAVAILABLE':
     'El mosaico no puede guardar fotos ahora mismo. No se envió nada dos veces; inténtalo de nuevo en un minuto.',
+  'error.STORAGE_FAILED':
+    'El disco del servidor ha dado un error, así que ahora no puede garantizar que se guarden las fotos. Inténtalo más tarde.',
   'error.STORAGE_FULL':
     'El servidor se ha quedado sin espacio en disco, así que ahora no se puede añadir ninguna foto. No se guardó nada; inténtalo más tarde.',
   'error.IMPORT_IN_PROGRESS':

@@ -138,6 +138,8 @@ export const fr: Messages = {
     'La mosaïque change de serveur. Votre photo est en sécurité ; nous réessaierons dans quelques secondes.',
   'error.STORE_UNAVAILABLE':
     'La mosaïque ne peut pas enregistrer de photos pour le moment. Rien n’a été envoyé deux fois ; réessayez dans une minute.',
+  'error.STORAGE_FAILED':
+    'Le disque du serveur a signalé une erreur : il ne peut pas garantir de garder les photos pour le moment. Réessayez plus tard.',
   'error.STORAGE_FULL':
     'Le serveur n’a plus d’espace disque : aucune photo ne peut être ajoutée pour l’instant. Rien n’a été enregistré ; réessayez plus tard.',
   'error.IMPORT_IN_PROGRESS': 'Ce fichier est en cours d’import. Il sera renvoyé dans un instant.',

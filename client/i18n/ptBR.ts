@@ -131,6 +131,8 @@ export const ptBR: Messages = {
     'O mosaico está trocando de servidor. Sua foto está segura; tentaremos de novo em alguns segundos.',
   'error.STORE_UNAVAILABLE':
     'O mosaico não consegue guardar fotos agora. Nada foi enviado duas vezes; tente de novo em um minuto.',
+  'error.STORAGE_FAILED':
+    'O disco do servidor informou um erro, então agora ele não pode garantir que as fotos sejam guardadas. Tente de novo mais tarde.',
   'error.STORAGE_FULL':
     'O servidor está sem espaço em disco, então nenhuma foto pode ser adicionada agora. Nada foi guardado; tente de novo mais tarde.',
   'error.IMPORT_IN_PROGRESS':

@@ -39,6 +39,11 @@ export class MosaicService implements LiveSource, MosaicPort {
    */
   private readonly webp32 = new FileCache(4 * 1024 * 1024);
   private readonly clock: () => number;
+  /**
+   * The mosaic as published: the engine's geometry, seq and size after the last change that is
+   * durable and told. The engine runs ahead of it while a commit waits for its fsync.
+   */
+  private shown: { cols: number; rows: number; seq: number; size: number };
 
   private constructor(
     private readonly opts: ServiceOptions,
@@ -51,6 +56,11 @@ export class MosaicService implements LiveSource, MosaicPort {
     this.clock = opts.clock ?? Date.now;
     this.tiles = book;
     this.pendingFeatures = pending;
+    this.shown = MosaicService.shownOf(engine);
+  }
+
+  private static shownOf(e: PlacementEngine): MosaicService['shown'] {
+    return { cols: e.cols, rows: e.rows, seq: e.seq, size: e.size };
   }
 
   /** Loads the stored mosaic (or starts a new one) and sweeps orphaned files. */
@@ -89,7 +99,10 @@ export class MosaicService implements LiveSource, MosaicPort {
         .sweepOrphans({ whileServing: true, known })
         .catch((e) => console.error('start-up: orphaned tile files could not be swept:', e));
     }
-    if (!meta?.epoch) opts.store.commit({ changes: [], meta: geometry });
+    if (!meta?.epoch) {
+      opts.store.commit({ changes: [], meta: geometry });
+      await opts.store.durable();
+    }
     // A big mosaic read from its rows gets its image soon after it serves, so that the next start,
     // even after a crash, reads the image and replays only what came since.
     if (!image && opts.store.saveStartupImage && book.size >= BACKGROUND_SWEEP_FROM) {
@@ -129,16 +142,16 @@ export class MosaicService implements LiveSource, MosaicPort {
   }
 
   get cols() {
-    return this.engine.cols;
+    return this.shown.cols;
   }
   get rows() {
-    return this.engine.rows;
+    return this.shown.rows;
   }
   get seq() {
-    return this.engine.seq;
+    return this.shown.seq;
   }
   get tileCount() {
-    return this.engine.size;
+    return this.shown.size;
   }
   get moderation() {
     return this.opts.moderation;
@@ -181,8 +194,10 @@ export class MosaicService implements LiveSource, MosaicPort {
       return await this.mutex.run(async () => {
         if (row.status === 'pending') {
           this.opts.store.commit({ insert: row, changes: [], meta: this.meta() });
-          this.tiles.remember(row);
-          this.pendingFeatures.set(id, row.features);
+          await this.whenDurable(() => {
+            this.tiles.remember(row);
+            this.pendingFeatures.set(id, row.features);
+          });
           this.tell({ type: 'stored', tile: this.tiles.get(id)! });
           return { id, status: 'pending' as const, col: -1, row: -1, seq: this.seq, deleteToken: token };
         }
@@ -199,7 +214,8 @@ export class MosaicService implements LiveSource, MosaicPort {
         };
       });
     } catch (e) {
-      await this.opts.store.deleteFiles(id);
+      // A row committed before the disk failed to keep it stays, and so do its files.
+      if (!this.tiles.has(id)) await this.opts.store.deleteFiles(id);
       throw e;
     }
   }
@@ -209,7 +225,7 @@ export class MosaicService implements LiveSource, MosaicPort {
     const changes: Change[] = [];
     await this.growIfFull(changes);
     changes.push(...this.engine.place(row.id, row.features));
-    this.commitOrRebuild({ insert: insert ? row : undefined, changes }, row);
+    await this.commitOrRebuild({ insert: insert ? row : undefined, changes }, row);
     return changes;
   }
 
@@ -225,11 +241,15 @@ export class MosaicService implements LiveSource, MosaicPort {
     return { cols: this.engine.cols, rows: this.engine.rows, seq: this.engine.seq, epoch: this.epoch };
   }
 
-  /** Commits engine changes durably, then updates memory and publishes. */
-  private commitOrRebuild(
+  /**
+   * Commits engine changes, waits until they are durable, then updates memory and publishes:
+   * nothing of them is seen before. Inside the mutex, which holds the next change back while the
+   * fsync runs off the event loop.
+   */
+  private async commitOrRebuild(
     c: { insert?: TileRow; remove?: number[]; pend?: number[]; changes: Change[] },
     row?: TileRow,
-  ) {
+  ): Promise<void> {
     try {
       this.opts.store.commit({ ...c, meta: this.meta() });
     } catch (e) {
@@ -237,11 +257,28 @@ export class MosaicService implements LiveSource, MosaicPort {
       this.engine = this.rebuildEngine();
       throw e;
     }
-    if (row) this.tiles.remember(row);
-    for (const id of c.remove ?? []) this.tiles.delete(id);
-    this.tiles.apply(c.changes, this.engine);
-    for (const id of c.pend ?? []) this.tiles.pend(id);
-    if (c.changes.length) this.changeListeners.emit(toLogChanges(c.changes, (id) => this.logInfo(id)));
+    await this.whenDurable(() => {
+      if (row) this.tiles.remember(row);
+      for (const id of c.remove ?? []) this.tiles.delete(id);
+      this.tiles.apply(c.changes, this.engine);
+      for (const id of c.pend ?? []) this.tiles.pend(id);
+      this.shown = MosaicService.shownOf(this.engine);
+      if (c.changes.length) this.changeListeners.emit(toLogChanges(c.changes, (id) => this.logInfo(id)));
+    });
+  }
+
+  /**
+   * Waits for the store to make the last commit durable, then runs `publish`. When the disk
+   * fails (503 STORAGE_FAILED), memory still follows the commit, which every read of the store
+   * already sees, and the error goes to the caller; the store commits nothing more.
+   */
+  private async whenDurable(publish: () => void): Promise<void> {
+    let failure: unknown = null;
+    await this.opts.store.durable().catch((e: unknown) => {
+      failure = e;
+    });
+    publish();
+    if (failure) throw failure;
   }
 
   private rebuildEngine(): PlacementEngine {
@@ -282,7 +319,7 @@ export class MosaicService implements LiveSource, MosaicPort {
    * Returns the ids that existed.
    */
   private async removeMany(select: () => Iterable<number>): Promise<number[]> {
-    const gone = await this.mutex.run(() => {
+    const gone = await this.mutex.run(async () => {
       const ids = [...new Set(select())].filter((id) => this.tiles.has(id));
       if (!ids.length) return ids;
       const changes: Change[] = [];
@@ -290,7 +327,7 @@ export class MosaicService implements LiveSource, MosaicPort {
         const change = this.tiles.get(id)!.col >= 0 ? this.engine.remove(id) : null;
         if (change) changes.push(change);
       }
-      this.commitOrRebuild({ remove: ids, changes });
+      await this.commitOrRebuild({ remove: ids, changes });
       for (const id of ids) {
         this.pendingFeatures.delete(id);
         this.webp32.drop(id);
@@ -330,7 +367,7 @@ export class MosaicService implements LiveSource, MosaicPort {
         await this.growIfFull(changes);
         changes.push(...this.engine.place(id, this.pendingFeatures.get(id)!));
       }
-      this.commitOrRebuild({ changes });
+      await this.commitOrRebuild({ changes });
       for (const id of todo) this.pendingFeatures.delete(id);
       return todo;
     });
@@ -341,13 +378,13 @@ export class MosaicService implements LiveSource, MosaicPort {
    * viewers): its cell is freed and every viewer gets `removed`; approve() puts it back.
    */
   hide(id: number): Promise<boolean> {
-    return this.mutex.run(() => {
+    return this.mutex.run(async () => {
       const t = this.tiles.get(id);
       if (t?.status !== 'live') return false;
       const features = this.opts.store.readFeatures(id);
       if (!features) return false;
       const change = this.engine.remove(id);
-      this.commitOrRebuild({ pend: [id], changes: change ? [change] : [] });
+      await this.commitOrRebuild({ pend: [id], changes: change ? [change] : [] });
       this.pendingFeatures.set(id, features);
       this.webp32.drop(id);
       return true;
@@ -390,8 +427,9 @@ export class MosaicService implements LiveSource, MosaicPort {
     return this.tiles.liveIn(...block);
   }
 
+  /** Every live tile's cell and tint, as published (in id order). */
   placements(): Placement[] {
-    return this.engine.placements();
+    return [...this.tiles.placements()];
   }
 
   /**
@@ -422,16 +460,12 @@ export class MosaicService implements LiveSource, MosaicPort {
   // LiveSource
   snapshot(): LiveSnapshot {
     // The book is kept in step with the engine: no per-tile objects are made here.
-    return {
-      cols: this.engine.cols,
-      rows: this.engine.rows,
-      seq: this.engine.seq,
-      tiles: this.tiles.liveTiles(),
-    };
+    const { cols, rows, seq } = this.shown;
+    return { cols, rows, seq, tiles: this.tiles.liveTiles() };
   }
 
   snapshotCells(): LiveCells {
-    return this.tiles.cells(this.engine.seq);
+    return this.tiles.cells(this.shown.seq);
   }
 
   subscribe(listener: (changes: readonly LogChange[]) => void): () => void {

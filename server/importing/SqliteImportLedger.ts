@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { WalSync } from '../store/walSync.ts';
 import { type Claim, type ImportLedger, STALE_CLAIM_MS } from './ImportLedger.ts';
 
 const SCHEMA = `
@@ -14,7 +15,7 @@ CREATE TABLE IF NOT EXISTS imports (
  * connection; WAL lets it share the file), so that a backup of the database carries it.
  */
 export class SqliteImportLedger implements ImportLedger {
-  private opened: { db: Database.Database; stmts: ReturnType<typeof prepare> } | null = null;
+  private opened: { db: Database.Database; stmts: ReturnType<typeof prepare>; wal: WalSync } | null = null;
 
   constructor(
     private readonly dataDir: string,
@@ -27,14 +28,13 @@ export class SqliteImportLedger implements ImportLedger {
       const db = new Database(join(this.dataDir, 'mosaic.db'));
       try {
         db.pragma('journal_mode = WAL');
-        // NORMAL: a claim or a release is not fsync'd on its own (one fsync less on the main
-        // thread per photo). It needs none: the store's commit of the tile, with synchronous=FULL,
-        // fsyncs the shared WAL and every frame before it, the claim included; a claim lost in a
-        // power cut is a photo not yet stored, which the next run imports. `finish` syncs itself.
+        // NORMAL: no commit fsyncs on the main thread. A claim or a release needs no fsync: a claim
+        // lost in a power cut is a photo not yet stored, which the next run imports. `finish`
+        // waits for the WAL's fsync on the pool before the answer.
         db.pragma('synchronous = NORMAL');
         db.pragma('busy_timeout = 5000');
         db.exec(SCHEMA);
-        this.opened = { db, stmts: prepare(db) };
+        this.opened = { db, stmts: prepare(db), wal: new WalSync(join(this.dataDir, 'mosaic.db-wal')) };
       } catch (e) {
         // A full disk can refuse the table: no connection is left open, the next import tries again.
         db.close();
@@ -56,14 +56,9 @@ export class SqliteImportLedger implements ImportLedger {
   }
 
   async finish(hash: string, tileId: number): Promise<void> {
-    const { finish, db } = this.stmts;
+    this.stmts.finish.run(tileId, hash);
     // Durable before the answer: a lost finish would let a later run import the photo again.
-    db.pragma('synchronous = FULL');
-    try {
-      finish.run(tileId, hash);
-    } finally {
-      db.pragma('synchronous = NORMAL');
-    }
+    await this.opened!.wal.sync();
   }
 
   async release(hash: string): Promise<void> {
@@ -72,12 +67,12 @@ export class SqliteImportLedger implements ImportLedger {
 
   async close(): Promise<void> {
     if (this.opened?.db.open) this.opened.db.close();
+    await this.opened?.wal.close();
   }
 }
 
 function prepare(db: Database.Database) {
   return {
-    db,
     insert: db.prepare('INSERT OR IGNORE INTO imports (hash, tile_id, claimed_at) VALUES (?, NULL, ?)'),
     get: db.prepare('SELECT tile_id, claimed_at FROM imports WHERE hash = ?'),
     steal: db.prepare(

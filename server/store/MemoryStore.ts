@@ -50,6 +50,8 @@ export class MemoryStore implements TileStore {
     this.rgb32.delete(id);
   }
 
+  async durable(): Promise<void> {}
+
   commit(c: Commit): void {
     if (c.insert) this.rows.set(c.insert.id, { ...c.insert });
     for (const id of c.remove ?? []) this.rows.delete(id);

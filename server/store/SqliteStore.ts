@@ -17,6 +17,7 @@ import {
 } from './startupImage.ts';
 import { TileFiles } from './tileFiles.ts';
 import type { Commit, LoadedTile, MosaicMeta, TileRow, TileStore } from './types.ts';
+import { WalSync } from './walSync.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tiles (
@@ -40,7 +41,10 @@ CREATE TABLE IF NOT EXISTS gone (id INTEGER PRIMARY KEY, v INTEGER NOT NULL);
 const SCHEMA_V = 'ALTER TABLE tiles ADD COLUMN v INTEGER NOT NULL DEFAULT 0';
 const INDEX_V = 'CREATE INDEX IF NOT EXISTS tiles_by_v ON tiles (v)';
 
-/** SQLite (WAL, synchronous=FULL) in DATA_DIR/mosaic.db plus tile files in DATA_DIR/tiles. */
+/**
+ * SQLite (WAL) in DATA_DIR/mosaic.db plus tile files in DATA_DIR/tiles. Commits run at
+ * synchronous=NORMAL and are made durable by `durable()`, an fsync of the WAL off the event loop.
+ */
 export class SqliteStore implements TileStore {
   private readonly db: Database.Database;
   private readonly files: TileFiles;
@@ -51,12 +55,15 @@ export class SqliteStore implements TileStore {
   /** The commit count of the image on disk that start-up read: its features stand for the rows'. */
   private imageBase: number | null = null;
   private readonly imageFile: string;
+  private readonly wal: WalSync;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'mosaic.db'));
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // No fsync inside a commit (it would hold the event loop): `durable()` runs it on the pool.
+    this.db.pragma('synchronous = NORMAL');
+    this.wal = new WalSync(join(dataDir, 'mosaic.db-wal'));
     // A deleted tile's row (its rally, time and perceptual hash) is overwritten, not left in free pages.
     this.db.pragma('secure_delete = ON');
     this.db.exec(SCHEMA);
@@ -302,6 +309,9 @@ export class SqliteStore implements TileStore {
   }
 
   readonly commit = (c: Commit): void => {
+    // After a failed fsync nothing more is committed: it could not be made durable.
+    const failed = this.wal.failed;
+    if (failed) throw failed;
     const writes = this.writes + 1;
     this.db.transaction(() => {
       this.stmts.setMeta.run('writes', writes);
@@ -385,7 +395,18 @@ export class SqliteStore implements TileStore {
     return this.files.sweep(known, from);
   }
 
+  durable(): Promise<void> {
+    return this.wal.sync();
+  }
+
+  /** fsyncs of the WAL so far (several commits waiting at once share one). */
+  get walFlushes(): number {
+    return this.wal.flushes;
+  }
+
   close(): void {
+    // Closing the last connection checkpoints the WAL into the database, with its fsyncs.
     if (this.db.open) this.db.close();
+    void this.wal.close();
   }
 }

@@ -49,7 +49,7 @@ export interface Commit {
 
 /**
  * Durable tiles: rows plus image files. The SQLite store writes files atomically
- * (temp, fsync, rename) and commits rows in WAL mode with synchronous=FULL; the
+ * (temp, fsync, rename) and commits rows in WAL mode, fsync'd by `durable()`; the
  * memory store is its twin for unit tests.
  */
 export interface TileStore {
@@ -87,8 +87,18 @@ export interface TileStore {
   /** A stored tile's delete hash, or null when unknown. */
   readDeleteHash(id: number): string | null;
   deleteFiles(id: number): Promise<void>;
-  /** Applies one commit atomically. Synchronous: it is durable when it returns. */
+  /**
+   * Applies one commit atomically. Synchronous, and visible to every read when it returns;
+   * durable once a later `durable()` resolves. Throws 503 STORAGE_FAILED, committing nothing,
+   * once the disk failed to keep an earlier commit.
+   */
   commit(c: Commit): void;
+  /**
+   * Resolves once every commit made before the call is on disk (the SQLite store fsyncs its WAL
+   * off the event loop; commits waiting at once share one fsync). Rejects with 503
+   * STORAGE_FAILED when the disk fails; from then on the store commits nothing more.
+   */
+  durable(): Promise<void>;
   /**
    * Removes files without a committed row (left by a crash between putFiles and commit, or
    * between a delete's commit and its files' removal). `whileServing`: uploads may be storing

@@ -160,10 +160,12 @@ describe('MosaicService snapshot', () => {
   it('matches the engine after adds, a hide, an approval, a removal and a growth', async () => {
     const store = new MemoryStore();
     const { s } = await open(store, 'post', 2);
-    // The engine's view, with each tile's rally and colour from its record.
+    // The committed placements (the engine's changes as the store applied them), with each
+    // tile's rally and colour from its record.
     const engineView = () =>
-      s
-        .placements()
+      store
+        .load()
+        .tiles.filter((t) => t.status === 'live' && t.col >= 0)
         .map((p) => {
           const r = s.get(p.id)!;
           return { id: p.id, col: p.col, row: p.row, tint: p.tint, rgb: r.rgb, event: r.event };

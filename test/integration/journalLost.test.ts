@@ -1,0 +1,58 @@
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  listFiles,
+  removeDir,
+  startServer,
+  type TestServer,
+  tempDataDir,
+  upload,
+} from '../support/server.ts';
+
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
+
+describe('a commit the disk cannot keep', () => {
+  const dataDir = tempDataDir();
+  let server: TestServer | null = null;
+  afterAll(async () => {
+    await server?.close();
+    removeDir(dataDir);
+  });
+
+  it('answers 503 STORAGE_FAILED, stores nothing more, and the server stays up', async () => {
+    const first = await startServer({}, dataDir);
+    const a = await upload(first.url, fixture('hubble-small.jpg'));
+    expect(a.status).toBe(201);
+    const { id } = (await a.json()) as { id: number };
+    await first.close();
+
+    // Opened again: the stored mosaic needs no commit at start-up, so its journal is not synced
+    // yet. The journal then goes from under the server (a cleaner, a failing disk): no fsync can
+    // make a commit durable any more.
+    server = await startServer({}, dataDir);
+    const wal = join(dataDir, 'mosaic.db-wal');
+    expect(existsSync(wal)).toBe(true);
+    unlinkSync(wal);
+
+    const b = await upload(server.url, fixture('rocket-3mp.jpg'));
+    expect(b.status).toBe(503);
+    expect(b.headers.get('retry-after')).toBe('300');
+    const body = (await b.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('STORAGE_FAILED');
+    expect(body.error.message).toMatch(/disk reported an error/);
+    const files = listFiles(join(dataDir, 'tiles')).length;
+
+    // From then on nothing is committed, and the photo's files do not stay behind.
+    const c = await upload(server.url, fixture('astronaut-orient6-gps.jpg'));
+    expect(c.status).toBe(503);
+    expect(((await c.json()) as { error: { code: string } }).error.code).toBe('STORAGE_FAILED');
+    expect(listFiles(join(dataDir, 'tiles'))).toHaveLength(files);
+
+    // Still serving what it has.
+    const info = await fetch(`${server.url}/api/mosaic`);
+    expect(info.status).toBe(200);
+    expect(((await info.json()) as { tileCount: number }).tileCount).toBe(2);
+    expect((await fetch(`${server.url}/tiles/${id}/512.webp`)).status).toBe(200);
+  });
+});
