@@ -60,16 +60,25 @@ export async function keepWaiting(kiss: WaitingKiss): Promise<boolean> {
   }
 }
 
+/** Whether this browser may hold the database: opening it to look would create an empty one. */
+async function mayExist(): Promise<boolean> {
+  // Not every browser lists its databases (older Firefox): there, opening is the only way to know.
+  if (typeof indexedDB.databases !== 'function') return true;
+  const all = await indexedDB.databases();
+  return all.some((d) => d.name === DB);
+}
+
 /** The kiss waiting from an earlier visit, if any; one older than WAITING_DAYS is removed instead. */
-export async function waitingKiss(now = Date.now()): Promise<WaitingKiss | null> {
+export async function waitingKiss(): Promise<WaitingKiss | null> {
   let kiss: WaitingKiss | undefined;
   try {
+    if (!(await mayExist())) return null;
     kiss = await run('readonly', (s) => s.get(ONE) as IDBRequest<WaitingKiss | undefined>);
   } catch {
     return null;
   }
   if (!kiss) return null;
-  if (!(kiss.photo instanceof Blob) || now - kiss.savedAt > WAITING_DAYS * 86_400_000) {
+  if (!(kiss.photo instanceof Blob) || Date.now() - kiss.savedAt > WAITING_DAYS * 86_400_000) {
     await forgetWaiting();
     return null;
   }

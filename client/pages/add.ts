@@ -262,34 +262,43 @@ const NETWORK_RETRY_S = [2, 4, 8, 16];
  */
 async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadResult> {
   const { key } = out;
-  // Before its first wait the kiss is kept in this browser, so that a closed page does not lose
-  // it; the page says that it waits only once it is kept.
-  const keep = async (): Promise<void> => {
-    if (!kept) kept = await keepWaiting({ ...out, savedAt: out.savedAt ?? Date.now() });
-  };
   let placerTries = 0;
   let networkTries = 0;
+  /** The wait (with its words) before the next try, or null when this refusal is final. */
+  const waitAfter = (err: ApiError): (() => Promise<void>) | null => {
+    if (err.code === 'PLACER_UNAVAILABLE' && ++placerTries < 6) {
+      return async () => {
+        showError(errorMessage(err));
+        await unlessNotSent(sleep((err.retryAfterS ?? 5) * 1000));
+        showError(null);
+      };
+    }
+    if (err.code === 'NETWORK' && !navigator.onLine) {
+      return async () => {
+        sayWhileWaiting(t('add.offline'));
+        await unlessNotSent(backOnline());
+        networkTries = 0;
+      };
+    }
+    if (err.code === 'NETWORK' && networkTries < NETWORK_RETRY_S.length) {
+      const s = NETWORK_RETRY_S[networkTries++] ?? 16;
+      return async () => {
+        sayWhileWaiting(t('add.retrying', { s }));
+        await unlessNotSent(sleep(s * 1000));
+      };
+    }
+    return null;
+  };
   for (;;) {
     try {
       return await uploadTile(form, setProgress, key);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (err.code === 'PLACER_UNAVAILABLE' && ++placerTries < 6) {
-        await keep();
-        showError(errorMessage(err));
-        await unlessNotSent(sleep((err.retryAfterS ?? 5) * 1000));
-        showError(null);
-      } else if (err.code === 'NETWORK' && !navigator.onLine) {
-        await keep();
-        sayWhileWaiting(t('add.offline'));
-        await unlessNotSent(backOnline());
-        networkTries = 0;
-      } else if (err.code === 'NETWORK' && networkTries < NETWORK_RETRY_S.length) {
-        const s = NETWORK_RETRY_S[networkTries++] ?? 16;
-        await keep();
-        sayWhileWaiting(t('add.retrying', { s }));
-        await unlessNotSent(sleep(s * 1000));
-      } else throw err;
+      const wait = err instanceof ApiError ? waitAfter(err) : null;
+      if (!wait) throw err;
+      // Before its first wait the kiss is kept in this browser, so that a closed page does not
+      // lose it; the page says that it waits only once it is kept.
+      if (!kept) kept = await keepWaiting({ ...out, savedAt: out.savedAt ?? Date.now() });
+      await wait();
     }
   }
 }

@@ -1,9 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { HeicAnswer, HeicAsk } from './heicDecode.ts';
 
-/** A worker with nothing to do goes after this long, giving back libheif's memory. */
+/** The defaults of {@link HeicDecoderOptions}. */
 const IDLE_MS = 30_000;
-/** A decode that takes longer is given up (its worker is stopped) and the file refused. */
 const DECODE_MS = 30_000;
 
 const WORKER = new URL('./heicWorker.ts', import.meta.url).href;
@@ -17,9 +16,9 @@ export const HEIC_WORKER_BOOT = `import('tsx/esm/api').then((api) => api.tsImpor
 export interface HeicDecoderOptions {
   /** The worker's source, run as an eval'd script. */
   boot: string;
-  /** A decode that takes longer is given up, its worker stopped, and the file refused. */
+  /** A decode that takes longer is given up (its worker is stopped) and the file refused. */
   decodeMs: number;
-  /** An idle worker goes after this long. */
+  /** A worker with nothing to do goes after this long, giving back libheif's memory. */
   idleMs: number;
 }
 
