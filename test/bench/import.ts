@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { PerformanceObserver, constants as perf } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, constants as perf } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { DEFAULT_CONCURRENCY, runImport } from '../../scripts/import/runImport.ts';
 import { createApp } from '../../server/app.ts';
@@ -64,6 +64,8 @@ interface Rates {
   floorThreads: ThreadCpu | null;
   /** V8's full (mark-compact) collections while the import ran, per 100 photos. */
   oursFullGcs: number;
+  /** How late the event loop ran while the import ran (what a viewer's socket waits), ms: the worst quarter's percentiles. */
+  loopDelay: { p50: number; p99: number; max: number };
 }
 
 /** Per-thread CPU since `from`, added into `acc` (both may be null where there is no /proc). */
@@ -127,6 +129,8 @@ async function measure(name: string, bases: Buffer[], n: number): Promise<Rates>
         fullGcs++;
   });
   gcs.observe({ entryTypes: ['gc'] });
+  // One monitor per turn: a monitor enabled again counts the time it was off as one long delay.
+  const delays: ReturnType<typeof monitorEventLoopDelay>[] = [];
   let oursThreads: ThreadCpu | null = { main: 0, image: 0, libvips: 0 };
   let floorThreads: ThreadCpu | null = { main: 0, image: 0, libvips: 0 };
   for (let r = 0; r < ROUNDS; r++) {
@@ -137,10 +141,14 @@ async function measure(name: string, bases: Buffer[], n: number): Promise<Rates>
     let c0 = process.cpuUsage();
     let th0 = readThreadCpu();
     importing = true;
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delays.push(delay);
+    delay.enable();
     const res = await runImport(dir, target, { concurrency: CLI_CONCURRENCY, progress: quiet });
     // gc entries arrive after the collection: let those of the import's last moments in.
     await new Promise((r) => setTimeout(r, 0));
     importing = false;
+    delay.disable();
     oursSecs += (performance.now() - t0) / 1000;
     oursCpu += cpuMs(c0);
     oursThreads = addThreads(oursThreads, th0);
@@ -164,6 +172,11 @@ async function measure(name: string, bases: Buffer[], n: number): Promise<Rates>
     oursThreads: perPhoto(oursThreads, n),
     floorThreads: perPhoto(floorThreads, n),
     oursFullGcs: (fullGcs * 100) / n,
+    loopDelay: {
+      p50: Math.max(...delays.map((d) => d.percentile(50))) / 1e6,
+      p99: Math.max(...delays.map((d) => d.percentile(99))) / 1e6,
+      max: Math.max(...delays.map((d) => d.max)) / 1e6,
+    },
   };
 }
 
@@ -202,6 +215,10 @@ export async function run(): Promise<void> {
         : 'no /proc';
     console.log(
       `  CPU ms per photo by thread: import ${split(r.oursThreads)}; floor ${split(r.floorThreads)}`,
+    );
+    const d = r.loopDelay;
+    console.log(
+      `  the event loop, while the import ran, was late by p50 ${d.p50.toFixed(1)} ms, p99 ${d.p99.toFixed(1)} ms (the worst quarter's), at most ${d.max.toFixed(1)} ms`,
     );
   };
   line('raw phone JPEGs, 2-12 MP', a, 'target >= 0.80 of the floor');
