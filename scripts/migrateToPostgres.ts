@@ -71,9 +71,15 @@ try {
   bar?.start(total, 0);
   let done = 0;
   let lastLine = Date.now();
+  // A database written before uploads kept their key's hash has no such column.
+  const keyHash = (db.prepare('PRAGMA table_info(tiles)').all() as { name: string }[]).some(
+    (c) => c.name === 'key_hash',
+  )
+    ? 'key_hash'
+    : 'NULL AS key_hash';
   const rows = db
     .prepare(
-      'SELECT id, status, col, row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash FROM tiles ORDER BY id',
+      `SELECT id, status, col, row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash, ${keyHash} FROM tiles ORDER BY id`,
     )
     .iterate() as IterableIterator<Record<string, unknown>>;
   let batch: Record<string, unknown>[] = [];
@@ -81,9 +87,9 @@ try {
     if (!batch.length) return;
     const col = (k: string) => batch.map((r) => r[k]);
     await client.query(
-      `INSERT INTO tiles (id, status, cell_col, cell_row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash)
+      `INSERT INTO tiles (id, status, cell_col, cell_row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash, key_hash)
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::smallint[], $6::smallint[], $7::smallint[],
-                            $8::text[], $9::bigint[], $10::text[], $11::bytea[], $12::int[], $13::text[])`,
+                            $8::text[], $9::bigint[], $10::text[], $11::bytea[], $12::int[], $13::text[], $14::text[])`,
       [
         'id',
         'status',
@@ -98,6 +104,7 @@ try {
         'features',
         'rgb',
         'phash',
+        'key_hash',
       ].map(col),
     );
     const fid: number[] = [];

@@ -2,16 +2,16 @@ import type pg from 'pg';
 import type { Takedown } from '../../shared/adminApi.ts';
 import type { TileSize } from '../../shared/httpApi.ts';
 import type { Placement } from '../../shared/mosaic/types.ts';
-import { newDeleteToken, tokenMatches } from '../core/deleteToken.ts';
+import { keyedDeleteToken, newDeleteToken, tokenMatches, uploadKeyHash } from '../core/deleteToken.ts';
 import { FileCache } from '../core/FileCache.ts';
 import { Listeners } from '../core/listeners.ts';
 import type { MosaicPort } from '../core/port.ts';
 import type { ChangedCells, TileBook, TileRecord } from '../core/TileBook.ts';
-import { type AddedTile, storedAs, type TileLifecycle } from '../core/types.ts';
+import { type AddedTile, type AddMeta, storedAs, type TileLifecycle } from '../core/types.ts';
 import { AppError } from '../errors.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCopy } from './LiveCopy.ts';
-import { pendingTiles, readDeleteHash } from './pgData.ts';
+import { pendingTiles, readDeleteHash, tileOfKeyHash } from './pgData.ts';
 import { storeError } from './pgErrors.ts';
 import type { RequestKind, RequestOutcome, RequestQueue } from './RequestQueue.ts';
 import type { TileImages } from './TileImages.ts';
@@ -61,11 +61,8 @@ export class ClusterMosaic implements MosaicPort {
    * the placer's answer. No placer within the wait: 503 PLACER_UNAVAILABLE, and the stored
    * tile is placed by the next placer (a retry with the same Idempotency-Key finds it).
    */
-  async add(
-    photo: IngestedPhoto,
-    meta: { event: string | null; phash: string | null; moderation?: 'post' | 'pre' | null },
-  ): Promise<AddedTile> {
-    const { token, hash } = newDeleteToken();
+  async add(photo: IngestedPhoto, meta: AddMeta): Promise<AddedTile> {
+    const { token, hash } = meta.key ? keyedDeleteToken(meta.key) : newDeleteToken();
     let id: number;
     let request: number;
     const [r, g, b] = photo.rgb;
@@ -79,6 +76,7 @@ export class ClusterMosaic implements MosaicPort {
           rgb: (r << 16) | (g << 8) | b,
           phash: meta.phash,
           moderation: meta.moderation ?? null,
+          keyHash: meta.key ? uploadKeyHash(meta.key) : null,
         },
         photo.files,
         photo.rgb32,
@@ -106,6 +104,21 @@ export class ClusterMosaic implements MosaicPort {
       seq: data.seq as number,
       deleteToken: token,
     };
+  }
+
+  /**
+   * From the database: a tile still queued for the placer is left to the upload path (its
+   * reply, or the next placer); a live one this node's copy has not reached yet counts as none.
+   */
+  async tileOfKey(key: string): Promise<AddedTile | null> {
+    const found = await tileOfKeyHash(this.pool, uploadKeyHash(key)).catch((e) => {
+      throw storeError(e);
+    });
+    const { token } = keyedDeleteToken(key);
+    if (found?.status === 'pending')
+      return { id: found.id, status: 'pending', col: -1, row: -1, seq: this.seq, deleteToken: token };
+    const t = found?.status === 'live' ? this.copy.get(found.id) : undefined;
+    return t ? { id: t.id, status: 'live', col: t.col, row: t.row, seq: this.seq, deleteToken: token } : null;
   }
 
   get(id: number): TileRecord | undefined {

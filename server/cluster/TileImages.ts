@@ -15,6 +15,8 @@ export interface UploadRow {
   phash: string | null;
   /** The rally's own moderation mode, or null for the server's; the placer reads it from the request. */
   moderation?: 'post' | 'pre' | null;
+  /** The hash of the upload's Idempotency-Key, if it had one (deleteToken.ts's uploadKeyHash). */
+  keyHash?: string | null;
 }
 
 /**
@@ -62,8 +64,8 @@ export class PgTileImages implements TileImages {
     }
     const res = await this.pool.query(
       `WITH t AS (
-         INSERT INTO tiles (id, status, event, created_at, delete_hash, features, rgb, phash)
-         VALUES (nextval('tile_ids'), 'queued', $1, $2, $3, $4, $5, $6) RETURNING id),
+         INSERT INTO tiles (id, status, event, created_at, delete_hash, features, rgb, phash, key_hash)
+         VALUES (nextval('tile_ids'), 'queued', $1, $2, $3, $4, $5, $6, $10) RETURNING id),
        f AS (INSERT INTO tile_files (id, size, data)
              SELECT t.id, u.s, u.d FROM t, unnest($7::int[], $8::bytea[]) AS u(s, d))
        INSERT INTO requests (kind, payload) SELECT 'place', jsonb_build_object('id', t.id, 'moderation', $9::text) FROM t
@@ -78,6 +80,7 @@ export class PgTileImages implements TileImages {
         sizes,
         data,
         row.moderation ?? null,
+        row.keyHash ?? null,
       ],
     );
     return { id: res.rows[0].id as number, request: res.rows[0].request as number };

@@ -138,6 +138,18 @@ export async function readDeleteHash(pool: pg.Pool, id: number): Promise<string 
   return (r.rows[0]?.delete_hash as string | undefined) ?? null;
 }
 
+/** The tile stored by the upload whose Idempotency-Key hashes to `keyHash`, and its status; null when none. */
+export async function tileOfKeyHash(
+  pool: pg.Pool,
+  keyHash: string,
+): Promise<{ id: number; status: string } | null> {
+  const r = await pool.query('SELECT id, status FROM tiles WHERE key_hash = $1 ORDER BY id LIMIT 1', [
+    keyHash,
+  ]);
+  const x = r.rows[0];
+  return x ? { id: Number(x.id), status: x.status as string } : null;
+}
+
 /** Tiles waiting for review, oldest first. */
 export async function pendingTiles(pool: pg.Pool): Promise<TileRecord[]> {
   const r = await pool.query(

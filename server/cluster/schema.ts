@@ -103,6 +103,14 @@ CREATE TABLE import_hashes (
 );
 `,
   },
+  {
+    version: 4,
+    sql: `
+-- The hash of an upload's Idempotency-Key, so that a late retry finds its tile (only keyed rows are indexed).
+ALTER TABLE tiles ADD COLUMN key_hash text;
+CREATE INDEX tiles_by_key ON tiles (key_hash) WHERE key_hash IS NOT NULL;
+`,
+  },
 ];
 
 /** Any 64-bit number; the same on every node. */

@@ -6,7 +6,7 @@ import type { Change, Placement } from '../../shared/mosaic/types.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCells, LiveSnapshot, LiveSource } from '../realtime/source.ts';
 import type { MosaicMeta, TileRow } from '../store/types.ts';
-import { newDeleteToken, tokenMatches } from './deleteToken.ts';
+import { keyedDeleteToken, newDeleteToken, tokenMatches, uploadKeyHash } from './deleteToken.ts';
 import { FileCache } from './FileCache.ts';
 import { Listeners } from './listeners.ts';
 import { type LogChange, toLogChanges } from './logChange.ts';
@@ -14,7 +14,13 @@ import { Mutex } from './mutex.ts';
 import type { MosaicPort } from './port.ts';
 import { fromImage, fromRows, layoutKeyOf } from './startupLoad.ts';
 import { type ChangedCells, TileBook, type TileRecord } from './TileBook.ts';
-import { type AddedTile, GROWTH_FACTOR, type ServiceOptions, type TileLifecycle } from './types.ts';
+import {
+  type AddedTile,
+  type AddMeta,
+  GROWTH_FACTOR,
+  type ServiceOptions,
+  type TileLifecycle,
+} from './types.ts';
 
 export type { TileRecord } from './TileBook.ts';
 export type { AddedTile, ServiceOptions, TileLifecycle } from './types.ts';
@@ -163,12 +169,9 @@ export class MosaicService implements LiveSource, MosaicPort {
   }
 
   /** Stores a processed photo; places it at once unless moderation is 'pre'. */
-  async add(
-    photo: IngestedPhoto,
-    meta: { event: string | null; phash: string | null; moderation?: 'post' | 'pre' | null },
-  ): Promise<AddedTile> {
+  async add(photo: IngestedPhoto, meta: AddMeta): Promise<AddedTile> {
     const id = this.opts.store.reserveId();
-    const { token, hash } = newDeleteToken();
+    const { token, hash } = meta.key ? keyedDeleteToken(meta.key) : newDeleteToken();
     // Files first: a crash before the row commits leaves an orphan that start-up sweeps.
     try {
       await this.opts.store.putFiles(id, photo.files, photo.rgb32);
@@ -189,6 +192,7 @@ export class MosaicService implements LiveSource, MosaicPort {
       features: photo.features,
       rgb: photo.rgb,
       phash: meta.phash,
+      keyHash: meta.key ? uploadKeyHash(meta.key) : null,
     };
     try {
       return await this.mutex.run(async () => {
@@ -218,6 +222,17 @@ export class MosaicService implements LiveSource, MosaicPort {
       if (!this.tiles.has(id)) await this.opts.store.deleteFiles(id);
       throw e;
     }
+  }
+
+  async tileOfKey(key: string): Promise<AddedTile | null> {
+    const id = this.opts.store.tileOfKey(uploadKeyHash(key));
+    // Not in the book: committed a moment ago and not yet durable, or gone.
+    const t = id === null ? undefined : this.tiles.get(id);
+    if (!t) return null;
+    const { token } = keyedDeleteToken(key);
+    return t.status === 'live'
+      ? { id: t.id, status: 'live', col: t.col, row: t.row, seq: this.seq, deleteToken: token }
+      : { id: t.id, status: 'pending', col: -1, row: -1, seq: this.seq, deleteToken: token };
   }
 
   /** Places a stored-but-unplaced tile (a new one, or one approved from the queue). Call inside the mutex. */

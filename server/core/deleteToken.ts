@@ -16,3 +16,23 @@ export function tokenMatches(token: string, hash: string): boolean {
   const b = Buffer.from(hash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/**
+ * The delete token of an upload sent with an Idempotency-Key: derived from the key, so that a
+ * retry with the key, however late (a phone that kept its kiss for days, a server restarted
+ * since), gets the same token back without the token being stored. The key is the browser's
+ * own random secret (128 bits from the contribute page) and stays as secret as the token.
+ */
+export function keyedDeleteToken(key: string): { token: string; hash: string } {
+  const token = createHash('sha256')
+    .update(`delete-token\0${key}`)
+    .digest()
+    .subarray(0, 24)
+    .toString('base64url');
+  return { token, hash: hashToken(token) };
+}
+
+/** What the store keeps of an upload's Idempotency-Key to find its tile again: a hash, never the key. */
+export function uploadKeyHash(key: string): string {
+  return createHash('sha256').update(`upload-key\0${key}`).digest('hex');
+}

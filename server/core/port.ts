@@ -4,7 +4,7 @@ import type { Placement } from '../../shared/mosaic/types.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import type { LiveSource } from '../realtime/source.ts';
 import type { ChangedCells, TileBook, TileRecord } from './TileBook.ts';
-import type { AddedTile, TileLifecycle } from './types.ts';
+import type { AddedTile, AddMeta, TileLifecycle } from './types.ts';
 
 /**
  * The mosaic as the HTTP routes and the safety features use it, on any kind of node: the
@@ -25,10 +25,13 @@ export interface MosaicPort {
    * Stores a processed photo and places it (or queues it for review). `moderation` is its
    * rally's own mode; absent or null, the server's.
    */
-  add(
-    photo: IngestedPhoto,
-    meta: { event: string | null; phash: string | null; moderation?: 'post' | 'pre' | null },
-  ): Promise<AddedTile>;
+  add(photo: IngestedPhoto, meta: AddMeta): Promise<AddedTile>;
+  /**
+   * The tile an upload with this Idempotency-Key stored, answered as its `add` was (the
+   * delete token is derived from the key), or null when there is none, or none that this node
+   * shows yet (the caller then goes on as for a new upload).
+   */
+  tileOfKey(key: string): Promise<AddedTile | null>;
   /** A live tile (the embedded store also answers for pending ones). */
   get(id: number): TileRecord | undefined;
   /** Any stored tile, live or waiting for review. */

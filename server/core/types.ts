@@ -24,6 +24,16 @@ export type TileLifecycle =
   | { type: 'stored'; tile: TileRecord }
   | { type: 'deleted'; ids: readonly number[] };
 
+/** What `add` is told besides the photo. */
+export interface AddMeta {
+  event: string | null;
+  phash: string | null;
+  /** The rally's own moderation mode; absent or null, the server's. */
+  moderation?: 'post' | 'pre' | null;
+  /** The upload's Idempotency-Key: its delete token is derived from it and a late retry finds the tile by it. */
+  key?: string | null;
+}
+
 export interface AddedTile {
   id: number;
   status: 'live' | 'pending';

@@ -6,6 +6,7 @@ import {
   type TilePublic,
   type UploadAnswer,
 } from '../../shared/httpApi.ts';
+import type { AddedTile } from '../core/types.ts';
 import { AppError } from '../errors.ts';
 import { previewCrop } from '../ingest/pipeline.ts';
 import { type HttpDeps, imageCaching } from './deps.ts';
@@ -22,13 +23,7 @@ export function tileRoutes(d: HttpDeps): Router {
     if (e.type === 'deleted') void replies.forget(e.ids);
   });
 
-  const store = async (req: Parameters<typeof readUpload>[0]): Promise<UploadReply> => {
-    const form = await readUpload(req, d.config.MAX_UPLOAD_MB * 1024 * 1024);
-    d.rallies?.check(form.event);
-    const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
-    const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
-    const moderation = d.rallies?.moderationOf(form.event) ?? null;
-    const added = await d.service.add(photo, { event: form.event, phash, moderation });
+  const answerOf = (added: AddedTile): UploadReply => {
     if (added.status === 'pending')
       return { status: 202, body: { id: added.id, status: 'pending', deleteToken: added.deleteToken } };
     const body: UploadAnswer = {
@@ -41,6 +36,22 @@ export function tileRoutes(d: HttpDeps): Router {
     return { status: 201, body };
   };
 
+  const store = async (req: Parameters<typeof readUpload>[0], key: string | null): Promise<UploadReply> => {
+    // A retry later than the kept answers (a phone that kept its kiss for hours, a restart since)
+    // whose first try was stored: that tile's answer, rebuilt, with the token derived from the key.
+    const stored = key ? await d.service.tileOfKey(key) : null;
+    if (stored) {
+      req.resume();
+      return { ...answerOf(stored), replayed: true };
+    }
+    const form = await readUpload(req, d.config.MAX_UPLOAD_MB * 1024 * 1024);
+    d.rallies?.check(form.event);
+    const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
+    const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
+    const moderation = d.rallies?.moderationOf(form.event) ?? null;
+    return answerOf(await d.service.add(photo, { event: form.event, phash, moderation, key }));
+  };
+
   r.post('/api/tiles', async (req, res) => {
     const key = idempotencyKey(req.headers['idempotency-key']);
     let reply = key ? await replies.replay(key) : null;
@@ -48,7 +59,7 @@ export function tileRoutes(d: HttpDeps): Router {
       // The same photo again after a lost answer: the first answer, not a duplicate refusal.
       req.resume();
       res.setHeader('Idempotent-Replayed', 'true');
-    } else reply = key ? await replies.make(key, () => store(req)) : await store(req);
+    } else reply = key ? await replies.make(key, () => store(req, key)) : await store(req, null);
     if (reply.replayed) {
       // A copy that waited for another attempt with its key (on this node or another).
       req.resume();

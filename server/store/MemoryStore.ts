@@ -41,6 +41,11 @@ export class MemoryStore implements TileStore {
     return f ? new Float32Array(f) : null;
   }
 
+  tileOfKey(keyHash: string): number | null {
+    for (const r of this.rows.values()) if (r.keyHash === keyHash) return r.id;
+    return null;
+  }
+
   readDeleteHash(id: number): string | null {
     return this.rows.get(id)?.deleteHash ?? null;
   }

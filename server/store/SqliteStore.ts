@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS gone (id INTEGER PRIMARY KEY, v INTEGER NOT NULL);
 // in `gone`, so that start-up can bring a start-up image up to date (imageReplay.ts).
 const SCHEMA_V = 'ALTER TABLE tiles ADD COLUMN v INTEGER NOT NULL DEFAULT 0';
 const INDEX_V = 'CREATE INDEX IF NOT EXISTS tiles_by_v ON tiles (v)';
+// The hash of an upload's Idempotency-Key, so that a late retry finds its tile (only keyed rows are indexed).
+const SCHEMA_KEY = 'ALTER TABLE tiles ADD COLUMN key_hash TEXT';
+const INDEX_KEY = 'CREATE INDEX IF NOT EXISTS tiles_by_key ON tiles (key_hash) WHERE key_hash IS NOT NULL';
 
 /**
  * SQLite (WAL) in DATA_DIR/mosaic.db plus tile files in DATA_DIR/tiles. Commits run at
@@ -69,12 +72,14 @@ export class SqliteStore implements TileStore {
     this.db.exec(SCHEMA);
     const columns = this.db.prepare('PRAGMA table_info(tiles)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'v')) this.db.exec(SCHEMA_V);
+    if (!columns.some((c) => c.name === 'key_hash')) this.db.exec(SCHEMA_KEY);
     this.db.exec(INDEX_V);
+    this.db.exec(INDEX_KEY);
     this.files = new TileFiles(join(dataDir, 'tiles'));
     this.stmts = {
       insert: this.db.prepare(
-        `INSERT INTO tiles (id, status, col, row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash, v)
-         VALUES (@id, @status, @col, @row, @tint_r, @tint_g, @tint_b, @event, @created_at, @delete_hash, @features, @rgb, @phash, @v)`,
+        `INSERT INTO tiles (id, status, col, row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash, key_hash, v)
+         VALUES (@id, @status, @col, @row, @tint_r, @tint_g, @tint_b, @event, @created_at, @delete_hash, @features, @rgb, @phash, @key_hash, @v)`,
       ),
       place: this.db.prepare(
         `UPDATE tiles SET status = 'live', col = ?, row = ?, tint_r = ?, tint_g = ?, tint_b = ?, v = ? WHERE id = ?`,
@@ -84,6 +89,7 @@ export class SqliteStore implements TileStore {
       gone: this.db.prepare('INSERT OR REPLACE INTO gone (id, v) VALUES (?, ?)'),
       features: this.db.prepare('SELECT features FROM tiles WHERE id = ?').pluck(),
       deleteHash: this.db.prepare('SELECT delete_hash FROM tiles WHERE id = ?').pluck(),
+      ofKey: this.db.prepare('SELECT id FROM tiles WHERE key_hash = ? ORDER BY id LIMIT 1').pluck(),
       remove: this.db.prepare('DELETE FROM tiles WHERE id = ?'),
       setMeta: this.db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
@@ -295,6 +301,10 @@ export class SqliteStore implements TileStore {
     return (this.stmts.deleteHash.get(id) as string | undefined) ?? null;
   }
 
+  tileOfKey(keyHash: string): number | null {
+    return (this.stmts.ofKey.get(keyHash) as number | undefined) ?? null;
+  }
+
   readFeatures(id: number): Float32Array | null {
     const b = this.stmts.features.get(id) as Buffer | undefined;
     if (!b) return null;
@@ -379,6 +389,7 @@ export class SqliteStore implements TileStore {
       features: Buffer.from(t.features.buffer, t.features.byteOffset, t.features.byteLength),
       rgb: (t.rgb[0] << 16) | (t.rgb[1] << 8) | t.rgb[2],
       phash: t.phash,
+      key_hash: t.keyHash ?? null,
     });
   }
 

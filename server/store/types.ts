@@ -18,6 +18,8 @@ export interface TileRow {
   rgb: [number, number, number];
   /** Perceptual hash (hex), for duplicate detection. */
   phash: string | null;
+  /** The hash of the upload's Idempotency-Key (deleteToken.ts's uploadKeyHash), if it had one. */
+  keyHash?: string | null;
 }
 
 /**
@@ -86,6 +88,8 @@ export interface TileStore {
   readFeatures(id: number): Float32Array | null;
   /** A stored tile's delete hash, or null when unknown. */
   readDeleteHash(id: number): string | null;
+  /** The tile stored by the upload whose Idempotency-Key hashes to `keyHash`, or null. */
+  tileOfKey(keyHash: string): number | null;
   deleteFiles(id: number): Promise<void>;
   /**
    * Applies one commit atomically. Synchronous, and visible to every read when it returns;

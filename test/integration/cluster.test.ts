@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,14 @@ import type { UploadAnswer } from '../../shared/httpApi.ts';
 import { COLOUR_TILE, colourPyramidOf, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
 import { pyramidOf } from '../../shared/mosaic/pyramid.ts';
 import { decodeViewStart } from '../../shared/viewStart.ts';
-import { health, type NodeProcess, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
+import {
+  health,
+  type NodeProcess,
+  REDIS_TEST_URL,
+  startTestCluster,
+  type TestCluster,
+  until,
+} from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
 import { Viewer } from './realtimeHarness.ts';
@@ -220,6 +228,43 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
       const v = tileVersion(colourPyramidOf(start.cols, start.rows), start.versions!, at);
       expect(await alphaAt(n.url, v)).toEqual({ status: 200, alpha: 0 });
     }
+  });
+
+  it('a retry with the same Idempotency-Key, after its kept answer expired, gets its tile and delete token back on another node', async () => {
+    const key = 'cluster-late-retry-key-0001';
+    const send = (url: string) => {
+      const form = new FormData();
+      form.set('photo', new Blob([new Uint8Array(photos[7]!)], { type: 'image/jpeg' }), 'kiss.jpg');
+      return fetch(`${url}/api/tiles`, { method: 'POST', body: form, headers: { 'Idempotency-Key': key } });
+    };
+    const first = await send(a().url);
+    expect(first.status).toBe(201);
+    const tile = (await first.json()) as UploadAnswer;
+    // Redis keeps an answer for 15 minutes: here it is gone at once.
+    const redis = new Redis(REDIS_TEST_URL);
+    try {
+      const kept = await redis.keys(`${cluster.redisPrefix}idem*`);
+      expect(kept.length).toBeGreaterThan(0);
+      await redis.del(...kept);
+    } finally {
+      redis.disconnect();
+    }
+    await until(async () => ((await health(b().url)).seq >= tile.seq ? true : undefined), 5000);
+    const stored = Number((await sql.query('SELECT count(*) FROM tiles')).rows[0].count);
+    const again = await send(b().url);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toMatchObject({
+      id: tile.id,
+      col: tile.col,
+      row: tile.row,
+      deleteToken: tile.deleteToken,
+    });
+    expect(Number((await sql.query('SELECT count(*) FROM tiles')).rows[0].count)).toBe(stored);
+    // Only a hash of the key is stored.
+    const keyed = (await sql.query('SELECT key_hash FROM tiles WHERE id = $1', [tile.id])).rows[0].key_hash;
+    expect(keyed).toMatch(/^[0-9a-f]{64}$/);
+    expect(keyed).not.toContain(key);
   });
 
   it('keeps the change log in PostgreSQL: one row per seq, the epoch with each', async () => {

@@ -27,8 +27,23 @@ describe('npm run migrate-to-postgres', () => {
       dataDir,
     );
     const tokens: string[] = [];
+    // One upload carries an Idempotency-Key: its hash moves, and a late retry finds the tile on the cluster.
+    const key = 'migrated-upload-key-000001';
+    const keyed = () => {
+      const form = new FormData();
+      form.set('photo', new Blob([new Uint8Array(keyedPhoto)]), 'k.jpg');
+      return fetch(`${s.url}/api/tiles`, {
+        method: 'POST',
+        body: form,
+        headers: { 'Idempotency-Key': key },
+      });
+    };
+    const keyedPhoto = await syntheticJpeg(400, 300, 42);
     for (let i = 0; i < 11; i++) {
-      const r = await upload(s.url, await syntheticJpeg(400, 300, 40 + i), i % 3 ? {} : { event: 'london' });
+      const r =
+        i === 2
+          ? await keyed()
+          : await upload(s.url, await syntheticJpeg(400, 300, 40 + i), i % 3 ? {} : { event: 'london' });
       expect(r.status).toBe(201);
       tokens.push(((await r.json()) as { deleteToken: string }).deleteToken);
     }
@@ -93,15 +108,16 @@ describe('npm run migrate-to-postgres', () => {
     expect(m).toEqual({ cols: before.cols, rows: before.rows, seq: before.seq, epoch });
     const want = lite
       .prepare(
-        'SELECT id, status, col, row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash FROM tiles ORDER BY id',
+        'SELECT id, status, col, row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash, key_hash FROM tiles ORDER BY id',
       )
       .all() as Record<string, unknown>[];
     const got = (
       await sql.query(
-        `SELECT id, status, cell_col AS col, cell_row AS row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash FROM tiles ORDER BY id`,
+        `SELECT id, status, cell_col AS col, cell_row AS row, tint_r, tint_g, tint_b, event, created_at, delete_hash, features, rgb, phash, key_hash FROM tiles ORDER BY id`,
       )
     ).rows;
     expect(got).toEqual(want);
+    expect(want.filter((r) => r.key_hash !== null).map((r) => r.id)).toEqual([3]);
     expect(want.map((r) => r.status)).toContain('pending');
     const files = new TileFiles(join(dataDir, 'tiles'));
     const stored = (await sql.query('SELECT id, size, data FROM tile_files ORDER BY id, size')).rows;
@@ -134,6 +150,15 @@ describe('npm run migrate-to-postgres', () => {
     expect((await health(node.url)).epoch).toBe(epoch);
     const img = await fetch(`${node.url}/tiles/1/128.webp`);
     expect(Buffer.compare(Buffer.from(await img.arrayBuffer()), (await files.read(1, 128))!)).toBe(0);
+    const retry = new FormData();
+    retry.set('photo', new Blob([new Uint8Array(keyedPhoto)]), 'k.jpg');
+    const late = await fetch(`${node.url}/api/tiles`, {
+      method: 'POST',
+      body: retry,
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(late.status).toBe(201);
+    expect(await late.json()).toMatchObject({ id: 3, deleteToken: tokens[2] });
     const r = await upload(node.url, await syntheticJpeg(400, 300, 77));
     expect(r.status).toBe(201);
     const t = (await r.json()) as { id: number; seq: number };

@@ -159,6 +159,8 @@ export async function until<T>(
 export interface TestCluster {
   nodes: NodeProcess[];
   sql: pg.Client;
+  /** The nodes' Redis key prefix. */
+  redisPrefix: string;
   /** Stops the nodes, drops the database and deletes the keys. */
   close(): Promise<void>;
 }
@@ -177,6 +179,7 @@ export async function startTestCluster(
   return {
     nodes,
     sql,
+    redisPrefix: redis.prefix,
     async close() {
       await Promise.all(nodes.map((n) => n.stop()));
       await sql.end().catch(() => {});
