@@ -268,8 +268,10 @@ export class MosaicService implements LiveSource, MosaicPort {
     try {
       this.opts.store.commit({ ...c, meta: this.meta() });
     } catch (e) {
-      // The engine moved ahead of the store: rebuild it from what is durable.
-      this.engine = this.rebuildEngine();
+      // The engine moved ahead of the store: rebuild it from what is durable. Not once the disk
+      // failed: nothing is committed from then on, and a rebuild per refused upload would cost
+      // the whole store's read each time.
+      if ((e as { code?: string }).code !== 'STORAGE_FAILED') this.engine = this.rebuildEngine();
       throw e;
     }
     await this.whenDurable(() => {
