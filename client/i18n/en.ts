@@ -289,7 +289,7 @@ export const en = {
   'privacy.faces':
     '“Hide our faces” turns your photo into the blocky square you see, on your device: your faces are not sent at all (if your browser cannot read the photo, our server does it before anything is stored).',
   'privacy.waiting':
-    'If your connection drops while you send a kiss, this page keeps it on your device until it goes out, so that closing the page does not lose it. It is removed as soon as it is in, after 7 days unsent, or at once when you press “Don’t send it”.',
+    'If your connection drops while you send a kiss, this page keeps it on your device until it goes out, so that closing the page does not lose it. It is removed as soon as it is in, after 7 days unsent, or at once when you press “Don’t send it”. If it had already reached us before the connection dropped, you still get its delete link when it goes out again, even days later.',
   'privacy.help': 'If you are an LGBTQ+ person at risk, get free help to stay safe online:',
   'privacy.helpLink': 'Access Now Digital Security Helpline',
   'error.UNKNOWN_EVENT':

@@ -300,7 +300,7 @@ export const es: Messages = {
   'privacy.faces':
     '«Ocultar nuestras caras» convierte tu foto, en tu propio dispositivo, en el cuadrado pixelado que ves: vuestras caras no se envían (si tu navegador no puede leer la foto, lo hace nuestro servidor antes de guardar nada).',
   'privacy.waiting':
-    'Si se corta tu conexión mientras envías un beso, esta página lo guarda en tu dispositivo hasta que se envíe, para que no se pierda si cierras la página. Se borra en cuanto llega, a los 7 días sin enviarse o al momento si pulsas «No enviarlo».',
+    'Si se corta tu conexión mientras envías un beso, esta página lo guarda en tu dispositivo hasta que se envíe, para que no se pierda si cierras la página. Se borra en cuanto llega, a los 7 días sin enviarse o al momento si pulsas «No enviarlo». Si ya nos había llegado antes de que se cortara la conexión, recibirás igualmente su enlace para borrarlo cuando se vuelva a enviar, aunque sea días después.',
   'privacy.help':
     'Si eres una persona LGBTQ+ en riesgo, consigue ayuda gratuita para protegerte en internet:',
   'privacy.helpLink': 'Línea de ayuda en seguridad digital de Access Now',

@@ -304,7 +304,7 @@ export const fr: Messages = {
   'privacy.faces':
     '« Cacher nos visages » transforme votre photo, sur votre appareil, en carré pixelisé tel que vous le voyez : vos visages ne sont pas envoyés du tout (si votre navigateur ne peut pas lire la photo, notre serveur le fait avant de conserver quoi que ce soit).',
   'privacy.waiting':
-    'Si votre connexion se coupe pendant l’envoi d’un baiser, cette page le garde sur votre appareil jusqu’à ce qu’il parte, pour qu’il ne se perde pas si vous fermez la page. Il est supprimé dès qu’il est arrivé, au bout de 7 jours sans envoi, ou tout de suite si vous appuyez sur « Ne pas l’envoyer ».',
+    'Si votre connexion se coupe pendant l’envoi d’un baiser, cette page le garde sur votre appareil jusqu’à ce qu’il parte, pour qu’il ne se perde pas si vous fermez la page. Il est supprimé dès qu’il est arrivé, au bout de 7 jours sans envoi, ou tout de suite si vous appuyez sur « Ne pas l’envoyer ». S’il nous était déjà parvenu avant la coupure, vous recevez quand même son lien de suppression lorsqu’il repart, même des jours plus tard.',
   'privacy.help':
     'Si vous êtes une personne LGBTQ+ en danger, obtenez une aide gratuite pour votre sécurité en ligne :',
   'privacy.helpLink': 'Ligne d’assistance en sécurité numérique d’Access Now',

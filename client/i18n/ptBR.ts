@@ -297,7 +297,7 @@ export const ptBR: Messages = {
   'privacy.faces':
     '“Esconder nossos rostos” transforma sua foto, no seu próprio aparelho, no quadrado pixelado que você vê: seus rostos nem são enviados (se o navegador não consegue ler a foto, nosso servidor faz isso antes de guardar qualquer coisa).',
   'privacy.waiting':
-    'Se a sua conexão cair enquanto você envia um beijo, esta página o guarda no seu aparelho até ele ser enviado, para que ele não se perca se você fechar a página. Ele é apagado assim que chega, depois de 7 dias sem envio ou na hora, se você tocar em “Não enviar”.',
+    'Se a sua conexão cair enquanto você envia um beijo, esta página o guarda no seu aparelho até ele ser enviado, para que ele não se perca se você fechar a página. Ele é apagado assim que chega, depois de 7 dias sem envio ou na hora, se você tocar em “Não enviar”. Se ele já tinha chegado até nós antes de a conexão cair, você ainda recebe o link para apagá-lo quando ele for enviado de novo, mesmo dias depois.',
   'privacy.help':
     'Se você é uma pessoa LGBTQ+ em risco, consiga ajuda gratuita para se proteger na internet:',
   'privacy.helpLink': 'Linha de ajuda em segurança digital da Access Now',
