@@ -304,7 +304,7 @@ export const de: Messages = {
   'privacy.faces':
     '„Unsere Gesichter verbergen“ macht aus deinem Foto schon auf deinem Gerät das verpixelte Quadrat, das du siehst: eure Gesichter werden gar nicht gesendet (kann dein Browser das Foto nicht lesen, verpixelt es unser Server, bevor irgendetwas gespeichert wird).',
   'privacy.waiting':
-    'Bricht deine Verbindung beim Senden ab, bewahrt diese Seite deinen Kuss auf deinem Gerät auf, bis er gesendet ist, damit er beim Schließen der Seite nicht verloren geht. Er wird gelöscht, sobald er angekommen ist, nach 7 Tagen ohne Senden oder sofort, wenn du „Nicht senden“ drückst. Hatte er uns schon erreicht, bevor die Verbindung abbrach, bekommst du seinen Löschlink trotzdem, wenn er erneut gesendet wird, auch Tage später.',
+    'Bricht deine Verbindung beim Senden ab, bewahrt diese Seite deinen Kuss auf deinem Gerät auf, bis er gesendet ist, damit er beim Schließen der Seite nicht verloren geht. Er wird gelöscht, sobald er angekommen ist, nach 7 Tagen ohne Senden oder sofort, wenn du „Nicht senden“ drückst. Hatte er uns schon erreicht, bevor die Verbindung abbrach, bekommst du seinen Lösch-Link trotzdem, wenn er erneut gesendet wird, auch Tage später.',
   'privacy.help':
     'Wenn du als LGBTQ+-Person gefährdet bist, hol dir kostenlose Hilfe für deine Sicherheit im Netz:',
   'privacy.helpLink': 'Access Now Digital Security Helpline',
