@@ -7,7 +7,7 @@ import { FileCache } from '../core/FileCache.ts';
 import { Listeners } from '../core/listeners.ts';
 import type { MosaicPort } from '../core/port.ts';
 import type { ChangedCells, TileBook, TileRecord } from '../core/TileBook.ts';
-import { type AddedTile, type AddMeta, storedAs, type TileLifecycle } from '../core/types.ts';
+import { type AddedTile, type AddMeta, keyedAnswer, storedAs, type TileLifecycle } from '../core/types.ts';
 import { AppError } from '../errors.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCopy } from './LiveCopy.ts';
@@ -116,9 +116,9 @@ export class ClusterMosaic implements MosaicPort {
     });
     const { token } = keyedDeleteToken(key);
     if (found?.status === 'pending')
-      return { id: found.id, status: 'pending', col: -1, row: -1, seq: this.seq, deleteToken: token };
+      return keyedAnswer({ id: found.id, status: 'pending', col: -1, row: -1 }, this.seq, token);
     const t = found?.status === 'live' ? this.copy.get(found.id) : undefined;
-    return t ? { id: t.id, status: 'live', col: t.col, row: t.row, seq: this.seq, deleteToken: token } : null;
+    return t ? keyedAnswer(t, this.seq, token) : null;
   }
 
   get(id: number): TileRecord | undefined {

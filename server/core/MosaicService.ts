@@ -18,6 +18,7 @@ import {
   type AddedTile,
   type AddMeta,
   GROWTH_FACTOR,
+  keyedAnswer,
   type ServiceOptions,
   type TileLifecycle,
 } from './types.ts';
@@ -229,10 +230,7 @@ export class MosaicService implements LiveSource, MosaicPort {
     // Not in the book: committed a moment ago and not yet durable, or gone.
     const t = id === null ? undefined : this.tiles.get(id);
     if (!t) return null;
-    const { token } = keyedDeleteToken(key);
-    return t.status === 'live'
-      ? { id: t.id, status: 'live', col: t.col, row: t.row, seq: this.seq, deleteToken: token }
-      : { id: t.id, status: 'pending', col: -1, row: -1, seq: this.seq, deleteToken: token };
+    return keyedAnswer(t, this.seq, keyedDeleteToken(key).token);
   }
 
   /** Places a stored-but-unplaced tile (a new one, or one approved from the queue). Call inside the mutex. */

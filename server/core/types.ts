@@ -43,6 +43,17 @@ export interface AddedTile {
   deleteToken: string;
 }
 
+/** The answer to a late retry of a keyed upload: the tile as it stands now, with the key's token. */
+export function keyedAnswer(
+  t: { id: number; status: 'live' | 'pending'; col: number; row: number },
+  seq: number,
+  deleteToken: string,
+): AddedTile {
+  return t.status === 'live'
+    ? { id: t.id, status: 'live', col: t.col, row: t.row, seq, deleteToken }
+    : { id: t.id, status: 'pending', col: -1, row: -1, seq, deleteToken };
+}
+
 const storedTiles = new WeakMap<object, number>();
 
 /**

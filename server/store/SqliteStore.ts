@@ -410,11 +410,6 @@ export class SqliteStore implements TileStore {
     return this.wal.sync();
   }
 
-  /** fsyncs of the WAL so far (several commits waiting at once share one). */
-  get walFlushes(): number {
-    return this.wal.flushes;
-  }
-
   close(): void {
     // Closing the last connection checkpoints the WAL into the database, with its fsyncs.
     if (this.db.open) this.db.close();

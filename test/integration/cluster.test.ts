@@ -16,7 +16,7 @@ import {
   until,
 } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
-import { upload } from '../support/server.ts';
+import { upload, uploadWithKey } from '../support/server.ts';
 import { Viewer } from './realtimeHarness.ts';
 
 describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
@@ -232,11 +232,7 @@ describe('cluster mode: three nodes on one PostgreSQL and one Redis', () => {
 
   it('a retry with the same Idempotency-Key, after its kept answer expired, gets its tile and delete token back on another node', async () => {
     const key = 'cluster-late-retry-key-0001';
-    const send = (url: string) => {
-      const form = new FormData();
-      form.set('photo', new Blob([new Uint8Array(photos[7]!)], { type: 'image/jpeg' }), 'kiss.jpg');
-      return fetch(`${url}/api/tiles`, { method: 'POST', body: form, headers: { 'Idempotency-Key': key } });
-    };
+    const send = (url: string) => uploadWithKey(url, photos[7]!, key);
     const first = await send(a().url);
     expect(first.status).toBe(201);
     const tile = (await first.json()) as UploadAnswer;

@@ -8,7 +8,7 @@ import { TileFiles } from '../../server/store/tileFiles.ts';
 import { createTestDatabase, health, REDIS_TEST_URL, redisPrefix, spawnNode } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { LONDON } from '../support/rallies.ts';
-import { removeDir, startServer, tempDataDir, upload } from '../support/server.ts';
+import { removeDir, startServer, tempDataDir, upload, uploadWithKey } from '../support/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -29,20 +29,11 @@ describe('npm run migrate-to-postgres', () => {
     const tokens: string[] = [];
     // One upload carries an Idempotency-Key: its hash moves, and a late retry finds the tile on the cluster.
     const key = 'migrated-upload-key-000001';
-    const keyed = () => {
-      const form = new FormData();
-      form.set('photo', new Blob([new Uint8Array(keyedPhoto)]), 'k.jpg');
-      return fetch(`${s.url}/api/tiles`, {
-        method: 'POST',
-        body: form,
-        headers: { 'Idempotency-Key': key },
-      });
-    };
     const keyedPhoto = await syntheticJpeg(400, 300, 42);
     for (let i = 0; i < 11; i++) {
       const r =
         i === 2
-          ? await keyed()
+          ? await uploadWithKey(s.url, keyedPhoto, key)
           : await upload(s.url, await syntheticJpeg(400, 300, 40 + i), i % 3 ? {} : { event: 'london' });
       expect(r.status).toBe(201);
       tokens.push(((await r.json()) as { deleteToken: string }).deleteToken);
@@ -150,13 +141,7 @@ describe('npm run migrate-to-postgres', () => {
     expect((await health(node.url)).epoch).toBe(epoch);
     const img = await fetch(`${node.url}/tiles/1/128.webp`);
     expect(Buffer.compare(Buffer.from(await img.arrayBuffer()), (await files.read(1, 128))!)).toBe(0);
-    const retry = new FormData();
-    retry.set('photo', new Blob([new Uint8Array(keyedPhoto)]), 'k.jpg');
-    const late = await fetch(`${node.url}/api/tiles`, {
-      method: 'POST',
-      body: retry,
-      headers: { 'Idempotency-Key': key },
-    });
+    const late = await uploadWithKey(node.url, keyedPhoto, key);
     expect(late.status).toBe(201);
     expect(await late.json()).toMatchObject({ id: 3, deleteToken: tokens[2] });
     const r = await upload(node.url, await syntheticJpeg(400, 300, 77));

@@ -1,16 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
-import { removeDir, startServer, type TestServer, tempDataDir } from '../support/server.ts';
+import { removeDir, startServer, type TestServer, tempDataDir, uploadWithKey } from '../support/server.ts';
 
 /** POST /api/tiles the way the contribute page does: the photo and its Idempotency-Key. */
 async function send(url: string, photo: Buffer, key: string) {
-  const form = new FormData();
-  form.set('photo', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'kiss.jpg');
-  const res = await fetch(`${url}/api/tiles`, {
-    method: 'POST',
-    body: form,
-    headers: { 'Idempotency-Key': key },
-  });
+  const res = await uploadWithKey(url, photo, key);
   return { res, body: (await res.json()) as Record<string, unknown> & { id: number; deleteToken: string } };
 }
 

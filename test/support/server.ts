@@ -70,6 +70,13 @@ export function removeDir(dir: string) {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** POSTs a photo as the contribute page does: multipart, with its Idempotency-Key. */
+export function uploadWithKey(url: string, photo: Buffer | Uint8Array, key: string): Promise<Response> {
+  const form = new FormData();
+  form.set('photo', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'kiss.jpg');
+  return fetch(`${url}/api/tiles`, { method: 'POST', body: form, headers: { 'Idempotency-Key': key } });
+}
+
 /** POSTs a photo as multipart/form-data. */
 export async function upload(
   url: string,
