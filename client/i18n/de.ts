@@ -82,7 +82,10 @@ export const de: Messages = {
   'add.processing': 'Dein Kuss wird platziert…',
   'add.offline': 'Du bist offline. Dein Kuss wird gesendet, sobald die Verbindung zurück ist.',
   'add.retrying': 'Die Verbindung ist abgebrochen. Neuer Versuch in {s} s…',
-  'add.resumed': 'Das ist der Kuss, den du ohne Verbindung gesendet hast. Er wird jetzt gesendet.',
+  'add.resumed':
+    'Das ist der Kuss, den du vorhin gesendet hast und der noch nicht angekommen ist. Er wird jetzt gesendet.',
+  'add.serverWait':
+    'Unser Server kann gerade keine Fotos speichern. Dein Kuss bleibt auf diesem Gerät und wird von selbst gesendet, sobald es geht, auch wenn du die Seite schließt und später wiederkommst.',
   'add.notSent': 'Nicht senden',
   'add.progress': 'Dein Foto wird gesendet',
   'add.noPreview':
@@ -292,7 +295,7 @@ export const de: Messages = {
     'Dieser Server kann keine Videos erstellen: Für seine Plattform gibt es keinen Video-Encoder.',
   'privacy.title': 'Datenschutz',
   'privacy.keep':
-    'Was wir speichern: kleine quadratische Kopien deines Fotos (oder seiner Version ohne Gesichter), seine Zelle im Mosaik, den gewählten Kundgebungs-Code und die Uhrzeit, dazu einen kurzen Fingerabdruck des Bildes (einen 64-Bit-Hash seiner Formen), damit dasselbe Foto nicht zweimal angenommen wird.',
+    'Was wir speichern: kleine quadratische Kopien deines Fotos (oder seiner Version ohne Gesichter), seine Zelle im Mosaik, den gewählten Kundgebungs-Code und die Uhrzeit, dazu einen kurzen Fingerabdruck des Bildes (einen 64-Bit-Hash seiner Formen), damit dasselbe Foto nicht zweimal angenommen wird, und einen Hash einer Zufallszahl, die diese Seite für das Foto gezogen hat, damit derselbe Kuss, erneut gesendet, seinen Lösch-Link zurückbekommt.',
   'privacy.notKeep':
     'Was wir nicht speichern: deine Originaldatei, ihre Metadaten (Ort, Kamera, Aufnahmezeit) und deine IP-Adresse.',
   'privacy.device':
@@ -304,7 +307,7 @@ export const de: Messages = {
   'privacy.faces':
     '„Unsere Gesichter verbergen“ macht aus deinem Foto schon auf deinem Gerät das verpixelte Quadrat, das du siehst: eure Gesichter werden gar nicht gesendet (kann dein Browser das Foto nicht lesen, verpixelt es unser Server, bevor irgendetwas gespeichert wird).',
   'privacy.waiting':
-    'Bricht deine Verbindung beim Senden ab, bewahrt diese Seite deinen Kuss auf deinem Gerät auf, bis er gesendet ist, damit er beim Schließen der Seite nicht verloren geht. Er wird gelöscht, sobald er angekommen ist, nach 7 Tagen ohne Senden oder sofort, wenn du „Nicht senden“ drückst. Hatte er uns schon erreicht, bevor die Verbindung abbrach, bekommst du seinen Lösch-Link trotzdem, wenn er erneut gesendet wird, auch Tage später.',
+    'Bricht deine Verbindung beim Senden ab oder kann unser Server deinen Kuss eine Zeit lang nicht speichern, bewahrt diese Seite ihn auf deinem Gerät auf, bis er gesendet ist, damit er beim Schließen der Seite nicht verloren geht. Er wird gelöscht, sobald er angekommen ist, nach 7 Tagen ohne Senden oder sofort, wenn du „Nicht senden“ drückst. Hatte er uns schon erreicht, bevor die Verbindung abbrach, bekommst du seinen Lösch-Link trotzdem, wenn er erneut gesendet wird, auch Tage später.',
   'privacy.help':
     'Wenn du als LGBTQ+-Person gefährdet bist, hol dir kostenlose Hilfe für deine Sicherheit im Netz:',
   'privacy.helpLink': 'Access Now Digital Security Helpline',

@@ -78,7 +78,9 @@ export const en = {
   'add.processing': 'Placing your kiss…',
   'add.offline': 'You are offline. Your kiss goes out as soon as you are back online.',
   'add.retrying': 'The connection dropped. Sending again in {s} s…',
-  'add.resumed': 'This is the kiss you sent while your connection was down. It goes out now.',
+  'add.resumed': 'This is the kiss you sent earlier that has not gone out yet. It goes out now.',
+  'add.serverWait':
+    'Our server cannot store photos right now. Your kiss is kept on this device and goes out by itself once it can, even if you close this page and come back later.',
   'add.notSent': 'Don’t send it',
   'add.progress': 'Sending your photo',
   'add.noPreview':
@@ -277,7 +279,7 @@ export const en = {
   'error.ENCODER_UNAVAILABLE': 'This server cannot make videos: it has no video encoder for its platform.',
   'privacy.title': 'Privacy',
   'privacy.keep':
-    'What we keep: small square copies of your photo (or of its face-hiding version), the cell where it sits in the mosaic, the rally code you chose and the time, plus a short fingerprint of the picture (a 64-bit hash of its shapes) that lets us refuse the same photo sent twice.',
+    'What we keep: small square copies of your photo (or of its face-hiding version), the cell where it sits in the mosaic, the rally code you chose and the time, plus a short fingerprint of the picture (a 64-bit hash of its shapes) that lets us refuse the same photo sent twice, and a hash of a random number this page drew for the photo, so that the same kiss sent again gets its delete link back.',
   'privacy.notKeep':
     'What we don’t keep: your original file, its metadata (place, camera, time it was taken) and your IP address.',
   'privacy.device':
@@ -289,7 +291,7 @@ export const en = {
   'privacy.faces':
     '“Hide our faces” turns your photo into the blocky square you see, on your device: your faces are not sent at all (if your browser cannot read the photo, our server does it before anything is stored).',
   'privacy.waiting':
-    'If your connection drops while you send a kiss, this page keeps it on your device until it goes out, so that closing the page does not lose it. It is removed as soon as it is in, after 7 days unsent, or at once when you press “Don’t send it”. If it had already reached us before the connection dropped, you still get its delete link when it goes out again, even days later.',
+    'If your connection drops while you send a kiss, or our server cannot store it for a while, this page keeps it on your device until it goes out, so that closing the page does not lose it. It is removed as soon as it is in, after 7 days unsent, or at once when you press “Don’t send it”. If it had already reached us before the connection dropped, you still get its delete link when it goes out again, even days later.',
   'privacy.help': 'If you are an LGBTQ+ person at risk, get free help to stay safe online:',
   'privacy.helpLink': 'Access Now Digital Security Helpline',
   'error.UNKNOWN_EVENT':

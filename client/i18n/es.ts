@@ -79,7 +79,9 @@ export const es: Messages = {
   'add.processing': 'Colocando tu beso…',
   'add.offline': 'Estás sin conexión. Tu beso se enviará en cuanto vuelva la conexión.',
   'add.retrying': 'Se cortó la conexión. Se enviará de nuevo en {s} s…',
-  'add.resumed': 'Este es el beso que enviaste mientras no tenías conexión. Se envía ahora.',
+  'add.resumed': 'Este es el beso que enviaste antes y que aún no ha llegado. Se envía ahora.',
+  'add.serverWait':
+    'Nuestro servidor no puede guardar fotos ahora mismo. Tu beso queda guardado en este dispositivo y se enviará solo en cuanto se pueda, aunque cierres esta página y vuelvas más tarde.',
   'add.notSent': 'No enviarlo',
   'add.progress': 'Enviando tu foto',
   'add.noPreview':
@@ -288,7 +290,7 @@ export const es: Messages = {
     'Este servidor no puede hacer vídeos: no tiene codificador de vídeo para su plataforma.',
   'privacy.title': 'Privacidad',
   'privacy.keep':
-    'Lo que guardamos: copias cuadradas pequeñas de tu foto (o de su versión sin caras), su celda en el mosaico, el código de concentración que elegiste y la hora, además de una huella corta de la imagen (un hash de 64 bits de sus formas) para rechazar la misma foto enviada dos veces.',
+    'Lo que guardamos: copias cuadradas pequeñas de tu foto (o de su versión sin caras), su celda en el mosaico, el código de concentración que elegiste y la hora, además de una huella corta de la imagen (un hash de 64 bits de sus formas) para rechazar la misma foto enviada dos veces, y un hash de un número aleatorio que esta página eligió para la foto, para que el mismo beso enviado de nuevo recupere su enlace para borrarlo.',
   'privacy.notKeep':
     'Lo que no guardamos: tu archivo original, sus metadatos (lugar, cámara, fecha de la foto) ni tu dirección IP.',
   'privacy.device':
@@ -300,7 +302,7 @@ export const es: Messages = {
   'privacy.faces':
     '«Ocultar nuestras caras» convierte tu foto, en tu propio dispositivo, en el cuadrado pixelado que ves: vuestras caras no se envían (si tu navegador no puede leer la foto, lo hace nuestro servidor antes de guardar nada).',
   'privacy.waiting':
-    'Si se corta tu conexión mientras envías un beso, esta página lo guarda en tu dispositivo hasta que se envíe, para que no se pierda si cierras la página. Se borra en cuanto llega, a los 7 días sin enviarse o al momento si pulsas «No enviarlo». Si ya nos había llegado antes de que se cortara la conexión, recibirás igualmente su enlace para borrarlo cuando se vuelva a enviar, aunque sea días después.',
+    'Si se corta tu conexión mientras envías un beso, o nuestro servidor no puede guardarlo durante un tiempo, esta página lo guarda en tu dispositivo hasta que se envíe, para que no se pierda si cierras la página. Se borra en cuanto llega, a los 7 días sin enviarse o al momento si pulsas «No enviarlo». Si ya nos había llegado antes de que se cortara la conexión, recibirás igualmente su enlace para borrarlo cuando se vuelva a enviar, aunque sea días después.',
   'privacy.help':
     'Si eres una persona LGBTQ+ en riesgo, consigue ayuda gratuita para protegerte en internet:',
   'privacy.helpLink': 'Línea de ayuda en seguridad digital de Access Now',

@@ -85,7 +85,9 @@ export const fr: Messages = {
   'add.offline': 'Vous êtes hors ligne. Votre baiser partira dès que la connexion reviendra.',
   'add.retrying': 'La connexion a été coupée. Nouvel envoi dans {s} s…',
   'add.resumed':
-    'Voici le baiser que vous avez envoyé pendant que la connexion était coupée. Il part maintenant.',
+    'Voici le baiser que vous avez envoyé plus tôt et qui n’est pas encore arrivé. Il part maintenant.',
+  'add.serverWait':
+    'Notre serveur ne peut pas enregistrer de photos pour le moment. Votre baiser est gardé sur cet appareil et partira tout seul dès que possible, même si vous fermez cette page et revenez plus tard.',
   'add.notSent': 'Ne pas l’envoyer',
   'add.progress': 'Envoi de votre photo',
   'add.noPreview':
@@ -292,7 +294,7 @@ export const fr: Messages = {
     'Ce serveur ne peut pas créer de vidéos : il n’a pas d’encodeur vidéo pour sa plateforme.',
   'privacy.title': 'Confidentialité',
   'privacy.keep':
-    'Ce que nous gardons : de petites copies carrées de votre photo (ou de sa version sans visages), sa case dans la mosaïque, le code de rassemblement choisi et l’heure, ainsi qu’une courte empreinte de l’image (un hachage de 64 bits de ses formes) pour refuser la même photo envoyée deux fois.',
+    'Ce que nous gardons : de petites copies carrées de votre photo (ou de sa version sans visages), sa case dans la mosaïque, le code de rassemblement choisi et l’heure, ainsi qu’une courte empreinte de l’image (un hachage de 64 bits de ses formes) pour refuser la même photo envoyée deux fois, et un hachage d’un nombre aléatoire que cette page a tiré pour la photo, pour que le même baiser renvoyé retrouve son lien de suppression.',
   'privacy.notKeep':
     'Ce que nous ne gardons pas : votre fichier original, ses métadonnées (lieu, appareil, date de prise de vue) et votre adresse IP.',
   'privacy.device':
@@ -304,7 +306,7 @@ export const fr: Messages = {
   'privacy.faces':
     '« Cacher nos visages » transforme votre photo, sur votre appareil, en carré pixelisé tel que vous le voyez : vos visages ne sont pas envoyés du tout (si votre navigateur ne peut pas lire la photo, notre serveur le fait avant de conserver quoi que ce soit).',
   'privacy.waiting':
-    'Si votre connexion se coupe pendant l’envoi d’un baiser, cette page le garde sur votre appareil jusqu’à ce qu’il parte, pour qu’il ne se perde pas si vous fermez la page. Il est supprimé dès qu’il est arrivé, au bout de 7 jours sans envoi, ou tout de suite si vous appuyez sur « Ne pas l’envoyer ». S’il nous était déjà parvenu avant la coupure, vous recevez quand même son lien de suppression lorsqu’il repart, même des jours plus tard.',
+    'Si votre connexion se coupe pendant l’envoi d’un baiser, ou si notre serveur ne peut pas l’enregistrer pendant un moment, cette page le garde sur votre appareil jusqu’à ce qu’il parte, pour qu’il ne se perde pas si vous fermez la page. Il est supprimé dès qu’il est arrivé, au bout de 7 jours sans envoi, ou tout de suite si vous appuyez sur « Ne pas l’envoyer ». S’il nous était déjà parvenu avant la coupure, vous recevez quand même son lien de suppression lorsqu’il repart, même des jours plus tard.',
   'privacy.help':
     'Si vous êtes une personne LGBTQ+ en danger, obtenez une aide gratuite pour votre sécurité en ligne :',
   'privacy.helpLink': 'Ligne d’assistance en sécurité numérique d’Access Now',

@@ -79,7 +79,9 @@ export const ptBR: Messages = {
   'add.processing': 'Colocando seu beijo…',
   'add.offline': 'Você está sem internet. Seu beijo será enviado assim que a conexão voltar.',
   'add.retrying': 'A conexão caiu. Enviando de novo em {s} s…',
-  'add.resumed': 'Este é o beijo que você enviou enquanto estava sem conexão. Ele está sendo enviado agora.',
+  'add.resumed': 'Este é o beijo que você enviou antes e que ainda não chegou. Ele está sendo enviado agora.',
+  'add.serverWait':
+    'Nosso servidor não consegue guardar fotos agora. Seu beijo fica guardado neste aparelho e será enviado sozinho assim que for possível, mesmo se você fechar esta página e voltar depois.',
   'add.notSent': 'Não enviar',
   'add.progress': 'Enviando sua foto',
   'add.noPreview':
@@ -285,7 +287,7 @@ export const ptBR: Messages = {
     'Este servidor não consegue fazer vídeos: não há codificador de vídeo para a plataforma dele.',
   'privacy.title': 'Privacidade',
   'privacy.keep':
-    'O que guardamos: pequenas cópias quadradas da sua foto (ou da versão sem rostos), a célula dela no mosaico, o código do ato que você escolheu e o horário, além de uma impressão digital curta da imagem (um hash de 64 bits das formas) para recusar a mesma foto enviada duas vezes.',
+    'O que guardamos: pequenas cópias quadradas da sua foto (ou da versão sem rostos), a célula dela no mosaico, o código do ato que você escolheu e o horário, além de uma impressão digital curta da imagem (um hash de 64 bits das formas) para recusar a mesma foto enviada duas vezes, e um hash de um número aleatório que esta página sorteou para a foto, para que o mesmo beijo enviado de novo receba de volta o link para apagá-lo.',
   'privacy.notKeep':
     'O que não guardamos: seu arquivo original, os metadados dele (local, câmera, data da foto) e seu endereço IP.',
   'privacy.device':
@@ -297,7 +299,7 @@ export const ptBR: Messages = {
   'privacy.faces':
     '“Esconder nossos rostos” transforma sua foto, no seu próprio aparelho, no quadrado pixelado que você vê: seus rostos nem são enviados (se o navegador não consegue ler a foto, nosso servidor faz isso antes de guardar qualquer coisa).',
   'privacy.waiting':
-    'Se a sua conexão cair enquanto você envia um beijo, esta página o guarda no seu aparelho até ele ser enviado, para que ele não se perca se você fechar a página. Ele é apagado assim que chega, depois de 7 dias sem envio ou na hora, se você tocar em “Não enviar”. Se ele já tinha chegado até nós antes de a conexão cair, você ainda recebe o link para apagá-lo quando ele for enviado de novo, mesmo dias depois.',
+    'Se a sua conexão cair enquanto você envia um beijo, ou se o nosso servidor não conseguir guardá-lo por um tempo, esta página o guarda no seu aparelho até ele ser enviado, para que ele não se perca se você fechar a página. Ele é apagado assim que chega, depois de 7 dias sem envio ou na hora, se você tocar em “Não enviar”. Se ele já tinha chegado até nós antes de a conexão cair, você ainda recebe o link para apagá-lo quando ele for enviado de novo, mesmo dias depois.',
   'privacy.help':
     'Se você é uma pessoa LGBTQ+ em risco, consiga ajuda gratuita para se proteger na internet:',
   'privacy.helpLink': 'Linha de ajuda em segurança digital da Access Now',

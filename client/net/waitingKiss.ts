@@ -1,8 +1,8 @@
 /**
- * A kiss that waits for the network, kept in this browser (IndexedDB) so that closing the tab,
- * or the phone dropping it from memory, does not lose it: the contribute page sends it when it
- * is next opened. Only while it waits, and for at most WAITING_DAYS: the page removes it once
- * it is in, refused, or the contributor says not to send it.
+ * A kiss that waits for the network or the server, kept in this browser (IndexedDB) so that
+ * closing the tab, or the phone dropping it from memory, does not lose it: the contribute page
+ * sends it when it is next opened. Only while it waits, and for at most WAITING_DAYS: the page
+ * removes it once it is in, refused, or the contributor says not to send it.
  */
 
 /** What the page sends, as it would have sent it: the copy (or the file), its key and choices. */

@@ -252,9 +252,18 @@ function setBusy(on: boolean): void {
 const NETWORK_RETRY_S = [2, 4, 8, 16];
 
 /**
+ * The server cannot store photos for a while (its database away, its disk full or failing):
+ * the kiss waits, kept, and goes again after each Retry-After for as long as the page is open.
+ * A try whose answer said the disk failed may still have been stored: the same key later
+ * brings back that tile and its delete link.
+ */
+const SERVER_WAITS: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'STORAGE_FULL', 'STORAGE_FAILED']);
+
+/**
  * Sends the photo, again and again with the same key where that can help, so that it goes in
  * once and its answer (with the delete link) is never lost:
  * - while the mosaic changes servers (503 PLACER_UNAVAILABLE), after the server's Retry-After;
+ * - while the server cannot store photos (SERVER_WAITS), after each Retry-After, however long;
  * - offline, as soon as the browser is back online, however long that takes;
  * - after a dropped or stalled connection, four more times, 2 to 16 s apart.
  * A photo chosen meanwhile does not stop it: an attempt that failed may still have stored
@@ -271,6 +280,12 @@ async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadRes
         showError(errorMessage(err));
         await unlessNotSent(sleep((err.retryAfterS ?? 5) * 1000));
         showError(null);
+      };
+    }
+    if (SERVER_WAITS.has(err.code)) {
+      return async () => {
+        sayWhileWaiting(t('add.serverWait'));
+        await unlessNotSent(sleep(Math.max(5, err.retryAfterS ?? 60) * 1000));
       };
     }
     if (err.code === 'NETWORK' && !navigator.onLine) {
@@ -470,8 +485,9 @@ async function shareCard(id: number, permalink: string): Promise<void> {
 const del = params.get('delete');
 
 /**
- * A kiss left waiting for the network on an earlier visit (the page closed, or dropped by the
- * phone) goes out now, with the photo, choices and key it was sent with, as the page promised.
+ * A kiss left waiting (for the network or the server) on an earlier visit (the page closed, or
+ * dropped by the phone) goes out now, with the photo, choices and key it was sent with, as the
+ * page promised.
  */
 async function resumeWaiting(): Promise<void> {
   const kiss = await waitingKiss();

@@ -171,6 +171,7 @@ export class MosaicService implements LiveSource, MosaicPort {
 
   /** Stores a processed photo; places it at once unless moderation is 'pre'. */
   async add(photo: IngestedPhoto, meta: AddMeta): Promise<AddedTile> {
+    this.refuseOnceFailed();
     const id = this.opts.store.reserveId();
     const { token, hash } = meta.key ? keyedDeleteToken(meta.key) : newDeleteToken();
     // Files first: a crash before the row commits leaves an orphan that start-up sweeps.
@@ -226,6 +227,8 @@ export class MosaicService implements LiveSource, MosaicPort {
   }
 
   async tileOfKey(key: string): Promise<AddedTile | null> {
+    // The tile found may be the very one the disk failed to keep: no answer can promise it.
+    this.refuseOnceFailed();
     const id = this.opts.store.tileOfKey(uploadKeyHash(key));
     // Not in the book: committed a moment ago and not yet durable, or gone.
     const t = id === null ? undefined : this.tiles.get(id);
@@ -263,13 +266,14 @@ export class MosaicService implements LiveSource, MosaicPort {
     c: { insert?: TileRow; remove?: number[]; pend?: number[]; changes: Change[] },
     row?: TileRow,
   ): Promise<void> {
+    // Once the disk failed nothing is committed any more: no engine rebuild (the whole store's
+    // read) for each refused change.
+    this.refuseOnceFailed();
     try {
       this.opts.store.commit({ ...c, meta: this.meta() });
     } catch (e) {
-      // The engine moved ahead of the store: rebuild it from what is durable. Not once the disk
-      // failed: nothing is committed from then on, and a rebuild per refused upload would cost
-      // the whole store's read each time.
-      if ((e as { code?: string }).code !== 'STORAGE_FAILED') this.engine = this.rebuildEngine();
+      // The engine moved ahead of the store: rebuild it from what is durable.
+      this.engine = this.rebuildEngine();
       throw e;
     }
     await this.whenDurable(() => {
@@ -280,6 +284,12 @@ export class MosaicService implements LiveSource, MosaicPort {
       this.shown = MosaicService.shownOf(this.engine);
       if (c.changes.length) this.changeListeners.emit(toLogChanges(c.changes, (id) => this.logInfo(id)));
     });
+  }
+
+  /** Throws 503 STORAGE_FAILED once the store refuses commits (its disk failed to keep one). */
+  private refuseOnceFailed(): void {
+    const refused = this.opts.store.refusal();
+    if (refused) throw refused;
   }
 
   /**

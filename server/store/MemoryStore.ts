@@ -57,6 +57,10 @@ export class MemoryStore implements TileStore {
 
   async durable(): Promise<void> {}
 
+  refusal(): Error | null {
+    return null;
+  }
+
   commit(c: Commit): void {
     if (c.insert) this.rows.set(c.insert.id, { ...c.insert });
     for (const id of c.remove ?? []) this.rows.delete(id);

@@ -320,7 +320,7 @@ export class SqliteStore implements TileStore {
 
   readonly commit = (c: Commit): void => {
     // After a failed fsync nothing more is committed: it could not be made durable.
-    const failed = this.wal.failed;
+    const failed = this.refusal();
     if (failed) throw failed;
     const writes = this.writes + 1;
     this.db.transaction(() => {
@@ -408,6 +408,10 @@ export class SqliteStore implements TileStore {
 
   durable(): Promise<void> {
     return this.wal.sync();
+  }
+
+  refusal(): Error | null {
+    return this.wal.failed;
   }
 
   close(): void {

@@ -104,6 +104,12 @@ export interface TileStore {
    */
   durable(): Promise<void>;
   /**
+   * 503 STORAGE_FAILED once the disk failed to keep a commit, else null. From then on the store
+   * commits nothing more, and a row committed since the last good fsync may be lost at restart:
+   * nothing read from it can be promised to a contributor as kept.
+   */
+  refusal(): Error | null;
+  /**
    * Removes files without a committed row (left by a crash between putFiles and commit, or
    * between a delete's commit and its files' removal). `whileServing`: uploads may be storing
    * files meanwhile, so the files of ids not handed out before the call are left alone.

@@ -30,10 +30,17 @@ export interface E2EServer extends TestServer {
   stop(): Promise<void>;
 }
 
-/** The built client and the real server (createApp, with its live layer) on port 0. */
-export async function startE2EServer(env: Record<string, string> = {}, dataDir?: string): Promise<E2EServer> {
+/**
+ * The built client and the real server (createApp, with its live layer) on port 0, or on `port`
+ * (a server started again where the browser's pages and storage expect it).
+ */
+export async function startE2EServer(
+  env: Record<string, string> = {},
+  dataDir?: string,
+  port?: number,
+): Promise<E2EServer> {
   await buildClient();
-  const server = await startServer(env, dataDir);
+  const server = await startServer(env, dataDir, port);
   return { ...server, stop: server.destroy };
 }
 

@@ -5,26 +5,30 @@
  * send it" gives it up; a request that hangs is given up after 30 s and sent again; after four
  * failed retries the page says so and Send works again. (A dropped answer, sent again with its Idempotency-Key: test/e2e/mosaic.test.ts.)
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
+import { tempDataDir, upload } from '../support/server.ts';
+import { startE2EServer } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const e2e = useE2E({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
 const SHOTS = resolve(import.meta.dirname, '../../test-results/shots');
 mkdirSync(SHOTS, { recursive: true });
 
-const tileCount = async (): Promise<number> =>
-  ((await (await fetch(`${e2e.server().url}/api/mosaic`)).json()) as { tileCount: number }).tileCount;
+const tileCount = async (url = e2e.server().url): Promise<number> =>
+  ((await (await fetch(`${url}/api/mosaic`)).json()) as { tileCount: number }).tileCount;
 
 /** The contribute page with a photo chosen and consent given, ready to send. */
-async function ready(seed: number): Promise<Page> {
-  const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
-  const page = await ctx.newPage();
+async function ready(seed: number, url = e2e.server().url, page?: Page): Promise<Page> {
+  if (!page) {
+    const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    page = await ctx.newPage();
+  }
   page.on('pageerror', (err) => console.error(err));
-  await page.goto(`${e2e.server().url}/add`);
+  await page.goto(`${url}/add`);
   const buffer = await syntheticJpeg(600, 600, seed);
   await page.setInputFiles('#file', { name: 'kiss.jpg', mimeType: 'image/jpeg', buffer });
   await page.waitForSelector('#preview-box:not([hidden])');
@@ -180,7 +184,7 @@ describe('the contribute page on a connection that drops', () => {
     await next.goto(`${e2e.server().url}/add`);
     await next.waitForSelector('#resumed:not([hidden])');
     expect(await next.locator('#resumed').textContent()).toBe(
-      'This is the kiss you sent while your connection was down. It goes out now.',
+      'This is the kiss you sent earlier that has not gone out yet. It goes out now.',
     );
     await next.waitForSelector('#not-sent:not([hidden])');
     expect(await next.isVisible('#preview-box')).toBe(true);
@@ -281,4 +285,64 @@ describe('the contribute page on a connection that drops', () => {
     expect(await tileCount()).toBe(before + 1);
     await page.context().close();
   }, 60_000);
+});
+
+describe('the contribute page while the server cannot store photos', () => {
+  it('keeps the kiss while the disk fails, sends it again once the server is back, and gets its delete link', async () => {
+    const env = { MOSAIC_COLS: '8', MOSAIC_ROWS: '8' };
+    const dataDir = tempDataDir();
+    let server = await startE2EServer(env, dataDir);
+    const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    try {
+      expect((await upload(server.url, await syntheticJpeg(600, 600, 940))).status).toBe(201);
+      await server.close();
+      // Opened again, its journal then lost (as in test/integration/journalLost.test.ts): the
+      // disk can keep no commit any more until the server restarts.
+      server = await startE2EServer(env, dataDir);
+      const url = server.url;
+      const port = Number(new URL(url).port);
+      unlinkSync(join(dataDir, 'mosaic.db-wal'));
+
+      const page = await ctx.newPage();
+      // The page's timers under the test's hand: the wait the server asks for is 5 minutes.
+      await page.clock.install();
+      await ready(941, url, page);
+      await page.click('#send');
+      await page.waitForFunction(() =>
+        document.getElementById('progress-text')?.textContent?.startsWith('Our server cannot store photos'),
+      );
+      expect(await words(page)).toBe(
+        'Our server cannot store photos right now. Your kiss is kept on this device and goes out by itself once it can, even if you close this page and come back later.',
+      );
+      expect(await page.locator('#error').textContent()).toBe('');
+      expect(await page.isVisible('#not-sent')).toBe(true);
+      expect(await page.isDisabled('#send')).toBe(true);
+      expect(await keptKiss(page)).toMatchObject({ name: 'photo.jpg' });
+      await page.screenshot({ path: resolve(SHOTS, 'add-server-wait-390.png'), fullPage: true });
+      // The failing server showed the tile it could not promise to keep; its retry is refused too.
+      expect(await tileCount(url)).toBe(2);
+      await page.clock.fastForward(300_000);
+      await page.waitForTimeout(1000);
+      expect(await words(page)).toMatch(/^Our server cannot store photos/);
+
+      // Restarted where the page expects it: the next try, 5 minutes on, goes in once.
+      await server.close();
+      server = await startE2EServer(env, dataDir, port);
+      await page.clock.fastForward(300_000);
+      await page.waitForSelector('#done-view:not([hidden])', { timeout: 20_000 });
+      expect(await tileCount(url)).toBe(2);
+      const link = new URL(await page.inputValue('#delete-link'));
+      const [id, token] = link.searchParams.get('delete')!.split('.');
+      const res = await fetch(`${url}/api/tiles/${id}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(204);
+      expect(await tileCount(url)).toBe(1);
+      await expect.poll(() => keptKiss(page)).toBeNull();
+    } finally {
+      await ctx.close();
+      await server.stop();
+    }
+  });
 });

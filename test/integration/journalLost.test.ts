@@ -8,6 +8,7 @@ import {
   type TestServer,
   tempDataDir,
   upload,
+  uploadWithKey,
 } from '../support/server.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
@@ -35,7 +36,8 @@ describe('a commit the disk cannot keep', () => {
     expect(existsSync(wal)).toBe(true);
     unlinkSync(wal);
 
-    const b = await upload(server.url, fixture('rocket-3mp.jpg'));
+    const key = 'journal-lost-0123456789abcdef';
+    const b = await uploadWithKey(server.url, fixture('rocket-3mp.jpg'), key);
     expect(b.status).toBe(503);
     expect(b.headers.get('retry-after')).toBe('300');
     const body = (await b.json()) as { error: { code: string; message: string } };
@@ -54,5 +56,31 @@ describe('a commit the disk cannot keep', () => {
     expect(info.status).toBe(200);
     expect(((await info.json()) as { tileCount: number }).tileCount).toBe(2);
     expect((await fetch(`${server.url}/tiles/${id}/512.webp`)).status).toBe(200);
+
+    // The same photo again with its key: the tile it finds may be the one the disk lost, so it
+    // is not promised as kept (no answer with a delete link while the disk fails).
+    const retry = await uploadWithKey(server.url, fixture('rocket-3mp.jpg'), key);
+    expect(retry.status).toBe(503);
+    expect(((await retry.json()) as { error: { code: string } }).error.code).toBe('STORAGE_FAILED');
+  });
+
+  it('after a restart, the retry with the same key gets one tile and a delete link that works', async () => {
+    await server?.close();
+    server = await startServer({}, dataDir);
+    const count = async () =>
+      ((await (await fetch(`${server!.url}/api/mosaic`)).json()) as { tileCount: number }).tileCount;
+    const before = await count();
+    const retry = await uploadWithKey(server.url, fixture('rocket-3mp.jpg'), 'journal-lost-0123456789abcdef');
+    expect(retry.status).toBe(201);
+    const { id, deleteToken } = (await retry.json()) as { id: number; deleteToken: string };
+    // Either the disk kept the first try's tile (that one, replayed) or it did not (stored now).
+    const replayed = retry.headers.get('idempotent-replayed') === 'true';
+    expect(await count()).toBe(replayed ? before : before + 1);
+    const del = await fetch(`${server.url}/api/tiles/${id}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${deleteToken}` },
+    });
+    expect(del.status).toBe(204);
+    expect(await count()).toBe(replayed ? before - 1 : before);
   });
 });

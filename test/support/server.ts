@@ -19,10 +19,11 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'kiss-mosaic-'));
 }
 
-/** Boots the real server (SQLite in a temp data dir unless given) on port 0. */
+/** Boots the real server (SQLite in a temp data dir unless given) on port 0, or on `port`. */
 export async function startServer(
   env: Record<string, string> = {},
   dataDir = tempDataDir(),
+  port = 0,
 ): Promise<TestServer> {
   const config = readConfig({
     DATA_DIR: dataDir,
@@ -33,10 +34,10 @@ export async function startServer(
     ...env,
   });
   const app = await createApp({ config });
-  const port = await app.listen(0, '127.0.0.1');
+  const bound = await app.listen(port, '127.0.0.1');
   return {
     app,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     dataDir,
     close: () => app.close(),
     destroy: async () => {

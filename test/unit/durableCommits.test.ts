@@ -19,7 +19,7 @@ const dirs: string[] = [];
 beforeAll(async () => {
   target = await Target.open(DEFAULT_TARGET);
   photos = await Promise.all(
-    Array.from({ length: 3 }, async (_, i) => ingestPhoto(await syntheticJpeg(320, 240, i + 11))),
+    Array.from({ length: 4 }, async (_, i) => ingestPhoto(await syntheticJpeg(320, 240, i + 11))),
   );
 });
 
@@ -86,8 +86,14 @@ class HeldStore extends MemoryStore {
   get waiting(): number {
     return this.held.length;
   }
-  release(failure?: unknown) {
+  private failure: Error | null = null;
+  /** Lets the held commits go on: durable, or (given `failure`) lost, the store then refusing commits. */
+  release(failure?: Error) {
+    if (failure) this.failure = failure;
     for (const h of this.held.splice(0)) failure ? h.reject(failure) : h.resolve();
+  }
+  override refusal(): Error | null {
+    return this.failure;
   }
 }
 
@@ -160,7 +166,8 @@ describe('MosaicService waits for durable commits', () => {
   it('when the disk fails to keep a commit: the caller gets the error, memory follows the store, the files stay', async () => {
     const { store, s, published } = await openHeld();
     store.hold = true;
-    const adding = s.add(photos[2]!, { event: null, phash: null });
+    const key = 'k7Qx2-retry-of-a-lost-answer';
+    const adding = s.add(photos[2]!, { event: null, phash: null, key });
     await until(() => store.waiting === 1);
     const failure = Object.assign(new Error('disk failed'), { status: 503, code: 'STORAGE_FAILED' });
     store.release(failure);
@@ -170,5 +177,16 @@ describe('MosaicService waits for durable commits', () => {
     expect(await s.find(row!.id)).toMatchObject({ status: 'live', col: row!.col, row: row!.row });
     expect(published).toEqual([expect.objectContaining({ type: 'placed', id: row!.id })]);
     expect(await store.readFile(row!.id, 512)).not.toBeNull();
+
+    store.hold = false;
+    // A retry with the same key finds that tile, which the disk may have lost: it gets the
+    // failure, not an answer that promises the tile is kept.
+    await expect(s.tileOfKey(key)).rejects.toBe(failure);
+    // Another photo is refused before anything of it is written.
+    const next = store.reserveId() + 1;
+    await expect(s.add(photos[3]!, { event: null, phash: null })).rejects.toBe(failure);
+    expect(await store.readFile(next, 512)).toBeNull();
+    expect(store.reserveId()).toBe(next);
+    expect(store.load().tiles).toHaveLength(1);
   });
 });
