@@ -25,7 +25,7 @@ import { guardLeaving } from './leaveGuard.ts';
 
 const CONCURRENCY = 3;
 /** Answers after which no other file can go in: the run stops. */
-const STOPPING = new Set(['UNAUTHORIZED', 'ADMIN_DISABLED', 'STORAGE_FULL']);
+const STOPPING = new Set(['UNAUTHORIZED', 'ADMIN_DISABLED', 'STORAGE_FULL', 'STORAGE_FAILED']);
 
 interface Refusal {
   name: string;

@@ -22,7 +22,7 @@ export const DEFAULT_CONCURRENCY = 8;
 export interface ImportRun {
   rows: ReportRow[];
   tally: ImportTally;
-  /** Why the import stopped before the end (a wrong token, a full disk), or null. */
+  /** Why the import stopped before the end (a wrong token, a full or failing disk), or null. */
   stopped: string | null;
 }
 

@@ -11,7 +11,7 @@ export interface SendTarget {
   hideFaces: boolean;
 }
 
-/** An answer that stops the whole import (a wrong token, a full disk): no other file can go in. */
+/** An answer that stops the whole import (a wrong token, a full or failing disk): no other file can go in. */
 export class FatalImportError extends Error {
   constructor(
     readonly code: string,
@@ -21,7 +21,7 @@ export class FatalImportError extends Error {
   }
 }
 
-const FATAL = new Set(['UNAUTHORIZED', 'ADMIN_DISABLED', 'STORAGE_FULL', 'NOT_FOUND']);
+const FATAL = new Set(['UNAUTHORIZED', 'ADMIN_DISABLED', 'STORAGE_FULL', 'STORAGE_FAILED', 'NOT_FOUND']);
 /** Worth sending again after a pause: the same file, the same bytes, so never imported twice. */
 const TRANSIENT = new Set(['IMPORT_IN_PROGRESS', 'PLACER_UNAVAILABLE', 'STORE_UNAVAILABLE', 'RATE_LIMITED']);
 const TRIES = 8;

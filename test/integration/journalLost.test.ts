@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { syntheticJpeg } from '../support/images.ts';
+import { runImportCli, writeTree } from '../support/importCli.ts';
 import {
   listFiles,
   removeDir,
@@ -10,6 +12,7 @@ import {
   upload,
   uploadWithKey,
 } from '../support/server.ts';
+import { ADMIN_TOKEN } from './safetyHelpers.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
 
@@ -22,7 +25,7 @@ describe('a commit the disk cannot keep', () => {
   });
 
   it('answers 503 STORAGE_FAILED, stores nothing more, and the server stays up', async () => {
-    const first = await startServer({}, dataDir);
+    const first = await startServer({ ADMIN_TOKEN }, dataDir);
     const a = await upload(first.url, fixture('hubble-small.jpg'));
     expect(a.status).toBe(201);
     const { id } = (await a.json()) as { id: number };
@@ -31,7 +34,7 @@ describe('a commit the disk cannot keep', () => {
     // Opened again: the stored mosaic needs no commit at start-up, so its journal is not synced
     // yet. The journal then goes from under the server (a cleaner, a failing disk): no fsync can
     // make a commit durable any more.
-    server = await startServer({}, dataDir);
+    server = await startServer({ ADMIN_TOKEN }, dataDir);
     const wal = join(dataDir, 'mosaic.db-wal');
     expect(existsSync(wal)).toBe(true);
     unlinkSync(wal);
@@ -62,11 +65,31 @@ describe('a commit the disk cannot keep', () => {
     const retry = await uploadWithKey(server.url, fixture('rocket-3mp.jpg'), key);
     expect(retry.status).toBe(503);
     expect(((await retry.json()) as { error: { code: string } }).error.code).toBe('STORAGE_FAILED');
+
+    // The import command stops at the first such answer and says why, rather than sending
+    // every file again and again.
+    const folder = join(dataDir, 'to-import');
+    writeTree(folder, {
+      'a.jpg': await syntheticJpeg(400, 400, 31),
+      'b.jpg': await syntheticJpeg(400, 400, 32),
+      'c.jpg': await syntheticJpeg(400, 400, 33),
+    });
+    const run = await runImportCli([
+      folder,
+      '--server',
+      server.url,
+      '--token',
+      ADMIN_TOKEN,
+      '--concurrency',
+      '1',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.output).toMatch(/Stopped early: STORAGE_FAILED: The server's disk reported an error/);
   });
 
   it('after a restart, the retry with the same key gets one tile and a delete link that works', async () => {
     await server?.close();
-    server = await startServer({}, dataDir);
+    server = await startServer({ ADMIN_TOKEN }, dataDir);
     const count = async () =>
       ((await (await fetch(`${server!.url}/api/mosaic`)).json()) as { tileCount: number }).tileCount;
     const before = await count();
