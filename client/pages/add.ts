@@ -262,8 +262,9 @@ const SERVER_WAITS: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'STORAGE
 /**
  * Sends the photo, again and again with the same key where that can help, so that it goes in
  * once and its answer (with the delete link) is never lost:
- * - while the mosaic changes servers (503 PLACER_UNAVAILABLE), after the server's Retry-After;
- * - while the server cannot store photos (SERVER_WAITS), after each Retry-After, however long;
+ * - while the mosaic changes servers (503 PLACER_UNAVAILABLE: the photo is stored and waits to
+ *   be placed), and while the server cannot store photos (SERVER_WAITS), after each
+ *   Retry-After, however long;
  * - offline, as soon as the browser is back online, however long that takes;
  * - after a dropped or stalled connection, four more times, 2 to 16 s apart.
  * A photo chosen meanwhile does not stop it: an attempt that failed may still have stored
@@ -271,11 +272,11 @@ const SERVER_WAITS: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'STORAGE
  */
 async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadResult> {
   const { key } = out;
-  let placerTries = 0;
   let networkTries = 0;
   /** The wait (with its words) before the next try, or null when this refusal is final. */
   const waitAfter = (err: ApiError): (() => Promise<void>) | null => {
-    if (err.code === 'PLACER_UNAVAILABLE' && ++placerTries < 6) {
+    // Stored already: giving up here would leave a tile its contributor cannot delete.
+    if (err.code === 'PLACER_UNAVAILABLE') {
       return async () => {
         showError(errorMessage(err));
         await unlessNotSent(sleep((err.retryAfterS ?? 5) * 1000));

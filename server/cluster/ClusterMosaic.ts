@@ -11,7 +11,7 @@ import { type AddedTile, type AddMeta, keyedAnswer, storedAs, type TileLifecycle
 import { AppError } from '../errors.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCopy } from './LiveCopy.ts';
-import { pendingTiles, readDeleteHash, tileOfKeyHash } from './pgData.ts';
+import { pendingTiles, queuedPlaceRequest, readDeleteHash, tileOfKeyHash } from './pgData.ts';
 import { storeError } from './pgErrors.ts';
 import type { RequestKind, RequestOutcome, RequestQueue } from './RequestQueue.ts';
 import type { TileImages } from './TileImages.ts';
@@ -84,6 +84,14 @@ export class ClusterMosaic implements MosaicPort {
     } catch (e) {
       throw storeError(e);
     }
+    return this.placed(id, request, token);
+  }
+
+  /**
+   * Waits for the placer's answer to the stored tile's request, then for this node's viewers.
+   * No placer within the wait: 503 PLACER_UNAVAILABLE, and the next placer places the tile.
+   */
+  private async placed(id: number, request: number, token: string): Promise<AddedTile> {
     let outcome: RequestOutcome;
     try {
       outcome = await this.queue.await(request, false);
@@ -107,14 +115,22 @@ export class ClusterMosaic implements MosaicPort {
   }
 
   /**
-   * From the database: a tile still queued for the placer is left to the upload path (its
-   * reply, or the next placer); a live one this node's copy has not reached yet counts as none.
+   * From the database. A tile still queued for the placer (its first try answered 503
+   * PLACER_UNAVAILABLE) is waited for as that try waited, never stored again; a live one this
+   * node's copy has not reached yet counts as none.
    */
   async tileOfKey(key: string): Promise<AddedTile | null> {
     const found = await tileOfKeyHash(this.pool, uploadKeyHash(key)).catch((e) => {
       throw storeError(e);
     });
     const { token } = keyedDeleteToken(key);
+    if (found?.status === 'queued') {
+      const request = await queuedPlaceRequest(this.pool, found.id).catch((e) => {
+        throw storeError(e);
+      });
+      // None: a placer took it a moment ago, and the upload path answers from its reply.
+      if (request !== null) return this.placed(found.id, request, token);
+    }
     if (found?.status === 'pending')
       return keyedAnswer({ id: found.id, status: 'pending', col: -1, row: -1 }, this.seq, token);
     const t = found?.status === 'live' ? this.copy.get(found.id) : undefined;

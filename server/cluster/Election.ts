@@ -1,7 +1,10 @@
 import pg from 'pg';
 
-/** Any 64-bit number, the same on every node: one mosaic per database, one placer per mosaic. */
-const PLACER_LOCK = 0x6b697373_0002n;
+/**
+ * The PostgreSQL advisory lock whose holder is the placer: any 64-bit number, the same on every
+ * node (advisory locks are per database: one mosaic per database, one placer per mosaic).
+ */
+export const PLACER_LOCK = 0x6b697373_0002n;
 
 export interface ElectionOptions {
   url: string;

@@ -150,6 +150,16 @@ export async function tileOfKeyHash(
   return x ? { id: Number(x.id), status: x.status as string } : null;
 }
 
+/** The queued request that asks the placer to place tile `id`, or null when none waits. */
+export async function queuedPlaceRequest(pool: pg.Pool, id: number): Promise<number | null> {
+  const r = await pool.query(
+    `SELECT id FROM requests WHERE state = 'queued' AND kind = 'place' AND (payload->>'id')::bigint = $1
+     ORDER BY id LIMIT 1`,
+    [id],
+  );
+  return r.rows[0] ? Number(r.rows[0].id) : null;
+}
+
 /** Tiles waiting for review, oldest first. */
 export async function pendingTiles(pool: pg.Pool): Promise<TileRecord[]> {
   const r = await pool.query(
