@@ -129,6 +129,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
           return { usedBytes: Number(r.rows[0].n), freeBytes: null };
         }
       : () => diskOf(config.dataDir),
+    storageFailed: () => !!store?.refusal(),
     refusals: cluster
       ? new RedisRefusals(cluster.redis, `${config.REDIS_PREFIX}stats:refused`)
       : new MemoryRefusals(),

@@ -142,7 +142,10 @@ export interface AdminStats {
   /**
    * Embedded: the file system that holds DATA_DIR. Cluster: the PostgreSQL database's size, and
    * null for free space, which PostgreSQL does not tell its clients. Null when it cannot be read.
+   * `failed`: embedded, the disk failed to keep a commit (an fsync error), so the server stores
+   * nothing more (503 STORAGE_FAILED) until it is restarted once the disk is checked; always
+   * false in a cluster.
    */
-  storage: { usedBytes: number | null; freeBytes: number | null };
+  storage: { usedBytes: number | null; freeBytes: number | null; failed: boolean };
   perNode: string[];
 }

@@ -337,6 +337,8 @@ export const de: Messages = {
   'console.storageValue': '{used} belegt · {free} frei',
   'console.storageDb': '{used} in der Datenbank',
   'console.storageFull': 'Der Speicher ist zu {pct} % voll: bitte bald Platz schaffen.',
+  'console.storageFailed':
+    'Die Festplatte des Servers hat beim Speichern einen Fehler gemeldet: Es wird nichts Neues gespeichert, Uploads werden abgelehnt (STORAGE_FAILED). Bitte die Festplatte prüfen und den Server neu starten.',
   'console.none': 'noch keine',
   'console.refused': 'Abgelehnte Uploads',
   'console.noRefusals': 'Kein Upload abgelehnt.',

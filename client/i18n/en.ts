@@ -319,6 +319,8 @@ export const en = {
   'console.storageValue': '{used} used · {free} free',
   'console.storageDb': '{used} in the database',
   'console.storageFull': 'Storage is {pct} % full: free some space soon.',
+  'console.storageFailed':
+    'The server’s disk reported an error while saving: nothing new is stored and uploads are refused (STORAGE_FAILED). Check the disk, then restart the server.',
   'console.none': 'none yet',
   'console.refused': 'Refused uploads',
   'console.noRefusals': 'No upload refused.',

@@ -332,6 +332,8 @@ export const es: Messages = {
   'console.storageValue': '{used} usados · {free} libres',
   'console.storageDb': '{used} en la base de datos',
   'console.storageFull': 'El almacenamiento está lleno al {pct} %: libera espacio pronto.',
+  'console.storageFailed':
+    'El disco del servidor informó de un error al guardar: no se guarda nada nuevo y se rechazan las subidas (STORAGE_FAILED). Revisa el disco y reinicia el servidor.',
   'console.none': 'ninguno aún',
   'console.refused': 'Subidas rechazadas',
   'console.noRefusals': 'Ninguna subida rechazada.',

@@ -336,6 +336,8 @@ export const fr: Messages = {
   'console.storageValue': '{used} utilisés · {free} libres',
   'console.storageDb': '{used} dans la base de données',
   'console.storageFull': 'Le stockage est plein à {pct} % : libérez de la place bientôt.',
+  'console.storageFailed':
+    'Le disque du serveur a signalé une erreur à l’enregistrement : plus rien de nouveau n’est enregistré et les envois sont refusés (STORAGE_FAILED). Vérifiez le disque, puis redémarrez le serveur.',
   'console.none': 'aucun pour l’instant',
   'console.refused': 'Envois refusés',
   'console.noRefusals': 'Aucun envoi refusé.',

@@ -327,6 +327,8 @@ export const ptBR: Messages = {
   'console.storageValue': '{used} usados · {free} livres',
   'console.storageDb': '{used} no banco de dados',
   'console.storageFull': 'O armazenamento está {pct} % cheio: libere espaço logo.',
+  'console.storageFailed':
+    'O disco do servidor informou um erro ao salvar: nada novo é salvo e os envios são recusados (STORAGE_FAILED). Verifique o disco e reinicie o servidor.',
   'console.none': 'nenhum ainda',
   'console.refused': 'Envios recusados',
   'console.noRefusals': 'Nenhum envio recusado.',

@@ -395,6 +395,8 @@ export const ru: Messages = {
   'console.storageValue': 'занято {used} · свободно {free}',
   'console.storageDb': '{used} в базе данных',
   'console.storageFull': 'Хранилище заполнено на {pct} %: скоро освободите место.',
+  'console.storageFailed':
+    'Диск сервера сообщил об ошибке при сохранении: ничего нового не сохраняется, загрузки отклоняются (STORAGE_FAILED). Проверьте диск и перезапустите сервер.',
   'console.none': 'пока нет',
   'console.refused': 'Отклонённые загрузки',
   'console.noRefusals': 'Отклонённых загрузок нет.',

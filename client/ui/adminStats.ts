@@ -184,7 +184,11 @@ export class AdminStatsPanel {
     const full = used !== null && free !== null ? used / (used + free) : 0;
     say(
       byId('stats-warn'),
-      full >= 0.9 ? () => t('console.storageFull', { pct: Math.floor(full * 100) }) : null,
+      s.storage.failed
+        ? () => t('console.storageFailed')
+        : full >= 0.9
+          ? () => t('console.storageFull', { pct: Math.floor(full * 100) })
+          : null,
       true,
     );
     this.tables(s);

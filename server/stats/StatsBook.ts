@@ -31,10 +31,13 @@ class Ring {
 }
 
 /** The file system that holds `dir`: its used and free bytes. */
-export async function diskOf(dir: string): Promise<AdminStats['storage']> {
+export async function diskOf(dir: string): Promise<StorageFigures> {
   const fs = await statfs(dir);
   return { usedBytes: (fs.blocks - fs.bfree) * fs.bsize, freeBytes: fs.bavail * fs.bsize };
 }
+
+/** How much storage is used and free (see {@link AdminStats.storage}). */
+export type StorageFigures = Omit<AdminStats['storage'], 'failed'>;
 
 export interface StatsSources {
   node: string;
@@ -43,7 +46,9 @@ export interface StatsSources {
   /** Where the nodes' online counts meet; this process's own by default. */
   online?: OnlineCounts;
   /** The storage figures (see {@link AdminStats.storage}). */
-  storage(): Promise<AdminStats['storage']>;
+  storage(): Promise<StorageFigures>;
+  /** Whether the store refuses commits since its disk failed to keep one; never, by default. */
+  storageFailed?: () => boolean;
   /** Cluster mode: some figures are this node's own. */
   cluster: boolean;
   clock?: () => number;
@@ -168,7 +173,10 @@ export class StatsBook {
         cpuPercent: imageMs === null ? null : pct(imageMs),
         processCpuPercent: pct((use.user + use.system) / 1000),
       },
-      storage: await this.s.storage().catch(() => ({ usedBytes: null, freeBytes: null })),
+      storage: {
+        ...(await this.s.storage().catch(() => ({ usedBytes: null, freeBytes: null }))),
+        failed: this.s.storageFailed?.() ?? false,
+      },
       perNode: this.s.cluster ? ['uploadToVisibleMs', 'ingest', 'storage'] : [],
     };
   }

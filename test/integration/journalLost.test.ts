@@ -29,6 +29,10 @@ describe('a commit the disk cannot keep', () => {
     const a = await upload(first.url, fixture('hubble-small.jpg'));
     expect(a.status).toBe(201);
     const { id } = (await a.json()) as { id: number };
+    const working = await fetch(`${first.url}/api/admin/stats`, {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(((await working.json()) as { storage: { failed: boolean } }).storage.failed).toBe(false);
     await first.close();
 
     // Opened again: the stored mosaic needs no commit at start-up, so its journal is not synced
@@ -53,6 +57,12 @@ describe('a commit the disk cannot keep', () => {
     expect(c.status).toBe(503);
     expect(((await c.json()) as { error: { code: string } }).error.code).toBe('STORAGE_FAILED');
     expect(listFiles(join(dataDir, 'tiles'))).toHaveLength(files);
+
+    // The console's figures say so.
+    const stats = await fetch(`${server.url}/api/admin/stats`, {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(((await stats.json()) as { storage: { failed: boolean } }).storage.failed).toBe(true);
 
     // Still serving what it has.
     const info = await fetch(`${server.url}/api/mosaic`);
