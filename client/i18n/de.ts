@@ -87,6 +87,9 @@ export const de: Messages = {
   'add.serverWait':
     'Unser Server kann gerade keine Fotos speichern. Dein Kuss bleibt auf diesem Gerät und wird von selbst gesendet, sobald es geht, auch wenn du die Seite schließt und später wiederkommst.',
   'add.notSent': 'Nicht senden',
+  'add.withdrawWait':
+    'Nicht gesendet. Ein früherer Versuch hat uns vielleicht erreicht, bevor die Verbindung abbrach: Diese Seite nimmt ihn aus dem Mosaik, sobald sie uns erreicht.',
+  'add.withdrawn': 'Von diesem Kuss ist nichts im Mosaik.',
   'add.progress': 'Dein Foto wird gesendet',
   'add.noPreview':
     'Gewählt: {name}. Dein Browser kann dieses Foto nicht anzeigen. Es wird so gesendet, wie es ist, und unser Server bereitet es auf (und verbirgt die Gesichter, wenn du das willst).',
@@ -307,7 +310,7 @@ export const de: Messages = {
   'privacy.faces':
     '„Unsere Gesichter verbergen“ macht aus deinem Foto schon auf deinem Gerät das verpixelte Quadrat, das du siehst: eure Gesichter werden gar nicht gesendet (kann dein Browser das Foto nicht lesen, verpixelt es unser Server, bevor irgendetwas gespeichert wird).',
   'privacy.waiting':
-    'Bricht deine Verbindung beim Senden ab oder kann unser Server deinen Kuss eine Zeit lang nicht speichern, bewahrt diese Seite ihn auf deinem Gerät auf, bis er gesendet ist, damit er beim Schließen der Seite nicht verloren geht. Er wird gelöscht, sobald er angekommen ist, nach 7 Tagen ohne Senden oder sofort, wenn du „Nicht senden“ drückst. Hatte er uns schon erreicht, bevor die Verbindung abbrach, bekommst du seinen Lösch-Link trotzdem, wenn er erneut gesendet wird, auch Tage später.',
+    'Bricht deine Verbindung beim Senden ab oder kann unser Server deinen Kuss eine Zeit lang nicht speichern, bewahrt diese Seite ihn auf deinem Gerät auf, bis er gesendet ist, damit er beim Schließen der Seite nicht verloren geht. Er wird gelöscht, sobald er angekommen ist, nach 7 Tagen ohne Senden oder sofort, wenn du „Nicht senden“ drückst. Hatte er uns schon erreicht, bevor die Verbindung abbrach, bekommst du seinen Lösch-Link trotzdem, wenn er erneut gesendet wird, auch Tage später. Hatte uns ein früherer Versuch schon erreicht, nimmt „Nicht senden“ ihn auch aus dem Mosaik.',
   'privacy.help':
     'Wenn du als LGBTQ+-Person gefährdet bist, hol dir kostenlose Hilfe für deine Sicherheit im Netz:',
   'privacy.helpLink': 'Access Now Digital Security Helpline',

@@ -82,6 +82,9 @@ export const en = {
   'add.serverWait':
     'Our server cannot store photos right now. Your kiss is kept on this device and goes out by itself once it can, even if you close this page and come back later.',
   'add.notSent': 'Don’t send it',
+  'add.withdrawWait':
+    'Not sent. An earlier try may have reached us before the connection dropped: this page takes it out of the mosaic as soon as it can reach us.',
+  'add.withdrawn': 'Nothing of that kiss is in the mosaic.',
   'add.progress': 'Sending your photo',
   'add.noPreview':
     'Chosen: {name}. Your browser cannot show this photo, so it goes as it is and our server prepares it (and hides your faces, if you ask).',
@@ -291,7 +294,7 @@ export const en = {
   'privacy.faces':
     '“Hide our faces” turns your photo into the blocky square you see, on your device: your faces are not sent at all (if your browser cannot read the photo, our server does it before anything is stored).',
   'privacy.waiting':
-    'If your connection drops while you send a kiss, or our server cannot store it for a while, this page keeps it on your device until it goes out, so that closing the page does not lose it. It is removed as soon as it is in, after 7 days unsent, or at once when you press “Don’t send it”. If it had already reached us before the connection dropped, you still get its delete link when it goes out again, even days later.',
+    'If your connection drops while you send a kiss, or our server cannot store it for a while, this page keeps it on your device until it goes out, so that closing the page does not lose it. It is removed as soon as it is in, after 7 days unsent, or at once when you press “Don’t send it”. If it had already reached us before the connection dropped, you still get its delete link when it goes out again, even days later. If an earlier try had already reached us, “Don’t send it” also takes it out of the mosaic.',
   'privacy.help': 'If you are an LGBTQ+ person at risk, get free help to stay safe online:',
   'privacy.helpLink': 'Access Now Digital Security Helpline',
   'error.UNKNOWN_EVENT':

@@ -83,6 +83,9 @@ export const es: Messages = {
   'add.serverWait':
     'Nuestro servidor no puede guardar fotos ahora mismo. Tu beso queda guardado en este dispositivo y se enviará solo en cuanto se pueda, aunque cierres esta página y vuelvas más tarde.',
   'add.notSent': 'No enviarlo',
+  'add.withdrawWait':
+    'No enviado. Un intento anterior pudo llegarnos antes de que se cortara la conexión: esta página lo quita del mosaico en cuanto pueda comunicarse con nosotros.',
+  'add.withdrawn': 'Nada de ese beso está en el mosaico.',
   'add.progress': 'Enviando tu foto',
   'add.noPreview':
     'Elegida: {name}. Tu navegador no puede mostrar esta foto, así que se envía tal cual y nuestro servidor la prepara (y oculta las caras, si lo pides).',
@@ -302,7 +305,7 @@ export const es: Messages = {
   'privacy.faces':
     '«Ocultar nuestras caras» convierte tu foto, en tu propio dispositivo, en el cuadrado pixelado que ves: vuestras caras no se envían (si tu navegador no puede leer la foto, lo hace nuestro servidor antes de guardar nada).',
   'privacy.waiting':
-    'Si se corta tu conexión mientras envías un beso, o nuestro servidor no puede guardarlo durante un tiempo, esta página lo guarda en tu dispositivo hasta que se envíe, para que no se pierda si cierras la página. Se borra en cuanto llega, a los 7 días sin enviarse o al momento si pulsas «No enviarlo». Si ya nos había llegado antes de que se cortara la conexión, recibirás igualmente su enlace para borrarlo cuando se vuelva a enviar, aunque sea días después.',
+    'Si se corta tu conexión mientras envías un beso, o nuestro servidor no puede guardarlo durante un tiempo, esta página lo guarda en tu dispositivo hasta que se envíe, para que no se pierda si cierras la página. Se borra en cuanto llega, a los 7 días sin enviarse o al momento si pulsas «No enviarlo». Si ya nos había llegado antes de que se cortara la conexión, recibirás igualmente su enlace para borrarlo cuando se vuelva a enviar, aunque sea días después. Si un intento anterior ya nos había llegado, «No enviarlo» también lo quita del mosaico.',
   'privacy.help':
     'Si eres una persona LGBTQ+ en riesgo, consigue ayuda gratuita para protegerte en internet:',
   'privacy.helpLink': 'Línea de ayuda en seguridad digital de Access Now',

@@ -89,6 +89,9 @@ export const fr: Messages = {
   'add.serverWait':
     'Notre serveur ne peut pas enregistrer de photos pour le moment. Votre baiser est gardé sur cet appareil et partira tout seul dès que possible, même si vous fermez cette page et revenez plus tard.',
   'add.notSent': 'Ne pas l’envoyer',
+  'add.withdrawWait':
+    'Pas envoyé. Un essai précédent a pu nous parvenir avant la coupure : cette page le retire de la mosaïque dès qu’elle peut nous joindre.',
+  'add.withdrawn': 'Rien de ce baiser n’est dans la mosaïque.',
   'add.progress': 'Envoi de votre photo',
   'add.noPreview':
     'Choisie : {name}. Votre navigateur ne peut pas afficher cette photo : elle part telle quelle et notre serveur la prépare (et cache vos visages, si vous le demandez).',
@@ -306,7 +309,7 @@ export const fr: Messages = {
   'privacy.faces':
     '« Cacher nos visages » transforme votre photo, sur votre appareil, en carré pixelisé tel que vous le voyez : vos visages ne sont pas envoyés du tout (si votre navigateur ne peut pas lire la photo, notre serveur le fait avant de conserver quoi que ce soit).',
   'privacy.waiting':
-    'Si votre connexion se coupe pendant l’envoi d’un baiser, ou si notre serveur ne peut pas l’enregistrer pendant un moment, cette page le garde sur votre appareil jusqu’à ce qu’il parte, pour qu’il ne se perde pas si vous fermez la page. Il est supprimé dès qu’il est arrivé, au bout de 7 jours sans envoi, ou tout de suite si vous appuyez sur « Ne pas l’envoyer ». S’il nous était déjà parvenu avant la coupure, vous recevez quand même son lien de suppression lorsqu’il repart, même des jours plus tard.',
+    'Si votre connexion se coupe pendant l’envoi d’un baiser, ou si notre serveur ne peut pas l’enregistrer pendant un moment, cette page le garde sur votre appareil jusqu’à ce qu’il parte, pour qu’il ne se perde pas si vous fermez la page. Il est supprimé dès qu’il est arrivé, au bout de 7 jours sans envoi, ou tout de suite si vous appuyez sur « Ne pas l’envoyer ». S’il nous était déjà parvenu avant la coupure, vous recevez quand même son lien de suppression lorsqu’il repart, même des jours plus tard. Si un essai précédent nous était déjà parvenu, « Ne pas l’envoyer » le retire aussi de la mosaïque.',
   'privacy.help':
     'Si vous êtes une personne LGBTQ+ en danger, obtenez une aide gratuite pour votre sécurité en ligne :',
   'privacy.helpLink': 'Ligne d’assistance en sécurité numérique d’Access Now',

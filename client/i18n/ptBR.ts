@@ -83,6 +83,9 @@ export const ptBR: Messages = {
   'add.serverWait':
     'Nosso servidor não consegue guardar fotos agora. Seu beijo fica guardado neste aparelho e será enviado sozinho assim que for possível, mesmo se você fechar esta página e voltar depois.',
   'add.notSent': 'Não enviar',
+  'add.withdrawWait':
+    'Não enviado. Uma tentativa anterior pode ter chegado até nós antes de a conexão cair: esta página a tira do mosaico assim que conseguir falar com a gente.',
+  'add.withdrawn': 'Nada desse beijo está no mosaico.',
   'add.progress': 'Enviando sua foto',
   'add.noPreview':
     'Escolhida: {name}. Seu navegador não consegue mostrar esta foto, então ela vai como está e nosso servidor a prepara (e esconde os rostos, se você pedir).',
@@ -299,7 +302,7 @@ export const ptBR: Messages = {
   'privacy.faces':
     '“Esconder nossos rostos” transforma sua foto, no seu próprio aparelho, no quadrado pixelado que você vê: seus rostos nem são enviados (se o navegador não consegue ler a foto, nosso servidor faz isso antes de guardar qualquer coisa).',
   'privacy.waiting':
-    'Se a sua conexão cair enquanto você envia um beijo, ou se o nosso servidor não conseguir guardá-lo por um tempo, esta página o guarda no seu aparelho até ele ser enviado, para que ele não se perca se você fechar a página. Ele é apagado assim que chega, depois de 7 dias sem envio ou na hora, se você tocar em “Não enviar”. Se ele já tinha chegado até nós antes de a conexão cair, você ainda recebe o link para apagá-lo quando ele for enviado de novo, mesmo dias depois.',
+    'Se a sua conexão cair enquanto você envia um beijo, ou se o nosso servidor não conseguir guardá-lo por um tempo, esta página o guarda no seu aparelho até ele ser enviado, para que ele não se perca se você fechar a página. Ele é apagado assim que chega, depois de 7 dias sem envio ou na hora, se você tocar em “Não enviar”. Se ele já tinha chegado até nós antes de a conexão cair, você ainda recebe o link para apagá-lo quando ele for enviado de novo, mesmo dias depois. Se uma tentativa anterior já tinha chegado até nós, “Não enviar” também a tira do mosaico.',
   'privacy.help':
     'Se você é uma pessoa LGBTQ+ em risco, consiga ajuda gratuita para se proteger na internet:',
   'privacy.helpLink': 'Linha de ajuda em segurança digital da Access Now',

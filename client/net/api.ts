@@ -63,6 +63,15 @@ export async function deleteTile(id: number, token: string): Promise<void> {
 }
 
 /**
+ * Takes out the tile that an upload with this Idempotency-Key stored, if one was (a try whose
+ * answer was lost). Resolves when it is out or none was stored; throws when that is not known.
+ */
+export async function withdrawUpload(key: string): Promise<void> {
+  const res = await fetch('/api/tiles/by-key', { method: 'DELETE', headers: { 'Idempotency-Key': key } });
+  if (res.status !== 204 && res.status !== 404) throw await apiError(res);
+}
+
+/**
  * Asks the server where it would crop a photo. Send a small upright copy (a few tens of kB):
  * the answer is fractions, so they hold for the full-size photo too. Null when it fails.
  */

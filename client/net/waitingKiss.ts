@@ -20,9 +20,19 @@ export interface WaitingKiss {
 /** A kiss left waiting longer is removed unsent: a photo should not stay on a phone for ever. */
 export const WAITING_DAYS = 7;
 
+/**
+ * A kiss given up ("Don't send it") after a try that may have reached the server, while the
+ * server could not be asked to take that try's tile out: only its key is kept, not the photo.
+ */
+export interface Withdrawal {
+  key: string;
+  savedAt: number;
+}
+
 const DB = 'kiss-in';
 const STORE = 'waiting';
 const ONE = 'kiss';
+const WITHDRAWAL = 'withdrawal';
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -50,14 +60,47 @@ async function run<T>(mode: IDBTransactionMode, act: (s: IDBObjectStore) => IDBR
   }
 }
 
-/** Keeps the waiting kiss; false where this browser keeps nothing (storage off, private mode). */
-export async function keepWaiting(kiss: WaitingKiss): Promise<boolean> {
+/** Keeps `value` under `name`; false where this browser keeps nothing (storage off, private mode). */
+async function keep(name: string, value: WaitingKiss | Withdrawal): Promise<boolean> {
   try {
-    await run('readwrite', (s) => s.put(kiss, ONE));
+    await run('readwrite', (s) => s.put(value, name));
     return true;
   } catch {
     return false;
   }
+}
+
+/** What is kept under `name`, if anything; what is older than WAITING_DAYS is removed instead. */
+async function kept<T extends { savedAt: number }>(
+  name: string,
+  valid: (x: T) => boolean,
+): Promise<T | null> {
+  let x: T | undefined;
+  try {
+    if (!(await mayExist())) return null;
+    x = await run('readonly', (s) => s.get(name) as IDBRequest<T | undefined>);
+  } catch {
+    return null;
+  }
+  if (!x) return null;
+  if (!valid(x) || Date.now() - x.savedAt > WAITING_DAYS * 86_400_000) {
+    await forget(name);
+    return null;
+  }
+  return x;
+}
+
+async function forget(name: string): Promise<void> {
+  try {
+    await run('readwrite', (s) => s.delete(name));
+  } catch {
+    // Nothing kept, or storage off: nothing to remove.
+  }
+}
+
+/** Keeps the waiting kiss; false where this browser keeps nothing (storage off, private mode). */
+export function keepWaiting(kiss: WaitingKiss): Promise<boolean> {
+  return keep(ONE, kiss);
 }
 
 /** Whether this browser may hold the database: opening it to look would create an empty one. */
@@ -69,27 +112,26 @@ async function mayExist(): Promise<boolean> {
 }
 
 /** The kiss waiting from an earlier visit, if any; one older than WAITING_DAYS is removed instead. */
-export async function waitingKiss(): Promise<WaitingKiss | null> {
-  let kiss: WaitingKiss | undefined;
-  try {
-    if (!(await mayExist())) return null;
-    kiss = await run('readonly', (s) => s.get(ONE) as IDBRequest<WaitingKiss | undefined>);
-  } catch {
-    return null;
-  }
-  if (!kiss) return null;
-  if (!(kiss.photo instanceof Blob) || Date.now() - kiss.savedAt > WAITING_DAYS * 86_400_000) {
-    await forgetWaiting();
-    return null;
-  }
-  return kiss;
+export function waitingKiss(): Promise<WaitingKiss | null> {
+  return kept<WaitingKiss>(ONE, (k) => k.photo instanceof Blob);
 }
 
 /** Removes the waiting kiss (it is in, refused, or not to be sent). */
-export async function forgetWaiting(): Promise<void> {
-  try {
-    await run('readwrite', (s) => s.delete(ONE));
-  } catch {
-    // Nothing kept, or storage off: nothing to remove.
-  }
+export function forgetWaiting(): Promise<void> {
+  return forget(ONE);
+}
+
+/** Keeps a withdrawal until the server could be asked; false where this browser keeps nothing. */
+export function keepWithdrawal(w: Withdrawal): Promise<boolean> {
+  return keep(WITHDRAWAL, w);
+}
+
+/** The withdrawal left from an earlier visit, if any (removed after WAITING_DAYS). */
+export function waitingWithdrawal(): Promise<Withdrawal | null> {
+  return kept<Withdrawal>(WITHDRAWAL, (w) => typeof w.key === 'string');
+}
+
+/** Removes the withdrawal (the server took the tile out, or had none). */
+export function forgetWithdrawal(): Promise<void> {
+  return forget(WITHDRAWAL);
 }

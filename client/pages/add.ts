@@ -10,10 +10,19 @@ import {
   tileUrl,
   type UploadResult,
   uploadTile,
+  withdrawUpload,
 } from '../net/api.ts';
 import { randomId } from '../net/clientId.ts';
 import { loadBitmap } from '../net/images.ts';
-import { forgetWaiting, keepWaiting, type WaitingKiss, waitingKiss } from '../net/waitingKiss.ts';
+import {
+  forgetWaiting,
+  forgetWithdrawal,
+  keepWaiting,
+  keepWithdrawal,
+  type WaitingKiss,
+  waitingKiss,
+  waitingWithdrawal,
+} from '../net/waitingKiss.ts';
 import { errorMessage } from '../ui/errors.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { guardLeaving } from '../ui/leaveGuard.ts';
@@ -230,13 +239,68 @@ async function deliver(out: Outgoing): Promise<void> {
       showError(errorMessage(err), err instanceof ApiError && PHOTO_ERRORS.has(err.code) ? pickers : []);
     setProgress(null);
   } finally {
+    if (given && tried) {
+      // A try may have reached us (its answer lost): what it stored is taken out, and the next
+      // Send is a new upload, under a new key.
+      uploadKey = randomId();
+      await withdraw(out.key);
+    }
     if (kept) await forgetWaiting();
     kept = false;
+    tried = false;
     byId('resumed').hidden = true;
     setBusy(false);
     // Given up: focus leaves the button that went and lands on Send, which works again.
     if (given) byId('send').focus();
   }
+}
+
+/** Whether a try of the kiss being sent has left this page (it may have reached the server). */
+let tried = false;
+
+/**
+ * "Don't send it" after a try that may have reached us: that try's tile, if one was stored, is
+ * taken out now, or, when the server cannot be asked (offline), as soon as it can, kept in this
+ * browser meanwhile (its key only, not the photo), this page closed or not.
+ */
+async function withdraw(key: string): Promise<void> {
+  if (await withdrawn(key)) return;
+  await keepWithdrawal({ key, savedAt: Date.now() });
+  sayWithdrawal('add.withdrawWait');
+  void withdrawLater(key);
+}
+
+/** Asks the server to take the key's tile out; whether it is done (out, or none was stored). */
+async function withdrawn(key: string): Promise<boolean> {
+  try {
+    await withdrawUpload(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Asks again once online, then every 30 s, until the server answers; then forgets it. */
+async function withdrawLater(key: string): Promise<void> {
+  for (;;) {
+    await backOnline();
+    if (await withdrawn(key)) break;
+    await sleep(30_000);
+  }
+  await forgetWithdrawal();
+  sayWithdrawal('add.withdrawn');
+}
+
+/** Where a withdrawal stands, said in a polite status line under the form. */
+let withdrawalWords: 'add.withdrawWait' | 'add.withdrawn' | null = null;
+onLanguageChange(() => {
+  if (withdrawalWords) byId('withdrawal').textContent = t(withdrawalWords);
+});
+function sayWithdrawal(words: 'add.withdrawWait' | 'add.withdrawn'): void {
+  withdrawalWords = words;
+  const note = byId('withdrawal');
+  note.textContent = t(words);
+  note.hidden = false;
 }
 
 /** The contributor pressed "Don't send it" while the kiss waited. */
@@ -307,6 +371,7 @@ async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadRes
   };
   for (;;) {
     try {
+      tried = true;
       return await uploadTile(form, setProgress, key);
     } catch (err) {
       const wait = err instanceof ApiError ? waitAfter(err) : null;
@@ -525,6 +590,11 @@ async function resumeWaiting(): Promise<void> {
   await deliver(kiss);
 }
 if (del === null) void resumeWaiting();
+// A kiss given up on an earlier visit while offline: what its try stored is taken out now.
+if (del === null)
+  void waitingWithdrawal().then((w) => {
+    if (w) void withdrawLater(w.key);
+  });
 if (del !== null) {
   byId('form-view').hidden = true;
   byId('delete-view').hidden = false;

@@ -11,7 +11,7 @@ import { type AddedTile, type AddMeta, keyedAnswer, storedAs, type TileLifecycle
 import { AppError } from '../errors.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCopy } from './LiveCopy.ts';
-import { pendingTiles, queuedPlaceRequest, readDeleteHash, tileOfKeyHash } from './pgData.ts';
+import { pendingTiles, queuedPlaceRequest, readDeleteHash, tileOfKeyHash, withdrawQueued } from './pgData.ts';
 import { storeError } from './pgErrors.ts';
 import type { RequestKind, RequestOutcome, RequestQueue } from './RequestQueue.ts';
 import type { TileImages } from './TileImages.ts';
@@ -135,6 +135,20 @@ export class ClusterMosaic implements MosaicPort {
       return keyedAnswer({ id: found.id, status: 'pending', col: -1, row: -1 }, this.seq, token);
     const t = found?.status === 'live' ? this.copy.get(found.id) : undefined;
     return t ? keyedAnswer(t, this.seq, token) : null;
+  }
+
+  async removeByKey(key: string): Promise<boolean> {
+    const found = await tileOfKeyHash(this.pool, uploadKeyHash(key)).catch((e) => {
+      throw storeError(e);
+    });
+    if (!found) return false;
+    // Still waiting for a placer: withdrawn at once, so that it is never shown.
+    const withdrawn =
+      found.status === 'queued' &&
+      (await withdrawQueued(this.pool, found.id).catch((e) => {
+        throw storeError(e);
+      }));
+    return withdrawn || this.remove(found.id);
   }
 
   get(id: number): TileRecord | undefined {

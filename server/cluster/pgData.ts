@@ -160,6 +160,22 @@ export async function queuedPlaceRequest(pool: pg.Pool, id: number): Promise<num
   return r.rows[0] ? Number(r.rows[0].id) : null;
 }
 
+/**
+ * Withdraws tile `id` while it still waits for a placer: its place request is cancelled and
+ * the tile (with its files) deleted, in one statement. False when a placer took the request
+ * first (the tile is then removed through the placer like any other).
+ */
+export async function withdrawQueued(pool: pg.Pool, id: number): Promise<boolean> {
+  const r = await pool.query(
+    `WITH c AS (
+       UPDATE requests SET state = 'cancelled', done_at = now()
+       WHERE state = 'queued' AND kind = 'place' AND (payload->>'id')::bigint = $1 RETURNING id)
+     DELETE FROM tiles WHERE id = $1 AND status = 'queued' AND EXISTS (SELECT 1 FROM c) RETURNING id`,
+    [id],
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
 /** Tiles waiting for review, oldest first. */
 export async function pendingTiles(pool: pg.Pool): Promise<TileRecord[]> {
   const r = await pool.query(

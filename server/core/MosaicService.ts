@@ -236,6 +236,11 @@ export class MosaicService implements LiveSource, MosaicPort {
     return keyedAnswer(t, this.seq, keyedDeleteToken(key).token);
   }
 
+  async removeByKey(key: string): Promise<boolean> {
+    const id = this.opts.store.tileOfKey(uploadKeyHash(key));
+    return id !== null && this.remove(id);
+  }
+
   /** Places a stored-but-unplaced tile (a new one, or one approved from the queue). Call inside the mutex. */
   private async placeLocked(row: TileRow, insert = true): Promise<Change[]> {
     const changes: Change[] = [];

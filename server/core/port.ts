@@ -32,6 +32,11 @@ export interface MosaicPort {
    * shows yet (the caller then goes on as for a new upload).
    */
   tileOfKey(key: string): Promise<AddedTile | null>;
+  /**
+   * Takes out the tile an upload with this Idempotency-Key stored, in any state (a cluster
+   * withdraws one still waiting for a placer at once, unplaced); false when there is none.
+   */
+  removeByKey(key: string): Promise<boolean>;
   /** A live tile (the embedded store also answers for pending ones). */
   get(id: number): TileRecord | undefined;
   /** Any stored tile, live or waiting for review. */

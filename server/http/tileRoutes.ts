@@ -91,6 +91,21 @@ export function tileRoutes(d: HttpDeps): Router {
     res.json(body);
   });
 
+  // "Don't send it" on the contribute page after a try that may have reached the server (its
+  // answer lost): that try's tile, if one was stored, is taken out. The key is the upload's own
+  // secret, as good as its delete token.
+  r.delete('/api/tiles/by-key', async (req, res) => {
+    const key = idempotencyKey(req.headers['idempotency-key']);
+    if (!key)
+      throw new AppError(400, 'BAD_REQUEST', 'Send the upload’s Idempotency-Key to take out what it stored.');
+    // A try with this key still being processed finishes first, so that nothing lands after.
+    await replies.replay(key);
+    if (!(await d.service.removeByKey(key)))
+      throw new AppError(404, 'NOT_FOUND', 'No tile was stored with this key (or it is deleted already).');
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(204).end();
+  });
+
   r.delete('/api/tiles/:id', async (req, res) => {
     const id = parseId(req.params.id);
     const m = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(req.headers.authorization ?? '');

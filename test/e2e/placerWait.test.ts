@@ -2,8 +2,9 @@
  * End to end, in cluster mode: the contribute page while no node can place photos. The photo
  * is stored at once and waits for a placer (503 PLACER_UNAVAILABLE), so the page keeps it and
  * sends it again, with its key, for as long as that lasts: giving up would leave a tile its
- * contributor cannot delete. A real node (a child process on PostgreSQL and Redis), the built
- * page in Chromium; the test holds the placer's lock to keep every node from placing.
+ * contributor cannot delete; "Don't send it" withdraws it unplaced. A real node (a child process
+ * on PostgreSQL and Redis), the built page in Chromium; the test holds the placer's lock to keep
+ * every node from placing.
  */
 import pg from 'pg';
 import type { Page } from 'playwright-core';
@@ -27,6 +28,7 @@ describe('the contribute page while no node can place photos', () => {
   let lock: pg.Client;
   let node: NodeProcess;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     await buildClient();
@@ -34,12 +36,13 @@ describe('the contribute page while no node can place photos', () => {
     lock = new pg.Client({ connectionString: db.url });
     await lock.connect();
     await lock.query('SELECT pg_advisory_lock($1)', [PLACER_LOCK.toString()]);
-    node = await spawnNode('a', {
+    env = {
       DATABASE_URL: db.url,
       REDIS_URL: REDIS_TEST_URL,
       REDIS_PREFIX: redis.prefix,
       PLACER_WAIT_MS: '300',
-    });
+    };
+    node = await spawnNode('a', env);
     browser = await launchBrowser();
   }, 60_000);
 
@@ -112,4 +115,43 @@ describe('the contribute page while no node can place photos', () => {
     await until(async () => (await tileCount()) === 0, 10_000);
     await ctx.close();
   }, 180_000);
+
+  it('“Don’t send it” while the photo waits for a placer withdraws it: it is never shown', async () => {
+    // A new node while the test holds the placer's lock again.
+    await node.stop();
+    await lock.query('SELECT pg_advisory_lock($1)', [PLACER_LOCK.toString()]);
+    node = await spawnNode('b', env);
+    expect((await health(node.url)).role).toBe('follower');
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    const page = await ctx.newPage();
+    page.on('pageerror', (err) => console.error(err));
+    await page.goto(`${node.url}/add`);
+    await page.setInputFiles('#file', {
+      name: 'kiss.jpg',
+      mimeType: 'image/jpeg',
+      buffer: await syntheticJpeg(600, 600, 951),
+    });
+    await page.waitForSelector('#preview-box:not([hidden])');
+    await page.check('#consent');
+    await page.click('#send');
+    await page.waitForSelector('#not-sent:not([hidden])', { timeout: 20_000 });
+    const queued = async () =>
+      Number((await lock.query(`SELECT count(*) AS n FROM tiles WHERE status = 'queued'`)).rows[0].n);
+    expect(await queued()).toBe(1);
+
+    await page.click('#not-sent');
+    await page.waitForFunction(() => document.activeElement?.id === 'send');
+    await until(async () => (await queued()) === 0, 10_000);
+    expect(await page.isHidden('#withdrawal')).toBe(true);
+    // A placer again: nothing is left for it to place.
+    await lock.query('SELECT pg_advisory_unlock($1)', [PLACER_LOCK.toString()]);
+    await until(async () => (await health(node.url)).role === 'placer', 20_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await tileCount()).toBe(0);
+    const place = await lock.query(
+      `SELECT state FROM requests WHERE kind = 'place' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(place.rows[0].state).toBe('cancelled');
+    await ctx.close();
+  }, 120_000);
 });

@@ -4,6 +4,8 @@
  * kept in the browser when the page is closed and sent when it is next opened, unless "Don't
  * send it" gives it up; a request that hangs is given up after 30 s and sent again; after four
  * failed retries the page says so and Send works again. (A dropped answer, sent again with its Idempotency-Key: test/e2e/mosaic.test.ts.)
+ * "Don't send it" after a try that reached the server takes its tile out, at once, or (offline)
+ * once the page can reach the server again, keeping only the key meanwhile.
  * While the server's disk cannot keep a commit, the console says so, and the page keeps the
  * kiss and sends it again after each Retry-After; once the server is restarted it goes in once,
  * with its delete link.
@@ -85,6 +87,34 @@ const keptKiss = (page: Page, plant?: Planted) =>
         };
       }),
     plant ?? null,
+  );
+
+/** The first upload's answer is lost on the way back (the server stores the photo); later tries go through. */
+async function loseFirstAnswer(page: Page): Promise<void> {
+  let tries = 0;
+  await page.route('**/api/tiles', async (route) => {
+    if (route.request().method() !== 'POST' || ++tries > 1) return route.continue();
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+}
+
+/** The withdrawal this browser keeps (client/net/waitingKiss.ts), or null. */
+const keptWithdrawal = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<unknown>((resolve, reject) => {
+        const req = indexedDB.open('kiss-in', 1);
+        req.onupgradeneeded = () => req.result.createObjectStore('waiting');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const get = req.result.transaction('waiting').objectStore('waiting').get('withdrawal');
+          get.onsuccess = () => {
+            req.result.close();
+            resolve(get.result ?? null);
+          };
+        };
+      }),
   );
 
 describe('the contribute page on a connection that drops', () => {
@@ -262,6 +292,72 @@ describe('the contribute page on a connection that drops', () => {
     expect(await tileCount()).toBe(before + 1);
     await page.context().close();
   }, 70_000);
+
+  it('“Don’t send it” after a try that reached us takes that tile out at once', async () => {
+    const page = await ready(908);
+    const before = await tileCount();
+    await loseFirstAnswer(page);
+    await page.click('#send');
+    await page.waitForFunction(() =>
+      document.getElementById('progress-text')?.textContent?.startsWith('The connection dropped.'),
+    );
+    // The first try was stored; its answer, with the delete link, never came.
+    expect(await tileCount()).toBe(before + 1);
+    await page.click('#not-sent');
+    await expect.poll(() => tileCount()).toBe(before);
+    // Send works again, focused, and nothing is said or kept: nothing of the kiss is anywhere.
+    await page.waitForFunction(() => document.activeElement?.id === 'send');
+    expect(await page.isDisabled('#send')).toBe(false);
+    expect(await page.isHidden('#withdrawal')).toBe(true);
+    expect(await keptKiss(page)).toBeNull();
+    expect(await keptWithdrawal(page)).toBeNull();
+    await page.context().close();
+  });
+
+  it('“Don’t send it” while offline keeps only the key, and takes the tile out once the page can reach us', async () => {
+    const page = await ready(909);
+    const ctx = page.context();
+    const before = await tileCount();
+    await loseFirstAnswer(page);
+    await page.click('#send');
+    await page.waitForFunction(() =>
+      document.getElementById('progress-text')?.textContent?.startsWith('The connection dropped.'),
+    );
+    await ctx.setOffline(true);
+    await waitingOffline(page);
+    expect(await tileCount()).toBe(before + 1);
+    await page.click('#not-sent');
+    await page.waitForSelector('#withdrawal:not([hidden])');
+    expect(await page.textContent('#withdrawal')).toBe(
+      'Not sent. An earlier try may have reached us before the connection dropped: this page takes it out of the mosaic as soon as it can reach us.',
+    );
+    await page.screenshot({ path: resolve(SHOTS, 'add-withdraw-wait-390.png'), fullPage: true });
+    // The photo is gone from the browser; only the key stays, to take the tile out.
+    await expect.poll(() => keptKiss(page)).toBeNull();
+    expect(await keptWithdrawal(page)).toEqual({
+      key: expect.stringMatching(/^[A-Za-z0-9_-]{16,64}$/),
+      savedAt: expect.any(Number),
+    });
+    expect(await tileCount()).toBe(before + 1);
+
+    // Closed while offline; opened again once the network is back.
+    let asked = false;
+    page.on('dialog', (d) => {
+      asked = true;
+      void d.dismiss();
+    });
+    await page.close({ runBeforeUnload: true });
+    await expect.poll(() => page.isClosed()).toBe(true);
+    expect(asked).toBe(false);
+    await ctx.setOffline(false);
+    const next = await ctx.newPage();
+    await next.goto(`${e2e.server().url}/add`);
+    await next.waitForSelector('#withdrawal:not([hidden])');
+    expect(await next.textContent('#withdrawal')).toBe('Nothing of that kiss is in the mosaic.');
+    expect(await tileCount()).toBe(before);
+    expect(await keptWithdrawal(next)).toBeNull();
+    await ctx.close();
+  });
 
   it('gives up after four retries with a clear error, and Send works again', async () => {
     const page = await ready(903);

@@ -78,4 +78,33 @@ describe('a retry with the same Idempotency-Key after the kept answers are gone'
     expect(again.res.status).toBe(202);
     expect(again.body).toEqual({ id: first.body.id, status: 'pending', deleteToken: first.body.deleteToken });
   });
+
+  it('takes out what an upload with the key stored (DELETE /api/tiles/by-key), waiting for one in flight', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const s = await start(dataDir);
+    const withdraw = (key?: string) =>
+      fetch(`${s.url}/api/tiles/by-key`, {
+        method: 'DELETE',
+        headers: key ? { 'Idempotency-Key': key } : {},
+      });
+    const noKey = await withdraw();
+    expect(noKey.status).toBe(400);
+    expect(((await noKey.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
+    expect((await withdraw('never-used-key-000000000001')).status).toBe(404);
+
+    // Asked while the upload is still being processed: it is taken out once stored, not missed.
+    const key = 'withdrawn-key-0000000000001';
+    // A large photo, so that its ingest is still running when the withdrawal arrives.
+    const sending = send(s.url, await syntheticJpeg(4000, 3000, 4545), key);
+    await new Promise((r) => setTimeout(r, 60));
+    const out = await withdraw(key);
+    const first = await sending;
+    expect(first.res.status).toBe(201);
+    expect(out.status).toBe(204);
+    expect(await tileCount(s.url)).toBe(0);
+    expect((await fetch(`${s.url}/tiles/${first.body.id}/512.webp`)).status).toBe(404);
+    // Done already: nothing more to take out.
+    expect((await withdraw(key)).status).toBe(404);
+  });
 });
