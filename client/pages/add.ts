@@ -371,7 +371,8 @@ async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadRes
   };
   for (;;) {
     try {
-      tried = true;
+      // Offline, the request never leaves: nothing of it can have reached us.
+      if (navigator.onLine) tried = true;
       return await uploadTile(form, setProgress, key);
     } catch (err) {
       const wait = err instanceof ApiError ? waitAfter(err) : null;
@@ -587,6 +588,8 @@ async function resumeWaiting(): Promise<void> {
     noPreviewName = kiss.name;
     showNoPreview(noPreviewName);
   }
+  // A try on the earlier visit may have reached us.
+  tried = true;
   await deliver(kiss);
 }
 if (del === null) void resumeWaiting();

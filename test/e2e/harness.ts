@@ -69,6 +69,14 @@ export async function waitForSeq(page: Page, seq: number, timeout = 20_000): Pro
   );
 }
 
+/** Opens the contribute page with `photo` chosen (its preview drawn) and consent given, ready to send. */
+export async function readyToSend(page: Page, url: string, photo: Buffer): Promise<void> {
+  await page.goto(`${url}/add`);
+  await page.setInputFiles('#file', { name: 'kiss.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await page.waitForSelector('#preview-box:not([hidden])');
+  await page.check('#consent');
+}
+
 /** Sends a photo through the real contribute page (file picker, consent, send) and waits for its success view. */
 export async function contribute(page: Page, url: string, photo: Buffer): Promise<void> {
   await page.goto(`${url}/add`);

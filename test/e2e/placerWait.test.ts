@@ -20,7 +20,7 @@ import {
   until,
 } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
-import { buildClient, launchBrowser } from './harness.ts';
+import { buildClient, launchBrowser, readyToSend } from './harness.ts';
 
 describe('the contribute page while no node can place photos', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -72,14 +72,7 @@ describe('the contribute page while no node can place photos', () => {
     page.on('requestfinished', (r) => {
       if (r.method() === 'POST' && r.url().endsWith('/api/tiles')) answered++;
     });
-    await page.goto(`${node.url}/add`);
-    await page.setInputFiles('#file', {
-      name: 'kiss.jpg',
-      mimeType: 'image/jpeg',
-      buffer: await syntheticJpeg(600, 600, 950),
-    });
-    await page.waitForSelector('#preview-box:not([hidden])');
-    await page.check('#consent');
+    await readyToSend(page, node.url, await syntheticJpeg(600, 600, 950));
     await page.click('#send');
 
     const placerWords =
@@ -125,14 +118,7 @@ describe('the contribute page while no node can place photos', () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
     const page = await ctx.newPage();
     page.on('pageerror', (err) => console.error(err));
-    await page.goto(`${node.url}/add`);
-    await page.setInputFiles('#file', {
-      name: 'kiss.jpg',
-      mimeType: 'image/jpeg',
-      buffer: await syntheticJpeg(600, 600, 951),
-    });
-    await page.waitForSelector('#preview-box:not([hidden])');
-    await page.check('#consent');
+    await readyToSend(page, node.url, await syntheticJpeg(600, 600, 951));
     await page.click('#send');
     await page.waitForSelector('#not-sent:not([hidden])', { timeout: 20_000 });
     const queued = async () =>

@@ -16,7 +16,7 @@ import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { tempDataDir, upload } from '../support/server.ts';
-import { type E2EServer, signInAdmin, startE2EServer } from './harness.ts';
+import { type E2EServer, readyToSend, signInAdmin, startE2EServer } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const e2e = useE2E({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
@@ -34,15 +34,23 @@ async function ready(seed: number, url = e2e.server().url, page?: Page): Promise
     page = await ctx.newPage();
   }
   page.on('pageerror', (err) => console.error(err));
-  await page.goto(`${url}/add`);
-  const buffer = await syntheticJpeg(600, 600, seed);
-  await page.setInputFiles('#file', { name: 'kiss.jpg', mimeType: 'image/jpeg', buffer });
-  await page.waitForSelector('#preview-box:not([hidden])');
-  await page.check('#consent');
+  await readyToSend(page, url, await syntheticJpeg(600, 600, seed));
   return page;
 }
 
 const words = (page: Page) => page.locator('#progress-text').textContent();
+
+/** Closes the page as its user would; it closes without asking first, as nothing would be lost. */
+async function closeUnasked(page: Page): Promise<void> {
+  let asked = false;
+  page.on('dialog', (d) => {
+    asked = true;
+    void d.dismiss();
+  });
+  await page.close({ runBeforeUnload: true });
+  await expect.poll(() => page.isClosed()).toBe(true);
+  expect(asked).toBe(false);
+}
 
 const waitingOffline = (page: Page) =>
   page.waitForFunction(() =>
@@ -163,14 +171,7 @@ describe('the contribute page on a connection that drops', () => {
     const kept = await keptKiss(page);
     expect(kept).toMatchObject({ hideFaces: true });
     // Kept: closing loses nothing, so the page does not ask.
-    let asked = false;
-    page.on('dialog', (d) => {
-      asked = true;
-      void d.dismiss();
-    });
-    await page.close({ runBeforeUnload: true });
-    await expect.poll(() => page.isClosed()).toBe(true);
-    expect(asked).toBe(false);
+    await closeUnasked(page);
     expect(await tileCount()).toBe(before);
 
     // The page is opened again once the network is back.
@@ -293,6 +294,25 @@ describe('the contribute page on a connection that drops', () => {
     await page.context().close();
   }, 70_000);
 
+  it('“Don’t send it” for a kiss that never left the page asks the server nothing', async () => {
+    const page = await ready(910);
+    const withdrawals: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'DELETE') withdrawals.push(new URL(r.url()).pathname);
+    });
+    await page.context().setOffline(true);
+    await page.click('#send');
+    await waitingOffline(page);
+    await page.click('#not-sent');
+    await page.waitForFunction(() => document.activeElement?.id === 'send');
+    expect(await page.isHidden('#withdrawal')).toBe(true);
+    expect(await keptWithdrawal(page)).toBeNull();
+    await page.context().setOffline(false);
+    await page.waitForTimeout(500);
+    expect(withdrawals).toEqual([]);
+    await page.context().close();
+  });
+
   it('“Don’t send it” after a try that reached us takes that tile out at once', async () => {
     const page = await ready(908);
     const before = await tileCount();
@@ -341,14 +361,7 @@ describe('the contribute page on a connection that drops', () => {
     expect(await tileCount()).toBe(before + 1);
 
     // Closed while offline; opened again once the network is back.
-    let asked = false;
-    page.on('dialog', (d) => {
-      asked = true;
-      void d.dismiss();
-    });
-    await page.close({ runBeforeUnload: true });
-    await expect.poll(() => page.isClosed()).toBe(true);
-    expect(asked).toBe(false);
+    await closeUnasked(page);
     await ctx.setOffline(false);
     const next = await ctx.newPage();
     await next.goto(`${e2e.server().url}/add`);
