@@ -10,7 +10,7 @@ import {
   until,
 } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
-import { upload } from '../support/server.ts';
+import { upload, uploadWithKey } from '../support/server.ts';
 import { PrivatePostgres, PrivateRedis } from '../support/services.ts';
 import { Viewer } from './realtimeHarness.ts';
 
@@ -124,13 +124,7 @@ describe('cluster outages', () => {
     const statuses: number[] = [];
     const t2 = await until(
       async () => {
-        const form = new FormData();
-        form.set('photo', new Blob([new Uint8Array(photos[2]!)], { type: 'image/jpeg' }), 'p.jpg');
-        const r = await fetch(`${nodes[1]!.url}/api/tiles`, {
-          method: 'POST',
-          body: form,
-          headers: { 'Idempotency-Key': key },
-        });
+        const r = await uploadWithKey(nodes[1]!.url, photos[2]!, key);
         statuses.push(r.status);
         return r.status === 201 ? ((await r.json()) as { id: number; seq: number }) : undefined;
       },
