@@ -67,7 +67,12 @@ export async function deleteTile(id: number, token: string): Promise<void> {
  * answer was lost). Resolves when it is out or none was stored; throws when that is not known.
  */
 export async function withdrawUpload(key: string): Promise<void> {
-  const res = await fetch('/api/tiles/by-key', { method: 'DELETE', headers: { 'Idempotency-Key': key } });
+  const res = await fetch('/api/tiles/by-key', {
+    method: 'DELETE',
+    headers: { 'Idempotency-Key': key },
+    // A server that never answers is asked again later, not waited for for ever.
+    signal: AbortSignal.timeout(60_000),
+  });
   if (res.status !== 204 && res.status !== 404) throw await apiError(res);
 }
 

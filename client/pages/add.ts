@@ -243,7 +243,8 @@ async function deliver(out: Outgoing): Promise<void> {
       // A try may have reached us (its answer lost): what it stored is taken out, and the next
       // Send is a new upload, under a new key.
       uploadKey = randomId();
-      await withdraw(out.key);
+      await keepWithdrawal({ key: out.key, savedAt: Date.now() });
+      void withdraw(out.key);
     }
     if (kept) await forgetWaiting();
     kept = false;
@@ -260,14 +261,16 @@ let tried = false;
 
 /**
  * "Don't send it" after a try that may have reached us: that try's tile, if one was stored, is
- * taken out now, or, when the server cannot be asked (offline), as soon as it can, kept in this
- * browser meanwhile (its key only, not the photo), this page closed or not.
+ * taken out now, or, when the server cannot be asked (offline), as soon as it can. The key (not
+ * the photo) is kept in this browser first, so that a page closed meanwhile still does it.
  */
 async function withdraw(key: string): Promise<void> {
-  if (await withdrawn(key)) return;
-  await keepWithdrawal({ key, savedAt: Date.now() });
+  if (await withdrawn(key)) {
+    await forgetWithdrawal();
+    return;
+  }
   sayWithdrawal('add.withdrawWait');
-  void withdrawLater(key);
+  await withdrawLater(key);
 }
 
 /** Asks the server to take the key's tile out; whether it is done (out, or none was stored). */

@@ -330,7 +330,7 @@ describe('the contribute page on a connection that drops', () => {
     expect(await page.isDisabled('#send')).toBe(false);
     expect(await page.isHidden('#withdrawal')).toBe(true);
     expect(await keptKiss(page)).toBeNull();
-    expect(await keptWithdrawal(page)).toBeNull();
+    await expect.poll(() => keptWithdrawal(page)).toBeNull();
     await page.context().close();
   });
 
