@@ -120,9 +120,7 @@ export class ClusterMosaic implements MosaicPort {
    * node's copy has not reached yet counts as none.
    */
   async tileOfKey(key: string): Promise<AddedTile | null> {
-    const found = await tileOfKeyHash(this.pool, uploadKeyHash(key)).catch((e) => {
-      throw storeError(e);
-    });
+    const found = await this.storedByKey(key);
     const { token } = keyedDeleteToken(key);
     if (found?.status === 'queued') {
       const request = await queuedPlaceRequest(this.pool, found.id).catch((e) => {
@@ -138,9 +136,7 @@ export class ClusterMosaic implements MosaicPort {
   }
 
   async removeByKey(key: string): Promise<boolean> {
-    const found = await tileOfKeyHash(this.pool, uploadKeyHash(key)).catch((e) => {
-      throw storeError(e);
-    });
+    const found = await this.storedByKey(key);
     if (!found) return false;
     // Still waiting for a placer: withdrawn at once, so that it is never shown.
     const withdrawn =
@@ -149,6 +145,13 @@ export class ClusterMosaic implements MosaicPort {
         throw storeError(e);
       }));
     return withdrawn || this.remove(found.id);
+  }
+
+  /** The tile an upload with this Idempotency-Key stored, and its status, from the database. */
+  private storedByKey(key: string): Promise<{ id: number; status: string } | null> {
+    return tileOfKeyHash(this.pool, uploadKeyHash(key)).catch((e) => {
+      throw storeError(e);
+    });
   }
 
   get(id: number): TileRecord | undefined {

@@ -150,13 +150,12 @@ export async function tileOfKeyHash(
   return x ? { id: Number(x.id), status: x.status as string } : null;
 }
 
+/** The rows of `requests` asking the placer to place tile `$1`, while none has taken them. */
+const QUEUED_PLACE = `state = 'queued' AND kind = 'place' AND (payload->>'id')::bigint = $1`;
+
 /** The queued request that asks the placer to place tile `id`, or null when none waits. */
 export async function queuedPlaceRequest(pool: pg.Pool, id: number): Promise<number | null> {
-  const r = await pool.query(
-    `SELECT id FROM requests WHERE state = 'queued' AND kind = 'place' AND (payload->>'id')::bigint = $1
-     ORDER BY id LIMIT 1`,
-    [id],
-  );
+  const r = await pool.query(`SELECT id FROM requests WHERE ${QUEUED_PLACE} ORDER BY id LIMIT 1`, [id]);
   return r.rows[0] ? Number(r.rows[0].id) : null;
 }
 
@@ -168,8 +167,7 @@ export async function queuedPlaceRequest(pool: pg.Pool, id: number): Promise<num
 export async function withdrawQueued(pool: pg.Pool, id: number): Promise<boolean> {
   const r = await pool.query(
     `WITH c AS (
-       UPDATE requests SET state = 'cancelled', done_at = now()
-       WHERE state = 'queued' AND kind = 'place' AND (payload->>'id')::bigint = $1 RETURNING id)
+       UPDATE requests SET state = 'cancelled', done_at = now() WHERE ${QUEUED_PLACE} RETURNING id)
      DELETE FROM tiles WHERE id = $1 AND status = 'queued' AND EXISTS (SELECT 1 FROM c) RETURNING id`,
     [id],
   );
