@@ -121,17 +121,40 @@ export function forgetWaiting(): Promise<void> {
   return forget(ONE);
 }
 
+/**
+ * Each withdrawal is kept under its own name, so that a second kiss given up while the first
+ * withdrawal still waits does not replace it. The range holds them all, and `withdrawal` itself:
+ * the one slot an earlier version of the page kept.
+ */
+const withdrawalName = (key: string): string => `${WITHDRAWAL}:${key}`;
+const withdrawals = (): IDBKeyRange => IDBKeyRange.bound(WITHDRAWAL, `${WITHDRAWAL};`, false, true);
+
 /** Keeps a withdrawal until the server could be asked; false where this browser keeps nothing. */
 export function keepWithdrawal(w: Withdrawal): Promise<boolean> {
-  return keep(WITHDRAWAL, w);
+  return keep(withdrawalName(w.key), w);
 }
 
-/** The withdrawal left from an earlier visit, if any (removed after WAITING_DAYS). */
-export function waitingWithdrawal(): Promise<Withdrawal | null> {
-  return kept<Withdrawal>(WITHDRAWAL, (w) => typeof w.key === 'string');
+/** The withdrawals left from earlier visits, oldest first (each removed after WAITING_DAYS). */
+export async function waitingWithdrawals(): Promise<Withdrawal[]> {
+  let names: IDBValidKey[];
+  try {
+    if (!(await mayExist())) return [];
+    names = await run('readonly', (s) => s.getAllKeys(withdrawals()));
+  } catch {
+    return [];
+  }
+  const out: Withdrawal[] = [];
+  for (const name of names) {
+    const w = await kept<Withdrawal>(String(name), (x) => typeof x.key === 'string');
+    if (!w) continue;
+    // The earlier page's one slot moves under the withdrawal's own name.
+    if (name !== withdrawalName(w.key) && (await keepWithdrawal(w))) await forget(String(name));
+    out.push(w);
+  }
+  return out.sort((a, b) => a.savedAt - b.savedAt);
 }
 
-/** Removes the withdrawal (the server took the tile out, or had none). */
-export function forgetWithdrawal(): Promise<void> {
-  return forget(WITHDRAWAL);
+/** Removes a withdrawal (the server took the tile out, or had none). */
+export function forgetWithdrawal(key: string): Promise<void> {
+  return forget(withdrawalName(key));
 }

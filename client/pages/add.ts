@@ -21,7 +21,7 @@ import {
   keepWithdrawal,
   type WaitingKiss,
   waitingKiss,
-  waitingWithdrawal,
+  waitingWithdrawals,
 } from '../net/waitingKiss.ts';
 import { errorMessage } from '../ui/errors.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
@@ -51,8 +51,15 @@ let busy = false;
 /** The kiss on its way is kept in this browser (waitingKiss.ts): leaving no longer loses it. */
 let kept = false;
 
-// Leaving while the photo is on its way (or waiting for the network), and not kept, would drop it.
-guardLeaving(() => busy && !kept);
+/**
+ * The withdrawals under way on this page, each with whether this browser keeps it: one that is
+ * not kept is lost if the page closes.
+ */
+const withdrawing = new Map<string, boolean>();
+
+// Leaving while the photo is on its way (or waiting for the network), and not kept, would drop it;
+// leaving before a withdrawal this browser could not keep is done would leave that tile in.
+guardLeaving(() => (busy && !kept) || [...withdrawing.values()].includes(false));
 
 const errorBox = byId('error');
 const hideFaces = byId<HTMLInputElement>('hide-faces');
@@ -243,8 +250,7 @@ async function deliver(out: Outgoing): Promise<void> {
       // A try may have reached us (its answer lost): what it stored is taken out, and the next
       // Send is a new upload, under a new key.
       uploadKey = randomId();
-      await keepWithdrawal({ key: out.key, savedAt: Date.now() });
-      void withdraw(out.key);
+      void withdraw(out.key, await keepWithdrawal({ key: out.key, savedAt: Date.now() }));
     }
     if (kept) await forgetWaiting();
     kept = false;
@@ -262,11 +268,13 @@ let tried = false;
 /**
  * "Don't send it" after a try that may have reached us: that try's tile, if one was stored, is
  * taken out now, or, when the server cannot be asked (offline), as soon as it can. The key (not
- * the photo) is kept in this browser first, so that a page closed meanwhile still does it.
+ * the photo) is kept in this browser first, so that a page closed meanwhile still does it; where
+ * the browser keeps nothing, leaving the page asks first until it is done.
  */
-async function withdraw(key: string): Promise<void> {
+async function withdraw(key: string, keptHere: boolean): Promise<void> {
+  withdrawing.set(key, keptHere);
   if (await withdrawn(key)) {
-    await forgetWithdrawal();
+    await done(key);
     return;
   }
   sayWithdrawal('add.withdrawWait');
@@ -283,15 +291,24 @@ async function withdrawn(key: string): Promise<boolean> {
   }
 }
 
-/** Asks again once online, then every 30 s, until the server answers; then forgets it. */
+/**
+ * Asks again once online, then every 30 s, until the server answers; then forgets it and, once
+ * no other withdrawal waits, says that nothing of the kiss is in the mosaic.
+ */
 async function withdrawLater(key: string): Promise<void> {
+  if (!withdrawing.has(key)) withdrawing.set(key, true);
   for (;;) {
     await backOnline();
     if (await withdrawn(key)) break;
     await sleep(30_000);
   }
-  await forgetWithdrawal();
-  sayWithdrawal('add.withdrawn');
+  await done(key);
+  if (withdrawing.size === 0) sayWithdrawal('add.withdrawn');
+}
+
+async function done(key: string): Promise<void> {
+  await forgetWithdrawal(key);
+  withdrawing.delete(key);
 }
 
 /** Where a withdrawal stands, said in a polite status line under the form. */
@@ -598,8 +615,8 @@ async function resumeWaiting(): Promise<void> {
 if (del === null) void resumeWaiting();
 // A kiss given up on an earlier visit while offline: what its try stored is taken out now.
 if (del === null)
-  void waitingWithdrawal().then((w) => {
-    if (w) void withdrawLater(w.key);
+  void waitingWithdrawals().then((all) => {
+    for (const w of all) void withdrawLater(w.key);
   });
 if (del !== null) {
   byId('form-view').hidden = true;

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
-import { tempDataDir, upload } from '../support/server.ts';
+import { tempDataDir, upload, uploadWithKey } from '../support/server.ts';
 import { type E2EServer, readyToSend, signInAdmin, startE2EServer } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
@@ -107,23 +107,49 @@ async function loseFirstAnswer(page: Page): Promise<void> {
   });
 }
 
-/** The withdrawal this browser keeps (client/net/waitingKiss.ts), or null. */
-const keptWithdrawal = (page: Page) =>
+/**
+ * The withdrawals this browser keeps (client/net/waitingKiss.ts: one entry each, named from
+ * `withdrawal`), oldest first. Given `legacy`, that withdrawal is first kept as an earlier page
+ * kept its one: under `withdrawal` itself.
+ */
+const keptWithdrawals = (page: Page, legacy?: { key: string; savedAt: number }) =>
   page.evaluate(
-    () =>
-      new Promise<unknown>((resolve, reject) => {
+    (legacy) =>
+      new Promise<{ key: string; savedAt: number }[]>((resolve, reject) => {
         const req = indexedDB.open('kiss-in', 1);
         req.onupgradeneeded = () => req.result.createObjectStore('waiting');
         req.onerror = () => reject(req.error);
         req.onsuccess = () => {
-          const get = req.result.transaction('waiting').objectStore('waiting').get('withdrawal');
-          get.onsuccess = () => {
+          const store = req.result.transaction('waiting', 'readwrite').objectStore('waiting');
+          if (legacy) store.put(legacy, 'withdrawal');
+          const all = store.getAll(IDBKeyRange.bound('withdrawal', 'withdrawal;', false, true));
+          all.onsuccess = () => {
             req.result.close();
-            resolve(get.result ?? null);
+            resolve((all.result as { key: string; savedAt: number }[]).sort((a, b) => a.savedAt - b.savedAt));
           };
         };
       }),
+    legacy ?? null,
   );
+
+/** Where this browser keeps nothing (storage off, some private modes): opening IndexedDB fails. */
+const STORAGE_OFF = () => {
+  IDBFactory.prototype.open = () => {
+    throw new DOMException('The user denied permission to access the database.', 'SecurityError');
+  };
+  IDBFactory.prototype.databases = () => Promise.resolve([]);
+};
+
+/** Sends the chosen kiss, its first answer lost, and gives it up: a withdrawal is under way. */
+async function giveUpAfterLostAnswer(page: Page): Promise<void> {
+  await loseFirstAnswer(page);
+  await page.click('#send');
+  await page.waitForFunction(() =>
+    document.getElementById('progress-text')?.textContent?.startsWith('The connection dropped.'),
+  );
+  await page.click('#not-sent');
+  await page.waitForFunction(() => document.activeElement?.id === 'send');
+}
 
 describe('the contribute page on a connection that drops', () => {
   it('waits while offline, says so, and sends the photo once the browser is back online', async () => {
@@ -306,7 +332,7 @@ describe('the contribute page on a connection that drops', () => {
     await page.click('#not-sent');
     await page.waitForFunction(() => document.activeElement?.id === 'send');
     expect(await page.isHidden('#withdrawal')).toBe(true);
-    expect(await keptWithdrawal(page)).toBeNull();
+    expect(await keptWithdrawals(page)).toEqual([]);
     await page.context().setOffline(false);
     await page.waitForTimeout(500);
     expect(withdrawals).toEqual([]);
@@ -330,7 +356,7 @@ describe('the contribute page on a connection that drops', () => {
     expect(await page.isDisabled('#send')).toBe(false);
     expect(await page.isHidden('#withdrawal')).toBe(true);
     expect(await keptKiss(page)).toBeNull();
-    await expect.poll(() => keptWithdrawal(page)).toBeNull();
+    await expect.poll(() => keptWithdrawals(page)).toEqual([]);
     await page.context().close();
   });
 
@@ -354,10 +380,9 @@ describe('the contribute page on a connection that drops', () => {
     await page.screenshot({ path: resolve(SHOTS, 'add-withdraw-wait-390.png'), fullPage: true });
     // The photo is gone from the browser; only the key stays, to take the tile out.
     await expect.poll(() => keptKiss(page)).toBeNull();
-    expect(await keptWithdrawal(page)).toEqual({
-      key: expect.stringMatching(/^[A-Za-z0-9_-]{16,64}$/),
-      savedAt: expect.any(Number),
-    });
+    expect(await keptWithdrawals(page)).toEqual([
+      { key: expect.stringMatching(/^[A-Za-z0-9_-]{16,64}$/), savedAt: expect.any(Number) },
+    ]);
     expect(await tileCount()).toBe(before + 1);
 
     // Closed while offline; opened again once the network is back.
@@ -368,7 +393,81 @@ describe('the contribute page on a connection that drops', () => {
     await next.waitForSelector('#withdrawal:not([hidden])');
     expect(await next.textContent('#withdrawal')).toBe('Nothing of that kiss is in the mosaic.');
     expect(await tileCount()).toBe(before);
-    expect(await keptWithdrawal(next)).toBeNull();
+    expect(await keptWithdrawals(next)).toEqual([]);
+    await ctx.close();
+  });
+
+  it('keeps every withdrawal that waits: a second kiss given up does not leave the first one’s tile in', async () => {
+    const page = await ready(911);
+    const ctx = page.context();
+    const before = await tileCount();
+    // The server stores each kiss but cannot be asked to take anything out yet.
+    await page.route('**/api/tiles/by-key', (route) => route.abort('connectionreset'));
+    await giveUpAfterLostAnswer(page);
+    await page.waitForSelector('#withdrawal:not([hidden])');
+    // Another photo, sent and given up the same way, while the first withdrawal still waits.
+    await readyToSend(page, e2e.server().url, await syntheticJpeg(600, 600, 912));
+    await giveUpAfterLostAnswer(page);
+    await page.waitForSelector('#withdrawal:not([hidden])');
+    expect(await tileCount()).toBe(before + 2);
+    const both = await keptWithdrawals(page);
+    expect(both).toHaveLength(2);
+    expect(both[0]!.key).not.toBe(both[1]!.key);
+
+    // Closed, and opened again where the server can be asked: both tiles go.
+    await closeUnasked(page);
+    const next = await ctx.newPage();
+    await next.goto(`${e2e.server().url}/add`);
+    await next.waitForSelector('#withdrawal:not([hidden])');
+    expect(await next.textContent('#withdrawal')).toBe('Nothing of that kiss is in the mosaic.');
+    expect(await tileCount()).toBe(before);
+    expect(await keptWithdrawals(next)).toEqual([]);
+    await ctx.close();
+  });
+
+  it('takes out the tile of a withdrawal kept by an earlier version of the page', async () => {
+    const page = await ready(913);
+    const before = await tileCount();
+    const key = 'earlier-page-withdrawal-0001';
+    expect((await uploadWithKey(e2e.server().url, await syntheticJpeg(600, 600, 914), key)).status).toBe(201);
+    expect(await tileCount()).toBe(before + 1);
+    expect(await keptWithdrawals(page, { key, savedAt: Date.now() })).toHaveLength(1);
+    await page.reload();
+    await page.waitForSelector('#withdrawal:not([hidden])');
+    expect(await tileCount()).toBe(before);
+    await expect.poll(() => keptWithdrawals(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('where the browser keeps nothing, leaving asks first until the withdrawal is done', async () => {
+    const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    await ctx.addInitScript(STORAGE_OFF);
+    const page = await ready(915, e2e.server().url, await ctx.newPage());
+    const before = await tileCount();
+    await loseFirstAnswer(page);
+    await page.click('#send');
+    await page.waitForFunction(() =>
+      document.getElementById('progress-text')?.textContent?.startsWith('The connection dropped.'),
+    );
+    await ctx.setOffline(true);
+    await waitingOffline(page);
+    await page.click('#not-sent');
+    await page.waitForSelector('#withdrawal:not([hidden])');
+    expect(await tileCount()).toBe(before + 1);
+    // Nothing is kept in this browser, so closing would leave the tile in: the page asks, and stays.
+    const asked = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+    expect(page.isClosed()).toBe(false);
+
+    await ctx.setOffline(false);
+    await page.waitForFunction(
+      () => document.getElementById('withdrawal')?.textContent === 'Nothing of that kiss is in the mosaic.',
+    );
+    expect(await tileCount()).toBe(before);
+    await closeUnasked(page);
     await ctx.close();
   });
 
