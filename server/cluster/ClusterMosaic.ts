@@ -2,7 +2,14 @@ import type pg from 'pg';
 import type { Takedown } from '../../shared/adminApi.ts';
 import type { TileSize } from '../../shared/httpApi.ts';
 import type { Placement } from '../../shared/mosaic/types.ts';
-import { keyedDeleteToken, newDeleteToken, tokenMatches, uploadKeyHash } from '../core/deleteToken.ts';
+import {
+  importKeyHash,
+  keyedDeleteToken,
+  newDeleteToken,
+  storedKeyHash,
+  tokenMatches,
+  uploadKeyHash,
+} from '../core/deleteToken.ts';
 import { FileCache } from '../core/FileCache.ts';
 import { Listeners } from '../core/listeners.ts';
 import type { MosaicPort } from '../core/port.ts';
@@ -76,7 +83,7 @@ export class ClusterMosaic implements MosaicPort {
           rgb: (r << 16) | (g << 8) | b,
           phash: meta.phash,
           moderation: meta.moderation ?? null,
-          keyHash: meta.key ? uploadKeyHash(meta.key) : null,
+          keyHash: storedKeyHash(meta),
         },
         photo.files,
         photo.rgb32,
@@ -147,9 +154,17 @@ export class ClusterMosaic implements MosaicPort {
     return withdrawn || this.remove(found.id);
   }
 
+  async tileOfImport(fileHash: string): Promise<number | null> {
+    return (await this.storedByKeyHash(importKeyHash(fileHash)))?.id ?? null;
+  }
+
   /** The tile an upload with this Idempotency-Key stored, and its status, from the database. */
   private storedByKey(key: string): Promise<{ id: number; status: string } | null> {
-    return tileOfKeyHash(this.pool, uploadKeyHash(key)).catch((e) => {
+    return this.storedByKeyHash(uploadKeyHash(key));
+  }
+
+  private storedByKeyHash(keyHash: string): Promise<{ id: number; status: string } | null> {
+    return tileOfKeyHash(this.pool, keyHash).catch((e) => {
       throw storeError(e);
     });
   }

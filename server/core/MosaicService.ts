@@ -6,7 +6,14 @@ import type { Change, Placement } from '../../shared/mosaic/types.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCells, LiveSnapshot, LiveSource } from '../realtime/source.ts';
 import type { MosaicMeta, TileRow } from '../store/types.ts';
-import { keyedDeleteToken, newDeleteToken, tokenMatches, uploadKeyHash } from './deleteToken.ts';
+import {
+  importKeyHash,
+  keyedDeleteToken,
+  newDeleteToken,
+  storedKeyHash,
+  tokenMatches,
+  uploadKeyHash,
+} from './deleteToken.ts';
 import { FileCache } from './FileCache.ts';
 import { Listeners } from './listeners.ts';
 import { type LogChange, toLogChanges } from './logChange.ts';
@@ -194,7 +201,7 @@ export class MosaicService implements LiveSource, MosaicPort {
       features: photo.features,
       rgb: photo.rgb,
       phash: meta.phash,
-      keyHash: meta.key ? uploadKeyHash(meta.key) : null,
+      keyHash: storedKeyHash(meta),
     };
     try {
       return await this.mutex.run(async () => {
@@ -239,6 +246,13 @@ export class MosaicService implements LiveSource, MosaicPort {
   async removeByKey(key: string): Promise<boolean> {
     const id = this.opts.store.tileOfKey(uploadKeyHash(key));
     return id !== null && this.remove(id);
+  }
+
+  async tileOfImport(fileHash: string): Promise<number | null> {
+    // As for a key: the row found may be the one the disk failed to keep.
+    this.refuseOnceFailed();
+    const id = this.opts.store.tileOfKey(importKeyHash(fileHash));
+    return id !== null && this.tiles.has(id) ? id : null;
   }
 
   /** Places a stored-but-unplaced tile (a new one, or one approved from the queue). Call inside the mutex. */

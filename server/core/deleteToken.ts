@@ -36,3 +36,19 @@ export function keyedDeleteToken(key: string): { token: string; hash: string } {
 export function uploadKeyHash(key: string): string {
   return createHash('sha256').update(`upload-key\0${key}`).digest('hex');
 }
+
+/**
+ * What the store keeps of an imported file, in the tile's own row, to find its tile again after
+ * the import's ledger lost track (a crash between the tile's commit and the ledger's, a disk that
+ * failed to keep a commit): a hash of the file's SHA-256. Its own prefix, so that no
+ * Idempotency-Key sent to `POST /api/tiles` can find an imported tile, or take it out.
+ */
+export function importKeyHash(fileHash: string): string {
+  return createHash('sha256').update(`import-file\0${fileHash}`).digest('hex');
+}
+
+/** The key hash a new tile is stored with: its upload's key, or its imported file's hash, or none. */
+export function storedKeyHash(meta: { key?: string | null; importHash?: string | null }): string | null {
+  if (meta.key) return uploadKeyHash(meta.key);
+  return meta.importHash ? importKeyHash(meta.importHash) : null;
+}

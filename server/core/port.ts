@@ -37,6 +37,11 @@ export interface MosaicPort {
    * withdraws one still waiting for a placer at once, unplaced); false when there is none.
    */
   removeByKey(key: string): Promise<boolean>;
+  /**
+   * The tile an import of the file with this SHA-256 stored (live, waiting for review or for a
+   * placer), or null: the truth when the import's ledger lost track of it.
+   */
+  tileOfImport(fileHash: string): Promise<number | null>;
   /** A live tile (the embedded store also answers for pending ones). */
   get(id: number): TileRecord | undefined;
   /** Any stored tile, live or waiting for review. */

@@ -32,6 +32,8 @@ export interface AddMeta {
   moderation?: 'post' | 'pre' | null;
   /** The upload's Idempotency-Key: its delete token is derived from it and a late retry finds the tile by it. */
   key?: string | null;
+  /** An imported file's SHA-256 (the import's ledger key): its tile is found by it as well. */
+  importHash?: string | null;
 }
 
 export interface AddedTile {

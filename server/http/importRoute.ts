@@ -22,7 +22,8 @@ export interface ImportDeps extends HttpDeps {
  * per-browser upload limits. The same form as `POST /api/tiles`, or the photo as the whole body
  * with the form's fields in the query (what the CLI sends), and the same pipeline (ingest,
  * duplicate check, the mosaic's `add` on any kind of node), and once per file: the SHA-256 of
- * the bytes is claimed in the ledger first, so a file sent again is answered `skipped`.
+ * the bytes is claimed in the ledger first, so a file sent again is answered `skipped`. The tile
+ * keeps a hash of it too, in its own row, so that what the ledger lost is still found.
  */
 export function importRoute(d: ImportDeps): Router {
   const r = Router();
@@ -62,9 +63,16 @@ export function importRoute(d: ImportDeps): Router {
     }
     if (claim.state === 'done') return { status: 'skipped', id: claim.tileId };
     try {
+      // The ledger can lose track of a tile the file became (a crash between the tile's commit
+      // and the ledger's, a disk that failed to keep a commit): the tile's own row says.
+      const earlier = await d.service.tileOfImport(hash);
+      if (earlier !== null) {
+        await d.ledger.finish(hash, earlier);
+        return { status: 'skipped', id: earlier };
+      }
       const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
       const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
-      const added = await d.service.add(photo, { event: form.event, phash });
+      const added = await d.service.add(photo, { event: form.event, phash, importHash: hash });
       await d.ledger.finish(hash, added.id);
       return added.status === 'pending'
         ? { status: 'pending', id: added.id }

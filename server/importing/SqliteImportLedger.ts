@@ -34,6 +34,10 @@ export class SqliteImportLedger implements ImportLedger {
         db.pragma('synchronous = NORMAL');
         db.pragma('busy_timeout = 5000');
         db.exec(SCHEMA);
+        // One server owns the embedded store, and this one has claimed nothing yet: an unfinished
+        // claim is left by a process that died mid-import. Its file is imported by the next try
+        // (or found as the tile it became), not refused as busy for STALE_CLAIM_MS.
+        db.prepare('DELETE FROM imports WHERE tile_id IS NULL').run();
         this.opened = { db, stmts: prepare(db), wal: new WalSync(join(this.dataDir, 'mosaic.db-wal')) };
       } catch (e) {
         // A full disk can refuse the table: no connection is left open, the next import tries again.

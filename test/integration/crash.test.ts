@@ -1,42 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
-import { removeDir, tempDataDir, upload } from '../support/server.ts';
+import { bootServer, removeDir, tempDataDir, upload } from '../support/server.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-
-function boot(dataDir: string): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      MOSAIC_COLS: '6',
-      MOSAIC_ROWS: '6',
-      UPLOAD_RATE_LIMIT: '0',
-      DUPLICATE_CHECK: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((r) => child.once('exit', r));
-  return new Promise((res, rej) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /Open (http:\/\/\S+?)\/ /.exec(out);
-      if (m) res({ child, exited, url: m[1]!.replace('localhost', '127.0.0.1') });
-    });
-    child.stderr!.on('data', (d) => {
-      out += d;
-    });
-    child.on('exit', (code) => rej(new Error(`server exited ${code}: ${out}`)));
-  });
-}
+const boot = (dataDir: string) => bootServer(dataDir, { MOSAIC_COLS: '6', MOSAIC_ROWS: '6' });
 
 describe('durability', () => {
   const dataDir = tempDataDir();

@@ -1,17 +1,20 @@
 /**
  * The bulk import: `npm run import` against a real server, through POST /api/admin/import.
  * Nested folders and ZIPs, a report naming each bad file's code, and nothing imported twice
- * whether it is run again or killed (kill -9) halfway and run again.
+ * whether it is run again or killed (kill -9) halfway and run again, nor when the server is
+ * killed mid-import, nor when the ledger lost track of a file's tile (the tile's row says).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { parseReport, runImportCli, startImport, writeTree, zipOf } from '../support/importCli.ts';
-import { removeDir } from '../support/server.ts';
+import { bootServer, removeDir, startServer, tempDataDir, uploadWithKey } from '../support/server.ts';
 import { ADMIN, ADMIN_TOKEN, PHOTOS, useServers } from './safetyHelpers.ts';
 
 const { start } = useServers();
@@ -127,6 +130,88 @@ describe('bulk import', () => {
     expect(skipped).toBeGreaterThanOrEqual(before);
     expect(await tileCount(s.url)).toBe(n);
     expect(new Set(rows.map((r) => r.tile)).size).toBe(n);
+  }, 60_000);
+
+  it('imports each file once when the server is killed (kill -9) mid-import and the import is run again at once', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const n = 24;
+    const dir = tempDir();
+    const all = await photos(n, 400);
+    writeTree(dir, Object.fromEntries(all.map((p, i) => [`p${String(i).padStart(2, '0')}.jpg`, p])));
+    const args = (url: string) => [dir, '--server', url, '--token', ADMIN_TOKEN, '--concurrency', '4'];
+    let server = await bootServer(dataDir, { ADMIN_TOKEN });
+    const cli = startImport(args(server.url));
+    await until(async () => (await tileCount(server.url)) >= 4, 30_000, 10);
+    // Files in flight die with the server: claimed in the ledger, some stored, none finished.
+    server.child.kill('SIGKILL');
+    await server.exited;
+    cli.child.kill('SIGKILL');
+    await cli.exited;
+
+    server = await bootServer(dataDir, { ADMIN_TOKEN });
+    try {
+      const before = await tileCount(server.url);
+      expect(before).toBeLessThan(n);
+      const report = join(tempDir(), 'again.csv');
+      // At once: the dead server's claims do not hold the files as busy.
+      const again = await runImportCli([...args(server.url), '--report', report]);
+      expect(again.code, again.output).toBe(0);
+      const rows = [...parseReport(readFileSync(report, 'utf8')).values()];
+      // Every tile the dead server stored is found as its file's, whatever its ledger kept.
+      expect(rows.filter((r) => r.status === 'skipped').length).toBe(before);
+      expect(rows.filter((r) => r.status === 'imported').length).toBe(n - before);
+      expect(await tileCount(server.url)).toBe(n);
+      expect(new Set(rows.map((r) => r.tile)).size).toBe(n);
+    } finally {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    }
+  }, 90_000);
+
+  it('finds the tile a file became when the ledger lost track of it, and no upload key can find it', async () => {
+    const s = await startServer({ ADMIN_TOKEN });
+    dirs.push(s.dataDir);
+    const dir = tempDir();
+    const [a, b, c, d] = await photos(4, 500);
+    writeTree(dir, { 'a.jpg': a!, 'b.jpg': b!, 'c.jpg': c! });
+    const report = join(tempDir(), 'report.csv');
+    const args = (url: string) => [dir, '--server', url, '--token', ADMIN_TOKEN, '--report', report];
+    expect((await runImportCli(args(s.url))).code).toBe(0);
+    const tiles = [...parseReport(readFileSync(report, 'utf8'))].map(([f, r]) => [f, r.tile]);
+    await s.close();
+    // The ledger's rows as a crash can leave them: a finish lost (a's row unfinished), or a
+    // release after a commit the disk failed to confirm (b's row gone).
+    const hashOf = (x: Buffer) => createHash('sha256').update(x).digest('base64url');
+    const db = new Database(join(s.dataDir, 'mosaic.db'));
+    db.prepare('UPDATE imports SET tile_id = NULL WHERE hash = ?').run(hashOf(a!));
+    db.prepare('DELETE FROM imports WHERE hash = ?').run(hashOf(b!));
+    db.close();
+
+    const again = await startServer({ ADMIN_TOKEN }, s.dataDir);
+    try {
+      const r = await runImportCli(args(again.url));
+      expect(r.output).toMatch(/Imported: 0\nSkipped \(imported before\): 3\nRefused: 0/);
+      expect([...parseReport(readFileSync(report, 'utf8'))].map(([f, x]) => [f, x.tile])).toEqual(tiles);
+      expect(await tileCount(again.url)).toBe(3);
+
+      // The file's hash sent as an upload's Idempotency-Key is just another key: it neither
+      // finds the imported tile (nor its delete token) nor takes it out.
+      const key = hashOf(a!);
+      const up = await uploadWithKey(again.url, d!, key);
+      expect(up.status).toBe(201);
+      const upId = ((await up.json()) as { id: number }).id;
+      expect(tiles.map(([, id]) => Number(id))).not.toContain(upId);
+      const out = await fetch(`${again.url}/api/tiles/by-key`, {
+        method: 'DELETE',
+        headers: { 'Idempotency-Key': key },
+      });
+      expect(out.status).toBe(204);
+      expect((await fetch(`${again.url}/api/tiles/${upId}`)).status).toBe(404);
+      for (const [, id] of tiles) expect((await fetch(`${again.url}/api/tiles/${id}`)).status).toBe(200);
+    } finally {
+      await again.close();
+    }
   }, 60_000);
 
   it('lands each of many photos sent at once as its own picture, big ones and small ones mixed', async () => {

@@ -108,7 +108,8 @@ describe('npm run migrate-to-postgres', () => {
       )
     ).rows;
     expect(got).toEqual(want);
-    expect(want.filter((r) => r.key_hash !== null).map((r) => r.id)).toEqual([3]);
+    // The keyed upload's and the imported file's: each finds its tile again after the move.
+    expect(want.filter((r) => r.key_hash !== null).map((r) => r.id)).toEqual([3, importedId]);
     expect(want.map((r) => r.status)).toContain('pending');
     const files = new TileFiles(join(dataDir, 'tiles'));
     const stored = (await sql.query('SELECT id, size, data FROM tile_files ORDER BY id, size')).rows;

@@ -1,6 +1,7 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type App, createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
 
@@ -12,6 +13,48 @@ export interface TestServer {
   close(): Promise<void>;
   /** Stops the server and removes its data folder. */
   destroy(): Promise<void>;
+}
+
+/** A server in a child process (`server/index.ts`, as `npm run serve` starts it), to be killed as a crash would. */
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<unknown>;
+}
+
+/**
+ * Boots the real server as a child process on `dataDir` (embedded store, port 0, an 8 × 8
+ * mosaic, no upload limit or duplicate check unless `env` says otherwise); resolves once it listens.
+ */
+export function bootServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: resolve(import.meta.dirname, '../..'),
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MOSAIC_COLS: '8',
+      MOSAIC_ROWS: '8',
+      UPLOAD_RATE_LIMIT: '0',
+      DUPLICATE_CHECK: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  return new Promise((res, rej) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /Open (http:\/\/\S+?)\/ /.exec(out);
+      if (m) res({ child, exited, url: m[1]!.replace('localhost', '127.0.0.1') });
+    });
+    child.stderr!.on('data', (d) => {
+      out += d;
+    });
+    child.on('exit', (code) => rej(new Error(`server exited ${code}: ${out}`)));
+  });
 }
 
 /** A fresh data folder under the OS temp dir. */

@@ -182,6 +182,8 @@ describe('MosaicService waits for durable commits', () => {
     // A retry with the same key finds that tile, which the disk may have lost: it gets the
     // failure, not an answer that promises the tile is kept.
     await expect(s.tileOfKey(key)).rejects.toBe(failure);
+    // So does an import's lookup of the tile its file became.
+    await expect(s.tileOfImport('file-sha-256')).rejects.toBe(failure);
     // Another photo is refused before anything of it is written.
     const next = store.reserveId() + 1;
     await expect(s.add(photos[3]!, { event: null, phash: null })).rejects.toBe(failure);
