@@ -146,7 +146,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   };
 
   const ledger =
-    parts && cluster ? new parts.PgImportLedger(cluster.pool) : new SqliteImportLedger(config.dataDir);
+    parts && cluster
+      ? new parts.PgImportLedger(cluster.pool, cluster.session)
+      : new SqliteImportLedger(config.dataDir);
   // Tiles are on this disk only in the embedded store; a cluster keeps them in PostgreSQL.
   const guard = cluster ? null : new StorageGuard(config.dataDir, config.MIN_FREE_MB * 1048576);
 

@@ -2,25 +2,36 @@ import type pg from 'pg';
 import { type Claim, type ImportLedger, STALE_CLAIM_MS } from '../importing/ImportLedger.ts';
 import { storeError } from './pgErrors.ts';
 
-/** The import ledger of a cluster: the `import_hashes` table, shared by every node. */
+/**
+ * The import ledger of a cluster: the `import_hashes` table, shared by every node. Each claim
+ * names the process that made it (`session`, its PostgreSQL sessions' `application_name`), so
+ * that a claim of a node that died (no session of that name left) is taken over at once rather
+ * than after STALE_CLAIM_MS.
+ */
 export class PgImportLedger implements ImportLedger {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly session: string,
+  ) {}
 
   async claim(hash: string): Promise<Claim> {
     try {
-      // One statement: a new row, or a stale claim taken over; otherwise the row as it is.
+      // One statement: a new row, or a stale or dead claim taken over; otherwise the row as it is.
       const r = await this.pool.query<{ tile_id: string | null; claimed: boolean }>(
         `WITH ins AS (
-           INSERT INTO import_hashes (hash) VALUES ($1)
-           ON CONFLICT (hash) DO UPDATE SET claimed_at = now()
+           INSERT INTO import_hashes (hash, claimed_by) VALUES ($1, $3)
+           ON CONFLICT (hash) DO UPDATE SET claimed_at = now(), claimed_by = $3
              WHERE import_hashes.tile_id IS NULL
-               AND import_hashes.claimed_at < now() - make_interval(secs => $2::float8 / 1000)
+               AND (import_hashes.claimed_at < now() - make_interval(secs => $2::float8 / 1000)
+                 OR import_hashes.claimed_by IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                                    WHERE a.application_name = import_hashes.claimed_by))
            RETURNING tile_id, true AS claimed
          )
          SELECT tile_id, claimed FROM ins
          UNION ALL
          SELECT tile_id, false FROM import_hashes WHERE hash = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
-        [hash, STALE_CLAIM_MS],
+        [hash, STALE_CLAIM_MS, this.session],
       );
       const row = r.rows[0];
       if (!row || row.claimed) return { state: 'claimed' };

@@ -8,11 +8,16 @@ import { decodePlacements } from './logCodec.ts';
 // Ids, seqs and times fit in a double: read int8 as a number, not a string.
 pg.types.setTypeParser(20, Number);
 
-/** A pool for the mosaic's database; a stalled transaction is ended by the server after 5 s. */
-export function createPool(url: string, max = 8): pg.Pool {
+/**
+ * A pool for the mosaic's database; a stalled transaction is ended by the server after 5 s.
+ * `name` is every session's `application_name` (at most 63 bytes): what tells, in
+ * `pg_stat_activity`, whether the process is still connected.
+ */
+export function createPool(url: string, max = 8, name?: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
+    ...(name ? { application_name: name } : {}),
     connectionTimeoutMillis: 3000,
     // A node that stalls (GC, SIGSTOP) inside a transaction must not hold the mosaic's row lock.
     options: '-c idle_in_transaction_session_timeout=5000',

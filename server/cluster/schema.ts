@@ -111,6 +111,14 @@ ALTER TABLE tiles ADD COLUMN key_hash text;
 CREATE INDEX tiles_by_key ON tiles (key_hash) WHERE key_hash IS NOT NULL;
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- Which process claimed a file being imported (its sessions' application_name): a claim whose
+-- process has no session left died with it, and is taken over at once.
+ALTER TABLE import_hashes ADD COLUMN claimed_by text;
+`,
+  },
 ];
 
 /** Any 64-bit number; the same on every node. */

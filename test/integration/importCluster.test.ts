@@ -2,6 +2,7 @@
  * The bulk import on a cluster: sent to a follower node, placed by the placer, and kept once
  * per file in PostgreSQL's ledger, so that a second run, to another node, skips every file; and
  * each tile's row keeps a hash of its file too, so a run after the ledger lost its rows skips them.
+ * What a node that died was importing is taken over at once by the next run.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { health, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
-import { parseReport, runImportCli, writeTree } from '../support/importCli.ts';
+import { parseReport, runImportCli, startImport, writeTree } from '../support/importCli.ts';
 import { removeDir } from '../support/server.ts';
 import { ADMIN, ADMIN_TOKEN } from './safetyHelpers.ts';
 
@@ -100,5 +101,44 @@ describe('bulk import in cluster mode', () => {
     } finally {
       placer.child.kill('SIGCONT');
     }
+  }, 90_000);
+
+  it('takes over at once what a node that died was importing: run again through another node, each file goes in once', async () => {
+    await cluster?.close();
+    cluster = await startTestCluster(['e', 'f'], { ADMIN_TOKEN });
+    const { nodes, sql } = cluster;
+    const hs = await until(async () => {
+      const all = await Promise.all(nodes.map((n) => health(n.url)));
+      return all.filter((h) => h.role === 'placer').length === 1 ? all : undefined;
+    }, 15_000);
+    const placer = nodes[hs.findIndex((h) => h.role === 'placer')]!;
+    const follower = nodes[hs.findIndex((h) => h.role === 'follower')]!;
+    const n = 16;
+    const photosDir = join(dir, 'dying');
+    const photos = await Promise.all(Array.from({ length: n }, (_, i) => syntheticJpeg(480, 360, 600 + i)));
+    writeTree(photosDir, Object.fromEntries(photos.map((p, i) => [`p${String(i).padStart(2, '0')}.jpg`, p])));
+    const args = ['--token', ADMIN_TOKEN, '--concurrency', '4'];
+    const unfinished = async () =>
+      (await sql.query('SELECT count(*)::int AS n FROM import_hashes WHERE tile_id IS NULL')).rows[0]
+        .n as number;
+
+    const cli = startImport([photosDir, '--server', follower.url, ...args]);
+    // The follower dies with files claimed: frozen the moment one is seen, so that it stays claimed.
+    await until(async () => ((await unfinished()) > 0 ? true : undefined), 30_000, 5);
+    follower.child.kill('SIGSTOP');
+    cli.child.kill('SIGKILL');
+    await cli.exited;
+    expect(await unfinished()).toBeGreaterThan(0);
+    follower.child.kill('SIGKILL');
+    await follower.exited;
+
+    const report = join(dir, 'dying.csv');
+    const again = await runImportCli([photosDir, '--server', placer.url, ...args, '--report', report]);
+    expect(again.code, again.output).toBe(0);
+    const rows = [...parseReport(readFileSync(report, 'utf8')).values()];
+    expect(rows.filter((r) => r.status === 'imported' || r.status === 'skipped')).toHaveLength(n);
+    expect(new Set(rows.map((r) => r.tile)).size).toBe(n);
+    expect((await sql.query('SELECT count(*)::int AS n FROM tiles')).rows[0].n).toBe(n);
+    expect(await unfinished()).toBe(0);
   }, 90_000);
 });
