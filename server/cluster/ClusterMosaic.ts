@@ -19,7 +19,7 @@ import { AppError } from '../errors.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCopy } from './LiveCopy.ts';
 import { pendingTiles, queuedPlaceRequest, readDeleteHash, tileOfKeyHash, withdrawQueued } from './pgData.ts';
-import { storeError } from './pgErrors.ts';
+import { fromStore } from './pgErrors.ts';
 import type { RequestKind, RequestOutcome, RequestQueue } from './RequestQueue.ts';
 import type { TileImages } from './TileImages.ts';
 
@@ -70,11 +70,9 @@ export class ClusterMosaic implements MosaicPort {
    */
   async add(photo: IngestedPhoto, meta: AddMeta): Promise<AddedTile> {
     const { token, hash } = meta.key ? keyedDeleteToken(meta.key) : newDeleteToken();
-    let id: number;
-    let request: number;
     const [r, g, b] = photo.rgb;
-    try {
-      ({ id, request } = await this.images.storeUpload(
+    const { id, request } = await fromStore(
+      this.images.storeUpload(
         {
           event: meta.event,
           createdAt: this.clock(),
@@ -87,10 +85,8 @@ export class ClusterMosaic implements MosaicPort {
         },
         photo.files,
         photo.rgb32,
-      ));
-    } catch (e) {
-      throw storeError(e);
-    }
+      ),
+    );
     return this.placed(id, request, token);
   }
 
@@ -130,9 +126,7 @@ export class ClusterMosaic implements MosaicPort {
     const found = await this.storedByKey(key);
     const { token } = keyedDeleteToken(key);
     if (found?.status === 'queued') {
-      const request = await queuedPlaceRequest(this.pool, found.id).catch((e) => {
-        throw storeError(e);
-      });
+      const request = await fromStore(queuedPlaceRequest(this.pool, found.id));
       // None: a placer took it a moment ago, and the upload path answers from its reply.
       if (request !== null) return this.placed(found.id, request, token);
     }
@@ -146,11 +140,7 @@ export class ClusterMosaic implements MosaicPort {
     const found = await this.storedByKey(key);
     if (!found) return false;
     // Still waiting for a placer: withdrawn at once, so that it is never shown.
-    const withdrawn =
-      found.status === 'queued' &&
-      (await withdrawQueued(this.pool, found.id).catch((e) => {
-        throw storeError(e);
-      }));
+    const withdrawn = found.status === 'queued' && (await fromStore(withdrawQueued(this.pool, found.id)));
     return withdrawn || this.remove(found.id);
   }
 
@@ -164,9 +154,7 @@ export class ClusterMosaic implements MosaicPort {
   }
 
   private storedByKeyHash(keyHash: string): Promise<{ id: number; status: string } | null> {
-    return tileOfKeyHash(this.pool, keyHash).catch((e) => {
-      throw storeError(e);
-    });
+    return fromStore(tileOfKeyHash(this.pool, keyHash));
   }
 
   get(id: number): TileRecord | undefined {
@@ -180,15 +168,11 @@ export class ClusterMosaic implements MosaicPort {
   }
 
   async pendingTiles(): Promise<TileRecord[]> {
-    return pendingTiles(this.pool).catch((e) => {
-      throw storeError(e);
-    });
+    return fromStore(pendingTiles(this.pool));
   }
 
   async canDelete(id: number, token: string): Promise<boolean> {
-    const hash = await readDeleteHash(this.pool, id).catch((e) => {
-      throw storeError(e);
-    });
+    const hash = await fromStore(readDeleteHash(this.pool, id));
     return !!hash && tokenMatches(token, hash);
   }
 
@@ -218,24 +202,20 @@ export class ClusterMosaic implements MosaicPort {
   }
 
   readRgb32(id: number): Promise<Buffer | null> {
-    return this.files.get(`${id}/rgb32`, () =>
-      this.images.readRgb32(id).catch((e) => {
-        throw storeError(e);
-      }),
-    );
+    return this.files.get(`${id}/rgb32`, () => fromStore(this.images.readRgb32(id)));
   }
 
   /** One size of a tile's file; the 32 px WebP of tiles that keep only its raw pixels is encoded from those, once per cache entry. */
   readFile(id: number, size: TileSize): Promise<Buffer | null> {
     return this.files.get(`${id}/${size}`, () =>
-      readTileSize(
-        (i, s) => this.images.read(i, s),
-        (i) => this.images.readRgb32(i),
-        id,
-        size,
-      ).catch((e) => {
-        throw storeError(e);
-      }),
+      fromStore(
+        readTileSize(
+          (i, s) => this.images.read(i, s),
+          (i) => this.images.readRgb32(i),
+          id,
+          size,
+        ),
+      ),
     );
   }
 

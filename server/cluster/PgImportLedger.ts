@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type Claim, type ImportLedger, STALE_CLAIM_MS } from '../importing/ImportLedger.ts';
-import { storeError } from './pgErrors.ts';
+import { fromStore, storeError } from './pgErrors.ts';
 
 /**
  * The import ledger of a cluster: the `import_hashes` table, shared by every node. Each claim
@@ -42,19 +42,11 @@ export class PgImportLedger implements ImportLedger {
   }
 
   async finish(hash: string, tileId: number): Promise<void> {
-    await this.pool
-      .query('UPDATE import_hashes SET tile_id = $2 WHERE hash = $1', [hash, tileId])
-      .catch((e) => {
-        throw storeError(e);
-      });
+    await fromStore(this.pool.query('UPDATE import_hashes SET tile_id = $2 WHERE hash = $1', [hash, tileId]));
   }
 
   async release(hash: string): Promise<void> {
-    await this.pool
-      .query('DELETE FROM import_hashes WHERE hash = $1 AND tile_id IS NULL', [hash])
-      .catch((e) => {
-        throw storeError(e);
-      });
+    await fromStore(this.pool.query('DELETE FROM import_hashes WHERE hash = $1 AND tile_id IS NULL', [hash]));
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { AppError } from '../errors.ts';
-import { storeError } from './pgErrors.ts';
+import { fromStore } from './pgErrors.ts';
 
 /** What the placer answered a request: its result, or the HTTP error it refused it with. */
 export type RequestOutcome =
@@ -45,12 +45,7 @@ export class RequestQueue {
 
   /** Sends a request and waits for its answer; 503 PLACER_UNAVAILABLE when no placer took it in time. */
   async submit(kind: RequestKind, payload: unknown): Promise<RequestOutcome> {
-    let id: number;
-    try {
-      id = await RequestQueue.insert(this.pool, kind, payload);
-    } catch (e) {
-      throw storeError(e);
-    }
+    const id = await fromStore(RequestQueue.insert(this.pool, kind, payload));
     return this.await(id, true);
   }
 
@@ -76,14 +71,12 @@ export class RequestQueue {
     });
     if (outcome) return outcome;
     if (cancellable) {
-      const r = await this.pool
-        .query(
+      const r = await fromStore(
+        this.pool.query(
           `UPDATE requests SET state = 'cancelled', done_at = now() WHERE id = $1 AND state = 'queued'`,
           [id],
-        )
-        .catch((e) => {
-          throw storeError(e);
-        });
+        ),
+      );
       // Not cancelled: the placer took it meanwhile, and its answer is written.
       if (r.rowCount === 0) {
         const done = await this.read([id]);

@@ -25,6 +25,13 @@ export function isUnavailable(e: unknown): boolean {
   );
 }
 
+/** `p`, failing with {@link storeError}'s answer: 503 STORE_UNAVAILABLE when the database is away. */
+export function fromStore<T>(p: Promise<T>): Promise<T> {
+  return p.catch((e) => {
+    throw storeError(e);
+  });
+}
+
 /** The error to answer with: 503 STORE_UNAVAILABLE when the database is away, else the error itself. */
 export function storeError(e: unknown): unknown {
   if (e instanceof AppError) return e;
