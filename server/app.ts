@@ -148,7 +148,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const ledger =
     parts && cluster
       ? new parts.PgImportLedger(cluster.pool, cluster.session)
-      : new SqliteImportLedger(config.dataDir);
+      : // One fsync group for mosaic.db's WAL: the store's, where it is the file's owner.
+        new SqliteImportLedger(
+          config.dataDir,
+          Date.now,
+          store instanceof SqliteStore ? () => store.durable() : undefined,
+        );
   // Tiles are on this disk only in the embedded store; a cluster keeps them in PostgreSQL.
   const guard = cluster ? null : new StorageGuard(config.dataDir, config.MIN_FREE_MB * 1048576);
 

@@ -13,13 +13,18 @@ CREATE TABLE IF NOT EXISTS imports (
 /**
  * The import ledger of the embedded store: a table in DATA_DIR/mosaic.db (its own
  * connection; WAL lets it share the file), so that a backup of the database carries it.
+ * Given the store's `durable` (the store's fsync of the same WAL), `finish` waits for that one:
+ * its fsync is shared with the tiles' commits made meanwhile, and a failed one refuses the
+ * store's commits as well as the ledger's. Without it, the ledger syncs the WAL on its own.
  */
 export class SqliteImportLedger implements ImportLedger {
-  private opened: { db: Database.Database; stmts: ReturnType<typeof prepare>; wal: WalSync } | null = null;
+  private opened: { db: Database.Database; stmts: ReturnType<typeof prepare>; wal: WalSync | null } | null =
+    null;
 
   constructor(
     private readonly dataDir: string,
     private readonly clock: () => number = Date.now,
+    private readonly durable?: () => Promise<void>,
   ) {}
 
   /** Opened at the first import, so that a server that never imports never touches the table. */
@@ -38,7 +43,8 @@ export class SqliteImportLedger implements ImportLedger {
         // claim is left by a process that died mid-import. Its file is imported by the next try
         // (or found as the tile it became), not refused as busy for STALE_CLAIM_MS.
         db.prepare('DELETE FROM imports WHERE tile_id IS NULL').run();
-        this.opened = { db, stmts: prepare(db), wal: new WalSync(join(this.dataDir, 'mosaic.db-wal')) };
+        const wal = this.durable ? null : new WalSync(join(this.dataDir, 'mosaic.db-wal'));
+        this.opened = { db, stmts: prepare(db), wal };
       } catch (e) {
         // A full disk can refuse the table: no connection is left open, the next import tries again.
         db.close();
@@ -62,7 +68,7 @@ export class SqliteImportLedger implements ImportLedger {
   async finish(hash: string, tileId: number): Promise<void> {
     this.stmts.finish.run(tileId, hash);
     // Durable before the answer: a lost finish would let a later run import the photo again.
-    await this.opened!.wal.sync();
+    await (this.durable ? this.durable() : this.opened!.wal!.sync());
   }
 
   async release(hash: string): Promise<void> {
@@ -71,7 +77,7 @@ export class SqliteImportLedger implements ImportLedger {
 
   async close(): Promise<void> {
     if (this.opened?.db.open) this.opened.db.close();
-    await this.opened?.wal.close();
+    await this.opened?.wal?.close();
   }
 }
 

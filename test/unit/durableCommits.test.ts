@@ -1,12 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TARGET } from '../../server/config.ts';
 import { MosaicService } from '../../server/core/MosaicService.ts';
+import { SqliteImportLedger } from '../../server/importing/SqliteImportLedger.ts';
 import { type IngestedPhoto, ingestPhoto } from '../../server/ingest/pipeline.ts';
 import { Target } from '../../server/ingest/target.ts';
 import { MemoryStore } from '../../server/store/MemoryStore.ts';
+import { SqliteStore } from '../../server/store/SqliteStore.ts';
 import { WalSync } from '../../server/store/walSync.ts';
 import type { Change } from '../../shared/mosaic/types.ts';
 import { syntheticJpeg } from '../support/images.ts';
@@ -72,6 +74,25 @@ describe('WalSync', () => {
     await expect(sync.sync()).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
     expect(sync.flushes).toBe(0);
     db.close();
+  });
+
+  it("the import ledger shares the store's fsync of mosaic.db's WAL: one that fails refuses both", async () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    new SqliteStore(dir).close();
+    // Opened again: nothing is synced at start-up, and the journal then goes from under it.
+    const store = new SqliteStore(dir);
+    const ledger = new SqliteImportLedger(dir, Date.now, () => store.durable());
+    expect(await ledger.claim('file-sha-256')).toEqual({ state: 'claimed' });
+    unlinkSync(join(dir, 'mosaic.db-wal'));
+    await expect(ledger.finish('file-sha-256', 1)).rejects.toMatchObject({
+      status: 503,
+      code: 'STORAGE_FAILED',
+    });
+    // The tiles' commits go to the same journal: the store refuses them from now on.
+    expect(store.refusal()).toMatchObject({ code: 'STORAGE_FAILED' });
+    await ledger.close();
+    store.close();
   });
 });
 
