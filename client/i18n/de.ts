@@ -89,6 +89,8 @@ export const de: Messages = {
   'add.notSent': 'Nicht senden',
   'add.withdrawWait':
     'Nicht gesendet. Ein früherer Versuch hat uns vielleicht erreicht, bevor die Verbindung abbrach: Diese Seite nimmt ihn aus dem Mosaik, sobald sie uns erreicht.',
+  'add.withdrawWaitOpen':
+    'Nicht gesendet. Ein früherer Versuch hat uns vielleicht erreicht, bevor die Verbindung abbrach: Lass diese Seite offen, dann nimmt sie ihn aus dem Mosaik, sobald sie uns erreicht (dieser Browser behält nichts, wenn die Seite geschlossen ist).',
   'add.withdrawn': 'Von diesem Kuss ist nichts im Mosaik.',
   'add.progress': 'Dein Foto wird gesendet',
   'add.noPreview':

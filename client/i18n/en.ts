@@ -84,6 +84,8 @@ export const en = {
   'add.notSent': 'Don’t send it',
   'add.withdrawWait':
     'Not sent. An earlier try may have reached us before the connection dropped: this page takes it out of the mosaic as soon as it can reach us.',
+  'add.withdrawWaitOpen':
+    'Not sent. An earlier try may have reached us before the connection dropped: keep this page open, and it takes it out of the mosaic as soon as it can reach us (this browser keeps nothing once the page is closed).',
   'add.withdrawn': 'Nothing of that kiss is in the mosaic.',
   'add.progress': 'Sending your photo',
   'add.noPreview':

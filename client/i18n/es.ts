@@ -85,6 +85,8 @@ export const es: Messages = {
   'add.notSent': 'No enviarlo',
   'add.withdrawWait':
     'No enviado. Un intento anterior pudo llegarnos antes de que se cortara la conexión: esta página lo quita del mosaico en cuanto pueda comunicarse con nosotros.',
+  'add.withdrawWaitOpen':
+    'No enviado. Un intento anterior pudo llegarnos antes de que se cortara la conexión: deja esta página abierta y lo quitará del mosaico en cuanto pueda comunicarse con nosotros (este navegador no guarda nada una vez cerrada la página).',
   'add.withdrawn': 'Nada de ese beso está en el mosaico.',
   'add.progress': 'Enviando tu foto',
   'add.noPreview':

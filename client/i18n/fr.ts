@@ -91,6 +91,8 @@ export const fr: Messages = {
   'add.notSent': 'Ne pas l’envoyer',
   'add.withdrawWait':
     'Pas envoyé. Un essai précédent a pu nous parvenir avant la coupure : cette page le retire de la mosaïque dès qu’elle peut nous joindre.',
+  'add.withdrawWaitOpen':
+    'Pas envoyé. Un essai précédent a pu nous parvenir avant la coupure : laissez cette page ouverte, elle le retire de la mosaïque dès qu’elle peut nous joindre (ce navigateur ne garde rien une fois la page fermée).',
   'add.withdrawn': 'Rien de ce baiser n’est dans la mosaïque.',
   'add.progress': 'Envoi de votre photo',
   'add.noPreview':

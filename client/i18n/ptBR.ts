@@ -85,6 +85,8 @@ export const ptBR: Messages = {
   'add.notSent': 'Não enviar',
   'add.withdrawWait':
     'Não enviado. Uma tentativa anterior pode ter chegado até nós antes de a conexão cair: esta página a tira do mosaico assim que conseguir falar com a gente.',
+  'add.withdrawWaitOpen':
+    'Não enviado. Uma tentativa anterior pode ter chegado até nós antes de a conexão cair: deixe esta página aberta, e ela a tira do mosaico assim que conseguir falar com a gente (este navegador não guarda nada depois que a página é fechada).',
   'add.withdrawn': 'Nada desse beijo está no mosaico.',
   'add.progress': 'Enviando sua foto',
   'add.noPreview':

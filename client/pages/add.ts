@@ -277,7 +277,7 @@ async function withdraw(key: string, keptHere: boolean): Promise<void> {
     await done(key);
     return;
   }
-  sayWithdrawal('add.withdrawWait');
+  sayWithdrawal(withdrawalWaits());
   await withdrawLater(key);
 }
 
@@ -304,7 +304,12 @@ async function withdrawLater(key: string): Promise<void> {
   }
   await done(key);
   if (withdrawing.size === 0) sayWithdrawal('add.withdrawn');
+  else if (withdrawalWords !== null) sayWithdrawal(withdrawalWaits());
 }
+
+/** What the waiting words say: to keep the page open while one withdrawal waits that this browser could not keep. */
+const withdrawalWaits = (): WithdrawalWords =>
+  [...withdrawing.values()].includes(false) ? 'add.withdrawWaitOpen' : 'add.withdrawWait';
 
 async function done(key: string): Promise<void> {
   await forgetWithdrawal(key);
@@ -312,11 +317,12 @@ async function done(key: string): Promise<void> {
 }
 
 /** Where a withdrawal stands, said in a polite status line under the form. */
-let withdrawalWords: 'add.withdrawWait' | 'add.withdrawn' | null = null;
+type WithdrawalWords = 'add.withdrawWait' | 'add.withdrawWaitOpen' | 'add.withdrawn';
+let withdrawalWords: WithdrawalWords | null = null;
 onLanguageChange(() => {
   if (withdrawalWords) byId('withdrawal').textContent = t(withdrawalWords);
 });
-function sayWithdrawal(words: 'add.withdrawWait' | 'add.withdrawn'): void {
+function sayWithdrawal(words: WithdrawalWords): void {
   withdrawalWords = words;
   const note = byId('withdrawal');
   note.textContent = t(words);

@@ -453,6 +453,10 @@ describe('the contribute page on a connection that drops', () => {
     await waitingOffline(page);
     await page.click('#not-sent');
     await page.waitForSelector('#withdrawal:not([hidden])');
+    expect(await page.textContent('#withdrawal')).toBe(
+      'Not sent. An earlier try may have reached us before the connection dropped: keep this page open, and it takes it out of the mosaic as soon as it can reach us (this browser keeps nothing once the page is closed).',
+    );
+    await page.screenshot({ path: resolve(SHOTS, 'add-withdraw-open-390.png'), fullPage: true });
     expect(await tileCount()).toBe(before + 1);
     // Nothing is kept in this browser, so closing would leave the tile in: the page asks, and stays.
     const asked = page.waitForEvent('dialog');
