@@ -12,7 +12,7 @@
  */
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page, Route } from 'playwright-core';
+import type { BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { tempDataDir, upload, uploadWithKey } from '../support/server.ts';
@@ -140,15 +140,30 @@ const STORAGE_OFF = () => {
   IDBFactory.prototype.databases = () => Promise.resolve([]);
 };
 
-/** Sends the chosen kiss, its first answer lost, and gives it up: a withdrawal is under way. */
-async function giveUpAfterLostAnswer(page: Page): Promise<void> {
+/** Sends the chosen kiss, its first answer lost (the server stored it): the page waits to try again. */
+async function sendLosingAnswer(page: Page): Promise<void> {
   await loseFirstAnswer(page);
   await page.click('#send');
   await page.waitForFunction(() =>
     document.getElementById('progress-text')?.textContent?.startsWith('The connection dropped.'),
   );
+}
+
+/** Sends the chosen kiss, its first answer lost, and gives it up: a withdrawal is under way. */
+async function giveUpAfterLostAnswer(page: Page): Promise<void> {
+  await sendLosingAnswer(page);
   await page.click('#not-sent');
   await page.waitForFunction(() => document.activeElement?.id === 'send');
+}
+
+/** The page opened again in `ctx`, online: it takes out what the kept withdrawals stored, and says so. */
+async function reopenedWithdraws(ctx: BrowserContext, before: number): Promise<void> {
+  const next = await ctx.newPage();
+  await next.goto(`${e2e.server().url}/add`);
+  await next.waitForSelector('#withdrawal:not([hidden])');
+  expect(await next.textContent('#withdrawal')).toBe('Nothing of that kiss is in the mosaic.');
+  expect(await tileCount()).toBe(before);
+  expect(await keptWithdrawals(next)).toEqual([]);
 }
 
 describe('the contribute page on a connection that drops', () => {
@@ -342,11 +357,7 @@ describe('the contribute page on a connection that drops', () => {
   it('“Don’t send it” after a try that reached us takes that tile out at once', async () => {
     const page = await ready(908);
     const before = await tileCount();
-    await loseFirstAnswer(page);
-    await page.click('#send');
-    await page.waitForFunction(() =>
-      document.getElementById('progress-text')?.textContent?.startsWith('The connection dropped.'),
-    );
+    await sendLosingAnswer(page);
     // The first try was stored; its answer, with the delete link, never came.
     expect(await tileCount()).toBe(before + 1);
     await page.click('#not-sent');
@@ -364,11 +375,7 @@ describe('the contribute page on a connection that drops', () => {
     const page = await ready(909);
     const ctx = page.context();
     const before = await tileCount();
-    await loseFirstAnswer(page);
-    await page.click('#send');
-    await page.waitForFunction(() =>
-      document.getElementById('progress-text')?.textContent?.startsWith('The connection dropped.'),
-    );
+    await sendLosingAnswer(page);
     await ctx.setOffline(true);
     await waitingOffline(page);
     expect(await tileCount()).toBe(before + 1);
@@ -388,12 +395,7 @@ describe('the contribute page on a connection that drops', () => {
     // Closed while offline; opened again once the network is back.
     await closeUnasked(page);
     await ctx.setOffline(false);
-    const next = await ctx.newPage();
-    await next.goto(`${e2e.server().url}/add`);
-    await next.waitForSelector('#withdrawal:not([hidden])');
-    expect(await next.textContent('#withdrawal')).toBe('Nothing of that kiss is in the mosaic.');
-    expect(await tileCount()).toBe(before);
-    expect(await keptWithdrawals(next)).toEqual([]);
+    await reopenedWithdraws(ctx, before);
     await ctx.close();
   });
 
@@ -416,12 +418,7 @@ describe('the contribute page on a connection that drops', () => {
 
     // Closed, and opened again where the server can be asked: both tiles go.
     await closeUnasked(page);
-    const next = await ctx.newPage();
-    await next.goto(`${e2e.server().url}/add`);
-    await next.waitForSelector('#withdrawal:not([hidden])');
-    expect(await next.textContent('#withdrawal')).toBe('Nothing of that kiss is in the mosaic.');
-    expect(await tileCount()).toBe(before);
-    expect(await keptWithdrawals(next)).toEqual([]);
+    await reopenedWithdraws(ctx, before);
     await ctx.close();
   });
 
@@ -444,11 +441,7 @@ describe('the contribute page on a connection that drops', () => {
     await ctx.addInitScript(STORAGE_OFF);
     const page = await ready(915, e2e.server().url, await ctx.newPage());
     const before = await tileCount();
-    await loseFirstAnswer(page);
-    await page.click('#send');
-    await page.waitForFunction(() =>
-      document.getElementById('progress-text')?.textContent?.startsWith('The connection dropped.'),
-    );
+    await sendLosingAnswer(page);
     await ctx.setOffline(true);
     await waitingOffline(page);
     await page.click('#not-sent');

@@ -8,11 +8,23 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { health, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
+import { health, type NodeProcess, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { parseReport, runImportCli, startImport, writeTree } from '../support/importCli.ts';
 import { removeDir } from '../support/server.ts';
 import { ADMIN, ADMIN_TOKEN } from './safetyHelpers.ts';
+
+/** The placer and the follower of a two-node cluster, once one of them is elected. */
+async function roles(nodes: NodeProcess[]): Promise<{ placer: NodeProcess; follower: NodeProcess }> {
+  const hs = await until(async () => {
+    const all = await Promise.all(nodes.map((n) => health(n.url)));
+    return all.filter((h) => h.role === 'placer').length === 1 ? all : undefined;
+  }, 15_000);
+  return {
+    placer: nodes[hs.findIndex((h) => h.role === 'placer')]!,
+    follower: nodes[hs.findIndex((h) => h.role === 'follower')]!,
+  };
+}
 
 describe('bulk import in cluster mode', () => {
   let cluster: TestCluster | undefined;
@@ -25,12 +37,7 @@ describe('bulk import in cluster mode', () => {
   it('imports through a follower and skips every file when run again through the placer', async () => {
     cluster = await startTestCluster(['a', 'b'], { ADMIN_TOKEN });
     const { nodes, sql } = cluster;
-    const hs = await until(async () => {
-      const all = await Promise.all(nodes.map((n) => health(n.url)));
-      return all.filter((h) => h.role === 'placer').length === 1 ? all : undefined;
-    }, 15_000);
-    const placer = nodes[hs.findIndex((h) => h.role === 'placer')]!;
-    const follower = nodes[hs.findIndex((h) => h.role === 'follower')]!;
+    const { placer, follower } = await roles(nodes);
     const photosDir = join(dir, 'photos');
     const photos = await Promise.all([1, 2, 3].map((i) => syntheticJpeg(480, 360, 300 + i)));
     writeTree(photosDir, {
@@ -71,12 +78,7 @@ describe('bulk import in cluster mode', () => {
     await cluster?.close();
     cluster = await startTestCluster(['c', 'd'], { ADMIN_TOKEN, PLACER_WAIT_MS: '300' });
     const { nodes, sql } = cluster;
-    const hs = await until(async () => {
-      const all = await Promise.all(nodes.map((n) => health(n.url)));
-      return all.filter((h) => h.role === 'placer').length === 1 ? all : undefined;
-    }, 15_000);
-    const placer = nodes[hs.findIndex((h) => h.role === 'placer')]!;
-    const follower = nodes[hs.findIndex((h) => h.role === 'follower')]!;
+    const { placer, follower } = await roles(nodes);
     const photo = await syntheticJpeg(480, 360, 350);
     const send = () => {
       const form = new FormData();
@@ -107,12 +109,7 @@ describe('bulk import in cluster mode', () => {
     await cluster?.close();
     cluster = await startTestCluster(['e', 'f'], { ADMIN_TOKEN });
     const { nodes, sql } = cluster;
-    const hs = await until(async () => {
-      const all = await Promise.all(nodes.map((n) => health(n.url)));
-      return all.filter((h) => h.role === 'placer').length === 1 ? all : undefined;
-    }, 15_000);
-    const placer = nodes[hs.findIndex((h) => h.role === 'placer')]!;
-    const follower = nodes[hs.findIndex((h) => h.role === 'follower')]!;
+    const { placer, follower } = await roles(nodes);
     const n = 16;
     const photosDir = join(dir, 'dying');
     const photos = await Promise.all(Array.from({ length: n }, (_, i) => syntheticJpeg(480, 360, 600 + i)));
