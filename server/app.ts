@@ -158,6 +158,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const guard = cluster ? null : new StorageGuard(config.dataDir, config.MIN_FREE_MB * 1048576);
 
   const app = express();
+  let closing: Promise<void> | null = null;
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.use(securityHeaders({ https: config.PUBLIC_URL?.startsWith('https:') ?? false }));
@@ -240,27 +241,31 @@ export async function createApp(opts: AppOptions): Promise<App> {
         });
       });
     },
-    async close() {
-      timelapse.close();
-      mosaic.atlases.close();
-      pyramid.close();
-      livePyramid.close();
-      await livePyramid.flush();
-      print.close();
-      previews.close();
-      safety.close();
-      adminLive.close();
-      await stats.close();
-      await live.close();
-      await new Promise<void>((r) => {
-        httpServer.close(() => r());
-        httpServer.closeAllConnections();
-      });
-      await core?.close().catch((e) => console.error('stop: the start-up image could not be written:', e));
-      await rallies.close();
-      await ledger.close();
-      store?.close();
-      await cluster?.close();
+    close() {
+      // Once: a second signal (Ctrl-C pressed again while it stops) waits for the same stop.
+      closing ??= (async () => {
+        timelapse.close();
+        mosaic.atlases.close();
+        pyramid.close();
+        livePyramid.close();
+        await livePyramid.flush();
+        print.close();
+        previews.close();
+        safety.close();
+        adminLive.close();
+        await stats.close();
+        await live.close();
+        await new Promise<void>((r) => {
+          httpServer.close(() => r());
+          httpServer.closeAllConnections();
+        });
+        await core?.close().catch((e) => console.error('stop: the start-up image could not be written:', e));
+        await rallies.close();
+        await ledger.close();
+        store?.close();
+        await cluster?.close();
+      })();
+      return closing;
     },
   };
 }

@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
-import { bootServer, removeDir, tempDataDir, upload } from '../support/server.ts';
+import { bootServer, removeDir, startServer, tempDataDir, upload } from '../support/server.ts';
 
 const boot = (dataDir: string) => bootServer(dataDir, { MOSAIC_COLS: '6', MOSAIC_ROWS: '6' });
 
@@ -60,6 +60,26 @@ describe('durability', () => {
       expect(onDisk.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('stops once when told twice (Ctrl-C pressed again while it stops), and starts again from what it kept', async () => {
+    const dir = tempDataDir();
+    const errors = vi.spyOn(console, 'error');
+    try {
+      const first = await startServer({}, dir);
+      for (const seed of [41, 42])
+        expect((await upload(first.url, await syntheticJpeg(400, 300, seed))).status).toBe(201);
+      // Told again while it stops, and once more after: the same stop, not a second one on closed parts.
+      await Promise.all([first.close(), first.close()]);
+      await first.close();
+      expect(errors).not.toHaveBeenCalled();
+      const again = await startServer({}, dir);
+      expect(again.app.mosaic.tileCount).toBe(2);
+      await again.close();
+    } finally {
+      errors.mockRestore();
+      removeDir(dir);
     }
   });
 });
