@@ -147,7 +147,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const ledger =
     parts && cluster
-      ? new parts.PgImportLedger(cluster.pool, cluster.session)
+      ? new parts.PgImportLedger(cluster.pool)
       : // One fsync group for mosaic.db's WAL: the store's, where it is the file's owner.
         new SqliteImportLedger(
           config.dataDir,

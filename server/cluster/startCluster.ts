@@ -27,8 +27,6 @@ export interface ClusterNode {
   /** The node's PostgreSQL pool, for the other tables it shares (the rally registry, the import ledger). */
   pool: pg.Pool;
   node: string;
-  /** The `application_name` of this process's PostgreSQL sessions, unique per start. */
-  session: string;
   health(): HealthAnswer & { term: number; fenced: number; streaming: boolean };
   close(): Promise<void>;
 }
@@ -83,8 +81,7 @@ export async function startCluster(
   const keys = { stream: `${prefix}log`, wake: `${prefix}wake`, done: `${prefix}done` };
   // This process's sessions, by name: unique per start, so that a claim (the import's ledger) of a
   // process that died, however its node is named, is told from one that still runs.
-  const session = `kiss ${node.slice(0, 48)} ${randomBytes(4).toString('hex')}`;
-  const pool = createPool(url, 8, session);
+  const pool = createPool(url, 8, `kiss ${node.slice(0, 48)} ${randomBytes(4).toString('hex')}`);
   await migrate(pool);
   await ensureMosaic(pool, config.MOSAIC_COLS, config.MOSAIC_ROWS);
   const copy = await LiveCopy.load((each) => loadLive(pool, each));
@@ -230,7 +227,6 @@ export async function startCluster(
     redis: pub,
     pool,
     node,
-    session,
     health: () => ({
       ok: true,
       role: placer ? 'placer' : 'follower',
