@@ -92,6 +92,7 @@ export const de: Messages = {
   'add.withdrawWaitOpen':
     'Nicht gesendet. Ein früherer Versuch hat uns vielleicht erreicht, bevor die Verbindung abbrach: Lass diese Seite offen, dann nimmt sie ihn aus dem Mosaik, sobald sie uns erreicht (dieser Browser behält nichts, wenn die Seite geschlossen ist).',
   'add.withdrawn': 'Von diesem Kuss ist nichts im Mosaik.',
+  'add.withdrawnAll': 'Von diesen Küssen ist nichts im Mosaik.',
   'add.progress': 'Dein Foto wird gesendet',
   'add.noPreview':
     'Gewählt: {name}. Dein Browser kann dieses Foto nicht anzeigen. Es wird so gesendet, wie es ist, und unser Server bereitet es auf (und verbirgt die Gesichter, wenn du das willst).',

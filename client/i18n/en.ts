@@ -87,6 +87,7 @@ export const en = {
   'add.withdrawWaitOpen':
     'Not sent. An earlier try may have reached us before the connection dropped: keep this page open, and it takes it out of the mosaic as soon as it can reach us (this browser keeps nothing once the page is closed).',
   'add.withdrawn': 'Nothing of that kiss is in the mosaic.',
+  'add.withdrawnAll': 'Nothing of those kisses is in the mosaic.',
   'add.progress': 'Sending your photo',
   'add.noPreview':
     'Chosen: {name}. Your browser cannot show this photo, so it goes as it is and our server prepares it (and hides your faces, if you ask).',

@@ -88,6 +88,7 @@ export const es: Messages = {
   'add.withdrawWaitOpen':
     'No enviado. Un intento anterior pudo llegarnos antes de que se cortara la conexión: deja esta página abierta y lo quitará del mosaico en cuanto pueda comunicarse con nosotros (este navegador no guarda nada una vez cerrada la página).',
   'add.withdrawn': 'Nada de ese beso está en el mosaico.',
+  'add.withdrawnAll': 'Nada de esos besos está en el mosaico.',
   'add.progress': 'Enviando tu foto',
   'add.noPreview':
     'Elegida: {name}. Tu navegador no puede mostrar esta foto, así que se envía tal cual y nuestro servidor la prepara (y oculta las caras, si lo pides).',

@@ -94,6 +94,7 @@ export const fr: Messages = {
   'add.withdrawWaitOpen':
     'Pas envoyé. Un essai précédent a pu nous parvenir avant la coupure : laissez cette page ouverte, elle le retire de la mosaïque dès qu’elle peut nous joindre (ce navigateur ne garde rien une fois la page fermée).',
   'add.withdrawn': 'Rien de ce baiser n’est dans la mosaïque.',
+  'add.withdrawnAll': 'Rien de ces baisers n’est dans la mosaïque.',
   'add.progress': 'Envoi de votre photo',
   'add.noPreview':
     'Choisie : {name}. Votre navigateur ne peut pas afficher cette photo : elle part telle quelle et notre serveur la prépare (et cache vos visages, si vous le demandez).',

@@ -88,6 +88,7 @@ export const ptBR: Messages = {
   'add.withdrawWaitOpen':
     'Não enviado. Uma tentativa anterior pode ter chegado até nós antes de a conexão cair: deixe esta página aberta, e ela a tira do mosaico assim que conseguir falar com a gente (este navegador não guarda nada depois que a página é fechada).',
   'add.withdrawn': 'Nada desse beijo está no mosaico.',
+  'add.withdrawnAll': 'Nada desses beijos está no mosaico.',
   'add.progress': 'Enviando sua foto',
   'add.noPreview':
     'Escolhida: {name}. Seu navegador não consegue mostrar esta foto, então ela vai como está e nosso servidor a prepara (e esconde os rostos, se você pedir).',

@@ -275,6 +275,7 @@ async function withdraw(key: string, keptHere: boolean): Promise<void> {
   withdrawing.set(key, keptHere);
   if (await withdrawn(key)) {
     await done(key);
+    if (withdrawing.size === 0) withdrawnSince = 0;
     return;
   }
   sayWithdrawal(withdrawalWaits());
@@ -303,21 +304,27 @@ async function withdrawLater(key: string): Promise<void> {
     await sleep(30_000);
   }
   await done(key);
-  if (withdrawing.size === 0) sayWithdrawal('add.withdrawn');
-  else if (withdrawalWords !== null) sayWithdrawal(withdrawalWaits());
+  if (withdrawing.size === 0) {
+    // One kiss or several: the words say which.
+    sayWithdrawal(withdrawnSince > 1 ? 'add.withdrawnAll' : 'add.withdrawn');
+    withdrawnSince = 0;
+  } else if (withdrawalWords !== null) sayWithdrawal(withdrawalWaits());
 }
 
 /** What the waiting words say: to keep the page open while one withdrawal waits that this browser could not keep. */
 const withdrawalWaits = (): WithdrawalWords =>
   [...withdrawing.values()].includes(false) ? 'add.withdrawWaitOpen' : 'add.withdrawWait';
 
+/** Withdrawals done since none last waited: what the closing words speak of. */
+let withdrawnSince = 0;
+
 async function done(key: string): Promise<void> {
   await forgetWithdrawal(key);
-  withdrawing.delete(key);
+  if (withdrawing.delete(key)) withdrawnSince++;
 }
 
 /** Where a withdrawal stands, said in a polite status line under the form. */
-type WithdrawalWords = 'add.withdrawWait' | 'add.withdrawWaitOpen' | 'add.withdrawn';
+type WithdrawalWords = 'add.withdrawWait' | 'add.withdrawWaitOpen' | 'add.withdrawn' | 'add.withdrawnAll';
 let withdrawalWords: WithdrawalWords | null = null;
 onLanguageChange(() => {
   if (withdrawalWords) byId('withdrawal').textContent = t(withdrawalWords);

@@ -157,11 +157,15 @@ async function giveUpAfterLostAnswer(page: Page): Promise<void> {
 }
 
 /** The page opened again in `ctx`, online: it takes out what the kept withdrawals stored, and says so. */
-async function reopenedWithdraws(ctx: BrowserContext, before: number): Promise<void> {
+async function reopenedWithdraws(
+  ctx: BrowserContext,
+  before: number,
+  words = 'Nothing of that kiss is in the mosaic.',
+): Promise<void> {
   const next = await ctx.newPage();
   await next.goto(`${e2e.server().url}/add`);
   await next.waitForSelector('#withdrawal:not([hidden])');
-  expect(await next.textContent('#withdrawal')).toBe('Nothing of that kiss is in the mosaic.');
+  expect(await next.textContent('#withdrawal')).toBe(words);
   expect(await tileCount()).toBe(before);
   expect(await keptWithdrawals(next)).toEqual([]);
 }
@@ -416,9 +420,9 @@ describe('the contribute page on a connection that drops', () => {
     expect(both).toHaveLength(2);
     expect(both[0]!.key).not.toBe(both[1]!.key);
 
-    // Closed, and opened again where the server can be asked: both tiles go.
+    // Closed, and opened again where the server can be asked: both tiles go, and the words say both.
     await closeUnasked(page);
-    await reopenedWithdraws(ctx, before);
+    await reopenedWithdraws(ctx, before, 'Nothing of those kisses is in the mosaic.');
     await ctx.close();
   });
 
