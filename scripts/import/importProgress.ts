@@ -4,8 +4,14 @@ import type { ImportTally } from '../../shared/importFiles.ts';
 /** How far an import is: a bar on a terminal, otherwise a line every few seconds (logs, CI). */
 export interface ImportProgress {
   update(done: number, tally: ImportTally): void;
+  /** The server stopped answering (since when, and why), or answers again (null). */
+  waiting(down: { since: number; error: string } | null): void;
   stop(): void;
 }
+
+/** What is said while the server cannot be reached: for how long so far. */
+const waitingFor = (since: number) =>
+  `waiting for the server (no answer for ${formatSecs(Math.round((Date.now() - since) / 1000))})`;
 
 function rateAndEta(started: number, done: number, total: number) {
   const secs = (Date.now() - started) / 1000;
@@ -30,13 +36,18 @@ export function importProgress(total: number, opts: { tty: boolean; everyMs?: nu
     const bar = new cliProgress.SingleBar(
       {
         format:
-          'import {bar} {value}/{total} | {rate} photos/s | ETA {etaText} | imported {imported}, skipped {skipped}, refused {refused}',
+          'import {bar} {value}/{total} | {rate} photos/s | ETA {etaText} | imported {imported}, skipped {skipped}, refused {refused}{note}',
         hideCursor: true,
         etaBuffer: 50,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { rate: '0.0', etaText: '?', imported: 0, skipped: 0, refused: 0 });
+    bar.start(total, 0, { rate: '0.0', etaText: '?', imported: 0, skipped: 0, refused: 0, note: '' });
+    let ticking: NodeJS.Timeout | null = null;
+    const quiet = () => {
+      if (ticking) clearInterval(ticking);
+      ticking = null;
+    };
     return {
       update(done, t) {
         const { rate, eta } = rateAndEta(started, done, total);
@@ -48,16 +59,27 @@ export function importProgress(total: number, opts: { tty: boolean; everyMs?: nu
           refused: t.refused,
         });
       },
-      stop: () => bar.stop(),
+      waiting(down) {
+        quiet();
+        if (!down) return bar.update({ note: '' });
+        const say = () => bar.update({ note: ` | ${waitingFor(down.since)}` });
+        say();
+        ticking = setInterval(say, 1000);
+      },
+      stop: () => {
+        quiet();
+        bar.stop();
+      },
     };
   }
   let done = 0;
   let tally: ImportTally = { imported: 0, pending: 0, skipped: 0, refused: 0 };
+  let downSince: number | null = null;
   const line = () => {
     const { rate, eta } = rateAndEta(started, done, total);
     const pct = total ? Math.floor((done / total) * 100) : 100;
     console.log(
-      `import: ${done}/${total} (${pct} %), ${rate} photos/s, ETA ${eta}; imported ${tally.imported + tally.pending}, skipped ${tally.skipped}, refused ${tally.refused}`,
+      `import: ${done}/${total} (${pct} %), ${rate} photos/s, ETA ${eta}; imported ${tally.imported + tally.pending}, skipped ${tally.skipped}, refused ${tally.refused}${downSince === null ? '' : `; ${waitingFor(downSince)}`}`,
     );
   };
   line();
@@ -66,6 +88,17 @@ export function importProgress(total: number, opts: { tty: boolean; everyMs?: nu
     update(d, t) {
       done = d;
       tally = t;
+    },
+    waiting(down) {
+      if (down)
+        console.log(
+          `import: the server does not answer (${down.error}); the import waits and goes on by itself once it does. Nothing is sent twice.`,
+        );
+      else if (downSince !== null)
+        console.log(
+          `import: the server answers again after ${formatSecs(Math.round((Date.now() - downSince) / 1000))}.`,
+        );
+      downSince = down?.since ?? null;
     },
     stop() {
       clearInterval(timer);

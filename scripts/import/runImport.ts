@@ -10,7 +10,14 @@ import {
 import { type ImportProgress, importProgress } from './importProgress.ts';
 import type { ReportRow } from './importReport.ts';
 import { listSources } from './importSources.ts';
-import { FatalImportError, type SendTarget, sendPhoto } from './sendPhoto.ts';
+import {
+  FatalImportError,
+  LINK_LIMITS,
+  type LinkLimits,
+  type SendTarget,
+  ServerLink,
+  sendPhoto,
+} from './sendPhoto.ts';
 
 /**
  * Files sent at a time unless `--concurrency` says otherwise. Each request spends part of its
@@ -34,7 +41,7 @@ export interface ImportRun {
 export async function runImport(
   path: string,
   target: SendTarget,
-  opts: { concurrency: number; progress?: (total: number) => ImportProgress },
+  opts: { concurrency: number; progress?: (total: number) => ImportProgress; limits?: LinkLimits },
 ): Promise<ImportRun> {
   const sources = await listSources(path);
   const { items } = sources;
@@ -43,6 +50,8 @@ export async function runImport(
   const progress = (opts.progress ?? ((n) => importProgress(n, { tty: !!process.stdout.isTTY })))(
     items.length,
   );
+  // While the server cannot be reached, every file in flight waits, and the progress says so.
+  const link = new ServerLink(opts.limits ?? LINK_LIMITS, (down) => progress.waiting(down));
   let done = 0;
   let next = 0;
   let stopped: string | null = null;
@@ -53,7 +62,7 @@ export async function runImport(
       const bytes = hasPhotoExtension(item.name) ? await item.read(alloc) : null;
       if (!bytes || !looksLikePhoto(bytes.subarray(0, SNIFF_BYTES)))
         outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: NOT_A_PHOTO_MESSAGE };
-      else outcome = await sendPhoto(target, bytes);
+      else outcome = await sendPhoto(target, bytes, link);
     } catch (e) {
       if (e instanceof FatalImportError) {
         stopped ??= `${e.code}: ${e.message}`;

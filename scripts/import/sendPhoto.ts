@@ -26,21 +26,87 @@ const FATAL = new Set(['UNAUTHORIZED', 'ADMIN_DISABLED', 'STORAGE_FULL', 'STORAG
 const TRANSIENT = new Set(['IMPORT_IN_PROGRESS', 'PLACER_UNAVAILABLE', 'STORE_UNAVAILABLE', 'RATE_LIMITED']);
 const TRIES = 8;
 
-/** Sends one file to `POST /api/admin/import`, trying again on passing trouble; refusals come back as outcomes. */
-export async function sendPhoto(t: SendTarget, bytes: Buffer): Promise<ImportOutcome> {
+/** How long the sender waits for a server that does not answer. */
+export interface LinkLimits {
+  /** A request whose connection carries nothing for this long is given up and sent again (a connection a Wi-Fi drop left dead). */
+  idleMs: number;
+  /** Once the server has answered in this run: how long it may then stay unreachable before the import stops. */
+  outageMs: number;
+  /** Before it ever answered (a wrong --server, a server not started): how long it is tried. */
+  firstContactMs: number;
+}
+
+export const LINK_LIMITS: LinkLimits = { idleMs: 60_000, outageMs: 10 * 60_000, firstContactMs: 15_000 };
+
+/**
+ * Whether the server answers, shared by every file in flight: a connection that fails is the
+ * server's or the network's trouble, not the file's, so no file is refused for it. The files
+ * wait together, and the import stops (SERVER_UNREACHABLE) only once the server has been out
+ * of reach longer than the limits allow.
+ */
+export class ServerLink {
+  private answered = false;
+  private downSince: number | null = null;
+  private lastError = '';
+
+  constructor(
+    readonly limits: LinkLimits = LINK_LIMITS,
+    /** Told when the server stops answering (with since when and why) and when it answers again (null). */
+    private readonly onChange: (down: { since: number; error: string } | null) => void = () => {},
+  ) {}
+
+  /** An answer came (any HTTP status). */
+  up(): void {
+    this.answered = true;
+    if (this.downSince === null) return;
+    this.downSince = null;
+    this.onChange(null);
+  }
+
+  /** A request got no answer: throws once the server has been out of reach too long. */
+  down(server: string, error: Error): void {
+    this.lastError = error.message;
+    if (this.downSince === null) {
+      this.downSince = Date.now();
+      this.onChange({ since: this.downSince, error: error.message });
+    }
+    const limit = this.answered ? this.limits.outageMs : this.limits.firstContactMs;
+    if (Date.now() - this.downSince < limit) return;
+    throw new FatalImportError(
+      'SERVER_UNREACHABLE',
+      this.answered
+        ? `The server has not answered for ${Math.round(limit / 1000)} s (${this.lastError}). Run the same import again once it is back: nothing is imported twice.`
+        : `The server could not be reached at ${server} (${this.lastError}). Check --server and that the server runs.`,
+    );
+  }
+}
+
+/**
+ * Sends one file to `POST /api/admin/import`, trying again on passing trouble; refusals come
+ * back as outcomes. While the server cannot be reached the file waits (see ServerLink).
+ */
+export async function sendPhoto(
+  t: SendTarget,
+  bytes: Buffer,
+  link = new ServerLink(),
+): Promise<ImportOutcome> {
   let last: { code: string; message: string } = { code: 'NETWORK', message: 'not sent' };
   const url = new URL('/api/admin/import', t.server);
   if (t.event) url.searchParams.set('event', t.event);
   if (t.hideFaces) url.searchParams.set('hideFaces', '1');
-  for (let attempt = 0; attempt < TRIES; attempt++) {
-    if (attempt > 0) await sleep(Math.min(10_000, 500 * 2 ** (attempt - 1)));
+  let lost = 0;
+  for (let attempt = 0; attempt < TRIES; ) {
     let res: { status: number; statusText: string; body: unknown };
     try {
-      res = await post(url, t.token, bytes);
+      res = await post(url, t.token, bytes, link.limits.idleMs);
     } catch (e) {
-      last = { code: 'NETWORK', message: `The server could not be reached: ${(e as Error).message}` };
+      link.down(t.server, e as Error);
+      await sleep(Math.min(10_000, 500 * 2 ** lost++));
       continue;
     }
+    link.up();
+    lost = 0;
+    attempt++;
     const ok = res.status >= 200 && res.status < 300;
     const body = res.body as ImportAnswer | { error?: { code?: string; message?: string } } | null;
     if (ok && body && 'status' in body) return { status: body.status, id: body.id };
@@ -48,6 +114,7 @@ export async function sendPhoto(t: SendTarget, bytes: Buffer): Promise<ImportOut
     last = { code: err?.code ?? `HTTP_${res.status}`, message: err?.message ?? res.statusText };
     if (FATAL.has(last.code)) throw new FatalImportError(last.code, last.message);
     if (!TRANSIENT.has(last.code) && res.status < 500) return { status: 'refused', ...last };
+    if (attempt < TRIES) await sleep(Math.min(10_000, 500 * 2 ** (attempt - 1)));
   }
   return { status: 'refused', ...last };
 }
@@ -64,6 +131,7 @@ function post(
   url: URL,
   token: string,
   bytes: Buffer,
+  idleMs: number,
 ): Promise<{ status: number; statusText: string; body: unknown }> {
   const secure = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
@@ -92,6 +160,9 @@ function post(
       },
     );
     req.on('error', reject);
+    // Nothing sent or received for idleMs: the connection is given up (its socket too, so the
+    // next try opens a new one) and the file is sent again.
+    req.setTimeout(idleMs, () => req.destroy(new Error(`no answer for ${Math.round(idleMs / 1000)} s`)));
     req.end(bytes);
   });
 }

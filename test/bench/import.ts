@@ -100,7 +100,7 @@ async function measure(name: string, bases: Buffer[], n: number): Promise<Rates>
   const app = await createApp({ config });
   const server = `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}`;
   const target = { server, token: TOKEN, event: null, hideFaces: false };
-  const quiet = () => ({ update() {}, stop() {} });
+  const quiet = () => ({ update() {}, waiting() {}, stop() {} });
   const work = Array.from({ length: n }, (_, i) => variant(bases[i % bases.length]!, i));
   const write = (dir: string, xs: Buffer[], from: number) => {
     mkdirSync(dir, { recursive: true });
