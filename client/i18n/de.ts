@@ -232,6 +232,8 @@ export const de: Messages = {
   'admin.importNothing': 'Dort gibt es keine Datei zum Importieren.',
   'admin.importProgressLabel': 'Fortschritt des Imports',
   'admin.importProgress': '{done} von {total} Dateien · {rate} Fotos/s · noch {eta}',
+  'admin.importWaiting':
+    '{done} von {total} Dateien · Der Server ist nicht erreichbar: Der Import wartet und geht von selbst weiter, sobald er antwortet. Kein Foto wird zweimal gesendet.',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'etwa {m} Min.',
   'admin.importStop': 'Import anhalten',

@@ -225,6 +225,8 @@ export const en = {
   'admin.importNothing': 'There is no file to import there.',
   'admin.importProgressLabel': 'Import progress',
   'admin.importProgress': '{done} of {total} files · {rate} photos/s · {eta} left',
+  'admin.importWaiting':
+    '{done} of {total} files · The server cannot be reached: the import waits and goes on by itself once it answers. No photo is sent twice.',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'about {m} min',
   'admin.importStop': 'Stop the import',

@@ -235,6 +235,8 @@ export const fr: Messages = {
   'admin.importNothing': 'Il n’y a aucun fichier à importer ici.',
   'admin.importProgressLabel': 'Avancement de l’import',
   'admin.importProgress': '{done} sur {total} fichiers · {rate} photos/s · encore {eta}',
+  'admin.importWaiting':
+    '{done} sur {total} fichiers · Le serveur est injoignable : l’import attend et reprend tout seul dès qu’il répond. Aucune photo n’est envoyée deux fois.',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'environ {m} min',
   'admin.importStop': 'Arrêter l’import',

@@ -228,6 +228,8 @@ export const ptBR: Messages = {
   'admin.importNothing': 'Não há nenhum arquivo para importar aí.',
   'admin.importProgressLabel': 'Andamento da importação',
   'admin.importProgress': '{done} de {total} arquivos · {rate} fotos/s · faltam {eta}',
+  'admin.importWaiting':
+    '{done} de {total} arquivos · Não é possível alcançar o servidor: a importação espera e continua sozinha assim que ele responder. Nenhuma foto é enviada duas vezes.',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'cerca de {m} min',
   'admin.importStop': 'Parar a importação',

@@ -273,6 +273,8 @@ export const ru: Messages = {
   'admin.importNothing': 'Здесь нет файлов для импорта.',
   'admin.importProgressLabel': 'Ход импорта',
   'admin.importProgress': '{done} из {total} файлов · {rate} фото/с · осталось {eta}',
+  'admin.importWaiting':
+    '{done} из {total} файлов · Сервер недоступен: импорт ждёт и продолжится сам, как только он ответит. Ни одно фото не отправляется дважды.',
   'admin.importEtaSec': '{s} с',
   'admin.importEtaMin': 'около {m} мин',
   'admin.importStop': 'Остановить импорт',

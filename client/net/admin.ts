@@ -4,7 +4,8 @@
 import type { AdminQueue, ImportAnswer, Takedown } from '../../shared/adminApi.ts';
 import type { AdminStats, Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
 import type { TimelapseJob, TimelapseRequest } from '../../shared/timelapse.ts';
-import { ApiError, apiError } from './api.ts';
+import { apiError } from './api.ts';
+import { backOnline, pause } from './online.ts';
 
 async function call(
   token: string,
@@ -117,44 +118,62 @@ export async function getStats(token: string): Promise<AdminStats> {
 }
 
 /** Answers worth sending the same file again for, after a pause (the server's ledger keeps it once). */
-const PASSING = new Set([
-  'IMPORT_IN_PROGRESS',
-  'PLACER_UNAVAILABLE',
-  'STORE_UNAVAILABLE',
-  'RATE_LIMITED',
-  'NETWORK',
-]);
+const PASSING = new Set(['IMPORT_IN_PROGRESS', 'PLACER_UNAVAILABLE', 'STORE_UNAVAILABLE', 'RATE_LIMITED']);
+
+/**
+ * How long one photo's request may take before its connection counts as dead (a Wi-Fi drop
+ * leaves a request hanging, with nothing to end it): 30 s, plus its upload at 256 kbit/s.
+ */
+export const stallMs = (bytes: number): number => 30_000 + bytes / 32;
+
+/** How a photo's sending goes: `waiting` says when the server cannot be reached, and again (false) once it answers. */
+export interface ImportSend {
+  signal: AbortSignal;
+  waiting(on: boolean): void;
+}
 
 /**
  * Sends one photo to `POST /api/admin/import`, again after passing trouble (up to `tries`
- * times); a refusal throws the server's ApiError.
+ * times); a refusal throws the server's ApiError. A request that gets no answer (offline, a
+ * dead connection) is not the photo's fault: it is sent again once the browser is online, for
+ * as long as it takes, until `send.signal` stops the import (it then rejects with its reason).
  */
 export async function importPhoto(
   token: string,
   photo: Blob,
   name: string,
   fields: { event: string | null; hideFaces: boolean },
+  send: ImportSend,
   tries = 6,
 ): Promise<ImportAnswer> {
-  for (let attempt = 1; ; attempt++) {
+  let lost = 0;
+  for (let attempt = 1; ; ) {
     const form = new FormData();
     form.set('photo', photo, name);
     if (fields.event) form.set('event', fields.event);
     if (fields.hideFaces) form.set('hideFaces', '1');
-    let err: ApiError;
+    let res: Response;
     try {
-      const res = await fetch('/api/admin/import', {
+      res = await fetch('/api/admin/import', {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}` },
         body: form,
         cache: 'no-store',
+        signal: AbortSignal.timeout(stallMs(photo.size)),
       });
-      if (res.ok) return (await res.json()) as ImportAnswer;
-      err = await apiError(res);
-    } catch (e) {
-      err = e instanceof ApiError ? e : new ApiError('NETWORK', 0, String(e));
+    } catch {
+      send.signal.throwIfAborted();
+      send.waiting(true);
+      await backOnline(send.signal);
+      await pause(Math.min(10_000, 400 * 2 ** lost++), send.signal);
+      continue;
     }
+    if (lost) send.waiting(false);
+    lost = 0;
+    if (res.ok) return (await res.json()) as ImportAnswer;
+    const err = await apiError(res);
     if (!PASSING.has(err.code) || attempt >= tries) throw err;
-    await new Promise((r) => setTimeout(r, (err.retryAfterS ?? 0) * 1000 || 400 * 2 ** attempt));
+    await pause((err.retryAfterS ?? 0) * 1000 || 400 * 2 ** attempt, send.signal);
+    attempt++;
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '../net/api.ts';
 import { randomId } from '../net/clientId.ts';
 import { loadBitmap } from '../net/images.ts';
+import { backOnline } from '../net/online.ts';
 import {
   forgetWaiting,
   forgetWithdrawal,
@@ -440,14 +441,6 @@ function unlessNotSent(wait: Promise<void>): Promise<void> {
       button.hidden = true;
       resolve();
     });
-  });
-}
-
-/** Resolves when the browser says it is online again (at once if it already is). */
-function backOnline(): Promise<void> {
-  return new Promise((resolve) => {
-    if (navigator.onLine) return resolve();
-    window.addEventListener('online', () => resolve(), { once: true });
   });
 }
 

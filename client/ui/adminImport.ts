@@ -3,7 +3,9 @@
  * a photo by its name and first bytes goes to `POST /api/admin/import`, three at a time, with
  * a progress bar (count, rate, time left) and, at the end, how many were imported, skipped
  * (imported before: the server keeps each file's hash) and refused, each refusal with its
- * code and reason. The same rules as `npm run import` (shared/importFiles.ts).
+ * code and reason. The same rules as `npm run import` (shared/importFiles.ts). While the
+ * server cannot be reached, the files wait and the status says so; the import goes on by
+ * itself once it answers, and Stop ends the wait.
  */
 import {
   countOutcome,
@@ -124,13 +126,26 @@ async function run(
   let done = 0;
   let next = 0;
   let stop: ApiError | null = null;
-  const progress = () => showProgress(done, entries.length, started);
+  // Files whose server cannot be reached right now: while any waits, the status says so.
+  let waitingFiles = 0;
+  const progress = () => {
+    showProgress(done, entries.length, started);
+    if (waitingFiles > 0)
+      say(byId('import-status'), () => t('admin.importWaiting', { done, total: entries.length }));
+  };
   byId('import-progress-box').hidden = false;
   progress();
 
   const one = async (entry: ImportEntry) => {
     let outcome: ImportOutcome;
     let text: () => string;
+    let waits = false;
+    const waiting = (on: boolean) => {
+      if (on === waits) return;
+      waits = on;
+      waitingFiles += on ? 1 : -1;
+      progress();
+    };
     try {
       const blob = hasPhotoExtension(entry.name) ? await entry.read() : null;
       const head = blob ? new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()) : null;
@@ -138,11 +153,17 @@ async function run(
         outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: '' };
         text = () => t('error.UNSUPPORTED_FORMAT');
       } else {
-        const a = await importPhoto(token, blob, entry.name.split('/').pop() ?? 'photo', fields);
+        const a = await importPhoto(token, blob, entry.name.split('/').pop() ?? 'photo', fields, {
+          signal,
+          waiting,
+        });
         outcome = { status: a.status, id: a.id };
         text = () => '';
       }
     } catch (err) {
+      waiting(false);
+      // Stopped while it waited for the server: this file is not done (the same files resume it).
+      if (signal.aborted && err === signal.reason) return;
       const e = err instanceof ApiError ? err : new ApiError('NETWORK', 0, String(err));
       if (STOPPING.has(e.code) || e.status === 401) {
         stop ??= e;
@@ -151,6 +172,7 @@ async function run(
       outcome = { status: 'refused', code: e.code, message: e.message };
       text = () => adminErrorText(e);
     }
+    waiting(false);
     if (outcome.status === 'refused') refusals.push({ name: entry.name, code: outcome.code, text });
     countOutcome(tally, outcome);
     done++;

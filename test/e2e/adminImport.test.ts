@@ -47,6 +47,8 @@ function recordProgress(page: Page): Promise<void> {
 }
 
 const summaryText = async (page: Page) => (await page.locator('#import-summary').textContent()) ?? '';
+const tileCount = async () =>
+  ((await (await fetch(`${e2e.server().url}/api/mosaic`)).json()) as { tileCount: number }).tileCount;
 
 describe('admin bulk import', () => {
   it('imports a picked ZIP (an iPhone HEIC among its photos) with a moving progress bar, names the bad file, and skips it all the second time', async () => {
@@ -132,6 +134,76 @@ describe('admin bulk import', () => {
     await large.screenshot({ path: join(SHOTS, 'admin-import-1920.png'), fullPage: true });
     await large.context().close();
   }, 120_000);
+  it('waits while the connection is down, says so, and goes on by itself once it is back: nothing refused', async () => {
+    const dir = join(work, 'venue');
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 5; i++) writeFileSync(join(dir, `v${i}.jpg`), await syntheticJpeg(800, 600, 960 + i));
+    const before = await tileCount();
+    const page = await signIn({ width: 390, height: 844 });
+    // The venue's Wi-Fi drops just as the import starts.
+    await page.context().setOffline(true);
+    await page.setInputFiles('#import-folder', dir);
+    await page.waitForFunction(() =>
+      document.getElementById('import-status')?.textContent?.includes('The server cannot be reached'),
+    );
+    expect(await page.locator('#import-status').textContent()).toBe(
+      '0 of 5 files · The server cannot be reached: the import waits and goes on by itself once it answers. No photo is sent twice.',
+    );
+    await page.locator('#import-title').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'admin-import-waiting-390.png'), fullPage: true });
+    // A while later it still waits, with no file given up.
+    await page.waitForTimeout(4_000);
+    expect(await page.locator('#import-summary').isHidden()).toBe(true);
+    await page.context().setOffline(false);
+    await page.waitForSelector('#import-summary:not([hidden])', { timeout: 60_000 });
+    const text = await summaryText(page);
+    expect(text).toContain('5 imported');
+    expect(text).toContain('0 refused');
+    expect(await page.locator('#import-status').textContent()).toMatch(/^5 of 5 files · [\d.]+ photos\/s/);
+    expect(await tileCount()).toBe(before + 5);
+    await page.context().close();
+  }, 120_000);
+
+  it('gives up a request left hanging (a dead connection) and sends the photo again', async () => {
+    const dir = join(work, 'hanging');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'h.jpg'), await syntheticJpeg(800, 600, 975));
+    const before = await tileCount();
+    const page = await signIn({ width: 1280, height: 800 });
+    // The first request never gets an answer, as on a connection a Wi-Fi drop left dead.
+    let requests = 0;
+    await page.route('**/api/admin/import**', async (route) => {
+      if (++requests > 1) await route.continue();
+    });
+    await page.setInputFiles('#import-folder', dir);
+    await page.waitForSelector('#import-summary:not([hidden])', { timeout: 60_000 });
+    expect(requests).toBe(2);
+    expect(await summaryText(page)).toContain('1 imported');
+    expect(await tileCount()).toBe(before + 1);
+    await page.context().close();
+  }, 90_000);
+
+  it('stops while it waits for the connection when asked, counting no file refused', async () => {
+    const dir = join(work, 'stopped');
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 3; i++) writeFileSync(join(dir, `s${i}.jpg`), await syntheticJpeg(800, 600, 970 + i));
+    const page = await signIn({ width: 1280, height: 800 });
+    await page.context().setOffline(true);
+    await page.setInputFiles('#import-folder', dir);
+    await page.waitForFunction(() =>
+      document.getElementById('import-status')?.textContent?.includes('The server cannot be reached'),
+    );
+    await page.click('#import-stop');
+    await page.waitForSelector('#import-summary:not([hidden])');
+    expect(await page.locator('#import-msg').textContent()).toBe(
+      'Stopped. Send the same files again to go on: nothing is imported twice.',
+    );
+    const text = await summaryText(page);
+    expect(text).toContain('0 imported');
+    expect(text).toContain('0 refused');
+    await page.context().close();
+  });
+
   it('asks before the page is left while an import runs, and not once it is done', async () => {
     const dir = join(work, 'held');
     mkdirSync(dir, { recursive: true });
