@@ -4,7 +4,7 @@
 import type { AdminQueue, ImportAnswer, Takedown } from '../../shared/adminApi.ts';
 import type { AdminStats, Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
 import type { TimelapseJob, TimelapseRequest } from '../../shared/timelapse.ts';
-import { apiError } from './api.ts';
+import { type ApiError, apiError } from './api.ts';
 import { backOnline, pause } from './online.ts';
 
 async function call(
@@ -119,6 +119,8 @@ export async function getStats(token: string): Promise<AdminStats> {
 
 /** Answers worth sending the same file again for, after a pause (the server's ledger keeps it once). */
 const PASSING = new Set(['IMPORT_IN_PROGRESS', 'PLACER_UNAVAILABLE', 'STORE_UNAVAILABLE', 'RATE_LIMITED']);
+/** What a proxy answers, with a page of its own, when the server behind it does not answer. */
+const GATEWAY = new Set([502, 503, 504]);
 
 /**
  * How long one photo's request may take before its connection counts as dead (a Wi-Fi drop
@@ -152,7 +154,8 @@ export async function importPhoto(
     form.set('photo', photo, name);
     if (fields.event) form.set('event', fields.event);
     if (fields.hideFaces) form.set('hideFaces', '1');
-    let res: Response;
+    let res: Response | null = null;
+    let err: ApiError | null = null;
     try {
       res = await fetch('/api/admin/import', {
         method: 'POST',
@@ -161,7 +164,12 @@ export async function importPhoto(
         cache: 'no-store',
         signal: AbortSignal.timeout(stallMs(photo.size)),
       });
+      if (!res.ok) err = await apiError(res);
     } catch {
+      res = null;
+    }
+    // No answer, or a proxy's page saying the server behind it does not answer (it restarts).
+    if (res === null || (err?.code === 'INTERNAL' && GATEWAY.has(err.status))) {
       send.signal.throwIfAborted();
       send.waiting(true);
       await backOnline(send.signal);
@@ -170,8 +178,7 @@ export async function importPhoto(
     }
     if (lost) send.waiting(false);
     lost = 0;
-    if (res.ok) return (await res.json()) as ImportAnswer;
-    const err = await apiError(res);
+    if (err === null) return (await res.json()) as ImportAnswer;
     if (!PASSING.has(err.code) || attempt >= tries) throw err;
     await pause((err.retryAfterS ?? 0) * 1000 || 400 * 2 ** attempt, send.signal);
     attempt++;

@@ -25,6 +25,8 @@ const FATAL = new Set(['UNAUTHORIZED', 'ADMIN_DISABLED', 'STORAGE_FULL', 'STORAG
 /** Worth sending again after a pause: the same file, the same bytes, so never imported twice. */
 const TRANSIENT = new Set(['IMPORT_IN_PROGRESS', 'PLACER_UNAVAILABLE', 'STORE_UNAVAILABLE', 'RATE_LIMITED']);
 const TRIES = 8;
+/** What a proxy answers, without the server's JSON, when the server behind it does not answer. */
+const GATEWAY = new Set([502, 503, 504]);
 
 /** How long the sender waits for a server that does not answer. */
 export interface LinkLimits {
@@ -34,9 +36,16 @@ export interface LinkLimits {
   outageMs: number;
   /** Before it ever answered (a wrong --server, a server not started): how long it is tried. */
   firstContactMs: number;
+  /** The longest pause between two tries of a file (they double from 0.5 s up to this). */
+  maxPauseMs: number;
 }
 
-export const LINK_LIMITS: LinkLimits = { idleMs: 60_000, outageMs: 10 * 60_000, firstContactMs: 15_000 };
+export const LINK_LIMITS: LinkLimits = {
+  idleMs: 60_000,
+  outageMs: 10 * 60_000,
+  firstContactMs: 15_000,
+  maxPauseMs: 10_000,
+};
 
 /**
  * Whether the server answers, shared by every file in flight: a connection that fails is the
@@ -101,20 +110,26 @@ export async function sendPhoto(
       res = await post(url, t.token, bytes, link.limits.idleMs);
     } catch (e) {
       link.down(t.server, e as Error);
-      await sleep(Math.min(10_000, 500 * 2 ** lost++));
+      await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** lost++));
+      continue;
+    }
+    const body = res.body as ImportAnswer | { error?: { code?: string; message?: string } } | null;
+    const err = body && 'error' in body ? body.error : undefined;
+    if (!err?.code && GATEWAY.has(res.status)) {
+      // A proxy in front says the server behind it does not answer (it restarts): the same wait.
+      link.down(t.server, new Error(`HTTP ${res.status} ${res.statusText}`.trim()));
+      await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** lost++));
       continue;
     }
     link.up();
     lost = 0;
     attempt++;
     const ok = res.status >= 200 && res.status < 300;
-    const body = res.body as ImportAnswer | { error?: { code?: string; message?: string } } | null;
     if (ok && body && 'status' in body) return { status: body.status, id: body.id };
-    const err = body && 'error' in body ? body.error : undefined;
     last = { code: err?.code ?? `HTTP_${res.status}`, message: err?.message ?? res.statusText };
     if (FATAL.has(last.code)) throw new FatalImportError(last.code, last.message);
     if (!TRANSIENT.has(last.code) && res.status < 500) return { status: 'refused', ...last };
-    if (attempt < TRIES) await sleep(Math.min(10_000, 500 * 2 ** (attempt - 1)));
+    if (attempt < TRIES) await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** (attempt - 1)));
   }
   return { status: 'refused', ...last };
 }

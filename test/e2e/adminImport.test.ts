@@ -164,20 +164,24 @@ describe('admin bulk import', () => {
     await page.context().close();
   }, 120_000);
 
-  it('gives up a request left hanging (a dead connection) and sends the photo again', async () => {
+  it("gives up a request left hanging (a dead connection), waits through a proxy's 502, and sends the photo again", async () => {
     const dir = join(work, 'hanging');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'h.jpg'), await syntheticJpeg(800, 600, 975));
     const before = await tileCount();
     const page = await signIn({ width: 1280, height: 800 });
-    // The first request never gets an answer, as on a connection a Wi-Fi drop left dead.
+    // The first request never gets an answer, as on a connection a Wi-Fi drop left dead; the
+    // second gets a proxy's page saying the server behind it does not answer (it restarts).
     let requests = 0;
     await page.route('**/api/admin/import**', async (route) => {
-      if (++requests > 1) await route.continue();
+      if (++requests === 1) return;
+      if (requests === 2)
+        return route.fulfill({ status: 502, contentType: 'text/html', body: '<html>502 Bad Gateway</html>' });
+      await route.continue();
     });
     await page.setInputFiles('#import-folder', dir);
     await page.waitForSelector('#import-summary:not([hidden])', { timeout: 60_000 });
-    expect(requests).toBe(2);
+    expect(requests).toBe(3);
     expect(await summaryText(page)).toContain('1 imported');
     expect(await tileCount()).toBe(before + 1);
     await page.context().close();

@@ -145,7 +145,7 @@ describe('bulk import on a failing network', () => {
         { server: line.url, token: ADMIN_TOKEN, event: null, hideFaces: false },
         {
           concurrency: 3,
-          limits: { idleMs: 1_000, outageMs: 60_000, firstContactMs: 10_000 },
+          limits: { idleMs: 1_000, outageMs: 60_000, firstContactMs: 10_000, maxPauseMs: 10_000 },
           progress: () => ({ update() {}, waiting: (down) => waits.push(down !== null), stop() {} }),
         },
       );

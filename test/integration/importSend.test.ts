@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FatalImportError, sendPhoto } from '../../scripts/import/sendPhoto.ts';
+import { FatalImportError, LINK_LIMITS, ServerLink, sendPhoto } from '../../scripts/import/sendPhoto.ts';
 
 interface Seen {
   url: string;
@@ -86,6 +86,21 @@ describe('the import sender', () => {
     const fatal = await sendPhoto(t, bytes).catch((e: unknown) => e);
     expect(fatal).toBeInstanceOf(FatalImportError);
     expect((fatal as FatalImportError).code).toBe('UNAUTHORIZED');
+  });
+
+  it('waits through a proxy saying the server behind it does not answer, without counting those as tries', async () => {
+    // More gateway answers than a file has tries: the server restarting behind nginx, say.
+    const { url, seen } = await serve((n, _s, res) => {
+      if (n <= 10)
+        res.writeHead(n % 2 ? 502 : 504, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>');
+      else json(res, 201, { status: 'imported', id: 9, col: 0, row: 0, seq: 1 });
+    });
+    const said: (string | null)[] = [];
+    const link = new ServerLink({ ...LINK_LIMITS, maxPauseMs: 20 }, (down) => said.push(down?.error ?? null));
+    const out = await sendPhoto({ server: url, token: 't', event: null, hideFaces: false }, bytes, link);
+    expect(out).toEqual({ status: 'imported', id: 9 });
+    expect(seen).toHaveLength(11);
+    expect(said).toEqual(['HTTP 502 Bad Gateway', null]);
   });
 
   it("names the HTTP status when the answer is not the server's JSON", async () => {
