@@ -293,6 +293,8 @@ export const de: Messages = {
   'admin.videoQueued': 'Wartet, bis das vorherige Video fertig ist…',
   'admin.videoRunning': 'Das Video wird erstellt: {p} %',
   'admin.videoFetching': 'Das Video ist fertig; es wird zum Herunterladen geladen…',
+  'admin.videoReconnecting':
+    'Der Server ist gerade nicht erreichbar. Das Video entsteht dort weiter; diese Seite verfolgt es wieder, sobald sie den Server erreicht.',
   'admin.videoDone': 'Das Video ist fertig.',
   'admin.videoFailed': 'Das Video konnte nicht erstellt werden. Bitte versuche es erneut.',
   'admin.videoCancelled': 'Das Video wurde abgebrochen.',

@@ -278,6 +278,8 @@ export const en = {
   'admin.videoQueued': 'Waiting for the video before it to finish…',
   'admin.videoRunning': 'Making the video: {p} %',
   'admin.videoFetching': 'The video is made; loading it for download…',
+  'admin.videoReconnecting':
+    'The server cannot be reached right now. The video goes on being made there; this page follows it again once it can reach the server.',
   'admin.videoDone': 'The video is ready.',
   'admin.videoFailed': 'The video could not be made. Please try again.',
   'admin.videoCancelled': 'The video was cancelled.',

@@ -288,6 +288,8 @@ export const es: Messages = {
   'admin.videoQueued': 'Esperando a que termine el vídeo anterior…',
   'admin.videoRunning': 'Haciendo el vídeo: {p} %',
   'admin.videoFetching': 'El vídeo está hecho; cargándolo para descargarlo…',
+  'admin.videoReconnecting':
+    'No se puede conectar con el servidor ahora mismo. El vídeo se sigue haciendo allí; esta página vuelve a seguirlo en cuanto pueda conectar con el servidor.',
   'admin.videoDone': 'El vídeo está listo.',
   'admin.videoFailed': 'No se pudo hacer el vídeo. Vuelve a intentarlo.',
   'admin.videoCancelled': 'El vídeo se canceló.',

@@ -292,6 +292,8 @@ export const fr: Messages = {
   'admin.videoQueued': 'En attente de la fin de la vidéo précédente…',
   'admin.videoRunning': 'Création de la vidéo : {p} %',
   'admin.videoFetching': 'La vidéo est prête ; chargement pour le téléchargement…',
+  'admin.videoReconnecting':
+    'Le serveur est injoignable pour le moment. La vidéo continue d’y être faite ; cette page la suit de nouveau dès qu’elle peut joindre le serveur.',
   'admin.videoDone': 'La vidéo est prête.',
   'admin.videoFailed': 'La vidéo n’a pas pu être créée. Veuillez réessayer.',
   'admin.videoCancelled': 'La vidéo a été annulée.',

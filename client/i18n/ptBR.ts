@@ -285,6 +285,8 @@ export const ptBR: Messages = {
   'admin.videoQueued': 'Esperando o vídeo anterior terminar…',
   'admin.videoRunning': 'Fazendo o vídeo: {p} %',
   'admin.videoFetching': 'O vídeo está pronto; carregando para baixar…',
+  'admin.videoReconnecting':
+    'Não é possível alcançar o servidor agora. O vídeo continua sendo feito lá; esta página volta a acompanhá-lo assim que conseguir alcançar o servidor.',
   'admin.videoDone': 'O vídeo está pronto.',
   'admin.videoFailed': 'Não foi possível fazer o vídeo. Tente de novo.',
   'admin.videoCancelled': 'O vídeo foi cancelado.',

@@ -4,7 +4,7 @@
 import type { AdminQueue, ImportAnswer, Takedown } from '../../shared/adminApi.ts';
 import type { AdminStats, Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
 import type { TimelapseJob, TimelapseRequest } from '../../shared/timelapse.ts';
-import { type ApiError, apiError } from './api.ts';
+import { ApiError, apiError } from './api.ts';
 import { backOnline, pause } from './online.ts';
 
 async function call(
@@ -123,6 +123,13 @@ const PASSING = new Set(['IMPORT_IN_PROGRESS', 'PLACER_UNAVAILABLE', 'STORE_UNAV
 const GATEWAY = new Set([502, 503, 504]);
 
 /**
+ * Whether a failed call got no answer from the server: no connection at all (fetch's
+ * TypeError, a timeout), or a proxy's page saying the server behind it does not answer.
+ */
+export const unreachable = (err: unknown): boolean =>
+  !(err instanceof ApiError) || (err.code === 'INTERNAL' && GATEWAY.has(err.status));
+
+/**
  * How long one photo's request may take before its connection counts as dead (a Wi-Fi drop
  * leaves a request hanging, with nothing to end it): 30 s, plus its upload at 256 kbit/s.
  */
@@ -154,22 +161,23 @@ export async function importPhoto(
     form.set('photo', photo, name);
     if (fields.event) form.set('event', fields.event);
     if (fields.hideFaces) form.set('hideFaces', '1');
-    let res: Response | null = null;
-    let err: ApiError | null = null;
+    let answer: ImportAnswer | null = null;
+    let err: unknown = null;
     try {
-      res = await fetch('/api/admin/import', {
+      const res = await fetch('/api/admin/import', {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}` },
         body: form,
         cache: 'no-store',
         signal: AbortSignal.timeout(stallMs(photo.size)),
       });
-      if (!res.ok) err = await apiError(res);
-    } catch {
-      res = null;
+      if (res.ok) answer = (await res.json()) as ImportAnswer;
+      else err = await apiError(res);
+    } catch (e) {
+      err = e;
     }
     // No answer, or a proxy's page saying the server behind it does not answer (it restarts).
-    if (res === null || (err?.code === 'INTERNAL' && GATEWAY.has(err.status))) {
+    if (err !== null && unreachable(err)) {
       send.signal.throwIfAborted();
       send.waiting(true);
       await backOnline(send.signal);
@@ -178,7 +186,8 @@ export async function importPhoto(
     }
     if (lost) send.waiting(false);
     lost = 0;
-    if (err === null) return (await res.json()) as ImportAnswer;
+    if (answer !== null) return answer;
+    if (!(err instanceof ApiError)) throw err;
     if (!PASSING.has(err.code) || attempt >= tries) throw err;
     await pause((err.retryAfterS ?? 0) * 1000 || 400 * 2 ** attempt, send.signal);
     attempt++;

@@ -1,17 +1,21 @@
 /**
  * The admin page's timelapse section: choose a size and a length, start the video, follow
  * it with a real progress bar, cancel it, download it. The job lives on the server, so a
- * reloaded page picks up the newest one where it stands.
+ * reloaded page picks up the newest one where it stands, and a page that loses the server
+ * for a while (venue Wi-Fi) says so and follows the job again once it can reach it.
  */
 import { TIMELAPSE_PRESETS, type TimelapseJob, type TimelapsePreset } from '../../shared/timelapse.ts';
 import { language, t } from '../i18n/index.ts';
-import { cancelJob, getJob, getJobs, getVideo, startTimelapse } from '../net/admin.ts';
+import { cancelJob, getJob, getJobs, getVideo, startTimelapse, unreachable } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
+import { backOnline } from '../net/online.ts';
 import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
 import { byId } from './header.ts';
 
 const POLL_MS = 500;
+/** How often the page asks again while the server cannot be reached. */
+const RECONNECT_MS = 3_000;
 
 /** Wires the section; `open()` after sign-in finds the newest job, `close()` on sign-out. */
 export function mountTimelapse(session: AdminSession): { open(): Promise<void>; close(): void } {
@@ -78,13 +82,25 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
       if (err instanceof ApiError && err.code === 'VIDEO_STALE') {
         say(msg, () => t('error.VIDEO_STALE'));
         schedule();
-      } else fail(err);
+      } else if (unreachable(err)) await followAgain();
+      else fail(err);
     }
   }
 
-  function schedule(): void {
+  function schedule(ms = POLL_MS): void {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void poll(), POLL_MS);
+    timer = setTimeout(() => void poll(), ms);
+  }
+
+  /**
+   * The server could not be reached: the video goes on being made there, so the page says so
+   * and asks again once the browser is online (every few seconds while the server is away).
+   */
+  async function followAgain(): Promise<void> {
+    const following = job;
+    say(msg, () => t('admin.videoReconnecting'));
+    await backOnline();
+    if (job === following) schedule(RECONNECT_MS);
   }
 
   async function poll(): Promise<void> {
@@ -97,7 +113,8 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
       if (j.state === 'queued' || j.state === 'running') schedule();
       else if (j.state === 'done') await fetchVideo(j, token);
     } catch (err) {
-      fail(err);
+      if (unreachable(err)) await followAgain();
+      else fail(err);
     }
   }
 

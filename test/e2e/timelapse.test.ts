@@ -133,6 +133,34 @@ describe('admin timelapse', () => {
     writeFileSync(join(SHOTS, 'video.mp4'), bytes);
   }, 240_000);
 
+  it('says when the server cannot be reached and follows the video again once it can', async () => {
+    const page = await signIn({ width: 390, height: 844 });
+    await page.fill('#video-seconds', '60');
+    await page.click('#video-start');
+    await expect
+      .poll(async () => (await bar(page)).value, { timeout: 60_000, interval: 100 })
+      .toBeGreaterThan(0);
+    // The venue's Wi-Fi drops while the video is being made.
+    await page.context().setOffline(true);
+    await expect
+      .poll(() => page.textContent('#video-msg'), { timeout: 10_000 })
+      .toBe(
+        'The server cannot be reached right now. The video goes on being made there; this page follows it again once it can reach the server.',
+      );
+    const before = (await bar(page)).value;
+    expect((await bar(page)).hidden).toBe(false);
+    await shot(page, 'reconnecting-390x844');
+    await page.context().setOffline(false);
+    // Followed again: the words say how far it is, and the bar moves on from where it stood.
+    await expect
+      .poll(() => page.textContent('#video-msg'), { timeout: 20_000 })
+      .toMatch(/^Making the video: \d+ %/);
+    await expect.poll(async () => (await bar(page)).value, { timeout: 60_000 }).toBeGreaterThan(before);
+    await page.click('#video-cancel');
+    await expect.poll(() => page.textContent('#video-msg')).toBe('The video was cancelled.');
+    await page.context().close();
+  }, 120_000);
+
   it('cancels a running video from the page', async () => {
     const page = await signIn({ width: 390, height: 844 });
     await page.check('input[name="video-preset"][value="story"]');
