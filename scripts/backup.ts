@@ -6,7 +6,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { backupStore } from '../server/store/backup.ts';
+import { type BackupStep, backupStore } from '../server/store/backup.ts';
+import { stepProgress } from './stepProgress.ts';
 
 const USAGE = 'usage: npm run backup -- <file.tar> [--data <dir>]';
 
@@ -17,7 +18,18 @@ async function main() {
   });
   if (positionals.length !== 1) throw new Error(`Name the tar file to write.\n${USAGE}`);
   const started = Date.now();
-  const m = await backupStore(resolve(values.data), resolve(positionals[0]!));
+  const progress = stepProgress<BackupStep>(
+    'backup',
+    {
+      database: { label: 'copying the database', unit: 'pages' },
+      tiles: { label: 'gathering the tiles', unit: 'tiles' },
+      archive: { label: 'writing the archive', unit: 'bytes' },
+    },
+    { tty: !!process.stdout.isTTY },
+  );
+  const m = await backupStore(resolve(values.data), resolve(positionals[0]!), progress.update).finally(() =>
+    progress.stop(),
+  );
   console.log(
     `Backed up ${m.tiles} tiles (seq ${m.seq}) from ${values.data} to ${positionals[0]} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
   );

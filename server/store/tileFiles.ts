@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TILE_SIZES, type TileSize } from '../../shared/httpApi.ts';
 
@@ -42,6 +42,14 @@ export class TileFiles {
   /** The tile's file. */
   file(id: number): string {
     return join(this.shardOf(id), `${id}.tile`);
+  }
+
+  /** The tile's byte size on disk (its file, or the old layout's folder of WebPs), or null where it has none. */
+  async size(id: number): Promise<number | null> {
+    const one = await stat(this.file(id)).catch(() => null);
+    if (one) return one.size;
+    const files = await this.readLegacy(id);
+    return files.size ? [...files.values()].reduce((n, b) => n + b.length, 0) : null;
   }
 
   /** Temp file, fsync, rename, then fsync the shard folder: a crash leaves either nothing or the whole tile. */

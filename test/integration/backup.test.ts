@@ -1,13 +1,23 @@
 /**
  * `npm run backup` while the server runs and takes uploads, then `npm run restore` into a
  * fresh folder: a server started there serves the same mosaic (tiles, cells, seq, images).
+ * Both say how far each step is, and a restore that fails leaves nothing half-restored.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tar from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
+import { backupStore } from '../../server/store/backup.ts';
 import { TileFiles } from '../../server/store/tileFiles.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { removeDir, startServer, type TestServer, upload } from '../support/server.ts';
@@ -125,6 +135,70 @@ describe('backup and restore', () => {
     const r = await server(d);
     expect(await mosaicOf(r)).toEqual(await mosaicOf(s));
     expect(readdirSync(join(d, 'tiles', '0')).sort()).toEqual(ids.map((id) => `${id}.tile`).sort());
+  }, 30_000);
+
+  it('says how far each step is, and the archive step counts to the size of the tar it writes', async () => {
+    const s = await server();
+    for (let i = 0; i < 6; i++) await upload(s.url, await syntheticJpeg(480, 360, 780 + i));
+    const work = mkdtempSync(join(tmpdir(), 'kiss-backup-'));
+    cleanup.push(() => removeDir(work));
+    const seen: [string, number, number][] = [];
+    await backupStore(s.dataDir, join(work, 'b.tar'), (step, done, total) => seen.push([step, done, total]));
+    expect([...new Set(seen.map(([step]) => step))]).toEqual(['database', 'tiles', 'archive']);
+    for (const step of ['database', 'tiles', 'archive']) {
+      const mine = seen.filter(([s]) => s === step);
+      // Never backwards, and it ends whole.
+      expect(mine.map(([, d]) => d)).toEqual(mine.map(([, d]) => d).sort((a, b) => a - b));
+      const [, done, total] = mine.at(-1)!;
+      expect(done).toBe(total);
+    }
+    expect(seen.filter(([s]) => s === 'tiles').at(-1)).toEqual(['tiles', 6, 6]);
+    // The archive's total is known before it is written: the tar's own size.
+    const archive = seen.filter(([s]) => s === 'archive');
+    expect(archive.length).toBeGreaterThan(2);
+    expect(archive[0]![2]).toBe(statSync(join(work, 'b.tar')).size);
+
+    // Off a terminal, the commands say each step as a line.
+    const backup = await npmScript('backup', [join(work, 'c.tar'), '--data', s.dataDir]);
+    expect(backup.output).toMatch(/^backup: copying the database \d+\/\d+ pages \(100 %\)$/m);
+    expect(backup.output).toMatch(/^backup: gathering the tiles 6\/6 tiles \(100 %\)$/m);
+    expect(backup.output).toMatch(/^backup: writing the archive [\d.]+\/[\d.]+ MB \(100 %\)$/m);
+    const restore = await npmScript('restore', [join(work, 'c.tar'), '--data', join(work, 'r')]);
+    expect(restore.output).toMatch(/^restore: unpacking [\d.]+\/[\d.]+ MB \(100 %\)$/m);
+    expect(restore.output).toMatch(/^restore: checking every tile 6\/6 tiles \(100 %\)$/m);
+    expect(restore.output).toMatch(/Restored 6 tiles/);
+  }, 30_000);
+
+  it('leaves nothing behind when the backup is cut short or not a backup, and a whole one then restores there', async () => {
+    const s = await server();
+    for (let i = 0; i < 6; i++) await upload(s.url, await syntheticJpeg(640, 480, 790 + i));
+    const work = mkdtempSync(join(tmpdir(), 'kiss-backup-'));
+    cleanup.push(() => removeDir(work));
+    const whole = join(work, 'whole.tar');
+    expect((await npmScript('backup', [whole, '--data', s.dataDir])).code).toBe(0);
+    const bytes = readFileSync(whole);
+    // Cut in the tiles, after the database: as a copy that stopped half-way leaves it.
+    const cut = join(work, 'cut.tar');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.9)));
+    const dest = join(work, 'restored');
+    const r = await npmScript('restore', [cut, '--data', dest]);
+    expect(r.code, r.output).toBe(1);
+    expect(r.output).toMatch(/restore failed: .*cut\.tar is cut short/);
+    expect(existsSync(dest)).toBe(false);
+    expect(readdirSync(work).filter((f) => f.includes('.restoring-'))).toEqual([]);
+    // Not a backup at all, into an empty folder made for it: the folder stays empty.
+    mkdirSync(dest);
+    writeFileSync(join(work, 'notes.tar'), 'these are not the photos');
+    const bad = await npmScript('restore', [join(work, 'notes.tar'), '--data', dest]);
+    expect(bad.code).toBe(1);
+    expect(readdirSync(dest)).toEqual([]);
+    const none = await npmScript('restore', [join(work, 'none.tar'), '--data', dest]);
+    expect(none.output).toContain(`restore failed: There is no backup at ${join(work, 'none.tar')}.`);
+    // The whole backup restores into the same place.
+    const ok = await npmScript('restore', [whole, '--data', dest]);
+    expect(ok.code, ok.output).toBe(0);
+    const restored = await server(dest);
+    expect(await mosaicOf(restored)).toEqual(await mosaicOf(s));
   }, 30_000);
 
   it('refuses to restore over a folder that is not empty', async () => {
