@@ -36,6 +36,9 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(`backup failed: ${(e as Error).message}`);
+  const full = (e as NodeJS.ErrnoException).code === 'ENOSPC';
+  console.error(
+    `backup failed: ${full ? 'the disk it writes to is full, and nothing was left of the backup (ENOSPC).' : (e as Error).message}`,
+  );
   process.exit(1);
 });

@@ -32,6 +32,9 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(`restore failed: ${(e as Error).message}`);
+  const full = (e as NodeJS.ErrnoException).code === 'ENOSPC';
+  console.error(
+    `restore failed: ${full ? 'the disk it writes to is full, and nothing was left of the restore (ENOSPC).' : (e as Error).message}`,
+  );
   process.exit(1);
 });

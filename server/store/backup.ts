@@ -115,7 +115,8 @@ export async function backupStore(
     return manifest;
   } finally {
     await rm(tmp, { force: true });
-    await rm(staging, { recursive: true, force: true });
+    // Writes still under way when a step failed can race the removal: it tries again (ENOTEMPTY).
+    await rm(staging, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 }
 
@@ -237,7 +238,8 @@ export async function restoreStore(
     await rename(staging, dataDir);
     return manifest;
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    // Writes still under way when a step failed can race the removal: it tries again (ENOTEMPTY).
+    await rm(staging, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 }
 

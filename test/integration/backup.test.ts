@@ -3,7 +3,7 @@
  * fresh folder: a server started there serves the same mosaic (tiles, cells, seq, images).
  * Both say how far each step is, and a restore that fails leaves nothing half-restored.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -200,6 +200,37 @@ describe('backup and restore', () => {
     const restored = await server(dest);
     expect(await mosaicOf(restored)).toEqual(await mosaicOf(s));
   }, 30_000);
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'leaves nothing behind on a full disk, the backup nor the restore (a 64 KB tmpfs; mounting one needs root)',
+    async () => {
+      const s = await server();
+      for (let i = 0; i < 4; i++) await upload(s.url, await syntheticJpeg(640, 480, 800 + i));
+      const work = mkdtempSync(join(tmpdir(), 'kiss-backup-'));
+      const small = join(work, 'small');
+      mkdirSync(small);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
+      cleanup.push(() => {
+        execFileSync('umount', [small]);
+        removeDir(work);
+      });
+      const backup = await npmScript('backup', [join(small, 'b.tar'), '--data', s.dataDir]);
+      expect(backup.code).toBe(1);
+      expect(backup.output).toContain(
+        'backup failed: the disk it writes to is full, and nothing was left of the backup (ENOSPC).',
+      );
+      expect(readdirSync(small)).toEqual([]);
+      expect(readdirSync(s.dataDir).filter((f) => f.startsWith('.backup-'))).toEqual([]);
+
+      const whole = join(work, 'b.tar');
+      expect((await npmScript('backup', [whole, '--data', s.dataDir])).code).toBe(0);
+      const restore = await npmScript('restore', [whole, '--data', join(small, 'data')]);
+      expect(restore.code).toBe(1);
+      expect(restore.output).toContain('restore failed: the disk it writes to is full');
+      expect(readdirSync(small)).toEqual([]);
+    },
+    30_000,
+  );
 
   it('refuses to restore over a folder that is not empty', async () => {
     const s = await server();
