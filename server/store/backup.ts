@@ -101,12 +101,9 @@ export async function backupStore(
     bytes += tarBytes(Buffer.byteLength(written)) + tarBytes(statSync(join(staging, 'mosaic.db')).size);
     const entries = [MANIFEST, 'mosaic.db', ...(existsSync(join(staging, 'tiles')) ? ['tiles'] : [])];
     let out = 0;
-    const counted = new Transform({
-      transform(chunk: Buffer, _enc, next) {
-        out += chunk.length;
-        progress('archive', Math.min(out, bytes), Math.max(out, bytes));
-        next(null, chunk);
-      },
+    const counted = counting((n) => {
+      out = n;
+      progress('archive', Math.min(n, bytes), Math.max(n, bytes));
     });
     await pipeline(tar.c({ cwd: staging, portable: true }, entries), counted, createWriteStream(tmp));
     await fsyncFile(tmp);
@@ -118,6 +115,18 @@ export async function backupStore(
     // Writes still under way when a step failed can race the removal: it tries again (ENOTEMPTY).
     await rm(staging, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
+}
+
+/** A pass-through that tells how many bytes have gone through it so far. */
+function counting(seen: (bytes: number) => void): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      bytes += chunk.length;
+      seen(bytes);
+      next(null, chunk);
+    },
+  });
 }
 
 async function fsyncFile(path: string): Promise<void> {
@@ -171,14 +180,7 @@ export async function restoreStore(
   const staging = await mkdtemp(`${dataDir}.restoring-${process.pid}-`);
   try {
     const total = statSync(tarFile).size;
-    let read = 0;
-    const counted = new Transform({
-      transform(chunk: Buffer, _enc, next) {
-        read += chunk.length;
-        progress('unpack', read, total);
-        next(null, chunk);
-      },
-    });
+    const counted = counting((n) => progress('unpack', n, total));
     const unpacked = pipeline(
       createReadStream(tarFile),
       counted,
