@@ -5,7 +5,8 @@
  * `POST /api/admin/import`. Running it again, after it finished or was killed, imports
  * nothing twice: the server keeps a hash of every imported file's bytes.
  * Exit status: 0 when every file was imported or skipped, 1 when some were refused, 2 when
- * the import could not run or stopped early.
+ * the import could not run or stopped early (Ctrl-C included: the files under way finish and
+ * the summary and report are written; a second Ctrl-C quits at once, 130).
  */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -52,10 +53,20 @@ async function main() {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
     fail('--concurrency must be a whole number from 1 to 64.');
 
+  // Ctrl-C (or SIGTERM) stops sending and lets the files under way finish, so that the summary
+  // and the report say what went in; a second one quits at once.
+  const interrupt = new AbortController();
+  const stop = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    console.error('\nStopping: the files being sent finish first (press Ctrl-C again to quit at once).');
+    interrupt.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const run = await runImport(
     path,
     { server: v.server, token: v.token, event: v.event ?? null, hideFaces: v['hide-faces'] },
-    { concurrency },
+    { concurrency, signal: interrupt.signal },
   );
   console.log(summary(run.rows, run.tally, run.stopped));
   if (v.report) {

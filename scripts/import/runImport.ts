@@ -29,7 +29,7 @@ export const DEFAULT_CONCURRENCY = 8;
 export interface ImportRun {
   rows: ReportRow[];
   tally: ImportTally;
-  /** Why the import stopped before the end (a wrong token, a full or failing disk), or null. */
+  /** Why the import stopped before the end (a wrong token, a full or failing disk, Ctrl-C), or null. */
   stopped: string | null;
 }
 
@@ -41,8 +41,15 @@ export interface ImportRun {
 export async function runImport(
   path: string,
   target: SendTarget,
-  opts: { concurrency: number; progress?: (total: number) => ImportProgress; limits?: LinkLimits },
+  opts: {
+    concurrency: number;
+    progress?: (total: number) => ImportProgress;
+    limits?: LinkLimits;
+    /** Stops the import (Ctrl-C): no new file is sent, the files under way finish, and the run ends early. */
+    signal?: AbortSignal;
+  },
 ): Promise<ImportRun> {
+  const { signal } = opts;
   const sources = await listSources(path);
   const { items } = sources;
   const rows: ReportRow[] = new Array(items.length);
@@ -62,8 +69,10 @@ export async function runImport(
       const bytes = hasPhotoExtension(item.name) ? await item.read(alloc) : null;
       if (!bytes || !looksLikePhoto(bytes.subarray(0, SNIFF_BYTES)))
         outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: NOT_A_PHOTO_MESSAGE };
-      else outcome = await sendPhoto(target, bytes, link);
+      else outcome = await sendPhoto(target, bytes, link, signal);
     } catch (e) {
+      // Interrupted while it waited to be sent again: not done, and the next run sends it.
+      if (signal?.aborted && (e as Error).name === 'AbortError') return;
       if (e instanceof FatalImportError) {
         stopped ??= `${e.code}: ${e.message}`;
         return;
@@ -88,12 +97,14 @@ export async function runImport(
           if (spare.length < size) spare = Buffer.allocUnsafeSlow(size);
           return spare.subarray(0, size);
         };
-        while (!stopped && next < items.length) await one(next++, alloc);
+        while (!stopped && !signal?.aborted && next < items.length) await one(next++, alloc);
       }),
     );
   } finally {
     progress.stop();
     sources.close();
   }
+  if (signal?.aborted && !stopped)
+    stopped = `INTERRUPTED: ${items.length - done} of ${items.length} files not done. Run the same import again to go on: nothing is imported twice.`;
   return { rows: rows.filter(Boolean), tally, stopped };
 }

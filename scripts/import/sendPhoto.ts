@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImportAnswer } from '../../shared/adminApi.ts';
 import type { ImportOutcome } from '../../shared/importFiles.ts';
 
@@ -98,6 +99,8 @@ export async function sendPhoto(
   t: SendTarget,
   bytes: Buffer,
   link = new ServerLink(),
+  /** Ends the waits between tries (the command interrupted): the file then rejects with an AbortError, not done. */
+  signal?: AbortSignal,
 ): Promise<ImportOutcome> {
   let last: { code: string; message: string } = { code: 'NETWORK', message: 'not sent' };
   const url = new URL('/api/admin/import', t.server);
@@ -110,7 +113,7 @@ export async function sendPhoto(
       res = await post(url, t.token, bytes, link.limits.idleMs);
     } catch (e) {
       link.down(t.server, e as Error);
-      await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** lost++));
+      await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** lost++), undefined, { signal });
       continue;
     }
     const body = res.body as ImportAnswer | { error?: { code?: string; message?: string } } | null;
@@ -118,7 +121,7 @@ export async function sendPhoto(
     if (!err?.code && GATEWAY.has(res.status)) {
       // A proxy in front says the server behind it does not answer (it restarts): the same wait.
       link.down(t.server, new Error(`HTTP ${res.status} ${res.statusText}`.trim()));
-      await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** lost++));
+      await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** lost++), undefined, { signal });
       continue;
     }
     link.up();
@@ -129,7 +132,8 @@ export async function sendPhoto(
     last = { code: err?.code ?? `HTTP_${res.status}`, message: err?.message ?? res.statusText };
     if (FATAL.has(last.code)) throw new FatalImportError(last.code, last.message);
     if (!TRANSIENT.has(last.code) && res.status < 500) return { status: 'refused', ...last };
-    if (attempt < TRIES) await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** (attempt - 1)));
+    if (attempt < TRIES)
+      await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** (attempt - 1)), undefined, { signal });
   }
   return { status: 'refused', ...last };
 }
@@ -181,5 +185,3 @@ function post(
     req.end(bytes);
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

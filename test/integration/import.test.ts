@@ -132,6 +132,36 @@ describe('bulk import', () => {
     expect(new Set(rows.map((r) => r.tile)).size).toBe(n);
   }, 60_000);
 
+  it('stops on Ctrl-C once the files under way finish, with the summary and report of what went in', async () => {
+    const s = await start();
+    const dir = tempDir();
+    const n = 30;
+    const all = await photos(n, 300);
+    writeTree(dir, Object.fromEntries(all.map((p, i) => [`p${String(i).padStart(2, '0')}.jpg`, p])));
+    const report = join(tempDir(), 'report.csv');
+    const args = [dir, '--server', s.url, '--token', ADMIN_TOKEN, '--concurrency', '2'];
+    const cli = startImport([...args, '--report', report]);
+    await until(async () => (await tileCount(s.url)) >= 3, 30_000, 10);
+    cli.child.kill('SIGINT');
+    expect(await cli.exited, cli.output()).toBe(2);
+    const out = cli.output();
+    expect(out).toContain('Stopping: the files being sent finish first');
+    expect(out).toMatch(
+      /Stopped early: INTERRUPTED: \d+ of 30 files not done\. Run the same import again to go on/,
+    );
+    // What the summary and the report say went in is what the mosaic holds: nothing was cut mid-way.
+    const rows = [...parseReport(readFileSync(report, 'utf8')).values()];
+    const tiles = await tileCount(s.url);
+    expect(rows.length).toBeLessThan(n);
+    expect(rows.filter((r) => r.status === 'imported')).toHaveLength(tiles);
+    expect(out).toContain(`Imported: ${tiles}\n`);
+
+    const again = await runImportCli(args);
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).toContain(`Imported: ${n - tiles}\nSkipped (imported before): ${tiles}\n`);
+    expect(await tileCount(s.url)).toBe(n);
+  }, 60_000);
+
   it('imports each file once when the server is killed (kill -9) mid-import and the import is run again at once', async () => {
     const dataDir = tempDataDir();
     dirs.push(dataDir);
