@@ -488,6 +488,8 @@ describe('the contribute page on a connection that drops', () => {
       'No connection. Please check your network and try again.',
     );
     expect(tries).toBe(5);
+    // The page forgets the kept kiss before it lets a new Send in (so the next one is not forgotten instead).
+    await page.waitForSelector('#send:not([disabled])', { timeout: 5_000 });
     for (const id of ['#send', '#file', '#camera', '#hide-faces', '#consent'])
       expect(await page.isDisabled(id), id).toBe(false);
     expect(await page.isHidden('#progress-box')).toBe(true);
