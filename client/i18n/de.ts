@@ -234,6 +234,7 @@ export const de: Messages = {
   'admin.importProgress': '{done} von {total} Dateien · {rate} Fotos/s · noch {eta}',
   'admin.importWaiting':
     '{done} von {total} Dateien · Der Server ist nicht erreichbar: Der Import wartet und geht von selbst weiter, sobald er antwortet. Kein Foto wird zweimal gesendet.',
+  'admin.importReport': 'Bericht herunterladen (CSV)',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'etwa {m} Min.',
   'admin.importStop': 'Import anhalten',

@@ -227,6 +227,7 @@ export const en = {
   'admin.importProgress': '{done} of {total} files · {rate} photos/s · {eta} left',
   'admin.importWaiting':
     '{done} of {total} files · The server cannot be reached: the import waits and goes on by itself once it answers. No photo is sent twice.',
+  'admin.importReport': 'Download the report (CSV)',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'about {m} min',
   'admin.importStop': 'Stop the import',

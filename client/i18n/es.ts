@@ -232,6 +232,7 @@ export const es: Messages = {
   'admin.importProgress': '{done} de {total} archivos · {rate} fotos/s · faltan {eta}',
   'admin.importWaiting':
     '{done} de {total} archivos · No se puede conectar con el servidor: la importación espera y sigue sola en cuanto responda. Ninguna foto se envía dos veces.',
+  'admin.importReport': 'Descargar el informe (CSV)',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'unos {m} min',
   'admin.importStop': 'Detener la importación',

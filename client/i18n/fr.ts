@@ -237,6 +237,7 @@ export const fr: Messages = {
   'admin.importProgress': '{done} sur {total} fichiers · {rate} photos/s · encore {eta}',
   'admin.importWaiting':
     '{done} sur {total} fichiers · Le serveur est injoignable : l’import attend et reprend tout seul dès qu’il répond. Aucune photo n’est envoyée deux fois.',
+  'admin.importReport': 'Télécharger le rapport (CSV)',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'environ {m} min',
   'admin.importStop': 'Arrêter l’import',

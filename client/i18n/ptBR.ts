@@ -230,6 +230,7 @@ export const ptBR: Messages = {
   'admin.importProgress': '{done} de {total} arquivos · {rate} fotos/s · faltam {eta}',
   'admin.importWaiting':
     '{done} de {total} arquivos · Não é possível alcançar o servidor: a importação espera e continua sozinha assim que ele responder. Nenhuma foto é enviada duas vezes.',
+  'admin.importReport': 'Baixar o relatório (CSV)',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'cerca de {m} min',
   'admin.importStop': 'Parar a importação',

@@ -275,6 +275,7 @@ export const ru: Messages = {
   'admin.importProgress': '{done} из {total} файлов · {rate} фото/с · осталось {eta}',
   'admin.importWaiting':
     '{done} из {total} файлов · Сервер недоступен: импорт ждёт и продолжится сам, как только он ответит. Ни одно фото не отправляется дважды.',
+  'admin.importReport': 'Скачать отчёт (CSV)',
   'admin.importEtaSec': '{s} с',
   'admin.importEtaMin': 'около {m} мин',
   'admin.importStop': 'Остановить импорт',

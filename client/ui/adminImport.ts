@@ -3,7 +3,7 @@
  * a photo by its name and first bytes goes to `POST /api/admin/import`, three at a time, with
  * a progress bar (count, rate, time left) and, at the end, how many were imported, skipped
  * (imported before: the server keeps each file's hash) and refused, each refusal with its
- * code and reason. The same rules as `npm run import` (shared/importFiles.ts). While the
+ * code and reason, and the report of every file to download as CSV. The same rules as `npm run import` (shared/importFiles.ts). While the
  * server cannot be reached, the files wait and the status says so; the import goes on by
  * itself once it answers, and Stop ends the wait.
  */
@@ -13,8 +13,10 @@ import {
   type ImportOutcome,
   type ImportTally,
   looksLikePhoto,
+  NOT_A_PHOTO_MESSAGE,
   SNIFF_BYTES,
 } from '../../shared/importFiles.ts';
+import { type ReportRow, reportCsv } from '../../shared/importReport.ts';
 import { eventCodeFromInput, isEventCode } from '../../shared/rally.ts';
 import { t } from '../i18n/index.ts';
 import { importPhoto } from '../net/admin.ts';
@@ -122,6 +124,8 @@ async function run(
 ): Promise<void> {
   const tally: ImportTally = { imported: 0, pending: 0, skipped: 0, refused: 0 };
   const refusals: Refusal[] = [];
+  // Every file's outcome, for the report to download (the same CSV as `npm run import --report`).
+  const rows: ReportRow[] = [];
   const started = performance.now();
   let done = 0;
   let next = 0;
@@ -150,7 +154,7 @@ async function run(
       const blob = hasPhotoExtension(entry.name) ? await entry.read() : null;
       const head = blob ? new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()) : null;
       if (!blob || !head || !looksLikePhoto(head)) {
-        outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: '' };
+        outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: NOT_A_PHOTO_MESSAGE };
         text = () => t('error.UNSUPPORTED_FORMAT');
       } else {
         const a = await importPhoto(token, blob, entry.name.split('/').pop() ?? 'photo', fields, {
@@ -174,6 +178,7 @@ async function run(
     }
     waiting(false);
     if (outcome.status === 'refused') refusals.push({ name: entry.name, code: outcome.code, text });
+    rows.push({ file: entry.name, outcome });
     countOutcome(tally, outcome);
     done++;
     progress();
@@ -183,7 +188,7 @@ async function run(
       while (!stop && !signal.aborted && next < entries.length) await one(entries[next++]!);
     }),
   );
-  showSummary(tally, refusals);
+  showSummary(tally, refusals, rows);
   const stopped: ApiError | null = stop;
   if (stopped && isUnauthorized(stopped)) session.refused(stopped);
   else if (stopped) say(msg, () => adminErrorText(stopped), true);
@@ -209,9 +214,17 @@ function showProgress(done: number, total: number, started: number): void {
   say(byId('import-status'), text);
 }
 
-function showSummary(tally: ImportTally, refusals: Refusal[]): void {
+/** The report's object URL, given back when the next import replaces it. */
+let reportUrl: string | null = null;
+
+function showSummary(tally: ImportTally, refusals: Refusal[], rows: ReportRow[]): void {
   const box = byId('import-summary');
   box.hidden = false;
+  if (reportUrl) URL.revokeObjectURL(reportUrl);
+  reportUrl = URL.createObjectURL(new Blob([reportCsv(rows)], { type: 'text/csv;charset=utf-8' }));
+  const report = byId<HTMLAnchorElement>('import-report');
+  report.href = reportUrl;
+  report.hidden = rows.length === 0;
   say(byId('import-imported'), () => t('admin.importImported', { n: tally.imported + tally.pending }));
   say(byId('import-skipped'), () => t('admin.importSkipped', { n: tally.skipped }));
   say(byId('import-refused'), () => t('admin.importRefused', { n: tally.refused }));

@@ -11,7 +11,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
-import { writeTree, zipOf } from '../support/importCli.ts';
+import { parseReport, writeTree, zipOf } from '../support/importCli.ts';
 import { removeDir } from '../support/server.ts';
 import { signInAdmin } from './harness.ts';
 import { useE2E } from './useE2E.ts';
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 const signIn = (viewport: { width: number; height: number }): Promise<Page> =>
-  signInAdmin(e2e.browser(), e2e.server().url, TOKEN, viewport, '#import-title');
+  signInAdmin(e2e.browser(), e2e.server().url, TOKEN, viewport, '#import-title', { acceptDownloads: true });
 
 /** Records every value the progress bar shows, with the fill's width, from now on. */
 function recordProgress(page: Page): Promise<void> {
@@ -82,6 +82,19 @@ describe('admin bulk import', () => {
     expect(text).toMatch(/booth\.zip\/booth\/readme\.txt\s+UNSUPPORTED_FORMAT/);
     expect(await page.locator('#import-msg').textContent()).toBe('The import is finished.');
     expect(await page.locator('#import-status').textContent()).toMatch(/^12 of 12 files · [\d.]+ photos\/s/);
+    // The report of every file, as `npm run import --report` writes it.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#import-report')]);
+    expect(download.suggestedFilename()).toBe('import-report.csv');
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const rows = parseReport(csv);
+    expect(rows.size).toBe(12);
+    expect(rows.get('booth.zip/booth/readme.txt')).toMatchObject({
+      status: 'refused',
+      code: 'UNSUPPORTED_FORMAT',
+    });
+    const imported = [...rows.values()].filter((r) => r.status === 'imported');
+    expect(imported).toHaveLength(11);
+    expect(new Set(imported.map((r) => r.tile)).size).toBe(11);
     await page.screenshot({ path: join(SHOTS, 'admin-import-1280.png'), fullPage: true });
     // The section with its summary passes axe's WCAG 2.2 AA rules (serious and critical).
     const axe = await new AxeBuilder({ page })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { reportCsv, summary } from '../../scripts/import/importReport.ts';
+import { summary } from '../../scripts/import/importReport.ts';
 import { hasPhotoExtension, isZipName, looksLikePhoto } from '../../shared/importFiles.ts';
+import { reportCsv } from '../../shared/importReport.ts';
 
 const bytes = (...xs: (number | string)[]) =>
   new Uint8Array(xs.flatMap((x) => (typeof x === 'string' ? [...x].map((c) => c.charCodeAt(0)) : [x])));
