@@ -85,7 +85,7 @@ export class ServerLink {
     throw new FatalImportError(
       'SERVER_UNREACHABLE',
       this.answered
-        ? `The server has not answered for ${Math.round(limit / 1000)} s (${this.lastError}). Run the same import again once it is back: nothing is imported twice.`
+        ? `The server has not answered for ${limit >= 120_000 ? `${Math.round(limit / 60_000)} minutes` : `${Math.round(limit / 1000)} s`} (${this.lastError}). Run the same import again once it is back: nothing is imported twice.`
         : `The server could not be reached at ${server} (${this.lastError}). Check --server and that the server runs.`,
     );
   }

@@ -103,6 +103,28 @@ describe('the import sender', () => {
     expect(said).toEqual(['HTTP 502 Bad Gateway', null]);
   });
 
+  it('stops the import once a server that answered has been out of reach longer than allowed', async () => {
+    const { url } = await serve((_n, _s, res) =>
+      json(res, 201, { status: 'imported', id: 4, col: 0, row: 0, seq: 1 }),
+    );
+    const link = new ServerLink({ ...LINK_LIMITS, outageMs: 1_000, maxPauseMs: 50 });
+    const t = { server: url, token: 't', event: null, hideFaces: false };
+    expect(await sendPhoto(t, bytes, link)).toEqual({ status: 'imported', id: 4 });
+    // The server goes away for good.
+    server!.closeAllConnections();
+    await new Promise((r) => server!.close(r));
+    server = null;
+    const started = Date.now();
+    const stop = await sendPhoto(t, bytes, link).catch((e: unknown) => e);
+    expect(stop).toBeInstanceOf(FatalImportError);
+    expect((stop as FatalImportError).code).toBe('SERVER_UNREACHABLE');
+    expect((stop as FatalImportError).message).toMatch(
+      /^The server has not answered for 1 s \(connect ECONNREFUSED .*\)\. Run the same import again once it is back/,
+    );
+    // It kept trying until then, not less.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+  });
+
   it("names the HTTP status when the answer is not the server's JSON", async () => {
     const { url } = await serve((_n, _s, res) => res.writeHead(404, 'Not Found').end('<html>no</html>'));
     const out = await sendPhoto({ server: url, token: 't', event: null, hideFaces: false }, bytes);
