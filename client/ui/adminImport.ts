@@ -3,9 +3,9 @@
  * a photo by its name and first bytes goes to `POST /api/admin/import`, three at a time, with
  * a progress bar (count, rate, time left) and, at the end, how many were imported, skipped
  * (imported before: the server keeps each file's hash) and refused, each refusal with its
- * code and reason, and the report of every file to download as CSV. The same rules as `npm run import` (shared/importFiles.ts). While the
- * server cannot be reached, the files wait and the status says so; the import goes on by
- * itself once it answers, and Stop ends the wait.
+ * code and reason, and the report of every file to download as CSV. The same rules as
+ * `npm run import` (shared/importFiles.ts). While the server cannot be reached, the files wait
+ * and the status says so; the import goes on by itself once it answers, and Stop ends the wait.
  */
 import {
   countOutcome,
