@@ -12,12 +12,11 @@ export interface StepProgress<S extends string> {
   stop(): void;
 }
 
-const amount = (n: number, unit: StepSpec['unit']) =>
-  unit === 'bytes' ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${n} ${unit}`;
-const counted = (done: number, total: number, unit: StepSpec['unit']) =>
-  unit === 'bytes'
-    ? `${(done / 1024 / 1024).toFixed(1)}/${amount(total, unit)}`
-    : `${done}/${amount(total, unit)}`;
+/** "12/40 tiles", or "0.3/1.2 MB" for bytes. */
+const counted = (done: number, total: number, unit: StepSpec['unit']) => {
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  return unit === 'bytes' ? `${mb(done)}/${mb(total)} MB` : `${done}/${total} ${unit}`;
+};
 
 export function stepProgress<S extends string>(
   command: string,

@@ -101,6 +101,13 @@ export interface TilePublic {
   createdAt: string;
 }
 
+/**
+ * What a proxy in front of the server answers, with a page of its own rather than the server's
+ * JSON error, when the server behind it does not answer (it restarts, it is down): for a client
+ * that is no answer at all, to be waited out like a dropped connection.
+ */
+export const PROXY_NO_ANSWER_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+
 /** The sizes, in px, of every tile's square WebP re-encodes (`/tiles/{id}/{size}.webp`). */
 export const TILE_SIZES = [32, 128, 512] as const;
 /** One of {@link TILE_SIZES}. */

@@ -2,6 +2,7 @@
  * The moderation API's client; its routes and shapes are in shared/adminApi.ts.
  */
 import type { AdminQueue, ImportAnswer, Takedown } from '../../shared/adminApi.ts';
+import { PROXY_NO_ANSWER_STATUSES } from '../../shared/httpApi.ts';
 import type { AdminStats, Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
 import type { TimelapseJob, TimelapseRequest } from '../../shared/timelapse.ts';
 import { ApiError, apiError } from './api.ts';
@@ -119,15 +120,13 @@ export async function getStats(token: string): Promise<AdminStats> {
 
 /** Answers worth sending the same file again for, after a pause (the server's ledger keeps it once). */
 const PASSING = new Set(['IMPORT_IN_PROGRESS', 'PLACER_UNAVAILABLE', 'STORE_UNAVAILABLE', 'RATE_LIMITED']);
-/** What a proxy answers, with a page of its own, when the server behind it does not answer. */
-const GATEWAY = new Set([502, 503, 504]);
 
 /**
  * Whether a failed call got no answer from the server: no connection at all (fetch's
  * TypeError, a timeout), or a proxy's page saying the server behind it does not answer.
  */
 export const unreachable = (err: unknown): boolean =>
-  !(err instanceof ApiError) || (err.code === 'INTERNAL' && GATEWAY.has(err.status));
+  !(err instanceof ApiError) || (err.code === 'INTERNAL' && PROXY_NO_ANSWER_STATUSES.has(err.status));
 
 /**
  * How long one photo's request may take before its connection counts as dead (a Wi-Fi drop

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImportAnswer } from '../../shared/adminApi.ts';
+import { PROXY_NO_ANSWER_STATUSES } from '../../shared/httpApi.ts';
 import type { ImportOutcome } from '../../shared/importFiles.ts';
 
 /** What the server was asked for: where, with which token, and the form's other fields. */
@@ -26,8 +27,6 @@ const FATAL = new Set(['UNAUTHORIZED', 'ADMIN_DISABLED', 'STORAGE_FULL', 'STORAG
 /** Worth sending again after a pause: the same file, the same bytes, so never imported twice. */
 const TRANSIENT = new Set(['IMPORT_IN_PROGRESS', 'PLACER_UNAVAILABLE', 'STORE_UNAVAILABLE', 'RATE_LIMITED']);
 const TRIES = 8;
-/** What a proxy answers, without the server's JSON, when the server behind it does not answer. */
-const GATEWAY = new Set([502, 503, 504]);
 
 /** How long the sender waits for a server that does not answer. */
 export interface LinkLimits {
@@ -108,19 +107,21 @@ export async function sendPhoto(
   if (t.hideFaces) url.searchParams.set('hideFaces', '1');
   let lost = 0;
   for (let attempt = 0; attempt < TRIES; ) {
-    let res: { status: number; statusText: string; body: unknown };
+    // No answer: no connection, a dead one, or a proxy in front saying the server behind it
+    // does not answer (it restarts). The file waits with the others (ServerLink).
+    let res: { status: number; statusText: string; body: unknown } | null = null;
+    let lostBy: Error | null = null;
     try {
       res = await post(url, t.token, bytes, link.limits.idleMs);
     } catch (e) {
-      link.down(t.server, e as Error);
-      await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** lost++), undefined, { signal });
-      continue;
+      lostBy = e as Error;
     }
-    const body = res.body as ImportAnswer | { error?: { code?: string; message?: string } } | null;
+    const body = res?.body as ImportAnswer | { error?: { code?: string; message?: string } } | null;
     const err = body && 'error' in body ? body.error : undefined;
-    if (!err?.code && GATEWAY.has(res.status)) {
-      // A proxy in front says the server behind it does not answer (it restarts): the same wait.
-      link.down(t.server, new Error(`HTTP ${res.status} ${res.statusText}`.trim()));
+    if (res && !err?.code && PROXY_NO_ANSWER_STATUSES.has(res.status))
+      lostBy = new Error(`HTTP ${res.status} ${res.statusText}`.trim());
+    if (lostBy || !res) {
+      link.down(t.server, lostBy ?? new Error('no answer'));
       await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** lost++), undefined, { signal });
       continue;
     }

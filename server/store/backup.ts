@@ -23,7 +23,7 @@ export type BackupStep = 'database' | 'tiles' | 'archive';
 /** The steps of a restore: bytes of the tar read and unpacked, then tiles checked against the database. */
 export type RestoreStep = 'unpack' | 'check';
 /** How far a step is: `done` of `total` (its own unit). */
-export type StepProgress<S extends string> = (step: S, done: number, total: number) => void;
+export type OnStep<S extends string> = (step: S, done: number, total: number) => void;
 
 /** Pages SQLite's backup copies at a time, between turns of the event loop (better-sqlite3's default). */
 const BACKUP_PAGES_PER_STEP = 100;
@@ -43,7 +43,7 @@ const tarBytes = (size: number) => 512 + Math.ceil(size / 512) * 512;
 export async function backupStore(
   dataDir: string,
   tarFile: string,
-  progress: StepProgress<BackupStep> = () => {},
+  progress: OnStep<BackupStep> = () => {},
 ): Promise<BackupManifest> {
   const dbFile = join(dataDir, 'mosaic.db');
   if (!existsSync(dbFile)) throw new Error(`There is no mosaic in ${dataDir} (no mosaic.db).`);
@@ -169,7 +169,7 @@ function alive(pid: number): boolean {
 export async function restoreStore(
   tarFile: string,
   dataDir: string,
-  progress: StepProgress<RestoreStep> = () => {},
+  progress: OnStep<RestoreStep> = () => {},
 ): Promise<BackupManifest> {
   if (!existsSync(tarFile)) throw new Error(`There is no backup at ${tarFile}.`);
   if (existsSync(dataDir) && (await readdir(dataDir)).length > 0)
