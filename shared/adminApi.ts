@@ -52,8 +52,13 @@ export type Takedown = { event: string } | { region: CellRegion };
  * `POST /api/admin/import` answer: 201 `imported` (placed), 202 `pending` (stored for review
  * under pre-moderation), or 200 `skipped` when a file with the same bytes was imported
  * before (the tile it became, which may have been removed since).
+ *
+ * A file sent again with `?resent=1` (an earlier try's answer never came back) is answered
+ * `skipped` with `ageMs`, how long ago its tile was stored, and `pending` while it waits for
+ * review, when that tile still exists: the sender compares the age with the time since its
+ * lost try to tell whether that try is what imported it (`outcomeOf` in importFiles.ts).
  */
 export type ImportAnswer =
   | { status: 'imported'; id: number; col: number; row: number; seq: number }
   | { status: 'pending'; id: number }
-  | { status: 'skipped'; id: number };
+  | { status: 'skipped'; id: number; ageMs?: number; pending?: boolean };

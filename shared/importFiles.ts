@@ -7,6 +7,8 @@
  * Pure TypeScript: no I/O, no Node or DOM APIs.
  */
 
+import type { ImportAnswer } from './adminApi.ts';
+
 /** File name endings the import sends (lower case). */
 export const PHOTO_EXTENSIONS = ['jpg', 'jpeg', 'jfif', 'png', 'webp', 'avif', 'heic', 'heif'] as const;
 
@@ -39,6 +41,27 @@ export function looksLikePhoto(head: Uint8Array): boolean {
 export type ImportOutcome =
   | { status: 'imported' | 'pending' | 'skipped'; id: number }
   | { status: 'refused'; code: string; message: string };
+
+/**
+ * What the server's answer means for the file. A file sent again after a try whose answer never
+ * came back (a dropped connection, a stall) may be answered `skipped` for the tile that very try
+ * made: when that tile is younger than the lost try, this run imported the file, not an earlier one.
+ * `lostTryAt` is when the first lost try began (null when none was lost), on the sender's clock;
+ * the tile's age is measured on the server's, so the two clocks need not agree.
+ */
+export function outcomeOf(answer: ImportAnswer, lostTryAt: number | null, now = Date.now()): ImportDone {
+  if (
+    answer.status === 'skipped' &&
+    answer.ageMs !== undefined &&
+    lostTryAt !== null &&
+    answer.ageMs <= now - lostTryAt
+  )
+    return { status: answer.pending ? 'pending' : 'imported', id: answer.id };
+  return { status: answer.status, id: answer.id };
+}
+
+/** The outcome of a file the server took (imported now, waiting for review, or imported before). */
+export type ImportDone = Extract<ImportOutcome, { id: number }>;
 
 /** The message given to files left out before sending. */
 export const NOT_A_PHOTO_MESSAGE =

@@ -3,6 +3,7 @@
  */
 import type { AdminQueue, ImportAnswer, Takedown } from '../../shared/adminApi.ts';
 import { PROXY_NO_ANSWER_STATUSES } from '../../shared/httpApi.ts';
+import { type ImportDone, outcomeOf } from '../../shared/importFiles.ts';
 import type { AdminStats, Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
 import type { TimelapseJob, TimelapseRequest } from '../../shared/timelapse.ts';
 import { ApiError, apiError } from './api.ts';
@@ -145,6 +146,7 @@ export interface ImportSend {
  * times); a refusal throws the server's ApiError. A request that gets no answer (offline, a
  * dead connection) is not the photo's fault: it is sent again once the browser is online, for
  * as long as it takes, until `send.signal` stops the import (it then rejects with its reason).
+ * A photo that a lost try did import is answered as imported, not as imported before.
  */
 export async function importPhoto(
   token: string,
@@ -153,8 +155,10 @@ export async function importPhoto(
   fields: { event: string | null; hideFaces: boolean },
   send: ImportSend,
   tries = 6,
-): Promise<ImportAnswer> {
+): Promise<ImportDone> {
   let lost = 0;
+  // When the first try whose answer never came began: that try may have imported the photo.
+  let lostTryAt: number | null = null;
   for (let attempt = 1; ; ) {
     const form = new FormData();
     form.set('photo', photo, name);
@@ -162,8 +166,9 @@ export async function importPhoto(
     if (fields.hideFaces) form.set('hideFaces', '1');
     let answer: ImportAnswer | null = null;
     let err: unknown = null;
+    const began = Date.now();
     try {
-      const res = await fetch('/api/admin/import', {
+      const res = await fetch(lostTryAt === null ? '/api/admin/import' : '/api/admin/import?resent=1', {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}` },
         body: form,
@@ -177,6 +182,7 @@ export async function importPhoto(
     }
     // No answer, or a proxy's page saying the server behind it does not answer (it restarts).
     if (err !== null && unreachable(err)) {
+      lostTryAt ??= began;
       send.signal.throwIfAborted();
       send.waiting(true);
       await backOnline(send.signal);
@@ -185,7 +191,7 @@ export async function importPhoto(
     }
     if (lost) send.waiting(false);
     lost = 0;
-    if (answer !== null) return answer;
+    if (answer !== null) return outcomeOf(answer, lostTryAt);
     if (!(err instanceof ApiError)) throw err;
     if (!PASSING.has(err.code) || attempt >= tries) throw err;
     await pause((err.retryAfterS ?? 0) * 1000 || 400 * 2 ** attempt, send.signal);

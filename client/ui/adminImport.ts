@@ -157,11 +157,10 @@ async function run(
         outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: NOT_A_PHOTO_MESSAGE };
         text = () => t('error.UNSUPPORTED_FORMAT');
       } else {
-        const a = await importPhoto(token, blob, entry.name.split('/').pop() ?? 'photo', fields, {
+        outcome = await importPhoto(token, blob, entry.name.split('/').pop() ?? 'photo', fields, {
           signal,
           waiting,
         });
-        outcome = { status: a.status, id: a.id };
         text = () => '';
       }
     } catch (err) {

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImportAnswer } from '../../shared/adminApi.ts';
 import { PROXY_NO_ANSWER_STATUSES } from '../../shared/httpApi.ts';
-import type { ImportOutcome } from '../../shared/importFiles.ts';
+import { type ImportOutcome, outcomeOf } from '../../shared/importFiles.ts';
 
 /** What the server was asked for: where, with which token, and the form's other fields. */
 export interface SendTarget {
@@ -92,7 +92,9 @@ export class ServerLink {
 
 /**
  * Sends one file to `POST /api/admin/import`, trying again on passing trouble; refusals come
- * back as outcomes. While the server cannot be reached the file waits (see ServerLink).
+ * back as outcomes. While the server cannot be reached the file waits (see ServerLink). Sent
+ * again after a try whose answer never came (`?resent=1`), a file that try imported counts as
+ * imported, not as imported before (`outcomeOf`).
  */
 export async function sendPhoto(
   t: SendTarget,
@@ -106,11 +108,14 @@ export async function sendPhoto(
   if (t.event) url.searchParams.set('event', t.event);
   if (t.hideFaces) url.searchParams.set('hideFaces', '1');
   let lost = 0;
+  // When the first try whose answer never came began: that try may have imported the file.
+  let lostTryAt: number | null = null;
   for (let attempt = 0; attempt < TRIES; ) {
     // No answer: no connection, a dead one, or a proxy in front saying the server behind it
     // does not answer (it restarts). The file waits with the others (ServerLink).
     let res: { status: number; statusText: string; body: unknown } | null = null;
     let lostBy: Error | null = null;
+    const began = Date.now();
     try {
       res = await post(url, t.token, bytes, link.limits.idleMs);
     } catch (e) {
@@ -121,6 +126,8 @@ export async function sendPhoto(
     if (res && !err?.code && PROXY_NO_ANSWER_STATUSES.has(res.status))
       lostBy = new Error(`HTTP ${res.status} ${res.statusText}`.trim());
     if (lostBy || !res) {
+      lostTryAt ??= began;
+      url.searchParams.set('resent', '1');
       link.down(t.server, lostBy ?? new Error('no answer'));
       await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** lost++), undefined, { signal });
       continue;
@@ -129,7 +136,7 @@ export async function sendPhoto(
     lost = 0;
     attempt++;
     const ok = res.status >= 200 && res.status < 300;
-    if (ok && body && 'status' in body) return { status: body.status, id: body.id };
+    if (ok && body && 'status' in body) return outcomeOf(body, lostTryAt);
     last = { code: err?.code ?? `HTTP_${res.status}`, message: err?.message ?? res.statusText };
     if (FATAL.has(last.code)) throw new FatalImportError(last.code, last.message);
     if (!TRANSIENT.has(last.code) && res.status < 500) return { status: 'refused', ...last };

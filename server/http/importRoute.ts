@@ -39,7 +39,7 @@ export function importRoute(d: ImportDeps): Router {
       const form = raw ? await readRawUpload(req, max, bodies) : await readUpload(req, max);
       let answer: ImportAnswer;
       try {
-        answer = await importOne(form);
+        answer = await importOne(form, req.query.resent === '1');
       } finally {
         // Hash, ingest and store are done with the bytes: nothing keeps the input photo.
         if (raw) bodies.give(form.photo);
@@ -50,7 +50,7 @@ export function importRoute(d: ImportDeps): Router {
   );
   return r;
 
-  async function importOne(form: UploadForm): Promise<ImportAnswer> {
+  async function importOne(form: UploadForm, resent: boolean): Promise<ImportAnswer> {
     const hash = createHash('sha256').update(form.photo).digest('base64url');
     const claim = await d.ledger.claim(hash);
     if (claim.state === 'busy') {
@@ -61,14 +61,14 @@ export function importRoute(d: ImportDeps): Router {
         { 'Retry-After': '2' },
       );
     }
-    if (claim.state === 'done') return { status: 'skipped', id: claim.tileId };
+    if (claim.state === 'done') return skipped(claim.tileId, resent);
     try {
       // The ledger can lose track of a tile the file became (a crash between the tile's commit
       // and the ledger's, a disk that failed to keep a commit): the tile's own row says.
       const earlier = await d.service.tileOfImport(hash);
       if (earlier !== null) {
         await d.ledger.finish(hash, earlier);
-        return { status: 'skipped', id: earlier };
+        return skipped(earlier, resent);
       }
       const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
       const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
@@ -85,5 +85,21 @@ export function importRoute(d: ImportDeps): Router {
       else await d.ledger.release(hash).catch(() => {});
       throw e;
     }
+  }
+
+  /**
+   * A file imported before. Sent again after a lost answer, it is told its tile's age (and
+   * whether it waits for review), so that the sender can tell its own lost try from an earlier
+   * import; only then, since looking the tile up may cost a query in a cluster.
+   */
+  async function skipped(id: number, resent: boolean): Promise<ImportAnswer> {
+    const tile = resent ? await d.service.find(id) : undefined;
+    if (!tile) return { status: 'skipped', id };
+    return {
+      status: 'skipped',
+      id,
+      ageMs: Math.max(0, Date.now() - tile.createdAt),
+      ...(tile.status === 'pending' ? { pending: true } : {}),
+    };
   }
 }

@@ -299,11 +299,12 @@ describe('bulk import', () => {
   it('answers a file sent again with skipped, and refuses without the admin token', async () => {
     const s = await start();
     const [p] = await photos(1, 200);
-    const send = (headers: Record<string, string>) => {
+    const send = (headers: Record<string, string>, query = '') => {
       const form = new FormData();
       form.set('photo', new Blob([new Uint8Array(p!)]), 'p.jpg');
-      return fetch(`${s.url}/api/admin/import`, { method: 'POST', body: form, headers });
+      return fetch(`${s.url}/api/admin/import${query}`, { method: 'POST', body: form, headers });
     };
+    const startedAt = Date.now();
     const first = await send(ADMIN);
     expect(first.status).toBe(201);
     const a = (await first.json()) as { status: string; id: number };
@@ -311,9 +312,37 @@ describe('bulk import', () => {
     const again = await send(ADMIN);
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ status: 'skipped', id: a.id });
+    // Sent again after a lost answer: the skip says how old the tile is, for the sender to tell
+    // its own lost try from an import before it.
+    const resent = await send(ADMIN, '?resent=1');
+    expect(resent.status).toBe(200);
+    const r = (await resent.json()) as { status: string; id: number; ageMs: number };
+    expect(r).toEqual({ status: 'skipped', id: a.id, ageMs: expect.any(Number) });
+    expect(r.ageMs).toBeGreaterThanOrEqual(0);
+    expect(r.ageMs).toBeLessThan(Date.now() - startedAt);
     const denied = await send({});
     expect(denied.status).toBe(401);
     expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+  });
+
+  it('says of a file sent again after a lost answer that its tile waits for review, under pre-moderation', async () => {
+    const s = await start({ MODERATION: 'pre' });
+    const [p] = await photos(1, 210);
+    const send = (query: string) =>
+      fetch(`${s.url}/api/admin/import${query}`, {
+        method: 'POST',
+        body: new Uint8Array(p!) as Uint8Array<ArrayBuffer>,
+        headers: { ...ADMIN, 'content-type': 'application/octet-stream' },
+      });
+    const first = await send('');
+    expect(first.status).toBe(202);
+    const { id } = (await first.json()) as { id: number };
+    expect(await (await send('?resent=1')).json()).toEqual({
+      status: 'skipped',
+      id,
+      ageMs: expect.any(Number),
+      pending: true,
+    });
   });
 
   it('takes the photo as the whole body, with the rally in the query, and refuses a bad one clearly', async () => {

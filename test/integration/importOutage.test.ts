@@ -51,14 +51,30 @@ async function closedPort(): Promise<number> {
  * A TCP relay to `port` whose `cut()` leaves every connection open now dead, as a dropped
  * Wi-Fi does: nothing it carries arrives any more and nothing closes it. New connections pass.
  */
-async function relay(port: number): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
+async function relay(port: number): Promise<{
+  url: string;
+  cut(): void;
+  /** From now on, answers are lost on their way back (the connection left dead after the request arrived), until `answers(true)`. */
+  answers(pass: boolean): void;
+  /** Connections whose answer was lost. */
+  readonly lostAnswers: number;
+  close(): Promise<void>;
+}> {
   const open = new Set<{ alive: boolean; sockets: Socket[] }>();
+  let pass = true;
+  const lost = new Set<object>();
   const server: Server = createServer((client) => {
     const upstream = connect(port, '127.0.0.1');
     const pair = { alive: true, sockets: [client, upstream] };
     open.add(pair);
     client.on('data', (d) => pair.alive && upstream.write(d));
-    upstream.on('data', (d) => pair.alive && client.write(d));
+    upstream.on('data', (d) => {
+      if (pair.alive && !pass) {
+        pair.alive = false;
+        lost.add(pair);
+      }
+      if (pair.alive) client.write(d);
+    });
     for (const s of pair.sockets) s.on('error', () => {});
     client.on('close', () => {
       open.delete(pair);
@@ -72,6 +88,12 @@ async function relay(port: number): Promise<{ url: string; cut(): void; close():
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     cut: () => {
       for (const pair of open) pair.alive = false;
+    },
+    answers: (on) => {
+      pass = on;
+    },
+    get lostAnswers() {
+      return lost.size;
     },
     close: async () => {
       for (const pair of open) for (const s of pair.sockets) s.destroy();
@@ -161,6 +183,51 @@ describe('bulk import on a failing network', () => {
       expect(waits.at(-1)).toBe(false);
       expect(await tileCount(s.url)).toBe(n);
       expect(new Set(rows.map((r) => ('id' in r.outcome ? r.outcome.id : null))).size).toBe(n);
+    } finally {
+      await line.close();
+    }
+  }, 60_000);
+
+  it('counts a photo whose answer was lost as imported by this run, and one imported by an earlier run as skipped', async () => {
+    const s = await start();
+    const [old, fresh] = await Promise.all([syntheticJpeg(480, 360, 790), syntheticJpeg(480, 360, 791)]);
+    const first = tempDir();
+    writeTree(first, { 'old.jpg': old });
+    const both = tempDir();
+    writeTree(both, { 'old.jpg': old, 'fresh.jpg': fresh });
+    const quiet = () => ({ update() {}, waiting() {}, stop() {} });
+    const target = { token: ADMIN_TOKEN, event: null, hideFaces: false };
+    const before = await runImport(first, { ...target, server: s.url }, { concurrency: 1, progress: quiet });
+    expect(before.tally).toEqual({ imported: 1, pending: 0, skipped: 0, refused: 0 });
+
+    const line = await relay(Number(new URL(s.url).port));
+    try {
+      // Both requests arrive and are answered (fresh.jpg imported, old.jpg skipped), and both
+      // answers are lost on the way back; the command gives up the dead connections after 1 s.
+      line.answers(false);
+      const run = runImport(
+        both,
+        { ...target, server: line.url },
+        {
+          concurrency: 2,
+          progress: quiet,
+          limits: { idleMs: 1_000, outageMs: 60_000, firstContactMs: 10_000, maxPauseMs: 10_000 },
+        },
+      );
+      await until(async () => line.lostAnswers >= 2, 30_000, 5);
+      line.answers(true);
+      const { rows, tally, stopped } = await run;
+      expect(stopped).toBeNull();
+      expect(line.lostAnswers).toBe(2);
+      const outcome = (file: string) => rows.find((r) => r.file === file)?.outcome;
+      // The lost try of fresh.jpg is what imported it: this run's, though the server had it when asked again.
+      expect(outcome('fresh.jpg')).toMatchObject({ status: 'imported' });
+      expect(outcome('old.jpg')).toEqual({
+        status: 'skipped',
+        id: (before.rows[0]!.outcome as { id: number }).id,
+      });
+      expect(tally).toEqual({ imported: 1, pending: 0, skipped: 1, refused: 0 });
+      expect(await tileCount(s.url)).toBe(2);
     } finally {
       await line.close();
     }

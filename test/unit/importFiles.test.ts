@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summary } from '../../scripts/import/importReport.ts';
-import { hasPhotoExtension, isZipName, looksLikePhoto } from '../../shared/importFiles.ts';
+import { hasPhotoExtension, isZipName, looksLikePhoto, outcomeOf } from '../../shared/importFiles.ts';
 import { reportCsv } from '../../shared/importReport.ts';
 
 const bytes = (...xs: (number | string)[]) =>
@@ -65,5 +65,42 @@ describe('the import report', () => {
     expect(summary(rows, { imported: 1, pending: 0, skipped: 1, refused: 1 }, null)).toBe(
       'Imported: 1\nSkipped (imported before): 1\nRefused: 1\n  b, "quoted".jpg: CORRUPT_IMAGE: The file is damaged, "truncated".',
     );
+  });
+});
+
+describe('what an answer means for the file', () => {
+  const now = 1_000_000;
+  it("counts a skip as this run's import when the tile is younger than the try whose answer was lost", () => {
+    // The lost try began 5 s ago; the tile is 4.8 s old: that try made it.
+    expect(outcomeOf({ status: 'skipped', id: 7, ageMs: 4_800 }, now - 5_000, now)).toEqual({
+      status: 'imported',
+      id: 7,
+    });
+    expect(outcomeOf({ status: 'skipped', id: 7, ageMs: 5_000, pending: true }, now - 5_000, now)).toEqual({
+      status: 'pending',
+      id: 7,
+    });
+  });
+
+  it('keeps a skip as imported before otherwise', () => {
+    // Older than the lost try: an earlier import made it.
+    expect(outcomeOf({ status: 'skipped', id: 7, ageMs: 5_001 }, now - 5_000, now)).toEqual({
+      status: 'skipped',
+      id: 7,
+    });
+    // No try was lost, or the server could not say the tile's age (removed since).
+    expect(outcomeOf({ status: 'skipped', id: 7, ageMs: 10 }, null, now)).toEqual({
+      status: 'skipped',
+      id: 7,
+    });
+    expect(outcomeOf({ status: 'skipped', id: 7 }, now - 5_000, now)).toEqual({ status: 'skipped', id: 7 });
+  });
+
+  it('passes imported and pending answers on as they are', () => {
+    expect(outcomeOf({ status: 'imported', id: 3, col: 1, row: 2, seq: 9 }, now - 5_000, now)).toEqual({
+      status: 'imported',
+      id: 3,
+    });
+    expect(outcomeOf({ status: 'pending', id: 4 }, null, now)).toEqual({ status: 'pending', id: 4 });
   });
 });
