@@ -1,11 +1,11 @@
 import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
-import { mkdtemp, open, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import * as tar from 'tar';
-import { TileFiles } from './tileFiles.ts';
+import { fsyncPath, TileFiles } from './tileFiles.ts';
 
 /** What a backup holds, written into it as backup.json and checked by a restore. */
 export interface BackupManifest {
@@ -106,8 +106,10 @@ export async function backupStore(
       progress('archive', Math.min(n, bytes), Math.max(n, bytes));
     });
     await pipeline(tar.c({ cwd: staging, portable: true }, entries), counted, createWriteStream(tmp));
-    await fsyncFile(tmp);
+    await fsyncPath(tmp);
     await rename(tmp, tarFile);
+    // The rename itself is on disk too: a power cut now leaves the backup under its name.
+    await fsyncPath(dirname(tarFile));
     progress('archive', out, out);
     return manifest;
   } finally {
@@ -127,15 +129,6 @@ function counting(seen: (bytes: number) => void): Transform {
       next(null, chunk);
     },
   });
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const f = await open(path, 'r');
-  try {
-    await f.sync();
-  } finally {
-    await f.close();
-  }
 }
 
 /**
@@ -238,6 +231,7 @@ export async function restoreStore(
     // An empty folder given as the destination makes way for the restored one.
     if (existsSync(dataDir)) await rmdir(dataDir);
     await rename(staging, dataDir);
+    await fsyncPath(dirname(dataDir));
     return manifest;
   } finally {
     // Writes still under way when a step failed can race the removal: it tries again (ENOTEMPTY).

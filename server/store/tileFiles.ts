@@ -297,7 +297,7 @@ function pack(files: ReadonlyMap<TileSize, Buffer>, rgb32?: Buffer): Buffer {
 export class FolderSyncs {
   private readonly folders = new Map<string, { queued: Promise<void> | null; last: Promise<void> }>();
 
-  constructor(private readonly fsync: (dir: string) => Promise<void> = fsyncDir) {}
+  constructor(private readonly fsync: (dir: string) => Promise<void> = fsyncPath) {}
 
   sync(dir: string): Promise<void> {
     const known = this.folders.get(dir);
@@ -321,8 +321,9 @@ export class FolderSyncs {
   }
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+/** fsyncs a file, or a folder's entries (a rename into it, a file made in it). */
+export async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
   try {
     await fh.sync();
   } finally {

@@ -107,6 +107,70 @@ describe('backup and restore', () => {
     expect(readdirSync(s.dataDir).filter((f) => f.startsWith('.backup-'))).toEqual([]);
   }, 60_000);
 
+  it('puts the backup and the restored folder on disk under their names: fsync, rename, then an fsync of the folder holding them', async (ctx) => {
+    if (spawnSync('strace', ['-V']).status !== 0)
+      ctx.skip('strace is not installed (scripts/test-all.sh installs it)');
+    const s = await server();
+    for (const p of await Promise.all([0, 1].map((i) => syntheticJpeg(480, 360, 720 + i))))
+      await upload(s.url, p);
+    const work = mkdtempSync(join(tmpdir(), 'kiss-backup-'));
+    cleanup.push(() => removeDir(work));
+    /** The script's file system calls, as strace saw them in every thread (the fsyncs run on libuv's pool). */
+    const traced = (script: string, args: string[]) => {
+      const log = join(work, `${script}.strace`);
+      const r = spawnSync(
+        'strace',
+        [
+          '-f',
+          '-qq',
+          '-e',
+          'trace=openat,close,fsync,rename,renameat,renameat2',
+          '-o',
+          log,
+          process.execPath,
+        ].concat(['--import', 'tsx', `scripts/${script}.ts`, ...args]),
+        { cwd: ROOT, encoding: 'utf8' },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(log, 'utf8').split('\n');
+    };
+    /** Where `path` was renamed to `to`, and whether it was fsync'd before; whether `folder` was fsync'd after. */
+    const durable = (lines: string[], to: string, folder: string) => {
+      const renamed = lines.findIndex((l) => /rename/.test(l) && l.includes(`"${to}"`) && / = 0$/.test(l));
+      const from = /"([^"]+)"/.exec(lines[renamed] ?? '')?.[1];
+      const fsynced = (path: string, range: string[]) => {
+        const fds = new Set<string>();
+        for (const l of range) {
+          const opened = new RegExp(
+            `openat\\(AT_FDCWD, "${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}", .* = (\\d+)$`,
+          ).exec(l);
+          if (opened) fds.add(opened[1]!);
+          const closed = /close\((\d+)\) += 0$/.exec(l);
+          if (closed) fds.delete(closed[1]!);
+          const synced = /fsync\((\d+)\) += 0$/.exec(l);
+          if (synced && fds.has(synced[1]!)) return true;
+        }
+        return false;
+      };
+      return {
+        renamed: renamed >= 0,
+        before: from !== undefined && fsynced(from, lines.slice(0, renamed)),
+        after: fsynced(folder, lines.slice(renamed + 1)),
+      };
+    };
+    const tarFile = join(work, 'b.tar');
+    expect(durable(traced('backup', [tarFile, '--data', s.dataDir]), tarFile, work)).toEqual({
+      renamed: true,
+      before: true,
+      after: true,
+    });
+    const restored = join(work, 'restored');
+    const r = durable(traced('restore', [tarFile, '--data', restored]), restored, work);
+    expect(r.renamed).toBe(true);
+    expect(r.after).toBe(true);
+    expect((await mosaicOf(await server(restored))).tileCount).toBe(2);
+  }, 60_000);
+
   it('restores a backup of the older layout (format 1, a folder per tile), which the server rewrites at start', async () => {
     const s = await server();
     for (let i = 0; i < 3; i++) await upload(s.url, await syntheticJpeg(400, 300, 770 + i));

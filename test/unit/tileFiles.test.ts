@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FolderSyncs, fsyncDir, TileFiles } from '../../server/store/tileFiles.ts';
+import { FolderSyncs, fsyncPath, TileFiles } from '../../server/store/tileFiles.ts';
 import type { TileSize } from '../../shared/httpApi.ts';
 import { listFiles, removeDir, tempDataDir } from '../support/server.ts';
 
@@ -170,7 +170,7 @@ describe('FolderSyncs', () => {
     const begun: string[] = [];
     const syncs = new FolderSyncs((dir) => {
       begun.push(dir);
-      return fsyncDir(dir);
+      return fsyncPath(dir);
     });
     return { syncs, begun };
   }
