@@ -79,3 +79,47 @@ export interface ImportTally {
 export function countOutcome(t: ImportTally, o: ImportOutcome): void {
   t[o.status]++;
 }
+
+/**
+ * The import's working time: the time since it began less the time its server could not be
+ * reached, so that photos/s and the time left are the import's, not an outage's.
+ */
+export class WorkClock {
+  private waitedMs = 0;
+  private downAt: number | null = null;
+  private readonly began: number;
+
+  constructor(private readonly now: () => number) {
+    this.began = now();
+  }
+
+  /** The server stops answering (true) or answers again (false). */
+  waiting(on: boolean): void {
+    if (on && this.downAt === null) this.downAt = this.now();
+    else if (!on && this.downAt !== null) {
+      this.waitedMs += this.now() - this.downAt;
+      this.downAt = null;
+    }
+  }
+
+  /** Whether the import waits for its server now. */
+  get down(): boolean {
+    return this.downAt !== null;
+  }
+
+  /** Seconds of work so far. */
+  get seconds(): number {
+    const now = this.now();
+    return (now - this.began - this.waitedMs - (this.downAt === null ? 0 : now - this.downAt)) / 1000;
+  }
+
+  /**
+   * Photos/s so far, and the seconds left at that pace: null until a file is done, and while the
+   * server cannot be reached (nobody knows when it answers again).
+   */
+  pace(done: number, total: number): { rate: number; left: number | null } {
+    const secs = this.seconds;
+    const rate = secs > 0 ? done / secs : 0;
+    return { rate, left: rate > 0 && !this.down ? Math.ceil((total - done) / rate) : null };
+  }
+}

@@ -15,6 +15,7 @@ import {
   looksLikePhoto,
   NOT_A_PHOTO_MESSAGE,
   SNIFF_BYTES,
+  WorkClock,
 } from '../../shared/importFiles.ts';
 import { type ReportRow, reportCsv } from '../../shared/importReport.ts';
 import { eventCodeFromInput, isEventCode } from '../../shared/rally.ts';
@@ -126,14 +127,16 @@ async function run(
   const refusals: Refusal[] = [];
   // Every file's outcome, for the report to download (the same CSV as `npm run import --report`).
   const rows: ReportRow[] = [];
-  const started = performance.now();
+  // Photos/s and the time left count the import's working time, not the time the server was away.
+  const clock = new WorkClock(() => performance.now());
   let done = 0;
   let next = 0;
   let stop: ApiError | null = null;
   // Files whose server cannot be reached right now: while any waits, the status says so.
   let waitingFiles = 0;
   const progress = () => {
-    showProgress(done, entries.length, started);
+    clock.waiting(waitingFiles > 0);
+    showProgress(done, entries.length, clock);
     if (waitingFiles > 0)
       say(byId('import-status'), () => t('admin.importWaiting', { done, total: entries.length }));
   };
@@ -194,14 +197,12 @@ async function run(
   else say(msg, () => t(signal.aborted ? 'admin.importStopped' : 'admin.importDone'));
 }
 
-function showProgress(done: number, total: number, started: number): void {
+function showProgress(done: number, total: number, clock: WorkClock): void {
   const bar = byId('import-progress');
   const pct = total ? Math.round((done / total) * 100) : 100;
   bar.setAttribute('aria-valuenow', String(pct));
   byId('import-fill').style.width = `${pct}%`;
-  const secs = (performance.now() - started) / 1000;
-  const rate = secs > 0 ? done / secs : 0;
-  const left = rate > 0 ? Math.ceil((total - done) / rate) : null;
+  const { rate, left } = clock.pace(done, total);
   // Said in words at each render, so that a language change says the time left anew too.
   const eta = () =>
     left === null

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { ImportTally } from '../../shared/importFiles.ts';
+import { type ImportTally, WorkClock } from '../../shared/importFiles.ts';
 
 /** How far an import is: a bar on a terminal, otherwise a line every few seconds (logs, CI). */
 export interface ImportProgress {
@@ -10,14 +10,13 @@ export interface ImportProgress {
 }
 
 /** What is said while the server cannot be reached: for how long so far. */
-const waitingFor = (since: number) =>
-  `waiting for the server (no answer for ${formatSecs(Math.round((Date.now() - since) / 1000))})`;
+const waitingFor = (since: number, now: number) =>
+  `waiting for the server (no answer for ${formatSecs(Math.round((now - since) / 1000))})`;
 
-function rateAndEta(started: number, done: number, total: number) {
-  const secs = (Date.now() - started) / 1000;
-  const rate = secs > 0 ? done / secs : 0;
-  const eta = rate > 0 ? Math.round((total - done) / rate) : null;
-  return { rate: rate.toFixed(1), eta: eta === null ? '?' : formatSecs(eta) };
+/** Photos/s and the time left, over the import's working time (not the time its server was away). */
+function rateAndEta(clock: WorkClock, done: number, total: number) {
+  const { rate, left } = clock.pace(done, total);
+  return { rate: rate.toFixed(1), eta: left === null ? '?' : formatSecs(left) };
 }
 
 /** 75 -> "1m15s". */
@@ -30,8 +29,12 @@ export function formatSecs(s: number): string {
 }
 
 /** The progress display for `total` files; `tty` decides between the bar and timed lines. */
-export function importProgress(total: number, opts: { tty: boolean; everyMs?: number }): ImportProgress {
-  const started = Date.now();
+export function importProgress(
+  total: number,
+  opts: { tty: boolean; everyMs?: number; now?: () => number },
+): ImportProgress {
+  const now = opts.now ?? Date.now;
+  const clock = new WorkClock(now);
   if (opts.tty) {
     const bar = new cliProgress.SingleBar(
       {
@@ -48,9 +51,11 @@ export function importProgress(total: number, opts: { tty: boolean; everyMs?: nu
       if (ticking) clearInterval(ticking);
       ticking = null;
     };
+    let done = 0;
     return {
-      update(done, t) {
-        const { rate, eta } = rateAndEta(started, done, total);
+      update(d, t) {
+        done = d;
+        const { rate, eta } = rateAndEta(clock, done, total);
         bar.update(done, {
           rate,
           etaText: eta,
@@ -61,8 +66,10 @@ export function importProgress(total: number, opts: { tty: boolean; everyMs?: nu
       },
       waiting(down) {
         quiet();
-        if (!down) return bar.update({ note: '' });
-        const say = () => bar.update({ note: ` | ${waitingFor(down.since)}` });
+        clock.waiting(down !== null);
+        const { rate, eta } = rateAndEta(clock, done, total);
+        if (!down) return bar.update({ note: '', rate, etaText: eta });
+        const say = () => bar.update({ note: ` | ${waitingFor(down.since, now())}`, rate, etaText: eta });
         say();
         ticking = setInterval(say, 1000);
       },
@@ -76,10 +83,10 @@ export function importProgress(total: number, opts: { tty: boolean; everyMs?: nu
   let tally: ImportTally = { imported: 0, pending: 0, skipped: 0, refused: 0 };
   let downSince: number | null = null;
   const line = () => {
-    const { rate, eta } = rateAndEta(started, done, total);
+    const { rate, eta } = rateAndEta(clock, done, total);
     const pct = total ? Math.floor((done / total) * 100) : 100;
     console.log(
-      `import: ${done}/${total} (${pct} %), ${rate} photos/s, ETA ${eta}; imported ${tally.imported + tally.pending}, skipped ${tally.skipped}, refused ${tally.refused}${downSince === null ? '' : `; ${waitingFor(downSince)}`}`,
+      `import: ${done}/${total} (${pct} %), ${rate} photos/s, ETA ${eta}; imported ${tally.imported + tally.pending}, skipped ${tally.skipped}, refused ${tally.refused}${downSince === null ? '' : `; ${waitingFor(downSince, now())}`}`,
     );
   };
   line();
@@ -90,13 +97,14 @@ export function importProgress(total: number, opts: { tty: boolean; everyMs?: nu
       tally = t;
     },
     waiting(down) {
+      clock.waiting(down !== null);
       if (down)
         console.log(
           `import: the server does not answer (${down.error}); the import waits and goes on by itself once it does. Nothing is sent twice.`,
         );
       else if (downSince !== null)
         console.log(
-          `import: the server answers again after ${formatSecs(Math.round((Date.now() - downSince) / 1000))}.`,
+          `import: the server answers again after ${formatSecs(Math.round((now() - downSince) / 1000))}.`,
         );
       downSince = down?.since ?? null;
     },
