@@ -22,6 +22,7 @@ async function main() {
     {
       unpack: { label: 'unpacking', unit: 'bytes' },
       check: { label: 'checking every tile', unit: 'tiles' },
+      flush: { label: 'writing it to disk', unit: 'bytes' },
     },
     { tty: !!process.stdout.isTTY },
   );

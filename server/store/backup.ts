@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import * as tar from 'tar';
 import { fsyncPath, TileFiles } from './tileFiles.ts';
@@ -20,8 +22,13 @@ const MANIFEST = 'backup.json';
 
 /** The steps of a backup, each told as it goes: database pages, tiles linked, then bytes of the tar written. */
 export type BackupStep = 'database' | 'tiles' | 'archive';
-/** The steps of a restore: bytes of the tar read and unpacked, then tiles checked against the database. */
-export type RestoreStep = 'unpack' | 'check';
+const execFileAsync = promisify(execFile);
+
+/**
+ * The steps of a restore: bytes of the tar read and unpacked, then tiles checked against the
+ * database, then the unpacked bytes written to disk (told at its start and end).
+ */
+export type RestoreStep = 'unpack' | 'check' | 'flush';
 /** How far a step is: `done` of `total` (its own unit). */
 export type OnStep<S extends string> = (step: S, done: number, total: number) => void;
 
@@ -228,6 +235,11 @@ export async function restoreStore(
         `${tarFile} is cut short or damaged: ${missing.length} of its ${ids.length} tiles have no image files (the first: tile ${missing[0]}).`,
       );
     await rm(join(staging, MANIFEST));
+    // Unpacked files sit in the page cache: on disk before the folder takes its name, so that a
+    // power cut soon after the restore cannot leave a database or tiles that were never written.
+    progress('flush', 0, total);
+    await syncFileSystem(staging);
+    progress('flush', total, total);
     // An empty folder given as the destination makes way for the restored one.
     if (existsSync(dataDir)) await rmdir(dataDir);
     await rename(staging, dataDir);
@@ -236,6 +248,19 @@ export async function restoreStore(
   } finally {
     // Writes still under way when a step failed can race the removal: it tries again (ENOTEMPTY).
     await rm(staging, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  }
+}
+
+/**
+ * Writes everything under `dir` to disk: one syncfs of its file system (coreutils' `sync -f`),
+ * rather than an fsync per file, which on a million tiles would take many minutes. Where `-f`
+ * is not known, every file system is synced.
+ */
+async function syncFileSystem(dir: string): Promise<void> {
+  try {
+    await execFileAsync('sync', ['-f', dir]);
+  } catch {
+    await execFileAsync('sync', []);
   }
 }
 

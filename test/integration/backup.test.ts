@@ -107,7 +107,7 @@ describe('backup and restore', () => {
     expect(readdirSync(s.dataDir).filter((f) => f.startsWith('.backup-'))).toEqual([]);
   }, 60_000);
 
-  it('puts the backup and the restored folder on disk under their names: fsync, rename, then an fsync of the folder holding them', async (ctx) => {
+  it("puts the backup and the restored folder on disk under their names: written to disk, renamed, then the folder holding them fsync'd", async (ctx) => {
     if (spawnSync('strace', ['-V']).status !== 0)
       ctx.skip('strace is not installed (scripts/test-all.sh installs it)');
     const s = await server();
@@ -124,7 +124,7 @@ describe('backup and restore', () => {
           '-f',
           '-qq',
           '-e',
-          'trace=openat,close,fsync,rename,renameat,renameat2',
+          'trace=openat,close,fsync,syncfs,rename,renameat,renameat2',
           '-o',
           log,
           process.execPath,
@@ -165,9 +165,16 @@ describe('backup and restore', () => {
       after: true,
     });
     const restored = join(work, 'restored');
-    const r = durable(traced('restore', [tarFile, '--data', restored]), restored, work);
+    const restoring = traced('restore', [tarFile, '--data', restored]);
+    const r = durable(restoring, restored, work);
     expect(r.renamed).toBe(true);
     expect(r.after).toBe(true);
+    // Every unpacked file is on disk before the folder takes its name: one syncfs of its file
+    // system (coreutils' sync -f, a child process strace follows), not an fsync per tile.
+    const renamedAt = restoring.findIndex((l) => /rename/.test(l) && l.includes(`"${restored}"`));
+    const syncedAt = restoring.findIndex((l) => /syncfs\(\d+\) += 0$/.test(l));
+    expect(syncedAt).toBeGreaterThanOrEqual(0);
+    expect(syncedAt).toBeLessThan(renamedAt);
     expect((await mosaicOf(await server(restored))).tileCount).toBe(2);
   }, 60_000);
 
@@ -230,6 +237,8 @@ describe('backup and restore', () => {
     const restore = await npmScript('restore', [join(work, 'c.tar'), '--data', join(work, 'r')]);
     expect(restore.output).toMatch(/^restore: unpacking [\d.]+\/[\d.]+ MB \(100 %\)$/m);
     expect(restore.output).toMatch(/^restore: checking every tile 6\/6 tiles \(100 %\)$/m);
+    expect(restore.output).toMatch(/^restore: writing it to disk 0\.0\/[\d.]+ MB \(0 %\)$/m);
+    expect(restore.output).toMatch(/^restore: writing it to disk ([\d.]+)\/\1 MB \(100 %\)$/m);
     expect(restore.output).toMatch(/Restored 6 tiles/);
   }, 30_000);
 
