@@ -53,7 +53,8 @@ export type Takedown = { event: string } | { region: CellRegion };
  * under pre-moderation), or 200 `skipped` when a file with the same bytes was imported
  * before (the tile it became, which may have been removed since).
  *
- * A file sent again with `?resent=1` (an earlier try's answer never came back) is answered
+ * A file sent again with `?resent=1` (an earlier try may have stored it: its answer never came
+ * back, or the server failed after storing, as with 503 PLACER_UNAVAILABLE) is answered
  * `skipped` with `ageMs`, how long ago its tile was stored, and `pending` while it waits for
  * review, when that tile still exists: the sender compares the age with the time since its
  * lost try to tell whether that try is what imported it (`outcomeOf` in importFiles.ts).

@@ -146,7 +146,8 @@ export interface ImportSend {
  * times); a refusal throws the server's ApiError. A request that gets no answer (offline, a
  * dead connection) is not the photo's fault: it is sent again once the browser is online, for
  * as long as it takes, until `send.signal` stops the import (it then rejects with its reason).
- * A photo that a lost try did import is answered as imported, not as imported before.
+ * A photo that a try did import though its answer was lost (or was a server failure, as 503
+ * PLACER_UNAVAILABLE: stored, not yet placed) counts as imported, not as imported before.
  */
 export async function importPhoto(
   token: string,
@@ -157,7 +158,7 @@ export async function importPhoto(
   tries = 6,
 ): Promise<ImportDone> {
   let lost = 0;
-  // When the first try whose answer never came began: that try may have imported the photo.
+  // When the first try that may have imported the photo began (no answer, or a server failure).
   let lostTryAt: number | null = null;
   for (let attempt = 1; ; ) {
     const form = new FormData();
@@ -194,6 +195,7 @@ export async function importPhoto(
     if (answer !== null) return outcomeOf(answer, lostTryAt);
     if (!(err instanceof ApiError)) throw err;
     if (!PASSING.has(err.code) || attempt >= tries) throw err;
+    if (err.status >= 500) lostTryAt ??= began;
     await pause((err.retryAfterS ?? 0) * 1000 || 400 * 2 ** attempt, send.signal);
     attempt++;
   }

@@ -93,7 +93,8 @@ export class ServerLink {
 /**
  * Sends one file to `POST /api/admin/import`, trying again on passing trouble; refusals come
  * back as outcomes. While the server cannot be reached the file waits (see ServerLink). Sent
- * again after a try whose answer never came (`?resent=1`), a file that try imported counts as
+ * again after a try that may have stored it (`?resent=1`: its answer never came, or the server
+ * failed after storing, as with 503 PLACER_UNAVAILABLE), a file that try imported counts as
  * imported, not as imported before (`outcomeOf`).
  */
 export async function sendPhoto(
@@ -108,8 +109,12 @@ export async function sendPhoto(
   if (t.event) url.searchParams.set('event', t.event);
   if (t.hideFaces) url.searchParams.set('hideFaces', '1');
   let lost = 0;
-  // When the first try whose answer never came began: that try may have imported the file.
+  // When the first try that may have imported the file began (no answer, or a server failure).
   let lostTryAt: number | null = null;
+  const mayHaveStored = (began: number) => {
+    lostTryAt ??= began;
+    url.searchParams.set('resent', '1');
+  };
   for (let attempt = 0; attempt < TRIES; ) {
     // No answer: no connection, a dead one, or a proxy in front saying the server behind it
     // does not answer (it restarts). The file waits with the others (ServerLink).
@@ -126,8 +131,7 @@ export async function sendPhoto(
     if (res && !err?.code && PROXY_NO_ANSWER_STATUSES.has(res.status))
       lostBy = new Error(`HTTP ${res.status} ${res.statusText}`.trim());
     if (lostBy || !res) {
-      lostTryAt ??= began;
-      url.searchParams.set('resent', '1');
+      mayHaveStored(began);
       link.down(t.server, lostBy ?? new Error('no answer'));
       await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** lost++), undefined, { signal });
       continue;
@@ -140,6 +144,7 @@ export async function sendPhoto(
     last = { code: err?.code ?? `HTTP_${res.status}`, message: err?.message ?? res.statusText };
     if (FATAL.has(last.code)) throw new FatalImportError(last.code, last.message);
     if (!TRANSIENT.has(last.code) && res.status < 500) return { status: 'refused', ...last };
+    if (res.status >= 500) mayHaveStored(began);
     if (attempt < TRIES)
       await sleep(Math.min(link.limits.maxPauseMs, 500 * 2 ** (attempt - 1)), undefined, { signal });
   }

@@ -18,7 +18,14 @@ import { type AddedTile, type AddMeta, keyedAnswer, storedAs, type TileLifecycle
 import { AppError } from '../errors.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCopy } from './LiveCopy.ts';
-import { pendingTiles, queuedPlaceRequest, readDeleteHash, tileOfKeyHash, withdrawQueued } from './pgData.ts';
+import {
+  pendingTiles,
+  queuedPlaceRequest,
+  readDeleteHash,
+  storedAt,
+  tileOfKeyHash,
+  withdrawQueued,
+} from './pgData.ts';
 import { fromStore } from './pgErrors.ts';
 import type { RequestKind, RequestOutcome, RequestQueue } from './RequestQueue.ts';
 import type { TileImages } from './TileImages.ts';
@@ -146,6 +153,10 @@ export class ClusterMosaic implements MosaicPort {
 
   async tileOfImport(fileHash: string): Promise<number | null> {
     return (await this.storedByKeyHash(importKeyHash(fileHash)))?.id ?? null;
+  }
+
+  async storedAt(id: number): Promise<{ createdAt: number; pending: boolean } | null> {
+    return fromStore(storedAt(this.pool, id));
   }
 
   /** The tile an upload with this Idempotency-Key stored, and its status, from the database. */

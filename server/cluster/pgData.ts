@@ -144,6 +144,16 @@ export async function readDeleteHash(pool: pg.Pool, id: number): Promise<string 
 }
 
 /** The tile stored by the upload whose Idempotency-Key hashes to `keyHash`, and its status; null when none. */
+/** When tile `id` was stored and whether it waits for review (queued for a placer counts as not), or null. */
+export async function storedAt(
+  pool: pg.Pool,
+  id: number,
+): Promise<{ createdAt: number; pending: boolean } | null> {
+  const r = await pool.query('SELECT status, created_at FROM tiles WHERE id = $1', [id]);
+  const x = r.rows[0];
+  return x ? { createdAt: Number(x.created_at), pending: x.status === 'pending' } : null;
+}
+
 export async function tileOfKeyHash(
   pool: pg.Pool,
   keyHash: string,

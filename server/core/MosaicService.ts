@@ -255,6 +255,11 @@ export class MosaicService implements LiveSource, MosaicPort {
     return id !== null && this.tiles.has(id) ? id : null;
   }
 
+  async storedAt(id: number): Promise<{ createdAt: number; pending: boolean } | null> {
+    const t = this.tiles.get(id);
+    return t ? { createdAt: t.createdAt, pending: t.status === 'pending' } : null;
+  }
+
   /** Places a stored-but-unplaced tile (a new one, or one approved from the queue). Call inside the mutex. */
   private async placeLocked(row: TileRow, insert = true): Promise<Change[]> {
     const changes: Change[] = [];

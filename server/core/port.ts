@@ -42,6 +42,11 @@ export interface MosaicPort {
    * placer), or null: the truth when the import's ledger lost track of it.
    */
   tileOfImport(fileHash: string): Promise<number | null>;
+  /**
+   * When a stored tile was stored (ms since the epoch, this server's clock) and whether it waits
+   * for review, in any state (live, waiting for review or for a placer); null when there is none.
+   */
+  storedAt(id: number): Promise<{ createdAt: number; pending: boolean } | null>;
   /** A live tile (the embedded store also answers for pending ones). */
   get(id: number): TileRecord | undefined;
   /** Any stored tile, live or waiting for review. */

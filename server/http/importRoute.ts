@@ -93,13 +93,13 @@ export function importRoute(d: ImportDeps): Router {
    * import; only then, since looking the tile up may cost a query in a cluster.
    */
   async function skipped(id: number, resent: boolean): Promise<ImportAnswer> {
-    const tile = resent ? await d.service.find(id) : undefined;
+    const tile = resent ? await d.service.storedAt(id) : null;
     if (!tile) return { status: 'skipped', id };
     return {
       status: 'skipped',
       id,
       ageMs: Math.max(0, Date.now() - tile.createdAt),
-      ...(tile.status === 'pending' ? { pending: true } : {}),
+      ...(tile.pending ? { pending: true } : {}),
     };
   }
 }

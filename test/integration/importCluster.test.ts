@@ -80,10 +80,14 @@ describe('bulk import in cluster mode', () => {
     const { nodes, sql } = cluster;
     const { placer, follower } = await roles(nodes);
     const photo = await syntheticJpeg(480, 360, 350);
-    const send = () => {
+    const send = (query = '') => {
       const form = new FormData();
       form.set('photo', new Blob([new Uint8Array(photo)]), 'p.jpg');
-      return fetch(`${follower.url}/api/admin/import`, { method: 'POST', body: form, headers: ADMIN });
+      return fetch(`${follower.url}/api/admin/import${query}`, {
+        method: 'POST',
+        body: form,
+        headers: ADMIN,
+      });
     };
     placer.child.kill('SIGSTOP');
     try {
@@ -97,6 +101,11 @@ describe('bulk import in cluster mode', () => {
       const again = await send();
       expect(again.status).toBe(200);
       expect(await again.json()).toEqual({ status: 'skipped', id });
+      // Sent again after that 503 (the command and the browser do so), the skip says how old the
+      // stored tile is, still queued for a placer, so the sender counts the file as its own import.
+      const resent = (await (await send('?resent=1')).json()) as { ageMs: number };
+      expect(resent).toEqual({ status: 'skipped', id, ageMs: expect.any(Number) });
+      expect(resent.ageMs).toBeLessThan(60_000);
       // The node that takes over places the stored tile; there is exactly one.
       await until(async () => (await fetch(`${follower.url}/api/tiles/${id}`)).status === 200, 20_000);
       expect((await sql.query('SELECT count(*)::int AS n FROM tiles')).rows[0].n).toBe(1);

@@ -86,10 +86,25 @@ describe('the import sender', () => {
       code: 'CORRUPT_IMAGE',
       message: 'This image is damaged.',
     });
-    expect(seen.map((s) => s.url)).toEqual(['/api/admin/import', '/api/admin/import']);
+    // After a server failure the next try says it is sent again (that failed try may have stored it).
+    expect(seen.map((s) => s.url)).toEqual(['/api/admin/import', '/api/admin/import?resent=1']);
     const fatal = await sendPhoto(t, bytes).catch((e: unknown) => e);
     expect(fatal).toBeInstanceOf(FatalImportError);
     expect((fatal as FatalImportError).code).toBe('UNAUTHORIZED');
+  });
+
+  it('counts a file stored by a try the server then failed (no placer) as imported when the retry finds it', async () => {
+    const { url, seen } = await serve((n, s, res) => {
+      if (n === 1)
+        return json(res, 503, { error: { code: 'PLACER_UNAVAILABLE', message: 'No placer answers yet.' } });
+      // The tile the first try stored, 40 ms old when asked with resent=1; an older one otherwise.
+      json(res, 200, { status: 'skipped', id: 5, ...(s.url.includes('resent=1') ? { ageMs: 40 } : {}) });
+    });
+    const t = { server: url, token: 't', event: null, hideFaces: false };
+    expect(await sendPhoto(t, bytes)).toEqual({ status: 'imported', id: 5 });
+    expect(seen.map((s) => s.url)).toEqual(['/api/admin/import', '/api/admin/import?resent=1']);
+    // A file answered skipped at once was imported before.
+    expect(await sendPhoto(t, bytes)).toEqual({ status: 'skipped', id: 5 });
   });
 
   it('waits through a proxy saying the server behind it does not answer, without counting those as tries', async () => {
