@@ -143,7 +143,6 @@ export async function readDeleteHash(pool: pg.Pool, id: number): Promise<string 
   return (r.rows[0]?.delete_hash as string | undefined) ?? null;
 }
 
-/** The tile stored by the upload whose Idempotency-Key hashes to `keyHash`, and its status; null when none. */
 /** When tile `id` was stored and whether it waits for review (queued for a placer counts as not), or null. */
 export async function storedAt(
   pool: pg.Pool,
@@ -154,6 +153,7 @@ export async function storedAt(
   return x ? { createdAt: Number(x.created_at), pending: x.status === 'pending' } : null;
 }
 
+/** The tile stored by the upload whose Idempotency-Key hashes to `keyHash`, and its status; null when none. */
 export async function tileOfKeyHash(
   pool: pg.Pool,
   keyHash: string,
