@@ -3,7 +3,7 @@ import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '.
 import { type Change, FEATURE_LEN } from '../../shared/mosaic/types.ts';
 import { GROWTH_FACTOR } from '../core/types.ts';
 import type { Target } from '../ingest/target.ts';
-import { DuplicateIndex } from '../safety/DuplicateIndex.ts';
+import { DUPLICATE_MESSAGE, DuplicateIndex } from '../safety/DuplicateIndex.ts';
 import { eachCopyRow } from './copyRows.ts';
 import { eachRow, readMeta } from './pgData.ts';
 import { type BatchWrite, writeBatch } from './placerWrites.ts';
@@ -42,9 +42,6 @@ export interface TileRowLite {
 }
 
 const BATCH = 500;
-const DUPLICATE_MESSAGE =
-  'This photo is already in the mosaic (or waiting for review). Each photo goes in once; ' +
-  'to replace yours, delete it first with your delete link.';
 
 /**
  * The one writer of the mosaic: holds the placement engine, takes requests from the

@@ -5,6 +5,7 @@ import { storedTileOf } from '../core/types.ts';
 import { AppError } from '../errors.ts';
 import type { ImportLedger } from '../importing/ImportLedger.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
+import { DUPLICATE_IMPORT_MESSAGE } from '../safety/DuplicateIndex.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
 import type { HttpDeps } from './deps.ts';
 import type { StorageGuard } from './StorageGuard.ts';
@@ -83,6 +84,9 @@ export function importRoute(d: ImportDeps): Router {
       const stored = storedTileOf(e);
       if (stored !== null) await d.ledger.finish(hash, stored).catch(() => {});
       else await d.ledger.release(hash).catch(() => {});
+      // The same picture from another file: said for the organiser, not for a couple.
+      if (e instanceof AppError && e.code === 'DUPLICATE_PHOTO')
+        throw new AppError(e.status, e.code, DUPLICATE_IMPORT_MESSAGE, e.headers);
       throw e;
     }
   }

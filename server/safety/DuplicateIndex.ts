@@ -8,6 +8,16 @@ import { phashWords, popcount32 } from '../ingest/phash.ts';
  */
 export const DEFAULT_DUPLICATE_THRESHOLD = 6;
 
+/** What a contributor is told of a photo already in the mosaic (409 DUPLICATE_PHOTO). */
+export const DUPLICATE_MESSAGE =
+  'This photo is already in the mosaic (or waiting for review). Each photo goes in once; ' +
+  'to replace yours, delete it first with your delete link.';
+
+/** What the bulk import says of the same: an organiser has no delete link to use. */
+export const DUPLICATE_IMPORT_MESSAGE =
+  'The same picture is already in the mosaic (or waiting for review), from another file: ' +
+  'a copy in another size or format, or the same photo sent by its couple.';
+
 /** How long a hash being stored stays reserved if its tile never shows up (the upload failed). */
 const RESERVATION_MS = 30_000;
 

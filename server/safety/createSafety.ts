@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { phashOf } from '../ingest/phash.ts';
 import type { IngestedPhoto } from '../ingest/pipeline.ts';
 import { ClientKeys } from './clientKey.ts';
-import { DuplicateIndex } from './DuplicateIndex.ts';
+import { DUPLICATE_MESSAGE, DuplicateIndex } from './DuplicateIndex.ts';
 import { FlagBook, type FlagStore, flagStoreOf } from './FlagBook.ts';
 import { type Limiter, limiter, type StoreFactory, uploadLimiters } from './rateLimits.ts';
 import { limitSocketsPerAddress } from './socketLimit.ts';
@@ -27,10 +27,6 @@ export interface Safety {
   attachLive(io: Server): Promise<void>;
   close(): void;
 }
-
-const DUPLICATE_MESSAGE =
-  'This photo is already in the mosaic (or waiting for review). Each photo goes in once; ' +
-  'to replace yours, delete it first with your delete link.';
 
 /**
  * What a cluster shares instead of this process's memory (each defaults to the in-memory

@@ -325,6 +325,30 @@ describe('bulk import', () => {
     expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
   });
 
+  it('refuses the same picture from another file as DUPLICATE_PHOTO, in words for the organiser', async () => {
+    // The test servers leave the check off unless asked (test/support/server.ts).
+    const s = await start({ DUPLICATE_CHECK: '1' });
+    const [p] = await photos(1, 230);
+    // The same picture, smaller and encoded anew: other bytes, so not skipped by its hash.
+    const copy = await sharp(p!).resize(400).jpeg({ quality: 80 }).toBuffer();
+    const send = (bytes: Buffer) =>
+      fetch(`${s.url}/api/admin/import`, {
+        method: 'POST',
+        body: new Uint8Array(bytes) as Uint8Array<ArrayBuffer>,
+        headers: { ...ADMIN, 'content-type': 'image/jpeg' },
+      });
+    expect((await send(p!)).status).toBe(201);
+    const dup = await send(copy);
+    expect(dup.status).toBe(409);
+    expect(await dup.json()).toEqual({
+      error: {
+        code: 'DUPLICATE_PHOTO',
+        message:
+          'The same picture is already in the mosaic (or waiting for review), from another file: a copy in another size or format, or the same photo sent by its couple.',
+      },
+    });
+  });
+
   it('says of a file sent again after a lost answer that its tile waits for review, under pre-moderation', async () => {
     const s = await start({ MODERATION: 'pre' });
     const [p] = await photos(1, 210);
