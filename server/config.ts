@@ -64,6 +64,8 @@ const schema = z.object({
   MIN_FREE_MB: z.coerce.number().min(0).default(500),
   /** How far V8's heap grows between full collections, in % (server/heapGrowth.ts); 0 is V8's choice. */
   HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(200),
+  /** HEIC photos decoded at once, each in its own worker thread; unset: one core fewer than the machine's, 1 to 4. */
+  HEIC_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Cluster mode: the PostgreSQL database that holds the mosaic (with REDIS_URL). */
   DATABASE_URL: z.preprocess(

@@ -4,11 +4,13 @@
  * photo and 4 at a time as uploads arrive, the wall time and CPU of `ingestPhoto` on a HEIC
  * beside the same pixels as a JPEG (the cheapest format ingest reads), and the event loop's
  * worst delay meanwhile (what every viewer's socket on that server waits) beside libheif run
- * on the event loop itself.
+ * on the event loop itself. Then HEIC photos a second with two workers beside one.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
+import { defaultHeicWorkers, setHeicWorkers } from '../../server/ingest/heic.ts';
 import { decodeHeicHere } from '../../server/ingest/heicDecode.ts';
 import { DEFAULT_LIMITS, ingestPhoto } from '../../server/ingest/pipeline.ts';
 import { halveRgba } from '../../server/ingest/shrink.ts';
@@ -72,7 +74,12 @@ export async function run(): Promise<void> {
     .removeAlpha()
     .jpeg({ quality: 92 })
     .toBuffer();
+  // One worker (the default on 2 cores), then two: photos decoded side by side.
+  setHeicWorkers(1);
   const heic = await measure(() => ingestPhoto(HEIC));
+  setHeicWorkers(2);
+  const heic2 = await measure(() => ingestPhoto(HEIC));
+  setHeicWorkers(defaultHeicWorkers());
   const same = await measure(() => ingestPhoto(jpeg));
   const onLoop = await measure(() =>
     decodeHeicHere({ buf: HEIC, maxPixels: DEFAULT_LIMITS.maxPixels, side: 512 }),
@@ -91,6 +98,9 @@ export async function run(): Promise<void> {
     `libheif on the event loop instead (the decode alone): ${f(onLoop.wallMs)} ms a photo, loop delay p99 ${f(onLoop.loopP99)} ms, max ${f(onLoop.loopMax)} ms: the worker's max is ${(heic.loopMax / onLoop.loopMax).toFixed(2)}x that`,
   );
   console.log(`decode alone: ${f(onLoop.wallMs / ((width * height) / 1e6))} ms per megapixel`);
+  console.log(
+    `HEIC_WORKERS=2 (${availableParallelism()} cores here): ${f(1000 / heic2.wallMs)} photos/s against ${f(1000 / heic.wallMs)} with 1 worker, ${(heic.wallMs / heic2.wallMs).toFixed(2)}x; ${f(heic2.cpuMs)} ms of CPU a photo; event loop delay p99 ${f(heic2.loopP99)} ms, max ${f(heic2.loopMax)} ms`,
+  );
   await profileCost();
 }
 

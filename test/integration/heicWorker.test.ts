@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { HEIC_WORKER_BOOT, HeicDecoder } from '../../server/ingest/heic.ts';
+import { defaultHeicWorkers, HEIC_WORKER_BOOT, HeicDecoder } from '../../server/ingest/heic.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -37,7 +37,9 @@ describe('the HEIC worker', () => {
 /**
  * No real file makes libheif hang or crash, so the worker here is the server's own with its
  * listener wrapped: a file that starts with HANG! spins for ever, one with CRASH ends the
- * thread. Every other file goes to the real decoder.
+ * thread. A file MEET<n> followed by a real HEIC waits until n such files are in workers at the
+ * same moment (they call each other on a BroadcastChannel), then goes on to the real decoder
+ * with the HEIC. Every other file goes to the real decoder.
  */
 const TRAPPED = `
   const { parentPort } = require('node:worker_threads');
@@ -46,6 +48,25 @@ const TRAPPED = `
     const head = Buffer.from(ask.buf.subarray(0, 5)).toString();
     if (head === 'HANG!') for (;;);
     if (head === 'CRASH') process.exit(70);
+    if (head.startsWith('MEET')) {
+      const want = Number(head[4]);
+      const heard = new Set();
+      const me = Math.random();
+      const channel = new BroadcastChannel('heic-meet');
+      const call = () => channel.postMessage(me);
+      channel.onmessage = (e) => {
+        if (heard.has(e.data)) return;
+        heard.add(e.data);
+        call();
+        if (heard.size + 1 >= want) {
+          channel.onmessage = null;
+          setTimeout(() => channel.close(), 200);
+          listener({ ...ask, buf: ask.buf.subarray(5) });
+        }
+      };
+      call();
+      return;
+    }
     listener(ask);
   });
   ${HEIC_WORKER_BOOT}`;
@@ -79,4 +100,42 @@ describe('a HEIC decode that hangs or crashes', () => {
     expect(crashed).toEqual({ ok: false, reason: 'corrupt' });
     expect(after).toMatchObject({ ok: true, width: 1280, height: 854 });
   }, 40_000);
+});
+
+describe('HEIC workers', () => {
+  const heic = readFileSync(join(ROOT, 'test/fixtures/rocket-gps.heic'));
+  const meet = (n: number) => ({
+    buf: Buffer.concat([Buffer.from(`MEET${n}`), heic]),
+    maxPixels: 50_000_000,
+    side: 512,
+  });
+  const decodeMs = 8_000;
+
+  it('decode as many photos at once as there are workers, and queue the rest', async () => {
+    const decoder = new HeicDecoder({ boot: TRAPPED, decodeMs, idleMs: 100, workers: 3 });
+    // Three photos that each wait until all three are being decoded at once: only three workers
+    // side by side answer them. A fourth, plain photo waits for the first worker free.
+    const answers = await Promise.all(
+      [meet(3), meet(3), meet(3)]
+        .map((a) => decoder.decode(a))
+        .concat(decoder.decode({ ...meet(0), buf: heic })),
+    );
+    for (const a of answers) expect(a).toMatchObject({ ok: true, width: 1280, height: 854 });
+  }, 40_000);
+
+  it('with one worker, decode one photo at a time', async () => {
+    const decoder = new HeicDecoder({ boot: TRAPPED, decodeMs: 3_000, idleMs: 100, workers: 1 });
+    // Two photos that wait for each other never meet in one worker: each is given up at its deadline.
+    const answers = await Promise.all([meet(2), meet(2)].map((a) => decoder.decode(a)));
+    expect(answers).toEqual([
+      { ok: false, reason: 'corrupt' },
+      { ok: false, reason: 'corrupt' },
+    ]);
+    // And the worker after them decodes as before.
+    expect(await decoder.decode({ ...meet(0), buf: heic })).toMatchObject({ ok: true, width: 1280 });
+  }, 40_000);
+
+  it('default to one core fewer than the machine has, 1 to 4', () => {
+    expect([1, 2, 3, 4, 8, 64].map((cores) => defaultHeicWorkers(cores))).toEqual([1, 1, 2, 3, 4, 4]);
+  });
 });

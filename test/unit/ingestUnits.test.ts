@@ -110,6 +110,9 @@ describe('config and tokens', () => {
     expect([c.UPLOAD_RATE_LIMIT, c.UPLOAD_NETWORK_RATE_LIMIT, c.SOCKETS_PER_IP]).toEqual([5, 60, 200]);
     expect(() => readConfig({ MOSAIC_TINT: '2' })).toThrow(/MOSAIC_TINT/);
     expect(() => readConfig({ MODERATION: 'later' })).toThrow(/MODERATION/);
+    // Unset: the machine's cores decide (defaultHeicWorkers); else at least one.
+    expect([c.HEIC_WORKERS, readConfig({ HEIC_WORKERS: '3' }).HEIC_WORKERS]).toEqual([undefined, 3]);
+    expect(() => readConfig({ HEIC_WORKERS: '0' })).toThrow(/HEIC_WORKERS/);
   });
 
   it('delete tokens match only themselves', () => {
