@@ -28,7 +28,7 @@ import { tileRoutes } from './http/tileRoutes.ts';
 import { timelapseRoutes } from './http/timelapseRoutes.ts';
 import { currentViewStart, viewRoutes } from './http/viewRoutes.ts';
 import { SqliteImportLedger } from './importing/SqliteImportLedger.ts';
-import { setHeicWorkers } from './ingest/heic.ts';
+import { defaultHeicWorkers, setHeicWorkers } from './ingest/heic.ts';
 import { type IngestedPhoto, type IngestOptions, ingestPhoto } from './ingest/pipeline.ts';
 import { Target } from './ingest/target.ts';
 import { MemoryRallies } from './rallies/MemoryRallies.ts';
@@ -85,7 +85,7 @@ export interface App {
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
   setHeapGrowth(config.HEAP_GROWTH_PERCENT);
-  if (config.HEIC_WORKERS) setHeicWorkers(config.HEIC_WORKERS);
+  setHeicWorkers(config.HEIC_WORKERS ?? defaultHeicWorkers());
   // Derived target data (a big grid's cell features) is kept on this machine's disk, on either
   // kind of node: it holds nothing about any tile.
   const target = await Target.open(config.targetPath, join(config.dataDir, 'cache'));
