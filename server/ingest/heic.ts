@@ -77,7 +77,10 @@ export class HeicDecoder {
   decode(ask: HeicAsk): Promise<HeicAnswer> {
     return new Promise((resolve) => {
       this.queue.push({ ask, resolve });
-      for (const slot of this.slots) if (!slot.current) this.next(slot);
+      // A free worker already started, else a free slot: no thread starts while one waits idle.
+      const free = this.slots.filter((slot) => !slot.current);
+      const slot = free.find((f) => f.worker) ?? free[0];
+      if (slot) this.next(slot);
     });
   }
 

@@ -39,10 +39,15 @@ describe('the HEIC worker', () => {
  * listener wrapped: a file that starts with HANG! spins for ever, one with CRASH ends the
  * thread. A file MEET<n> followed by a real HEIC waits until n such files are in workers at the
  * same moment (they call each other on a BroadcastChannel), then goes on to the real decoder
- * with the HEIC. Every other file goes to the real decoder.
+ * with the HEIC. Every other file goes to the real decoder. Each worker, as it starts, posts its
+ * thread id on the BroadcastChannel 'heic-started'.
  */
 const TRAPPED = `
-  const { parentPort } = require('node:worker_threads');
+  const { parentPort, threadId } = require('node:worker_threads');
+  // Each worker says it started, for the tests that count them.
+  const started = new BroadcastChannel('heic-started');
+  started.postMessage(threadId);
+  started.close();
   const on = parentPort.on.bind(parentPort);
   parentPort.on = (type, listener) => on(type, (ask) => {
     const head = Buffer.from(ask.buf.subarray(0, 5)).toString();
@@ -133,6 +138,24 @@ describe('HEIC workers', () => {
     ]);
     // And the worker after them decodes as before.
     expect(await decoder.decode({ ...meet(0), buf: heic })).toMatchObject({ ok: true, width: 1280 });
+  }, 40_000);
+
+  it('send photos that come one after another to the worker already started', async () => {
+    const started = new Set<number>();
+    const channel = new BroadcastChannel('heic-started');
+    channel.onmessage = (e) => started.add((e as MessageEvent<number>).data);
+    try {
+      const decoder = new HeicDecoder({ boot: TRAPPED, decodeMs, idleMs: 5_000, workers: 3 });
+      for (let i = 0; i < 3; i++)
+        expect(await decoder.decode({ ...meet(0), buf: heic })).toMatchObject({ ok: true, width: 1280 });
+      // Three together then need all three.
+      const together = await Promise.all([meet(3), meet(3), meet(3)].map((a) => decoder.decode(a)));
+      for (const a of together) expect(a).toMatchObject({ ok: true, width: 1280 });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(started.size).toBe(3);
+    } finally {
+      channel.close();
+    }
   }, 40_000);
 
   it('default to one core fewer than the machine has, 1 to 4', () => {
