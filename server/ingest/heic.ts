@@ -35,6 +35,9 @@ export interface HeicDecoderOptions {
   workers?: number;
 }
 
+/** The server's decoder, one worker unless told. */
+const SERVER_DECODER: HeicDecoderOptions = { boot: HEIC_WORKER_BOOT, decodeMs: DECODE_MS, idleMs: IDLE_MS };
+
 interface Task {
   ask: HeicAsk;
   resolve: (a: HeicAnswer) => void;
@@ -58,13 +61,7 @@ export class HeicDecoder {
   private readonly queue: Task[] = [];
   private readonly slots: Slot[];
 
-  constructor(
-    private readonly opts: HeicDecoderOptions = {
-      boot: HEIC_WORKER_BOOT,
-      decodeMs: DECODE_MS,
-      idleMs: IDLE_MS,
-    },
-  ) {
+  constructor(private readonly opts: HeicDecoderOptions = SERVER_DECODER) {
     const n = Math.max(1, Math.floor(opts.workers ?? 1));
     this.slots = Array.from({ length: n }, () => ({
       worker: null,
@@ -160,6 +157,6 @@ export function setHeicWorkers(n: number): void {
  * answers the size alone when it has more than `maxPixels`.
  */
 export function decodeHeic(buf: Buffer, maxPixels: number, side: number): Promise<HeicAnswer> {
-  decoder ??= new HeicDecoder({ boot: HEIC_WORKER_BOOT, decodeMs: DECODE_MS, idleMs: IDLE_MS, workers });
+  decoder ??= new HeicDecoder({ ...SERVER_DECODER, workers });
   return decoder.decode({ buf, maxPixels, side });
 }
