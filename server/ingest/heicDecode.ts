@@ -4,7 +4,7 @@
  * calls it in its worker thread (heicWorker.ts, through heic.ts), never on the event loop.
  */
 import { createRequire } from 'node:module';
-import { heifIccProfile } from './heifBoxes.ts';
+import { type HeifColour, heifColour, type Nclx } from './heifBoxes.ts';
 import { halveRgba } from './shrink.ts';
 import { taggedPng } from './taggedPng.ts';
 
@@ -17,8 +17,8 @@ export interface HeicAsk {
 
 /**
  * The primary image upright: as RGBA in sRGB, or, when the file carries an ICC profile (an
- * iPhone's Display P3), as a PNG of those pixels tagged with it, which libvips converts to sRGB
- * as it reads. Or why not: the file says a size over the limit, or it cannot be read.
+ * iPhone's Display P3) or says Display P3 by code points (`nclx`), as a PNG of those pixels
+ * tagged with that profile, which libvips converts to sRGB as it reads. Or why not: the file says a size over the limit, or it cannot be read.
  */
 export type HeicAnswer =
   | { ok: true; width: number; height: number; format: 'rgba' | 'png'; data: Uint8Array }
@@ -50,6 +50,33 @@ function display(image: HeifImage, width: number, height: number): Promise<Uint8
   });
 }
 
+/**
+ * Display P3 code points: P3's primaries and D65 white (12) with the sRGB curve or one of the
+ * SDR video curves close to it (BT.709, BT.601, BT.2020, or unspecified). HDR curves (PQ, HLG)
+ * would need tone mapping, not a profile.
+ */
+const isDisplayP3 = (c: Nclx) => c.primaries === 12 && [1, 2, 6, 13, 14, 15].includes(c.transfer);
+
+let displayP3: Promise<Uint8Array> | null = null;
+
+/**
+ * The ICC profile the pixels are in: the file's own, or for `nclx` Display P3 libvips' built-in
+ * P3 profile (the one sharp's `withIccProfile('p3')` writes), read once. Null for sRGB, BT.709's
+ * primaries, and what has no profile here (BT.2020's primaries): those are read as sRGB.
+ */
+async function profileOf(colour: HeifColour | null): Promise<Uint8Array | null> {
+  if (!colour) return null;
+  if ('icc' in colour) return colour.icc;
+  if (!isDisplayP3(colour.nclx)) return null;
+  displayP3 ??= (async () => {
+    const { default: sharp } = await import('sharp');
+    const dot = { create: { width: 1, height: 1, channels: 3 as const, background: '#000' } };
+    const png = await sharp(dot).withIccProfile('p3').png().toBuffer();
+    return new Uint8Array((await sharp(png).metadata()).icc!);
+  })();
+  return displayP3;
+}
+
 /** Decodes `ask.buf`'s primary image, refusing from the size the file states before any pixel is decoded. */
 export async function decodeHeicHere(ask: HeicAsk): Promise<HeicAnswer> {
   libheif ??= createRequire(import.meta.url)('libheif-js/wasm-bundle') as LibHeif;
@@ -67,7 +94,7 @@ export async function decodeHeicHere(ask: HeicAsk): Promise<HeicAnswer> {
     let img = { data: new Uint8Array(shown.buffer, shown.byteOffset, shown.byteLength), width, height };
     // No shrink-on-load here: halve by boxes while at least twice the side ingest needs remains.
     while (Math.min(img.width, img.height) >= 4 * ask.side) img = halveRgba(img.data, img.width, img.height);
-    const icc = heifIccProfile(ask.buf);
+    const icc = await profileOf(heifColour(ask.buf));
     const data = icc ? taggedPng(img.data, img.width, img.height, icc) : img.data;
     return { ok: true, width: img.width, height: img.height, format: icc ? 'png' : 'rgba', data };
   } catch {

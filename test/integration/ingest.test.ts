@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { withNclx } from '../support/heif.ts';
 import { listFiles, upload } from '../support/server.ts';
 import { useServer } from '../support/useServer.ts';
 
@@ -105,10 +106,10 @@ describe('ingest over HTTP', () => {
     expect([meta.format, meta.channels, meta.space]).toEqual(['webp', 3, 'srgb']);
   });
 
-  /** A fixture uploaded, its 512 px tile at 16x16. */
-  const tile = async (name: string) => {
+  /** A fixture (or other bytes under its name) uploaded, its 512 px tile at 16x16. */
+  const tile = async (name: string, bytes: Buffer = fixture(name)) => {
     const type = name.endsWith('.heic') ? 'image/heic' : 'image/jpeg';
-    const res = await upload(s().url, fixture(name), {}, name, type);
+    const res = await upload(s().url, bytes, {}, name, type);
     expect(res.status, name).toBe(201);
     const { id } = await res.json();
     const webp = Buffer.from(await (await fetch(`${s().url}/tiles/${id}/512.webp`)).arrayBuffer());
@@ -130,6 +131,19 @@ describe('ingest over HTTP', () => {
   it("keeps a Display P3 HEIC's colours, as for the same photo as a P3 JPEG", async () => {
     // An iPhone's photos are Display P3; read as sRGB, the orange would come out 213,91,44, not 230,80,20.
     const [heic, jpeg] = await Promise.all([tile('colours-p3.heic'), tile('colours-p3.jpg')]);
+    const worst = heic.reduce((d, v, i) => Math.max(d, Math.abs(v - jpeg[i]!)), 0);
+    expect(worst).toBeLessThan(6);
+  });
+
+  it('keeps the colours of a HEIC that says Display P3 by code points (nclx), as many Android phones do', async () => {
+    // The same pixels as colours-p3.heic, their colour space given as nclx code points, not a profile.
+    const nclx = withNclx(fixture('colours-p3.heic'), {
+      primaries: 12,
+      transfer: 13,
+      matrix: 6,
+      fullRange: true,
+    });
+    const [heic, jpeg] = await Promise.all([tile('colours-nclx.heic', nclx), tile('colours-p3.jpg')]);
     const worst = heic.reduce((d, v, i) => Math.max(d, Math.abs(v - jpeg[i]!)), 0);
     expect(worst).toBeLessThan(6);
   });

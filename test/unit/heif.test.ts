@@ -3,29 +3,41 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeHeicHere } from '../../server/ingest/heicDecode.ts';
-import { heifIccProfile } from '../../server/ingest/heifBoxes.ts';
+import { heifColour } from '../../server/ingest/heifBoxes.ts';
 import { halveRgba } from '../../server/ingest/shrink.ts';
 import { taggedPng } from '../../server/ingest/taggedPng.ts';
+import { withNclx } from '../support/heif.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures', name));
 
-describe('heifIccProfile', () => {
+/** Display P3 by code points, with the matrix and range heif-enc coded the fixtures' pixels in. */
+const P3_NCLX = { primaries: 12, transfer: 13, matrix: 6, fullRange: true };
+
+describe('heifColour', () => {
   it("finds the Display P3 profile an iPhone-like HEIC carries, the same bytes as its JPEG's", async () => {
-    const icc = heifIccProfile(fixture('colours-p3.heic'));
-    expect(icc).not.toBeNull();
-    expect(Buffer.from(icc!).subarray(36, 40).toString('latin1')).toBe('acsp');
-    expect(Buffer.from(icc!).equals((await sharp(fixture('colours-p3.jpg')).metadata()).icc!)).toBe(true);
+    const colour = heifColour(fixture('colours-p3.heic'));
+    expect(colour && 'icc' in colour).toBe(true);
+    const icc = Buffer.from((colour as { icc: Uint8Array }).icc);
+    expect(icc.subarray(36, 40).toString('latin1')).toBe('acsp');
+    expect(icc.equals((await sharp(fixture('colours-p3.jpg')).metadata()).icc!)).toBe(true);
   });
 
-  it('finds none in a HEIC without a profile, and none in what is not HEIF', () => {
-    expect(heifIccProfile(fixture('rocket-gps.heic'))).toBeNull();
-    expect(heifIccProfile(fixture('hubble-small.jpg'))).toBeNull();
-    expect(heifIccProfile(new Uint8Array(0))).toBeNull();
+  it('reads the code points of an nclx colour property', () => {
+    expect(heifColour(withNclx(fixture('colours-p3.heic'), P3_NCLX))).toEqual({ nclx: P3_NCLX });
+    const bt709 = { primaries: 1, transfer: 1, matrix: 1, fullRange: false };
+    expect(heifColour(withNclx(fixture('colours-p3.heic'), bt709))).toEqual({ nclx: bt709 });
+  });
+
+  it('finds none in a HEIC without a colour property, and none in what is not HEIF', () => {
+    expect(heifColour(fixture('rocket-gps.heic'))).toBeNull();
+    expect(heifColour(fixture('hubble-small.jpg'))).toBeNull();
+    expect(heifColour(new Uint8Array(0))).toBeNull();
   });
 
   it('gives up quietly on a file cut inside its boxes', () => {
-    const heic = fixture('colours-p3.heic');
-    for (const cut of [12, 40, 100, 300]) expect(() => heifIccProfile(heic.subarray(0, cut))).not.toThrow();
+    for (const heic of [fixture('colours-p3.heic'), withNclx(fixture('colours-p3.heic'), P3_NCLX)])
+      for (const cut of [12, 40, 100, 300, 840])
+        expect(() => heifColour(heic.subarray(0, cut))).not.toThrow();
   });
 });
 
@@ -80,6 +92,22 @@ describe('decodeHeicHere', () => {
     const meta = format === 'png' ? await sharp(answer.data).metadata() : null;
     if (meta) expect([meta.width, meta.height, meta.channels]).toEqual([width, height, 4]);
     else expect(answer.data.length).toBe(width * height * 4);
+  });
+
+  it('tags the pixels of an nclx Display P3 HEIC with a P3 profile, and leaves other code points as sRGB', async () => {
+    const decode = (nclx: typeof P3_NCLX) =>
+      decodeHeicHere({ buf: withNclx(fixture('colours-p3.heic'), nclx), maxPixels: 50_000_000, side: 512 });
+    const p3 = await decode(P3_NCLX);
+    expect(p3).toMatchObject({ ok: true, format: 'png', width: 1200, height: 1050 });
+    // libvips' own Display P3 profile: the one colours-p3.jpg was tagged with.
+    const jpegIcc = (await sharp(fixture('colours-p3.jpg')).metadata()).icc!;
+    if (p3.ok) expect(Buffer.from((await sharp(p3.data).metadata()).icc!).equals(jpegIcc)).toBe(true);
+    // BT.709's primaries are sRGB's; PQ (HDR) would need tone mapping, not a profile.
+    for (const nclx of [
+      { ...P3_NCLX, primaries: 1 },
+      { ...P3_NCLX, transfer: 16 },
+    ])
+      expect(await decode(nclx)).toMatchObject({ ok: true, format: 'rgba', width: 1200, height: 1050 });
   });
 
   it('answers the size alone for a photo over the limit, and refuses what is not a HEIC photo', async () => {
