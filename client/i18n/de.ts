@@ -226,7 +226,7 @@ export const de: Messages = {
   'admin.importDrop': 'Ordner, Fotos oder ein ZIP hierher ziehen',
   'admin.importFolder': 'Ordner auswählen',
   'admin.importFiles': 'Fotos oder ZIP auswählen',
-  'admin.importRally': 'Kundgebungscode (optional)',
+  'admin.importRally': 'Kundgebungs-Code (optional)',
   'admin.importHide': 'Gesichter in allen Fotos verbergen',
   'admin.importReading': 'Dateien werden gelesen …',
   'admin.importNothing': 'Dort gibt es keine Datei zum Importieren.',
