@@ -4,9 +4,9 @@
  * calls it in its worker thread (heicWorker.ts, through heic.ts), never on the event loop.
  */
 import { createRequire } from 'node:module';
-import { type HeifColour, heifColour, type Nclx } from './heifBoxes.ts';
+import { type HeifColour, heifColour, isDisplayP3 } from './heifBoxes.ts';
 import { halveRgba } from './shrink.ts';
-import { taggedPng } from './taggedPng.ts';
+import { displayP3Profile, taggedPng } from './taggedPng.ts';
 
 /** One HEIC file, the most pixels it may decode to, and the shorter side ingest needs of it. */
 export interface HeicAsk {
@@ -51,30 +51,14 @@ function display(image: HeifImage, width: number, height: number): Promise<Uint8
 }
 
 /**
- * Display P3 code points: P3's primaries and D65 white (12) with the sRGB curve or one of the
- * SDR video curves close to it (BT.709, BT.601, BT.2020, or unspecified). HDR curves (PQ, HLG)
- * would need tone mapping, not a profile.
- */
-const isDisplayP3 = (c: Nclx) => c.primaries === 12 && [1, 2, 6, 13, 14, 15].includes(c.transfer);
-
-let displayP3: Promise<Uint8Array> | null = null;
-
-/**
  * The ICC profile the pixels are in: the file's own, or for `nclx` Display P3 libvips' built-in
- * P3 profile (the one sharp's `withIccProfile('p3')` writes), read once. Null for sRGB, BT.709's
- * primaries, and what has no profile here (BT.2020's primaries): those are read as sRGB.
+ * P3 profile. Null for sRGB, BT.709's primaries, and what has no profile here (BT.2020's
+ * primaries, HDR curves): those are read as sRGB.
  */
-async function profileOf(colour: HeifColour | null): Promise<Uint8Array | null> {
+function profileOf(colour: HeifColour | null): Promise<Uint8Array | null> | Uint8Array | null {
   if (!colour) return null;
   if ('icc' in colour) return colour.icc;
-  if (!isDisplayP3(colour.nclx)) return null;
-  displayP3 ??= (async () => {
-    const { default: sharp } = await import('sharp');
-    const dot = { create: { width: 1, height: 1, channels: 3 as const, background: '#000' } };
-    const png = await sharp(dot).withIccProfile('p3').png().toBuffer();
-    return new Uint8Array((await sharp(png).metadata()).icc!);
-  })();
-  return displayP3;
+  return isDisplayP3(colour.nclx) ? displayP3Profile() : null;
 }
 
 /** Decodes `ask.buf`'s primary image, refusing from the size the file states before any pixel is decoded. */

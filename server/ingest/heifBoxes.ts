@@ -42,6 +42,20 @@ export interface Nclx {
   fullRange: boolean;
 }
 
+/**
+ * Display P3 code points: P3's primaries and D65 white (12) with the sRGB curve or one of the
+ * SDR video curves close to it (BT.709, BT.601, BT.2020, or unspecified). HDR curves (PQ, HLG)
+ * would need tone mapping, not a profile.
+ */
+export const isDisplayP3 = (c: Nclx): boolean =>
+  c.primaries === 12 && [1, 2, 6, 13, 14, 15].includes(c.transfer);
+
+/** Whether a HEIF file (HEIC or AVIF) gives its primary image's colour as Display P3 code points alone. */
+export function saysDisplayP3(buf: Uint8Array): boolean {
+  const colour = heifColour(buf);
+  return !!colour && 'nclx' in colour && isDisplayP3(colour.nclx);
+}
+
 /** How a HEIF image's colour is described. */
 export type HeifColour = { icc: Uint8Array } | { nclx: Nclx };
 

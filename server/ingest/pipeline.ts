@@ -4,10 +4,12 @@ import { SUBGRID } from '../../shared/mosaic/types.ts';
 import { AppError } from '../errors.ts';
 import { ATTENTION_THUMB, attentionCrop } from './attention.ts';
 import { decodeHeic } from './heic.ts';
+import { saysDisplayP3 } from './heifBoxes.ts';
 import { readJpegHeader } from './jpegHeader.ts';
 import { sharp } from './sharp.ts';
 import { quarter } from './shrink.ts';
 import { sniffFormat } from './sniff.ts';
+import { displayP3Profile, taggedPng } from './taggedPng.ts';
 import { attentionThumb } from './thumb.ts';
 
 const MASTER = 512;
@@ -53,7 +55,7 @@ interface Header {
  * read: no HEVC decoder) its primary image, upright, as RGBA.
  */
 type Source =
-  | { buf: Buffer; size?: { width: number; height: number } }
+  | { buf: Buffer; size?: { width: number; height: number }; displayP3?: true }
   | { rgba: Buffer; width: number; height: number };
 
 const corrupt = () =>
@@ -61,7 +63,10 @@ const corrupt = () =>
 
 /** The photo to decode to `side` px on its shorter side. */
 async function open(buf: Buffer, limits: IngestLimits, side: number): Promise<Source> {
-  if (sniffFormat(buf) !== 'heic') return { buf };
+  const format = sniffFormat(buf);
+  // libvips reads an AVIF's ICC profile but not its nclx code points: Display P3 ones are applied after the decode.
+  if (format === 'avif' && saysDisplayP3(buf)) return { buf, displayP3: true };
+  if (format !== 'heic') return { buf };
   const answer = await decodeHeic(buf, limits.maxPixels, side);
   if (answer.ok) {
     const { data, width, height } = answer;
@@ -148,6 +153,15 @@ async function decodeUpright(src: Source, limits: IngestLimits, header: Header, 
     if (header.needsColourFix) img.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha();
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+    if ('buf' in src && src.displayP3) {
+      // The decoded pixels are Display P3's: tagged with its profile, libvips converts them to sRGB.
+      const png = taggedPng(data, info.width, info.height, await displayP3Profile(), 3);
+      return {
+        data: await sharp(png).toColourspace('srgb').raw().toBuffer(),
+        width: info.width,
+        height: info.height,
+      };
+    }
     return { data, width: info.width, height: info.height };
   } catch {
     throw corrupt();

@@ -21,12 +21,19 @@ function adler32(bytes: Uint8Array, start: number, end: number, sum: number): nu
 }
 
 /**
- * RGBA pixels tagged with an ICC profile, as a PNG whose pixels are stored, not compressed:
- * the one form in which libvips (through sharp) takes a profile with raw pixels, and converts
- * from it to sRGB as it decodes. Written into one buffer: no copy of the image beyond its own.
+ * RGBA (or with `channels` 3, RGB) pixels tagged with an ICC profile, as a PNG whose pixels are
+ * stored, not compressed: the one form in which libvips (through sharp) takes a profile with raw
+ * pixels, and converts from it to sRGB as it decodes. Written into one buffer: no copy of the
+ * image beyond its own.
  */
-export function taggedPng(rgba: Uint8Array, width: number, height: number, icc: Uint8Array): Buffer {
-  const stride = width * 4;
+export function taggedPng(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  icc: Uint8Array,
+  channels: 3 | 4 = 4,
+): Buffer {
+  const stride = width * channels;
   const row = stride + 1; // a filter byte (0: none), then the row's pixels
   const raw = row * height;
   const blocks = Math.max(1, Math.ceil(raw / BLOCK));
@@ -46,7 +53,8 @@ export function taggedPng(rgba: Uint8Array, width: number, height: number, icc: 
   chunk('IHDR', 13, (o) => {
     out.writeUInt32BE(width, o);
     out.writeUInt32BE(height, o + 4);
-    out.set([8, 6, 0, 0, 0], o + 8); // 8 bits, RGBA, deflate, no filter method beyond 0, not interlaced
+    // 8 bits, RGBA (6) or RGB (2), deflate, no filter method beyond 0, not interlaced.
+    out.set([8, channels === 4 ? 6 : 2, 0, 0, 0], o + 8);
   });
   chunk('iCCP', iccp.length, (o) => out.set(iccp, o));
   chunk('IDAT', idat, (o) => {
@@ -82,4 +90,18 @@ export function taggedPng(rgba: Uint8Array, width: number, height: number, icc: 
   });
   chunk('IEND', 0, () => undefined);
   return out;
+}
+
+let displayP3: Promise<Uint8Array> | null = null;
+
+/** libvips' built-in Display P3 profile (the one sharp's `withIccProfile('p3')` writes), read once. */
+export function displayP3Profile(): Promise<Uint8Array> {
+  displayP3 ??= (async () => {
+    // Imported here, not at the top: the HEIC worker thread loads sharp only for such a photo.
+    const { default: sharp } = await import('sharp');
+    const dot = { create: { width: 1, height: 1, channels: 3 as const, background: '#000' } };
+    const png = await sharp(dot).withIccProfile('p3').png().toBuffer();
+    return new Uint8Array((await sharp(png).metadata()).icc!);
+  })();
+  return displayP3;
 }

@@ -108,7 +108,7 @@ describe('ingest over HTTP', () => {
 
   /** A fixture (or other bytes under its name) uploaded, its 512 px tile at 16x16. */
   const tile = async (name: string, bytes: Buffer = fixture(name)) => {
-    const type = name.endsWith('.heic') ? 'image/heic' : 'image/jpeg';
+    const type = name.endsWith('.heic') ? 'image/heic' : name.endsWith('.avif') ? 'image/avif' : 'image/jpeg';
     const res = await upload(s().url, bytes, {}, name, type);
     expect(res.status, name).toBe(201);
     const { id } = await res.json();
@@ -145,6 +145,19 @@ describe('ingest over HTTP', () => {
     });
     const [heic, jpeg] = await Promise.all([tile('colours-nclx.heic', nclx), tile('colours-p3.jpg')]);
     const worst = heic.reduce((d, v, i) => Math.max(d, Math.abs(v - jpeg[i]!)), 0);
+    expect(worst).toBeLessThan(6);
+  });
+
+  it('keeps the colours of an AVIF that says Display P3 by code points (nclx)', async () => {
+    // libvips reads an AVIF's ICC profile but not its nclx code points.
+    const avif = await sharp(fixture('colours-p3.jpg'))
+      .keepIccProfile()
+      .resize(1200)
+      .avif({ quality: 90 })
+      .toBuffer();
+    const nclx = withNclx(avif, { primaries: 12, transfer: 13, matrix: 6, fullRange: true });
+    const [p3, jpeg] = await Promise.all([tile('colours-nclx.avif', nclx), tile('colours-p3.jpg')]);
+    const worst = p3.reduce((d, v, i) => Math.max(d, Math.abs(v - jpeg[i]!)), 0);
     expect(worst).toBeLessThan(6);
   });
 

@@ -57,6 +57,19 @@ describe('taggedPng', () => {
   });
 });
 
+describe('taggedPng, RGB', () => {
+  it('holds 3-channel pixels exactly too', async () => {
+    const [width, height] = [257, 131];
+    const rgb = new Uint8Array(width * height * 3);
+    for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 7919) & 255;
+    const icc = (await sharp(fixture('colours-p3.jpg')).metadata()).icc!;
+    const png = taggedPng(rgb, width, height, icc, 3);
+    const meta = await sharp(png).metadata();
+    expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['png', width, height, 3]);
+    expect((await sharp(png).keepIccProfile().raw().toBuffer()).equals(Buffer.from(rgb))).toBe(true);
+  });
+});
+
 describe('halveRgba', () => {
   it('averages each 2x2 block, rounding half up, and drops a last odd row and column', () => {
     // 3x3 RGBA: the 2x2 block at the top left, then a column and a row that are dropped.
