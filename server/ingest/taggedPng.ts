@@ -97,7 +97,8 @@ let displayP3: Promise<Uint8Array> | null = null;
 /** libvips' built-in Display P3 profile (the one sharp's `withIccProfile('p3')` writes), read once. */
 export function displayP3Profile(): Promise<Uint8Array> {
   displayP3 ??= (async () => {
-    // Imported here, not at the top: the HEIC worker thread loads sharp only for such a photo.
+    // Imported here, not at the top: a HEIC worker thread loads sharp only for such a photo. The
+    // server's main thread has loaded it first, as sharp asks on Linux of threads that use it.
     const { default: sharp } = await import('sharp');
     const dot = { create: { width: 1, height: 1, channels: 3 as const, background: '#000' } };
     const png = await sharp(dot).withIccProfile('p3').png().toBuffer();
