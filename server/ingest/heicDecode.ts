@@ -18,7 +18,8 @@ export interface HeicAsk {
 /**
  * The primary image upright: as RGBA in sRGB, or, when the file carries an ICC profile (an
  * iPhone's Display P3) or says Display P3 by code points (`nclx`), as a PNG of those pixels
- * tagged with that profile, which libvips converts to sRGB as it reads. Or why not: the file says a size over the limit, or it cannot be read.
+ * tagged with that profile, which libvips converts to sRGB as it reads. Or why not: the file
+ * says a size over the limit, or it cannot be read.
  */
 export type HeicAnswer =
   | { ok: true; width: number; height: number; format: 'rgba' | 'png'; data: Uint8Array }
