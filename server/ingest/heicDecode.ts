@@ -56,7 +56,7 @@ function display(image: HeifImage, width: number, height: number): Promise<Uint8
  * P3 profile. Null for sRGB, BT.709's primaries, and what has no profile here (BT.2020's
  * primaries, HDR curves): those are read as sRGB.
  */
-function profileOf(colour: HeifColour | null): Promise<Uint8Array | null> | Uint8Array | null {
+async function profileOf(colour: HeifColour | null): Promise<Uint8Array | null> {
   if (!colour) return null;
   if ('icc' in colour) return colour.icc;
   return isDisplayP3(colour.nclx) ? displayP3Profile() : null;

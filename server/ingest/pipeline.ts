@@ -64,7 +64,8 @@ const corrupt = () =>
 /** The photo to decode to `side` px on its shorter side. */
 async function open(buf: Buffer, limits: IngestLimits, side: number): Promise<Source> {
   const format = sniffFormat(buf);
-  // libvips reads an AVIF's ICC profile but not its nclx code points: Display P3 ones are applied after the decode.
+  // libvips reads an AVIF's ICC profile but not its nclx code points: Display P3 ones are
+  // applied after the decode.
   if (format === 'avif' && saysDisplayP3(buf)) return { buf, displayP3: true };
   if (format !== 'heic') return { buf };
   const answer = await decodeHeic(buf, limits.maxPixels, side);
