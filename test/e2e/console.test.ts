@@ -106,7 +106,7 @@ describe('the organiser console', () => {
     );
     expect(await page.textContent('#stat-rallies')).toContain('lisbon');
     expect(await figure(page, 'Upload to visible')).toMatch(/median/);
-    expect(await page.textContent('#chart-tiles-text')).toContain('3 in the last hour');
+    expect(await page.textContent('#chart-tiles-text')).toContain('3\u00a0in the last hour');
     expect(await pinkPixels(page)).toBeGreaterThan(pinkBefore);
     await page.screenshot({ path: resolve(SHOTS, 'console-stats-desktop.png'), fullPage: true });
     await page.context().close();
@@ -115,6 +115,10 @@ describe('the organiser console', () => {
     await phone.waitForSelector('[data-edit="lisbon"]');
     await phone.waitForFunction(() => document.querySelectorAll('#stat-grid > div').length > 0);
     await phone.screenshot({ path: resolve(SHOTS, 'console-phone.png'), fullPage: true });
+    // The figures wrap on a phone: between figures, never between a number and its unit.
+    const figures = await phone.$$eval('#stat-grid dd', (dds) => dds.map((d) => d.textContent ?? ''));
+    expect(figures.join(' | ')).toMatch(/\d\u00a0%.*\d\u00a0ms/);
+    expect(figures.filter((f) => /\d [%\p{L}]/u.test(f))).toEqual([]);
     // The form on a phone: every field a full-width 44 px target, opened and left by keyboard.
     await phone.focus('#rally-new');
     await phone.keyboard.press('Enter');

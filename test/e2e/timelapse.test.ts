@@ -154,7 +154,7 @@ describe('admin timelapse', () => {
     // Followed again: the words say how far it is, and the bar moves on from where it stood.
     await expect
       .poll(() => page.textContent('#video-msg'), { timeout: 20_000 })
-      .toMatch(/^Making the video: \d+ %/);
+      .toMatch(/^Making the video: \d+\u00a0%/);
     await expect.poll(async () => (await bar(page)).value, { timeout: 60_000 }).toBeGreaterThan(before);
     await page.click('#video-cancel');
     await expect.poll(() => page.textContent('#video-msg')).toBe('The video was cancelled.');
