@@ -132,6 +132,9 @@ async function run(
   let done = 0;
   let next = 0;
   let stop: ApiError | null = null;
+  // A stop (a wrong token, a full disk) also ends the other files' waits between tries at once.
+  const halt = new AbortController();
+  const interrupt = AbortSignal.any([signal, halt.signal]);
   // Files whose server cannot be reached right now: while any waits, the status says so.
   let waitingFiles = 0;
   const progress = () => {
@@ -161,7 +164,7 @@ async function run(
         text = () => t('error.UNSUPPORTED_FORMAT');
       } else {
         outcome = await importPhoto(token, blob, entry.name.split('/').pop() ?? 'photo', fields, {
-          signal,
+          signal: interrupt,
           waiting,
         });
         text = () => '';
@@ -169,10 +172,11 @@ async function run(
     } catch (err) {
       waiting(false);
       // Stopped while it waited for the server: this file is not done (the same files resume it).
-      if (signal.aborted && err === signal.reason) return;
+      if (interrupt.aborted && err === interrupt.reason) return;
       const e = err instanceof ApiError ? err : new ApiError('NETWORK', 0, String(err));
       if (STOPPING.has(e.code) || e.status === 401) {
         stop ??= e;
+        halt.abort();
         return;
       }
       outcome = { status: 'refused', code: e.code, message: e.message };

@@ -59,6 +59,10 @@ export async function runImport(
   );
   // While the server cannot be reached, every file in flight waits, and the progress says so.
   const link = new ServerLink(opts.limits ?? LINK_LIMITS, (down) => progress.waiting(down));
+  // A stop (a wrong token, a full disk, the server gone too long) also ends the other files'
+  // waits between tries at once, rather than after their pauses or their remaining tries.
+  const halt = new AbortController();
+  const waits = signal ? AbortSignal.any([signal, halt.signal]) : halt.signal;
   let done = 0;
   let next = 0;
   let stopped: string | null = null;
@@ -69,12 +73,13 @@ export async function runImport(
       const bytes = hasPhotoExtension(item.name) ? await item.read(alloc) : null;
       if (!bytes || !looksLikePhoto(bytes.subarray(0, SNIFF_BYTES)))
         outcome = { status: 'refused', code: 'UNSUPPORTED_FORMAT', message: NOT_A_PHOTO_MESSAGE };
-      else outcome = await sendPhoto(target, bytes, link, signal);
+      else outcome = await sendPhoto(target, bytes, link, waits);
     } catch (e) {
-      // Interrupted while it waited to be sent again: not done, and the next run sends it.
-      if (signal?.aborted && (e as Error).name === 'AbortError') return;
+      // Interrupted or stopped while it waited to be sent again: not done, and the next run sends it.
+      if (waits.aborted && (e as Error).name === 'AbortError') return;
       if (e instanceof FatalImportError) {
         stopped ??= `${e.code}: ${e.message}`;
+        halt.abort();
         return;
       }
       outcome = {

@@ -101,7 +101,7 @@ export async function sendPhoto(
   t: SendTarget,
   bytes: Buffer,
   link = new ServerLink(),
-  /** Ends the waits between tries (the command interrupted): the file then rejects with an AbortError, not done. */
+  /** Ends the waits between tries (the command interrupted, or the import stopped): the file then rejects with an AbortError, not done. */
   signal?: AbortSignal,
 ): Promise<ImportOutcome> {
   let last: { code: string; message: string } = { code: 'NETWORK', message: 'not sent' };

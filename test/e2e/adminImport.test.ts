@@ -212,6 +212,44 @@ describe('admin bulk import', () => {
     await page.context().close();
   }, 90_000);
 
+  it('stops at once when one file stops the import (a full disk), sending none of the waiting files again', async () => {
+    const dir = join(work, 'full');
+    mkdirSync(dir, { recursive: true });
+    const photos = await Promise.all([0, 1, 2].map((i) => syntheticJpeg(800, 600, 960 + i)));
+    for (const [i, p] of photos.entries()) writeFileSync(join(dir, `f${i}.jpg`), p);
+    const page = await signIn({ width: 1280, height: 800 });
+    // The first photo is answered, 4 s on, by a disk that filled up; the others meet a passing
+    // refusal each time, so they are then between tries.
+    let full = false;
+    const after: string[] = [];
+    await page.route('**/api/admin/import**', async (route) => {
+      if (full) after.push(route.request().url());
+      if (route.request().postDataBuffer()?.includes('filename="f0.jpg"')) {
+        await new Promise((r) => setTimeout(r, 4_000));
+        full = true;
+        return route.fulfill({
+          status: 507,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'STORAGE_FULL', message: 'The disk is full.' } }),
+        });
+      }
+      return route.fulfill({
+        status: 409,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'IMPORT_IN_PROGRESS', message: 'Being imported.' } }),
+      });
+    });
+    await page.setInputFiles('#import-folder', dir);
+    await page.waitForSelector('#import-summary:not([hidden])', { timeout: 60_000 });
+    expect(full).toBe(true);
+    expect(after).toEqual([]);
+    expect(await page.locator('#import-msg').textContent()).toContain('out of disk space');
+    const text = await summaryText(page);
+    expect(text).toContain('0 imported');
+    expect(text).toContain('0 refused');
+    await page.context().close();
+  }, 90_000);
+
   it('stops while it waits for the connection when asked, counting no file refused', async () => {
     const dir = join(work, 'stopped');
     mkdirSync(dir, { recursive: true });

@@ -6,7 +6,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runImport } from '../../scripts/import/runImport.ts';
 import { FatalImportError, LINK_LIMITS, ServerLink, sendPhoto } from '../../scripts/import/sendPhoto.ts';
+import { syntheticJpeg } from '../support/images.ts';
+import { writeTree } from '../support/importCli.ts';
+import { removeDir, tempDataDir } from '../support/server.ts';
 
 interface Seen {
   url: string;
@@ -149,4 +153,41 @@ describe('the import sender', () => {
     const out = await sendPhoto({ server: url, token: 't', event: null, hideFaces: false }, bytes);
     expect(out).toEqual({ status: 'refused', code: 'HTTP_404', message: 'Not Found' });
   });
+
+  it("ends the other files' waits at once when one file stops the import", async () => {
+    const photos = await Promise.all([1, 2, 3, 4].map((i) => syntheticJpeg(64, 48, 900 + i)));
+    const dir = tempDataDir();
+    let stopSent = false;
+    const after: string[] = [];
+    // The first photo is refused for good (a token revoked mid-run) after 2.5 s; the others meet
+    // a passing refusal every time, so they are then halfway through a pause between tries.
+    const { url, seen } = await serve((_n, s, res) => {
+      if (stopSent) after.push(s.url);
+      if (s.body.equals(photos[0]!))
+        setTimeout(() => {
+          stopSent = true;
+          json(res, 401, { error: { code: 'UNAUTHORIZED', message: 'Wrong token.' } });
+        }, 2_500);
+      else json(res, 409, { error: { code: 'IMPORT_IN_PROGRESS', message: 'Being imported.' } });
+    });
+    try {
+      writeTree(dir, Object.fromEntries(photos.map((p, i) => [`p${i}.jpg`, p])));
+      const quiet = () => ({ update() {}, waiting() {}, stop() {} });
+      const run = await runImport(
+        dir,
+        { server: url, token: 't', event: null, hideFaces: false },
+        { concurrency: 4, progress: quiet },
+      );
+      expect(run.stopped).toBe('UNAUTHORIZED: Wrong token.');
+      // The three others were waiting to be sent again: none is sent after the stop, none is
+      // counted (the next run sends them), and the run ends now, not after their remaining
+      // tries (about 35 s of pauses).
+      expect(after).toEqual([]);
+      expect(run.rows).toEqual([]);
+      expect(run.tally).toEqual({ imported: 0, pending: 0, skipped: 0, refused: 0 });
+      expect(seen.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      removeDir(dir);
+    }
+  }, 60_000);
 });
