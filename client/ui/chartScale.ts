@@ -1,6 +1,6 @@
 /**
  * Two y axes on one chart share its gridlines only when their ticks fall at the same heights.
- * Each scale here runs from 0 to `divisions` round steps (1, 2 or 5 times a power of ten), so
+ * Each scale here runs from 0 in {@link DIVISIONS} round steps (1, 2 or 5 times a power of ten), so
  * every such scale has its ticks at the same fractions of the chart's height.
  */
 export const DIVISIONS = 4;
