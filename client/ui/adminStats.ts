@@ -299,9 +299,11 @@ export class AdminStatsPanel {
     );
     const h = this.history;
     this.queueChart.setData([h.t, h.queue, h.p50] as uPlot.AlignedData);
-    // At least a minute wide, so that the first few points do not span years of axis.
+    // At least a minute wide, so that the first few points do not span years of axis; the latest
+    // point a little inside the right edge, drawn whole rather than cut in half by it.
     const end = h.t.at(-1) ?? 0;
-    this.queueChart.setScale('x', { min: Math.min(h.t[0] ?? end, end - 60), max: end });
+    const start = Math.min(h.t[0] ?? end, end - 60);
+    this.queueChart.setScale('x', { min: start, max: end + (end - start) * 0.02 });
     byId('chart-queue-text').textContent = unbroken(
       t('console.chartQueueText', { q: num(s.queue.length), p50: duration(s.uploadToVisibleMs.p50) }),
     );
