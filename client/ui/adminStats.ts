@@ -57,6 +57,10 @@ function axes(seconds = false): uPlot.Axis[] {
   ];
 }
 
+/** A y scale from 0 in round steps, and its ticks (chartScale.ts): such axes share gridlines. */
+const roundScale: uPlot.Scale = { range: (_u, _min, max) => [0, roundTop(max)] };
+const roundTicks: uPlot.Axis.Splits = (_u, _i, _min, max) => roundSplits(max);
+
 /** A uPlot chart that follows its box's width. */
 function chart(box: HTMLElement, series: uPlot.Series[], extra: Partial<uPlot.Options> = {}): uPlot {
   const u = new uPlot(
@@ -280,20 +284,11 @@ export class AdminStatsPanel {
       {
         // Both scales in the same number of round steps: the right axis's ticks sit on the
         // left one's gridlines.
-        scales: {
-          n: { range: (_u, _min, max) => [0, roundTop(max)] },
-          ms: { range: (_u, _min, max) => [0, roundTop(max)] },
-        },
+        scales: { n: roundScale, ms: roundScale },
         axes: [
           axes(true)[0]!,
-          { ...axes()[1]!, scale: 'n', splits: (_u, _i, _min, max) => roundSplits(max) },
-          {
-            ...axes()[1]!,
-            scale: 'ms',
-            side: 1,
-            grid: { show: false },
-            splits: (_u, _i, _min, max) => roundSplits(max),
-          },
+          { ...axes()[1]!, scale: 'n', splits: roundTicks },
+          { ...axes()[1]!, scale: 'ms', side: 1, grid: { show: false }, splits: roundTicks },
         ],
       },
     );

@@ -9,7 +9,8 @@ export const DIVISIONS = 4;
 export function roundTop(max: number | null | undefined): number {
   const need = Math.max(1, max ?? 0) / DIVISIONS;
   const power = 10 ** Math.floor(Math.log10(need));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= need) ?? 10 * power;
+  // need < 10 * power, so one of these always holds it.
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= need)!;
   return Math.max(1, step) * DIVISIONS;
 }
 
