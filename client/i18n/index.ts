@@ -14,7 +14,7 @@ export type { MessageKey } from './en.ts';
 export const LANGUAGES = [
   { code: 'en', name: 'English', table: en as Messages },
   { code: 'ru', name: 'Русский', table: ru },
-  { code: 'pt-BR', name: 'Português (Brasil)', table: ptBR },
+  { code: 'pt-BR', name: 'Português', table: ptBR },
   { code: 'es', name: 'Español', table: es },
   { code: 'de', name: 'Deutsch', table: de },
   { code: 'fr', name: 'Français', table: fr },
