@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine, as root: installs what the tests need from
-# Debian's packages when it is missing (Chromium and its fonts, PostgreSQL, Redis, strace), starts
+# Debian's packages when it is missing (Chromium and its fonts, PostgreSQL, Redis, strace, poppler-utils), starts
 # PostgreSQL and Redis on 127.0.0.1 when they are not answering, installs the npm packages,
 # then runs `npm test`. Safe to run again: what is already there is left as it is.
 set -euo pipefail
@@ -14,6 +14,8 @@ command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # The backup test watches its fsyncs and renames through strace.
 command -v strace >/dev/null 2>&1 || need+=(strace)
+# The flyer test reads its PDFs' text and fonts back with pdftotext and pdffonts.
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-all: installing ${need[*]}"
   apt-get update -q

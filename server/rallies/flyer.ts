@@ -1,47 +1,67 @@
 import { existsSync, readFileSync } from 'node:fs';
 import fontkit from '@pdf-lib/fontkit';
-import { PageSizes, PDFDocument, type PDFFont, rgb, StandardFonts } from 'pdf-lib';
+import { PageSizes, PDFDocument, type PDFFont, rgb } from 'pdf-lib';
 import QRCode from 'qrcode';
 import type { FlyerSize, Rally } from '../../shared/rallies.ts';
+import { fontFile } from '../print/fontFile.ts';
 import { FLYER_TEXT } from './flyerText.ts';
 
-/** Noto Sans covers every script of the six languages; Debian's fonts-noto-core installs it. */
-const NOTO = '/usr/share/fonts/truetype/noto/NotoSans-';
+/** Noto Sans, where Debian's fonts-noto-core installs it: the flyer's face. */
+export const NOTO = '/usr/share/fonts/truetype/noto/NotoSans-';
 const HASHTAG = '#kiss4lgbtqrights';
 const PINK = rgb(0xe4 / 255, 0, 0x7c / 255);
 const INK = rgb(0.1, 0.1, 0.12);
 
-async function fonts(doc: PDFDocument): Promise<{ bold: PDFFont; regular: PDFFont; unicode: boolean }> {
-  if (existsSync(`${NOTO}Bold.ttf`) && existsSync(`${NOTO}Regular.ttf`)) {
-    doc.registerFontkit(fontkit);
-    return {
-      bold: await doc.embedFont(readFileSync(`${NOTO}Bold.ttf`), { subset: true }),
-      regular: await doc.embedFont(readFileSync(`${NOTO}Regular.ttf`), { subset: true }),
-      unicode: true,
-    };
-  }
+/**
+ * The flyer's two weights: Noto Sans where it is installed, else DejaVu Sans, which comes with
+ * the project (dejavu-fonts-ttf). Both hold the Latin and Cyrillic letters of the six languages,
+ * so every rally's flyer speaks its own language and prints its name, wherever the server runs.
+ */
+async function fonts(
+  doc: PDFDocument,
+  noto: string,
+): Promise<{ bold: PDFFont; regular: PDFFont; has: (cp: number) => boolean }> {
+  const [bold, regular] = (
+    existsSync(`${noto}Bold.ttf`) && existsSync(`${noto}Regular.ttf`)
+      ? [`${noto}Bold.ttf`, `${noto}Regular.ttf`]
+      : [fontFile(true), fontFile(false)]
+  ).map((f) => readFileSync(f));
+  doc.registerFontkit(fontkit);
+  const faces = [fontkit.create(bold!), fontkit.create(regular!)];
   return {
-    bold: await doc.embedFont(StandardFonts.HelveticaBold),
-    regular: await doc.embedFont(StandardFonts.Helvetica),
-    unicode: false,
+    bold: await doc.embedFont(bold!, { subset: true }),
+    regular: await doc.embedFont(regular!, { subset: true }),
+    has: (cp) => faces.every((face) => face.hasGlyphForCodePoint(cp)),
   };
 }
 
 /**
  * A printable flyer for a rally: the call in its language, its name, city and day, a QR
  * code to its contribute page (`contributeUrl`) and the hashtag. A4 or A3, portrait; every
- * length is a fraction of the page width, so A3 is A4 scaled.
+ * length is a fraction of the page width, so A3 is A4 scaled. `noto`: where Noto Sans's files
+ * would be (a path prefix), else DejaVu Sans sets the text.
  */
-export async function rallyFlyer(rally: Rally, size: FlyerSize, contributeUrl: string): Promise<Uint8Array> {
+export async function rallyFlyer(
+  rally: Rally,
+  size: FlyerSize,
+  contributeUrl: string,
+  noto = NOTO,
+): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   doc.setTitle(`${HASHTAG} ${rally.name}`);
   doc.setLanguage(rally.language);
   const [w, h] = size === 'A3' ? PageSizes.A3 : PageSizes.A4;
   const page = doc.addPage([w, h]);
-  const f = await fonts(doc);
-  // Without a Unicode font, letters outside WinAnsi (Cyrillic) would throw: fall back to English.
-  const say = (s: string) => (f.unicode || /^[\x20-\x7e\u00a0-\u00ff]*$/.test(s) ? s : '');
-  const words = FLYER_TEXT[f.unicode ? rally.language : 'en'];
+  const f = await fonts(doc, noto);
+  const words = FLYER_TEXT[rally.language];
+  // What an organiser typed may hold letters neither weight draws (an emoji, another script):
+  // left out, rather than printed as empty boxes.
+  const say = (text: string) =>
+    Array.from(text)
+      .filter((ch) => f.has(ch.codePointAt(0)!))
+      .join('')
+      .replace(/\s+/g, ' ')
+      .trim();
   const u = w / 100;
 
   const centred = (text: string, font: PDFFont, pt: number, y: number, color = INK) => {
@@ -56,7 +76,7 @@ export async function rallyFlyer(rally: Rally, size: FlyerSize, contributeUrl: s
   const when = new Intl.DateTimeFormat(rally.language, { dateStyle: 'long', timeZone: 'UTC' }).format(
     new Date(`${rally.date}T00:00:00Z`),
   );
-  centred(say(`${rally.city} · ${when}`) || rally.date, f.regular, 3, h - 28 * u);
+  centred(say(`${rally.city} · ${when}`), f.regular, 3, h - 28 * u);
 
   const png = await QRCode.toBuffer(contributeUrl, { margin: 1, width: 1024, errorCorrectionLevel: 'M' });
   const qr = await doc.embedPng(png);
