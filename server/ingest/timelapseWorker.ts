@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { setPriority } from 'node:os';
 import { TILE_SIZES, type TileSize } from '../../shared/httpApi.ts';
 import { timelapseLayout } from '../../shared/timelapse.ts';
+import { useBundledFonts } from '../print/fontFile.ts';
 import type { ComposeTile } from './compose.ts';
 import { sharp } from './sharp.ts';
 import { TimelapseCanvas } from './TimelapseCanvas.ts';
@@ -17,6 +18,8 @@ import type { FrameStep, ToParent, ToWorker, WorkerSpec } from './timelapseIpc.t
 
 // This process loads only our own SVG text bands and tiles the server re-encoded itself.
 sharp.unblock({ operation: ['VipsForeignLoadSvgBuffer'] });
+// The bands name DejaVu Sans first: found here even where the machine has no fonts.
+useBundledFonts();
 try {
   setPriority(19);
 } catch {

@@ -1,8 +1,9 @@
-import { readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
+import { fontFile } from '../../server/print/fontFile.ts';
 import type { TimelapseJob } from '../../shared/timelapse.ts';
 import { timelapseLayout } from '../../shared/timelapse.ts';
 import { syntheticJpeg } from '../support/images.ts';
@@ -69,6 +70,20 @@ async function cellMean(png: Buffer, size: number, col: number, row: number): Pr
     .toBuffer();
   return [data[0]!, data[1]!, data[2]!];
 }
+/** The pixels of a 320 px square video's text bands (its last frame), rendered in `lang`. */
+async function textBands(lang: string, name: string, which: Array<'hashtag' | 'counter'>): Promise<Buffer> {
+  const id = await startJob({ width: 320, height: 320, seconds: 2, fps: 10, lang });
+  await follow(id, (j) => j.state === 'done');
+  const png = await videoFrame((await download(id, name)).file, 19);
+  const layout = timelapseLayout(320, 320, COLS, ROWS);
+  const parts = await Promise.all(
+    which.map((w) => {
+      const r = layout[w];
+      return sharp(png).extract({ left: r.x, top: r.y, width: r.width, height: r.height }).raw().toBuffer();
+    }),
+  );
+  return Buffer.concat(parts);
+}
 const distance = (a: number[], b: number[]) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
 
 describe('timelapse video jobs', () => {
@@ -108,17 +123,39 @@ describe('timelapse video jobs', () => {
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(
       /^lang: one of en, ru/,
     );
-    const band = async (lang: string) => {
-      const id = await startJob({ width: 320, height: 320, seconds: 2, fps: 10, lang });
-      await follow(id, (j) => j.state === 'done');
-      const png = await videoFrame((await download(id, `lang-${lang}`)).file, 19);
-      const c = timelapseLayout(320, 320, COLS, ROWS).counter;
-      return sharp(png).extract({ left: c.x, top: c.y, width: c.width, height: c.height }).raw().toBuffer();
-    };
+    const band = (lang: string) => textBands(lang, `lang-${lang}`, ['counter']);
     const [en, ru, enAgain] = [await band('en'), await band('ru'), await band('en')];
     // The same count, another word: only the words differ (and an encode is repeatable).
     expect(en.equals(enAgain)).toBe(true);
     expect(en.equals(ru)).toBe(false);
+  }, 90_000);
+
+  it('draws its words in the bundled DejaVu Sans on a machine with no fonts', async () => {
+    // Two fontconfig setups the renderer inherits: no fonts at all (where a letter would be an
+    // empty box), and nothing but the DejaVu Sans that comes with the npm packages.
+    const dir = join(server.dataDir, 'fontconfig');
+    mkdirSync(dir, { recursive: true });
+    const conf = (name: string, body: string) => {
+      const file = join(dir, name);
+      writeFileSync(
+        file,
+        `<?xml version="1.0"?>\n<fontconfig>${body}<cachedir>${dir}/cache</cachedir></fontconfig>\n`,
+      );
+      return file;
+    };
+    const none = conf('none.conf', '');
+    const dejavu = conf('dejavu.conf', `<dir>${dirname(fontFile(false))}</dir>`);
+    const before = process.env.FONTCONFIG_FILE;
+    try {
+      process.env.FONTCONFIG_FILE = none;
+      const bare = await textBands('ru', 'no-fonts', ['hashtag', 'counter']);
+      process.env.FONTCONFIG_FILE = dejavu;
+      const bundled = await textBands('ru', 'dejavu-only', ['hashtag', 'counter']);
+      expect(bare.equals(bundled)).toBe(true);
+    } finally {
+      if (before === undefined) delete process.env.FONTCONFIG_FILE;
+      else process.env.FONTCONFIG_FILE = before;
+    }
   }, 90_000);
 
   it('makes an H.264 yuv420p faststart MP4 of the asked size, length and frame count, with growing progress', async () => {
