@@ -3,9 +3,10 @@ import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, type PDFFont, PDFName, type PDFPage, PDFString, rgb } from 'pdf-lib';
 import { mmToPt } from '../../shared/print.ts';
 import { sharp } from '../ingest/sharp.ts';
+import { drawable, glyphTest } from './drawable.ts';
 import { fontFile } from './fontFile.ts';
 
-let fonts: Promise<{ regular: Uint8Array; bold: Uint8Array }> | null = null;
+let fonts: Promise<{ regular: Uint8Array; bold: Uint8Array; has: (cp: number) => boolean }> | null = null;
 let srgb: Promise<Buffer> | null = null;
 
 /**
@@ -25,13 +26,17 @@ export function srgbProfile(): Promise<Buffer> {
   return srgb;
 }
 
-/** A new PDF with its fonts embedded (subset), its metadata and an sRGB output intent. */
+/**
+ * A new PDF with its fonts embedded (subset), its metadata and an sRGB output intent.
+ * `drawable` gives text typed by a person (a caption) as both weights can print it.
+ */
 export async function newPrintDoc(
   title: string,
-): Promise<{ doc: PDFDocument; regular: PDFFont; bold: PDFFont }> {
+): Promise<{ doc: PDFDocument; regular: PDFFont; bold: PDFFont; drawable: (text: string) => string }> {
   fonts ??= Promise.all([readFile(fontFile(false)), readFile(fontFile(true))]).then(([regular, bold]) => ({
     regular,
     bold,
+    has: glyphTest([regular, bold]),
   }));
   const doc = await PDFDocument.create();
   doc.registerFontkit(fontkit);
@@ -55,7 +60,7 @@ export async function newPrintDoc(
       DestOutputProfile: profile,
     });
   doc.catalog.set(PDFName.of('OutputIntents'), ctx.obj([intent('GTS_PDFX'), intent('GTS_PDFA1')]));
-  return { doc, regular, bold };
+  return { doc, regular, bold, drawable: (text) => drawable(text, f.has) };
 }
 
 /** Writes `text` centred on x (mm), its baseline at y (mm), at `size` mm of em. */

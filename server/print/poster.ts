@@ -59,7 +59,7 @@ export async function writePosterPdf(job: PosterJob & { scratch: string }): Prom
       // pixel at 4:4:4, 0.9 GB for A0 at 300 dpi) for a file a few per cent smaller.
       picture.jpeg({ quality: 90, chromaSubsampling: '4:4:4', optimiseCoding: false }).toFile(job.scratch),
     );
-    const { doc, regular, bold } = await newPrintDoc(`${HASHTAG} poster`);
+    const { doc, regular, bold, drawable } = await newPrintDoc(`${HASHTAG} poster`);
     const page = doc.addPage([mmToPt(layout.page.width), mmToPt(layout.page.height)]);
     const box = (r: { x: number; y: number; width: number; height: number }) =>
       [mmToPt(r.x), mmToPt(r.y), mmToPt(r.width), mmToPt(r.height)] as const;
@@ -81,9 +81,10 @@ export async function writePosterPdf(job: PosterJob & { scratch: string }): Prom
       fitSize(bold, HASHTAG, textW, layout.hashtag.size),
       white,
     );
-    if (layout.caption && job.caption) {
-      const size = fitSize(regular, job.caption, textW, layout.caption.size);
-      centredText(page, regular, job.caption, mid, layout.caption.y, size, rgb(0.85, 0.85, 0.88));
+    const caption = job.caption && drawable(job.caption);
+    if (layout.caption && caption) {
+      const size = fitSize(regular, caption, textW, layout.caption.size);
+      centredText(page, regular, caption, mid, layout.caption.y, size, rgb(0.85, 0.85, 0.88));
     }
     await jpeg.save(job.out);
   } finally {

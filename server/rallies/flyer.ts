@@ -3,6 +3,7 @@ import fontkit from '@pdf-lib/fontkit';
 import { PageSizes, PDFDocument, type PDFFont, rgb } from 'pdf-lib';
 import QRCode from 'qrcode';
 import type { FlyerSize, Rally } from '../../shared/rallies.ts';
+import { drawable, glyphTest } from '../print/drawable.ts';
 import { fontFile } from '../print/fontFile.ts';
 import { FLYER_TEXT } from './flyerText.ts';
 
@@ -25,13 +26,12 @@ async function fonts(
     existsSync(`${noto}Bold.ttf`) && existsSync(`${noto}Regular.ttf`)
       ? [`${noto}Bold.ttf`, `${noto}Regular.ttf`]
       : [fontFile(true), fontFile(false)]
-  ).map((f) => readFileSync(f));
+  ).map((f) => readFileSync(f)) as [Buffer, Buffer];
   doc.registerFontkit(fontkit);
-  const faces = [fontkit.create(bold!), fontkit.create(regular!)];
   return {
-    bold: await doc.embedFont(bold!, { subset: true }),
-    regular: await doc.embedFont(regular!, { subset: true }),
-    has: (cp) => faces.every((face) => face.hasGlyphForCodePoint(cp)),
+    bold: await doc.embedFont(bold, { subset: true }),
+    regular: await doc.embedFont(regular, { subset: true }),
+    has: glyphTest([bold, regular]),
   };
 }
 
@@ -54,14 +54,8 @@ export async function rallyFlyer(
   const page = doc.addPage([w, h]);
   const f = await fonts(doc, noto);
   const words = FLYER_TEXT[rally.language];
-  // What an organiser typed may hold letters neither weight draws (an emoji, another script):
-  // left out, rather than printed as empty boxes.
-  const say = (text: string) =>
-    Array.from(text)
-      .filter((ch) => f.has(ch.codePointAt(0)!))
-      .join('')
-      .replace(/\s+/g, ' ')
-      .trim();
+  // What an organiser typed may hold letters neither weight draws: left out.
+  const say = (text: string) => drawable(text, f.has);
   const u = w / 100;
 
   const centred = (text: string, font: PDFFont, pt: number, y: number, color = INK) => {

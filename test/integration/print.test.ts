@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PDFName, PDFRawStream } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +36,20 @@ describe('poster, sticker sheets and wall map', () => {
       });
   }, 60_000);
   afterAll(() => s.destroy());
+
+  it("prints the poster's caption in its own script, leaving out what the font cannot draw", async () => {
+    const text = async (caption: string) => {
+      const res = await get(`/api/mosaic/poster.pdf?size=A4&caption=${encodeURIComponent(caption)}`);
+      expect(res.status).toBe(200);
+      const file = join(s.dataDir, `caption-${Date.now()}.pdf`);
+      writeFileSync(file, await bytes(res));
+      return execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+    };
+    expect(await text('Любовь — amor')).toContain('Любовь — amor');
+    const kiss = await text('💋 Kiss-in Berlin 💋 ♥');
+    expect(kiss).toContain('Kiss-in Berlin ♥');
+    expect(kiss).not.toMatch(/[\u{1F48B}\uFFFD]/u);
+  });
 
   it('makes an A4 poster PDF with bleed: page size in points, one image at 150 dpi, sRGB output intent', async () => {
     const res = await get('/api/mosaic/poster.pdf?size=A4&dpi=150&bleed=3&caption=Любовь%20—%20amor');
