@@ -11,7 +11,7 @@ import {
   rallyProblem,
 } from '../../shared/rallies.ts';
 import { normaliseEventCode } from '../../shared/rally.ts';
-import { LANGUAGES, type MessageKey, onLanguageChange, t } from '../i18n/index.ts';
+import { LANGUAGES, language, type MessageKey, onLanguageChange, t } from '../i18n/index.ts';
 import { listRallies, saveRally } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
 import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
@@ -87,7 +87,8 @@ export class AdminRallies {
           language: r.language,
           moderation: r.moderation ?? '',
         }
-      : { code: '', name: '', city: '', timeZone: tz, date: '', language: 'en', moderation: '' };
+      : // A new rally starts in the console's own time zone and language.
+        { code: '', name: '', city: '', timeZone: tz, date: '', language: language(), moderation: '' };
     for (const f of ['code', 'name', 'city', 'timeZone', 'date', 'language', 'moderation']) {
       this.field(f).value = values[f] ?? '';
       this.field(f).removeAttribute('aria-invalid');

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { RallyList } from '../../shared/rallies.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
 import { signInAdmin } from './harness.ts';
@@ -52,23 +53,32 @@ describe('the organiser console', () => {
   it('creates a rally from the form, with its links and flyers', async () => {
     const page = await signIn(DESKTOP);
     await page.waitForSelector('#rally-list li');
+    // An organiser using the console in Portuguese: a new rally starts in Portuguese.
+    await page.selectOption('.lang-switch select', 'pt-BR');
     await page.click('#rally-new');
+    expect(await page.inputValue('#rally-form [name=language]')).toBe('pt-BR');
     await page.keyboard.type('lisbon');
     await page.fill('#rally-form [name=name]', 'Beijaço no Rossio');
     await page.fill('#rally-form [name=city]', 'Lisboa');
     await page.fill('#rally-form [name=timeZone]', 'Europe/Lisbon');
     await page.fill('#rally-form [name=date]', '2026-06-13');
-    await page.selectOption('#rally-form [name=language]', 'pt-BR');
     await page.selectOption('#rally-form [name=moderation]', 'post');
     await page.press('#rally-form [name=city]', 'Enter');
     await page.waitForSelector('[data-edit="lisbon"]');
     expect(await page.textContent('#rally-msg')).toContain('lisbon');
+    const listed = await fetch(`${e2e.server().url}/api/admin/rallies`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    const lisbon = ((await listed.json()) as RallyList).rallies.find((r) => r.code === 'lisbon');
+    expect(lisbon).toMatchObject({ language: 'pt-BR', timeZone: 'Europe/Lisbon', moderation: 'post' });
+    await page.selectOption('.lang-switch select', 'en');
     const flyer = await page.getAttribute('.rally-item a[href*="A3"]', 'href');
     const res = await fetch(e2e.server().url + flyer);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf');
     // A bad time zone is said next to the form, and nothing is sent.
     await page.click('#rally-new');
+    expect(await page.inputValue('#rally-form [name=language]')).toBe('en');
     await page.fill('#rally-form [name=code]', 'porto');
     await page.fill('#rally-form [name=name]', 'Porto');
     await page.fill('#rally-form [name=city]', 'Porto');
