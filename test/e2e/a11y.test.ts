@@ -219,7 +219,7 @@ function openAt(
 }
 
 /** Elements that stick out of the window sideways, and controls whose target is under 44 × 44 px. */
-async function layoutProblems(page: Page): Promise<{ wide: string[]; small: string[] }> {
+async function layoutProblems(page: Page): Promise<{ wide: string[]; small: string[]; cut: string[] }> {
   return page.evaluate(() => {
     const name = (e: Element) => `${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join('.')}`;
     const width = document.documentElement.clientWidth;
@@ -240,7 +240,23 @@ async function layoutProblems(page: Page): Promise<{ wide: string[]; small: stri
       if (r.width < 43.5 || r.height < 43.5)
         small.push(`${name(e)} ${Math.round(r.width)}×${Math.round(r.height)}`);
     }
-    return { wide, small };
+    // A select too narrow for its chosen option shows it cut ("Portuguê"): its text, padding,
+    // borders and the 16 px of Chromium's arrow must fit its width.
+    const cut: string[] = [];
+    const measure = document.createElement('canvas').getContext('2d')!;
+    for (const s of document.querySelectorAll('select')) {
+      const r = s.getBoundingClientRect();
+      const text = s.selectedOptions[0]?.text ?? '';
+      if (r.width === 0 || !text) continue;
+      const cs = getComputedStyle(s);
+      measure.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+      const px = (v: string) => Number.parseFloat(v) || 0;
+      const frame =
+        px(cs.paddingLeft) + px(cs.paddingRight) + px(cs.borderLeftWidth) + px(cs.borderRightWidth);
+      if (measure.measureText(text).width + frame + 16 > r.width + 0.5)
+        cut.push(`${name(s)} "${text}" in ${Math.round(r.width)} px`);
+    }
+    return { wide, small, cut };
   });
 }
 
@@ -257,7 +273,7 @@ describe('layout for low vision and small screens', () => {
   ];
 
   it.each(ALL_LANGS)(
-    'at 320 px wide in %s nothing scrolls sideways and every target is 44 px or more',
+    'at 320 px wide in %s nothing scrolls sideways, every target is 44 px or more and no select cuts its choice',
     async (lang) => {
       for (const [name, server, path, admin] of pages) {
         const page = await openAt(name, server(), path, lang, { width: 320, height: 640 });
@@ -265,7 +281,7 @@ describe('layout for low vision and small screens', () => {
           await signIn(page);
           await page.waitForSelector('#queue li.queue-item');
         }
-        expect(await layoutProblems(page), `${name} in ${lang}`).toEqual({ wide: [], small: [] });
+        expect(await layoutProblems(page), `${name} in ${lang}`).toEqual({ wide: [], small: [], cut: [] });
         if (lang === 'en')
           await page.screenshot({ path: resolve(SHOTS, `${name}-320-${lang}.png`), fullPage: true });
         await page.context().close();
