@@ -18,7 +18,7 @@ import {
   WorkClock,
 } from '../../shared/importFiles.ts';
 import { type ReportRow, reportCsv } from '../../shared/importReport.ts';
-import { eventCodeFromInput, isEventCode } from '../../shared/rally.ts';
+import { eventCodeFromInput } from '../../shared/rally.ts';
 import { t } from '../i18n/index.ts';
 import { importPhoto } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
@@ -50,8 +50,10 @@ export function mountImport(session: AdminSession): { close(): void } {
     if (running) return;
     const token = session.token();
     if (!token) return;
-    const code = eventCodeFromInput(byId<HTMLInputElement>('import-rally').value);
-    if (code && !isEventCode(code)) {
+    const typed = byId<HTMLInputElement>('import-rally').value;
+    const code = eventCodeFromInput(typed);
+    // Something typed that is no rally code ("Berlin 2026") stops here: never an import without the rally.
+    if (typed.trim() && !code) {
       say(msg, () => t('admin.badRally'), true);
       byId('import-rally').focus();
       return;

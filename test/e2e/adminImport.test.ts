@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdminStats } from '../../shared/rallies.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { parseReport, writeTree, zipOf } from '../support/importCli.ts';
 import { removeDir } from '../support/server.ts';
@@ -121,11 +122,26 @@ describe('admin bulk import', () => {
     writeTree(dir, { 'a.jpg': photos[0]!, 'day2/b.jpg': photos[1]!, 'day2/night/c.png': 'not really a png' });
     writeFileSync(join(dir, 'day2/night/d.jpg'), photos[2]!);
     const phone = await signIn({ width: 390, height: 844 });
+    // What is no rally code stops the import before anything is sent, rather than importing
+    // the photos without their rally.
+    const before = await tileCount();
+    await phone.fill('#import-rally', 'London 2026');
+    await phone.setInputFiles('#import-folder', dir);
+    await expect
+      .poll(() => phone.textContent('#import-msg'))
+      .toBe('A rally code has lowercase letters, digits and dashes, like “london”.');
+    expect(await phone.evaluate(() => document.activeElement?.id)).toBe('import-rally');
+    expect(await tileCount()).toBe(before);
     await phone.fill('#import-rally', 'London');
     await phone.setInputFiles('#import-folder', dir);
     await phone.waitForSelector('#import-summary:not([hidden])', { timeout: 60_000 });
     const text = await summaryText(phone);
     expect(text).toContain('3 imported');
+    // Under the rally typed, in its canonical form.
+    const stats = await fetch(`${e2e.server().url}/api/admin/stats`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    expect(((await stats.json()) as AdminStats).tiles.perRally.london).toBe(3);
     expect(text).toMatch(/gallery\/day2\/night\/c\.png\s+UNSUPPORTED_FORMAT/);
     const width = await phone.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(390);
