@@ -61,6 +61,8 @@ export interface TimelapseJob {
   height: number;
   seconds: number;
   fps: number;
+  /** The rally whose tiles it shows, or null for the whole mosaic. */
+  event: string | null;
   /** The download (admins only), once done. */
   url?: string;
   /** Why it failed. */

@@ -289,6 +289,9 @@ export const de: Messages = {
   'admin.videoSquare': 'Quadratischer Post, 1080 × 1080',
   'admin.videoStory': 'Story, 1080 × 1920',
   'admin.videoSeconds': 'Länge in Sekunden (2 bis 120)',
+  'admin.videoRally': 'Kundgebungs-Code (optional)',
+  'admin.videoRallyHelp':
+    'Nur die Küsse, die für diese Kundgebung geschickt wurden. Leer lassen für das ganze Mosaik.',
   'admin.videoStart': 'Video erstellen',
   'admin.videoProgress': 'Fortschritt des Videos',
   'admin.videoQueued': 'Wartet, bis das vorherige Video fertig ist…',

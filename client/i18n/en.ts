@@ -274,6 +274,8 @@ export const en = {
   'admin.videoSquare': 'Square post, 1080 × 1080',
   'admin.videoStory': 'Story, 1080 × 1920',
   'admin.videoSeconds': 'Length in seconds (2 to 120)',
+  'admin.videoRally': 'Rally code (optional)',
+  'admin.videoRallyHelp': 'Only the kisses sent for this rally. Leave it empty for the whole mosaic.',
   'admin.videoStart': 'Make the video',
   'admin.videoProgress': 'Progress of the video',
   'admin.videoQueued': 'Waiting for the video before it to finish…',

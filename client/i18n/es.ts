@@ -284,6 +284,9 @@ export const es: Messages = {
   'admin.videoSquare': 'Publicación cuadrada, 1080 × 1080',
   'admin.videoStory': 'Historia, 1080 × 1920',
   'admin.videoSeconds': 'Duración en segundos (de 2 a 120)',
+  'admin.videoRally': 'Código de la concentración (opcional)',
+  'admin.videoRallyHelp':
+    'Solo los besos enviados para esta concentración. Déjalo vacío para el mosaico entero.',
   'admin.videoStart': 'Hacer el vídeo',
   'admin.videoProgress': 'Progreso del vídeo',
   'admin.videoQueued': 'Esperando a que termine el vídeo anterior…',

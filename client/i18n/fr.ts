@@ -288,6 +288,9 @@ export const fr: Messages = {
   'admin.videoSquare': 'Publication carrée, 1080 × 1080',
   'admin.videoStory': 'Story, 1080 × 1920',
   'admin.videoSeconds': 'Durée en secondes (de 2 à 120)',
+  'admin.videoRally': 'Code du rassemblement (facultatif)',
+  'admin.videoRallyHelp':
+    'Seulement les baisers envoyés pour ce rassemblement. Laissez vide pour toute la mosaïque.',
   'admin.videoStart': 'Créer la vidéo',
   'admin.videoProgress': 'Avancement de la vidéo',
   'admin.videoQueued': 'En attente de la fin de la vidéo précédente…',

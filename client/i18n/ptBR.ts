@@ -281,6 +281,8 @@ export const ptBR: Messages = {
   'admin.videoSquare': 'Post quadrado, 1080 × 1080',
   'admin.videoStory': 'Story, 1080 × 1920',
   'admin.videoSeconds': 'Duração em segundos (de 2 a 120)',
+  'admin.videoRally': 'Código do ato (opcional)',
+  'admin.videoRallyHelp': 'Só os beijos enviados para este ato. Deixe vazio para o mosaico inteiro.',
   'admin.videoStart': 'Fazer o vídeo',
   'admin.videoProgress': 'Andamento do vídeo',
   'admin.videoQueued': 'Esperando o vídeo anterior terminar…',

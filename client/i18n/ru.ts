@@ -350,6 +350,9 @@ export const ru: Messages = {
   'admin.videoSquare': 'Квадратный пост, 1080 × 1080',
   'admin.videoStory': 'Сторис, 1080 × 1920',
   'admin.videoSeconds': 'Длительность в секундах (от 2 до 120)',
+  'admin.videoRally': 'Код акции (необязательно)',
+  'admin.videoRallyHelp':
+    'Только поцелуи, отправленные для этой акции. Оставьте пустым, чтобы показать всю мозаику.',
   'admin.videoStart': 'Сделать видео',
   'admin.videoProgress': 'Готовность видео',
   'admin.videoQueued': 'Ждём, пока закончится предыдущее видео…',

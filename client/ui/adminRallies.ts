@@ -151,6 +151,15 @@ export class AdminRallies {
   }
 
   private render(): void {
+    // Offered in every field that takes a rally code (import, video, takedown).
+    byId('rally-codes').replaceChildren(
+      ...this.rallies.map((r) => {
+        const o = document.createElement('option');
+        o.value = r.code;
+        o.label = `${r.name} · ${r.city}`;
+        return o;
+      }),
+    );
     const list = byId('rally-list');
     if (!this.rallies.length) {
       const li = document.createElement('li');

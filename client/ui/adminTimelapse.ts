@@ -1,9 +1,11 @@
 /**
- * The admin page's timelapse section: choose a size and a length, start the video, follow
- * it with a real progress bar, cancel it, download it. The job lives on the server, so a
- * reloaded page picks up the newest one where it stands, and a page that loses the server
- * for a while (venue Wi-Fi) says so and follows the job again once it can reach it.
+ * The admin page's timelapse section: choose a size, a length and optionally one rally (its
+ * code offered from the registry), start the video, follow it with a real progress bar,
+ * cancel it, download it. The job lives on the server, so a reloaded page picks up the newest
+ * one where it stands, and a page that loses the server for a while (venue Wi-Fi) says so and
+ * follows the job again once it can reach it.
  */
+import { eventCodeFromInput } from '../../shared/rally.ts';
 import { TIMELAPSE_PRESETS, type TimelapseJob, type TimelapsePreset } from '../../shared/timelapse.ts';
 import { language, t } from '../i18n/index.ts';
 import { cancelJob, getJob, getJobs, getVideo, startTimelapse, unreachable } from '../net/admin.ts';
@@ -51,6 +53,7 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
       if (radio && size.width === j.width && size.height === j.height) radio.checked = true;
     }
     byId<HTMLInputElement>('video-seconds').value = String(j.seconds);
+    byId<HTMLInputElement>('video-rally').value = j.event ?? '';
     const active = j.state === 'queued' || j.state === 'running';
     const pct = Math.round(j.progress * 100);
     bar.hidden = false;
@@ -73,7 +76,7 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
       clearLink();
       blobUrl = URL.createObjectURL(blob);
       link.href = blobUrl;
-      link.download = `kiss4lgbtqrights-${j.width}x${j.height}.mp4`;
+      link.download = `kiss4lgbtqrights-${j.event ? `${j.event}-` : ''}${j.width}x${j.height}.mp4`;
       // Pixel sizes read as in the size choices (1080, not 1,080).
       link.textContent = t('admin.videoDownload', { w: String(j.width), h: String(j.height) });
       link.hidden = false;
@@ -125,9 +128,21 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
     const preset = (new FormData(form).get('video-preset') ?? 'square') as TimelapsePreset;
     const seconds = Number(byId<HTMLInputElement>('video-seconds').value);
     if (!(preset in TIMELAPSE_PRESETS) || !Number.isFinite(seconds)) return;
+    const typed = byId<HTMLInputElement>('video-rally').value;
+    const event = eventCodeFromInput(typed);
+    if (typed.trim() && !event) {
+      say(msg, () => t('admin.badRally'), true);
+      byId('video-rally').focus();
+      return;
+    }
     clearLink();
     try {
-      const id = await startTimelapse(token, { preset, seconds, lang: language() });
+      const id = await startTimelapse(token, {
+        preset,
+        seconds,
+        lang: language(),
+        ...(event ? { event } : {}),
+      });
       show({
         id,
         state: 'queued',
@@ -135,6 +150,7 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
         ...TIMELAPSE_PRESETS[preset],
         seconds,
         fps: 30,
+        event,
         createdAt: '',
       });
       schedule();

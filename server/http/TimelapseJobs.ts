@@ -74,6 +74,7 @@ export class TimelapseJobs {
       height,
       seconds,
       fps,
+      event: params.event ?? null,
       createdAt: new Date().toISOString(),
     };
     this.jobs.set(view.id, { view, params, child: null, ids: null, stale: false });

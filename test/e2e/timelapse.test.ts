@@ -9,6 +9,8 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
+import type { RallyInput } from '../../shared/rallies.ts';
+import type { TimelapseJob } from '../../shared/timelapse.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { probeVideo } from '../support/video.ts';
 import { signInAdmin } from './harness.ts';
@@ -18,6 +20,16 @@ const TOKEN = 'e2e-timelapse-token-0123456789';
 const SHOTS = resolve(
   process.env.TIMELAPSE_SHOTS ?? resolve(import.meta.dirname, '../../test-results/shots/timelapse'),
 );
+
+const BERLIN: RallyInput = {
+  code: 'berlin',
+  name: 'Kuss-in vor der Botschaft',
+  city: 'Berlin',
+  timeZone: 'Europe/Berlin',
+  date: '2026-12-12',
+  language: 'de',
+  moderation: null,
+};
 
 const e2e = useE2E({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '12', MOSAIC_ROWS: '12' });
 
@@ -132,6 +144,58 @@ describe('admin timelapse', () => {
     expect(box!.height).toBeGreaterThanOrEqual(44);
     writeFileSync(join(SHOTS, 'video.mp4'), bytes);
   }, 240_000);
+
+  it("makes one rally's video, its code offered from the registry, and refuses what is no rally code", async () => {
+    const url = e2e.server().url;
+    const made = await fetch(`${url}/api/admin/rallies`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...BERLIN }),
+    });
+    expect(made.status).toBe(201);
+    const photo = await ingestPhoto(await syntheticJpeg(320, 240, 77));
+    for (let i = 0; i < 12; i++) await e2e.server().app.service.add(photo, { event: 'berlin', phash: null });
+
+    const page = await signIn({ width: 390, height: 844 });
+    await page.waitForSelector('#rally-codes option[value="berlin"]', { state: 'attached' });
+    expect(await page.getAttribute('#rally-codes option[value="berlin"]', 'label')).toBe(
+      'Kuss-in vor der Botschaft · Berlin',
+    );
+    for (const field of ['#video-rally', '#import-rally', '#rally-code'])
+      expect(await page.getAttribute(field, 'list')).toBe('rally-codes');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/admin/timelapse')) posts.push(r.postData() ?? '');
+    });
+    await page.fill('#video-seconds', '2');
+    // Typed with a space: no rally code, so nothing starts (never a video of the whole mosaic instead).
+    await page.fill('#video-rally', 'Berlin 2026');
+    await page.click('#video-start');
+    await expect
+      .poll(() => page.textContent('#video-msg'))
+      .toBe('A rally code has lowercase letters, digits and dashes, like “london”.');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('video-rally');
+    expect(posts).toEqual([]);
+
+    await page.fill('#video-rally', ' Berlin ');
+    await page.click('#video-start');
+    await page.waitForSelector('#video-download:not([hidden])', { timeout: 120_000 });
+    expect(posts.map((b) => JSON.parse(b))).toMatchObject([{ seconds: 2, event: 'berlin' }]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#video-download')]);
+    expect(download.suggestedFilename()).toBe('kiss4lgbtqrights-berlin-1080x1080.mp4');
+    const jobs = await fetch(`${url}/api/admin/jobs`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(((await jobs.json()) as { jobs: TimelapseJob[] }).jobs.at(-1)).toMatchObject({
+      state: 'done',
+      event: 'berlin',
+    });
+    // A page opened later shows the job's own rally.
+    await page.reload();
+    await page.waitForSelector('#video-download:not([hidden])', { timeout: 30_000 });
+    expect(await page.inputValue('#video-rally')).toBe('berlin');
+    await shot(page, 'rally-done-390x844');
+    expect(await axe(page)).toEqual([]);
+    await page.context().close();
+  }, 180_000);
 
   it('says when the server cannot be reached and follows the video again once it can', async () => {
     const page = await signIn({ width: 390, height: 844 });
