@@ -58,6 +58,19 @@ export const HttpErrorCode = {
 /** One of {@link HttpErrorCode}. */
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];
 
+/**
+ * Refusals of `POST /api/admin/import` that every other file of the run would meet as well (a
+ * wrong token, a disk that is full or failing, a rally the registry does not hold): the import
+ * stops at the first, leaving the files not yet sent for the next run, instead of sending each.
+ */
+export const IMPORT_STOPPING_CODES: readonly HttpErrorCode[] = [
+  HttpErrorCode.UNAUTHORIZED,
+  HttpErrorCode.ADMIN_DISABLED,
+  HttpErrorCode.STORAGE_FULL,
+  HttpErrorCode.STORAGE_FAILED,
+  HttpErrorCode.UNKNOWN_EVENT,
+];
+
 /** The body of every HTTP error answer. */
 export interface HttpErrorBody {
   error: { code: HttpErrorCode; message: string };

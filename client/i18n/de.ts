@@ -227,6 +227,8 @@ export const de: Messages = {
   'admin.importFolder': 'Ordner auswählen',
   'admin.importFiles': 'Fotos oder ZIP auswählen',
   'admin.importRally': 'Kundgebungs-Code (optional)',
+  'admin.importUnknownRally':
+    'Die Kundgebung „{code}“ steht nicht im Verzeichnis, und dieser Server nimmt nur eingetragene Kundgebungen an. Trag sie unter Kundgebungen ein und importiere dann erneut.',
   'admin.importHide': 'Gesichter in allen Fotos verbergen',
   'admin.importReading': 'Dateien werden gelesen …',
   'admin.importNothing': 'Dort gibt es keine Datei zum Importieren.',

@@ -220,6 +220,8 @@ export const en = {
   'admin.importFolder': 'Pick a folder',
   'admin.importFiles': 'Pick photos or a ZIP',
   'admin.importRally': 'Rally code (optional)',
+  'admin.importUnknownRally':
+    'There is no rally “{code}” in the registry, and this server takes only registered rallies. Add it under Rallies, then import again.',
   'admin.importHide': 'Hide faces in every photo',
   'admin.importReading': 'Reading the files…',
   'admin.importNothing': 'There is no file to import there.',

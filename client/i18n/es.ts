@@ -225,6 +225,8 @@ export const es: Messages = {
   'admin.importFolder': 'Elegir una carpeta',
   'admin.importFiles': 'Elegir fotos o un ZIP',
   'admin.importRally': 'Código de la concentración (opcional)',
+  'admin.importUnknownRally':
+    'No hay ninguna concentración «{code}» en el registro, y este servidor solo acepta concentraciones registradas. Añádela en Concentraciones e importa de nuevo.',
   'admin.importHide': 'Ocultar las caras en todas las fotos',
   'admin.importReading': 'Leyendo los archivos…',
   'admin.importNothing': 'Ahí no hay ningún archivo que importar.',

@@ -230,6 +230,8 @@ export const fr: Messages = {
   'admin.importFolder': 'Choisir un dossier',
   'admin.importFiles': 'Choisir des photos ou un ZIP',
   'admin.importRally': 'Code du rassemblement (facultatif)',
+  'admin.importUnknownRally':
+    'Il n’y a pas de rassemblement « {code} » dans la liste, et ce serveur n’accepte que les rassemblements enregistrés. Ajoutez-le dans Rassemblements, puis importez à nouveau.',
   'admin.importHide': 'Masquer les visages sur toutes les photos',
   'admin.importReading': 'Lecture des fichiers…',
   'admin.importNothing': 'Il n’y a aucun fichier à importer ici.',

@@ -223,6 +223,8 @@ export const ptBR: Messages = {
   'admin.importFolder': 'Escolher uma pasta',
   'admin.importFiles': 'Escolher fotos ou um ZIP',
   'admin.importRally': 'Código do ato (opcional)',
+  'admin.importUnknownRally':
+    'Não há ato “{code}” no cadastro, e este servidor só aceita atos cadastrados. Cadastre-o em Atos e importe de novo.',
   'admin.importHide': 'Esconder os rostos em todas as fotos',
   'admin.importReading': 'Lendo os arquivos…',
   'admin.importNothing': 'Não há nenhum arquivo para importar aí.',

@@ -268,6 +268,8 @@ export const ru: Messages = {
   'admin.importFolder': 'Выбрать папку',
   'admin.importFiles': 'Выбрать фото или ZIP',
   'admin.importRally': 'Код акции (необязательно)',
+  'admin.importUnknownRally':
+    'Акции «{code}» нет в списке, а этот сервер принимает только зарегистрированные акции. Добавьте её в разделе «Акции» и запустите импорт снова.',
   'admin.importHide': 'Скрыть лица на всех фото',
   'admin.importReading': 'Читаем файлы…',
   'admin.importNothing': 'Здесь нет файлов для импорта.',

@@ -7,6 +7,8 @@
  * `npm run import` (shared/importFiles.ts). While the server cannot be reached, the files wait
  * and the status says so; the import goes on by itself once it answers, and Stop ends the wait.
  */
+
+import { IMPORT_STOPPING_CODES } from '../../shared/httpApi.ts';
 import {
   countOutcome,
   hasPhotoExtension,
@@ -30,7 +32,7 @@ import { guardLeaving } from './leaveGuard.ts';
 
 const CONCURRENCY = 3;
 /** Answers after which no other file can go in: the run stops. */
-const STOPPING = new Set(['UNAUTHORIZED', 'ADMIN_DISABLED', 'STORAGE_FULL', 'STORAGE_FAILED']);
+const STOPPING = new Set<string>(IMPORT_STOPPING_CODES);
 
 interface Refusal {
   name: string;
@@ -134,7 +136,7 @@ async function run(
   let done = 0;
   let next = 0;
   let stop: ApiError | null = null;
-  // A stop (a wrong token, a full disk) also ends the other files' waits between tries at once.
+  // A stop (a wrong token, a full disk, a rally not in the registry) also ends the other files' waits between tries at once.
   const halt = new AbortController();
   const interrupt = AbortSignal.any([signal, halt.signal]);
   // Files whose server cannot be reached right now: while any waits, the status says so.
@@ -197,8 +199,11 @@ async function run(
     }),
   );
   showSummary(tally, refusals, rows);
-  const stopped: ApiError | null = stop;
+  // Assigned in the workers' closures, which the compiler's narrowing does not see.
+  const stopped = stop as ApiError | null;
   if (stopped && isUnauthorized(stopped)) session.refused(stopped);
+  else if (stopped?.code === 'UNKNOWN_EVENT')
+    say(msg, () => t('admin.importUnknownRally', { code: fields.event ?? '' }), true);
   else if (stopped) say(msg, () => adminErrorText(stopped), true);
   else say(msg, () => t(signal.aborted ? 'admin.importStopped' : 'admin.importDone'));
 }

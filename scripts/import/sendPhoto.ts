@@ -2,7 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImportAnswer } from '../../shared/adminApi.ts';
-import { PROXY_NO_ANSWER_STATUSES } from '../../shared/httpApi.ts';
+import { IMPORT_STOPPING_CODES, PROXY_NO_ANSWER_STATUSES } from '../../shared/httpApi.ts';
 import { type ImportOutcome, outcomeOf } from '../../shared/importFiles.ts';
 
 /** What the server was asked for: where, with which token, and the form's other fields. */
@@ -23,7 +23,8 @@ export class FatalImportError extends Error {
   }
 }
 
-const FATAL = new Set(['UNAUTHORIZED', 'ADMIN_DISABLED', 'STORAGE_FULL', 'STORAGE_FAILED', 'NOT_FOUND']);
+/** The import's stopping refusals, and NOT_FOUND: a server without the import route. */
+const FATAL = new Set<string>([...IMPORT_STOPPING_CODES, 'NOT_FOUND']);
 /** Worth sending again after a pause: the same file, the same bytes, so never imported twice. */
 const TRANSIENT = new Set(['IMPORT_IN_PROGRESS', 'PLACER_UNAVAILABLE', 'STORE_UNAVAILABLE', 'RATE_LIMITED']);
 const TRIES = 8;

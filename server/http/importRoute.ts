@@ -21,8 +21,8 @@ export interface ImportDeps extends HttpDeps {
 /**
  * `POST /api/admin/import`: the bulk import's way in, behind the admin token and free of the
  * per-browser upload limits. The same form as `POST /api/tiles`, or the photo as the whole body
- * with the form's fields in the query (what the CLI sends), and the same pipeline (ingest,
- * duplicate check, the mosaic's `add` on any kind of node), and once per file: the SHA-256 of
+ * with the form's fields in the query (what the CLI sends), and the same pipeline (the rally's
+ * rules, ingest, duplicate check, the mosaic's `add` on any kind of node), and once per file: the SHA-256 of
  * the bytes is claimed in the ledger first, so a file sent again is answered `skipped`. The tile
  * keeps a hash of it too, in its own row, so that what the ledger lost is still found.
  */
@@ -52,6 +52,9 @@ export function importRoute(d: ImportDeps): Router {
   return r;
 
   async function importOne(form: UploadForm, resent: boolean): Promise<ImportAnswer> {
+    // An upload's rally rules: a code the registry does not hold (EVENTS=listed) is refused
+    // before the file is claimed, and a rally's own moderation mode holds its photos too.
+    d.rallies?.check(form.event);
     const hash = createHash('sha256').update(form.photo).digest('base64url');
     const claim = await d.ledger.claim(hash);
     if (claim.state === 'busy') {
@@ -73,7 +76,8 @@ export function importRoute(d: ImportDeps): Router {
       }
       const photo = await d.ingest(form.photo, { hideFaces: form.hideFaces });
       const { phash } = (await d.beforeStore?.(photo)) ?? { phash: null };
-      const added = await d.service.add(photo, { event: form.event, phash, importHash: hash });
+      const moderation = d.rallies?.moderationOf(form.event) ?? null;
+      const added = await d.service.add(photo, { event: form.event, phash, moderation, importHash: hash });
       await d.ledger.finish(hash, added.id);
       return added.status === 'pending'
         ? { status: 'pending', id: added.id }

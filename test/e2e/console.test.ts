@@ -4,12 +4,14 @@
  * a rally made with the form must list its links and print its flyer, and a screen for an
  * unregistered rally must say so.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RallyList } from '../../shared/rallies.ts';
 import { syntheticJpeg } from '../support/images.ts';
+import { writeTree } from '../support/importCli.ts';
 import { upload } from '../support/server.ts';
 import { signInAdmin } from './harness.ts';
 import { useE2E } from './useE2E.ts';
@@ -249,5 +251,39 @@ describe('the organiser console', () => {
     expect(await page.isHidden('#event-count')).toBe(true);
     await page.screenshot({ path: resolve(SHOTS, 'console-screen-unknown.png') });
     await ctx.close();
+  });
+
+  it('stops a browser import for a rally the registry does not hold at the first answer, and says what to do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiss-e2e-unknown-rally-'));
+    try {
+      const photos = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => syntheticJpeg(480, 360, 700 + i)));
+      writeTree(dir, Object.fromEntries(photos.map((p, i) => [`p${i}.jpg`, p])));
+      const page = await signIn(PHONE);
+      const sent: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/api/admin/import')) sent.push(r.url());
+      });
+      const before = (await fetch(`${e2e.server().url}/api/mosaic`).then((r) => r.json())) as {
+        tileCount: number;
+      };
+      await page.fill('#import-rally', 'madrid');
+      await page.setInputFiles('#import-folder', dir);
+      await expect
+        .poll(() => page.textContent('#import-msg'), { timeout: 30_000 })
+        .toBe(
+          'There is no rally “madrid” in the registry, and this server takes only registered rallies. Add it under Rallies, then import again.',
+        );
+      // At most the files already under way (three at a time) met the refusal; none after it.
+      expect(sent.length).toBeLessThanOrEqual(3);
+      const after = (await fetch(`${e2e.server().url}/api/mosaic`).then((r) => r.json())) as {
+        tileCount: number;
+      };
+      expect(after.tileCount).toBe(before.tileCount);
+      await page.locator('#import-msg').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: resolve(SHOTS, 'console-import-unknown-rally-390.png') });
+      await page.context().close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

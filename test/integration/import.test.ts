@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runImport } from '../../scripts/import/runImport.ts';
 import { until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { parseReport, runImportCli, startImport, writeTree, zipOf } from '../support/importCli.ts';
+import { LONDON } from '../support/rallies.ts';
 import { bootServer, removeDir, startServer, tempDataDir, uploadWithKey } from '../support/server.ts';
 import { ADMIN, ADMIN_TOKEN, PHOTOS, useServers } from './safetyHelpers.ts';
 
@@ -295,6 +297,33 @@ describe('bulk import', () => {
       for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - want[c]!), `p${i} channel ${c}`).toBeLessThan(12);
     }
   }, 60_000);
+
+  it("stops at the first file when the rally is not in the registry (EVENTS=listed), and once it is, holds its photos as the rally's moderation says", async () => {
+    const s = await start({ EVENTS: 'listed' });
+    const n = 12;
+    const dir = tempDir();
+    writeTree(dir, Object.fromEntries((await photos(n, 600)).map((p, i) => [`p${i}.jpg`, p])));
+    const target = { server: s.url, token: ADMIN_TOKEN, event: 'paris', hideFaces: false };
+    const first = await runImport(dir, target, { concurrency: 2 });
+    expect(first.stopped).toMatch(/^UNKNOWN_EVENT: There is no rally "paris"/);
+    // The two files under way met the refusal and are not counted; the rest were never sent.
+    expect(first.tally).toMatchObject({ imported: 0, skipped: 0, refused: 0 });
+    expect(first.rows).toEqual([]);
+    expect(await tileCount(s.url)).toBe(0);
+
+    const made = await fetch(`${s.url}/api/admin/rallies`, {
+      method: 'POST',
+      headers: { ...ADMIN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...LONDON, code: 'paris', city: 'Paris', moderation: 'pre' }),
+    });
+    expect(made.status).toBe(201);
+    // Paris reviews its photos before they show, imported ones too.
+    const again = await runImport(dir, target, { concurrency: 2 });
+    expect(again.stopped).toBeNull();
+    expect(again.tally).toMatchObject({ imported: 0, pending: n, refused: 0 });
+    expect(await tileCount(s.url)).toBe(0);
+    expect(await s.app.service.pendingTiles()).toHaveLength(n);
+  });
 
   it('answers a file sent again with skipped, and refuses without the admin token', async () => {
     const s = await start();
