@@ -20,11 +20,10 @@ import {
   WorkClock,
 } from '../../shared/importFiles.ts';
 import { type ReportRow, reportCsv } from '../../shared/importReport.ts';
-import { eventCodeFromInput } from '../../shared/rally.ts';
 import { t } from '../i18n/index.ts';
 import { importPhoto } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
-import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
+import { adminErrorText, isUnauthorized, rallyField, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
 import { byId } from './header.ts';
 import { entriesOfDrop, entriesOfFiles, type ImportEntry } from './importEntries.ts';
@@ -52,14 +51,9 @@ export function mountImport(session: AdminSession): { close(): void } {
     if (running) return;
     const token = session.token();
     if (!token) return;
-    const typed = byId<HTMLInputElement>('import-rally').value;
-    const code = eventCodeFromInput(typed);
-    // Something typed that is no rally code ("Berlin 2026") stops here: never an import without the rally.
-    if (typed.trim() && !code) {
-      say(msg, () => t('admin.badRally'), true);
-      byId('import-rally').focus();
-      return;
-    }
+    // Something typed that is no rally code stops here: never an import without the rally.
+    const code = rallyField('import-rally', msg);
+    if (code === undefined) return;
     running = new AbortController();
     setBusy(true);
     byId('import-summary').hidden = true;

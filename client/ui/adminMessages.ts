@@ -3,6 +3,7 @@
  * language change says it again in the new language; and every failed call becomes a
  * translated sentence chosen by the server's error code.
  */
+import { eventCodeFromInput } from '../../shared/rally.ts';
 import { hasKey, onLanguageChange, t } from '../i18n/index.ts';
 import { ApiError } from '../net/api.ts';
 import { errorMessage } from './errors.ts';
@@ -42,4 +43,19 @@ export function adminErrorText(err: unknown, notFound?: () => string): string {
 /** True when the token was refused: the page signs out. */
 export function isUnauthorized(err: unknown): boolean {
   return err instanceof ApiError && err.status === 401;
+}
+
+/**
+ * The rally code typed in the field `id`, in its canonical form ("London" is `london`), or null
+ * when the field is empty and `required` is not set. What is no rally code ("Berlin 2026"), or
+ * an empty field that must hold one, gives undefined: the problem is said in `msg` and the focus
+ * goes to the field, so that nothing is done without the rally the organiser meant.
+ */
+export function rallyField(id: string, msg: HTMLElement, required = false): string | null | undefined {
+  const field = document.getElementById(id) as HTMLInputElement;
+  const code = eventCodeFromInput(field.value);
+  if (code || (!required && !field.value.trim())) return code;
+  say(msg, () => t('admin.badRally'), true);
+  field.focus();
+  return undefined;
 }

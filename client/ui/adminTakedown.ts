@@ -5,12 +5,11 @@
  */
 import type { Takedown } from '../../shared/adminApi.ts';
 import type { EventStats } from '../../shared/protocol.ts';
-import { eventCodeFromInput } from '../../shared/rally.ts';
 import { t } from '../i18n/index.ts';
 import { getQueue, removeTile, takedown } from '../net/admin.ts';
 import { getMosaic } from '../net/api.ts';
 import { LiveFeed } from '../net/live.ts';
-import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
+import { adminErrorText, isUnauthorized, rallyField, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
 import { byId } from './header.ts';
 
@@ -153,12 +152,8 @@ export function mountTakedown(session: AdminSession, changed: () => void): { clo
 
   byId('takedown-rally').addEventListener('submit', (e) => {
     e.preventDefault();
-    const event = eventCodeFromInput(byId<HTMLInputElement>('rally-code').value);
-    if (!event) {
-      say(msg, () => t('admin.badRally'), true);
-      byId('rally-code').focus();
-      return;
-    }
+    const event = rallyField('rally-code', msg, true);
+    if (!event) return;
     void run({ event }, async () => {
       const token = session.token();
       if (!token) return null;

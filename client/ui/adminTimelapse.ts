@@ -5,13 +5,12 @@
  * one where it stands, and a page that loses the server for a while (venue Wi-Fi) says so and
  * follows the job again once it can reach it.
  */
-import { eventCodeFromInput } from '../../shared/rally.ts';
 import { TIMELAPSE_PRESETS, type TimelapseJob, type TimelapsePreset } from '../../shared/timelapse.ts';
 import { language, t } from '../i18n/index.ts';
 import { cancelJob, getJob, getJobs, getVideo, startTimelapse, unreachable } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
 import { backOnline } from '../net/online.ts';
-import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
+import { adminErrorText, isUnauthorized, rallyField, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
 import { byId } from './header.ts';
 
@@ -128,13 +127,8 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
     const preset = (new FormData(form).get('video-preset') ?? 'square') as TimelapsePreset;
     const seconds = Number(byId<HTMLInputElement>('video-seconds').value);
     if (!(preset in TIMELAPSE_PRESETS) || !Number.isFinite(seconds)) return;
-    const typed = byId<HTMLInputElement>('video-rally').value;
-    const event = eventCodeFromInput(typed);
-    if (typed.trim() && !event) {
-      say(msg, () => t('admin.badRally'), true);
-      byId('video-rally').focus();
-      return;
-    }
+    const event = rallyField('video-rally', msg);
+    if (event === undefined) return;
     clearLink();
     try {
       const id = await startTimelapse(token, {
