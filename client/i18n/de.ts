@@ -244,6 +244,7 @@ export const de: Messages = {
     'Angehalten. Sende dieselben Dateien noch einmal, um weiterzumachen: Nichts wird doppelt importiert.',
   'admin.importDone': 'Der Import ist fertig.',
   'admin.importImported': { one: '{n} importiert', other: '{n} importiert' },
+  'admin.importPending': { one: '(davon {n} wartet auf Prüfung)', other: '(davon {n} warten auf Prüfung)' },
   'admin.importSkipped': {
     one: '{n} übersprungen (schon importiert)',
     other: '{n} übersprungen (schon importiert)',

@@ -236,6 +236,7 @@ export const en = {
   'admin.importStopped': 'Stopped. Send the same files again to go on: nothing is imported twice.',
   'admin.importDone': 'The import is finished.',
   'admin.importImported': { one: '{n} imported', other: '{n} imported' },
+  'admin.importPending': { one: '({n} waiting for review)', other: '({n} waiting for review)' },
   'admin.importSkipped': { one: '{n} skipped (imported before)', other: '{n} skipped (imported before)' },
   'admin.importRefused': { one: '{n} refused', other: '{n} refused' },
   'admin.printTitle': 'Print',

@@ -242,6 +242,10 @@ export const es: Messages = {
     'Detenida. Envía los mismos archivos otra vez para seguir: nada se importa dos veces.',
   'admin.importDone': 'La importación ha terminado.',
   'admin.importImported': { one: '{n} importada', other: '{n} importadas' },
+  'admin.importPending': {
+    one: '(de ellas {n} pendiente de revisión)',
+    other: '(de ellas {n} pendientes de revisión)',
+  },
   'admin.importSkipped': { one: '{n} omitida (ya importada)', other: '{n} omitidas (ya importadas)' },
   'admin.importRefused': { one: '{n} rechazada', other: '{n} rechazadas' },
   'admin.printTitle': 'Imprimir',

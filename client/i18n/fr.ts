@@ -246,6 +246,10 @@ export const fr: Messages = {
   'admin.importStopped': 'Arrêté. Renvoyez les mêmes fichiers pour continuer : rien n’est importé deux fois.',
   'admin.importDone': 'L’import est terminé.',
   'admin.importImported': { one: '{n} importée', other: '{n} importées' },
+  'admin.importPending': {
+    one: '(dont {n} en attente de vérification)',
+    other: '(dont {n} en attente de vérification)',
+  },
   'admin.importSkipped': { one: '{n} ignorée (déjà importée)', other: '{n} ignorées (déjà importées)' },
   'admin.importRefused': { one: '{n} refusée', other: '{n} refusées' },
   'admin.printTitle': 'Imprimer',

@@ -240,6 +240,7 @@ export const ptBR: Messages = {
     'Parado. Envie os mesmos arquivos de novo para continuar: nada é importado duas vezes.',
   'admin.importDone': 'A importação terminou.',
   'admin.importImported': { one: '{n} importada', other: '{n} importadas' },
+  'admin.importPending': { one: '(delas {n} aguardando revisão)', other: '(delas {n} aguardando revisão)' },
   'admin.importSkipped': { one: '{n} pulada (já importada)', other: '{n} puladas (já importadas)' },
   'admin.importRefused': { one: '{n} recusada', other: '{n} recusadas' },
   'admin.printTitle': 'Imprimir',

@@ -230,7 +230,13 @@ function showSummary(tally: ImportTally, refusals: Refusal[], rows: ReportRow[])
   const report = byId<HTMLAnchorElement>('import-report');
   report.href = reportUrl;
   report.hidden = rows.length === 0;
-  say(byId('import-imported'), () => t('admin.importImported', { n: tally.imported + tally.pending }));
+  // Photos of a rally (or a server) that reviews first are in, and not yet on the mosaic.
+  say(byId('import-imported'), () =>
+    [
+      t('admin.importImported', { n: tally.imported + tally.pending }),
+      ...(tally.pending ? [t('admin.importPending', { n: tally.pending })] : []),
+    ].join(' '),
+  );
   say(byId('import-skipped'), () => t('admin.importSkipped', { n: tally.skipped }));
   say(byId('import-refused'), () => t('admin.importRefused', { n: tally.refused }));
   const list = byId('import-refusals');

@@ -253,7 +253,7 @@ describe('the organiser console', () => {
     await ctx.close();
   });
 
-  it('stops a browser import for a rally the registry does not hold at the first answer, and says what to do', async () => {
+  it('stops a browser import for a rally the registry does not hold at the first answer, says what to do, and once it is registered says which photos wait for its review', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiss-e2e-unknown-rally-'));
     try {
       const photos = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => syntheticJpeg(480, 360, 700 + i)));
@@ -281,6 +281,29 @@ describe('the organiser console', () => {
       expect(after.tileCount).toBe(before.tileCount);
       await page.locator('#import-msg').scrollIntoViewIfNeeded();
       await page.screenshot({ path: resolve(SHOTS, 'console-import-unknown-rally-390.png') });
+
+      // Registered, with a review before its photos show: the same files go in, waiting for it.
+      const made = await fetch(`${e2e.server().url}/api/admin/rallies`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          code: 'madrid',
+          name: 'Besada en la embajada',
+          city: 'Madrid',
+          timeZone: 'Europe/Madrid',
+          date: '2026-12-12',
+          language: 'es',
+          moderation: 'pre',
+        }),
+      });
+      expect(made.status).toBe(201);
+      await page.setInputFiles('#import-folder', dir);
+      await expect
+        .poll(() => page.textContent('#import-msg'), { timeout: 60_000 })
+        .toBe('The import is finished.');
+      expect(await page.textContent('#import-imported')).toBe('6 imported (6 waiting for review)');
+      await page.locator('#import-summary').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: resolve(SHOTS, 'console-import-pending-390.png') });
       await page.context().close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
