@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine, as root: installs what the tests need from
-# Debian's packages when it is missing (Chromium and its fonts, PostgreSQL, Redis, strace, poppler-utils), starts
-# PostgreSQL and Redis on 127.0.0.1 when they are not answering, installs the npm packages,
-# then runs `npm test`. Safe to run again: what is already there is left as it is.
+# Debian's packages when it is missing (Chromium and its fonts, PostgreSQL, Redis, strace,
+# poppler-utils), starts PostgreSQL and Redis on 127.0.0.1 when they are not answering, installs
+# the npm packages, then runs `npm test`. Safe to run again: what is already there is left as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive

@@ -7,7 +7,6 @@
  * `npm run import` (shared/importFiles.ts). While the server cannot be reached, the files wait
  * and the status says so; the import goes on by itself once it answers, and Stop ends the wait.
  */
-
 import { IMPORT_STOPPING_CODES } from '../../shared/httpApi.ts';
 import {
   countOutcome,
@@ -130,7 +129,8 @@ async function run(
   let done = 0;
   let next = 0;
   let stop: ApiError | null = null;
-  // A stop (a wrong token, a full disk, a rally not in the registry) also ends the other files' waits between tries at once.
+  // A stop (a wrong token, a full disk, a rally not in the registry) also ends the other files'
+  // waits between tries at once.
   const halt = new AbortController();
   const interrupt = AbortSignal.any([signal, halt.signal]);
   // Files whose server cannot be reached right now: while any waits, the status says so.

@@ -22,9 +22,10 @@ export interface ImportDeps extends HttpDeps {
  * `POST /api/admin/import`: the bulk import's way in, behind the admin token and free of the
  * per-browser upload limits. The same form as `POST /api/tiles`, or the photo as the whole body
  * with the form's fields in the query (what the CLI sends), and the same pipeline (the rally's
- * rules, ingest, duplicate check, the mosaic's `add` on any kind of node), and once per file: the SHA-256 of
- * the bytes is claimed in the ledger first, so a file sent again is answered `skipped`. The tile
- * keeps a hash of it too, in its own row, so that what the ledger lost is still found.
+ * rules, ingest, duplicate check, the mosaic's `add` on any kind of node), and once per file:
+ * the SHA-256 of the bytes is claimed in the ledger first, so a file sent again is answered
+ * `skipped`. The tile keeps a hash of it too, in its own row, so that what the ledger lost is
+ * still found.
  */
 export function importRoute(d: ImportDeps): Router {
   const r = Router();

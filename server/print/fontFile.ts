@@ -23,7 +23,8 @@ const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(
  * even on a machine with no fonts installed, where every letter would come out as an empty box.
  * Points `FONTCONFIG_FILE` at a configuration that includes the one fontconfig would have read
  * (the machine's fonts stay) and adds the bundled DejaVu folder. It takes effect only before
- * this process first renders text, so it is called as a renderer process starts.
+ * this process first renders text, so it is called as a renderer process starts. Where the temp
+ * dir cannot be written it leaves fontconfig as it is (the machine's own fonts).
  */
 export function useBundledFonts(): void {
   const base = process.env.FONTCONFIG_FILE || '/etc/fonts/fonts.conf';
@@ -41,11 +42,17 @@ export function useBundledFonts(): void {
     tmpdir(),
     `kiss-fonts-${createHash('sha256').update(conf).digest('hex').slice(0, 16)}.conf`,
   );
-  if (!existsSync(file)) {
-    // Written whole under another name first: two renderers starting at once never read half a file.
-    const part = `${file}.${process.pid}.part`;
-    writeFileSync(part, conf);
-    renameSync(part, file);
+  try {
+    if (!existsSync(file)) {
+      // Written whole under another name first: two renderers starting at once never read half a file.
+      const part = `${file}.${process.pid}.part`;
+      writeFileSync(part, conf);
+      renameSync(part, file);
+    }
+  } catch (err) {
+    // A temp dir that cannot be written: the machine's own fonts, as before.
+    console.warn(`fonts: DejaVu Sans is not added to fontconfig (${(err as Error).message})`);
+    return;
   }
   process.env.FONTCONFIG_FILE = file;
 }
