@@ -7,6 +7,7 @@ import { eventCodeFromInput } from '../../shared/rally.ts';
 import { hasKey, onLanguageChange, t } from '../i18n/index.ts';
 import { ApiError } from '../net/api.ts';
 import { errorMessage } from './errors.ts';
+import { byId } from './header.ts';
 
 const shown = new Map<HTMLElement, { text: () => string; error: boolean }>();
 
@@ -52,7 +53,7 @@ export function isUnauthorized(err: unknown): boolean {
  * goes to the field, so that nothing is done without the rally the organiser meant.
  */
 export function rallyField(id: string, msg: HTMLElement, required = false): string | null | undefined {
-  const field = document.getElementById(id) as HTMLInputElement;
+  const field = byId<HTMLInputElement>(id);
   const code = eventCodeFromInput(field.value);
   if (code || (!required && !field.value.trim())) return code;
   say(msg, () => t('admin.badRally'), true);

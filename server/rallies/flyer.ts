@@ -13,6 +13,9 @@ const HASHTAG = '#kiss4lgbtqrights';
 const PINK = rgb(0xe4 / 255, 0, 0x7c / 255);
 const INK = rgb(0.1, 0.1, 0.12);
 
+/** The weights' files and which letters they draw, read and parsed once per font folder. */
+const faces = new Map<string, { bold: Buffer; regular: Buffer; has: (cp: number) => boolean }>();
+
 /**
  * The flyer's two weights: Noto Sans where it is installed, else DejaVu Sans, which comes with
  * the project (dejavu-fonts-ttf). Both hold the Latin and Cyrillic letters of the six languages,
@@ -22,16 +25,21 @@ async function fonts(
   doc: PDFDocument,
   noto: string,
 ): Promise<{ bold: PDFFont; regular: PDFFont; has: (cp: number) => boolean }> {
-  const [bold, regular] = (
-    existsSync(`${noto}Bold.ttf`) && existsSync(`${noto}Regular.ttf`)
-      ? [`${noto}Bold.ttf`, `${noto}Regular.ttf`]
-      : [fontFile(true), fontFile(false)]
-  ).map((f) => readFileSync(f)) as [Buffer, Buffer];
+  let face = faces.get(noto);
+  if (!face) {
+    const [bold, regular] = (
+      existsSync(`${noto}Bold.ttf`) && existsSync(`${noto}Regular.ttf`)
+        ? [`${noto}Bold.ttf`, `${noto}Regular.ttf`]
+        : [fontFile(true), fontFile(false)]
+    ).map((f) => readFileSync(f)) as [Buffer, Buffer];
+    face = { bold, regular, has: glyphTest([bold, regular]) };
+    faces.set(noto, face);
+  }
   doc.registerFontkit(fontkit);
   return {
-    bold: await doc.embedFont(bold, { subset: true }),
-    regular: await doc.embedFont(regular, { subset: true }),
-    has: glyphTest([bold, regular]),
+    bold: await doc.embedFont(face.bold, { subset: true }),
+    regular: await doc.embedFont(face.regular, { subset: true }),
+    has: face.has,
   };
 }
 
