@@ -233,9 +233,20 @@ export const de: Messages = {
   'admin.importReading': 'Dateien werden gelesen …',
   'admin.importNothing': 'Dort gibt es keine Datei zum Importieren.',
   'admin.importProgressLabel': 'Fortschritt des Imports',
-  'admin.importProgress': '{done} von {total} Dateien · {rate} Fotos/s · noch {eta}',
-  'admin.importWaiting':
-    '{done} von {total} Dateien · Der Server ist nicht erreichbar: Der Import wartet und geht von selbst weiter, sobald er antwortet. Kein Foto wird zweimal gesendet.',
+  'admin.importProgress': {
+    one: '{done} von {total} Datei · {rate} Fotos/s · noch {eta}',
+    other: '{done} von {total} Dateien · {rate} Fotos/s · noch {eta}',
+  },
+  'admin.importEnded': {
+    one: '{done} von {total} Datei · {rate} Fotos/s',
+    other: '{done} von {total} Dateien · {rate} Fotos/s',
+  },
+  'admin.importCount': { one: '{done} von {total} Datei', other: '{done} von {total} Dateien' },
+  'admin.importWaiting': {
+    one: '{done} von {total} Datei · Der Server ist nicht erreichbar: Der Import wartet und geht von selbst weiter, sobald er antwortet. Kein Foto wird zweimal gesendet.',
+    other:
+      '{done} von {total} Dateien · Der Server ist nicht erreichbar: Der Import wartet und geht von selbst weiter, sobald er antwortet. Kein Foto wird zweimal gesendet.',
+  },
   'admin.importReport': 'Bericht herunterladen (CSV)',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'etwa {m} Min.',

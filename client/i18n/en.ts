@@ -226,9 +226,20 @@ export const en = {
   'admin.importReading': 'Reading the files…',
   'admin.importNothing': 'There is no file to import there.',
   'admin.importProgressLabel': 'Import progress',
-  'admin.importProgress': '{done} of {total} files · {rate} photos/s · {eta} left',
-  'admin.importWaiting':
-    '{done} of {total} files · The server cannot be reached: the import waits and goes on by itself once it answers. No photo is sent twice.',
+  'admin.importProgress': {
+    one: '{done} of {total} file · {rate} photos/s · {eta} left',
+    other: '{done} of {total} files · {rate} photos/s · {eta} left',
+  },
+  'admin.importEnded': {
+    one: '{done} of {total} file · {rate} photos/s',
+    other: '{done} of {total} files · {rate} photos/s',
+  },
+  'admin.importCount': { one: '{done} of {total} file', other: '{done} of {total} files' },
+  'admin.importWaiting': {
+    one: '{done} of {total} file · The server cannot be reached: the import waits and goes on by itself once it answers. No photo is sent twice.',
+    other:
+      '{done} of {total} files · The server cannot be reached: the import waits and goes on by itself once it answers. No photo is sent twice.',
+  },
   'admin.importReport': 'Download the report (CSV)',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'about {m} min',

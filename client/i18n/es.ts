@@ -231,9 +231,20 @@ export const es: Messages = {
   'admin.importReading': 'Leyendo los archivos…',
   'admin.importNothing': 'Ahí no hay ningún archivo que importar.',
   'admin.importProgressLabel': 'Progreso de la importación',
-  'admin.importProgress': '{done} de {total} archivos · {rate} fotos/s · faltan {eta}',
-  'admin.importWaiting':
-    '{done} de {total} archivos · No se puede conectar con el servidor: la importación espera y sigue sola en cuanto responda. Ninguna foto se envía dos veces.',
+  'admin.importProgress': {
+    one: '{done} de {total} archivo · {rate} fotos/s · faltan {eta}',
+    other: '{done} de {total} archivos · {rate} fotos/s · faltan {eta}',
+  },
+  'admin.importEnded': {
+    one: '{done} de {total} archivo · {rate} fotos/s',
+    other: '{done} de {total} archivos · {rate} fotos/s',
+  },
+  'admin.importCount': { one: '{done} de {total} archivo', other: '{done} de {total} archivos' },
+  'admin.importWaiting': {
+    one: '{done} de {total} archivo · No se puede conectar con el servidor: la importación espera y sigue sola en cuanto responda. Ninguna foto se envía dos veces.',
+    other:
+      '{done} de {total} archivos · No se puede conectar con el servidor: la importación espera y sigue sola en cuanto responda. Ninguna foto se envía dos veces.',
+  },
   'admin.importReport': 'Descargar el informe (CSV)',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'unos {m} min',

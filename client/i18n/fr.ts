@@ -164,7 +164,7 @@ export const fr: Messages = {
   'screen.paused': 'En pause. Les nouveaux baisers attendent et apparaîtront à la reprise.',
   'screen.resumed': 'Reprise. Les baisers en attente sont affichés.',
   'screen.keys': 'Touches : P met en pause et reprend, S lit les totaux, F bascule le plein écran.',
-  'admin.title': "Console d'organisation",
+  'admin.title': 'Console d’organisation',
   'admin.token': 'Jeton d’administration',
   'admin.login': 'Se connecter',
   'admin.logout': 'Se déconnecter',
@@ -236,9 +236,20 @@ export const fr: Messages = {
   'admin.importReading': 'Lecture des fichiers…',
   'admin.importNothing': 'Il n’y a aucun fichier à importer ici.',
   'admin.importProgressLabel': 'Avancement de l’import',
-  'admin.importProgress': '{done} sur {total} fichiers · {rate} photos/s · encore {eta}',
-  'admin.importWaiting':
-    '{done} sur {total} fichiers · Le serveur est injoignable : l’import attend et reprend tout seul dès qu’il répond. Aucune photo n’est envoyée deux fois.',
+  'admin.importProgress': {
+    one: '{done} sur {total} fichier · {rate} photos/s · encore {eta}',
+    other: '{done} sur {total} fichiers · {rate} photos/s · encore {eta}',
+  },
+  'admin.importEnded': {
+    one: '{done} sur {total} fichier · {rate} photos/s',
+    other: '{done} sur {total} fichiers · {rate} photos/s',
+  },
+  'admin.importCount': { one: '{done} sur {total} fichier', other: '{done} sur {total} fichiers' },
+  'admin.importWaiting': {
+    one: '{done} sur {total} fichier · Le serveur est injoignable : l’import attend et reprend tout seul dès qu’il répond. Aucune photo n’est envoyée deux fois.',
+    other:
+      '{done} sur {total} fichiers · Le serveur est injoignable : l’import attend et reprend tout seul dès qu’il répond. Aucune photo n’est envoyée deux fois.',
+  },
   'admin.importReport': 'Télécharger le rapport (CSV)',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'environ {m} min',

@@ -229,9 +229,20 @@ export const ptBR: Messages = {
   'admin.importReading': 'Lendo os arquivos…',
   'admin.importNothing': 'Não há nenhum arquivo para importar aí.',
   'admin.importProgressLabel': 'Andamento da importação',
-  'admin.importProgress': '{done} de {total} arquivos · {rate} fotos/s · faltam {eta}',
-  'admin.importWaiting':
-    '{done} de {total} arquivos · Não é possível alcançar o servidor: a importação espera e continua sozinha assim que ele responder. Nenhuma foto é enviada duas vezes.',
+  'admin.importProgress': {
+    one: '{done} de {total} arquivo · {rate} fotos/s · faltam {eta}',
+    other: '{done} de {total} arquivos · {rate} fotos/s · faltam {eta}',
+  },
+  'admin.importEnded': {
+    one: '{done} de {total} arquivo · {rate} fotos/s',
+    other: '{done} de {total} arquivos · {rate} fotos/s',
+  },
+  'admin.importCount': { one: '{done} de {total} arquivo', other: '{done} de {total} arquivos' },
+  'admin.importWaiting': {
+    one: '{done} de {total} arquivo · Não é possível alcançar o servidor: a importação espera e continua sozinha assim que ele responder. Nenhuma foto é enviada duas vezes.',
+    other:
+      '{done} de {total} arquivos · Não é possível alcançar o servidor: a importação espera e continua sozinha assim que ele responder. Nenhuma foto é enviada duas vezes.',
+  },
   'admin.importReport': 'Baixar o relatório (CSV)',
   'admin.importEtaSec': '{s} s',
   'admin.importEtaMin': 'cerca de {m} min',

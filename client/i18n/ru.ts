@@ -274,9 +274,31 @@ export const ru: Messages = {
   'admin.importReading': 'Читаем файлы…',
   'admin.importNothing': 'Здесь нет файлов для импорта.',
   'admin.importProgressLabel': 'Ход импорта',
-  'admin.importProgress': '{done} из {total} файлов · {rate} фото/с · осталось {eta}',
-  'admin.importWaiting':
-    '{done} из {total} файлов · Сервер недоступен: импорт ждёт и продолжится сам, как только он ответит. Ни одно фото не отправляется дважды.',
+  'admin.importProgress': {
+    one: '{done} из {total} файла · {rate} фото/с · осталось {eta}',
+    few: '{done} из {total} файлов · {rate} фото/с · осталось {eta}',
+    many: '{done} из {total} файлов · {rate} фото/с · осталось {eta}',
+    other: '{done} из {total} файла · {rate} фото/с · осталось {eta}',
+  },
+  'admin.importEnded': {
+    one: '{done} из {total} файла · {rate} фото/с',
+    few: '{done} из {total} файлов · {rate} фото/с',
+    many: '{done} из {total} файлов · {rate} фото/с',
+    other: '{done} из {total} файла · {rate} фото/с',
+  },
+  'admin.importCount': {
+    one: '{done} из {total} файла',
+    few: '{done} из {total} файлов',
+    many: '{done} из {total} файлов',
+    other: '{done} из {total} файла',
+  },
+  'admin.importWaiting': {
+    one: '{done} из {total} файла · Сервер недоступен: импорт ждёт и продолжится сам, как только он ответит. Ни одно фото не отправляется дважды.',
+    few: '{done} из {total} файлов · Сервер недоступен: импорт ждёт и продолжится сам, как только он ответит. Ни одно фото не отправляется дважды.',
+    many: '{done} из {total} файлов · Сервер недоступен: импорт ждёт и продолжится сам, как только он ответит. Ни одно фото не отправляется дважды.',
+    other:
+      '{done} из {total} файла · Сервер недоступен: импорт ждёт и продолжится сам, как только он ответит. Ни одно фото не отправляется дважды.',
+  },
   'admin.importReport': 'Скачать отчёт (CSV)',
   'admin.importEtaSec': '{s} с',
   'admin.importEtaMin': 'около {m} мин',

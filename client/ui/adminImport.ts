@@ -139,7 +139,9 @@ async function run(
     clock.waiting(waitingFiles > 0);
     showProgress(done, entries.length, clock);
     if (waitingFiles > 0)
-      say(byId('import-status'), () => t('admin.importWaiting', { done, total: entries.length }));
+      say(byId('import-status'), () =>
+        t('admin.importWaiting', { done, total: entries.length, n: entries.length }),
+      );
   };
   byId('import-progress-box').hidden = false;
   progress();
@@ -193,6 +195,7 @@ async function run(
     }),
   );
   showSummary(tally, refusals, rows);
+  showEnded(done, entries.length, clock);
   // Assigned in the workers' closures, which the compiler's narrowing does not see.
   const stopped = stop as ApiError | null;
   if (stopped && isUnauthorized(stopped)) session.refused(stopped);
@@ -215,8 +218,18 @@ function showProgress(done: number, total: number, clock: WorkClock): void {
       : left < 60
         ? t('admin.importEtaSec', { s: left })
         : t('admin.importEtaMin', { m: Math.ceil(left / 60) });
-  const text = () => t('admin.importProgress', { done, total, rate: rate.toFixed(1), eta: eta() });
+  const text = () => t('admin.importProgress', { done, total, n: total, rate: rate.toFixed(1), eta: eta() });
   say(byId('import-status'), text);
+}
+
+/** The status once the run is over, finished or stopped: how far it went, and at what pace. */
+function showEnded(done: number, total: number, clock: WorkClock): void {
+  const { rate } = clock.pace(done, total);
+  say(byId('import-status'), () =>
+    done
+      ? t('admin.importEnded', { done, total, n: total, rate: rate.toFixed(1) })
+      : t('admin.importCount', { done, total, n: total }),
+  );
 }
 
 /** The report's object URL, given back when the next import replaces it. */

@@ -275,6 +275,8 @@ describe('the organiser console', () => {
         );
       // At most the files already under way (three at a time) met the refusal; none after it.
       expect(sent.length).toBeLessThanOrEqual(3);
+      // The run is over: the status says how far it went, with no time left to wait.
+      expect(await page.textContent('#import-status')).toBe('0 of 6 files');
       const after = (await fetch(`${e2e.server().url}/api/mosaic`).then((r) => r.json())) as {
         tileCount: number;
       };
