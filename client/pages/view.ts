@@ -4,7 +4,7 @@ import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import { getTile, tileUrl } from '../net/api.ts';
 import type { BoardTile } from '../render/types.ts';
-import { mountFindKiss } from '../ui/findKiss.ts';
+import { mountFindKiss, sayKissMissing } from '../ui/findKiss.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { type RunningMosaic, startMosaic } from '../ui/mosaic.ts';
 import { mountReport } from '../ui/report.ts';
@@ -122,8 +122,17 @@ function openPermalink(): void {
   const id = permalinkId();
   if (id === null || permalinkOpened || firstLayout || !running) return;
   permalinkOpened = true;
+  // The first layout can come from a view older than the tile (a kiss sent a moment ago, its
+  // link followed at once): not found then, it is looked for again once the live feed has
+  // caught up with the server, and only then said to be missing.
+  const caughtUp = synced;
   void running.findTile(id).then((tile) => {
     if (tile) void showTile(tile, true);
+    else if (caughtUp) sayKissMissing(id);
+    else {
+      permalinkOpened = false;
+      if (synced) openPermalink();
+    }
   });
 }
 
@@ -144,6 +153,7 @@ startMosaic(byId('board'), {
   synced: () => {
     synced = true;
     showCount();
+    openPermalink();
   },
   status: (s) => {
     statusKey =

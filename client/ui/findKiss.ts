@@ -21,16 +21,25 @@ export interface FindKissOptions {
   show(tile: BoardTile): void;
 }
 
+/** Says in the #find form's error, tied to its field, what went wrong, and puts the focus there. */
+function fail(text: string): void {
+  const input = byId<HTMLInputElement>('find-input');
+  byId('find-error').textContent = text;
+  input.setAttribute('aria-invalid', 'true');
+  input.focus();
+}
+
+/** A link to a kiss the mosaic does not hold (removed, or never there): its number and why, in the form. */
+export function sayKissMissing(id: number): void {
+  byId<HTMLInputElement>('find-input').value = String(id);
+  fail(t('find.missing', { id }));
+}
+
 /** Wires the page's #find form: its field, its button and its error, tied to the field. */
 export function mountFindKiss(opts: FindKissOptions): void {
   const form = byId<HTMLFormElement>('find');
   const input = byId<HTMLInputElement>('find-input');
   const error = byId('find-error');
-  const fail = (text: string): void => {
-    error.textContent = text;
-    input.setAttribute('aria-invalid', 'true');
-    input.focus();
-  };
   const clear = (): void => {
     error.textContent = '';
     input.removeAttribute('aria-invalid');

@@ -232,6 +232,28 @@ describe.each(MODES)('the viewer from the keyboard, drawn from %s', (_mode, env)
     expect(await page.locator('#tile[open]').count()).toBe(0);
     await page.context().close();
   }, 60_000);
+
+  it("opens a kiss's link followed the moment it is sent, and says when a link's kiss is not in the mosaic", async () => {
+    // The page's first layout is the server's last whole snapshot; a kiss sent since then
+    // arrives just after it, with the live feed's catch-up.
+    for (let round = 0; round < 3; round++) {
+      const kiss = await send(server);
+      const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en' });
+      const page = await ctx.newPage();
+      await page.goto(`${server.url}/t/${kiss.id}`);
+      await page.waitForSelector('#tile[open]');
+      expect(await page.textContent('#tile-title')).toBe(`Kiss #${kiss.id}`);
+      await ctx.close();
+    }
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en' });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/t/987654`);
+    await expect.poll(() => page.textContent('#find-error')).toBe('There is no kiss #987,654 in the mosaic.');
+    expect(await page.inputValue('#find-input')).toBe('987654');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('find-input');
+    expect(await page.locator('#tile[open]').count()).toBe(0);
+    await ctx.close();
+  }, 60_000);
 });
 
 describe('live updates: pause, reduced motion, pan buttons and the count', () => {
