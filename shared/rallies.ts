@@ -32,6 +32,17 @@ export interface Rally extends RallyInput {
   links: { screen: string; view: string; contribute: string; flyerA4: string; flyerA3: string };
 }
 
+/**
+ * `GET /api/rallies/:code`: a registered rally as its public pages name it (what its flyer
+ * prints; not its moderation mode).
+ */
+export type PublicRally = Pick<RallyInput, 'code' | 'name' | 'city' | 'date' | 'timeZone' | 'language'>;
+
+/** A rally's title on its pages: its name, with its city where the name does not already say it. */
+export function rallyTitle(r: Pick<RallyInput, 'name' | 'city'>): string {
+  return r.name.toLocaleLowerCase().includes(r.city.toLocaleLowerCase()) ? r.name : `${r.name}, ${r.city}`;
+}
+
 /** `GET /api/admin/rallies` answer, in code order. */
 export interface RallyList {
   rallies: Rally[];
@@ -60,11 +71,13 @@ export function isRallyDate(d: unknown): d is string {
   return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
 }
 
-/** The links of a rally, from its code. */
-export function rallyLinks(code: string): Rally['links'] {
+/** The links of a rally, from its code (and, for its screen, its language). */
+export function rallyLinks(code: string, language: RallyLanguage): Rally['links'] {
   const c = encodeURIComponent(code);
   return {
-    screen: `/screen?event=${c}`,
+    // The screen speaks to the rally's crowd, whatever the language of the browser showing it;
+    // the other pages open on phones, in their own people's languages.
+    screen: `/screen?event=${c}&lang=${language}`,
     view: `/?event=${c}`,
     contribute: `/add?event=${c}`,
     flyerA4: `/api/rallies/${c}/flyer.pdf?size=A4`,

@@ -1,4 +1,5 @@
 import type { CropBox, MosaicInfo } from '../../shared/httpApi.ts';
+import { rallyTitle } from '../../shared/rallies.ts';
 import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import {
@@ -15,6 +16,7 @@ import {
 import { randomId } from '../net/clientId.ts';
 import { loadBitmap } from '../net/images.ts';
 import { backOnline } from '../net/online.ts';
+import { rallyInfo } from '../net/rallyInfo.ts';
 import {
   forgetWaiting,
   forgetWithdrawal,
@@ -98,11 +100,21 @@ function showError(text: string | null, fields: readonly HTMLInputElement[] = []
 
 if (event) {
   byId('event-line').hidden = false;
+  // The rally's code, then its name and city once the registry answers (a free-form code stays).
+  let title = event;
   const show = (): void => {
-    byId('event-tag').textContent = t('add.event', { event });
+    byId('event-tag').textContent = t('add.event', { event: title });
   };
   show();
   onLanguageChange(show);
+  rallyInfo(event).then(
+    (r) => {
+      if (!r) return;
+      title = rallyTitle(r);
+      show();
+    },
+    () => {},
+  );
 }
 
 /** The photo's name and why there is no preview, when this browser cannot read it (HEIC, mostly). */

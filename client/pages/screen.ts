@@ -4,6 +4,7 @@ import QRCode from 'qrcode';
 import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import { keepScreenForOffline } from '../net/offlineScreen.ts';
+import { rallyInfo } from '../net/rallyInfo.ts';
 import { Highlighter } from '../ui/Highlighter.ts';
 import { byId } from '../ui/header.ts';
 import { prefersReducedMotion, type RunningMosaic, startMosaic } from '../ui/mosaic.ts';
@@ -17,14 +18,33 @@ const event = eventCodeFromInput(params.get('event'));
 let total = 0;
 /** The rally's own count, from the live feed: unknown (and not shown) until it first answers. */
 let eventTiles: number | null = null;
+/**
+ * What the counter and the new-kiss notes call the rally: its city, once the registry answers;
+ * its code until then, and for a code the registry does not hold.
+ */
+let place = event;
+/** Asks the registry for the rally's city; asked again at each reconnection until it answers. */
+let placeKnown = false;
+function askPlace(): void {
+  if (!event || placeKnown) return;
+  rallyInfo(event).then(
+    (r) => {
+      placeKnown = true;
+      if (r) place = r.city;
+      showCounts();
+    },
+    () => {},
+  );
+}
 
 function showCounts(): void {
   byId('total').textContent = t('screen.total', { n: total });
   byId('event-count').textContent =
-    event && eventTiles !== null ? t('screen.event', { n: eventTiles, event }) : '';
+    place && eventTiles !== null ? t('screen.event', { n: eventTiles, event: place }) : '';
 }
 onLanguageChange(showCounts);
 showCounts();
+askPlace();
 keepScreen(byId<HTMLButtonElement>('fullscreen'));
 
 // Read once: the board is made with or without arrival animations.
@@ -82,6 +102,7 @@ startMosaic(byId('board'), {
     for (const c of arrived) highlighter?.push(c);
   },
   status: (s) => {
+    if (s === 'live') askPlace();
     byId('reconnecting').hidden = s === 'live' || s === 'connecting' || s === 'unknown-event';
     const unknown = byId('unknown-event');
     unknown.hidden = s !== 'unknown-event';
@@ -98,7 +119,7 @@ startMosaic(byId('board'), {
     showCounts();
   },
   highlighted: (h) => {
-    if (h.ids.length > 0) showToast(t('screen.new', { event: h.event }));
+    if (h.ids.length > 0) showToast(t('screen.new', { event: h.event === event && place ? place : h.event }));
   },
 }).then((r) => {
   running = r;

@@ -1,8 +1,10 @@
 // First: the snapshot starts downloading and decoding before anything else is evaluated.
 import '../net/early.ts';
+import { rallyTitle } from '../../shared/rallies.ts';
 import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import { getTile, tileUrl } from '../net/api.ts';
+import { rallyInfo } from '../net/rallyInfo.ts';
 import type { BoardTile } from '../render/types.ts';
 import { mountFindKiss, sayKissMissing } from '../ui/findKiss.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
@@ -79,8 +81,12 @@ async function showTile(tile: BoardTile, fly: boolean): Promise<void> {
   if (!dialog.open) dialog.showModal();
   try {
     const rec = await getTile(tile.id);
+    // A registered rally by its name and city; a free-form code (or no answer) by its code.
+    const rally = rec.event ? await rallyInfo(rec.event).catch(() => null) : null;
     if (openTile?.id !== tile.id) return;
-    byId('tile-event').textContent = rec.event ? t('tile.event', { event: rec.event }) : t('tile.noEvent');
+    byId('tile-event').textContent = rec.event
+      ? t('tile.event', { event: rally ? rallyTitle(rally) : rec.event })
+      : t('tile.noEvent');
     const when = new Intl.DateTimeFormat(document.documentElement.lang, {
       dateStyle: 'medium',
       timeStyle: 'short',

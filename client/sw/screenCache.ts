@@ -21,7 +21,9 @@ export function keepKey(href: string, origin: string): string | null {
     p === '/api/mosaic/view' ||
     p === '/api/mosaic/snapshot' ||
     p === '/api/mosaic/cells' ||
-    p === '/api/mosaic/target.webp'
+    p === '/api/mosaic/target.webp' ||
+    // The rally's city for its counter (not its flyer).
+    /^\/api\/rallies\/[^/]+$/.test(p)
   )
     return url.href;
   return null;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   FLYER_SIZES,
   type FlyerSize,
+  type PublicRally,
   type RallyInput,
   type RallyList,
   rallyProblem,
@@ -46,12 +47,19 @@ function readRally(raw: unknown): RallyInput {
 }
 
 /**
- * The rally registry: list, create and edit under /api/admin/rallies (admin token), and each
- * registered rally's printable flyer at /api/rallies/:code/flyer.pdf?size=A4|A3 (public: it
- * holds only what the flyer shows on a wall).
+ * The rally registry: list, create and edit under /api/admin/rallies (admin token); each
+ * registered rally's name, city, day and language at /api/rallies/:code, and its printable flyer
+ * at /api/rallies/:code/flyer.pdf?size=A4|A3 (both public: they hold only what the flyer shows
+ * on a wall).
  */
 export function rallyRoutes(d: { rallies: RallyRegistry; config: Config; loginLimiter: Limiter }): Router {
   const r = Router();
+  const registered = (raw: unknown) => {
+    const code = String(raw);
+    const rally = isEventCode(code) ? d.rallies.get(code) : undefined;
+    if (!rally) throw new AppError(404, 'NOT_FOUND', 'There is no such rally in the registry.');
+    return rally;
+  };
   const admin = [d.loginLimiter.handler, requireAdmin(d.config.ADMIN_TOKEN), express.json({ limit: '16kb' })];
 
   r.get('/api/admin/rallies', ...admin, async (_req, res) => {
@@ -69,10 +77,19 @@ export function rallyRoutes(d: { rallies: RallyRegistry; config: Config; loginLi
     res.json(await d.rallies.update(input));
   });
 
+  // What a rally's screen, contribute page and tile cards call it; a minute's caching, since an
+  // edit is rare and a screen asks again on every reload.
+  r.get('/api/rallies/:code', (req, res) => {
+    const rally = registered(req.params.code);
+    const { code, name, city, date, timeZone, language } = rally;
+    const answer: PublicRally = { code, name, city, date, timeZone, language };
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    res.json(answer);
+  });
+
   r.get('/api/rallies/:code/flyer.pdf', async (req, res) => {
-    const code = String(req.params.code);
-    const rally = isEventCode(code) ? d.rallies.get(code) : undefined;
-    if (!rally) throw new AppError(404, 'NOT_FOUND', 'There is no such rally in the registry.');
+    const rally = registered(req.params.code);
+    const code = rally.code;
     const size = (req.query.size ?? 'A4') as FlyerSize;
     if (!FLYER_SIZES.includes(size)) throw new AppError(400, 'BAD_REQUEST', 'size must be A4 or A3.');
     const origin = d.config.PUBLIC_URL ?? `${req.protocol}://${req.get('host')}`;

@@ -90,5 +90,5 @@ export class RallyRegistry {
 
 function withLinks(r: RallyRow): Rally {
   const { createdAt, ...rest } = r;
-  return { ...rest, createdAt: new Date(createdAt).toISOString(), links: rallyLinks(r.code) };
+  return { ...rest, createdAt: new Date(createdAt).toISOString(), links: rallyLinks(r.code, r.language) };
 }

@@ -186,6 +186,42 @@ describe('the organiser console', () => {
     await ctx.close();
   });
 
+  it("names a registered rally on its pages: its city on its screen, in the rally's language, and its name on its contribute page and tile cards", async () => {
+    const listed = await fetch(`${e2e.server().url}/api/admin/rallies`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    const lisbon = ((await listed.json()) as RallyList).rallies.find((r) => r.code === 'lisbon')!;
+    expect(lisbon.links.screen).toBe('/screen?event=lisbon&lang=pt-BR');
+    // A screen in Lisbon shown from a laptop set to English speaks the rally's Portuguese.
+    const ctx = await e2e.browser().newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-GB' });
+    const screen = await ctx.newPage();
+    await screen.goto(e2e.server().url + lisbon.links.screen);
+    await screen.waitForFunction(() =>
+      /de Lisboa$/.test(document.getElementById('event-count')?.textContent ?? ''),
+    );
+    expect(await screen.evaluate(() => document.documentElement.lang)).toBe('pt-BR');
+    expect(await screen.textContent('#event-count')).toMatch(/^\d+ de Lisboa$/);
+    const sent = await upload(e2e.server().url, await syntheticJpeg(400, 400, 31), { event: 'lisbon' });
+    expect(sent.status).toBe(201);
+    const { id } = (await sent.json()) as { id: number };
+    await screen.waitForSelector('#toast:not([hidden])');
+    expect(await screen.textContent('#toast')).toBe('Um beijo novo de Lisboa!');
+    await screen.screenshot({ path: resolve(SHOTS, 'console-screen-rally-city.png') });
+
+    // Its contribute page and a tile card, in the visitor's own language, by the rally's name and city.
+    const add = await ctx.newPage();
+    await add.goto(`${e2e.server().url}${lisbon.links.contribute}`);
+    await add.waitForFunction(() => document.getElementById('event-tag')?.textContent?.includes('Rossio'));
+    expect(await add.textContent('#event-tag')).toBe('For the rally: Beijaço no Rossio, Lisboa');
+    await screen.close();
+    await add.close();
+    const card = await ctx.newPage();
+    await card.goto(`${e2e.server().url}/t/${id}?event=lisbon`);
+    await card.waitForSelector('#tile[open]');
+    await expect.poll(() => card.textContent('#tile-event')).toBe('Rally: Beijaço no Rossio, Lisboa');
+    await ctx.close();
+  });
+
   it('shows the per-rally table as one block a rally on a 320 px phone in every language, still a table to screen readers', async () => {
     for (const lang of ['en', 'ru', 'pt-BR', 'es', 'de', 'fr']) {
       const page = await signInAdmin(

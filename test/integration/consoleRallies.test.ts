@@ -35,7 +35,7 @@ describe('the rally registry', () => {
     expect(rallies.map((r) => r.code)).toEqual(['london', 'moscow']);
     expect(rallies[1]).toMatchObject({
       ...MOSCOW,
-      links: { screen: '/screen?event=moscow', contribute: '/add?event=moscow' },
+      links: { screen: '/screen?event=moscow&lang=ru', contribute: '/add?event=moscow' },
     });
 
     const edited = await admin(
@@ -46,6 +46,26 @@ describe('the rally registry', () => {
     );
     expect(edited.status).toBe(200);
     expect((await list(s.url))[0]).toMatchObject({ code: 'london', city: 'Westminster', moderation: 'pre' });
+  });
+
+  it("tells anyone a registered rally's name, city, day and language, and not its moderation mode", async () => {
+    const s = await start();
+    await admin(s.url, '/api/admin/rallies', MOSCOW);
+    const res = await fetch(`${s.url}/api/rallies/moscow`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=60');
+    const { moderation: _, ...shown } = MOSCOW;
+    expect(await res.json()).toEqual(shown);
+    // Edited, it says the new city (the server's own copy is read again on every edit).
+    await admin(s.url, '/api/admin/rallies/moscow', { ...MOSCOW, city: 'Санкт-Петербург' }, 'PUT');
+    expect(((await json(await fetch(`${s.url}/api/rallies/moscow`))) as { city: string }).city).toBe(
+      'Санкт-Петербург',
+    );
+    for (const code of ['paris', 'Not%20a%20code']) {
+      const missing = await fetch(`${s.url}/api/rallies/${code}`);
+      expect(missing.status, code).toBe(404);
+      expect((await json(missing)).error, code).toMatchObject({ code: 'NOT_FOUND' });
+    }
   });
 
   it.each([

@@ -20,7 +20,7 @@ const rally = (r: typeof MOSCOW, name = r.name): Rally => ({
   ...r,
   name,
   createdAt: '2026-05-01T10:00:00.000Z',
-  links: rallyLinks(r.code),
+  links: rallyLinks(r.code, r.language),
 });
 
 /** The flyer's words as pdftotext reads them (one line each), and the names of its fonts. */

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isRallyDate, isTimeZone, type RallyInput, rallyLinks, rallyProblem } from '../../shared/rallies.ts';
+import {
+  isRallyDate,
+  isTimeZone,
+  type RallyInput,
+  rallyLinks,
+  rallyProblem,
+  rallyTitle,
+} from '../../shared/rallies.ts';
 
 const GOOD: RallyInput = {
   code: 'sao-paulo',
@@ -47,13 +54,21 @@ describe('the rally registry rule', () => {
     expect(rallyProblem({ ...GOOD, moderation: 'pre' })).toBeNull();
   });
 
-  it('links a rally to its screen, viewer page, contribute page and flyers', () => {
-    expect(rallyLinks('sao-paulo')).toEqual({
-      screen: '/screen?event=sao-paulo',
+  it('links a rally to its screen (in its language), viewer page, contribute page and flyers', () => {
+    expect(rallyLinks('sao-paulo', 'pt-BR')).toEqual({
+      screen: '/screen?event=sao-paulo&lang=pt-BR',
       view: '/?event=sao-paulo',
       contribute: '/add?event=sao-paulo',
       flyerA4: '/api/rallies/sao-paulo/flyer.pdf?size=A4',
       flyerA3: '/api/rallies/sao-paulo/flyer.pdf?size=A3',
     });
+  });
+
+  it('titles a rally by its name, adding its city only where the name does not say it', () => {
+    expect(rallyTitle({ name: 'Kiss-in at the Russian embassy', city: 'Berlin' })).toBe(
+      'Kiss-in at the Russian embassy, Berlin',
+    );
+    expect(rallyTitle({ name: 'Beijaço de São Paulo', city: 'são paulo' })).toBe('Beijaço de São Paulo');
+    expect(rallyTitle({ name: 'ПОЦЕЛУЙ В МОСКВЕ', city: 'Москва' })).toBe('ПОЦЕЛУЙ В МОСКВЕ, Москва');
   });
 });

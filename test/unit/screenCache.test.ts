@@ -15,6 +15,7 @@ describe("the screen's offline cache keeps", () => {
       '/api/mosaic/snapshot',
       '/api/mosaic/cells',
       '/api/mosaic/target.webp',
+      '/api/rallies/london',
     ])
       expect(keepKey(O + path, O), path).toBe(O + path);
   });
@@ -37,6 +38,7 @@ describe("the screen's offline cache keeps", () => {
       '/api/admin/stats',
       '/admin',
       '/add?event=london',
+      '/api/rallies/london/flyer.pdf?size=A4',
       '/',
       '/screen-sw.js',
       '/socket.io/?EIO=4&transport=polling',
