@@ -147,12 +147,16 @@ describe('the viewer: loading, zoom and pan', () => {
     await page.context().close();
   });
 
-  it('on a phone that saves data, /add sends the photo and links to it without downloading the mosaic', async () => {
+  it('on a phone that saves data, /add sends the photo and links to it without downloading the mosaic; the link, followed at once while others watch, opens its card', async () => {
     const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 } });
     // What a phone with Save-Data (or on 2G) reports.
     await ctx.addInitScript(() =>
       Object.defineProperty(navigator, 'connection', { value: { saveData: true, effectiveType: '4g' } }),
     );
+    // Someone already watching: the server's whole snapshot is then older than the kiss sent next.
+    const watcher = await e2e.browser().newPage();
+    await watcher.goto(e2e.server().url);
+    await waitForSeq(watcher, e2e.server().app.service.snapshot().seq);
     const page = await ctx.newPage();
     const asked: string[] = [];
     page.on('request', (r) => asked.push(new URL(r.url()).pathname));
@@ -166,6 +170,14 @@ describe('the viewer: loading, zoom and pan', () => {
         (p) => p === '/api/mosaic/snapshot' || p === '/api/mosaic/view' || p.startsWith('/socket.io'),
       ),
     ).toEqual([]);
+    // "See it in the mosaic", followed at once, opens the new kiss's card.
+    const id = Number(
+      new URL((await page.locator('#see').getAttribute('href'))!, e2e.server().url).pathname.split('/').pop(),
+    );
+    await page.click('#see');
+    await page.waitForSelector('#tile[open]');
+    expect(await page.textContent('#tile-title')).toBe(`Kiss #${id}`);
+    await watcher.close();
     await ctx.close();
   });
 });
