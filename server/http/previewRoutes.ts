@@ -101,6 +101,9 @@ export function previewRoutes(
   const base = (req: Request) =>
     d.config.PUBLIC_URL?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
 
+  /** How a tile's rally is named in its link preview: a registered rally's city, else the code. */
+  const place = (event: string | null): string | null => event && (d.rallies?.get(event)?.city ?? event);
+
   /** The page's language: its rally's, else the reader's (Accept-Language), else English. */
   const pageLanguage = (req: Request, event: string | null): RallyLanguage =>
     (event ? d.rallies?.get(event)?.language : undefined) ??
@@ -125,7 +128,7 @@ export function previewRoutes(
         block: null,
         at: Date.now(),
       };
-      entry.png = renderCard(s, d.target, t, lang).then((made) => {
+      entry.png = renderCard(s, d.target, { ...t, event: place(t.event) }, lang).then((made) => {
         entry.block = made.block;
         return made.png;
       });
@@ -157,7 +160,7 @@ export function previewRoutes(
     const lang = pageLanguage(req, t?.event ?? null);
     const html = text.replace(
       '</head>',
-      `    ${previewTags(base(req), t && { id: t.id, event: t.event }, s.tileCount, lang)}\n  </head>`,
+      `    ${previewTags(base(req), t && { id: t.id, event: place(t.event) }, s.tileCount, lang)}\n  </head>`,
     );
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Vary', 'Accept-Language');

@@ -78,7 +78,7 @@ async function oneLine(
 /**
  * A tile's link-preview card (1200 x 630 PNG): the tile ringed inside its neighbourhood of
  * the mosaic (live tiles only), the hashtag, the mosaic's count and, only when the contributor
- * gave one, the rally code. Text is set in DejaVu Sans from its own file, so the card looks
+ * gave one, the rally (`event`: a registered rally's city, else its code). Text is set in DejaVu Sans from its own file, so the card looks
  * the same on any machine. Nothing but our own pixels: no metadata of any photo.
  */
 export async function renderCard(

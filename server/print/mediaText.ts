@@ -12,10 +12,11 @@ interface MediaWords {
   kisses: Plural;
   siteTitle: string;
   tileTitle: (id: number) => string;
-  /** "12,345 kisses for LGBTQ+ rights, one live picture, rally london.": `kisses` is the count and its word, `rally` this table's `rally(code)`. */
+  /** "12,345 kisses for LGBTQ+ rights, one live picture, rally London.": `kisses` is the count and its word, `rally` this table's `rally(place)`. */
   description: (kisses: string, rally: string | null) => string;
   imageAlt: (title: string) => string;
-  rally: (code: string) => string;
+  /** The tile's rally: a registered rally's city, else the code the contributor gave. */
+  rally: (place: string) => string;
 }
 
 /** The campaign's six languages (as the client's i18n tables and the rally flyer have them). */
@@ -27,7 +28,7 @@ export const MEDIA_TEXT: Record<RallyLanguage, MediaWords> = {
     tileTitle: (id) => `Kiss #${id} in the ${HASHTAG} mosaic`,
     description: (n, rally) => `${n} for LGBTQ+ rights, one live picture${rally ? `, ${rally}` : ''}.`,
     imageAlt: (title) => `${title}: the photo ringed among its neighbours in the mosaic.`,
-    rally: (code) => `rally ${code}`,
+    rally: (place) => `rally ${place}`,
   },
   ru: {
     ogLocale: 'ru_RU',
@@ -36,7 +37,7 @@ export const MEDIA_TEXT: Record<RallyLanguage, MediaWords> = {
     tileTitle: (id) => `Поцелуй №${id} в мозаике ${HASHTAG}`,
     description: (n, rally) => `${n} за права ЛГБТК+, одна живая картина${rally ? `, ${rally}` : ''}.`,
     imageAlt: (title) => `${title}: фото в рамке среди соседних в мозаике.`,
-    rally: (code) => `акция ${code}`,
+    rally: (place) => `акция ${place}`,
   },
   'pt-BR': {
     ogLocale: 'pt_BR',
@@ -45,7 +46,7 @@ export const MEDIA_TEXT: Record<RallyLanguage, MediaWords> = {
     tileTitle: (id) => `Beijo nº ${id} no mosaico ${HASHTAG}`,
     description: (n, rally) => `${n} pelos direitos LGBTQ+, uma imagem ao vivo${rally ? `, ${rally}` : ''}.`,
     imageAlt: (title) => `${title}: a foto destacada entre as vizinhas no mosaico.`,
-    rally: (code) => `ato ${code}`,
+    rally: (place) => `ato ${place}`,
   },
   es: {
     ogLocale: 'es_ES',
@@ -55,7 +56,7 @@ export const MEDIA_TEXT: Record<RallyLanguage, MediaWords> = {
     description: (n, rally) =>
       `${n} por los derechos LGBTQ+, una imagen en vivo${rally ? `, ${rally}` : ''}.`,
     imageAlt: (title) => `${title}: la foto resaltada entre sus vecinas en el mosaico.`,
-    rally: (code) => `concentración ${code}`,
+    rally: (place) => `concentración ${place}`,
   },
   de: {
     ogLocale: 'de_DE',
@@ -64,7 +65,7 @@ export const MEDIA_TEXT: Record<RallyLanguage, MediaWords> = {
     tileTitle: (id) => `Kuss Nr. ${id} im ${HASHTAG}-Mosaik`,
     description: (n, rally) => `${n} für LGBTQ+-Rechte, ein lebendiges Bild${rally ? `, ${rally}` : ''}.`,
     imageAlt: (title) => `${title}: das Foto, umrahmt von seinen Nachbarn im Mosaik.`,
-    rally: (code) => `Kundgebung ${code}`,
+    rally: (place) => `Kundgebung ${place}`,
   },
   fr: {
     ogLocale: 'fr_FR',
@@ -74,7 +75,7 @@ export const MEDIA_TEXT: Record<RallyLanguage, MediaWords> = {
     description: (n, rally) =>
       `${n} pour les droits LGBTQ+, une image en direct${rally ? `, ${rally}` : ''}.`,
     imageAlt: (title) => `${title} : la photo entourée parmi ses voisines dans la mosaïque.`,
-    rally: (code) => `rassemblement ${code}`,
+    rally: (place) => `rassemblement ${place}`,
   },
 };
 

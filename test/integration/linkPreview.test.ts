@@ -123,7 +123,7 @@ describe('link previews of /t/<id>', () => {
       expect(meta(html, 'og:title')).toBe(`Поцелуй №${ru} в мозаике #kiss4lgbtqrights`);
       expect(meta(html, 'twitter:title')).toBe(meta(html, 'og:title'));
       expect(meta(html, 'og:description')).toMatch(
-        /^[0-9\u00a0 ]+ поцелу(й|я|ев) за права ЛГБТК\+, одна живая картина, акция moscow\.$/,
+        /^[0-9\u00a0 ]+ поцелу(й|я|ев) за права ЛГБТК\+, одна живая картина, акция Москва\.$/,
       );
       expect(meta(html, 'og:image:alt')).toContain('фото в рамке');
       expect(meta(html, 'og:image')).toBe(`https://kiss.example/api/tiles/${ru}/card.png?lang=ru`);
