@@ -113,7 +113,10 @@ if (event) {
       title = rallyTitle(r);
       show();
     },
-    () => {},
+    (err) => {
+      // A link to a rally this server does not take: said now, not after the photo is sent.
+      if (err instanceof ApiError && err.code === 'UNKNOWN_EVENT') showError(errorMessage(err));
+    },
   );
 }
 

@@ -54,11 +54,19 @@ function readRally(raw: unknown): RallyInput {
  */
 export function rallyRoutes(d: { rallies: RallyRegistry; config: Config; loginLimiter: Limiter }): Router {
   const r = Router();
+  // A code the registry does not hold: where only registered rallies are taken, the code the
+  // upload would refuse too, so that a page can say so before anyone picks a photo.
   const registered = (raw: unknown) => {
     const code = String(raw);
     const rally = isEventCode(code) ? d.rallies.get(code) : undefined;
-    if (!rally) throw new AppError(404, 'NOT_FOUND', 'There is no such rally in the registry.');
-    return rally;
+    if (rally) return rally;
+    if (isEventCode(code) && d.rallies.mode === 'listed')
+      throw new AppError(
+        404,
+        'UNKNOWN_EVENT',
+        'There is no such rally in the registry, and this server takes only registered rallies.',
+      );
+    throw new AppError(404, 'NOT_FOUND', 'There is no such rally in the registry.');
   };
   const admin = [d.loginLimiter.handler, requireAdmin(d.config.ADMIN_TOKEN), express.json({ limit: '16kb' })];
 
@@ -78,10 +86,16 @@ export function rallyRoutes(d: { rallies: RallyRegistry; config: Config; loginLi
   });
 
   // What a rally's screen, contribute page and tile cards call it; a minute's caching, since an
-  // edit is rare and a screen asks again on every reload.
+  // edit is rare and a screen asks again on every reload. A well-formed code that is not
+  // registered, where any is taken (EVENTS=open), is no error: 204, and the pages show the code.
   r.get('/api/rallies/:code', (req, res) => {
-    const rally = registered(req.params.code);
-    const { code, name, city, date, timeZone, language } = rally;
+    const asked = String(req.params.code);
+    if (d.rallies.mode === 'open' && isEventCode(asked) && !d.rallies.get(asked)) {
+      res.setHeader('Cache-Control', 'public, max-age=60');
+      res.status(204).end();
+      return;
+    }
+    const { code, name, city, date, timeZone, language } = registered(asked);
     const answer: PublicRally = { code, name, city, date, timeZone, language };
     res.setHeader('Cache-Control', 'public, max-age=60');
     res.json(answer);

@@ -277,7 +277,7 @@ describe('the organiser console', () => {
     }
   });
 
-  it('tells a screen whose rally is not registered', async () => {
+  it('tells a screen and a contribute page whose rally is not registered, before any photo is sent', async () => {
     const ctx = await e2e.browser().newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-GB' });
     const page = await ctx.newPage();
     await page.goto(`${e2e.server().url}/screen?event=atlantis`);
@@ -287,6 +287,23 @@ describe('the organiser console', () => {
     expect(await page.isHidden('#event-count')).toBe(true);
     await page.screenshot({ path: resolve(SHOTS, 'console-screen-unknown.png') });
     await ctx.close();
+
+    const phone = await e2e.browser().newContext({ viewport: PHONE, locale: 'en-GB' });
+    const add = await phone.newPage();
+    const sent: string[] = [];
+    add.on('request', (r) => {
+      if (r.method() === 'POST') sent.push(r.url());
+    });
+    await add.goto(`${e2e.server().url}/add?event=atlantis`);
+    await expect
+      .poll(() => add.textContent('#error'))
+      .toBe(
+        'There is no rally with this code on this server. Please use the link or QR code from your rally.',
+      );
+    expect(await add.isVisible('#error')).toBe(true);
+    expect(sent).toEqual([]);
+    await add.screenshot({ path: resolve(SHOTS, 'console-add-unknown-390.png'), fullPage: true });
+    await phone.close();
   });
 
   it('stops a browser import for a rally the registry does not hold at the first answer, says what to do, and once it is registered says which photos wait for its review', async () => {

@@ -61,7 +61,7 @@ describe('the rally registry', () => {
     expect(((await json(await fetch(`${s.url}/api/rallies/moscow`))) as { city: string }).city).toBe(
       'Санкт-Петербург',
     );
-    for (const code of ['paris', 'Not%20a%20code']) {
+    for (const code of ['Not%20a%20code', 'a'.repeat(33)]) {
       const missing = await fetch(`${s.url}/api/rallies/${code}`);
       expect(missing.status, code).toBe(404);
       expect((await json(missing)).error, code).toMatchObject({ code: 'NOT_FOUND' });
@@ -127,6 +127,13 @@ describe('the rally registry', () => {
     expect((await json(up)).error).toMatchObject({ code: 'UNKNOWN_EVENT' });
     const screen = await refused(s.url, { v: PROTOCOL_VERSION, event: 'paris' });
     expect(screen.code).toBe(ErrorCode.UNKNOWN_EVENT);
+    // Asked by the contribute page as it opens, the rally says the same before any photo is sent.
+    const asked = await fetch(`${s.url}/api/rallies/paris`);
+    expect(asked.status).toBe(404);
+    expect((await json(asked)).error).toMatchObject({ code: 'UNKNOWN_EVENT' });
+    expect((await json(await fetch(`${s.url}/api/rallies/Paris!`))).error).toMatchObject({
+      code: 'NOT_FOUND',
+    });
 
     // Registered while the server runs: taken at once, no restart.
     await admin(s.url, '/api/admin/rallies', { ...LONDON, code: 'paris', city: 'Paris' });
@@ -141,6 +148,10 @@ describe('the rally registry', () => {
   it('open mode still takes any well-formed code', async () => {
     const s = await start();
     expect((await upload(s.url, await syntheticJpeg(640, 480, 4), { event: 'lisbon' })).status).toBe(201);
+    // Not registered, and not refused: no error (a browser would log one), and the pages show its code.
+    const free = await fetch(`${s.url}/api/rallies/lisbon`);
+    expect(free.status).toBe(204);
+    expect(await free.text()).toBe('');
   });
 
   it("holds a rally's uploads for review when it has moderation of its own", async () => {
