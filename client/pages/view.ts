@@ -3,7 +3,7 @@ import '../net/early.ts';
 import { rallyTitle } from '../../shared/rallies.ts';
 import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
-import { getTile, tileUrl } from '../net/api.ts';
+import { ApiError, getTile, tileUrl } from '../net/api.ts';
 import { rallyInfo } from '../net/rallyInfo.ts';
 import type { BoardTile } from '../render/types.ts';
 import { mountFindKiss, sayKissMissing } from '../ui/findKiss.ts';
@@ -26,6 +26,14 @@ mountHeader();
 const event = eventCodeFromInput(new URLSearchParams(location.search).get('event'));
 /** The query kept in the address as a tile opens and closes, so a reload follows the same rally. */
 const query = event ? `?event=${encodeURIComponent(event)}` : '';
+if (event) {
+  // "Add your kiss" from a rally's mosaic adds it for that rally, unless this server refuses the code.
+  const add = byId<HTMLAnchorElement>('add-link');
+  add.href = `/add${query}`;
+  rallyInfo(event).catch((err: unknown) => {
+    if (err instanceof ApiError && err.code === 'UNKNOWN_EVENT') add.href = '/add';
+  });
+}
 
 const statusEl = byId('status');
 const counter = byId('counter');

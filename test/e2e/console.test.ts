@@ -156,6 +156,9 @@ describe('the organiser console', () => {
     }
     // The unlisted rally's viewer is refused it at the handshake and still shows the mosaic.
     await pages[2]!.waitForFunction(() => /\d/.test(document.querySelector('#counter')?.textContent ?? ''));
+    // "Add your kiss" from a rally's mosaic adds it for that rally; not for a rally the server refuses.
+    expect(await pages[0]!.getAttribute('#add-link', 'href')).toBe('/add?event=lisbon');
+    await expect.poll(() => pages[2]!.getAttribute('#add-link', 'href')).toBe('/add');
     const online = async () => {
       const res = await fetch(`${e2e.server().url}/api/admin/stats`, {
         headers: { authorization: `Bearer ${TOKEN}` },
