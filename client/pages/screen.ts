@@ -23,13 +23,11 @@ let eventTiles: number | null = null;
  * its code until then, and for a code the registry does not hold.
  */
 let place = event;
-/** Asks the registry for the rally's city; asked again at each reconnection until it answers. */
-let placeKnown = false;
+/** Asks the registry for the rally's city: again at each reconnection until it answers (rallyInfo keeps the answer). */
 function askPlace(): void {
-  if (!event || placeKnown) return;
+  if (!event) return;
   rallyInfo(event).then(
     (r) => {
-      placeKnown = true;
       if (r) place = r.city;
       showCounts();
     },

@@ -54,19 +54,23 @@ function readRally(raw: unknown): RallyInput {
  */
 export function rallyRoutes(d: { rallies: RallyRegistry; config: Config; loginLimiter: Limiter }): Router {
   const r = Router();
-  // A code the registry does not hold: where only registered rallies are taken, the code the
-  // upload would refuse too, so that a page can say so before anyone picks a photo.
-  const registered = (raw: unknown) => {
+  const notRegistered = () => new AppError(404, 'NOT_FOUND', 'There is no such rally in the registry.');
+  /**
+   * The registered rally of `raw`, or null for a well-formed code the registry does not hold but
+   * this server takes (EVENTS=open). 404 UNKNOWN_EVENT for one the upload would refuse
+   * (EVENTS=listed), so that a page can say so before anyone picks a photo; 404 NOT_FOUND for
+   * what is no rally code.
+   */
+  const lookup = (raw: unknown) => {
     const code = String(raw);
-    const rally = isEventCode(code) ? d.rallies.get(code) : undefined;
-    if (rally) return rally;
-    if (isEventCode(code) && d.rallies.mode === 'listed')
-      throw new AppError(
-        404,
-        'UNKNOWN_EVENT',
-        'There is no such rally in the registry, and this server takes only registered rallies.',
-      );
-    throw new AppError(404, 'NOT_FOUND', 'There is no such rally in the registry.');
+    if (!isEventCode(code)) throw notRegistered();
+    const rally = d.rallies.get(code);
+    if (rally || d.rallies.allows(code)) return rally ?? null;
+    throw new AppError(
+      404,
+      'UNKNOWN_EVENT',
+      'There is no such rally in the registry, and this server takes only registered rallies.',
+    );
   };
   const admin = [d.loginLimiter.handler, requireAdmin(d.config.ADMIN_TOKEN), express.json({ limit: '16kb' })];
 
@@ -89,20 +93,20 @@ export function rallyRoutes(d: { rallies: RallyRegistry; config: Config; loginLi
   // edit is rare and a screen asks again on every reload. A well-formed code that is not
   // registered, where any is taken (EVENTS=open), is no error: 204, and the pages show the code.
   r.get('/api/rallies/:code', (req, res) => {
-    const asked = String(req.params.code);
-    if (d.rallies.mode === 'open' && isEventCode(asked) && !d.rallies.get(asked)) {
-      res.setHeader('Cache-Control', 'public, max-age=60');
+    const rally = lookup(req.params.code);
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    if (!rally) {
       res.status(204).end();
       return;
     }
-    const { code, name, city, date, timeZone, language } = registered(asked);
+    const { code, name, city, date, timeZone, language } = rally;
     const answer: PublicRally = { code, name, city, date, timeZone, language };
-    res.setHeader('Cache-Control', 'public, max-age=60');
     res.json(answer);
   });
 
   r.get('/api/rallies/:code/flyer.pdf', async (req, res) => {
-    const rally = registered(req.params.code);
+    const rally = lookup(req.params.code);
+    if (!rally) throw notRegistered();
     const code = rally.code;
     const size = (req.query.size ?? 'A4') as FlyerSize;
     if (!FLYER_SIZES.includes(size)) throw new AppError(400, 'BAD_REQUEST', 'size must be A4 or A3.');
