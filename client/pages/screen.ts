@@ -23,12 +23,18 @@ let eventTiles: number | null = null;
  * its code until then, and for a code the registry does not hold.
  */
 let place = event;
-/** Asks the registry for the rally's city: again at each reconnection until it answers (rallyInfo keeps the answer). */
-function askPlace(): void {
+/** How often a screen asks the registry again, so that an organiser's edit reaches it while it runs. */
+const PLACE_EVERY_MS = 5 * 60_000;
+/**
+ * Asks the registry for the rally's city: at each reconnection until it answers (rallyInfo keeps
+ * the answer), and afresh every few minutes. A code the registry no longer holds is shown as
+ * itself again; an answer that fails keeps the name shown.
+ */
+function askPlace(fresh = false): void {
   if (!event) return;
-  rallyInfo(event).then(
+  rallyInfo(event, fresh).then(
     (r) => {
-      if (r) place = r.city;
+      place = r ? r.city : event;
       showCounts();
     },
     () => {},
@@ -43,6 +49,7 @@ function showCounts(): void {
 onLanguageChange(showCounts);
 showCounts();
 askPlace();
+setInterval(() => askPlace(true), PLACE_EVERY_MS);
 keepScreen(byId<HTMLButtonElement>('fullscreen'));
 
 // Read once: the board is made with or without arrival animations.

@@ -225,6 +225,47 @@ describe('the organiser console', () => {
     await ctx.close();
   });
 
+  it("a screen that runs for hours learns an organiser's edit of its rally's city within minutes", async () => {
+    const url = e2e.server().url;
+    const auth = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+    const listed = await fetch(`${url}/api/admin/rallies`, { headers: auth });
+    const lisbon = ((await listed.json()) as RallyList).rallies.find((r) => r.code === 'lisbon')!;
+    const edit = (city: string) =>
+      fetch(`${url}/api/admin/rallies/lisbon`, {
+        method: 'PUT',
+        headers: auth,
+        body: JSON.stringify({
+          code: lisbon.code,
+          name: lisbon.name,
+          city,
+          timeZone: lisbon.timeZone,
+          date: lisbon.date,
+          language: lisbon.language,
+          moderation: lisbon.moderation,
+        }),
+      });
+    const ctx = await e2e.browser().newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+    const screen = await ctx.newPage();
+    // The page's timers under the test's hand: the screen asks again every few minutes.
+    await screen.clock.install();
+    await screen.goto(url + lisbon.links.screen);
+    const counter = () => screen.textContent('#event-count');
+    await expect.poll(counter).toMatch(/^\d+ de Lisboa$/);
+    try {
+      expect((await edit('Lisboa, Rossio')).status).toBe(200);
+      await screen.clock.fastForward(60_000);
+      // Not yet: a screen does not ask the registry every minute.
+      expect(await counter()).toMatch(/^\d+ de Lisboa$/);
+      await screen.clock.fastForward(300_000);
+      await expect.poll(counter, { timeout: 20_000 }).toMatch(/^\d+ de Lisboa, Rossio$/);
+    } finally {
+      expect((await edit(lisbon.city)).status).toBe(200);
+    }
+    await screen.clock.fastForward(300_000);
+    await expect.poll(counter, { timeout: 20_000 }).toMatch(/^\d+ de Lisboa$/);
+    await ctx.close();
+  });
+
   it('shows the per-rally table as one block a rally on a 320 px phone in every language, still a table to screen readers', async () => {
     for (const lang of ['en', 'ru', 'pt-BR', 'es', 'de', 'fr']) {
       const page = await signInAdmin(
