@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BackupStep, backupStore } from '../server/store/backup.ts';
+import { commandFailed } from './commandFailed.ts';
 import { stepProgress } from './stepProgress.ts';
 
 const USAGE = 'usage: npm run backup -- <file.tar> [--data <dir>]';
@@ -35,10 +36,4 @@ async function main() {
   );
 }
 
-main().catch((e) => {
-  const full = (e as NodeJS.ErrnoException).code === 'ENOSPC';
-  console.error(
-    `backup failed: ${full ? 'the disk it writes to is full, and nothing was left of the backup (ENOSPC).' : (e as Error).message}`,
-  );
-  process.exit(1);
-});
+main().catch((e) => commandFailed('backup', e));

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type RestoreStep, restoreStore } from '../server/store/backup.ts';
+import { commandFailed } from './commandFailed.ts';
 import { stepProgress } from './stepProgress.ts';
 
 const USAGE = 'usage: npm run restore -- <file.tar> --data <dir>';
@@ -32,10 +33,4 @@ async function main() {
   console.log(`Restored ${m.tiles} tiles (seq ${m.seq}, backed up ${m.createdAt}) into ${values.data}.`);
 }
 
-main().catch((e) => {
-  const full = (e as NodeJS.ErrnoException).code === 'ENOSPC';
-  console.error(
-    `restore failed: ${full ? 'the disk it writes to is full, and nothing was left of the restore (ENOSPC).' : (e as Error).message}`,
-  );
-  process.exit(1);
-});
+main().catch((e) => commandFailed('restore', e));
