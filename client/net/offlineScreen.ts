@@ -27,3 +27,22 @@ export async function keepScreenForOffline(): Promise<void> {
     document.body.dataset.offline = 'failed';
   }
 }
+
+/**
+ * Has the screen's service worker ask again, at `seq` or later, for what says what the mosaic
+ * holds (the page, the view, the blocks of cells), so that a reload without the network shows
+ * the mosaic as the screen has it: a kiss deleted meanwhile stays deleted. Resolves true once all
+ * of it was brought up to date, false where the worker is not there or the network is down (the
+ * next call tries again).
+ */
+export async function refreshScreenForOffline(seq: number): Promise<boolean> {
+  if (document.body.dataset.offline !== 'ready') return false;
+  const worker = (await navigator.serviceWorker.getRegistration('/screen'))?.active;
+  if (!worker) return false;
+  const channel = new MessageChannel();
+  const done = new Promise<{ failed: number }>((resolve) => {
+    channel.port1.onmessage = (e) => resolve(e.data as { failed: number });
+  });
+  worker.postMessage({ refresh: seq }, [channel.port2]);
+  return (await done).failed === 0;
+}

@@ -3,7 +3,7 @@ import '../net/early.ts';
 import QRCode from 'qrcode';
 import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
-import { keepScreenForOffline } from '../net/offlineScreen.ts';
+import { keepScreenForOffline, refreshScreenForOffline } from '../net/offlineScreen.ts';
 import { rallyInfo } from '../net/rallyInfo.ts';
 import { Highlighter } from '../ui/Highlighter.ts';
 import { byId } from '../ui/header.ts';
@@ -23,7 +23,10 @@ let eventTiles: number | null = null;
  * its code until then, and for a code the registry does not hold.
  */
 let place = event;
-/** How often a screen asks the registry again, so that an organiser's edit reaches it while it runs. */
+/**
+ * How often a screen asks the registry again, so that an organiser's edit reaches it while it
+ * runs, and brings its offline copy of the mosaic up to date.
+ */
 const PLACE_EVERY_MS = 5 * 60_000;
 /**
  * Asks the registry for the rally's city: at each reconnection until it answers (rallyInfo keeps
@@ -49,7 +52,45 @@ function showCounts(): void {
 onLanguageChange(showCounts);
 showCounts();
 askPlace();
-setInterval(() => askPlace(true), PLACE_EVERY_MS);
+
+/** The seq of the mosaic the screen shows, and of the last one its offline copy was brought to. */
+let shownSeq = -1;
+let offlineSeq = -1;
+/** A kiss left the screen since its offline copy was last brought up to date. */
+let removedSinceOffline = false;
+let offlineTimer: ReturnType<typeof setTimeout> | null = null;
+/**
+ * Brings the worker's copy of the mosaic (what a reload without the network shows) to what the
+ * screen shows, `inMs` from now: a second after a kiss leaves, so that a deleted kiss never comes
+ * back on a screen reloaded offline, and every few minutes for the kisses that arrived.
+ */
+function followOffline(inMs: number): void {
+  if (offlineTimer || shownSeq === offlineSeq) return;
+  offlineTimer = setTimeout(() => {
+    const seq = shownSeq;
+    const removed = removedSinceOffline;
+    removedSinceOffline = false;
+    void refreshScreenForOffline(seq)
+      .catch(() => false)
+      .then((ok) => {
+        offlineTimer = null;
+        if (!ok) {
+          removedSinceOffline ||= removed;
+          // The network dropped: a kiss that left is tried again soon, not at the next round.
+          if (removedSinceOffline && document.body.dataset.offline === 'ready') followOffline(30_000);
+          return;
+        }
+        offlineSeq = seq;
+        document.body.dataset.offlineSeq = String(seq);
+        // Another kiss left while this copy was being made.
+        if (removedSinceOffline) followOffline(1000);
+      });
+  }, inMs);
+}
+setInterval(() => {
+  askPlace(true);
+  followOffline(0);
+}, PLACE_EVERY_MS);
 keepScreen(byId<HTMLButtonElement>('fullscreen'));
 
 // Read once: the board is made with or without arrival animations.
@@ -100,11 +141,17 @@ startMosaic(byId('board'), {
     highlighter?.clear();
     total = model.size;
     showCounts();
+    shownSeq = model.seq;
   },
-  changed: (_cells, arrived, _changes, model) => {
+  changed: (_cells, arrived, changes, model) => {
     total = model.size;
     showCounts();
     for (const c of arrived) highlighter?.push(c);
+    shownSeq = model.seq;
+    if (changes.some((c) => c.type === 'removed')) {
+      removedSinceOffline = true;
+      followOffline(1000);
+    }
   },
   status: (s) => {
     if (s === 'live') askPlace();
@@ -130,6 +177,9 @@ startMosaic(byId('board'), {
   running = r;
   if (wantPaused) r.pause();
   highlighter = new Highlighter(r.board, () => reduceMotion);
-  // Once the mosaic is up: a reload without the network brings this view back.
-  void keepScreenForOffline();
+  // Once the mosaic is up: a reload without the network brings this view back, without a kiss
+  // that left before the worker was there.
+  void keepScreenForOffline().then(() => {
+    if (removedSinceOffline) followOffline(0);
+  });
 });

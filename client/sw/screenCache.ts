@@ -14,17 +14,57 @@ export function keepKey(href: string, origin: string): string | null {
   const p = url.pathname;
   // One copy per image whatever its version (?v=): offline, the last one seen is the best there is.
   if (p.startsWith('/api/atlas/') || p.startsWith('/api/mosaic/pyramid/')) return url.origin + p;
+  // One copy per block of cells whatever seq it was asked to wait for (min): the worker brings
+  // it up to date, and a reload asks for it with the seq of the view it comes back with.
+  if (p === '/api/mosaic/cells') {
+    url.searchParams.delete('min');
+    return url.href;
+  }
   if (
     p === '/screen' ||
     p.startsWith('/assets/') ||
     p === '/api/mosaic' ||
     p === '/api/mosaic/view' ||
     p === '/api/mosaic/snapshot' ||
-    p === '/api/mosaic/cells' ||
     p === '/api/mosaic/target.webp' ||
     // The rally's city for its counter (not its flyer).
     /^\/api\/rallies\/[^/]+$/.test(p)
   )
     return url.href;
   return null;
+}
+
+/**
+ * Whether a kept answer says what the mosaic holds now (the screen page, which carries the view
+ * inline in pyramid mode, the mosaic's description, view, snapshot and loaded cells), so that the
+ * worker asks for it again when the screen's mosaic has changed: a reload without the network
+ * then shows the mosaic as the screen last had it, a deleted kiss gone, not as it was when the
+ * page opened. Images are not among them: the page asks for a changed block itself.
+ */
+export function followsMosaic(key: string, origin: string): boolean {
+  const url = new URL(key);
+  if (url.origin !== origin) return false;
+  return ['/screen', '/api/mosaic', '/api/mosaic/view', '/api/mosaic/snapshot', '/api/mosaic/cells'].includes(
+    url.pathname,
+  );
+}
+
+/**
+ * The address the worker asks for to bring a kept answer up to `seq`: the view and a block of
+ * cells wait for that seq on the server (`min`), so a kiss deleted at `seq` is not in them.
+ */
+export function refreshUrl(key: string, seq: number): string {
+  const url = new URL(key);
+  if (url.pathname === '/api/mosaic/view' || url.pathname === '/api/mosaic/cells')
+    url.searchParams.set('min', String(seq));
+  return url.href;
+}
+
+/**
+ * The built files a page's HTML loads, in one string, to tell whether two copies of the page are
+ * of the same build: a newer build's page is not kept beside the older build's files it would
+ * not find without the network.
+ */
+export function pageBuild(html: string): string {
+  return [...new Set(html.match(/\/assets\/[\w.-]+/g) ?? [])].sort().join(' ');
 }

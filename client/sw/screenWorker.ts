@@ -12,7 +12,14 @@
  * would fill the cache), the live socket, exports, and anything of another page.
  */
 
-import { SCREEN_CACHE as CACHE, keepKey, SCREEN_CACHE_ENTRIES as MAX_ENTRIES } from './screenCache.ts';
+import {
+  SCREEN_CACHE as CACHE,
+  followsMosaic,
+  keepKey,
+  SCREEN_CACHE_ENTRIES as MAX_ENTRIES,
+  pageBuild,
+  refreshUrl,
+} from './screenCache.ts';
 
 interface ExtendableEvent extends Event {
   waitUntil(p: Promise<unknown>): void;
@@ -73,9 +80,46 @@ worker.addEventListener('fetch', (e) => {
   const key = keepKey(e.request.url, worker.location.origin);
   if (key) e.respondWith(networkFirst(e.request, key));
 });
-// The page's first load came before the worker took it over: it sends what it loaded then.
+/**
+ * Asks again for every kept answer that says what the mosaic holds ({@link followsMosaic}), at
+ * `seq` or later. A page of another build than the kept one is left out: the files it loads are
+ * not kept. Returns how many answers were replaced and how many could not be had (the network
+ * down, or the server behind).
+ */
+async function refresh(seq: number): Promise<{ refreshed: number; failed: number }> {
+  const cache = await caches.open(CACHE);
+  let refreshed = 0;
+  let failed = 0;
+  for (const req of await cache.keys()) {
+    if (!followsMosaic(req.url, worker.location.origin)) continue;
+    try {
+      const res = await fetch(refreshUrl(req.url, seq), { cache: 'no-store' });
+      if (res.status !== 200) {
+        failed++;
+        continue;
+      }
+      if (new URL(req.url).pathname === '/screen') {
+        const old = await cache.match(req);
+        if (old && pageBuild(await old.text()) !== pageBuild(await res.clone().text())) continue;
+      }
+      await keep(cache, req.url, res);
+      refreshed++;
+    } catch {
+      failed++;
+    }
+  }
+  return { refreshed, failed };
+}
+
 worker.addEventListener('message', (e) => {
-  const urls = (e.data as { keep?: unknown } | null)?.keep;
+  const data = e.data as { keep?: unknown; refresh?: unknown } | null;
+  // The screen's mosaic changed: what a reload without the network would show follows it.
+  if (typeof data?.refresh === 'number') {
+    e.waitUntil(refresh(data.refresh).then((done) => e.ports[0]?.postMessage(done)));
+    return;
+  }
+  // The page's first load came before the worker took it over: it sends what it loaded then.
+  const urls = data?.keep;
   if (!Array.isArray(urls)) return;
   e.waitUntil(
     (async () => {

@@ -21,6 +21,7 @@ export interface ViewRouteDeps {
 export const MAX_BLOCK_SIDE = 128;
 
 const int = z.coerce.number().int().min(0).max(1_000_000_000);
+const MinQuery = z.object({ min: int.optional() });
 const BlockQuery = z.object({
   col: int,
   row: int,
@@ -49,16 +50,25 @@ function caughtUp(live: LiveBroadcaster, min: number, ms = 2000): Promise<boolea
   });
 }
 
+/** Waits until this node's live copy reaches `min`, else (after 2 s) 503 `BEHIND`. */
+async function reach(live: LiveBroadcaster, min: number): Promise<void> {
+  if (!(await caughtUp(live, min)))
+    throw new AppError(503, 'BEHIND', 'This server has not caught up with the mosaic yet; try again.', {
+      'Retry-After': '1',
+    });
+}
+
 /**
  * The view start now: every cell of a mosaic of at most `cellsMaxTiles` tiles, else the
  * geometry and the colour pyramid's versions (waiting for the pyramid's first render).
  */
 export async function currentViewStart(
   d: Pick<ViewRouteDeps, 'live' | 'pyramid' | 'cellsMaxTiles'>,
+  atLeast = 0,
 ): Promise<{ start: ViewStart; frame?: Uint8Array }> {
   const live = d.live();
   if (d.cellsMaxTiles > 0 && live.mosaic.size <= d.cellsMaxTiles) {
-    const snap = live.snapshotFrame();
+    const snap = live.snapshotFrame(atLeast);
     const h = readFrameHeader(snap.bytes);
     return {
       start: { mode: 'cells', seq: snap.seq, epoch: live.epoch, cols: h.cols, rows: h.rows, size: h.count },
@@ -90,7 +100,13 @@ export function viewRoutes(d: ViewRouteDeps): Router {
   let last: { key: string; body: Uint8Array } | null = null;
 
   r.get('/api/mosaic/view', async (req, res) => {
-    const { start, frame } = await currentViewStart(d);
+    // `min`: a view that holds at least that seq's changes (cells mode), once this node has them;
+    // the event screen's offline copy asks so, for a kiss deleted a moment ago not to come back.
+    const q = MinQuery.safeParse(req.query);
+    if (!q.success) badQuery(req, 'min must be a seq');
+    const min = q.data.min ?? 0;
+    if (min > 0) await reach(d.live(), min);
+    const { start, frame } = await currentViewStart(d, min);
     const key = `${start.mode}:${start.epoch}:${start.seq}`;
     if (last?.key !== key) last = { key, body: encodeViewStart(start, frame) };
     res.set({
@@ -130,10 +146,7 @@ export function viewRoutes(d: ViewRouteDeps): Router {
     if (!q.success)
       badQuery(req, `col, row (cells), cols and rows (1 to ${MAX_BLOCK_SIDE}) and an optional min seq`);
     const live = d.live();
-    if (q.data.min !== undefined && !(await caughtUp(live, q.data.min)))
-      throw new AppError(503, 'BEHIND', 'This server has not caught up with the mosaic yet; try again.', {
-        'Retry-After': '1',
-      });
+    if (q.data.min !== undefined) await reach(live, q.data.min);
     const body = encodeCellsFrame('snapshot', live.mosaic, q.data);
     res.set({
       'Content-Type': 'application/octet-stream',

@@ -316,12 +316,14 @@ export class LiveBroadcaster {
 
   /**
    * The encoded snapshot: a cached one while few changes followed it (a client replays them
-   * from the history after it), else a fresh one from the viewers' copy.
+   * from the history after it) and it is at `atLeast` or later, else a fresh one from the
+   * viewers' copy.
    */
-  snapshotFrame(): { seq: number; bytes: Uint8Array } {
+  snapshotFrame(atLeast = 0): { seq: number; bytes: Uint8Array } {
     const c = this.cache;
     if (
       c &&
+      c.seq >= atLeast &&
       c.seq <= this.seq &&
       this.history.covers(c.seq) &&
       this.seq - c.seq <= this.opts.snapshotTailMax

@@ -12,7 +12,7 @@ import { viewRoutes } from '../../server/http/viewRoutes.ts';
 import { attachRealtime, type Realtime } from '../../server/realtime/attachRealtime.ts';
 import { LivePyramid } from '../../server/realtime/LivePyramid.ts';
 import { COLOUR_TILE, colourPyramidOf, levelGrid, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
-import { tintedRgb } from '../../shared/protocol.ts';
+import { readFrameHeader, tintedRgb } from '../../shared/protocol.ts';
 import { decodeViewStart, type ViewStart } from '../../shared/viewStart.ts';
 import { MemoryLiveSource } from '../support/MemoryLiveSource.ts';
 import { Viewer } from './realtimeHarness.ts';
@@ -318,6 +318,31 @@ describe('the live colour pyramid', () => {
     for (const mosaic of [m, v.mosaic]) {
       expect(mosaic.farColour(0)! & 255).toBeGreaterThan(150);
       expect(mosaic.farColour(1)! >> 16).toBeGreaterThan(150);
+    }
+  });
+
+  it("a small mosaic's view holds the changes up to min when asked: the cached one may be a few behind", async () => {
+    const r = await rig(20, 20, 1000);
+    for (let i = 0; i < 30; i++) r.source.place();
+    const first = await viewStart(r.url);
+    expect(first).toMatchObject({ mode: 'cells', size: 30 });
+    for (let i = 0; i < 3; i++) r.source.place();
+    const now = r.rt.broadcaster.lastSeq;
+    expect(now).toBe(first.seq + 3);
+    // Without min, the cached frame: the live feed's catch-up completes it.
+    expect(await viewStart(r.url)).toMatchObject({ seq: first.seq, size: 30 });
+    const at = await fetch(`${r.url}/api/mosaic/view?min=${now}`);
+    expect(at.headers.get('x-mosaic-seq')).toBe(String(now));
+    const { start, frame } = decodeViewStart(await at.arrayBuffer());
+    expect(start).toMatchObject({ mode: 'cells', seq: now, size: 33 });
+    expect(readFrameHeader(frame!)).toMatchObject({ seq: now, count: 33 });
+    for (const [q, status, code] of [
+      [`min=${now + 1000}`, 503, 'BEHIND'],
+      ['min=soon', 400, 'BAD_REQUEST'],
+    ] as const) {
+      const res = await fetch(`${r.url}/api/mosaic/view?${q}`);
+      expect(res.status, q).toBe(status);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
     }
   });
 

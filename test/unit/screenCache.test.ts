@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keepKey } from '../../client/sw/screenCache.ts';
+import { followsMosaic, keepKey, pageBuild, refreshUrl } from '../../client/sw/screenCache.ts';
 
 const O = 'https://kiss.example';
 
@@ -13,11 +13,18 @@ describe("the screen's offline cache keeps", () => {
       '/api/mosaic',
       '/api/mosaic/view',
       '/api/mosaic/snapshot',
-      '/api/mosaic/cells',
+      '/api/mosaic/cells?col=0&row=0&cols=12&rows=12',
       '/api/mosaic/target.webp',
       '/api/rallies/london',
     ])
       expect(keepKey(O + path, O), path).toBe(O + path);
+  });
+
+  it('one copy of each block of cells, whatever seq it waited for', () => {
+    const key = `${O}/api/mosaic/cells?col=0&row=0&cols=12&rows=12`;
+    expect(keepKey(`${key}&min=18`, O)).toBe(key);
+    expect(keepKey(`${O}/api/mosaic/cells?col=0&min=20&row=0&cols=12&rows=12`, O)).toBe(key);
+    expect(keepKey(`${O}/api/mosaic/cells?col=12&row=0&cols=12&rows=12&min=20`, O)).not.toBe(key);
   });
 
   it('one copy of each atlas block and pyramid tile, whatever its version', () => {
@@ -45,5 +52,51 @@ describe("the screen's offline cache keeps", () => {
     ])
       expect(keepKey(O + path, O), path).toBeNull();
     expect(keepKey('https://elsewhere.example/api/mosaic', O)).toBeNull();
+  });
+});
+
+describe("the screen's offline copy, brought up to date", () => {
+  it('asks again for what says what the mosaic holds: the page, its description, view, snapshot and cells', () => {
+    for (const path of [
+      '/screen?event=london',
+      '/screen?event=lisbon&lang=pt-BR',
+      '/api/mosaic',
+      '/api/mosaic/view',
+      '/api/mosaic/snapshot',
+      '/api/mosaic/cells?col=0&row=0&cols=12&rows=12',
+    ])
+      expect(followsMosaic(O + path, O), path).toBe(true);
+    for (const path of [
+      '/api/atlas/0/3.webp',
+      '/api/mosaic/pyramid/2/1_0.webp',
+      '/api/mosaic/target.webp',
+      '/assets/screen-BtJ4hMkD.js',
+      '/api/rallies/london',
+    ])
+      expect(followsMosaic(O + path, O), path).toBe(false);
+    expect(followsMosaic('https://elsewhere.example/api/mosaic/view', O)).toBe(false);
+  });
+
+  it('the view and the cells at the seq the screen shows or later; the page and the rest as kept', () => {
+    expect(refreshUrl(`${O}/api/mosaic/view`, 20)).toBe(`${O}/api/mosaic/view?min=20`);
+    expect(refreshUrl(`${O}/api/mosaic/cells?col=0&row=0&cols=12&rows=12`, 20)).toBe(
+      `${O}/api/mosaic/cells?col=0&row=0&cols=12&rows=12&min=20`,
+    );
+    expect(refreshUrl(`${O}/screen?event=london`, 20)).toBe(`${O}/screen?event=london`);
+    expect(refreshUrl(`${O}/api/mosaic`, 20)).toBe(`${O}/api/mosaic`);
+  });
+
+  it('tells two copies of a page of the same build from one of another by the built files they load', () => {
+    const page = (js: string, view: string) =>
+      `<link rel="stylesheet" href="/assets/header-C9rPML1b.css"><script type="module" src="/assets/${js}"></script><script type="application/json" id="kiss-view">${view}</script>`;
+    expect(pageBuild(page('screen-BtJ4hMkD.js', '{"seq":18}'))).toBe(
+      pageBuild(page('screen-BtJ4hMkD.js', '{"seq":20}')),
+    );
+    expect(pageBuild(page('screen-BtJ4hMkD.js', '{"seq":18}'))).not.toBe(
+      pageBuild(page('screen-Xx81aQ0p.js', '{"seq":18}')),
+    );
+    expect(pageBuild(page('screen-BtJ4hMkD.js', ''))).toBe(
+      '/assets/header-C9rPML1b.css /assets/screen-BtJ4hMkD.js',
+    );
   });
 });
