@@ -36,14 +36,22 @@ export async function cellColour(page: Page, id: number): Promise<[number, numbe
     const before = await cellView(page, id);
     if (!before) throw new Error(`tile ${id} is not on this page`);
     const half = Math.max(1, Math.floor(before.size * 0.45));
-    const png = await page.screenshot({
-      clip: {
-        x: Math.round(before.x - half),
-        y: Math.round(before.y - half),
-        width: half * 2,
-        height: half * 2,
-      },
-    });
+    const clip = {
+      x: Math.round(before.x - half),
+      y: Math.round(before.y - half),
+      width: half * 2,
+      height: half * 2,
+    };
+    // Wholly out of the window: the camera is on its way elsewhere (an event screen's flight to a new kiss).
+    const view = page.viewportSize();
+    if (
+      view &&
+      (clip.x + clip.width <= 0 || clip.y + clip.height <= 0 || clip.x >= view.width || clip.y >= view.height)
+    ) {
+      await page.waitForTimeout(150);
+      continue;
+    }
+    const png = await page.screenshot({ clip });
     const after = await cellView(page, id);
     if (after?.cam !== before.cam) {
       await page.waitForTimeout(150);
