@@ -9,7 +9,12 @@ const bool = z
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
-  PUBLIC_URL: z.string().url().optional(),
+  /** The address phones open (QR codes, flyers, link previews), without a trailing slash. */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   DATA_DIR: z.string().default('./data'),
   MOSAIC_TARGET: z.string().optional(),
   MOSAIC_COLS: z.coerce.number().int().min(2).max(4096).default(40),

@@ -103,6 +103,11 @@ export interface MosaicInfo {
   atlasCells: number;
   atlasTileSize: number;
   moderation: 'post' | 'pre';
+  /**
+   * The address phones open, as the server is told (`PUBLIC_URL`, no trailing slash), or null:
+   * then the pages' own address is the one to share.
+   */
+  publicUrl: string | null;
 }
 
 /** `GET /api/tiles/:id` answer: nothing identifying. */

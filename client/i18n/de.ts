@@ -161,6 +161,8 @@ export const de: Messages = {
   'screen.paused': 'Pausiert. Neue Küsse warten und erscheinen, sobald du fortsetzt.',
   'screen.resumed': 'Fortgesetzt. Die wartenden Küsse sind jetzt zu sehen.',
   'screen.keys': 'Tasten: P pausiert und setzt fort, S liest die Summen vor, F schaltet das Vollbild um.',
+  'screen.qrLocal':
+    'Handys können diesen QR-Code nicht öffnen: Er führt zu {origin}, der eigenen Adresse dieses Computers. Öffne den Bildschirm unter der Adresse, die Handys erreichen, oder starte den Server mit PUBLIC_URL auf diese Adresse.',
   'admin.title': 'Konsole für Organisierende',
   'admin.token': 'Admin-Token',
   'admin.login': 'Anmelden',
@@ -412,6 +414,8 @@ export const de: Messages = {
   'console.linkContribute': 'Mitmach-Seite',
   'console.flyerA4': 'Flyer A4 (PDF)',
   'console.flyerA3': 'Flyer A3 (PDF)',
+  'console.ralliesLocal':
+    'Flyer und Bildschirme von hier würden Handys zu {origin} schicken, der eigenen Adresse dieses Computers, die kein Handy öffnen kann. Öffne die Konsole unter der Adresse, die Handys erreichen, oder starte den Server mit PUBLIC_URL auf diese Adresse.',
   'console.saved': 'Die Kundgebung {code} ist gespeichert.',
   'console.bad.code': 'Der Code besteht aus Kleinbuchstaben, Ziffern und Bindestrichen, etwa „berlin“.',
   'console.bad.name': 'Bitte gib der Kundgebung einen Namen (bis 80 Zeichen).',

@@ -156,6 +156,8 @@ export const en = {
   'screen.paused': 'Paused. New kisses wait and appear when you resume.',
   'screen.resumed': 'Resumed. The kisses that waited are shown now.',
   'screen.keys': 'Keys: P pauses and resumes, S says the totals, F switches full screen.',
+  'screen.qrLocal':
+    'Phones cannot open this QR code: it leads to {origin}, this computer’s own address. Open the screen at the address phones use, or start the server with PUBLIC_URL set to that address.',
   'admin.title': "Organiser's console",
   'admin.token': 'Admin token',
   'admin.login': 'Sign in',
@@ -391,6 +393,8 @@ export const en = {
   'console.linkContribute': 'Contribute page',
   'console.flyerA4': 'Flyer A4 (PDF)',
   'console.flyerA3': 'Flyer A3 (PDF)',
+  'console.ralliesLocal':
+    'Flyers and screens opened from here would send phones to {origin}, this computer’s own address, which no phone can open. Open the console at the address phones use, or start the server with PUBLIC_URL set to that address.',
   'console.saved': 'The rally {code} is saved.',
   'console.bad.code': 'The code needs lowercase letters, digits and dashes, like “london”.',
   'console.bad.name': 'Please give the rally a name (up to 80 characters).',

@@ -159,6 +159,8 @@ export const es: Messages = {
   'screen.paused': 'En pausa. Los besos nuevos esperan y aparecen cuando reanudes.',
   'screen.resumed': 'Reanudado. Ya se muestran los besos que esperaban.',
   'screen.keys': 'Teclas: P pausa y reanuda, S lee los totales, F activa o desactiva la pantalla completa.',
+  'screen.qrLocal':
+    'Los teléfonos no pueden abrir este QR: lleva a {origin}, la dirección propia de este ordenador. Abre la pantalla en la dirección que usan los teléfonos o inicia el servidor con PUBLIC_URL en esa dirección.',
   'admin.title': 'Consola de organización',
   'admin.token': 'Token de administración',
   'admin.login': 'Entrar',
@@ -409,6 +411,8 @@ export const es: Messages = {
   'console.linkContribute': 'Página de envío',
   'console.flyerA4': 'Cartel A4 (PDF)',
   'console.flyerA3': 'Cartel A3 (PDF)',
+  'console.ralliesLocal':
+    'Los carteles y las pantallas abiertos desde aquí enviarían los teléfonos a {origin}, la dirección propia de este ordenador, que ningún teléfono puede abrir. Abre la consola en la dirección que usan los teléfonos o inicia el servidor con PUBLIC_URL en esa dirección.',
   'console.saved': 'La concentración {code} está guardada.',
   'console.bad.code': 'El código lleva minúsculas, cifras y guiones, como «madrid».',
   'console.bad.name': 'Ponle un nombre a la concentración (hasta 80 caracteres).',

@@ -164,6 +164,8 @@ export const fr: Messages = {
   'screen.paused': 'En pause. Les nouveaux baisers attendent et apparaîtront à la reprise.',
   'screen.resumed': 'Reprise. Les baisers en attente sont affichés.',
   'screen.keys': 'Touches : P met en pause et reprend, S lit les totaux, F bascule le plein écran.',
+  'screen.qrLocal':
+    'Les téléphones ne peuvent pas ouvrir ce QR code : il mène à {origin}, l’adresse propre à cet ordinateur. Ouvrez l’écran à l’adresse qu’atteignent les téléphones, ou démarrez le serveur avec PUBLIC_URL réglé sur cette adresse.',
   'admin.title': 'Console d’organisation',
   'admin.token': 'Jeton d’administration',
   'admin.login': 'Se connecter',
@@ -413,6 +415,8 @@ export const fr: Messages = {
   'console.linkContribute': 'Page de participation',
   'console.flyerA4': 'Affiche A4 (PDF)',
   'console.flyerA3': 'Affiche A3 (PDF)',
+  'console.ralliesLocal':
+    'Les affiches et les écrans ouverts d’ici enverraient les téléphones vers {origin}, l’adresse propre à cet ordinateur, qu’aucun téléphone ne peut ouvrir. Ouvrez la console à l’adresse qu’atteignent les téléphones, ou démarrez le serveur avec PUBLIC_URL réglé sur cette adresse.',
   'console.saved': 'Le rassemblement {code} est enregistré.',
   'console.bad.code': 'Le code contient des minuscules, des chiffres et des tirets, comme « paris ».',
   'console.bad.name': 'Donnez un nom au rassemblement (80 caractères au plus).',

@@ -158,6 +158,8 @@ export const ptBR: Messages = {
   'screen.paused': 'Pausado. Os beijos novos esperam e aparecem quando você retomar.',
   'screen.resumed': 'Retomado. Os beijos que esperavam já aparecem.',
   'screen.keys': 'Teclas: P pausa e retoma, S lê os totais, F liga e desliga a tela cheia.',
+  'screen.qrLocal':
+    'Os celulares não conseguem abrir este QR code: ele leva a {origin}, o endereço deste próprio computador. Abra a tela no endereço que os celulares usam ou inicie o servidor com PUBLIC_URL nesse endereço.',
   'admin.title': 'Console da organização',
   'admin.token': 'Token de administração',
   'admin.login': 'Entrar',
@@ -399,6 +401,8 @@ export const ptBR: Messages = {
   'console.linkContribute': 'Página de envio',
   'console.flyerA4': 'Panfleto A4 (PDF)',
   'console.flyerA3': 'Panfleto A3 (PDF)',
+  'console.ralliesLocal':
+    'Os panfletos e as telas abertos daqui mandariam os celulares para {origin}, o endereço deste próprio computador, que nenhum celular consegue abrir. Abra o console no endereço que os celulares usam ou inicie o servidor com PUBLIC_URL nesse endereço.',
   'console.saved': 'O ato {code} foi salvo.',
   'console.bad.code': 'O código usa letras minúsculas, números e hífens, como “sao-paulo”.',
   'console.bad.name': 'Dê um nome ao ato (até 80 caracteres).',

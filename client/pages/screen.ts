@@ -2,6 +2,7 @@
 import '../net/early.ts';
 import QRCode from 'qrcode';
 import { eventCodeFromInput } from '../../shared/rally.ts';
+import { shareOrigin } from '../../shared/siteAddress.ts';
 import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import { keepScreenForOffline, refreshScreenForOffline } from '../net/offlineScreen.ts';
 import { rallyInfo } from '../net/rallyInfo.ts';
@@ -109,14 +110,33 @@ mountScreenControls({
   counts: () => [byId('total').textContent, byId('event-count').textContent].filter(Boolean).join('. '),
 });
 
-const addUrl = `${location.origin}/add${event ? `?event=${encodeURIComponent(event)}` : ''}`;
 const qr = byId<HTMLCanvasElement>('qr');
-QRCode.toCanvas(qr, addUrl, { margin: 1, width: 512, errorCorrectionLevel: 'M' }).then(() => {
+/** The address in the QR code, for the operator's warning while it is one no phone can open. */
+let unreachable: string | null = null;
+function showQrWarning(): void {
+  const warning = byId('qr-local');
+  warning.hidden = unreachable === null || qr.parentElement!.hidden;
+  if (unreachable) warning.textContent = t('screen.qrLocal', { origin: unreachable });
+}
+onLanguageChange(showQrWarning);
+/**
+ * Draws the QR code to the contribute page at the server's public address when it has one
+ * (PUBLIC_URL): the screen itself may be shown from the server's own machine, at an address no
+ * phone in the crowd can open, and is then said to be.
+ */
+async function drawQr(publicUrl: string | null): Promise<void> {
+  const { origin, unreachable: local } = shareOrigin(publicUrl, location.origin);
+  unreachable = local ? origin : null;
+  showQrWarning();
+  const url = `${origin}/add${event ? `?event=${encodeURIComponent(event)}` : ''}`;
+  // For whoever cannot scan it, to type: without the scheme, as it is read out.
+  byId('qr-url').textContent = url.replace(/^https?:\/\//, '');
+  await QRCode.toCanvas(qr, url, { margin: 1, width: 512, errorCorrectionLevel: 'M' });
   // The stylesheet sizes it relative to the screen; drop the library's fixed inline size.
   qr.style.removeProperty('width');
   qr.style.removeProperty('height');
   qr.parentElement!.classList.add('drawn');
-});
+}
 
 const toast = byId('toast');
 let toastTimer: ReturnType<typeof setTimeout> | null = null;
@@ -163,6 +183,7 @@ startMosaic(byId('board'), {
       // Its counter and its QR code (to an upload page that would refuse the code) would mislead.
       byId('event-count').hidden = true;
       qr.parentElement!.hidden = true;
+      showQrWarning();
     }
   },
   stats: (s) => {
@@ -170,6 +191,7 @@ startMosaic(byId('board'), {
     eventTiles = s.tiles;
     showCounts();
   },
+  described: (info) => void drawQr(info.publicUrl),
   highlighted: (h) => {
     if (h.ids.length > 0) showToast(t('screen.new', { event: h.event === event && place ? place : h.event }));
   },

@@ -11,9 +11,10 @@ import {
   rallyProblem,
 } from '../../shared/rallies.ts';
 import { normaliseEventCode } from '../../shared/rally.ts';
+import { shareOrigin } from '../../shared/siteAddress.ts';
 import { LANGUAGES, language, type MessageKey, onLanguageChange, t } from '../i18n/index.ts';
 import { listRallies, saveRally } from '../net/admin.ts';
-import { ApiError } from '../net/api.ts';
+import { ApiError, getMosaic } from '../net/api.ts';
 import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
 import { byId } from './header.ts';
@@ -54,6 +55,18 @@ export class AdminRallies {
       if (e.key === 'Escape') this.closeForm();
     });
     onLanguageChange(() => this.render());
+    // Flyers and screens take the server's public address when it has one, else this page's.
+    void getMosaic()
+      .then((m) => shareOrigin(m.publicUrl, location.origin))
+      .then(({ origin, unreachable }) => {
+        if (!unreachable) return;
+        const tell = () => {
+          byId('rallies-local').textContent = t('console.ralliesLocal', { origin });
+        };
+        tell();
+        onLanguageChange(tell);
+      })
+      .catch(() => {});
   }
 
   async load(): Promise<void> {

@@ -38,6 +38,8 @@ export interface MosaicHooks {
   synced?(): void;
   stats?(s: EventStats): void;
   highlighted?(h: EventHighlight): void;
+  /** The mosaic's description, as soon as it arrives (before the board is up). */
+  described?(info: MosaicInfo): void;
 }
 
 export interface RunningMosaic {
@@ -72,6 +74,10 @@ function removedCells(changes: readonly WireChange[], cols: number): number[] {
 export async function startMosaic(parent: HTMLElement, hooks: MosaicHooks = {}): Promise<RunningMosaic> {
   // The WebGL context starts while the mosaic's description downloads.
   const infoP = getMosaic();
+  infoP.then(
+    (info) => hooks.described?.(info),
+    () => {},
+  );
   const images: BoardImages = {
     atlas: async (ax, ay, v, signal) => serverImages(await infoP).atlas(ax, ay, v, signal),
     photo: async (id, size, signal) => serverImages(await infoP).photo(id, size, signal),

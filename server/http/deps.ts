@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import type { Config } from '../config.ts';
 import type { MosaicPort } from '../core/port.ts';
 import type { IngestedPhoto, IngestOptions } from '../ingest/pipeline.ts';
@@ -26,4 +27,12 @@ export interface HttpDeps {
  */
 export function imageCaching(seconds: number): string {
   return seconds > 0 ? `public, max-age=${seconds}, immutable` : 'no-cache';
+}
+
+/**
+ * The site's address as people outside reach it, for what leaves the page (a flyer's QR code, a
+ * link preview, the IIIF id): `PUBLIC_URL`, else the address the request came to.
+ */
+export function siteOrigin(config: Pick<Config, 'PUBLIC_URL'>, req: Request): string {
+  return config.PUBLIC_URL ?? `${req.protocol}://${req.get('host')}`;
 }

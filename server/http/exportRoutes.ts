@@ -10,7 +10,7 @@ import {
 import { AppError } from '../errors.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
-import { type HttpDeps, imageCaching } from './deps.ts';
+import { type HttpDeps, imageCaching, siteOrigin } from './deps.ts';
 import { ExportVersions } from './ExportVersions.ts';
 import { sendExportZip } from './exportZip.ts';
 import { PYRAMID_FORMATS, type PyramidFormat, PyramidTiles } from './PyramidTiles.ts';
@@ -107,7 +107,7 @@ export function exportRoutes(d: ExportDeps): { router: Router; close: () => void
   });
 
   r.get('/iiif/mosaic/info.json', (req, res) => {
-    const base = d.config.PUBLIC_URL?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
+    const base = siteOrigin(d.config, req);
     shareable(res);
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('X-Mosaic-Seq', String(d.service.seq));

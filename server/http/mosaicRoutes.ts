@@ -31,6 +31,7 @@ export function mosaicRoutes(d: HttpDeps): { router: Router; atlases: AtlasCache
       atlasCells: ATLAS_CELLS,
       atlasTileSize: ATLAS_TILE_PX,
       moderation: s.moderation,
+      publicUrl: d.config.PUBLIC_URL ?? null,
     };
     res.setHeader('Cache-Control', 'no-cache');
     res.json(body);

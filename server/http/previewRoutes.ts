@@ -7,7 +7,7 @@ import { CARD, type CellBlock, renderCard } from '../print/cardImage.ts';
 import { formatCount, isMediaLanguage, kissesWord, MEDIA_TEXT } from '../print/mediaText.ts';
 import { BuiltPages, CLIENT_DIR } from './clientRoutes.ts';
 import { KeptPages, sendCompressed } from './compressed.ts';
-import type { HttpDeps } from './deps.ts';
+import { type HttpDeps, siteOrigin } from './deps.ts';
 import type { OverviewPages } from './overviewPage.ts';
 
 /** Cards kept, newest used last. */
@@ -98,8 +98,7 @@ export function previewRoutes(
     const t = id ? s.get(id) : undefined;
     return t?.status === 'live' ? t : null;
   };
-  const base = (req: Request) =>
-    d.config.PUBLIC_URL?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
+  const base = (req: Request) => siteOrigin(d.config, req);
 
   /** How a tile's rally is named in its link preview: a registered rally's city, else the code. */
   const place = (event: string | null): string | null => event && (d.rallies?.get(event)?.city ?? event);

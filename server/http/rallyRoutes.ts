@@ -14,6 +14,7 @@ import { AppError } from '../errors.ts';
 import type { RallyRegistry } from '../rallies/RallyRegistry.ts';
 import { requireAdmin } from '../safety/adminAuth.ts';
 import type { Limiter } from '../safety/rateLimits.ts';
+import { siteOrigin } from './deps.ts';
 
 const EXAMPLE =
   '{"code":"london","name":"Kiss-in at Trafalgar Square","city":"London","timeZone":"Europe/London","date":"2026-05-17","language":"en","moderation":null}';
@@ -110,10 +111,10 @@ export function rallyRoutes(d: { rallies: RallyRegistry; config: Config; loginLi
     const code = rally.code;
     const size = (req.query.size ?? 'A4') as FlyerSize;
     if (!FLYER_SIZES.includes(size)) throw new AppError(400, 'BAD_REQUEST', 'size must be A4 or A3.');
-    const origin = d.config.PUBLIC_URL ?? `${req.protocol}://${req.get('host')}`;
+    const origin = siteOrigin(d.config, req);
     // Loaded with the first flyer, as the print routes load theirs (printRoutes.ts).
     const { rallyFlyer } = await import('../rallies/flyer.ts');
-    const pdf = await rallyFlyer(rally, size, `${origin.replace(/\/$/, '')}${rally.links.contribute}`);
+    const pdf = await rallyFlyer(rally, size, `${origin}${rally.links.contribute}`);
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', `inline; filename="kiss-in-${code}-${size}.pdf"`);
     res.setHeader('Cache-Control', 'no-cache');

@@ -12,7 +12,14 @@ import { launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
 const out = resolve(process.argv[2] ?? 'test-results/shots');
 mkdirSync(out, { recursive: true });
 const TOKEN = 'shots-admin-token-0123456789';
-const server = await startE2EServer({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '24', MOSAIC_ROWS: '24' });
+// Shown as deployed: with the public address phones open (else the screen and the console warn
+// that their QR codes lead to this machine's own).
+const server = await startE2EServer({
+  ADMIN_TOKEN: TOKEN,
+  MOSAIC_COLS: '24',
+  MOSAIC_ROWS: '24',
+  PUBLIC_URL: 'http://kiss4lgbtqrights.example',
+});
 let seq = 0;
 for (let i = 1; i <= Number(process.env.SHOT_TILES ?? 120); i++) {
   const res = await upload(
