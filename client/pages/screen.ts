@@ -150,6 +150,8 @@ function showToast(text: string): void {
 }
 
 let highlighter: Highlighter | null = null;
+/** The screen has applied what the mosaic held when it first went live. */
+let caughtUp = false;
 startMosaic(byId('board'), {
   event,
   role: 'screen',
@@ -166,7 +168,8 @@ startMosaic(byId('board'), {
   changed: (_cells, arrived, changes, model) => {
     total = model.size;
     showCounts();
-    for (const c of arrived) highlighter?.push(c);
+    // Kisses that came before the screen opened (its first catch-up) are not new to the crowd.
+    if (caughtUp) for (const c of arrived) highlighter?.push(c);
     shownSeq = model.seq;
     if (changes.some((c) => c.type === 'removed')) {
       removedSinceOffline = true;
@@ -192,6 +195,9 @@ startMosaic(byId('board'), {
     showCounts();
   },
   described: (info) => void drawQr(info.publicUrl),
+  synced: () => {
+    caughtUp = true;
+  },
   highlighted: (h) => {
     if (h.ids.length > 0) showToast(t('screen.new', { event: h.event === event && place ? place : h.event }));
   },

@@ -299,6 +299,11 @@ describe('the client in Chromium', () => {
     );
     await page.goto(`${e2e.server().url}/screen?event=london`);
     await waitForSeq(page, serverSeq());
+    // Live: the view alone may already hold the server's seq before the socket is open.
+    await page.waitForFunction(
+      () => (window as unknown as { kiss?: { feed: { connected: boolean } } }).kiss?.feed.connected === true,
+    );
+    await expect.poll(() => open.length).toBeGreaterThan(0);
     await page.evaluate(() => {
       (window as unknown as { noReload: boolean }).noReload = true;
     });
@@ -329,6 +334,43 @@ describe('the client in Chromium', () => {
     await settle(page);
     const got = await cellColour(page, lastId);
     expect(colourDistance(got, await expectedColour(page, lastId))).toBeLessThan(45);
+  });
+
+  it('the event screen flies to the kisses that arrive while it runs, not to those that came before it opened', async () => {
+    const url = e2e.server().url;
+    // The view a page starts from may be a cached one a few kisses behind: the live feed's
+    // catch-up brings those, and they are not new to the crowd.
+    await fetch(`${url}/api/mosaic/view`);
+    for (let i = 0; i < 3; i++)
+      await upload(url, await syntheticJpeg(320, 320, 950 + i), { event: 'london' });
+    const behind = Number((await fetch(`${url}/api/mosaic/view`)).headers.get('x-mosaic-seq'));
+    expect(behind).toBeLessThan(serverSeq());
+    const ctx = await e2e
+      .browser()
+      .newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1 });
+    const page = await ctx.newPage();
+    // Every cell the screen's highlight marks, from the first script on.
+    await page.addInitScript(() => {
+      const marked: string[] = [];
+      (window as unknown as { marked: string[] }).marked = marked;
+      new MutationObserver(() => {
+        const h = document.body?.dataset.highlight;
+        if (h) marked.push(h);
+      }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-highlight'] });
+    });
+    await page.goto(`${url}/screen?event=london`);
+    await waitForSeq(page, serverSeq());
+    await page.waitForFunction(
+      () => (window as unknown as { kiss?: { feed: { connected: boolean } } }).kiss?.feed.connected === true,
+    );
+    await page.waitForTimeout(1500);
+    const marked = () => page.evaluate(() => (window as unknown as { marked: string[] }).marked);
+    expect(await marked()).toEqual([]);
+    // A kiss sent now is flown to.
+    const res = await upload(url, await syntheticJpeg(320, 320, 960), { event: 'london' });
+    const { col, row } = (await res.json()) as { col: number; row: number };
+    await expect.poll(marked, { timeout: 10_000 }).toEqual([`${col},${row}`]);
+    await ctx.close();
   });
 
   it('the event screen keeps itself awake, goes full screen with F or its button, and hides a still pointer', async () => {
