@@ -5,6 +5,7 @@
  * print the poster, stickers and wall map.
  */
 import { initI18n, t } from '../i18n/index.ts';
+import { getMosaic } from '../net/api.ts';
 import { mountImport } from '../ui/adminImport.ts';
 import { adminErrorText, isUnauthorized, say } from '../ui/adminMessages.ts';
 import { mountPrint } from '../ui/adminPrint.ts';
@@ -29,10 +30,13 @@ const session: AdminSession = {
     say(errorBox, () => t('admin.badToken'), true);
   },
 };
+// The grid's size and the public address, asked once for the whole page.
+const mosaic = getMosaic();
+mosaic.catch(() => {});
 const queue = new AdminQueue(session);
-const takedown = mountTakedown(session, () => queue.load().catch(failed));
+const takedown = mountTakedown(session, mosaic, () => queue.load().catch(failed));
 const timelapse = mountTimelapse(session);
-const rallies = new AdminRallies(session);
+const rallies = new AdminRallies(session, mosaic);
 const stats = new AdminStatsPanel(() => session.refused(null));
 const importer = mountImport(session);
 mountPrint(session);

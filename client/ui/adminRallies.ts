@@ -3,6 +3,8 @@
  * A4 and A3 flyers) and a form to create or edit one. Fields are checked with the same rule
  * as the server's (shared/rallies.ts) before they are sent.
  */
+
+import type { MosaicInfo } from '../../shared/httpApi.ts';
 import {
   RALLY_LANGUAGES,
   type Rally,
@@ -14,7 +16,7 @@ import { normaliseEventCode } from '../../shared/rally.ts';
 import { shareOrigin } from '../../shared/siteAddress.ts';
 import { LANGUAGES, language, type MessageKey, onLanguageChange, t } from '../i18n/index.ts';
 import { listRallies, saveRally } from '../net/admin.ts';
-import { ApiError, getMosaic } from '../net/api.ts';
+import { ApiError } from '../net/api.ts';
 import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
 import { byId } from './header.ts';
@@ -39,7 +41,10 @@ export class AdminRallies {
   private readonly msg = byId('rally-msg');
   private readonly formMsg = byId('rally-form-msg');
 
-  constructor(private readonly session: AdminSession) {
+  constructor(
+    private readonly session: AdminSession,
+    mosaic: Promise<Pick<MosaicInfo, 'publicUrl'>>,
+  ) {
     const lang = byId<HTMLSelectElement>('rally-language');
     lang.replaceChildren(...RALLY_LANGUAGES.map((c) => new Option(langName(c), c)));
     const zones =
@@ -56,7 +61,7 @@ export class AdminRallies {
     });
     onLanguageChange(() => this.render());
     // Flyers and screens take the server's public address when it has one, else this page's.
-    void getMosaic()
+    void mosaic
       .then((m) => shareOrigin(m.publicUrl, location.origin))
       .then(({ origin, unreachable }) => {
         if (!unreachable) return;

@@ -4,10 +4,10 @@
  * from the live mosaic (cells for an area, the rally counter plus the waiting ones for a rally).
  */
 import type { Takedown } from '../../shared/adminApi.ts';
+import type { MosaicInfo } from '../../shared/httpApi.ts';
 import type { EventStats } from '../../shared/protocol.ts';
 import { t } from '../i18n/index.ts';
 import { getQueue, removeTile, takedown } from '../net/admin.ts';
-import { getMosaic } from '../net/api.ts';
 import { LiveFeed } from '../net/live.ts';
 import { adminErrorText, isUnauthorized, rallyField, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
@@ -81,7 +81,11 @@ function within<T>(p: Promise<T>): Promise<T | null> {
 const int = (id: string) => Number(byId<HTMLInputElement>(id).value);
 
 /** Wires the "remove a live tile" and takedown forms; `changed` refreshes the queue afterwards. */
-export function mountTakedown(session: AdminSession, changed: () => void): { close(): void } {
+export function mountTakedown(
+  session: AdminSession,
+  mosaic: Promise<Pick<MosaicInfo, 'cols' | 'rows'>>,
+  changed: () => void,
+): { close(): void } {
   const msg = byId('takedown-msg');
   const dialog = byId<HTMLDialogElement>('confirm');
   const text = byId('confirm-text');
@@ -89,7 +93,7 @@ export function mountTakedown(session: AdminSession, changed: () => void): { clo
   const help = byId('area-help');
   const grid = (cols: number, rows: number) => say(help, () => t('admin.areaHelp', { cols, rows }));
   const counter = new TileCounter(grid);
-  getMosaic().then(
+  mosaic.then(
     (m) => grid(m.cols, m.rows),
     () => {},
   );

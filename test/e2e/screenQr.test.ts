@@ -88,6 +88,17 @@ describe("the screen shown at this machine's own address, with no PUBLIC_URL", (
     expect(await admin.textContent('#rallies-local')).toBe(
       `Flyers and screens opened from here would send phones to ${url}, this computer’s own address, which no phone can open. Open the console at the address phones use, or start the server with PUBLIC_URL set to that address.`,
     );
+    // The grid's size under the area takedown comes from the same single answer.
+    const grid = await (await fetch(`${url}/api/mosaic`)).json();
+    expect(await admin.textContent('#area-help')).toBe(
+      `The grid has ${grid.cols} columns and ${grid.rows} rows, counted from 0 at the top left.`,
+    );
+    const asked = await admin.evaluate(
+      () =>
+        performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/api/mosaic')
+          .length,
+    );
+    expect(asked).toBe(1);
     await admin.screenshot({ path: resolve(SHOTS, 'console-local-390.png'), fullPage: true });
     await admin.context().close();
   });
