@@ -16,12 +16,7 @@ export async function keepScreenForOffline(): Promise<void> {
     const worker = (await navigator.serviceWorker.ready).active;
     if (!worker) throw new Error('no active worker');
     const loaded = [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)];
-    const channel = new MessageChannel();
-    const kept = new Promise<void>((resolve) => {
-      channel.port1.onmessage = () => resolve();
-    });
-    worker.postMessage({ keep: loaded }, [channel.port2]);
-    await kept;
+    await askWorker(worker, { keep: loaded });
     document.body.dataset.offline = 'ready';
   } catch {
     document.body.dataset.offline = 'failed';
@@ -39,10 +34,16 @@ export async function refreshScreenForOffline(seq: number): Promise<boolean> {
   if (document.body.dataset.offline !== 'ready') return false;
   const worker = (await navigator.serviceWorker.getRegistration('/screen'))?.active;
   if (!worker) return false;
+  const done = await askWorker<{ failed: number }>(worker, { refresh: seq, page: location.href });
+  return done.failed === 0;
+}
+
+/** Posts `message` to the worker and resolves with its reply, sent on the port it is given. */
+function askWorker<T = unknown>(worker: ServiceWorker, message: unknown): Promise<T> {
   const channel = new MessageChannel();
-  const done = new Promise<{ failed: number }>((resolve) => {
-    channel.port1.onmessage = (e) => resolve(e.data as { failed: number });
+  const reply = new Promise<T>((resolve) => {
+    channel.port1.onmessage = (e) => resolve(e.data as T);
   });
-  worker.postMessage({ refresh: seq }, [channel.port2]);
-  return (await done).failed === 0;
+  worker.postMessage(message, [channel.port2]);
+  return reply;
 }

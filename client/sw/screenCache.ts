@@ -11,6 +11,8 @@ export const SCREEN_CACHE_ENTRIES = 400;
 export function keepKey(href: string, origin: string): string | null {
   const url = new URL(href);
   if (url.origin !== origin) return null;
+  // A request never carries the fragment; a page's own address may.
+  url.hash = '';
   const p = url.pathname;
   // One copy per image whatever its version (?v=): offline, the last one seen is the best there is.
   if (p.startsWith('/api/atlas/') || p.startsWith('/api/mosaic/pyramid/')) return url.origin + p;
@@ -39,12 +41,15 @@ export function keepKey(href: string, origin: string): string | null {
  * inline in pyramid mode, the mosaic's description, view, snapshot and loaded cells), so that the
  * worker asks for it again when the screen's mosaic has changed: a reload without the network
  * then shows the mosaic as the screen last had it, a deleted kiss gone, not as it was when the
- * page opened. Images are not among them: the page asks for a changed block itself.
+ * page opened. Images are not among them: the page asks for a changed block itself. Given `page`
+ * (the asking screen's key), a kept screen page of another address does not count.
  */
-export function followsMosaic(key: string, origin: string): boolean {
+export function followsMosaic(key: string, origin: string, page: string | null = null): boolean {
   const url = new URL(key);
   if (url.origin !== origin) return false;
-  return ['/screen', '/api/mosaic', '/api/mosaic/view', '/api/mosaic/snapshot', '/api/mosaic/cells'].includes(
+  // Of the screen pages, only the one that asks: another rally's screen asks for its own.
+  if (url.pathname === '/screen') return page === null || key === page;
+  return ['/api/mosaic', '/api/mosaic/view', '/api/mosaic/snapshot', '/api/mosaic/cells'].includes(
     url.pathname,
   );
 }

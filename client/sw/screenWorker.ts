@@ -82,16 +82,16 @@ worker.addEventListener('fetch', (e) => {
 });
 /**
  * Asks again for every kept answer that says what the mosaic holds ({@link followsMosaic}), at
- * `seq` or later. A page of another build than the kept one is left out: the files it loads are
+ * `seq` or later, of the screen page only the asking one (`page`, its key). A page of another build than the kept one is left out: the files it loads are
  * not kept. Returns how many answers were replaced and how many could not be had (the network
  * down, or the server behind).
  */
-async function refresh(seq: number): Promise<{ refreshed: number; failed: number }> {
+async function refresh(seq: number, page: string | null): Promise<{ refreshed: number; failed: number }> {
   const cache = await caches.open(CACHE);
   let refreshed = 0;
   let failed = 0;
   for (const req of await cache.keys()) {
-    if (!followsMosaic(req.url, worker.location.origin)) continue;
+    if (!followsMosaic(req.url, worker.location.origin, page)) continue;
     try {
       const res = await fetch(refreshUrl(req.url, seq), { cache: 'no-store' });
       if (res.status !== 200) {
@@ -112,10 +112,11 @@ async function refresh(seq: number): Promise<{ refreshed: number; failed: number
 }
 
 worker.addEventListener('message', (e) => {
-  const data = e.data as { keep?: unknown; refresh?: unknown } | null;
+  const data = e.data as { keep?: unknown; refresh?: unknown; page?: unknown } | null;
   // The screen's mosaic changed: what a reload without the network would show follows it.
   if (typeof data?.refresh === 'number') {
-    e.waitUntil(refresh(data.refresh).then((done) => e.ports[0]?.postMessage(done)));
+    const page = typeof data.page === 'string' ? keepKey(data.page, worker.location.origin) : null;
+    e.waitUntil(refresh(data.refresh, page).then((done) => e.ports[0]?.postMessage(done)));
     return;
   }
   // The page's first load came before the worker took it over: it sends what it loaded then.

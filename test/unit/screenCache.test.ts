@@ -77,6 +77,16 @@ describe("the screen's offline copy, brought up to date", () => {
     expect(followsMosaic('https://elsewhere.example/api/mosaic/view', O)).toBe(false);
   });
 
+  it('of the kept screen pages, only the one that asks; the mosaic-wide answers for any', () => {
+    const london = keepKey(`${O}/screen?event=london#top`, O);
+    expect(london).toBe(`${O}/screen?event=london`);
+    expect(followsMosaic(`${O}/screen?event=london`, O, london)).toBe(true);
+    expect(followsMosaic(`${O}/screen?event=lisbon&lang=pt-BR`, O, london)).toBe(false);
+    expect(followsMosaic(`${O}/screen`, O, london)).toBe(false);
+    expect(followsMosaic(`${O}/api/mosaic/view`, O, london)).toBe(true);
+    expect(followsMosaic(`${O}/api/mosaic/cells?col=0&row=0&cols=12&rows=12`, O, london)).toBe(true);
+  });
+
   it('the view and the cells at the seq the screen shows or later; the page and the rest as kept', () => {
     expect(refreshUrl(`${O}/api/mosaic/view`, 20)).toBe(`${O}/api/mosaic/view?min=20`);
     expect(refreshUrl(`${O}/api/mosaic/cells?col=0&row=0&cols=12&rows=12`, 20)).toBe(
