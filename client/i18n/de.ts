@@ -161,6 +161,7 @@ export const de: Messages = {
   'screen.paused': 'Pausiert. Neue Küsse warten und erscheinen, sobald du fortsetzt.',
   'screen.resumed': 'Fortgesetzt. Die wartenden Küsse sind jetzt zu sehen.',
   'screen.keys': 'Tasten: P pausiert und setzt fort, S liest die Summen vor, F schaltet das Vollbild um.',
+  'screen.updating': 'Es gibt eine neue Version. Dieser Bildschirm lädt sich gleich selbst neu …',
   'screen.qrLocal':
     'Handys können diesen QR-Code nicht öffnen: Er führt zu {origin}, der eigenen Adresse dieses Computers. Öffne den Bildschirm unter der Adresse, die Handys erreichen, oder starte den Server mit PUBLIC_URL auf diese Adresse.',
   'admin.title': 'Konsole für Organisierende',

@@ -156,6 +156,7 @@ export const en = {
   'screen.paused': 'Paused. New kisses wait and appear when you resume.',
   'screen.resumed': 'Resumed. The kisses that waited are shown now.',
   'screen.keys': 'Keys: P pauses and resumes, S says the totals, F switches full screen.',
+  'screen.updating': 'A new version is out. This screen reloads itself in a moment…',
   'screen.qrLocal':
     'Phones cannot open this QR code: it leads to {origin}, this computer’s own address. Open the screen at the address phones use, or start the server with PUBLIC_URL set to that address.',
   'admin.title': "Organiser's console",

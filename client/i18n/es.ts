@@ -159,6 +159,7 @@ export const es: Messages = {
   'screen.paused': 'En pausa. Los besos nuevos esperan y aparecen cuando reanudes.',
   'screen.resumed': 'Reanudado. Ya se muestran los besos que esperaban.',
   'screen.keys': 'Teclas: P pausa y reanuda, S lee los totales, F activa o desactiva la pantalla completa.',
+  'screen.updating': 'Hay una versión nueva. Esta pantalla se recargará sola en un momento…',
   'screen.qrLocal':
     'Los teléfonos no pueden abrir este QR: lleva a {origin}, la dirección propia de este ordenador. Abre la pantalla en la dirección que usan los teléfonos o inicia el servidor con PUBLIC_URL en esa dirección.',
   'admin.title': 'Consola de organización',

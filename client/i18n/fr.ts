@@ -164,6 +164,7 @@ export const fr: Messages = {
   'screen.paused': 'En pause. Les nouveaux baisers attendent et apparaîtront à la reprise.',
   'screen.resumed': 'Reprise. Les baisers en attente sont affichés.',
   'screen.keys': 'Touches : P met en pause et reprend, S lit les totaux, F bascule le plein écran.',
+  'screen.updating': 'Une nouvelle version est sortie. Cet écran se recharge tout seul dans un instant…',
   'screen.qrLocal':
     'Les téléphones ne peuvent pas ouvrir ce QR code : il mène à {origin}, l’adresse propre à cet ordinateur. Ouvrez l’écran à l’adresse qu’atteignent les téléphones, ou démarrez le serveur avec PUBLIC_URL réglé sur cette adresse.',
   'admin.title': 'Console d’organisation',

@@ -158,6 +158,7 @@ export const ptBR: Messages = {
   'screen.paused': 'Pausado. Os beijos novos esperam e aparecem quando você retomar.',
   'screen.resumed': 'Retomado. Os beijos que esperavam já aparecem.',
   'screen.keys': 'Teclas: P pausa e retoma, S lê os totais, F liga e desliga a tela cheia.',
+  'screen.updating': 'Há uma versão nova. Esta tela vai se recarregar sozinha em instantes…',
   'screen.qrLocal':
     'Os celulares não conseguem abrir este QR code: ele leva a {origin}, o endereço deste próprio computador. Abra a tela no endereço que os celulares usam ou inicie o servidor com PUBLIC_URL nesse endereço.',
   'admin.title': 'Console da organização',

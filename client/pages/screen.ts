@@ -11,6 +11,7 @@ import { byId } from '../ui/header.ts';
 import { prefersReducedMotion, type RunningMosaic, startMosaic } from '../ui/mosaic.ts';
 import { mountScreenControls } from '../ui/screenControls.ts';
 import { keepScreen } from '../ui/screenKeeper.ts';
+import { pausedBeforeUpdate, reloadForUpdate } from '../ui/screenUpdate.ts';
 
 initI18n();
 
@@ -97,8 +98,10 @@ keepScreen(byId<HTMLButtonElement>('fullscreen'));
 // Read once: the board is made with or without arrival animations.
 const reduceMotion = prefersReducedMotion();
 let running: RunningMosaic | null = null;
-let wantPaused = false;
+// A screen that reloaded itself for a new version comes back as its operator left it.
+let wantPaused = pausedBeforeUpdate();
 mountScreenControls({
+  paused: wantPaused,
   button: byId<HTMLButtonElement>('pause'),
   badge: byId('paused'),
   said: byId('screen-said'),
@@ -178,7 +181,10 @@ startMosaic(byId('board'), {
   },
   status: (s) => {
     if (s === 'live') askPlace();
-    byId('reconnecting').hidden = s === 'live' || s === 'connecting' || s === 'unknown-event';
+    byId('reconnecting').hidden =
+      s === 'live' || s === 'connecting' || s === 'unknown-event' || s === 'outdated';
+    byId('updating').hidden = s !== 'outdated';
+    if (s === 'outdated') reloadForUpdate(() => wantPaused);
     const unknown = byId('unknown-event');
     unknown.hidden = s !== 'unknown-event';
     if (s === 'unknown-event' && event) {

@@ -13,12 +13,14 @@ export interface ScreenControls {
   /** A polite live region, empty until a key asks. */
   said: HTMLElement;
   setPaused(paused: boolean): void;
+  /** Paused from the start (the page reloaded itself while paused). */
+  paused?: boolean;
   /** The totals in words, as the screen shows them. */
   counts(): string;
 }
 
 export function mountScreenControls(c: ScreenControls): void {
-  let paused = false;
+  let paused = c.paused === true;
   let sayTimer: ReturnType<typeof setTimeout> | null = null;
   const show = (): void => {
     c.button.textContent = t(paused ? 'screen.resume' : 'screen.pause');

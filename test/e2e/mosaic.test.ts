@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { wireParser } from '../../shared/wire.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
 import { waitForSeq } from './harness.ts';
@@ -66,6 +67,20 @@ async function sendAstronaut(hideFaces: boolean): Promise<{ add: Page; body: Buf
 
 function serverSeq(): number {
   return e2e.server().app.service.snapshot().seq;
+}
+
+/** A Socket.IO handshake (CONNECT) packet rewritten to say protocol 0; null for any other packet. */
+function asOlderPage(frame: Buffer): Buffer | null {
+  let packet: { type: number; data?: { v?: number } } | null = null;
+  const decoder = new wireParser.Decoder();
+  decoder.on('decoded', (p) => {
+    packet = p;
+  });
+  decoder.add(frame);
+  const p = packet as { type: number; data?: { v?: number } } | null;
+  if (p?.type !== 0 || p.data?.v === undefined) return null;
+  p.data.v = 0;
+  return (new wireParser.Encoder().encode(p) as unknown as Buffer[])[0]!;
 }
 
 describe('the client in Chromium', () => {
@@ -334,6 +349,66 @@ describe('the client in Chromium', () => {
     await settle(page);
     const got = await cellColour(page, lastId);
     expect(colourDistance(got, await expectedColour(page, lastId))).toBeLessThan(45);
+  });
+
+  it('the screen reloads itself once the server speaks a newer protocol, keeps its pause, and goes live', async () => {
+    const ctx = await e2e
+      .browser()
+      .newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1, locale: 'en-GB' });
+    const page = await ctx.newPage();
+    // While `older`, the page's handshake says protocol 0: a page from before a deploy.
+    let older = false;
+    let refused = 0;
+    const open: Array<{ close(): Promise<void> }> = [];
+    await page.routeWebSocket(/socket\.io/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        const changed = older && typeof m !== 'string' ? asOlderPage(m) : null;
+        if (changed) {
+          refused++;
+          return server.send(changed);
+        }
+        server.send(m);
+      });
+      open.push(ws);
+    });
+    await page.goto(`${e2e.server().url}/screen?event=london`);
+    await waitForSeq(page, serverSeq());
+    await page.waitForFunction(
+      () => (window as unknown as { kiss?: { feed: { connected: boolean } } }).kiss?.feed.connected === true,
+    );
+    await page.keyboard.press('p');
+    await page.waitForSelector('#paused:not([hidden])');
+    await page.evaluate(() => {
+      (window as unknown as { noReload: boolean }).noReload = true;
+    });
+
+    older = true;
+    for (const ws of open.splice(0)) await ws.close();
+    await page.waitForSelector('#updating:not([hidden])', { timeout: 10_000 });
+    expect(refused).toBeGreaterThan(0);
+    expect(await page.textContent('#updating')).toBe(
+      'A new version is out. This screen reloads itself in a moment…',
+    );
+    expect(await page.isHidden('#reconnecting')).toBe(true);
+    older = false;
+
+    // It reloads by itself, and comes back live and still paused.
+    await page.waitForFunction(
+      () => (window as unknown as { noReload?: boolean }).noReload === undefined,
+      null,
+      {
+        timeout: 15_000,
+      },
+    );
+    await page.waitForFunction(
+      () => (window as unknown as { kiss?: { feed: { connected: boolean } } }).kiss?.feed.connected === true,
+    );
+    await waitForSeq(page, serverSeq());
+    expect(await page.isHidden('#updating')).toBe(true);
+    expect(await page.isVisible('#paused')).toBe(true);
+    expect(await page.textContent('#pause')).toBe('Resume (P)');
+    await ctx.close();
   });
 
   it('the event screen flies to the kisses that arrive while it runs, not to those that came before it opened', async () => {
