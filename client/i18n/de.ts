@@ -12,6 +12,7 @@ export const de: Messages = {
   'status.loading': 'Mosaik wird geladen…',
   'status.reconnecting': 'Verbindung wird wiederhergestellt…',
   'status.outdated': 'Es gibt eine neue Version. Bitte lade die Seite neu.',
+  'status.reload': 'Neu laden',
   'status.failed': 'Das Mosaik konnte nicht geladen werden. Prüfe deine Verbindung und lade neu.',
   'status.nowebgl': 'Dein Browser kann das Mosaik nicht zeichnen (WebGL ist aus).',
   'view.canvas': 'Das Live-Mosaik',

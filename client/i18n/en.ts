@@ -11,6 +11,7 @@ export const en = {
   'status.loading': 'Loading the mosaic…',
   'status.reconnecting': 'Reconnecting…',
   'status.outdated': 'A new version is out. Please reload the page.',
+  'status.reload': 'Reload',
   'status.failed': 'The mosaic could not be loaded. Check your connection and reload.',
   'status.nowebgl': 'Your browser cannot draw the mosaic (WebGL is off).',
   'view.canvas': 'The live mosaic',

@@ -12,6 +12,7 @@ export const es: Messages = {
   'status.loading': 'Cargando el mosaico…',
   'status.reconnecting': 'Reconectando…',
   'status.outdated': 'Hay una versión nueva. Recarga la página, por favor.',
+  'status.reload': 'Recargar',
   'status.failed': 'No se pudo cargar el mosaico. Revisa tu conexión y recarga.',
   'status.nowebgl': 'Tu navegador no puede dibujar el mosaico (WebGL está desactivado).',
   'view.canvas': 'El mosaico en directo',

@@ -12,6 +12,7 @@ export const fr: Messages = {
   'status.loading': 'Chargement de la mosaïque…',
   'status.reconnecting': 'Reconnexion…',
   'status.outdated': 'Une nouvelle version est sortie. Rechargez la page, s’il vous plaît.',
+  'status.reload': 'Recharger',
   'status.failed': 'Impossible de charger la mosaïque. Vérifiez votre connexion et rechargez.',
   'status.nowebgl': 'Votre navigateur ne peut pas dessiner la mosaïque (WebGL est désactivé).',
   'view.canvas': 'La mosaïque en direct',

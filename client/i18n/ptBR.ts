@@ -12,6 +12,7 @@ export const ptBR: Messages = {
   'status.loading': 'Carregando o mosaico…',
   'status.reconnecting': 'Reconectando…',
   'status.outdated': 'Há uma versão nova. Por favor, recarregue a página.',
+  'status.reload': 'Recarregar',
   'status.failed': 'Não foi possível carregar o mosaico. Verifique sua conexão e recarregue.',
   'status.nowebgl': 'Seu navegador não consegue desenhar o mosaico (WebGL está desligado).',
   'view.canvas': 'O mosaico ao vivo',

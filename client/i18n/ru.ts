@@ -12,6 +12,7 @@ export const ru: Messages = {
   'status.loading': 'Загружаем мозаику…',
   'status.reconnecting': 'Переподключение…',
   'status.outdated': 'Вышла новая версия. Пожалуйста, обновите страницу.',
+  'status.reload': 'Обновить',
   'status.failed': 'Не удалось загрузить мозаику. Проверьте соединение и обновите страницу.',
   'status.nowebgl': 'Ваш браузер не может показать мозаику (WebGL выключен).',
   'view.canvas': 'Живая мозаика',

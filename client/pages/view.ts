@@ -51,6 +51,15 @@ const sayCount = countSpeaker(byId('count-said'));
 function showStatus(): void {
   const key = statusKey ?? (running?.paused ? 'screen.paused' : null);
   statusEl.textContent = key ? t(key) : '';
+  // The page cannot go live again until it is reloaded: one press.
+  if (statusKey === 'status.outdated') {
+    const reload = document.createElement('button');
+    reload.type = 'button';
+    reload.className = 'status-reload';
+    reload.textContent = t('status.reload');
+    reload.addEventListener('click', () => location.reload());
+    statusEl.append(' ', reload);
+  }
   statusEl.classList.toggle('error', statusKey === 'status.failed' || statusKey === 'status.outdated');
 }
 

@@ -70,7 +70,7 @@ function serverSeq(): number {
 }
 
 /** A Socket.IO handshake (CONNECT) packet rewritten to say protocol 0; null for any other packet. */
-function asOlderPage(frame: Buffer): Buffer | null {
+function olderHandshake(frame: Buffer): Buffer | null {
   let packet: { type: number; data?: { v?: number } } | null = null;
   const decoder = new wireParser.Decoder();
   decoder.on('decoded', (p) => {
@@ -81,6 +81,24 @@ function asOlderPage(frame: Buffer): Buffer | null {
   if (p?.type !== 0 || p.data?.v === undefined) return null;
   p.data.v = 0;
   return (new wireParser.Encoder().encode(p) as unknown as Buffer[])[0]!;
+}
+
+/**
+ * Routes the page's live sockets so that, while `on`, its handshakes say protocol 0: a page
+ * from before a deploy that changed the protocol. `open` holds the page's sockets.
+ */
+async function asOlderPage(page: Page, on = false) {
+  const older = { on, refused: 0, open: [] as Array<{ close(): Promise<void> }> };
+  await page.routeWebSocket(/socket\.io/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      const changed = older.on && typeof m !== 'string' ? olderHandshake(m) : null;
+      if (changed) older.refused++;
+      server.send(changed ?? m);
+    });
+    older.open.push(ws);
+  });
+  return older;
 }
 
 describe('the client in Chromium', () => {
@@ -356,22 +374,7 @@ describe('the client in Chromium', () => {
       .browser()
       .newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1, locale: 'en-GB' });
     const page = await ctx.newPage();
-    // While `older`, the page's handshake says protocol 0: a page from before a deploy.
-    let older = false;
-    let refused = 0;
-    const open: Array<{ close(): Promise<void> }> = [];
-    await page.routeWebSocket(/socket\.io/, (ws) => {
-      const server = ws.connectToServer();
-      ws.onMessage((m) => {
-        const changed = older && typeof m !== 'string' ? asOlderPage(m) : null;
-        if (changed) {
-          refused++;
-          return server.send(changed);
-        }
-        server.send(m);
-      });
-      open.push(ws);
-    });
+    const older = await asOlderPage(page);
     await page.goto(`${e2e.server().url}/screen?event=london`);
     await waitForSeq(page, serverSeq());
     await page.waitForFunction(
@@ -383,15 +386,15 @@ describe('the client in Chromium', () => {
       (window as unknown as { noReload: boolean }).noReload = true;
     });
 
-    older = true;
-    for (const ws of open.splice(0)) await ws.close();
+    older.on = true;
+    for (const ws of older.open.splice(0)) await ws.close();
     await page.waitForSelector('#updating:not([hidden])', { timeout: 10_000 });
-    expect(refused).toBeGreaterThan(0);
+    expect(older.refused).toBeGreaterThan(0);
     expect(await page.textContent('#updating')).toBe(
       'A new version is out. This screen reloads itself in a moment…',
     );
     expect(await page.isHidden('#reconnecting')).toBe(true);
-    older = false;
+    older.on = false;
 
     // It reloads by itself, and comes back live and still paused.
     await page.waitForFunction(
@@ -408,6 +411,32 @@ describe('the client in Chromium', () => {
     expect(await page.isHidden('#updating')).toBe(true);
     expect(await page.isVisible('#paused')).toBe(true);
     expect(await page.textContent('#pause')).toBe('Resume (P)');
+    await ctx.close();
+  });
+
+  it('a viewer whose page speaks an older protocol is told so, with a button that reloads it', async () => {
+    const ctx = await e2e
+      .browser()
+      .newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, locale: 'es-ES' });
+    const page = await ctx.newPage();
+    const older = await asOlderPage(page, true);
+    await page.goto(`${e2e.server().url}/?event=london`);
+    await page.waitForSelector('#status .status-reload');
+    expect(older.refused).toBeGreaterThan(0);
+    expect(await page.textContent('#status')).toBe(
+      'Hay una versión nueva. Recarga la página, por favor. Recargar',
+    );
+    await page.screenshot({
+      path: join(import.meta.dirname, '../../test-results/shots/view-outdated-phone-es.png'),
+    });
+    older.on = false;
+    await page.focus('#status .status-reload');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () => (window as unknown as { kiss?: { feed: { connected: boolean } } }).kiss?.feed.connected === true,
+    );
+    expect(new URL(page.url()).search).toBe('?event=london');
+    expect(await page.textContent('#status')).toBe('');
     await ctx.close();
   });
 
