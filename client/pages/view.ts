@@ -42,6 +42,8 @@ let running: RunningMosaic | null = null;
 let statusKey: 'status.loading' | 'status.reconnecting' | 'status.outdated' | 'status.failed' | null =
   'status.loading';
 let openTile: BoardTile | null = null;
+/** The open card's kiss left the mosaic (deleted, hidden or taken down) while it was open. */
+let openTileGone = false;
 let keys: ViewerKeys | null = null;
 /** Arrivals are said only once the page has caught up (not the changes replayed at load). */
 let synced = false;
@@ -84,12 +86,14 @@ async function showTile(tile: BoardTile, fly: boolean): Promise<void> {
   if (!running) return;
   const { board, info } = running;
   openTile = tile;
+  openTileGone = false;
   keys?.focusTile(tile);
   board.mark(tile.col, tile.row);
   if (fly) board.flyTo(tile.col, tile.row, undefined, motionReduced() ? 0 : 1600);
   history.replaceState(null, '', `/t/${tile.id}${query}`);
   byId('tile-title').textContent = t('tile.title', { id: tile.id });
   const img = byId<HTMLImageElement>('tile-img');
+  img.style.removeProperty('visibility');
   img.src = tileUrl(info, tile.id, 512);
   img.alt = t('tile.photoAlt', { id: tile.id });
   byId('tile-event').textContent = '';
@@ -100,7 +104,7 @@ async function showTile(tile: BoardTile, fly: boolean): Promise<void> {
     const rec = await getTile(tile.id);
     // A registered rally by its name and city; a free-form code (or no answer) by its code.
     const rally = rec.event ? await rallyInfo(rec.event).catch(() => null) : null;
-    if (openTile?.id !== tile.id) return;
+    if (openTile?.id !== tile.id || openTileGone) return;
     byId('tile-event').textContent = rec.event
       ? t('tile.event', { event: rally ? rallyTitle(rally) : rec.event })
       : t('tile.noEvent');
@@ -112,6 +116,21 @@ async function showTile(tile: BoardTile, fly: boolean): Promise<void> {
   } catch {
     byId('tile-event').textContent = t('tile.missing');
   }
+}
+
+/**
+ * The open card's kiss left the mosaic: its photo goes from the card as from the board (a
+ * contributor who deletes their kiss takes it from every screen), and the card says so.
+ */
+function showTileGone(): void {
+  openTileGone = true;
+  const img = byId<HTMLImageElement>('tile-img');
+  // The square stays, empty, so that the card's buttons do not move under a finger.
+  img.removeAttribute('src');
+  img.alt = '';
+  img.style.visibility = 'hidden';
+  byId('tile-event').textContent = t('tile.missing');
+  running?.board.mark(null);
 }
 
 dialog.addEventListener('close', () => {
@@ -130,7 +149,10 @@ byId('tile-copy').addEventListener('click', (e) => {
 onLanguageChange(() => {
   showStatus();
   showCount();
-  if (openTile && dialog.open) void showTile(openTile, false);
+  if (openTile && dialog.open) {
+    if (openTileGone) showTileGone();
+    else void showTile(openTile, false);
+  }
 });
 showStatus();
 
@@ -172,7 +194,12 @@ startMosaic(byId('board'), {
       openPermalink();
     }
   },
-  changed: () => showCount(true),
+  changed: (_cells, _arrived, changes) => {
+    showCount(true);
+    const id = openTile?.id;
+    if (id !== undefined && !openTileGone && changes.some((c) => c.type === 'removed' && c.id === id))
+      showTileGone();
+  },
   synced: () => {
     synced = true;
     showCount();

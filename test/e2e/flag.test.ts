@@ -167,3 +167,35 @@ describe('reporting a tile', () => {
     await ctx.close();
   });
 });
+
+describe('a kiss that leaves the mosaic while its card is open', () => {
+  it('leaves the card too: the photo goes, the card says so, and the buttons stay put', async () => {
+    const res = await upload(e2e.server().url, await syntheticJpeg(400, 400, 390), { event: 'london' });
+    const { id, deleteToken } = (await res.json()) as { id: number; deleteToken: string };
+    const page = await openTile(id);
+    await page.waitForFunction(
+      () => (document.querySelector<HTMLImageElement>('#tile-img')?.naturalWidth ?? 0) > 0,
+    );
+    const closeAt = await page.$eval('#tile-close', (e) => e.getBoundingClientRect().top);
+
+    // The contributor deletes it from their phone.
+    const del = await fetch(`${e2e.server().url}/api/tiles/${id}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${deleteToken}` },
+    });
+    expect(del.status).toBe(204);
+    await expect.poll(() => page.textContent('#tile-event')).toBe('This kiss is no longer in the mosaic.');
+    const photo = () =>
+      page.$eval('#tile-img', (img) => ({
+        src: (img as HTMLImageElement).getAttribute('src'),
+        width: (img as HTMLImageElement).naturalWidth,
+      }));
+    expect(await photo()).toEqual({ src: null, width: 0 });
+    expect(await page.$eval('#tile-close', (e) => e.getBoundingClientRect().top)).toBe(closeAt);
+    await page.screenshot({ path: resolve(SHOTS, 'tile-gone-phone.png') });
+
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#tile:not([open])', { state: 'attached' });
+    await page.context().close();
+  });
+});
