@@ -37,7 +37,10 @@ const queue = new AdminQueue(session);
 const takedown = mountTakedown(session, mosaic, () => queue.load().catch(failed));
 const timelapse = mountTimelapse(session);
 const rallies = new AdminRallies(session, mosaic);
-const stats = new AdminStatsPanel(() => session.refused(null));
+const stats = new AdminStatsPanel(
+  () => session.refused(null),
+  (s) => void queue.follow(s.queue.length),
+);
 const importer = mountImport(session);
 mountPrint(session);
 

@@ -4,14 +4,17 @@
  * time and flags, a checkbox, and bulk Approve / Reject over the checked rows.
  * From the keyboard, as moderation tools do: A approves and R rejects the row that has the
  * focus, ↑/↓ (or K/J) move between rows, and after a decision the focus stays at the same
- * place in the list (on the row that took the decided one's place).
+ * place in the list (on the row that took the decided one's place). Tiles that join the queue
+ * while it is open join the end of the list by themselves (see {@link AdminQueue.follow}).
  */
 
 import type { AdminQueueItem } from '../../shared/adminApi.ts';
-import { hasKey, onLanguageChange, t } from '../i18n/index.ts';
+import { onLanguageChange, t } from '../i18n/index.ts';
 import { decide, getImage, getQueue } from '../net/admin.ts';
 import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
+import { AdminReview } from './adminReview.ts';
 import { byId } from './header.ts';
+import { queueItemLines } from './queueItemLines.ts';
 
 /** What the queue needs from the page: the token, and a way to sign out when it is refused. */
 export interface AdminSession {
@@ -23,6 +26,7 @@ interface Row {
   item: AdminQueueItem;
   li: HTMLLIElement;
   box: HTMLInputElement;
+  thumb: HTMLButtonElement;
   img: HTMLImageElement;
   meta: HTMLElement;
   url: string | null;
@@ -45,8 +49,23 @@ export class AdminQueue {
   });
   private total = 0;
   private busy = false;
+  /** A {@link follow} is asking for the queue. */
+  private following = false;
+  private readonly title = document.title;
+  /** Counts the list's loads and decisions: an answer asked for before one is out of date. */
+  private changes = 0;
+
+  private readonly review: AdminReview;
 
   constructor(private readonly session: AdminSession) {
+    this.review = new AdminReview(session, {
+      items: () => [...this.rows.values()].map((r) => r.item),
+      decide: (ids, verdict, tell) => this.decide(ids, verdict, tell),
+      focusRow: (id) => {
+        const row = (id !== null && this.rows.get(id)) || this.rows.values().next().value;
+        (row ? row.box : byId('queue-title')).focus();
+      },
+    });
     this.all.addEventListener('change', () => {
       for (const r of this.rows.values()) r.box.checked = this.all.checked;
       this.tools();
@@ -65,6 +84,7 @@ export class AdminQueue {
   async load(): Promise<void> {
     const token = this.session.token();
     if (!token) return;
+    this.changes++;
     const q = await getQueue(token);
     this.dropAll();
     this.total = q.total;
@@ -79,8 +99,43 @@ export class AdminQueue {
     this.tools();
   }
 
+  /**
+   * The live panel says `waiting` tiles wait. Where that is not what the list knows, asks for the
+   * queue again and adds the tiles that joined it since at the end of the list, whatever their age
+   * (a tile hidden by flags is older than the uploads around it): there a new row moves no row a
+   * moderator may be about to decide. Nothing happens while a decision is under way; the next
+   * figures try again. Refresh puts the list back in order.
+   */
+  async follow(waiting: number): Promise<void> {
+    const token = this.session.token();
+    if (!token || this.busy || this.following || waiting === this.total) return;
+    this.following = true;
+    try {
+      if (!this.rows.size) {
+        await this.load();
+        const n = this.rows.size;
+        if (n) say(this.msg, () => t('admin.arrivedN', { n }));
+        return;
+      }
+      const asked = this.changes;
+      const q = await getQueue(token);
+      // A decision since: the answer may still hold the tiles it took out of the list.
+      if (this.busy || asked !== this.changes) return;
+      const fresh = q.items.filter((item) => !this.rows.has(item.id));
+      for (const item of fresh) this.add(item);
+      this.total = q.total;
+      if (fresh.length) say(this.msg, () => t('admin.arrivedN', { n: fresh.length }));
+      this.tools();
+    } catch {
+      // The panel's own status says when the server cannot be reached; Refresh says why.
+    } finally {
+      this.following = false;
+    }
+  }
+
   /** Drops every row and its blob URL (sign-out, reload). */
   clear(): void {
+    this.review.close();
     this.dropAll();
     this.total = 0;
     say(this.msg, null);
@@ -107,9 +162,12 @@ export class AdminQueue {
     const pick = document.createElement('label');
     pick.className = 'pick';
     pick.append(box);
-    const thumb = document.createElement('label');
+    // The thumbnail opens the larger view: 96 px is too small to judge a photo by.
+    const thumb = document.createElement('button');
+    thumb.type = 'button';
     thumb.className = 'thumb';
-    thumb.htmlFor = box.id;
+    thumb.setAttribute('aria-keyshortcuts', 'V');
+    thumb.addEventListener('click', () => this.review.open(item.id));
     const img = document.createElement('img');
     img.width = 96;
     img.height = 96;
@@ -130,7 +188,7 @@ export class AdminQueue {
       actions.append(b);
     }
     li.append(pick, thumb, meta, actions);
-    const row: Row = { item, li, box, img, meta, url: null, abort: null };
+    const row: Row = { item, li, box, thumb, img, meta, url: null, abort: null };
     this.describe(row);
     this.rows.set(item.id, row);
     this.list.append(li);
@@ -141,39 +199,9 @@ export class AdminQueue {
   private describe(r: Row): void {
     const { item } = r;
     r.box.setAttribute('aria-label', t('admin.select', { id: item.id }));
-    r.img.alt = r.li.classList.contains('thumb-failed')
-      ? t('admin.thumbFailed')
-      : t('tile.photoAlt', { id: item.id });
-    const line = (cls: string, text: string) => {
-      const el = document.createElement(cls === 'title' ? 'strong' : 'span');
-      el.className = cls;
-      el.textContent = text;
-      return el;
-    };
-    const time = new Date(item.createdAt);
-    const when = Number.isNaN(time.getTime())
-      ? ''
-      : new Intl.DateTimeFormat(document.documentElement.lang, {
-          dateStyle: 'medium',
-          timeStyle: 'short',
-        }).format(time);
-    const reasons = Object.entries(item.flagReasons ?? {})
-      .map(([reason, n]) => {
-        const key = `report.reason.${reason}`;
-        return `${hasKey(key) ? t(key) : reason} (${n})`;
-      })
-      .join(', ');
-    r.meta.replaceChildren(
-      line('title', t('tile.title', { id: item.id })),
-      line('rally', item.event ? t('tile.event', { event: item.event }) : t('tile.noEvent')),
-      line('time', t('tile.time', { time: when })),
-      line(
-        item.flags > 0 ? 'flags' : 'flags none',
-        item.flags > 0
-          ? `${t('admin.flags', { n: item.flags })}${reasons ? `: ${reasons}` : ''}`
-          : t('admin.noFlags'),
-      ),
-    );
+    r.thumb.setAttribute('aria-label', t('admin.view', { id: item.id }));
+    r.img.alt = r.li.classList.contains('thumb-failed') ? t('admin.thumbFailed') : '';
+    r.meta.replaceChildren(...queueItemLines(item));
   }
 
   private visible(entries: IntersectionObserverEntry[]): void {
@@ -245,6 +273,9 @@ export class AdminQueue {
       case 'KeyR':
         void this.decide([row.item.id], 'reject');
         break;
+      case 'KeyV':
+        this.review.open(row.item.id);
+        break;
       case 'ArrowDown':
       case 'KeyJ':
         order[i + 1]?.box.focus();
@@ -259,12 +290,13 @@ export class AdminQueue {
     e.preventDefault();
   }
 
-  private async decide(ids: number[], verdict: 'approve' | 'reject'): Promise<void> {
+  private async decide(ids: number[], verdict: 'approve' | 'reject', tell?: HTMLElement): Promise<void> {
     const token = this.session.token();
     if (!token || !ids.length || this.busy) return;
     // Where the focus is in the list now: after the decision it goes to the same place.
     const place = this.rowAt(document.activeElement)?.[1] ?? null;
     this.busy = true;
+    this.changes++;
     this.tools();
     try {
       const { done, skipped } = await decide(token, ids, verdict);
@@ -273,7 +305,9 @@ export class AdminQueue {
       const key = verdict === 'approve' ? 'admin.approvedN' : 'admin.rejectedN';
       const n = done.length;
       const k = skipped.length;
-      say(this.msg, () => [t(key, { n }), k ? t('admin.skippedN', { n: k }) : ''].join(' ').trim());
+      const said = () => [t(key, { n }), k ? t('admin.skippedN', { n: k }) : ''].join(' ').trim();
+      say(this.msg, said);
+      if (tell) say(tell, said);
       if (!this.rows.size) await this.load();
       // A row's own button went with its row: keep keyboard users in the list.
       const lost = !document.activeElement || document.activeElement === document.body;
@@ -284,7 +318,10 @@ export class AdminQueue {
       }
     } catch (err) {
       if (isUnauthorized(err)) this.session.refused(err);
-      else say(this.msg, () => adminErrorText(err), true);
+      else {
+        say(this.msg, () => adminErrorText(err), true);
+        if (tell) say(tell, () => adminErrorText(err), true);
+      }
     } finally {
       this.busy = false;
       this.tools();
@@ -303,6 +340,8 @@ export class AdminQueue {
     for (const b of this.buttons) b.disabled = this.busy || n === 0;
     for (const r of this.rows.values())
       for (const b of r.li.querySelectorAll('button')) b.disabled = this.busy;
+    // A console left in a background tab shows in its tab how many tiles wait.
+    document.title = this.total > 0 ? `(${this.total}) ${this.title}` : this.title;
     const count = t('admin.waiting', { n: this.total });
     byId('queue-count').textContent =
       this.total > size && size > 0 ? `${count} · ${t('admin.showing', { shown: size })}` : count;

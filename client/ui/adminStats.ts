@@ -92,14 +92,21 @@ export class AdminStatsPanel {
   private tilesChart: uPlot | null = null;
   private queueChart: uPlot | null = null;
 
-  constructor(private readonly refused: () => void) {
+  constructor(
+    private readonly refused: () => void,
+    /** Every figures' arrival, for the rest of the console (the review queue follows its length). */
+    private readonly figures: (s: AdminStats) => void = () => {},
+  ) {
     onLanguageChange(() => this.render());
   }
 
   open(token: string): void {
     this.close();
     this.live = new AdminLive(token, {
-      stats: (s) => this.update(s),
+      stats: (s) => {
+        this.update(s);
+        this.figures(s);
+      },
       status: (st) => {
         this.status = st;
         if (st === 'refused') this.refused();

@@ -212,4 +212,119 @@ describe('the admin page', () => {
     expect(await page.textContent('#takedown-msg')).toContain('A rally code has lowercase letters');
     await page.context().close();
   });
+
+  it('shows a waiting tile larger and decides from there, photo after photo, by keyboard or pointer', async () => {
+    const ids = [await send(41, 'london'), await send(42), await send(43)];
+    const page = await signIn({ width: 1280, height: 800 });
+    await thumbnailsDecoded(page, 3);
+    const shown = async () => {
+      await page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('#review-img');
+        return !!img?.src.startsWith('blob:') && img.complete && img.naturalWidth === 512;
+      });
+      return {
+        title: await page.textContent('#review-lines .title'),
+        at: await page.textContent('#review-at'),
+      };
+    };
+    const tile = (id: number) => `Kiss #${id}`;
+
+    // V on a row opens it at 512 px, with its rally and flags.
+    await page.focus(`#pick-${ids[0]}`);
+    await page.keyboard.press('v');
+    await page.waitForSelector('#review[open]');
+    expect(await shown()).toEqual({ title: tile(ids[0]!), at: '1 of 3' });
+    expect(await page.textContent('#review-lines')).toContain('Rally: london');
+    expect(await page.isDisabled('#review-prev')).toBe(true);
+    await page.screenshot({ path: resolve(SHOTS, 'admin-review-desktop.png') });
+
+    // → moves on; A approves, and the tile that took its place is shown.
+    await page.keyboard.press('ArrowRight');
+    expect(await shown()).toEqual({ title: tile(ids[1]!), at: '2 of 3' });
+    await page.keyboard.press('a');
+    await expect.poll(() => page.textContent('#review-msg')).toBe('1 tile approved.');
+    expect(await shown()).toEqual({ title: tile(ids[2]!), at: '2 of 2' });
+    expect(await page.isDisabled('#review-next')).toBe(true);
+    await page.keyboard.press('ArrowLeft');
+    expect(await shown()).toEqual({ title: tile(ids[0]!), at: '1 of 2' });
+    await page.keyboard.press('r');
+    await expect.poll(() => page.textContent('#review-msg')).toBe('1 tile rejected and deleted.');
+    expect(await shown()).toEqual({ title: tile(ids[2]!), at: '1 of 1' });
+    // The last one by pointer: the view closes, and the focus goes back to the queue.
+    await page.click('#review-approve');
+    await page.waitForSelector('#review:not([open])', { state: 'attached' });
+    await expect.poll(() => page.textContent('#queue')).toBe('Nothing is waiting.');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('queue-title');
+    const status = (id: number) => e2e.server().app.service.get(id)?.status;
+    expect(ids.map(status)).toEqual([undefined, 'live', 'live']);
+    await page.context().close();
+
+    // On a phone: the thumbnail opens it, and Escape goes back to the row.
+    const next = await send(44);
+    const phone = await signIn({ width: 390, height: 844 });
+    await thumbnailsDecoded(phone, 1);
+    await phone.click(`#queue li:has(#pick-${next}) .thumb`);
+    await phone.waitForSelector('#review[open]');
+    await phone.waitForFunction(
+      () => (document.querySelector<HTMLImageElement>('#review-img')?.naturalWidth ?? 0) === 512,
+    );
+    await phone.screenshot({ path: resolve(SHOTS, 'admin-review-phone.png') });
+    const inView = await phone.$eval('#review-approve', (b) => {
+      const r = b.getBoundingClientRect();
+      return r.right <= 390 && r.width >= 44;
+    });
+    expect(inView).toBe(true);
+    await phone.keyboard.press('Escape');
+    await phone.waitForSelector('#review:not([open])', { state: 'attached' });
+    expect(await phone.evaluate(() => document.activeElement?.id)).toBe(`pick-${next}`);
+    expect(await phone.$eval('#review-img', (img) => img.getAttribute('src'))).toBeNull();
+    await phone.focus(`#pick-${next}`);
+    await phone.keyboard.press('r');
+    await expect.poll(() => phone.textContent('#queue')).toBe('Nothing is waiting.');
+    await phone.context().close();
+  });
+
+  it('adds the uploads that arrive while a moderator works at the end of the list, moving no row', async () => {
+    const page = await signIn({ width: 1280, height: 800 });
+    await page.waitForSelector('#panel:not([hidden])');
+    // An empty queue fills by itself.
+    await expect.poll(() => page.textContent('#queue')).toBe('Nothing is waiting.');
+    const first = [await send(31), await send(32)];
+    await thumbnailsDecoded(page, 2);
+    expect(await page.textContent('#queue-count')).toBe('2 tiles waiting');
+
+    // A moderator at the first row: new rows join below, and the first row stays where it was.
+    await page.focus(`#pick-${first[0]}`);
+    const top = await page.$eval(`#pick-${first[0]}`, (e) => e.getBoundingClientRect().top);
+    const later = [await send(33), await send(34)];
+    await thumbnailsDecoded(page, 4);
+    const order = await page.$$eval('#queue input[type=checkbox]', (boxes) => boxes.map((b) => b.id));
+    expect(order).toEqual([...first, ...later].map((id) => `pick-${id}`));
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe(`pick-${first[0]}`);
+    expect(await page.$eval(`#pick-${first[0]}`, (e) => e.getBoundingClientRect().top)).toBe(top);
+    expect(await page.textContent('#queue-count')).toBe('4 tiles waiting');
+    expect(await page.title()).toBe('(4) #kiss4lgbtqrights');
+    expect(await page.textContent('#queue-msg')).toMatch(
+      /^[12] new tiles? to review, at the end of the list\.$/,
+    );
+
+    // A decided row goes, and the rows that came in are decided like the others.
+    await page.keyboard.press('a');
+    await expect.poll(() => page.textContent('#queue-msg')).toBe('1 tile approved.');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe(`pick-${first[1]}`);
+    const fifth = await send(35);
+    await thumbnailsDecoded(page, 4);
+    expect(await page.$$eval('#queue input[type=checkbox]', (boxes) => boxes.map((b) => b.id))).toEqual(
+      [first[1], ...later, fifth].map((id) => `pick-${id}`),
+    );
+    for (const id of [first[1], ...later, fifth]) {
+      await page.focus(`#pick-${id}`);
+      await page.keyboard.press('r');
+      await expect.poll(() => page.isVisible(`#pick-${id}`)).toBe(false);
+    }
+    await expect.poll(() => page.textContent('#queue')).toBe('Nothing is waiting.');
+    expect(await page.title()).toBe('#kiss4lgbtqrights');
+    expect(e2e.server().app.service.get(first[0]!)?.status).toBe('live');
+    await page.context().close();
+  });
 });

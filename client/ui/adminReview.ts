@@ -1,0 +1,184 @@
+/**
+ * The review queue's larger view: one waiting tile at 512 px (the list's 96 px thumbnail is too
+ * small to judge a photo by), with its rally, time and flags, Approve and Reject, and the tiles
+ * before and after it. From the keyboard, as in the list: A approves, R rejects, ← and → (or K
+ * and J) move, Escape closes and puts the focus back on the tile's row. After a decision it shows
+ * the tile that took the decided one's place, so a moderator goes through the queue photo by
+ * photo; it closes when none is left.
+ */
+import type { AdminQueueItem } from '../../shared/adminApi.ts';
+import { onLanguageChange, t } from '../i18n/index.ts';
+import { getImage } from '../net/admin.ts';
+import { isUnauthorized, say } from './adminMessages.ts';
+import type { AdminSession } from './adminQueue.ts';
+import { byId } from './header.ts';
+import { queueItemLines } from './queueItemLines.ts';
+
+/** What the larger view needs from the list. */
+export interface ReviewList {
+  /** The tiles in the list, in its order. */
+  items(): AdminQueueItem[];
+  /** Decides, as the list's buttons do; says the outcome in `tell` too. */
+  decide(ids: number[], verdict: 'approve' | 'reject', tell: HTMLElement): Promise<void>;
+  /** Puts the focus on a tile's row (the first row when it is gone). */
+  focusRow(id: number | null): void;
+}
+
+const sameOrigin = (url: string) => new URL(url, location.href).origin === location.origin;
+
+export class AdminReview {
+  private readonly dialog = byId<HTMLDialogElement>('review');
+  private readonly img = byId<HTMLImageElement>('review-img');
+  private readonly msg = byId('review-msg');
+  private id: number | null = null;
+  private url: string | null = null;
+  private abort: AbortController | null = null;
+  private busy = false;
+
+  constructor(
+    private readonly session: AdminSession,
+    private readonly list: ReviewList,
+  ) {
+    byId('review-approve').addEventListener('click', () => void this.decide('approve'));
+    byId('review-reject').addEventListener('click', () => void this.decide('reject'));
+    byId('review-prev').addEventListener('click', () => this.step(-1));
+    byId('review-next').addEventListener('click', () => this.step(1));
+    this.dialog.addEventListener('keydown', (e) => this.key(e));
+    this.dialog.addEventListener('close', () => {
+      const id = this.id;
+      this.release();
+      this.id = null;
+      say(this.msg, null);
+      this.list.focusRow(id);
+    });
+    onLanguageChange(() => {
+      if (this.dialog.open) this.render();
+    });
+  }
+
+  /** Shows the tile `id` of the list. */
+  open(id: number): void {
+    this.id = id;
+    say(this.msg, null);
+    this.show();
+    if (!this.dialog.open) this.dialog.showModal();
+  }
+
+  /** Closes the view (sign-out). */
+  close(): void {
+    if (this.dialog.open) this.dialog.close();
+  }
+
+  private item(): [AdminQueueItem, number, number] | null {
+    const items = this.list.items();
+    const at = items.findIndex((i) => i.id === this.id);
+    return at < 0 ? null : [items[at]!, at, items.length];
+  }
+
+  private show(): void {
+    this.release();
+    const found = this.item();
+    if (!found) return;
+    this.render();
+    void this.load(found[0]);
+  }
+
+  /** The words, in the current language: the tile's lines, its place in the list, the buttons' state. */
+  private render(): void {
+    const found = this.item();
+    if (!found) return;
+    const [item, at, n] = found;
+    byId('review-lines').replaceChildren(...queueItemLines(item));
+    byId('review-at').textContent = t('admin.reviewAt', { at: at + 1, n });
+    this.img.alt = t('tile.photoAlt', { id: item.id });
+    byId<HTMLButtonElement>('review-prev').disabled = at === 0;
+    byId<HTMLButtonElement>('review-next').disabled = at === n - 1;
+    // A button disabled under the focus drops it to the page, out of reach of the view's keys.
+    const focused = document.activeElement;
+    if (this.dialog.open && (!this.dialog.contains(focused) || (focused as HTMLButtonElement).disabled))
+      byId('review-approve').focus();
+  }
+
+  /** The 512 px image, fetched with the token and shown through a blob: URL. */
+  private async load(item: AdminQueueItem): Promise<void> {
+    const token = this.session.token();
+    if (!token || !sameOrigin(item.imageUrl)) return;
+    const abort = new AbortController();
+    this.abort = abort;
+    try {
+      const blob = await getImage(token, item.imageUrl, abort.signal);
+      if (abort.signal.aborted) return;
+      this.url = URL.createObjectURL(blob);
+      this.img.src = this.url;
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      if (isUnauthorized(err)) this.session.refused(err);
+      else {
+        this.img.alt = t('admin.thumbFailed');
+        this.img.removeAttribute('src');
+      }
+    }
+  }
+
+  /** Stops the image's download and revokes its blob: URL. */
+  private release(): void {
+    this.abort?.abort();
+    this.abort = null;
+    this.img.removeAttribute('src');
+    if (this.url) URL.revokeObjectURL(this.url);
+    this.url = null;
+  }
+
+  private step(by: number): void {
+    const found = this.item();
+    const next = found ? this.list.items()[found[1] + by] : undefined;
+    if (!next) return;
+    this.id = next.id;
+    say(this.msg, null);
+    this.show();
+  }
+
+  private async decide(verdict: 'approve' | 'reject'): Promise<void> {
+    const found = this.item();
+    if (!found || this.busy) return;
+    const [item, at] = found;
+    this.busy = true;
+    try {
+      await this.list.decide([item.id], verdict, this.msg);
+    } finally {
+      this.busy = false;
+    }
+    if (!this.dialog.open) return;
+    const items = this.list.items();
+    // Still there: the decision failed, and the message says why.
+    if (items.some((i) => i.id === item.id)) return this.render();
+    const next = items[Math.min(at, items.length - 1)];
+    if (!next) return this.dialog.close();
+    this.id = next.id;
+    this.show();
+  }
+
+  private key(e: KeyboardEvent): void {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    // By key position, so that the keys work on any keyboard layout.
+    switch (e.code) {
+      case 'KeyA':
+        void this.decide('approve');
+        break;
+      case 'KeyR':
+        void this.decide('reject');
+        break;
+      case 'ArrowLeft':
+      case 'KeyK':
+        this.step(-1);
+        break;
+      case 'ArrowRight':
+      case 'KeyJ':
+        this.step(1);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+}
