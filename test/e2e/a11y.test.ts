@@ -174,6 +174,18 @@ const STATES: Array<
       return page;
     },
   ],
+  [
+    'admin-review',
+    async (l, s, m) => {
+      // A waiting tile in the larger view, over the queue.
+      const page = await open(review, '/admin', l, s, m);
+      await signIn(page);
+      await page.waitForSelector('#queue li.queue-item img[src^="blob:"]');
+      await page.click('#queue li.queue-item .thumb');
+      await page.waitForSelector('#review[open] #review-img[src^="blob:"]');
+      return page;
+    },
+  ],
   ['view', (l, s, m) => openMosaic('/', l, s, m)],
   [
     'view-tile',
@@ -268,6 +280,7 @@ describe('layout for low vision and small screens', () => {
     ['add-done', () => live, '/add?event=london', false],
     ['privacy', () => live, '/privacy', false],
     ['admin', () => review, '/admin', true],
+    ['admin-review', () => review, '/admin', false],
     ['screen', () => live, '/screen?event=london', false],
     ['view', () => live, '/', false],
   ];
