@@ -110,6 +110,12 @@ export interface MosaicInfo {
   publicUrl: string | null;
 }
 
+/**
+ * `GET /api/tiles/:id/status` answer, to the holder of the tile's delete token: still waiting for
+ * review (or hidden by flags until a moderator decides), or live in its cell.
+ */
+export type TileStatusAnswer = { status: 'pending' } | { status: 'live'; col: number; row: number };
+
 /** `GET /api/tiles/:id` answer: nothing identifying. */
 export interface TilePublic {
   id: number;

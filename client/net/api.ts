@@ -1,5 +1,12 @@
 /** HTTP calls to the server. Pages call these; the renderer never does. */
-import type { CropBox, MosaicInfo, PreviewAnswer, TilePublic, UploadAnswer } from '../../shared/httpApi.ts';
+import type {
+  CropBox,
+  MosaicInfo,
+  PreviewAnswer,
+  TilePublic,
+  TileStatusAnswer,
+  UploadAnswer,
+} from '../../shared/httpApi.ts';
 import { clientId } from './clientId.ts';
 
 /** A failed call: the server's error code (or a client-side one) and its HTTP status. */
@@ -52,6 +59,17 @@ export function atlasUrl(
   version: number,
 ): string {
   return `${info.atlasUrl.replace('{ax}', String(ax)).replace('{ay}', String(ay))}?v=${version}`;
+}
+
+/** Whether one's own kiss (proved by its delete token) is in the mosaic yet; null once it is deleted. */
+export async function tileStatus(id: number, token: string): Promise<TileStatusAnswer | null> {
+  const res = await fetch(`/api/tiles/${id}/status`, {
+    headers: { Authorization: `Bearer ${token}` },
+    cache: 'no-store',
+  });
+  if (res.status === 404) return null;
+  if (!res.ok) throw await apiError(res);
+  return (await res.json()) as TileStatusAnswer;
 }
 
 export async function deleteTile(id: number, token: string): Promise<void> {

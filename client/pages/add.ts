@@ -1,7 +1,7 @@
 import type { CropBox, MosaicInfo } from '../../shared/httpApi.ts';
 import { rallyTitle } from '../../shared/rallies.ts';
 import { eventCodeFromInput } from '../../shared/rally.ts';
-import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
+import { initI18n, type MessageKey, onLanguageChange, t } from '../i18n/index.ts';
 import {
   ApiError,
   deleteTile,
@@ -27,6 +27,7 @@ import {
   waitingWithdrawals,
 } from '../net/waitingKiss.ts';
 import { errorMessage } from '../ui/errors.ts';
+import { followReview } from '../ui/followReview.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { guardLeaving } from '../ui/leaveGuard.ts';
 import { prefersReducedMotion, startMosaic } from '../ui/mosaic.ts';
@@ -470,34 +471,62 @@ function showDone(res: UploadResult): void {
   byId('form-view').hidden = true;
   byId('done-view').hidden = false;
   const title = byId('done-title');
+  let placed = res.status === 'placed';
   const setTitle = (): void => {
-    title.textContent = res.status === 'placed' ? t('done.title') : t('done.pending');
+    title.textContent = placed ? t('done.title') : t('done.pending');
   };
   setTitle();
   onLanguageChange(setTitle);
   title.focus();
-  const permalink = `${location.origin}/t/${res.id}`;
   const delLink = `${location.origin}/add?delete=${res.id}.${res.deleteToken}`;
   byId<HTMLInputElement>('delete-link').value = delLink;
   byId('copy-delete').addEventListener('click', (e) =>
     copyText(delLink, e.currentTarget as HTMLElement, t('done.copied')),
   );
   byId<HTMLAnchorElement>('another').href = event ? `/add?event=${event}` : '/add';
-  if (res.status !== 'placed') {
-    byId('permalink-box').hidden = true;
-    byId('mini-board').hidden = true;
-    byId('see').hidden = true;
-    byId('share-card').hidden = true;
-    byId('share').hidden = true;
+  if (res.status === 'placed') {
+    showPlaced(res.id, res.col, res.row);
     return;
   }
+  const placedParts = ['permalink-box', 'mini-board', 'see', 'share-card', 'share'];
+  for (const id of placedParts) byId(id).hidden = true;
+  // Waiting for a moderator: the page follows the review, and says how it ends.
+  const status = byId('review-status');
+  let said: MessageKey = 'done.reviewWaiting';
+  const say = (): void => {
+    status.textContent = t(said);
+  };
+  say();
+  status.hidden = false;
+  onLanguageChange(say);
+  followReview(res.id, res.deleteToken, {
+    live: (col, row) => {
+      placed = true;
+      setTitle();
+      said = 'done.reviewApproved';
+      say();
+      for (const id of placedParts) byId(id).hidden = false;
+      showPlaced(res.id, col, row);
+    },
+    gone: () => {
+      said = 'done.reviewRejected';
+      say();
+      // Nothing is left to delete.
+      byId('delete-box').hidden = true;
+    },
+  });
+}
+
+/** The kiss in the mosaic: its link, where it landed, and the card to share. */
+function showPlaced(id: number, col: number, row: number): void {
+  const permalink = `${location.origin}/t/${id}`;
   byId<HTMLInputElement>('permalink').value = permalink;
-  byId<HTMLAnchorElement>('see').href = `/t/${res.id}${event ? `?event=${encodeURIComponent(event)}` : ''}`;
+  byId<HTMLAnchorElement>('see').href = `/t/${id}${event ? `?event=${encodeURIComponent(event)}` : ''}`;
   byId('copy-permalink').addEventListener('click', (e) =>
     copyText(permalink, e.currentTarget as HTMLElement, t('done.copied')),
   );
-  void flyToNewTile(res.id, res.col, res.row);
-  void shareCard(res.id, permalink);
+  void flyToNewTile(id, col, row);
+  void shareCard(id, permalink);
 }
 
 /**

@@ -1,9 +1,10 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import {
   isTileSize,
   type PreviewAnswer,
   TILE_SIZES,
   type TilePublic,
+  type TileStatusAnswer,
   type UploadAnswer,
 } from '../../shared/httpApi.ts';
 import type { AddedTile } from '../core/types.ts';
@@ -106,16 +107,32 @@ export function tileRoutes(d: HttpDeps): Router {
     res.status(204).end();
   });
 
-  r.delete('/api/tiles/:id', async (req, res) => {
+  /** The tile `id` of the request, checked against the delete token it carries (its owner's proof). */
+  const ownTile = async (req: Request<{ id: string }>) => {
     const id = parseId(req.params.id);
     const m = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(req.headers.authorization ?? '');
     if (!m)
       throw new AppError(401, 'UNAUTHORIZED', 'Send the delete token as "Authorization: Bearer <token>".');
-    if (!(await d.service.find(id)))
-      throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
+    const tile = await d.service.find(id);
+    if (!tile) throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
     if (!(await d.service.canDelete(id, m[1]!)))
       throw new AppError(403, 'FORBIDDEN', 'This delete token does not match the tile.');
-    await d.service.remove(id);
+    return tile;
+  };
+
+  // The contributor's page while their kiss waits for review: is it in the mosaic yet? A tile a
+  // moderator rejected is deleted, and is 404 like any deleted tile.
+  r.get('/api/tiles/:id/status', async (req, res) => {
+    const tile = await ownTile(req);
+    const body: TileStatusAnswer =
+      tile.status === 'live' ? { status: 'live', col: tile.col, row: tile.row } : { status: 'pending' };
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(body);
+  });
+
+  r.delete('/api/tiles/:id', async (req, res) => {
+    const tile = await ownTile(req);
+    await d.service.remove(tile.id);
     res.status(204).end();
   });
 

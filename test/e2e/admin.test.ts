@@ -284,6 +284,61 @@ describe('the admin page', () => {
     await phone.context().close();
   });
 
+  it('shows the contributor their kiss once a moderator approves it, or says that it was not, without a reload', async () => {
+    const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    const contribute = async (seed: number) => {
+      const page = await ctx.newPage();
+      await page.goto(`${e2e.server().url}/add`);
+      await page.setInputFiles('#file', {
+        name: 'kiss.jpg',
+        mimeType: 'image/jpeg',
+        buffer: await syntheticJpeg(400, 400, seed),
+      });
+      await page.check('#consent');
+      await page.click('#send');
+      await page.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+      expect(await page.textContent('#done-title')).toBe(
+        'Thank you! Your kiss will appear after a quick review.',
+      );
+      expect(await page.textContent('#review-status')).toBe(
+        'This page shows your kiss as soon as a moderator approves it.',
+      );
+      expect(await page.isVisible('#permalink-box')).toBe(false);
+      const id = Number(/\/add\?delete=(\d+)\./.exec(await page.inputValue('#delete-link'))?.[1]);
+      expect(e2e.server().app.service.get(id)?.status).toBe('pending');
+      return { page, id };
+    };
+    const decide = async (verdict: 'approve' | 'reject', id: number) => {
+      const res = await fetch(`${e2e.server().url}/api/admin/${verdict}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ids: [id] }),
+      });
+      expect(res.status).toBe(200);
+    };
+
+    const yes = await contribute(51);
+    await yes.page.screenshot({ path: resolve(SHOTS, 'add-review-waiting-phone.png'), fullPage: true });
+    await decide('approve', yes.id);
+    await expect
+      .poll(() => yes.page.textContent('#review-status'), { timeout: 15_000 })
+      .toBe('A moderator approved it.');
+    expect(await yes.page.textContent('#done-title')).toBe('Your kiss is in the mosaic!');
+    expect(await yes.page.inputValue('#permalink')).toBe(`${e2e.server().url}/t/${yes.id}`);
+    expect(await yes.page.isVisible('#mini-board')).toBe(true);
+    expect(await yes.page.getAttribute('#see', 'href')).toBe(`/t/${yes.id}`);
+    await yes.page.screenshot({ path: resolve(SHOTS, 'add-review-approved-phone.png'), fullPage: true });
+
+    const no = await contribute(52);
+    await decide('reject', no.id);
+    await expect
+      .poll(() => no.page.textContent('#review-status'), { timeout: 15_000 })
+      .toBe('The moderators did not approve this photo, and it is deleted.');
+    expect(await no.page.isVisible('#delete-box')).toBe(false);
+    expect(await no.page.isVisible('#permalink-box')).toBe(false);
+    await ctx.close();
+  });
+
   it('adds the uploads that arrive while a moderator works at the end of the list, moving no row', async () => {
     const page = await signIn({ width: 1280, height: 800 });
     await page.waitForSelector('#panel:not([hidden])');

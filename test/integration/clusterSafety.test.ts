@@ -66,8 +66,23 @@ describe('cluster mode: limits, flags and moderation hold for the whole cluster'
       'browser-flag-00000001',
       '192.0.2.10',
     );
-    const tile = (await r.json()) as { id: number; seq: number };
+    const tile = (await r.json()) as {
+      id: number;
+      seq: number;
+      col: number;
+      row: number;
+      deleteToken: string;
+    };
     await v.reachAtLeast(tile.seq);
+    // What the contributor's page asks while the kiss waits: any node answers for the whole cluster.
+    const status = async (url: string) => {
+      const res = await fetch(`${url}/api/tiles/${tile.id}/status`, {
+        headers: { authorization: `Bearer ${tile.deleteToken}` },
+      });
+      return { code: res.status, body: await res.json() };
+    };
+    const live = { code: 200, body: { status: 'live', col: tile.col, row: tile.row } };
+    expect(await status(nodes[1]!.url)).toEqual(live);
     const flag = (url: string, ip: string, client: string) =>
       fetch(`${url}/api/tiles/${tile.id}/flag`, {
         method: 'POST',
@@ -79,6 +94,7 @@ describe('cluster mode: limits, flags and moderation hold for the whole cluster'
     expect((await flag(nodes[1]!.url, '192.0.2.51', 'flagger-browser-00002')).status).toBe(204);
     await until(async () => v.mosaic.cellOfTile(tile.id) === undefined, 5000);
     for (const n of nodes) expect((await fetch(`${n.url}/tiles/${tile.id}/128.webp`)).status).toBe(404);
+    for (const n of nodes) expect(await status(n.url)).toEqual({ code: 200, body: { status: 'pending' } });
 
     const auth = { authorization: `Bearer ${ADMIN}` };
     const queue = (await (await fetch(`${nodes[2]!.url}/api/admin/queue`, { headers: auth })).json()) as {
@@ -97,6 +113,7 @@ describe('cluster mode: limits, flags and moderation hold for the whole cluster'
     await until(async () => v.mosaic.cellOfTile(tile.id) !== undefined, 5000);
     for (const n of nodes)
       await until(async () => (await fetch(`${n.url}/tiles/${tile.id}/128.webp`)).status === 200, 5000);
+    for (const n of nodes) expect((await status(n.url)).body).toMatchObject({ status: 'live' });
     expect(v.problems).toEqual([]);
   });
 

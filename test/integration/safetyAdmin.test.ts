@@ -118,6 +118,43 @@ describe('admin API', () => {
     expect(v.problems).toEqual([]);
   });
 
+  it("tells a waiting kiss's owner, and only them, whether it is in the mosaic yet", async () => {
+    const s = await start({ MODERATION: 'pre' });
+    const asked = (id: number, token?: string) =>
+      fetch(
+        `${s.url}/api/tiles/${id}/status`,
+        token ? { headers: { authorization: `Bearer ${token}` } } : {},
+      );
+    const first = await json(await upload(s.url, await syntheticJpeg(640, 480, 31)));
+    const second = await json(await upload(s.url, await syntheticJpeg(640, 480, 32)));
+    const [a, b] = [first, second] as Array<{ id: number; deleteToken: string }>;
+
+    const waiting = await asked(a!.id, a!.deleteToken);
+    expect(waiting.status).toBe(200);
+    expect(waiting.headers.get('cache-control')).toBe('no-store');
+    expect(await json(waiting)).toEqual({ status: 'pending' });
+    // Not to anyone else: no token, another tile's token, a tile that never was.
+    expect((await json(await asked(a!.id))).error).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect((await asked(a!.id)).status).toBe(401);
+    expect((await asked(a!.id, b!.deleteToken)).status).toBe(403);
+    expect((await asked(999, a!.deleteToken)).status).toBe(404);
+    expect((await asked(0, a!.deleteToken)).status).toBe(404);
+
+    // Approved: live, in the cell the public record gives.
+    expect((await admin(s.url, `/api/admin/tiles/${a!.id}/approve`)).status).toBe(204);
+    const cell = await json(await fetch(`${s.url}/api/tiles/${a!.id}`));
+    expect(await json(await asked(a!.id, a!.deleteToken))).toEqual({
+      status: 'live',
+      col: cell.col,
+      row: cell.row,
+    });
+    // Rejected: deleted, as any deleted tile.
+    expect((await admin(s.url, '/api/admin/reject', { ids: [b!.id] })).status).toBe(200);
+    const gone = await asked(b!.id, b!.deleteToken);
+    expect(gone.status).toBe(404);
+    expect((await json(gone)).error).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('reject deletes the rows and files of waiting tiles, one or many', async () => {
     const s = await start({ MODERATION: 'pre' });
     const v = await viewer(s.url);
