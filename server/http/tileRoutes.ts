@@ -107,32 +107,40 @@ export function tileRoutes(d: HttpDeps): Router {
     res.status(204).end();
   });
 
-  /** The tile `id` of the request, checked against the delete token it carries (its owner's proof). */
-  const ownTile = async (req: Request<{ id: string }>) => {
-    const id = parseId(req.params.id);
+  /** The delete token the request carries, as `Authorization: Bearer <token>` (its owner's proof). */
+  const bearer = (req: Request): string => {
     const m = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(req.headers.authorization ?? '');
     if (!m)
       throw new AppError(401, 'UNAUTHORIZED', 'Send the delete token as "Authorization: Bearer <token>".');
-    const tile = await d.service.find(id);
-    if (!tile) throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
-    if (!(await d.service.canDelete(id, m[1]!)))
-      throw new AppError(403, 'FORBIDDEN', 'This delete token does not match the tile.');
-    return tile;
+    return m[1]!;
   };
 
   // The contributor's page while their kiss waits for review: is it in the mosaic yet? A tile a
-  // moderator rejected is deleted, and is 404 like any deleted tile.
+  // moderator rejected is deleted, and is 404 like any deleted tile. One row is read, whatever
+  // the queue's length; a tile stored but not yet on this node's live copy (placed a moment ago
+  // on another node) is still waiting here, and live at the next ask.
   r.get('/api/tiles/:id/status', async (req, res) => {
-    const tile = await ownTile(req);
+    const id = parseId(req.params.id);
+    const token = bearer(req);
+    const stored = await d.service.storedAt(id);
+    if (!stored) throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
+    if (!(await d.service.canDelete(id, token)))
+      throw new AppError(403, 'FORBIDDEN', 'This delete token does not match the tile.');
+    const live = stored.pending ? undefined : d.service.get(id);
     const body: TileStatusAnswer =
-      tile.status === 'live' ? { status: 'live', col: tile.col, row: tile.row } : { status: 'pending' };
+      live?.status === 'live' ? { status: 'live', col: live.col, row: live.row } : { status: 'pending' };
     res.setHeader('Cache-Control', 'no-store');
     res.json(body);
   });
 
   r.delete('/api/tiles/:id', async (req, res) => {
-    const tile = await ownTile(req);
-    await d.service.remove(tile.id);
+    const id = parseId(req.params.id);
+    const token = bearer(req);
+    if (!(await d.service.find(id)))
+      throw new AppError(404, 'NOT_FOUND', 'There is no such tile (it may be deleted already).');
+    if (!(await d.service.canDelete(id, token)))
+      throw new AppError(403, 'FORBIDDEN', 'This delete token does not match the tile.');
+    await d.service.remove(id);
     res.status(204).end();
   });
 
