@@ -124,7 +124,10 @@ export class AdminQueue {
       const fresh = q.items.filter((item) => !this.rows.has(item.id));
       for (const item of fresh) this.add(item);
       this.total = q.total;
-      if (fresh.length) say(this.msg, () => t('admin.arrivedN', { n: fresh.length }));
+      if (fresh.length) {
+        say(this.msg, () => t('admin.arrivedN', { n: fresh.length }));
+        this.review.changed();
+      }
       this.tools();
     } catch {
       // The panel's own status says when the server cannot be reached; Refresh says why.

@@ -26,6 +26,12 @@ export interface ReviewList {
 
 const sameOrigin = (url: string) => new URL(url, location.href).origin === location.origin;
 
+interface Fetched {
+  id: number;
+  blob: Promise<Blob>;
+  abort: AbortController;
+}
+
 export class AdminReview {
   private readonly dialog = byId<HTMLDialogElement>('review');
   private readonly img = byId<HTMLImageElement>('review-img');
@@ -34,6 +40,8 @@ export class AdminReview {
   private url: string | null = null;
   private abort: AbortController | null = null;
   private busy = false;
+  /** The next tile's image, fetched while the current one is looked at. */
+  private ahead: Fetched | null = null;
 
   constructor(
     private readonly session: AdminSession,
@@ -46,7 +54,7 @@ export class AdminReview {
     this.dialog.addEventListener('keydown', (e) => this.key(e));
     this.dialog.addEventListener('close', () => {
       const id = this.id;
-      this.release();
+      this.release(true);
       this.id = null;
       say(this.msg, null);
       this.list.focusRow(id);
@@ -62,6 +70,11 @@ export class AdminReview {
     say(this.msg, null);
     this.show();
     if (!this.dialog.open) this.dialog.showModal();
+  }
+
+  /** The list grew: the place shown ("2 of 5") and Next follow it. */
+  changed(): void {
+    if (this.dialog.open) this.render();
   }
 
   /** Closes the view (sign-out). */
@@ -80,7 +93,7 @@ export class AdminReview {
     const found = this.item();
     if (!found) return;
     this.render();
-    void this.load(found[0]);
+    void this.load(found[0], found[1]);
   }
 
   /** The words, in the current language: the tile's lines, its place in the list, the buttons' state. */
@@ -99,34 +112,57 @@ export class AdminReview {
       byId('review-approve').focus();
   }
 
-  /** The 512 px image, fetched with the token and shown through a blob: URL. */
-  private async load(item: AdminQueueItem): Promise<void> {
+  /** An admin-only image on its way, with the token. */
+  private fetchImage(item: AdminQueueItem): Fetched | null {
     const token = this.session.token();
-    if (!token || !sameOrigin(item.imageUrl)) return;
+    if (!token || !sameOrigin(item.imageUrl)) return null;
     const abort = new AbortController();
-    this.abort = abort;
+    const blob = getImage(token, item.imageUrl, abort.signal);
+    blob.catch(() => {});
+    return { id: item.id, blob, abort };
+  }
+
+  /**
+   * The 512 px image, shown through a blob: URL; then the next tile's is fetched ahead, since
+   * after a decision the next tile is the one shown.
+   */
+  private async load(item: AdminQueueItem, at: number): Promise<void> {
+    const fetched = this.ahead?.id === item.id ? this.ahead : this.fetchImage(item);
+    if (fetched === this.ahead) this.ahead = null;
+    if (!fetched) return;
+    this.abort = fetched.abort;
     try {
-      const blob = await getImage(token, item.imageUrl, abort.signal);
-      if (abort.signal.aborted) return;
+      const blob = await fetched.blob;
+      if (fetched.abort.signal.aborted) return;
       this.url = URL.createObjectURL(blob);
       this.img.src = this.url;
     } catch (err) {
-      if (abort.signal.aborted) return;
-      if (isUnauthorized(err)) this.session.refused(err);
-      else {
-        this.img.alt = t('admin.thumbFailed');
-        this.img.removeAttribute('src');
+      if (fetched.abort.signal.aborted) return;
+      if (isUnauthorized(err)) {
+        this.session.refused(err);
+        return;
       }
+      this.img.alt = t('admin.thumbFailed');
+      this.img.removeAttribute('src');
+    }
+    const next = this.list.items()[at + 1];
+    if (next && this.ahead?.id !== next.id) {
+      this.ahead?.abort.abort();
+      this.ahead = this.fetchImage(next);
     }
   }
 
-  /** Stops the image's download and revokes its blob: URL. */
-  private release(): void {
+  /** Stops the image's download and revokes its blob: URL; `all` drops the one fetched ahead too. */
+  private release(all = false): void {
     this.abort?.abort();
     this.abort = null;
     this.img.removeAttribute('src');
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = null;
+    if (all) {
+      this.ahead?.abort.abort();
+      this.ahead = null;
+    }
   }
 
   private step(by: number): void {

@@ -237,6 +237,18 @@ describe('the admin page', () => {
     expect(await page.textContent('#review-lines')).toContain('Rally: london');
     expect(await page.isDisabled('#review-prev')).toBe(true);
     await page.screenshot({ path: resolve(SHOTS, 'admin-review-desktop.png') });
+    // The next tile's photo is already on its way, for the moment after a decision.
+    await expect
+      .poll(() =>
+        page.evaluate(
+          (next) =>
+            performance
+              .getEntriesByType('resource')
+              .some((e) => new URL(e.name).pathname === `/api/admin/tiles/${next}/512.webp`),
+          ids[1],
+        ),
+      )
+      .toBe(true);
 
     // → moves on; A approves, and the tile that took its place is shown.
     await page.keyboard.press('ArrowRight');
@@ -269,6 +281,11 @@ describe('the admin page', () => {
       () => (document.querySelector<HTMLImageElement>('#review-img')?.naturalWidth ?? 0) === 512,
     );
     await phone.screenshot({ path: resolve(SHOTS, 'admin-review-phone.png') });
+    // A kiss that arrives meanwhile joins the list, and the view counts it.
+    expect(await phone.textContent('#review-at')).toBe('1 of 1');
+    const after = await send(45);
+    await expect.poll(() => phone.textContent('#review-at'), { timeout: 10_000 }).toBe('1 of 2');
+    expect(await phone.isEnabled('#review-next')).toBe(true);
     const inView = await phone.$eval('#review-approve', (b) => {
       const r = b.getBoundingClientRect();
       return r.right <= 390 && r.width >= 44;
@@ -278,8 +295,11 @@ describe('the admin page', () => {
     await phone.waitForSelector('#review:not([open])', { state: 'attached' });
     expect(await phone.evaluate(() => document.activeElement?.id)).toBe(`pick-${next}`);
     expect(await phone.$eval('#review-img', (img) => img.getAttribute('src'))).toBeNull();
-    await phone.focus(`#pick-${next}`);
-    await phone.keyboard.press('r');
+    for (const id of [next, after]) {
+      await phone.focus(`#pick-${id}`);
+      await phone.keyboard.press('r');
+      await expect.poll(() => phone.isVisible(`#pick-${id}`)).toBe(false);
+    }
     await expect.poll(() => phone.textContent('#queue')).toBe('Nothing is waiting.');
     await phone.context().close();
   });
