@@ -42,6 +42,42 @@ export async function getImage(token: string, url: string, signal?: AbortSignal)
   return res.blob();
 }
 
+/**
+ * An admin-only image (a waiting tile's photo), fetched with the token and shown through a blob:
+ * URL until {@link release}. Only this page's origin is asked, so the token never goes to
+ * another host; an address elsewhere fails as the fetch would.
+ */
+export class AdminPicture {
+  private readonly abort = new AbortController();
+  private url: string | null = null;
+  /** The blob: URL to show; rejects with the fetch's error, or once released. */
+  readonly ready: Promise<string>;
+
+  constructor(token: string, src: string) {
+    this.ready =
+      new URL(src, location.href).origin === location.origin
+        ? getImage(token, src, this.abort.signal).then((blob) => {
+            this.abort.signal.throwIfAborted();
+            this.url = URL.createObjectURL(blob);
+            return this.url;
+          })
+        : Promise.reject(new Error(`not this origin: ${src}`));
+    this.ready.catch(() => {});
+  }
+
+  /** Released: a failure of {@link ready} is this, not the image's. */
+  get released(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** Stops the download and revokes the blob: URL. */
+  release(): void {
+    this.abort.abort();
+    if (this.url) URL.revokeObjectURL(this.url);
+    this.url = null;
+  }
+}
+
 /** An admin-only file (a print PDF) as its answer, whose headers say more about it. */
 export function getFile(token: string, url: string): Promise<Response> {
   return call(token, 'GET', url);

@@ -10,7 +10,7 @@
 
 import type { AdminQueueItem } from '../../shared/adminApi.ts';
 import { onLanguageChange, t } from '../i18n/index.ts';
-import { decide, getImage, getQueue } from '../net/admin.ts';
+import { AdminPicture, decide, getQueue } from '../net/admin.ts';
 import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
 import { AdminReview } from './adminReview.ts';
 import { byId } from './header.ts';
@@ -29,11 +29,8 @@ interface Row {
   thumb: HTMLButtonElement;
   img: HTMLImageElement;
   meta: HTMLElement;
-  url: string | null;
-  abort: AbortController | null;
+  picture: AdminPicture | null;
 }
-
-const sameOrigin = (url: string) => new URL(url, location.href).origin === location.origin;
 
 export class AdminQueue {
   private readonly rows = new Map<number, Row>();
@@ -191,7 +188,7 @@ export class AdminQueue {
       actions.append(b);
     }
     li.append(pick, thumb, meta, actions);
-    const row: Row = { item, li, box, thumb, img, meta, url: null, abort: null };
+    const row: Row = { item, li, box, thumb, img, meta, picture: null };
     this.describe(row);
     this.rows.set(item.id, row);
     this.list.append(li);
@@ -219,20 +216,15 @@ export class AdminQueue {
   /** Fetches the admin-only thumbnail with the token and shows it as a blob: URL. */
   private async thumbnail(r: Row): Promise<void> {
     const token = this.session.token();
-    if (!token || r.abort || r.url) return;
-    if (!sameOrigin(r.item.thumbUrl)) return this.failed(r);
-    r.abort = new AbortController();
+    if (!token || r.picture) return;
+    const picture = new AdminPicture(token, r.item.thumbUrl);
+    r.picture = picture;
     try {
-      const blob = await getImage(token, r.item.thumbUrl, r.abort.signal);
-      if (this.rows.get(r.item.id) !== r) return;
-      r.url = URL.createObjectURL(blob);
-      r.img.src = r.url;
+      r.img.src = await picture.ready;
     } catch (err) {
-      if (r.abort.signal.aborted) return;
+      if (picture.released) return;
       if (isUnauthorized(err)) this.session.refused(err);
       else this.failed(r);
-    } finally {
-      r.abort = null;
     }
   }
 
@@ -246,8 +238,7 @@ export class AdminQueue {
     const r = this.rows.get(id);
     if (!r) return;
     this.rows.delete(id);
-    r.abort?.abort();
-    if (r.url) URL.revokeObjectURL(r.url);
+    r.picture?.release();
     r.img.removeAttribute('src');
     this.observer.unobserve(r.li);
     r.li.remove();

@@ -8,7 +8,7 @@
  */
 import type { AdminQueueItem } from '../../shared/adminApi.ts';
 import { onLanguageChange, t } from '../i18n/index.ts';
-import { getImage } from '../net/admin.ts';
+import { AdminPicture } from '../net/admin.ts';
 import { isUnauthorized, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
 import { byId } from './header.ts';
@@ -24,12 +24,10 @@ export interface ReviewList {
   focusRow(id: number | null): void;
 }
 
-const sameOrigin = (url: string) => new URL(url, location.href).origin === location.origin;
-
-interface Fetched {
+/** A tile's image, fetched ahead. */
+interface Ahead {
   id: number;
-  blob: Promise<Blob>;
-  abort: AbortController;
+  picture: AdminPicture;
 }
 
 export class AdminReview {
@@ -37,11 +35,11 @@ export class AdminReview {
   private readonly img = byId<HTMLImageElement>('review-img');
   private readonly msg = byId('review-msg');
   private id: number | null = null;
-  private url: string | null = null;
-  private abort: AbortController | null = null;
+  /** The image shown. */
+  private picture: AdminPicture | null = null;
   private busy = false;
   /** The next tile's image, fetched while the current one is looked at. */
-  private ahead: Fetched | null = null;
+  private ahead: Ahead | null = null;
 
   constructor(
     private readonly session: AdminSession,
@@ -113,13 +111,9 @@ export class AdminReview {
   }
 
   /** An admin-only image on its way, with the token. */
-  private fetchImage(item: AdminQueueItem): Fetched | null {
+  private fetchImage(item: AdminQueueItem): AdminPicture | null {
     const token = this.session.token();
-    if (!token || !sameOrigin(item.imageUrl)) return null;
-    const abort = new AbortController();
-    const blob = getImage(token, item.imageUrl, abort.signal);
-    blob.catch(() => {});
-    return { id: item.id, blob, abort };
+    return token ? new AdminPicture(token, item.imageUrl) : null;
   }
 
   /**
@@ -127,17 +121,14 @@ export class AdminReview {
    * after a decision the next tile is the one shown.
    */
   private async load(item: AdminQueueItem, at: number): Promise<void> {
-    const fetched = this.ahead?.id === item.id ? this.ahead : this.fetchImage(item);
-    if (fetched === this.ahead) this.ahead = null;
-    if (!fetched) return;
-    this.abort = fetched.abort;
+    const picture = this.ahead?.id === item.id ? this.ahead.picture : this.fetchImage(item);
+    if (this.ahead?.picture === picture) this.ahead = null;
+    if (!picture) return;
+    this.picture = picture;
     try {
-      const blob = await fetched.blob;
-      if (fetched.abort.signal.aborted) return;
-      this.url = URL.createObjectURL(blob);
-      this.img.src = this.url;
+      this.img.src = await picture.ready;
     } catch (err) {
-      if (fetched.abort.signal.aborted) return;
+      if (picture.released) return;
       if (isUnauthorized(err)) {
         this.session.refused(err);
         return;
@@ -147,20 +138,19 @@ export class AdminReview {
     }
     const next = this.list.items()[at + 1];
     if (next && this.ahead?.id !== next.id) {
-      this.ahead?.abort.abort();
-      this.ahead = this.fetchImage(next);
+      this.ahead?.picture.release();
+      const ahead = this.fetchImage(next);
+      this.ahead = ahead && { id: next.id, picture: ahead };
     }
   }
 
   /** Stops the image's download and revokes its blob: URL; `all` drops the one fetched ahead too. */
   private release(all = false): void {
-    this.abort?.abort();
-    this.abort = null;
+    this.picture?.release();
+    this.picture = null;
     this.img.removeAttribute('src');
-    if (this.url) URL.revokeObjectURL(this.url);
-    this.url = null;
     if (all) {
-      this.ahead?.abort.abort();
+      this.ahead?.picture.release();
       this.ahead = null;
     }
   }
