@@ -63,6 +63,20 @@ function showStatus(): void {
     statusEl.append(' ', reload);
   }
   statusEl.classList.toggle('error', statusKey === 'status.failed' || statusKey === 'status.outdated');
+  placeStatus();
+}
+
+const statusHome = [statusEl.parentElement!, statusEl.nextSibling] as const;
+/**
+ * A card open over the board hides the board's status behind its backdrop, and makes it inert. A
+ * message the page cannot get past (a new version to reload, a failure) goes on the card, over
+ * the top of its photo, where it moves none of the card's buttons. "Reconnecting…" comes and
+ * goes by itself and stays on the board.
+ */
+function placeStatus(): void {
+  const onCard = dialog.open && statusEl.classList.contains('error');
+  if (onCard && statusEl.parentElement !== dialog) dialog.prepend(statusEl);
+  else if (!onCard && statusEl.parentElement === dialog) statusHome[0].insertBefore(statusEl, statusHome[1]);
 }
 
 /**
@@ -99,7 +113,10 @@ async function showTile(tile: BoardTile, fly: boolean): Promise<void> {
   byId('tile-event').textContent = '';
   byId('tile-time').textContent = '';
   report.show(tile.id);
-  if (!dialog.open) dialog.showModal();
+  if (!dialog.open) {
+    dialog.showModal();
+    placeStatus();
+  }
   try {
     const rec = await getTile(tile.id);
     // A registered rally by its name and city; a free-form code (or no answer) by its code.
@@ -134,6 +151,7 @@ function showTileGone(): void {
 }
 
 dialog.addEventListener('close', () => {
+  placeStatus();
   openTile = null;
   report.reset();
   running?.board.mark(null);

@@ -440,6 +440,58 @@ describe('the client in Chromium', () => {
     await ctx.close();
   });
 
+  it('a viewer with the card of a kiss open is told of a new version on the card, its Reload button in reach', async () => {
+    const ctx = await e2e
+      .browser()
+      .newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, locale: 'fr-FR' });
+    const page = await ctx.newPage();
+    const older = await asOlderPage(page);
+    const { id } = (await (await upload(e2e.server().url, await syntheticJpeg(320, 320, 140))).json()) as {
+      id: number;
+    };
+    await page.goto(`${e2e.server().url}/t/${id}`);
+    await page.waitForSelector('#tile[open] #tile-img[src]');
+    await page.waitForFunction(
+      () => (window as unknown as { kiss?: { feed: { connected: boolean } } }).kiss?.feed.connected === true,
+    );
+    const close = await page.locator('#tile-close').boundingBox();
+
+    // A deploy: the socket drops, and the page's next handshake speaks an older protocol.
+    older.on = true;
+    for (const ws of older.open.splice(0)) await ws.close();
+    const reload = page.locator('#tile > #status .status-reload');
+    await reload.waitFor();
+    expect(older.refused).toBeGreaterThan(0);
+    expect(await page.textContent('#status')).toBe(
+      'Une nouvelle version est sortie. Rechargez la page, s’il vous plaît. Recharger',
+    );
+    // On the card, in view, on top (the backdrop covers the board's status), and moving nothing.
+    const box = (await reload.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(844);
+    expect(
+      await page.evaluate(
+        ([x, y]) => document.elementFromPoint(x!, y!)?.classList.contains('status-reload'),
+        [box.x + box.width / 2, box.y + box.height / 2],
+      ),
+    ).toBe(true);
+    expect(await page.locator('#tile-close').boundingBox()).toEqual(close);
+    await page.screenshot({
+      path: join(import.meta.dirname, '../../test-results/shots/view-outdated-card-phone-fr.png'),
+    });
+    // Closed, the card gives the message back to the board.
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('main #status .status-reload');
+
+    older.on = false;
+    await page.locator('#status .status-reload').click();
+    await page.waitForFunction(
+      () => (window as unknown as { kiss?: { feed: { connected: boolean } } }).kiss?.feed.connected === true,
+    );
+    expect(await page.textContent('#status')).toBe('');
+    await ctx.close();
+  });
+
   it('the event screen flies to the kisses that arrive while it runs, not to those that came before it opened', async () => {
     const url = e2e.server().url;
     // The view a page starts from may be a cached one a few kisses behind: the live feed's
