@@ -198,6 +198,12 @@ export const de: Messages = {
   'admin.next': 'Nächstes',
   'admin.reviewKeys': 'Tasten: A gibt frei, R lehnt ab, ← und → wechseln zwischen den Bildern, Esc schließt.',
   'admin.thumbFailed': 'Das Foto konnte nicht geladen werden.',
+  'admin.gone': 'Wartet nicht mehr',
+  'admin.goneWhy': 'Es wurde in einer anderen Konsole entschieden oder vom Absender gelöscht.',
+  'admin.goneN': {
+    one: '{n} Bild in der Liste wartet nicht mehr. „Aktualisieren“ nimmt es heraus.',
+    other: '{n} Bilder in der Liste warten nicht mehr. „Aktualisieren“ nimmt sie heraus.',
+  },
   'admin.flags': { one: 'Von {n} Person gemeldet', other: 'Von {n} Personen gemeldet' },
   'admin.noFlags': 'Neuer Upload, nicht gemeldet',
   'admin.arrivedN': {

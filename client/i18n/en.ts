@@ -193,6 +193,12 @@ export const en = {
   'admin.next': 'Next',
   'admin.reviewKeys': 'Keys: A approves, R rejects, ← and → move between tiles, Esc closes.',
   'admin.thumbFailed': 'The photo could not be loaded.',
+  'admin.gone': 'No longer waiting',
+  'admin.goneWhy': 'It was decided in another console, or deleted by its sender.',
+  'admin.goneN': {
+    one: '{n} tile in the list is no longer waiting. Refresh takes it out.',
+    other: '{n} tiles in the list are no longer waiting. Refresh takes them out.',
+  },
   'admin.flags': { one: 'Flagged by {n} viewer', other: 'Flagged by {n} viewers' },
   'admin.noFlags': 'New upload, not flagged',
   'admin.arrivedN': {

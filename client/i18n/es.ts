@@ -196,6 +196,12 @@ export const es: Messages = {
   'admin.next': 'Siguiente',
   'admin.reviewKeys': 'Teclas: A aprueba, R rechaza, ← y → pasan de una pieza a otra, Esc cierra.',
   'admin.thumbFailed': 'No se pudo cargar la foto.',
+  'admin.gone': 'Ya no está pendiente',
+  'admin.goneWhy': 'Se decidió en otra consola, o quien la envió la borró.',
+  'admin.goneN': {
+    one: '{n} pieza de la lista ya no está pendiente. «Actualizar» la quita.',
+    other: '{n} piezas de la lista ya no están pendientes. «Actualizar» las quita.',
+  },
   'admin.flags': { one: 'Denunciada por {n} persona', other: 'Denunciada por {n} personas' },
   'admin.noFlags': 'Envío nuevo, sin denuncias',
   'admin.arrivedN': {

@@ -201,6 +201,12 @@ export const fr: Messages = {
   'admin.next': 'Suivante',
   'admin.reviewKeys': 'Touches : A approuve, R refuse, ← et → passent d’une pièce à l’autre, Échap ferme.',
   'admin.thumbFailed': 'La photo n’a pas pu être chargée.',
+  'admin.gone': 'N’est plus en attente',
+  'admin.goneWhy': 'Elle a été décidée dans une autre console, ou supprimée par la personne qui l’a envoyée.',
+  'admin.goneN': {
+    one: '{n} pièce de la liste n’est plus en attente. « Actualiser » la retire.',
+    other: '{n} pièces de la liste ne sont plus en attente. « Actualiser » les retire.',
+  },
   'admin.flags': { one: 'Signalée par {n} personne', other: 'Signalée par {n} personnes' },
   'admin.noFlags': 'Nouvel envoi, non signalé',
   'admin.arrivedN': {

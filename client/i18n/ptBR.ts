@@ -195,6 +195,12 @@ export const ptBR: Messages = {
   'admin.next': 'Próxima',
   'admin.reviewKeys': 'Teclas: A aprova, R recusa, ← e → passam de uma peça a outra, Esc fecha.',
   'admin.thumbFailed': 'Não foi possível carregar a foto.',
+  'admin.gone': 'Não está mais aguardando',
+  'admin.goneWhy': 'Foi decidida em outro console ou apagada por quem a enviou.',
+  'admin.goneN': {
+    one: '{n} peça da lista não está mais aguardando. “Atualizar” a retira.',
+    other: '{n} peças da lista não estão mais aguardando. “Atualizar” as retira.',
+  },
   'admin.flags': { one: 'Denunciada por {n} pessoa', other: 'Denunciada por {n} pessoas' },
   'admin.noFlags': 'Envio novo, sem denúncias',
   'admin.arrivedN': {

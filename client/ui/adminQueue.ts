@@ -29,7 +29,10 @@ interface Row {
   thumb: HTMLButtonElement;
   img: HTMLImageElement;
   meta: HTMLElement;
+  actions: HTMLElement;
   picture: AdminPicture | null;
+  /** No longer waiting: decided in another console, or deleted by its sender. */
+  gone: boolean;
 }
 
 export class AdminQueue {
@@ -57,6 +60,7 @@ export class AdminQueue {
   constructor(private readonly session: AdminSession) {
     this.review = new AdminReview(session, {
       items: () => [...this.rows.values()].map((r) => r.item),
+      gone: (id) => this.rows.get(id)?.gone === true,
       decide: (ids, verdict, tell) => this.decide(ids, verdict, tell),
       focusRow: (id) => {
         const row = (id !== null && this.rows.get(id)) || this.rows.values().next().value;
@@ -64,7 +68,7 @@ export class AdminQueue {
       },
     });
     this.all.addEventListener('change', () => {
-      for (const r of this.rows.values()) r.box.checked = this.all.checked;
+      for (const r of this.rows.values()) r.box.checked = this.all.checked && !r.gone;
       this.tools();
     });
     byId('bulk-approve').addEventListener('click', () => void this.decide([...this.checked()], 'approve'));
@@ -102,6 +106,10 @@ export class AdminQueue {
    * (a tile hidden by flags is older than the uploads around it): there a new row moves no row a
    * moderator may be about to decide. Nothing happens while a decision is under way; the next
    * figures try again. Refresh puts the list back in order.
+   *
+   * A row whose tile the answer no longer holds was decided in another console (or deleted by its
+   * sender): it stays where it is, so that no row moves, but without its photo or its buttons,
+   * and says so; Refresh takes it out.
    */
   async follow(waiting: number): Promise<void> {
     const token = this.session.token();
@@ -121,10 +129,20 @@ export class AdminQueue {
       const fresh = q.items.filter((item) => !this.rows.has(item.id));
       for (const item of fresh) this.add(item);
       this.total = q.total;
-      if (fresh.length) {
-        say(this.msg, () => t('admin.arrivedN', { n: fresh.length }));
-        this.review.changed();
-      }
+      // The answer holds the oldest waiting tiles (by id): a row up to its last that it lacks left.
+      const held = new Set(q.items.map((i) => i.id));
+      const last = q.items.length < q.total ? (q.items.at(-1)?.id ?? 0) : Number.POSITIVE_INFINITY;
+      const gone = [...this.rows.values()].filter(
+        (r) => !r.gone && r.item.id <= last && !held.has(r.item.id),
+      );
+      for (const r of gone) this.leave(r);
+      const n = fresh.length;
+      const k = gone.length;
+      if (n || k)
+        say(this.msg, () =>
+          [n ? t('admin.arrivedN', { n }) : '', k ? t('admin.goneN', { n: k }) : ''].join(' ').trim(),
+        );
+      if (n || k) this.review.changed();
       this.tools();
     } catch {
       // The panel's own status says when the server cannot be reached; Refresh says why.
@@ -148,7 +166,20 @@ export class AdminQueue {
   }
 
   private *checked(): Generator<number> {
-    for (const [id, r] of this.rows) if (r.box.checked) yield id;
+    for (const [id, r] of this.rows) if (r.box.checked && !r.gone) yield id;
+  }
+
+  /** The tile left the queue elsewhere: its row stays in place, without its photo or its buttons. */
+  private leave(r: Row): void {
+    r.gone = true;
+    r.picture?.release();
+    r.img.removeAttribute('src');
+    this.observer.unobserve(r.li);
+    r.box.checked = false;
+    // Still focusable, so that the keys that move through the list go on working across it.
+    r.box.setAttribute('aria-disabled', 'true');
+    r.li.classList.add('gone');
+    this.describe(r);
   }
 
   private add(item: AdminQueueItem): void {
@@ -159,6 +190,9 @@ export class AdminQueue {
     box.id = `pick-${item.id}`;
     box.setAttribute('aria-describedby', 'queue-keys');
     box.addEventListener('change', () => this.tools());
+    box.addEventListener('click', (e) => {
+      if (this.rows.get(item.id)?.gone) e.preventDefault();
+    });
     const pick = document.createElement('label');
     pick.className = 'pick';
     pick.append(box);
@@ -188,7 +222,7 @@ export class AdminQueue {
       actions.append(b);
     }
     li.append(pick, thumb, meta, actions);
-    const row: Row = { item, li, box, thumb, img, meta, picture: null };
+    const row: Row = { item, li, box, thumb, img, meta, actions, picture: null, gone: false };
     this.describe(row);
     this.rows.set(item.id, row);
     this.list.append(li);
@@ -202,6 +236,14 @@ export class AdminQueue {
     r.thumb.setAttribute('aria-label', t('admin.view', { id: item.id }));
     r.img.alt = r.li.classList.contains('thumb-failed') ? t('admin.thumbFailed') : '';
     r.meta.replaceChildren(...queueItemLines(item));
+    if (r.gone) {
+      // In place of the buttons, which keep their room: the row keeps its height.
+      const gone =
+        r.actions.querySelector('.item-gone') ?? r.actions.appendChild(document.createElement('p'));
+      gone.className = 'item-gone';
+      gone.textContent = t('admin.gone');
+      gone.setAttribute('title', t('admin.goneWhy'));
+    }
   }
 
   private visible(entries: IntersectionObserverEntry[]): void {
@@ -262,13 +304,13 @@ export class AdminQueue {
     // By key position, so that the keys work on any keyboard layout.
     switch (e.code) {
       case 'KeyA':
-        void this.decide([row.item.id], 'approve');
+        if (!row.gone) void this.decide([row.item.id], 'approve');
         break;
       case 'KeyR':
-        void this.decide([row.item.id], 'reject');
+        if (!row.gone) void this.decide([row.item.id], 'reject');
         break;
       case 'KeyV':
-        this.review.open(row.item.id);
+        if (!row.gone) this.review.open(row.item.id);
         break;
       case 'ArrowDown':
       case 'KeyJ':
@@ -302,7 +344,7 @@ export class AdminQueue {
       const said = () => [t(key, { n }), k ? t('admin.skippedN', { n: k }) : ''].join(' ').trim();
       say(this.msg, said);
       if (tell) say(tell, said);
-      if (!this.rows.size) await this.load();
+      if (![...this.rows.values()].some((r) => !r.gone)) await this.load();
       // A row's own button went with its row: keep keyboard users in the list.
       const lost = !document.activeElement || document.activeElement === document.body;
       if (lost || place !== null) {
@@ -325,7 +367,7 @@ export class AdminQueue {
   /** Select-all state, the counts, and which buttons can act now. */
   private tools(): void {
     const n = [...this.checked()].length;
-    const size = this.rows.size;
+    const size = [...this.rows.values()].filter((r) => !r.gone).length;
     this.all.checked = size > 0 && n === size;
     this.all.indeterminate = n > 0 && n < size;
     this.all.disabled = size === 0;
@@ -333,7 +375,7 @@ export class AdminQueue {
     byId('selected-count').textContent = n ? t('admin.selected', { n }) : '';
     for (const b of this.buttons) b.disabled = this.busy || n === 0;
     for (const r of this.rows.values())
-      for (const b of r.li.querySelectorAll('button')) b.disabled = this.busy;
+      for (const b of r.li.querySelectorAll('button')) b.disabled = this.busy || r.gone;
     // A console left in a background tab shows in its tab how many tiles wait.
     document.title = this.total > 0 ? `(${this.total}) ${this.title}` : this.title;
     const count = t('admin.waiting', { n: this.total });

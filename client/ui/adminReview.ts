@@ -20,6 +20,8 @@ export interface ReviewList {
   items(): AdminQueueItem[];
   /** Decides, as the list's buttons do; says the outcome in `tell` too. */
   decide(ids: number[], verdict: 'approve' | 'reject', tell: HTMLElement): Promise<void>;
+  /** The tile no longer waits: it was decided in another console, or deleted by its sender. */
+  gone(id: number): boolean;
   /** Puts the focus on a tile's row (the first row when it is gone). */
   focusRow(id: number | null): void;
 }
@@ -70,9 +72,19 @@ export class AdminReview {
     if (!this.dialog.open) this.dialog.showModal();
   }
 
-  /** The list grew: the place shown ("2 of 5") and Next follow it. */
+  /**
+   * The list grew, or a tile in it was decided elsewhere: the place shown ("2 of 5") and Next
+   * follow it, and a tile shown that no longer waits loses its photo and its buttons (the view
+   * does not move on by itself: a key pressed just then would decide a tile not yet seen).
+   */
   changed(): void {
-    if (this.dialog.open) this.render();
+    if (!this.dialog.open) return;
+    if (this.id !== null && this.list.gone(this.id)) this.release();
+    if (this.ahead && this.list.gone(this.ahead.id)) {
+      this.ahead.picture.release();
+      this.ahead = null;
+    }
+    this.render();
   }
 
   /** Closes the view (sign-out). */
@@ -91,7 +103,7 @@ export class AdminReview {
     const found = this.item();
     if (!found) return;
     this.render();
-    void this.load(found[0], found[1]);
+    if (!this.list.gone(found[0].id)) void this.load(found[0], found[1]);
   }
 
   /** The words, in the current language: the tile's lines, its place in the list, the buttons' state. */
@@ -102,12 +114,19 @@ export class AdminReview {
     byId('review-lines').replaceChildren(...queueItemLines(item));
     byId('review-at').textContent = t('admin.reviewAt', { at: at + 1, n });
     this.img.alt = t('tile.photoAlt', { id: item.id });
-    byId<HTMLButtonElement>('review-prev').disabled = at === 0;
-    byId<HTMLButtonElement>('review-next').disabled = at === n - 1;
+    const gone = this.list.gone(item.id);
+    this.img.style.visibility = gone ? 'hidden' : '';
+    if (gone) say(this.msg, () => `${t('admin.gone')}. ${t('admin.goneWhy')}`);
+    const buttons = ['review-approve', 'review-reject', 'review-next', 'review-prev'].map((b) =>
+      byId<HTMLButtonElement>(b),
+    );
+    buttons[0]!.disabled = buttons[1]!.disabled = gone;
+    buttons[2]!.disabled = at === n - 1;
+    buttons[3]!.disabled = at === 0;
     // A button disabled under the focus drops it to the page, out of reach of the view's keys.
     const focused = document.activeElement;
     if (this.dialog.open && (!this.dialog.contains(focused) || (focused as HTMLButtonElement).disabled))
-      byId('review-approve').focus();
+      (buttons.find((b) => !b.disabled) ?? this.dialog).focus();
   }
 
   /** An admin-only image on its way, with the token. */
@@ -166,7 +185,7 @@ export class AdminReview {
 
   private async decide(verdict: 'approve' | 'reject'): Promise<void> {
     const found = this.item();
-    if (!found || this.busy) return;
+    if (!found || this.busy || this.list.gone(found[0].id)) return;
     const [item, at] = found;
     this.busy = true;
     try {

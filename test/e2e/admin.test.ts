@@ -402,4 +402,79 @@ describe('the admin page', () => {
     expect(e2e.server().app.service.get(first[0]!)?.status).toBe('live');
     await page.context().close();
   });
+
+  it('marks in place the tiles another moderator decides, and the tile in the larger view loses its photo and buttons', async () => {
+    const page = await signIn({ width: 1280, height: 800 });
+    await page.waitForSelector('#panel:not([hidden])');
+    await expect.poll(() => page.textContent('#queue')).toBe('Nothing is waiting.');
+    const ids = [await send(41), await send(42), await send(43)];
+    await thumbnailsDecoded(page, 3);
+    const tops = () =>
+      page.$$eval('#queue li.queue-item', (lis) => lis.map((li) => li.getBoundingClientRect().top));
+    const before = await tops();
+    await page.focus(`#pick-${ids[0]}`);
+
+    // Another console approves the first and rejects the second.
+    const elsewhere = async (verdict: 'approve' | 'reject', id: number) => {
+      const res = await fetch(`${e2e.server().url}/api/admin/${verdict}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ids: [id] }),
+      });
+      expect(res.status).toBe(200);
+    };
+    await elsewhere('approve', ids[0]!);
+    await elsewhere('reject', ids[1]!);
+    await expect.poll(() => page.$$eval('#queue li.gone', (lis) => lis.length), { timeout: 15_000 }).toBe(2);
+    expect(await page.textContent('#queue-msg')).toMatch(
+      /^[12] tiles? in the list (is|are) no longer waiting\./,
+    );
+    expect(await page.textContent('#queue-count')).toBe('1 tile waiting');
+    expect(await page.title()).toBe('(1) #kiss4lgbtqrights');
+    // No row moved, and the focus is where it was.
+    expect(await tops()).toEqual(before);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe(`pick-${ids[0]}`);
+    for (const id of ids.slice(0, 2)) {
+      const row = page.locator(`li.queue-item:has(#pick-${id})`);
+      expect(await row.locator('.item-gone').textContent()).toBe('No longer waiting');
+      expect(await row.locator('img').getAttribute('src')).toBeNull();
+      expect(await row.getByRole('button', { name: 'Approve' }).isVisible()).toBe(false);
+    }
+    await page.screenshot({ path: resolve(SHOTS, 'admin-gone-1280.png') });
+
+    // Its keys do nothing on those rows, and move past them; Select all leaves them out.
+    await page.keyboard.press('r');
+    await page.keyboard.press('v');
+    expect(await page.isVisible('#review')).toBe(false);
+    expect(await page.$$eval('#queue li.queue-item', (lis) => lis.length)).toBe(3);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe(`pick-${ids[2]}`);
+    await page.check('#select-all');
+    expect(await page.textContent('#selected-count')).toBe('1 selected');
+    expect(await page.isChecked(`#pick-${ids[0]}`)).toBe(false);
+    await page.uncheck('#select-all');
+
+    // The larger view shows the third; another console decides it too.
+    await page.focus(`#pick-${ids[2]}`);
+    await page.keyboard.press('v');
+    await page.waitForSelector('#review[open] #review-img[src]');
+    await elsewhere('reject', ids[2]!);
+    await expect
+      .poll(() => page.textContent('#review-msg'), { timeout: 15_000 })
+      .toBe('No longer waiting. It was decided in another console, or deleted by its sender.');
+    expect(await page.getAttribute('#review-img', 'src')).toBeNull();
+    expect(await page.isDisabled('#review-approve')).toBe(true);
+    expect(await page.isDisabled('#review-reject')).toBe(true);
+    // The focus stays in the view, on a button that works.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('review-prev');
+    await page.screenshot({ path: resolve(SHOTS, 'admin-review-gone-1280.png') });
+    await page.keyboard.press('a');
+    expect(await page.isVisible('#review')).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.click('#refresh');
+    await expect.poll(() => page.textContent('#queue')).toBe('Nothing is waiting.');
+    expect(e2e.server().app.service.get(ids[0]!)?.status).toBe('live');
+    await page.context().close();
+  });
 });
