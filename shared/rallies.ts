@@ -114,6 +114,13 @@ export interface MinuteCount {
 }
 
 /**
+ * The `/admin` namespace's protocol: a console sends it as `auth.v`, and one that speaks another
+ * is refused with `VERSION_MISMATCH` ("reload the page"), as the viewers' namespace does. Raise
+ * it when {@link AdminStats} or the namespace's events change shape.
+ */
+export const ADMIN_PROTOCOL_VERSION = 1;
+
+/**
  * `GET /api/admin/stats` and the `/admin` namespace's `stats:updated`: counts only, nothing
  * about any person. `perNode` names the figures that count this node's own work only.
  */

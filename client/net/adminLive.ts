@@ -3,10 +3,14 @@
  * It pushes {@link AdminStats} every few seconds while connected.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { AdminStats } from '../../shared/rallies.ts';
+import { ADMIN_PROTOCOL_VERSION, type AdminStats } from '../../shared/rallies.ts';
 import { wireParser } from '../../shared/wire.ts';
 
-export type AdminLiveStatus = 'connecting' | 'live' | 'reconnecting' | 'refused';
+/**
+ * `refused`: the token is (the code says why); `outdated`: the server runs a newer build, and the
+ * page must be reloaded. Neither is retried.
+ */
+export type AdminLiveStatus = 'connecting' | 'live' | 'reconnecting' | 'refused' | 'outdated';
 
 export interface AdminLiveHandlers {
   stats(s: AdminStats): void;
@@ -18,7 +22,7 @@ export class AdminLive {
 
   constructor(token: string, h: AdminLiveHandlers, opts: { url?: string } = {}) {
     this.socket = io(`${opts.url ?? ''}/admin`, {
-      auth: { token },
+      auth: { token, v: ADMIN_PROTOCOL_VERSION },
       parser: wireParser,
       transports: ['websocket', 'polling'],
       reconnectionDelayMax: 5000,
@@ -33,6 +37,9 @@ export class AdminLive {
         // A refused token stays refused: no point retrying.
         s.disconnect();
         h.status?.('refused', code);
+      } else if (code === 'VERSION_MISMATCH') {
+        s.disconnect();
+        h.status?.('outdated', code);
       } else h.status?.('reconnecting');
     });
     s.on('stats:updated', (st: AdminStats) => h.stats(st));

@@ -122,11 +122,21 @@ export class AdminStatsPanel {
 
   private showStatus(): void {
     const el = byId('stats-status');
+    el.classList.toggle('error', this.status === 'outdated');
     if (this.status === 'live' && this.last) {
       const time = new Date(this.last.at).toLocaleTimeString(language());
       el.textContent = t('console.updated', { time });
     } else if (this.status === 'refused') el.textContent = t('console.refusedStats');
-    else el.textContent = t(this.status === 'connecting' ? 'console.connecting' : 'console.reconnecting');
+    else if (this.status === 'outdated') {
+      // The figures cannot come back until the page is reloaded: one press (a browser import
+      // under way asks before the page goes).
+      const reload = document.createElement('button');
+      reload.type = 'button';
+      reload.className = 'status-reload';
+      reload.textContent = t('status.reload');
+      reload.addEventListener('click', () => location.reload());
+      el.replaceChildren(t('status.outdated'), ' ', reload);
+    } else el.textContent = t(this.status === 'connecting' ? 'console.connecting' : 'console.reconnecting');
   }
 
   private update(s: AdminStats): void {

@@ -1,5 +1,5 @@
 import type { Namespace } from 'socket.io';
-import type { AdminStats } from '../../shared/rallies.ts';
+import { ADMIN_PROTOCOL_VERSION, type AdminStats } from '../../shared/rallies.ts';
 import { sameSecret } from '../safety/adminAuth.ts';
 import type { LiveServer } from './LiveBroadcaster.ts';
 
@@ -16,7 +16,8 @@ class Refused extends Error {
 }
 
 /**
- * The console's live panel: `/admin`, behind `auth.token` = ADMIN_TOKEN. Each connection gets
+ * The console's live panel: `/admin`, behind `auth.token` = ADMIN_TOKEN and `auth.v` =
+ * {@link ADMIN_PROTOCOL_VERSION} (a console from another build is told to reload). Each connection gets
  * `stats:updated` with {@link AdminStats} at once and then every `everyMs` while any is open.
  */
 export function attachAdminStats(
@@ -31,11 +32,19 @@ export function attachAdminStats(
   const ns = io.of(ADMIN_NAMESPACE) as unknown as Namespace;
   const log = opts.log ?? ((m, e) => console.error(m, e));
   ns.use((socket, next) => {
-    const presented = (socket.handshake.auth as { token?: unknown }).token;
+    const { token: presented, v } = socket.handshake.auth as { token?: unknown; v?: unknown };
     if (!opts.token)
       next(new Refused('ADMIN_DISABLED', 'The admin API is off: the server has no ADMIN_TOKEN.'));
     else if (typeof presented !== 'string' || presented.length > 512 || !sameSecret(presented, opts.token))
       next(new Refused('UNAUTHORIZED', 'The admin token is wrong.'));
+    // After the token, so that only an organiser learns which build the server runs.
+    else if (v !== ADMIN_PROTOCOL_VERSION)
+      next(
+        new Refused(
+          'VERSION_MISMATCH',
+          `This console speaks admin protocol ${String(v ?? 'none')}, the server ${ADMIN_PROTOCOL_VERSION}: reload the page.`,
+        ),
+      );
     else next();
   });
   const send = async (to: { emit(ev: string, s: AdminStats): unknown }) => {

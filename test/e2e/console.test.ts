@@ -13,7 +13,7 @@ import type { RallyList } from '../../shared/rallies.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { writeTree } from '../support/importCli.ts';
 import { upload } from '../support/server.ts';
-import { signInAdmin } from './harness.ts';
+import { asOlderPage, signInAdmin } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
@@ -143,6 +143,30 @@ describe('the organiser console', () => {
     await phone.keyboard.press('Escape');
     expect(await phone.isHidden('#rally-form')).toBe(true);
     await phone.context().close();
+  });
+
+  it('a console from before a deploy says so beside its live numbers, with a button that reloads it', async () => {
+    const ctx = await e2e.browser().newContext({ viewport: PHONE, locale: 'de-DE', deviceScaleFactor: 1 });
+    const page = await ctx.newPage();
+    const older = await asOlderPage(page, true);
+    await page.goto(`${e2e.server().url}/admin`);
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.waitForSelector('#stats-status .status-reload');
+    expect(older.refused).toBeGreaterThan(0);
+    expect(await page.textContent('#stats-status')).toBe(
+      'Es gibt eine neue Version. Bitte lade die Seite neu. Neu laden',
+    );
+    // Refused once, not retried every few seconds.
+    const refused = older.refused;
+    await page.waitForTimeout(3000);
+    expect(older.refused).toBe(refused);
+    await page.locator('#stats').screenshot({ path: resolve(SHOTS, 'console-outdated-phone-de.png') });
+
+    older.on = false;
+    await page.click('#stats-status .status-reload');
+    await expect.poll(() => page.textContent('#stats-status'), { timeout: 15_000 }).toMatch(/^Live/);
+    await ctx.close();
   });
 
   it('counts the viewers and screens of a rally that opened its links', async () => {

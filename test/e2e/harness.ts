@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { buildClient as buildDist } from '../../scripts/buildClient.ts';
+import { wireParser } from '../../shared/wire.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
 export const CHROMIUM_ARGS = [
@@ -106,4 +107,36 @@ export async function signInAdmin(
   await page.press('#token', 'Enter');
   await page.waitForSelector(ready, { state: 'visible' });
   return page;
+}
+
+/** A Socket.IO handshake (CONNECT) packet rewritten to say protocol 0; null for any other packet. */
+export function olderHandshake(frame: Buffer): Buffer | null {
+  let packet: { type: number; data?: { v?: number } } | null = null;
+  const decoder = new wireParser.Decoder();
+  decoder.on('decoded', (p) => {
+    packet = p;
+  });
+  decoder.add(frame);
+  const p = packet as { type: number; data?: { v?: number } } | null;
+  if (p?.type !== 0 || p.data?.v === undefined) return null;
+  p.data.v = 0;
+  return (new wireParser.Encoder().encode(p) as unknown as Buffer[])[0]!;
+}
+
+/**
+ * Routes the page's live sockets so that, while `on`, its handshakes say protocol 0: a page
+ * from before a deploy that changed the protocol. `open` holds the page's sockets.
+ */
+export async function asOlderPage(page: Page, on = false) {
+  const older = { on, refused: 0, open: [] as Array<{ close(): Promise<void> }> };
+  await page.routeWebSocket(/socket\.io/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      const changed = older.on && typeof m !== 'string' ? olderHandshake(m) : null;
+      if (changed) older.refused++;
+      server.send(changed ?? m);
+    });
+    older.open.push(ws);
+  });
+  return older;
 }

@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { wireParser } from '../../shared/wire.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { waitForSeq } from './harness.ts';
+import { asOlderPage, waitForSeq } from './harness.ts';
 import { cellColour, colourDistance, expectedColour, settle } from './pixels.ts';
 import { useE2E } from './useE2E.ts';
 
@@ -67,38 +66,6 @@ async function sendAstronaut(hideFaces: boolean): Promise<{ add: Page; body: Buf
 
 function serverSeq(): number {
   return e2e.server().app.service.snapshot().seq;
-}
-
-/** A Socket.IO handshake (CONNECT) packet rewritten to say protocol 0; null for any other packet. */
-function olderHandshake(frame: Buffer): Buffer | null {
-  let packet: { type: number; data?: { v?: number } } | null = null;
-  const decoder = new wireParser.Decoder();
-  decoder.on('decoded', (p) => {
-    packet = p;
-  });
-  decoder.add(frame);
-  const p = packet as { type: number; data?: { v?: number } } | null;
-  if (p?.type !== 0 || p.data?.v === undefined) return null;
-  p.data.v = 0;
-  return (new wireParser.Encoder().encode(p) as unknown as Buffer[])[0]!;
-}
-
-/**
- * Routes the page's live sockets so that, while `on`, its handshakes say protocol 0: a page
- * from before a deploy that changed the protocol. `open` holds the page's sockets.
- */
-async function asOlderPage(page: Page, on = false) {
-  const older = { on, refused: 0, open: [] as Array<{ close(): Promise<void> }> };
-  await page.routeWebSocket(/socket\.io/, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((m) => {
-      const changed = older.on && typeof m !== 'string' ? olderHandshake(m) : null;
-      if (changed) older.refused++;
-      server.send(changed ?? m);
-    });
-    older.open.push(ws);
-  });
-  return older;
 }
 
 describe('the client in Chromium', () => {

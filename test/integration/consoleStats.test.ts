@@ -2,9 +2,11 @@
  * The console's live numbers: GET /api/admin/stats moves with uploads and refusals, and the
  * `/admin` namespace (the client's own AdminLive) pushes them, refusing a wrong token.
  */
+import { io } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { AdminLive, type AdminLiveStatus } from '../../client/net/adminLive.ts';
-import type { AdminStats } from '../../shared/rallies.ts';
+import { ADMIN_PROTOCOL_VERSION, type AdminStats } from '../../shared/rallies.ts';
+import { wireParser } from '../../shared/wire.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
 import { ADMIN, ADMIN_TOKEN, useServers } from './safetyHelpers.ts';
@@ -102,5 +104,39 @@ describe('the live numbers', () => {
     } finally {
       live.close();
     }
+  });
+
+  it('tell a console from another build to reload, once its token is right', async () => {
+    const s = await start();
+    /** What the namespace answers a handshake with `auth`: the refusal's code, or `live`. */
+    const answer = (auth: Record<string, unknown>) =>
+      new Promise<string>((resolve) => {
+        const socket = io(`${s.url}/admin`, {
+          auth,
+          parser: wireParser,
+          transports: ['websocket'],
+          reconnection: false,
+        });
+        socket.on('connect', () => {
+          socket.close();
+          resolve('live');
+        });
+        socket.on('connect_error', (err) => {
+          socket.close();
+          const data = (err as Error & { data?: { code?: string; message?: string } }).data;
+          resolve(`${data?.code}: ${data?.message}`);
+        });
+      });
+    expect(await answer({ token: ADMIN_TOKEN, v: ADMIN_PROTOCOL_VERSION })).toBe('live');
+    expect(await answer({ token: ADMIN_TOKEN, v: 0 })).toBe(
+      `VERSION_MISMATCH: This console speaks admin protocol 0, the server ${ADMIN_PROTOCOL_VERSION}: reload the page.`,
+    );
+    expect(await answer({ token: ADMIN_TOKEN })).toMatch(
+      /^VERSION_MISMATCH: This console speaks admin protocol none/,
+    );
+    // Without the token, nothing about the build.
+    expect(await answer({ token: 'not-the-admin-token-00000', v: 0 })).toBe(
+      'UNAUTHORIZED: The admin token is wrong.',
+    );
   });
 });
