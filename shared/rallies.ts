@@ -120,6 +120,16 @@ export interface MinuteCount {
  */
 export const ADMIN_PROTOCOL_VERSION = 1;
 
+/** {@link AdminStats}' `queue.mark` of the waiting tiles' ids, in their order (FNV-1a). */
+export function queueMark(ids: Iterable<number>): number {
+  let h = 0x811c9dc5;
+  for (const id of ids) {
+    // Each id's 32-bit integer as four bytes (mosaic ids stay far below 2^32).
+    for (let shift = 0; shift < 32; shift += 8) h = Math.imul(h ^ ((id >>> shift) & 0xff), 0x01000193);
+  }
+  return h >>> 0;
+}
+
 /**
  * `GET /api/admin/stats` and the `/admin` namespace's `stats:updated`: counts only, nothing
  * about any person. `perNode` names the figures that count this node's own work only.
@@ -132,7 +142,15 @@ export interface AdminStats {
   tilesPerMinute: MinuteCount[];
   /** Refused uploads by error code, since start. */
   refused: Record<string, number>;
-  queue: { length: number; oldestAgeMs: number | null };
+  queue: {
+    length: number;
+    oldestAgeMs: number | null;
+    /**
+     * Changes whenever a tile joins or leaves the queue, even where as many join as leave (a
+     * 32-bit hash of the waiting ids): a console asks for the queue again when it changes.
+     */
+    mark: number;
+  };
   /**
    * Live connections by the handshake's `role`: viewers' pages (`viewers`, and those that follow
    * a rally by it) and rally screens. In cluster mode, every node's added up.

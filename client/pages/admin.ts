@@ -39,7 +39,7 @@ const timelapse = mountTimelapse(session);
 const rallies = new AdminRallies(session, mosaic);
 const stats = new AdminStatsPanel(
   () => session.refused(null),
-  (s) => void queue.follow(s.queue.length),
+  (s) => void queue.follow(s.queue),
 );
 const importer = mountImport(session);
 mountPrint(session);

@@ -54,6 +54,8 @@ export class AdminQueue {
   private readonly title = document.title;
   /** Counts the list's loads and decisions: an answer asked for before one is out of date. */
   private changes = 0;
+  /** The live numbers' `queue.mark` the list was last brought up to date with. */
+  private mark: number | null = null;
 
   private readonly review: AdminReview;
 
@@ -101,7 +103,8 @@ export class AdminQueue {
   }
 
   /**
-   * The live panel says `waiting` tiles wait. Where that is not what the list knows, asks for the
+   * The live panel says how the queue stands. Where its `mark` moved (a tile joined or left, even
+   * where as many joined as left) or its length is not what the list knows, asks for the
    * queue again and adds the tiles that joined it since at the end of the list, whatever their age
    * (a tile hidden by flags is older than the uploads around it): there a new row moves no row a
    * moderator may be about to decide. Nothing happens while a decision is under way; the next
@@ -111,13 +114,17 @@ export class AdminQueue {
    * sender): it stays where it is, so that no row moves, but without its photo or its buttons,
    * and says so; Refresh takes it out.
    */
-  async follow(waiting: number): Promise<void> {
+  async follow(queue: { length: number; mark?: number }): Promise<void> {
     const token = this.session.token();
-    if (!token || this.busy || this.following || waiting === this.total) return;
+    // A server from before the mark: the length alone.
+    const mark = queue.mark ?? null;
+    const moved = mark === null ? queue.length !== this.total : mark !== this.mark;
+    if (!token || this.busy || this.following || !moved) return;
     this.following = true;
     try {
       if (!this.rows.size) {
         await this.load();
+        this.mark = mark;
         const n = this.rows.size;
         if (n) say(this.msg, () => t('admin.arrivedN', { n }));
         return;
@@ -126,6 +133,7 @@ export class AdminQueue {
       const q = await getQueue(token);
       // A decision since: the answer may still hold the tiles it took out of the list.
       if (this.busy || asked !== this.changes) return;
+      this.mark = mark;
       const fresh = q.items.filter((item) => !this.rows.has(item.id));
       for (const item of fresh) this.add(item);
       this.total = q.total;
@@ -156,6 +164,7 @@ export class AdminQueue {
     this.review.close();
     this.dropAll();
     this.total = 0;
+    this.mark = null;
     say(this.msg, null);
     this.tools();
   }

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import type { AdminStats, MinuteCount } from '../../shared/rallies.ts';
+import { type AdminStats, type MinuteCount, queueMark } from '../../shared/rallies.ts';
 import type { MosaicPort } from '../core/port.ts';
 import type { LiveBroadcaster, LiveServer } from '../realtime/LiveBroadcaster.ts';
 import { countOnline, LocalOnline, NOBODY, type OnlineCounts } from './OnlineCounts.ts';
@@ -164,7 +164,11 @@ export class StatsBook {
       },
       tilesPerMinute: this.tilesPerMinute(now),
       refused: await this.s.refusals.all(),
-      queue: { length: pending.length, oldestAgeMs: pending.length ? Math.max(0, now - oldest) : null },
+      queue: {
+        length: pending.length,
+        oldestAgeMs: pending.length ? Math.max(0, now - oldest) : null,
+        mark: queueMark(pending.map((t) => t.id)),
+      },
       online: await this.online(),
       uploadToVisibleMs: { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), samples: lat.length },
       ingest: {

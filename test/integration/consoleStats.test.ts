@@ -5,7 +5,7 @@
 import { io } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { AdminLive, type AdminLiveStatus } from '../../client/net/adminLive.ts';
-import { ADMIN_PROTOCOL_VERSION, type AdminStats } from '../../shared/rallies.ts';
+import { ADMIN_PROTOCOL_VERSION, type AdminStats, queueMark } from '../../shared/rallies.ts';
 import { wireParser } from '../../shared/wire.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
@@ -29,7 +29,7 @@ describe('the live numbers', () => {
     expect(before.tilesPerMinute).toHaveLength(60);
     expect(sum(before)).toBe(0);
     expect(before.refused).toEqual({});
-    expect(before.queue).toEqual({ length: 0, oldestAgeMs: null });
+    expect(before.queue).toEqual({ length: 0, oldestAgeMs: null, mark: queueMark([]) });
     expect(before.storage.freeBytes).toBeGreaterThan(0);
     expect(before.storage.usedBytes).toBeGreaterThan(0);
 
@@ -67,6 +67,24 @@ describe('the live numbers', () => {
     const st = await stats(s.url);
     expect(st.queue.length).toBe(1);
     expect(st.queue.oldestAgeMs).toBeGreaterThan(0);
+
+    // One leaves as one joins: the length stays, the mark moves.
+    const [first] = (await (await fetch(`${s.url}/api/admin/queue`, { headers: ADMIN })).json())
+      .items as Array<{ id: number }>;
+    const approve = await fetch(`${s.url}/api/admin/approve`, {
+      method: 'POST',
+      headers: { ...ADMIN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ids: [first!.id] }),
+    });
+    expect(approve.status).toBe(200);
+    const res = await upload(s.url, await syntheticJpeg(640, 480, 7));
+    expect(res.status).toBe(202);
+    const second = ((await res.json()) as { id: number }).id;
+    const after = await stats(s.url);
+    expect(after.queue.length).toBe(1);
+    expect(after.queue.mark).toBe(queueMark([second]));
+    expect(after.queue.mark).not.toBe(st.queue.mark);
+    expect(st.queue.mark).toBe(queueMark([first!.id]));
   });
 
   it('refuse a request without the admin token', async () => {
