@@ -39,6 +39,16 @@ async function api<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** A decision made through the API, as another moderator's console would make it. */
+async function decideAs(verdict: 'approve' | 'reject', id: number): Promise<void> {
+  const res = await fetch(`${e2e.server().url}/api/admin/${verdict}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ids: [id] }),
+  });
+  expect(res.status).toBe(200);
+}
+
 const tileCount = async () => (await api<{ tileCount: number }>('/api/mosaic')).tileCount;
 
 async function signIn(viewport: { width: number; height: number }, token = TOKEN): Promise<Page> {
@@ -328,18 +338,10 @@ describe('the admin page', () => {
       expect(e2e.server().app.service.get(id)?.status).toBe('pending');
       return { page, id };
     };
-    const decide = async (verdict: 'approve' | 'reject', id: number) => {
-      const res = await fetch(`${e2e.server().url}/api/admin/${verdict}`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ ids: [id] }),
-      });
-      expect(res.status).toBe(200);
-    };
 
     const yes = await contribute(51);
     await yes.page.screenshot({ path: resolve(SHOTS, 'add-review-waiting-phone.png'), fullPage: true });
-    await decide('approve', yes.id);
+    await decideAs('approve', yes.id);
     await expect
       .poll(() => yes.page.textContent('#review-status'), { timeout: 15_000 })
       .toBe('A moderator approved it.');
@@ -350,7 +352,7 @@ describe('the admin page', () => {
     await yes.page.screenshot({ path: resolve(SHOTS, 'add-review-approved-phone.png'), fullPage: true });
 
     const no = await contribute(52);
-    await decide('reject', no.id);
+    await decideAs('reject', no.id);
     await expect
       .poll(() => no.page.textContent('#review-status'), { timeout: 15_000 })
       .toBe('The moderators did not approve this photo, and it is deleted.');
@@ -428,18 +430,10 @@ describe('the admin page', () => {
     const before = await tops();
     await page.focus(`#pick-${ids[0]}`);
 
-    const elsewhere = async (verdict: 'approve' | 'reject', id: number) => {
-      const res = await fetch(`${e2e.server().url}/api/admin/${verdict}`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ ids: [id] }),
-      });
-      expect(res.status).toBe(200);
-    };
     // Another console approves the first while a new kiss arrives: as many wait as before.
     held = true;
     await page.waitForTimeout(2500);
-    await elsewhere('approve', ids[0]!);
+    await decideAs('approve', ids[0]!);
     const fourth = await send(44);
     held = false;
     await expect.poll(() => page.$$eval('#queue li.gone', (lis) => lis.length), { timeout: 15_000 }).toBe(1);
@@ -448,7 +442,7 @@ describe('the admin page', () => {
       '1 new tile to review, at the end of the list. 1 tile in the list is no longer waiting. Refresh takes it out.',
     );
     // Then it rejects the second.
-    await elsewhere('reject', ids[1]!);
+    await decideAs('reject', ids[1]!);
     await expect.poll(() => page.$$eval('#queue li.gone', (lis) => lis.length), { timeout: 15_000 }).toBe(2);
     expect(await page.textContent('#queue-msg')).toBe(
       '1 tile in the list is no longer waiting. Refresh takes it out.',
@@ -483,7 +477,7 @@ describe('the admin page', () => {
     await page.focus(`#pick-${ids[2]}`);
     await page.keyboard.press('v');
     await page.waitForSelector('#review[open] #review-img[src]');
-    await elsewhere('reject', ids[2]!);
+    await decideAs('reject', ids[2]!);
     await expect
       .poll(() => page.textContent('#review-msg'), { timeout: 15_000 })
       .toBe('No longer waiting. It was decided in another console, or deleted by its sender.');
