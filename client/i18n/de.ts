@@ -200,6 +200,10 @@ export const de: Messages = {
   'admin.thumbFailed': 'Das Foto konnte nicht geladen werden.',
   'admin.gone': 'Wartet nicht mehr',
   'admin.goneWhy': 'Es wurde in einer anderen Konsole entschieden oder vom Absender gelöscht.',
+  'admin.backN': {
+    one: '{n} Bild in der Liste wartet wieder auf Prüfung, an seinem Platz.',
+    other: '{n} Bilder in der Liste warten wieder auf Prüfung, an ihrem Platz.',
+  },
   'admin.goneN': {
     one: '{n} Bild in der Liste wartet nicht mehr. „Aktualisieren“ nimmt es heraus.',
     other: '{n} Bilder in der Liste warten nicht mehr. „Aktualisieren“ nimmt sie heraus.',

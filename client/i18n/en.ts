@@ -195,6 +195,10 @@ export const en = {
   'admin.thumbFailed': 'The photo could not be loaded.',
   'admin.gone': 'No longer waiting',
   'admin.goneWhy': 'It was decided in another console, or deleted by its sender.',
+  'admin.backN': {
+    one: '{n} tile in the list waits for review again, where it was.',
+    other: '{n} tiles in the list wait for review again, where they were.',
+  },
   'admin.goneN': {
     one: '{n} tile in the list is no longer waiting. Refresh takes it out.',
     other: '{n} tiles in the list are no longer waiting. Refresh takes them out.',

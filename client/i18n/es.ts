@@ -198,6 +198,10 @@ export const es: Messages = {
   'admin.thumbFailed': 'No se pudo cargar la foto.',
   'admin.gone': 'Ya no está pendiente',
   'admin.goneWhy': 'Se decidió en otra consola, o quien la envió la borró.',
+  'admin.backN': {
+    one: '{n} pieza de la lista vuelve a estar pendiente, en su sitio.',
+    other: '{n} piezas de la lista vuelven a estar pendientes, en su sitio.',
+  },
   'admin.goneN': {
     one: '{n} pieza de la lista ya no está pendiente. «Actualizar» la quita.',
     other: '{n} piezas de la lista ya no están pendientes. «Actualizar» las quita.',

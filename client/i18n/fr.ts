@@ -203,6 +203,10 @@ export const fr: Messages = {
   'admin.thumbFailed': 'La photo n’a pas pu être chargée.',
   'admin.gone': 'N’est plus en attente',
   'admin.goneWhy': 'Elle a été décidée dans une autre console, ou supprimée par la personne qui l’a envoyée.',
+  'admin.backN': {
+    one: '{n} pièce de la liste est de nouveau en attente, à sa place.',
+    other: '{n} pièces de la liste sont de nouveau en attente, à leur place.',
+  },
   'admin.goneN': {
     one: '{n} pièce de la liste n’est plus en attente. « Actualiser » la retire.',
     other: '{n} pièces de la liste ne sont plus en attente. « Actualiser » les retire.',

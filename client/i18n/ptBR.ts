@@ -197,6 +197,10 @@ export const ptBR: Messages = {
   'admin.thumbFailed': 'Não foi possível carregar a foto.',
   'admin.gone': 'Não está mais aguardando',
   'admin.goneWhy': 'Foi decidida em outro console ou apagada por quem a enviou.',
+  'admin.backN': {
+    one: '{n} peça da lista voltou a aguardar revisão, no mesmo lugar.',
+    other: '{n} peças da lista voltaram a aguardar revisão, no mesmo lugar.',
+  },
   'admin.goneN': {
     one: '{n} peça da lista não está mais aguardando. “Atualizar” a retira.',
     other: '{n} peças da lista não estão mais aguardando. “Atualizar” as retira.',

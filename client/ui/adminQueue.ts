@@ -136,6 +136,9 @@ export class AdminQueue {
       this.mark = mark;
       const fresh = q.items.filter((item) => !this.rows.has(item.id));
       for (const item of fresh) this.add(item);
+      // A tile that left and came back (approved, then hidden by flags): its row waits again.
+      const back = q.items.filter((item) => this.rows.get(item.id)?.gone);
+      for (const item of back) this.revive(this.rows.get(item.id)!, item);
       this.total = q.total;
       // The answer holds the oldest waiting tiles (by id): a row up to its last that it lacks left.
       const held = new Set(q.items.map((i) => i.id));
@@ -144,13 +147,19 @@ export class AdminQueue {
         (r) => !r.gone && r.item.id <= last && !held.has(r.item.id),
       );
       for (const r of gone) this.leave(r);
-      const n = fresh.length;
-      const k = gone.length;
-      if (n || k)
-        say(this.msg, () =>
-          [n ? t('admin.arrivedN', { n }) : '', k ? t('admin.goneN', { n: k }) : ''].join(' ').trim(),
-        );
-      if (n || k) this.review.changed();
+      // Said in the language of the moment (say calls it again when the language changes).
+      const words = () =>
+        [
+          fresh.length ? t('admin.arrivedN', { n: fresh.length }) : '',
+          back.length ? t('admin.backN', { n: back.length }) : '',
+          gone.length ? t('admin.goneN', { n: gone.length }) : '',
+        ]
+          .filter(Boolean)
+          .join(' ');
+      if (fresh.length || back.length || gone.length) {
+        say(this.msg, words);
+        this.review.changed();
+      }
       this.tools();
     } catch {
       // The panel's own status says when the server cannot be reached; Refresh says why.
@@ -189,6 +198,19 @@ export class AdminQueue {
     r.box.setAttribute('aria-disabled', 'true');
     r.li.classList.add('gone');
     this.describe(r);
+  }
+
+  /** The tile waits again, where its row stands: its photo, its buttons and its figures return. */
+  private revive(r: Row, item: AdminQueueItem): void {
+    r.gone = false;
+    r.item = item;
+    r.picture = null;
+    r.box.removeAttribute('aria-disabled');
+    r.actions.querySelector('.item-gone')?.remove();
+    r.li.classList.remove('gone');
+    r.li.classList.toggle('flagged', item.flags > 0);
+    this.describe(r);
+    this.observer.observe(r.li);
   }
 
   private add(item: AdminQueueItem): void {

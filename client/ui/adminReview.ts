@@ -197,7 +197,10 @@ export class AdminReview {
     const items = this.list.items();
     // Still there: the decision failed, and the message says why.
     if (items.some((i) => i.id === item.id)) return this.render();
-    const next = items[Math.min(at, items.length - 1)];
+    // The waiting tile that took the decided one's place, else the nearest before it; a tile
+    // decided in another console is passed over.
+    const waits = (i: AdminQueueItem) => !this.list.gone(i.id);
+    const next = items.slice(at).find(waits) ?? items.slice(0, at).findLast(waits);
     if (!next) return this.dialog.close();
     this.id = next.id;
     this.show();

@@ -19,6 +19,8 @@ let approved: number[] = [];
 const e2e = useE2E({
   ADMIN_TOKEN: TOKEN,
   MODERATION: 'pre',
+  // One report hides a live tile and sends it back to the queue.
+  FLAG_THRESHOLD: '1',
   MOSAIC_COLS: '8',
   MOSAIC_ROWS: '8',
 });
@@ -491,14 +493,38 @@ describe('the admin page', () => {
     await page.keyboard.press('a');
     expect(await page.isVisible('#review')).toBe(true);
     expect(e2e.server().app.service.get(fourth)?.status).toBe('pending');
-    // The next one is still decided from here.
+
+    // The approved first kiss is reported and hidden: it waits again, in its own row.
+    expect(e2e.server().app.service.get(ids[0]!)?.status).toBe('live');
+    const flagged = await fetch(`${e2e.server().url}/api/tiles/${ids[0]}/flag`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Client-Id': 'reporting-browser-0001' },
+      body: JSON.stringify({ reason: 'spam' }),
+    });
+    expect(flagged.status).toBe(204);
+    const first = page.locator(`li.queue-item:has(#pick-${ids[0]})`);
+    await first.locator('img[src^="blob:"]').waitFor({ timeout: 15_000 });
+    expect(await first.getAttribute('class')).toBe('queue-item flagged');
+    expect(await first.locator('.item-gone').count()).toBe(0);
+    expect(await page.textContent('#queue-msg')).toBe(
+      '1 tile in the list waits for review again, where it was.',
+    );
+    // Its row stands where it stood (its reasons may make it taller).
+    expect((await tops()).slice(0, 2)).toEqual(before.slice(0, 2));
+
+    // The next one is still decided from the view, which then passes over the decided tiles.
     await page.keyboard.press('ArrowRight');
     await page.waitForSelector('#review[open] #review-img[src]');
     await page.keyboard.press('r');
+    await expect.poll(() => page.textContent('#review-at')).toBe('1 of 3');
+    await page.waitForSelector('#review[open] #review-img[src]');
+    expect(await page.isDisabled('#review-approve')).toBe(false);
+    await page.keyboard.press('r');
     await expect.poll(() => page.isVisible('#review')).toBe(false);
+    expect(e2e.server().app.service.get(fourth)).toBeUndefined();
+    expect(e2e.server().app.service.get(ids[0]!)).toBeUndefined();
     await page.click('#refresh');
     await expect.poll(() => page.textContent('#queue')).toBe('Nothing is waiting.');
-    expect(e2e.server().app.service.get(ids[0]!)?.status).toBe('live');
     await ctx.close();
   });
 });
