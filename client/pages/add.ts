@@ -15,7 +15,7 @@ import {
 } from '../net/api.ts';
 import { randomId } from '../net/clientId.ts';
 import { loadBitmap } from '../net/images.ts';
-import { backOnline } from '../net/online.ts';
+import { backOnline, pause } from '../net/online.ts';
 import { rallyInfo } from '../net/rallyInfo.ts';
 import {
   forgetWaiting,
@@ -371,6 +371,8 @@ const NETWORK_RETRY_S = [2, 4, 8, 16];
  * A try whose answer said the disk failed may still have been stored: the same key later
  * brings back that tile and its delete link.
  */
+/** While the browser says it is offline, how often the page tries anyway. */
+const OFFLINE_RECHECK_MS = 30_000;
 const SERVER_WAITS: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'STORAGE_FULL', 'STORAGE_FAILED']);
 
 /**
@@ -406,7 +408,12 @@ async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadRes
     if (err.code === 'NETWORK' && !navigator.onLine) {
       return async () => {
         sayWhileWaiting(t('add.offline'));
-        await unlessNotSent(backOnline());
+        // Or a try every 30 s: a browser's word that it is offline is not always true (a VPN,
+        // some Linux networks), and a try while really offline fails at once.
+        const stop = new AbortController();
+        await unlessNotSent(
+          Promise.race([backOnline(stop.signal), pause(OFFLINE_RECHECK_MS, stop.signal)]),
+        ).finally(() => stop.abort());
         networkTries = 0;
       };
     }
@@ -637,6 +644,10 @@ async function resumeWaiting(): Promise<void> {
   hideFaces.checked = kiss.hideFaces;
   consent.checked = true;
   byId('resumed').hidden = false;
+  // A try on the earlier visit may have reached us.
+  tried = true;
+  // It goes out at once; its preview is drawn meanwhile (decoding it takes a while on a phone).
+  const sending = deliver(kiss);
   try {
     // What is sent: the copy as it was made (its faces already hidden when asked), uncropped.
     const shown = await createImageBitmap(kiss.photo);
@@ -658,9 +669,7 @@ async function resumeWaiting(): Promise<void> {
     noPreviewName = kiss.name;
     showNoPreview(noPreviewName);
   }
-  // A try on the earlier visit may have reached us.
-  tried = true;
-  await deliver(kiss);
+  await sending;
 }
 if (del === null) void resumeWaiting();
 // A kiss given up on an earlier visit while offline: what its try stored is taken out now.

@@ -205,6 +205,32 @@ describe('the contribute page on a connection that drops', () => {
     await page.context().close();
   });
 
+  it('where the browser says it is offline while its network works, tries again every 30 s and gets through', async () => {
+    const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    // A browser that says it is offline (as some do behind a VPN) on a network that works.
+    await ctx.addInitScript(() => Object.defineProperty(Navigator.prototype, 'onLine', { get: () => false }));
+    const page = await ctx.newPage();
+    await page.clock.install();
+    await ready(907, e2e.server().url, page);
+    const before = await tileCount();
+    // Its first try fails as a try while offline would.
+    let tries = 0;
+    await page.route('**/api/tiles', (route) =>
+      ++tries === 1 ? route.abort('internetdisconnected') : route.continue(),
+    );
+    await page.click('#send');
+    await waitingOffline(page);
+    // No "online" event comes; 30 s later it tries anyway.
+    await page.clock.runFor(29_000);
+    expect(tries).toBe(1);
+    expect(await tileCount()).toBe(before);
+    await page.clock.runFor(2_000);
+    await page.waitForSelector('#done-view:not([hidden])', { timeout: 20_000 });
+    expect(tries).toBe(2);
+    expect(await tileCount()).toBe(before + 1);
+    await ctx.close();
+  });
+
   it('keeps a waiting kiss when the page is closed and sends it, once, when the page is next opened', async () => {
     const page = await ready(905);
     const ctx = page.context();
@@ -224,7 +250,16 @@ describe('the contribute page on a connection that drops', () => {
     const next = await ctx.newPage();
     next.on('pageerror', (err) => console.error(err));
     await next.goto(`${e2e.server().url}/add`);
-    await next.waitForSelector('#done-view:not([hidden])', { timeout: 20_000 });
+    await next.waitForSelector('#done-view:not([hidden])', { timeout: 20_000 }).catch(async (err) => {
+      // What the page shows instead, so that a failure says where the kiss stopped.
+      const shows = await next.evaluate(() => ({
+        onLine: navigator.onLine,
+        resumed: !document.getElementById('resumed')?.hidden,
+        progress: document.getElementById('progress-text')?.textContent,
+        error: document.getElementById('error')?.textContent,
+      }));
+      throw new Error(`${err}\n${JSON.stringify({ ...shows, tiles: await tileCount(), before })}`);
+    });
     expect(await tileCount()).toBe(before + 1);
     // The delete link for that tile, which the closed page never showed, works.
     const link = new URL(await next.inputValue('#delete-link'));
