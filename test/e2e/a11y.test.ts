@@ -8,16 +8,14 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
+import { axeViolations, type E2EServer, launchBrowser, startE2EServer, waitForSeq } from './harness.ts';
 import { cellColour, cellColourIn, colourDistance, expectedColour, settle } from './pixels.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const LANGS = ['en', 'ru', 'pt-BR'] as const;
 const ALL_LANGS = ['en', 'ru', 'pt-BR', 'es', 'de', 'fr'] as const;
 const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
@@ -61,14 +59,6 @@ async function open(
   await page.goto(server.url + path);
   await page.waitForFunction((l) => document.documentElement.lang === l, lang);
   return page;
-}
-
-/** axe-core's serious and critical violations, one line each (an empty list passes). */
-async function axe(page: Page): Promise<string[]> {
-  const r = await new AxeBuilder({ page }).withTags(TAGS).analyze();
-  return r.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 async function signIn(page: Page): Promise<void> {
@@ -206,7 +196,7 @@ describe.each(LANGS)('axe-core, WCAG 2.2 AA, in %s', (lang) => {
       const found: string[] = [];
       for (const [name, reach] of STATES) {
         const page = await reach(lang, SIZES[size]);
-        found.push(...(await axe(page)).map((v) => `${name}: ${v}`));
+        found.push(...(await axeViolations(page)).map((v) => `${name}: ${v}`));
         if (!name.startsWith('view'))
           await page.screenshot({ path: resolve(SHOTS, `${name}-${size}-${lang}.png`), fullPage: true });
         await page.context().close();

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
+import { axeViolations } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
@@ -461,6 +462,7 @@ describe('the admin page', () => {
       expect(await row.getByRole('button', { name: 'Approve' }).isVisible()).toBe(false);
     }
     await page.screenshot({ path: resolve(SHOTS, 'admin-gone-1280.png') });
+    expect(await axeViolations(page)).toEqual([]);
 
     // Its keys do nothing on those rows, and move past them; Select all leaves them out.
     await page.keyboard.press('r');
@@ -490,6 +492,7 @@ describe('the admin page', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('review-next');
     expect(await page.textContent('#review-at')).toBe('3 of 4');
     await page.screenshot({ path: resolve(SHOTS, 'admin-review-gone-1280.png') });
+    expect(await axeViolations(page)).toEqual([]);
     await page.keyboard.press('a');
     expect(await page.isVisible('#review')).toBe(true);
     expect(e2e.server().app.service.get(fourth)?.status).toBe('pending');

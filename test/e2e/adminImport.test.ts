@@ -7,14 +7,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminStats } from '../../shared/rallies.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { parseReport, writeTree, zipOf } from '../support/importCli.ts';
 import { removeDir } from '../support/server.ts';
-import { signInAdmin } from './harness.ts';
+import { axeViolations, signInAdmin } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
@@ -98,13 +97,7 @@ describe('admin bulk import', () => {
     expect(new Set(imported.map((r) => r.tile)).size).toBe(11);
     await page.screenshot({ path: join(SHOTS, 'admin-import-1280.png'), fullPage: true });
     // The section with its summary passes axe's WCAG 2.2 AA rules (serious and critical).
-    const axe = await new AxeBuilder({ page })
-      .include('section[aria-labelledby="import-title"]')
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
-      .analyze();
-    expect(
-      axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
-    ).toEqual([]);
+    expect(await axeViolations(page, 'section[aria-labelledby="import-title"]')).toEqual([]);
 
     await page.setInputFiles('#import-files', zip);
     await page.waitForFunction(() =>

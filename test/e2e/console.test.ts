@@ -13,7 +13,7 @@ import type { RallyList } from '../../shared/rallies.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { writeTree } from '../support/importCli.ts';
 import { upload } from '../support/server.ts';
-import { asOlderPage, signInAdmin } from './harness.ts';
+import { asOlderPage, axeViolations, signInAdmin } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
@@ -162,6 +162,7 @@ describe('the organiser console', () => {
     await page.waitForTimeout(3000);
     expect(older.refused).toBe(refused);
     await page.locator('#stats').screenshot({ path: resolve(SHOTS, 'console-outdated-phone-de.png') });
+    expect(await axeViolations(page, '#stats')).toEqual([]);
 
     older.on = false;
     await page.click('#stats-status .status-reload');

@@ -2,7 +2,9 @@
  * What every end-to-end test needs: the client built once, the real server on port 0
  * (with the live layer attached if createApp does not attach it yet), and Debian's Chromium.
  */
+
 import { existsSync, statSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { buildClient as buildDist } from '../../scripts/buildClient.ts';
 import { wireParser } from '../../shared/wire.ts';
@@ -139,4 +141,19 @@ export async function asOlderPage(page: Page, on = false) {
     older.open.push(ws);
   });
   return older;
+}
+
+/** The WCAG 2.2 AA rule tags axe-core checks. */
+export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/**
+ * axe-core's serious and critical WCAG 2.2 AA violations on the page (or in the part `include`
+ * selects), one line each: an empty list passes.
+ */
+export async function axeViolations(page: Page, include?: string): Promise<string[]> {
+  const builder = new AxeBuilder({ page }).withTags(WCAG_TAGS);
+  const r = await (include ? builder.include(include) : builder).analyze();
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }

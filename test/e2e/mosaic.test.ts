@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { asOlderPage, waitForSeq } from './harness.ts';
+import { asOlderPage, axeViolations, waitForSeq } from './harness.ts';
 import { cellColour, colourDistance, expectedColour, settle } from './pixels.ts';
 import { useE2E } from './useE2E.ts';
 
@@ -446,6 +446,7 @@ describe('the client in Chromium', () => {
     await page.screenshot({
       path: join(import.meta.dirname, '../../test-results/shots/view-outdated-card-phone-fr.png'),
     });
+    expect(await axeViolations(page, '#tile')).toEqual([]);
     // Closed, the card gives the message back to the board.
     await page.keyboard.press('Escape');
     await page.waitForSelector('main #status .status-reload');

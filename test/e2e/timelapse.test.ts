@@ -5,7 +5,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestPhoto } from '../../server/ingest/pipeline.ts';
@@ -13,7 +12,7 @@ import type { RallyInput } from '../../shared/rallies.ts';
 import type { TimelapseJob } from '../../shared/timelapse.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { probeVideo } from '../support/video.ts';
-import { signInAdmin } from './harness.ts';
+import { axeViolations, signInAdmin } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-timelapse-token-0123456789';
@@ -56,15 +55,7 @@ const bar = (page: Page) =>
   }));
 
 /** Serious or critical WCAG 2.2 AA violations in the timelapse section. */
-async function axe(page: Page): Promise<string[]> {
-  const r = await new AxeBuilder({ page })
-    .include('section[aria-labelledby="video-title"]')
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
-    .analyze();
-  return r.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const axe = (page: Page) => axeViolations(page, 'section[aria-labelledby="video-title"]');
 
 async function shot(page: Page, name: string): Promise<void> {
   // The section's lower half: the bar, the status line and the buttons.
