@@ -248,7 +248,9 @@ describe.each(MODES)('the viewer from the keyboard, drawn from %s', (_mode, env)
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en' });
     const page = await ctx.newPage();
     await page.goto(`${server.url}/t/987654`);
-    await expect.poll(() => page.textContent('#find-error')).toBe('There is no kiss #987,654 in the mosaic.');
+    await expect
+      .poll(() => page.textContent('#find-error'), { timeout: 15_000 })
+      .toBe('There is no kiss #987,654 in the mosaic.');
     expect(await page.inputValue('#find-input')).toBe('987654');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('find-input');
     expect(await page.locator('#tile[open]').count()).toBe(0);
