@@ -6,6 +6,7 @@ import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
 import { ApiError, getTile, tileUrl } from '../net/api.ts';
 import { rallyInfo } from '../net/rallyInfo.ts';
 import type { BoardTile } from '../render/types.ts';
+import { reloadButton } from '../ui/errors.ts';
 import { mountFindKiss, sayKissMissing } from '../ui/findKiss.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { type RunningMosaic, startMosaic } from '../ui/mosaic.ts';
@@ -55,12 +56,7 @@ function showStatus(): void {
   statusEl.textContent = key ? t(key) : '';
   // The page cannot go live again until it is reloaded: one press.
   if (statusKey === 'status.outdated') {
-    const reload = document.createElement('button');
-    reload.type = 'button';
-    reload.className = 'status-reload';
-    reload.textContent = t('status.reload');
-    reload.addEventListener('click', () => location.reload());
-    statusEl.append(' ', reload);
+    statusEl.append(' ', reloadButton());
   }
   statusEl.classList.toggle('error', statusKey === 'status.failed' || statusKey === 'status.outdated');
   placeStatus();

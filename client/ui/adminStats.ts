@@ -10,6 +10,7 @@ import { language, onLanguageChange, t } from '../i18n/index.ts';
 import { AdminLive, type AdminLiveStatus } from '../net/adminLive.ts';
 import { say } from './adminMessages.ts';
 import { roundSplits, roundTop } from './chartScale.ts';
+import { reloadButton } from './errors.ts';
 import { byId } from './header.ts';
 
 const HOUR_S = 3600;
@@ -130,12 +131,7 @@ export class AdminStatsPanel {
     else if (this.status === 'outdated') {
       // The figures cannot come back until the page is reloaded: one press (a browser import
       // under way asks before the page goes).
-      const reload = document.createElement('button');
-      reload.type = 'button';
-      reload.className = 'status-reload';
-      reload.textContent = t('status.reload');
-      reload.addEventListener('click', () => location.reload());
-      el.replaceChildren(t('status.outdated'), ' ', reload);
+      el.replaceChildren(t('status.outdated'), ' ', reloadButton());
     } else el.textContent = t(this.status === 'connecting' ? 'console.connecting' : 'console.reconnecting');
   }
 

@@ -14,3 +14,13 @@ export function errorMessage(err: unknown): string {
   if (err instanceof TypeError) return t('error.NETWORK');
   return t('error.INTERNAL');
 }
+
+/** "Reload", for a page that cannot go on until it is reloaded (a new version is out). */
+export function reloadButton(): HTMLButtonElement {
+  const reload = document.createElement('button');
+  reload.type = 'button';
+  reload.className = 'status-reload';
+  reload.textContent = t('status.reload');
+  reload.addEventListener('click', () => location.reload());
+  return reload;
+}
