@@ -199,7 +199,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     pyramid: () => livePyramid,
     cellsMaxTiles: config.VIEW_CELLS_MAX_TILES,
   };
-  const overview = new OverviewPages(CLIENT_DIR, async () => (await currentViewStart(viewDeps)).start);
+  const overview = new OverviewPages(
+    CLIENT_DIR,
+    async (atLeast) => (await currentViewStart(viewDeps, atLeast)).start,
+  );
   const previews = previewRoutes(deps, CLIENT_DIR, overview);
   app.use(previews.router);
   // The live layer is attached below; the route asks it at request time.

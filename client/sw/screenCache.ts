@@ -55,12 +55,14 @@ export function followsMosaic(key: string, origin: string, page: string | null =
 }
 
 /**
- * The address the worker asks for to bring a kept answer up to `seq`: the view and a block of
- * cells wait for that seq on the server (`min`), so a kiss deleted at `seq` is not in them.
+ * The address the worker asks for to bring a kept answer up to `seq`: the view, a block of
+ * cells and the screen page (whose view start is inline in pyramid mode) wait for that seq on
+ * the server (`min`), so a kiss deleted at `seq` is not in them and one placed by then is. The
+ * answer is kept under the key it was asked for by, without `min`.
  */
 export function refreshUrl(key: string, seq: number): string {
   const url = new URL(key);
-  if (url.pathname === '/api/mosaic/view' || url.pathname === '/api/mosaic/cells')
+  if (['/api/mosaic/view', '/api/mosaic/cells', '/screen'].includes(url.pathname))
     url.searchParams.set('min', String(seq));
   return url.href;
 }

@@ -37,8 +37,8 @@ export class OverviewPages {
 
   constructor(
     private readonly dir: string,
-    /** The view start now, or null when none can be given. */
-    private readonly viewStart: () => Promise<ViewStart | null>,
+    /** The view start now, of seq `atLeast` or later where it can be; null when none can be given. */
+    private readonly viewStart: (atLeast: number) => Promise<ViewStart | null>,
   ) {}
 
   /** The preview script as built (re-read when a new build replaces it); null when absent. */
@@ -59,13 +59,17 @@ export class OverviewPages {
   /**
    * `html` with the first picture in it, and the Content-Security-Policy of `res` widened to
    * its script; null when the page is to be served as built (also when `req` asks with
-   * `?view=cells` for every cell, as the viewer loaded before the pyramid).
+   * `?view=cells` for every cell, as the viewer loaded before the pyramid). With `?min=<seq>`
+   * (the event screen's offline copy, brought up to the seq the screen shows), the view start
+   * waits for a pyramid of that seq, as `GET /api/mosaic/view?min=` does.
    */
   async compose(html: string, req: Request, res: Response): Promise<string | null> {
     if (req.query.view === 'cells') return null;
     const app = MODULE_TAG.exec(html);
     if (!app || !VIEWPORT.test(html)) return null;
-    const [start, script] = await Promise.all([this.viewStart().catch(() => null), this.preview()]);
+    const min =
+      typeof req.query.min === 'string' && /^\d{1,10}$/.test(req.query.min) ? Number(req.query.min) : 0;
+    const [start, script] = await Promise.all([this.viewStart(min).catch(() => null), this.preview()]);
     if (start?.mode !== 'pyramid' || !script) return null;
     const csp = res.getHeader('Content-Security-Policy');
     if (typeof csp === 'string')

@@ -60,7 +60,8 @@ async function reach(live: LiveBroadcaster, min: number): Promise<void> {
 
 /**
  * The view start now: every cell of a mosaic of at most `cellsMaxTiles` tiles, else the
- * geometry and the colour pyramid's versions (waiting for the pyramid's first render).
+ * geometry and the colour pyramid's versions (waiting for the pyramid's first render, and for
+ * a publish of seq `atLeast` or later for up to 2 s).
  */
 export async function currentViewStart(
   d: Pick<ViewRouteDeps, 'live' | 'pyramid' | 'cellsMaxTiles'>,
@@ -75,7 +76,7 @@ export async function currentViewStart(
       frame: snap.bytes,
     };
   }
-  const p = await d.pyramid().current();
+  const p = await d.pyramid().current(atLeast);
   return {
     start: {
       mode: 'pyramid',
@@ -100,7 +101,8 @@ export function viewRoutes(d: ViewRouteDeps): Router {
   let last: { key: string; body: Uint8Array } | null = null;
 
   r.get('/api/mosaic/view', async (req, res) => {
-    // `min`: a view that holds at least that seq's changes (cells mode), once this node has them;
+    // `min`: a view that holds at least that seq's changes, once this node has them (pyramid
+    // mode: once its pyramid is published, for up to 2 s more);
     // the event screen's offline copy asks so, for a kiss deleted a moment ago not to come back.
     const q = MinQuery.safeParse(req.query);
     if (!q.success) badQuery(req, 'min must be a seq');

@@ -112,11 +112,20 @@ export class LivePyramid {
     this.stop = source.watch((cells, seq, removed) => this.changed(cells, seq, removed));
   }
 
-  /** The published pyramid, waiting for the first publish and for one in the mosaic's current geometry. */
-  async current(): Promise<PublishedPyramid> {
-    while (!this.published || (this.published.pyramid !== this.pyramid && !this.closed))
-      await this.nextPublish();
-    return this.published;
+  /**
+   * The published pyramid, waiting for the first publish and for one in the mosaic's current
+   * geometry; with `atLeast`, also for one of that seq or later, for at most `waitMs` (a change
+   * is published a moment after it), after which the latest one is given.
+   */
+  async current(atLeast = 0, waitMs = 2000): Promise<PublishedPyramid> {
+    const until = performance.now() + waitMs;
+    for (;;) {
+      while (!this.published || (this.published.pyramid !== this.pyramid && !this.closed))
+        await this.nextPublish();
+      const left = until - performance.now();
+      if (this.published.seq >= atLeast || this.closed || left <= 0) return this.published;
+      await this.nextPublish(left);
+    }
   }
 
   /**
@@ -138,9 +147,7 @@ export class LivePyramid {
       if (cur && v <= cur.v) return cur.bytes;
       const left = until - performance.now();
       if (left <= 0 || this.closed) return 'stale';
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([this.nextPublish(), new Promise((r) => (timer = setTimeout(r, left)))]);
-      clearTimeout(timer);
+      await this.nextPublish(left);
     }
   }
 
@@ -157,8 +164,13 @@ export class LivePyramid {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  private nextPublish(): Promise<void> {
-    return new Promise((r) => this.waiters.push(r));
+  /** Resolves at the next publish, or after `ms` when given, whichever is first. */
+  private async nextPublish(ms?: number): Promise<void> {
+    const next = new Promise<void>((r) => this.waiters.push(r));
+    if (ms === undefined) return next;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([next, new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
   }
 
   /**

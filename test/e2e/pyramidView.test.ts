@@ -132,19 +132,14 @@ describe('the viewer of a big mosaic (the live pyramid)', () => {
 
   it("shows the whole mosaic from the page's HTML before any of its code runs, then hands over to the board", async () => {
     // The page as served: the view start and the preview script inline, allowed by their hash.
-    // (The pyramid publishes a moment after a change: the page carries its published seq.)
-    let res: Response;
-    let html: string;
-    let json: RegExpExecArray | null;
-    for (let i = 0; ; i++) {
-      res = await fetch(`${server.url}/`);
-      html = await res.text();
-      json = /<script type="application\/json" id="kiss-view">([^<]*)<\/script>/.exec(html);
-      if (JSON.parse(json![1]!).seq === server.app.service.seq || i > 50) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // The pyramid publishes a moment after a change, and the page carries its published seq;
+    // with ?min=<seq> it waits for a publish of that seq (the screen's offline copy asks so).
+    const seq = server.app.service.seq;
+    const res = await fetch(`${server.url}/?min=${seq}`);
+    const html = await res.text();
+    const json = /<script type="application\/json" id="kiss-view">([^<]*)<\/script>/.exec(html);
     const inline = /<script data-app="([^"]+)" data-preload="[^"]*">([\s\S]*?)<\/script>/.exec(html);
-    expect(JSON.parse(json![1]!)).toMatchObject({ mode: 'pyramid', seq: server.app.service.seq, cols: 3 });
+    expect(JSON.parse(json![1]!)).toMatchObject({ mode: 'pyramid', seq, cols: 3 });
     expect(html).not.toMatch(/<script type="module"/);
     const hash = createHash('sha256').update(inline![2]!).digest('base64');
     expect(res.headers.get('content-security-policy')).toContain(`script-src 'self' 'sha256-${hash}'`);

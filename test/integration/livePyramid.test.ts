@@ -1,14 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { loadView } from '../../client/net/snapshot.ts';
 import { errorHandler } from '../../server/http/errorHandler.ts';
-import { viewRoutes } from '../../server/http/viewRoutes.ts';
+import { OverviewPages, PREVIEW_FILE } from '../../server/http/overviewPage.ts';
+import { currentViewStart, viewRoutes } from '../../server/http/viewRoutes.ts';
 import { attachRealtime, type Realtime } from '../../server/realtime/attachRealtime.ts';
 import { LivePyramid } from '../../server/realtime/LivePyramid.ts';
 import { COLOUR_TILE, colourPyramidOf, levelGrid, tileVersion } from '../../shared/mosaic/colourPyramid.ts';
@@ -26,18 +27,41 @@ interface Rig {
 }
 
 const rigs: Rig[] = [];
+const PAGE =
+  '<head><meta name="viewport" content="width=device-width"><script type="module" crossorigin src="/assets/view-x.js"></script></head>';
+let preview: string | null = null;
+
+/** A folder with a built preview script in it, for OverviewPages. */
+function previewDir(): string {
+  if (!preview) {
+    preview = mkdtempSync(join(tmpdir(), 'kiss-preview-'));
+    writeFileSync(join(preview, PREVIEW_FILE), 'document.title = "preview";');
+  }
+  return preview;
+}
+
+afterAll(() => {
+  if (preview) rmSync(preview, { recursive: true, force: true });
+});
 const viewers: Viewer[] = [];
 
 /** The live layer, the pyramid and the view routes over a MemoryLiveSource, on port 0. */
-async function rig(cols: number, rows: number, cellsMaxTiles = 0): Promise<Rig> {
+async function rig(cols: number, rows: number, cellsMaxTiles = 0, minIntervalMs = 50): Promise<Rig> {
   const source = new MemoryLiveSource(cols, rows);
   const app = express();
   const http: HttpServer = createServer(app);
   const rt = attachRealtime(http, source, { log: () => {} });
-  const pyramid = new LivePyramid(rt.broadcaster, { minIntervalMs: 50, log: () => {} });
-  app.use(
-    viewRoutes({ live: () => rt.broadcaster, pyramid: () => pyramid, cellsMaxTiles, imageCacheSeconds: 60 }),
+  const pyramid = new LivePyramid(rt.broadcaster, { minIntervalMs, log: () => {} });
+  const deps = { live: () => rt.broadcaster, pyramid: () => pyramid, cellsMaxTiles };
+  app.use(viewRoutes({ ...deps, imageCacheSeconds: 60 }));
+  // A page that carries the first picture, as the viewer's and the screen's do.
+  const pages = new OverviewPages(
+    previewDir(),
+    async (atLeast) => (await currentViewStart(deps, atLeast)).start,
   );
+  app.get('/page', async (req, res) => {
+    res.type('html').send((await pages.compose(PAGE, req, res)) ?? PAGE);
+  });
   app.use(errorHandler);
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -344,6 +368,37 @@ describe('the live colour pyramid', () => {
       expect(res.status, q).toBe(status);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
     }
+  });
+
+  it("a big mosaic's view holds the changes up to min once its pyramid is published, and the latest when none comes in time", async () => {
+    // Publishes at least 1 s apart: a change just made is not in the published pyramid yet.
+    const r = await rig(300, 300, 0, 1000);
+    await published(r);
+    const before = r.rt.broadcaster.lastSeq;
+    r.source.place({ col: 40, row: 40 });
+    r.source.place({ col: 41, row: 40 });
+    const now = r.rt.broadcaster.lastSeq;
+    expect(now).toBe(before + 2);
+    // Without min, the pyramid as last published.
+    expect(await viewStart(r.url)).toMatchObject({ mode: 'pyramid', seq: before });
+    const at = await fetch(`${r.url}/api/mosaic/view?min=${now}`);
+    expect(at.status).toBe(200);
+    expect(at.headers.get('x-mosaic-seq')).toBe(String(now));
+    const { start } = decodeViewStart(await at.arrayBuffer());
+    expect(start).toMatchObject({ mode: 'pyramid', seq: now, size: 2 });
+    const p = colourPyramidOf(300, 300);
+    expect(start.versions![Math.floor(40 / COLOUR_TILE) * p.blockCols]).toBe(now);
+    // The same for a page that carries the view start inline (the screen's offline copy).
+    r.source.place({ col: 42, row: 40 });
+    const later = r.rt.broadcaster.lastSeq;
+    const html = await (await fetch(`${r.url}/page?min=${later}`)).text();
+    const inline = /<script type="application\/json" id="kiss-view">([^<]*)<\/script>/.exec(html);
+    expect(JSON.parse(inline![1]!)).toMatchObject({ mode: 'pyramid', seq: later, size: 3 });
+    // A seq the live copy holds but no publish ever reaches (nothing changes after it): the
+    // latest published pyramid once the wait is over, not an error.
+    const t0 = performance.now();
+    expect(await r.pyramid.current(later + 1, 150)).toMatchObject({ seq: later });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
   });
 
   it('a small mosaic starts in cells mode, with the same frame as the snapshot', async () => {

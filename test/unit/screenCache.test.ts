@@ -87,12 +87,13 @@ describe("the screen's offline copy, brought up to date", () => {
     expect(followsMosaic(`${O}/api/mosaic/cells?col=0&row=0&cols=12&rows=12`, O, london)).toBe(true);
   });
 
-  it('the view and the cells at the seq the screen shows or later; the page and the rest as kept', () => {
+  it('the view, the cells and the screen page at the seq the screen shows or later; the rest as kept', () => {
     expect(refreshUrl(`${O}/api/mosaic/view`, 20)).toBe(`${O}/api/mosaic/view?min=20`);
     expect(refreshUrl(`${O}/api/mosaic/cells?col=0&row=0&cols=12&rows=12`, 20)).toBe(
       `${O}/api/mosaic/cells?col=0&row=0&cols=12&rows=12&min=20`,
     );
-    expect(refreshUrl(`${O}/screen?event=london`, 20)).toBe(`${O}/screen?event=london`);
+    // The screen page carries the view start inline (pyramid mode): at that seq too.
+    expect(refreshUrl(`${O}/screen?event=london`, 20)).toBe(`${O}/screen?event=london&min=20`);
     expect(refreshUrl(`${O}/api/mosaic`, 20)).toBe(`${O}/api/mosaic`);
   });
 
