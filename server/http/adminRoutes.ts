@@ -61,18 +61,18 @@ export function adminRoutes(d: AdminDeps): Router {
   r.get('/api/admin/queue', async (req, res) => {
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit) || 200));
     const pending = await s.pendingTiles();
-    const items = await Promise.all(
-      pending.slice(0, limit).map(
-        async (t): Promise<AdminQueueItem> => ({
-          id: t.id,
-          event: t.event,
-          createdAt: new Date(t.createdAt).toISOString(),
-          flags: await d.flags.count(t.id),
-          flagReasons: await d.flags.reasons(t.id),
-          thumbUrl: `/api/admin/tiles/${t.id}/128.webp`,
-          imageUrl: `/api/admin/tiles/${t.id}/512.webp`,
-        }),
-      ),
+    const shown = pending.slice(0, limit);
+    const flags = await d.flags.summaries(shown.map((t) => t.id));
+    const items = shown.map(
+      (t, i): AdminQueueItem => ({
+        id: t.id,
+        event: t.event,
+        createdAt: new Date(t.createdAt).toISOString(),
+        flags: flags[i]!.count,
+        flagReasons: flags[i]!.reasons,
+        thumbUrl: `/api/admin/tiles/${t.id}/128.webp`,
+        imageUrl: `/api/admin/tiles/${t.id}/512.webp`,
+      }),
     );
     const answer: AdminQueue = { total: pending.length, items };
     await sendJson(req, res, answer);

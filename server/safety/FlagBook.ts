@@ -13,10 +13,16 @@ export interface FlagStore {
   flag(id: number, addressKey: string, clientKey: string, reason?: FlagReason): Promise<FlagOutcome>;
   /** Distinct flags a tile has now. */
   count(id: number): Promise<number>;
-  /** How many distinct flags gave each reason. */
-  reasons(id: number): Promise<Partial<Record<FlagReason, number>>>;
+  /** Each tile's flags now, in the order of `ids`, in one read (the moderators' queue). */
+  summaries(ids: readonly number[]): Promise<FlagSummary[]>;
   /** Forgets a tile's flags (it was approved after review, or is gone). */
   clear(id: number): Promise<void>;
+}
+
+/** A tile's distinct flags, and how many of them gave each reason. */
+export interface FlagSummary {
+  count: number;
+  reasons: Partial<Record<FlagReason, number>>;
 }
 
 interface TileFlags {
@@ -65,9 +71,10 @@ export class FlagBook {
     return this.tiles.get(id)?.count ?? 0;
   }
 
-  /** How many distinct flags gave each reason. */
-  reasons(id: number): Partial<Record<FlagReason, number>> {
-    return { ...this.tiles.get(id)?.reasons };
+  /** The tile's distinct flags, and how many gave each reason. */
+  summary(id: number): FlagSummary {
+    const f = this.tiles.get(id);
+    return { count: f?.count ?? 0, reasons: { ...f?.reasons } };
   }
 
   /** Forgets a tile's flags (it was approved after review, or is gone). */
@@ -81,7 +88,7 @@ export function flagStoreOf(book: FlagBook): FlagStore {
   return {
     flag: async (id, addressKey, clientKey, reason) => book.flag(id, addressKey, clientKey, reason),
     count: async (id) => book.count(id),
-    reasons: async (id) => book.reasons(id),
+    summaries: async (ids) => ids.map((id) => book.summary(id)),
     clear: async (id) => book.clear(id),
   };
 }

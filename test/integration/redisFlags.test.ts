@@ -22,9 +22,14 @@ describe('flags in Redis', () => {
     expect(await a.flag(1, 'netC', 'c3', 'spam')).toBe('hide');
     expect(await b.flag(1, 'netD', 'c4')).toBe('counted');
     expect(await b.count(1)).toBe(4);
-    expect(await a.reasons(1)).toEqual({ hate: 2, spam: 1 });
     expect(await a.count(2)).toBe(1);
-    expect(await a.reasons(3)).toEqual({});
+    // The queue's read: every tile's flags in one pipeline, in the order asked, none for a tile never flagged.
+    expect(await a.summaries([1, 3, 2])).toEqual([
+      { count: 4, reasons: { hate: 2, spam: 1 } },
+      { count: 0, reasons: {} },
+      { count: 1, reasons: {} },
+    ]);
+    expect(await a.summaries([])).toEqual([]);
     await b.clear(1);
     expect(await a.count(1)).toBe(0);
     expect(await a.flag(1, 'netA', 'c1')).toBe('counted');
@@ -42,7 +47,7 @@ describe('flags in Redis', () => {
     expect(outcomes.filter((o) => o === 'hide')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'counted')).toHaveLength(19);
     expect(await a.count(10)).toBe(20);
-    expect(await b.reasons(10)).toEqual({ other: 20 });
+    expect(await b.summaries([10])).toEqual([{ count: 20, reasons: { other: 20 } }]);
   });
 
   it('forget an open case after its TTL', async () => {

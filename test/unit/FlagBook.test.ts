@@ -12,7 +12,8 @@ describe('FlagBook', () => {
     expect(book.flag(1, 'netC', 'c3', 'spam')).toBe('hide');
     expect(book.flag(1, 'netD', 'c4')).toBe('counted');
     expect(book.count(1)).toBe(4);
-    expect(book.reasons(1)).toEqual({ hate: 2, spam: 1 });
+    expect(book.summary(1)).toEqual({ count: 4, reasons: { hate: 2, spam: 1 } });
+    expect(book.summary(3)).toEqual({ count: 0, reasons: {} });
     book.clear(1);
     expect(book.count(1)).toBe(0);
     expect(book.flag(1, 'netA', 'c1')).toBe('counted');
