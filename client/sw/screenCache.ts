@@ -7,6 +7,24 @@ export const SCREEN_CACHE = 'kiss-screen-v1';
 /** At most this many answers are kept; the oldest go first. */
 export const SCREEN_CACHE_ENTRIES = 400;
 
+/** Whether a kept answer is a picture or a block of cells, which the screen asks for anew as its camera moves. */
+function mosaicPart(key: string): boolean {
+  const p = new URL(key).pathname;
+  return p.startsWith('/api/atlas/') || p.startsWith('/api/mosaic/pyramid/') || p === '/api/mosaic/cells';
+}
+
+/**
+ * The kept answers to drop, of `keys` in the order they were kept, for at most `room` to stay:
+ * pictures and blocks of cells first, oldest first, then anything else oldest first. A screen
+ * whose camera flies for hours gathers more of them than the cap, and the page and its built
+ * files, kept first, must not be what goes: without them a reload offline shows nothing.
+ */
+export function keysToDrop(keys: readonly string[], room: number): string[] {
+  const over = keys.length - room;
+  if (over <= 0) return [];
+  return [...keys.filter(mosaicPart), ...keys.filter((k) => !mosaicPart(k))].slice(0, over);
+}
+
 /** The cache key of a request the worker keeps, or null for one it leaves alone. */
 export function keepKey(href: string, origin: string): string | null {
   const url = new URL(href);

@@ -16,6 +16,7 @@ import {
   SCREEN_CACHE as CACHE,
   followsMosaic,
   keepKey,
+  keysToDrop,
   SCREEN_CACHE_ENTRIES as MAX_ENTRIES,
   pageBuild,
   refreshUrl,
@@ -42,12 +43,25 @@ interface WorkerScope {
 }
 const worker = self as unknown as WorkerScope;
 
+/** Answers in the cache, as far as this worker knows (counted when it first copies one). */
+let entries: number | null = null;
+
 async function keep(cache: Cache, key: string, res: Response): Promise<void> {
   if (res.status !== 200 || res.type !== 'basic') return;
-  await cache.delete(key);
+  const replaced = await cache.delete(key);
   await cache.put(key, res);
+  if (entries === null) entries = (await cache.keys()).length;
+  else if (!replaced) entries++;
+  // The cache is listed only when it goes over the cap, and then trimmed a tenth below it, so
+  // that a screen copying new answers lists it once every forty, not after every copy.
+  if (entries <= MAX_ENTRIES) return;
   const keys = await cache.keys();
-  for (const old of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) await cache.delete(old);
+  entries = keys.length;
+  const drop = keysToDrop(
+    keys.map((r) => r.url),
+    Math.floor(MAX_ENTRIES * 0.9),
+  );
+  for (const old of drop) if (await cache.delete(old)) entries--;
 }
 
 async function networkFirst(req: Request, key: string): Promise<Response> {

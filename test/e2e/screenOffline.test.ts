@@ -9,6 +9,7 @@
 import type { Page, Response } from 'playwright-core';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SCREEN_CACHE, SCREEN_CACHE_ENTRIES } from '../../client/sw/screenCache.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
 import { waitForSeq } from './harness.ts';
@@ -177,6 +178,69 @@ describe.each([
     await page.reload();
     await waitForSeq(page, seq);
     expect(await page.textContent('#total')).toBe(`${count} kisses worldwide`);
+    await ctx.close();
+  });
+});
+
+describe("the event screen's offline copy", () => {
+  const e2e = useE2E({ MOSAIC_COLS: '12', MOSAIC_ROWS: '12' });
+
+  it('holds at most SCREEN_CACHE_ENTRIES answers: the oldest blocks go first, never the page and its files', async () => {
+    const url = e2e.server().url;
+    const ctx = await e2e.browser().newContext({ viewport: { width: 1280, height: 720 }, locale: 'en-GB' });
+    const page = await ctx.newPage();
+    await page.goto(`${url}/screen`);
+    await page.waitForSelector('body[data-offline="ready"]', { timeout: 20_000 });
+    const shell = await page.evaluate(
+      async (name) =>
+        (await (await caches.open(name)).keys()).filter((r) => {
+          const p = new URL(r.url).pathname;
+          return p === '/screen' || p.startsWith('/assets/');
+        }).length,
+      SCREEN_CACHE,
+    );
+    expect(shell).toBeGreaterThan(2);
+    // Blocks of cells the worker copies one by one, each under its own key: past the cap.
+    const extra = SCREEN_CACHE_ENTRIES + 40;
+    const state = await page.evaluate(
+      async ({ n, name, cap }) => {
+        for (let i = 0; i < n; i++) {
+          const res = await fetch(`/api/mosaic/cells?col=0&row=0&cols=1&rows=1&copy=${i}`);
+          await res.arrayBuffer();
+        }
+        // The worker copies after it answers: wait until the last one is in.
+        const cache = await caches.open(name);
+        const last = `/api/mosaic/cells?col=0&row=0&cols=1&rows=1&copy=${n - 1}`;
+        for (let i = 0; i < 200 && !(await cache.match(last)); i++)
+          await new Promise((r) => setTimeout(r, 50));
+        let all = await cache.keys();
+        for (let i = 0; i < 100 && all.length > cap; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          all = await cache.keys();
+        }
+        const keys = all.map((r) => new URL(r.url));
+        return {
+          size: keys.length,
+          shell: keys.filter((u) => u.pathname === '/screen' || u.pathname.startsWith('/assets/')).length,
+          copies: keys
+            .filter((u) => u.searchParams.has('copy'))
+            .map((u) => Number(u.searchParams.get('copy'))),
+        };
+      },
+      { n: extra, name: SCREEN_CACHE, cap: SCREEN_CACHE_ENTRIES },
+    );
+    expect(state.size).toBeLessThanOrEqual(SCREEN_CACHE_ENTRIES);
+    // The page and every built file it loads are still there, for a reload without the network.
+    expect(state.shell).toBe(shell);
+    // The newest stay, the oldest went.
+    expect(state.copies).toContain(extra - 1);
+    expect(state.copies).not.toContain(0);
+    expect(Math.min(...state.copies)).toBeGreaterThan(extra - SCREEN_CACHE_ENTRIES - 1);
+    // So the screen still comes back from a reload without the network.
+    await ctx.setOffline(true);
+    await page.reload();
+    await page.waitForSelector('#reconnecting:not([hidden])', { timeout: 20_000 });
+    await page.waitForFunction(() => 'kiss' in window);
     await ctx.close();
   });
 });

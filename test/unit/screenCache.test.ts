@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { followsMosaic, keepKey, pageBuild, refreshUrl } from '../../client/sw/screenCache.ts';
+import { followsMosaic, keepKey, keysToDrop, pageBuild, refreshUrl } from '../../client/sw/screenCache.ts';
 
 const O = 'https://kiss.example';
 
@@ -95,6 +95,24 @@ describe("the screen's offline copy, brought up to date", () => {
     // The screen page carries the view start inline (pyramid mode): at that seq too.
     expect(refreshUrl(`${O}/screen?event=london`, 20)).toBe(`${O}/screen?event=london&min=20`);
     expect(refreshUrl(`${O}/api/mosaic`, 20)).toBe(`${O}/api/mosaic`);
+  });
+
+  it('over its cap, drops pictures and blocks of cells first, oldest first, and the page and its files last', () => {
+    const page = `${O}/screen?event=london`;
+    const js = `${O}/assets/screen-BtJ4hMkD.js`;
+    const view = `${O}/api/mosaic/view`;
+    const parts = [
+      `${O}/api/mosaic/pyramid/0/0_0.webp`,
+      `${O}/api/atlas/1/2.webp`,
+      `${O}/api/mosaic/cells?col=0&row=0&cols=12&rows=12`,
+      `${O}/api/mosaic/pyramid/1/0_0.webp`,
+    ];
+    const kept = [page, js, view, ...parts];
+    expect(keysToDrop(kept, 7)).toEqual([]);
+    expect(keysToDrop(kept, 5)).toEqual(parts.slice(0, 2));
+    expect(keysToDrop(kept, 3)).toEqual(parts);
+    // Only where nothing else is left do the page's own go, oldest first.
+    expect(keysToDrop(kept, 1)).toEqual([...parts, page, js]);
   });
 
   it('tells two copies of a page of the same build from one of another by the built files they load', () => {
