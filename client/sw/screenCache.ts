@@ -7,10 +7,14 @@ export const SCREEN_CACHE = 'kiss-screen-v1';
 /** At most this many answers are kept; the oldest go first. */
 export const SCREEN_CACHE_ENTRIES = 400;
 
+/** A picture of part of the mosaic: an atlas block or a pyramid tile, kept once whatever its version. */
+const isPicture = (path: string): boolean =>
+  path.startsWith('/api/atlas/') || path.startsWith('/api/mosaic/pyramid/');
+
 /** Whether a kept answer is a picture or a block of cells, which the screen asks for anew as its camera moves. */
 function mosaicPart(key: string): boolean {
   const p = new URL(key).pathname;
-  return p.startsWith('/api/atlas/') || p.startsWith('/api/mosaic/pyramid/') || p === '/api/mosaic/cells';
+  return isPicture(p) || p === '/api/mosaic/cells';
 }
 
 /**
@@ -33,7 +37,7 @@ export function keepKey(href: string, origin: string): string | null {
   url.hash = '';
   const p = url.pathname;
   // One copy per image whatever its version (?v=): offline, the last one seen is the best there is.
-  if (p.startsWith('/api/atlas/') || p.startsWith('/api/mosaic/pyramid/')) return url.origin + p;
+  if (isPicture(p)) return url.origin + p;
   // One copy per block of cells whatever seq it was asked to wait for (min): the worker brings
   // it up to date, and a reload asks for it with the seq of the view it comes back with.
   if (p === '/api/mosaic/cells') {

@@ -17,6 +17,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Request, Response } from 'express';
 import type { ViewStart } from '../../shared/viewStart.ts';
+import { MinQuery } from './viewRoutes.ts';
 
 /** The built preview script, next to the pages. */
 export const PREVIEW_FILE = 'overview-preview.js';
@@ -67,8 +68,9 @@ export class OverviewPages {
     if (req.query.view === 'cells') return null;
     const app = MODULE_TAG.exec(html);
     if (!app || !VIEWPORT.test(html)) return null;
-    const min =
-      typeof req.query.min === 'string' && /^\d{1,10}$/.test(req.query.min) ? Number(req.query.min) : 0;
+    // A malformed min is not the page's error: it is served without waiting.
+    const q = MinQuery.safeParse(req.query);
+    const min = q.success ? (q.data.min ?? 0) : 0;
     const [start, script] = await Promise.all([this.viewStart(min).catch(() => null), this.preview()]);
     if (start?.mode !== 'pyramid' || !script) return null;
     const csp = res.getHeader('Content-Security-Policy');

@@ -21,7 +21,8 @@ export interface ViewRouteDeps {
 export const MAX_BLOCK_SIDE = 128;
 
 const int = z.coerce.number().int().min(0).max(1_000_000_000);
-const MinQuery = z.object({ min: int.optional() });
+/** `min`: the seq a view start must hold at least (also read by the pages that carry one inline). */
+export const MinQuery = z.object({ min: int.optional() });
 const BlockQuery = z.object({
   col: int,
   row: int,
