@@ -120,14 +120,39 @@ export interface MinuteCount {
  */
 export const ADMIN_PROTOCOL_VERSION = 1;
 
-/** {@link AdminStats}' `queue.mark` of the waiting tiles' ids, in their order (FNV-1a). */
-export function queueMark(ids: Iterable<number>): number {
+/**
+ * One waiting tile's share of {@link queueMark}: its id mixed to 32 bits (the "hash32" mixer,
+ * whose constant is small enough that PostgreSQL computes the same in bigint arithmetic; see
+ * `QUEUE_MIX_JOIN` in server/cluster/pgData.ts).
+ */
+export function queueMix(id: number): number {
+  let x = id >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** {@link queueMark} from the queue's length and the sum of its ids' {@link queueMix}es. */
+export function queueMarkOf(length: number, mixSum: number): number {
+  // FNV-1a over the two 32-bit words.
   let h = 0x811c9dc5;
-  for (const id of ids) {
-    // Each id's 32-bit integer as four bytes (mosaic ids stay far below 2^32).
-    for (let shift = 0; shift < 32; shift += 8) h = Math.imul(h ^ ((id >>> shift) & 0xff), 0x01000193);
-  }
+  for (const word of [length >>> 0, (mixSum % 2 ** 32) >>> 0])
+    for (let shift = 0; shift < 32; shift += 8) h = Math.imul(h ^ ((word >>> shift) & 0xff), 0x01000193);
   return h >>> 0;
+}
+
+/**
+ * {@link AdminStats}' `queue.mark` of the waiting tiles' ids: a hash of the set, whatever the
+ * order, so that a store can sum it up in one query without listing the ids.
+ */
+export function queueMark(ids: Iterable<number>): number {
+  let n = 0;
+  let sum = 0;
+  for (const id of ids) {
+    n++;
+    sum = (sum + queueMix(id)) % 2 ** 32;
+  }
+  return queueMarkOf(n, sum);
 }
 
 /**
@@ -147,7 +172,7 @@ export interface AdminStats {
     oldestAgeMs: number | null;
     /**
      * Changes whenever a tile joins or leaves the queue, even where as many join as leave (a
-     * 32-bit hash of the waiting ids): a console asks for the queue again when it changes.
+     * 32-bit hash of the set of waiting ids): a console asks for the queue again when it changes.
      */
     mark: number;
   };

@@ -12,14 +12,15 @@ import {
 } from '../core/deleteToken.ts';
 import { FileCache } from '../core/FileCache.ts';
 import { Listeners } from '../core/listeners.ts';
-import type { MosaicPort } from '../core/port.ts';
+import type { MosaicPort, PendingQueue } from '../core/port.ts';
 import type { ChangedCells, TileBook, TileRecord } from '../core/TileBook.ts';
 import { type AddedTile, type AddMeta, keyedAnswer, storedAs, type TileLifecycle } from '../core/types.ts';
 import { AppError } from '../errors.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCopy } from './LiveCopy.ts';
 import {
-  pendingTiles,
+  pendingQueue,
+  pendingTile,
   queuedPlaceRequest,
   readDeleteHash,
   storedAt,
@@ -175,11 +176,11 @@ export class ClusterMosaic implements MosaicPort {
   async find(id: number): Promise<TileRecord | undefined> {
     const live = this.copy.get(id);
     if (live) return live;
-    return (await this.pendingTiles()).find((t) => t.id === id);
+    return fromStore(pendingTile(this.pool, id));
   }
 
-  async pendingTiles(): Promise<TileRecord[]> {
-    return fromStore(pendingTiles(this.pool));
+  async pending(limit: number): Promise<PendingQueue> {
+    return fromStore(pendingQueue(this.pool, limit));
   }
 
   async canDelete(id: number, token: string): Promise<boolean> {

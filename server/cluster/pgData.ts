@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
+import { queueMarkOf } from '../../shared/rallies.ts';
 import { type LogChange, LogType } from '../core/logChange.ts';
+import type { PendingQueue } from '../core/port.ts';
 import type { TileRecord } from '../core/TileBook.ts';
 import type { MosaicMeta } from '../store/types.ts';
 import { decodePlacements } from './logCodec.ts';
@@ -189,12 +191,19 @@ export async function withdrawQueued(pool: pg.Pool, id: number): Promise<boolean
   return (r.rowCount ?? 0) > 0;
 }
 
-/** Tiles waiting for review, oldest first. */
-export async function pendingTiles(pool: pg.Pool): Promise<TileRecord[]> {
-  const r = await pool.query(
-    `SELECT id, event, created_at, rgb FROM tiles WHERE status = 'pending' ORDER BY id`,
-  );
-  return r.rows.map((x) => ({
+/**
+ * Joined to `tiles`, gives `h`: `queueMix` (shared/rallies.ts) of its id, the same 32-bit value computed in
+ * bigint arithmetic (73244475 = 0x45d9f3b < 2^27, so no product reaches 2^63).
+ */
+const QUEUE_MIX_JOIN = `
+  LATERAL (SELECT id % 4294967296 AS x0) m0,
+  LATERAL (SELECT ((x0 # (x0 >> 16)) * 73244475) % 4294967296 AS x1) m1,
+  LATERAL (SELECT ((x1 # (x1 >> 16)) * 73244475) % 4294967296 AS x2) m2,
+  LATERAL (SELECT x2 # (x2 >> 16) AS h) m3`;
+
+/** A row of `tiles` waiting for review, as the queue shows it. */
+function pendingRecord(x: { id: number; event: string | null; created_at: number; rgb: number }): TileRecord {
+  return {
     id: x.id,
     status: 'pending' as const,
     col: -1,
@@ -204,7 +213,41 @@ export async function pendingTiles(pool: pg.Pool): Promise<TileRecord[]> {
     createdAt: x.created_at,
     rgb: [(x.rgb >> 16) & 255, (x.rgb >> 8) & 255, x.rgb & 255] as [number, number, number],
     phash: null,
-  }));
+  };
+}
+
+/**
+ * The review queue in one statement (one snapshot): its length, oldest time and mark summed up
+ * in the database, and only its `limit` oldest rows, so that no caller lists every waiting tile.
+ */
+export async function pendingQueue(pool: pg.Pool, limit: number): Promise<PendingQueue> {
+  const r = await pool.query(
+    `SELECT s.n, s.oldest, s.mix, t.id, t.event, t.created_at, t.rgb
+       FROM (SELECT count(*)::int AS n, min(created_at) AS oldest,
+                    (coalesce(sum(h), 0) % 4294967296)::int8 AS mix
+               FROM tiles, ${QUEUE_MIX_JOIN} WHERE status = 'pending') s
+       LEFT JOIN LATERAL (SELECT id, event, created_at, rgb FROM tiles
+                           WHERE status = 'pending' ORDER BY id LIMIT $1) t ON true
+      ORDER BY t.id`,
+    [limit],
+  );
+  const head = r.rows[0];
+  const length = head ? Number(head.n) : 0;
+  return {
+    length,
+    oldestCreatedAt: length ? Number(head.oldest) : null,
+    mark: queueMarkOf(length, length ? Number(head.mix) : 0),
+    tiles: r.rows.filter((x) => x.id !== null).map(pendingRecord),
+  };
+}
+
+/** Tile `id` while it waits for review, else undefined. */
+export async function pendingTile(pool: pg.Pool, id: number): Promise<TileRecord | undefined> {
+  const r = await pool.query(
+    `SELECT id, event, created_at, rgb FROM tiles WHERE id = $1 AND status = 'pending'`,
+    [id],
+  );
+  return r.rows[0] ? pendingRecord(r.rows[0]) : undefined;
 }
 
 /** A stored tile's status, or null when there is no such row. */

@@ -3,6 +3,7 @@ import type { Takedown } from '../../shared/adminApi.ts';
 import type { TileSize } from '../../shared/httpApi.ts';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
 import type { Change, Placement } from '../../shared/mosaic/types.ts';
+import { queueMark } from '../../shared/rallies.ts';
 import { type IngestedPhoto, readTileSize } from '../ingest/pipeline.ts';
 import type { LiveCells, LiveSnapshot, LiveSource } from '../realtime/source.ts';
 import type { MosaicMeta, TileRow } from '../store/types.ts';
@@ -18,7 +19,7 @@ import { FileCache } from './FileCache.ts';
 import { Listeners } from './listeners.ts';
 import { type LogChange, toLogChanges } from './logChange.ts';
 import { Mutex } from './mutex.ts';
-import type { MosaicPort } from './port.ts';
+import type { MosaicPort, PendingQueue } from './port.ts';
 import { fromImage, fromRows, layoutKeyOf } from './startupLoad.ts';
 import { type ChangedCells, TileBook, type TileRecord } from './TileBook.ts';
 import {
@@ -445,8 +446,16 @@ export class MosaicService implements LiveSource, MosaicPort {
     return [...this.pendingFeatures.keys()].sort((a, b) => a - b);
   }
 
-  async pendingTiles(): Promise<TileRecord[]> {
-    return this.pendingIds().map((id) => this.tiles.get(id)!);
+  async pending(limit: number): Promise<PendingQueue> {
+    const ids = this.pendingIds();
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const id of ids) oldest = Math.min(oldest, this.tiles.get(id)!.createdAt);
+    return {
+      length: ids.length,
+      oldestCreatedAt: ids.length ? oldest : null,
+      mark: queueMark(ids),
+      tiles: ids.slice(0, limit).map((id) => this.tiles.get(id)!),
+    };
   }
 
   async find(id: number): Promise<TileRecord | undefined> {

@@ -12,6 +12,17 @@ import type { AddedTile, AddMeta, TileLifecycle } from './types.ts';
  * from its live copy and sends every mutation to the placer. Reads of live tiles are
  * synchronous (memory); whatever may need the database is a promise.
  */
+/** The tiles waiting for review, as the console's queue and live numbers see them. */
+export interface PendingQueue {
+  length: number;
+  /** The oldest waiting tile's time (ms since the epoch), or null when none waits. */
+  oldestCreatedAt: number | null;
+  /** `queueMark` of the waiting ids (shared/rallies.ts). */
+  mark: number;
+  /** The `limit` oldest waiting tiles (by id), oldest first. */
+  tiles: TileRecord[];
+}
+
 export interface MosaicPort {
   readonly cols: number;
   readonly rows: number;
@@ -51,8 +62,8 @@ export interface MosaicPort {
   get(id: number): TileRecord | undefined;
   /** Any stored tile, live or waiting for review. */
   find(id: number): Promise<TileRecord | undefined>;
-  /** Tiles waiting for review, oldest first. */
-  pendingTiles(): Promise<TileRecord[]>;
+  /** The review queue as one read: its length, oldest time and mark, and its `limit` oldest tiles. */
+  pending(limit: number): Promise<PendingQueue>;
   canDelete(id: number, token: string): Promise<boolean>;
   remove(id: number): Promise<boolean>;
   reject(ids: readonly number[]): Promise<number[]>;

@@ -60,8 +60,8 @@ export function adminRoutes(d: AdminDeps): Router {
 
   r.get('/api/admin/queue', async (req, res) => {
     const limit = Math.min(1000, Math.max(1, Number(req.query.limit) || 200));
-    const pending = await s.pendingTiles();
-    const shown = pending.slice(0, limit);
+    const pending = await s.pending(limit);
+    const shown = pending.tiles;
     const flags = await d.flags.summaries(shown.map((t) => t.id));
     const items = shown.map(
       (t, i): AdminQueueItem => ({

@@ -145,8 +145,7 @@ export class StatsBook {
   /** Every figure now. */
   async collect(): Promise<AdminStats> {
     const now = this.clock();
-    const pending = await this.s.service.pendingTiles().catch(() => []);
-    const oldest = pending.reduce((m, t) => Math.min(m, t.createdAt), Number.POSITIVE_INFINITY);
+    const pending = await this.s.service.pending(0).catch(() => null);
     const lat = this.latency.sorted();
     const ing = this.ingestMs.sorted();
     const first = this.cpu[0];
@@ -165,9 +164,9 @@ export class StatsBook {
       tilesPerMinute: this.tilesPerMinute(now),
       refused: await this.s.refusals.all(),
       queue: {
-        length: pending.length,
-        oldestAgeMs: pending.length ? Math.max(0, now - oldest) : null,
-        mark: queueMark(pending.map((t) => t.id)),
+        length: pending?.length ?? 0,
+        oldestAgeMs: pending?.oldestCreatedAt != null ? Math.max(0, now - pending.oldestCreatedAt) : null,
+        mark: pending?.mark ?? queueMark([]),
       },
       online: await this.online(),
       uploadToVisibleMs: { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), samples: lat.length },

@@ -4,7 +4,8 @@
  * for the whole cluster.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminStats } from '../../shared/rallies.ts';
+import type { AdminQueue } from '../../shared/adminApi.ts';
+import { type AdminStats, queueMark } from '../../shared/rallies.ts';
 import { type NodeProcess, startTestCluster, type TestCluster, until } from '../support/cluster.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
@@ -47,13 +48,25 @@ describe('the console on a cluster', () => {
     const photo = await syntheticJpeg(640, 480, 3);
     const held = await until(async () => {
       const r = await upload(b.url, photo, { event: 'berlin' });
-      return r.status === 202 ? ((await r.json()) as { status: string }) : undefined;
+      return r.status === 202 ? ((await r.json()) as { status: string; id: number }) : undefined;
     }, 10_000);
     expect(held.status).toBe('pending');
+    const heldId = held.id;
 
     const stats = (await (await fetch(`${a.url}/api/admin/stats`, { headers: ADMIN })).json()) as AdminStats;
     expect(stats).toMatchObject({ refused: { UNKNOWN_EVENT: 2 } });
     expect(stats.queue.length).toBe(1);
+    // The mark PostgreSQL sums up is the one the embedded store computes from the ids.
+    expect(stats.queue.mark).toBe(queueMark([heldId]));
+    // The queue and the waiting tile's admin-only picture, from the node that did not store it.
+    const queue = (await (await fetch(`${a.url}/api/admin/queue`, { headers: ADMIN })).json()) as AdminQueue;
+    expect(queue.total).toBe(1);
+    expect(queue.items.map((i) => i.id)).toEqual([heldId]);
+    const thumb = await fetch(`${a.url}${queue.items[0]!.thumbUrl}`, { headers: ADMIN });
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/webp');
+    const none = await fetch(`${a.url}/api/admin/tiles/${heldId + 1000}/128.webp`, { headers: ADMIN });
+    expect(none.status).toBe(404);
     // Who is online is the whole cluster's (Redis); ingest and latency are this node's own.
     expect(stats.perNode).toEqual(['uploadToVisibleMs', 'ingest', 'storage']);
     expect(stats.storage.usedBytes).toBeGreaterThan(0);

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   isRallyDate,
   isTimeZone,
+  queueMark,
+  queueMarkOf,
+  queueMix,
   type RallyInput,
   rallyLinks,
   rallyProblem,
@@ -70,5 +73,36 @@ describe('the rally registry rule', () => {
     );
     expect(rallyTitle({ name: 'Beijaço de São Paulo', city: 'são paulo' })).toBe('Beijaço de São Paulo');
     expect(rallyTitle({ name: 'ПОЦЕЛУЙ В МОСКВЕ', city: 'Москва' })).toBe('ПОЦЕЛУЙ В МОСКВЕ, Москва');
+  });
+});
+
+describe("the queue's mark", () => {
+  it('is a hash of the set of waiting ids, whatever their order', () => {
+    expect(queueMark([9, 2, 40])).toBe(queueMark([2, 40, 9]));
+    expect(queueMark([9, 2, 40])).toBe(queueMarkOf(3, queueMix(9) + queueMix(2) + queueMix(40)));
+  });
+
+  it('moves when a tile joins or leaves, even where as many join as leave', () => {
+    const marks = new Set<number>();
+    // Sets that sums of ids alone would not tell apart ({1,5,6} and {2,3,7}: same count, sum
+    // and sum of squares), every set of up to three ids under 40, and the empty queue.
+    for (let a = 1; a < 40; a++) {
+      marks.add(queueMark([a]));
+      for (let b = a + 1; b < 40; b++) {
+        marks.add(queueMark([a, b]));
+        for (let c = b + 1; c < 40; c++) marks.add(queueMark([a, b, c]));
+      }
+    }
+    marks.add(queueMark([]));
+    expect(marks.size).toBe(39 + (39 * 38) / 2 + (39 * 38 * 37) / 6 + 1);
+    expect(queueMark([1, 5, 6])).not.toBe(queueMark([2, 3, 7]));
+  });
+
+  it('mixes every id into 32 bits, ids past 2^32 included', () => {
+    for (const id of [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 40 + 1]) {
+      const m = queueMix(id);
+      expect(Number.isInteger(m) && m >= 0 && m < 2 ** 32).toBe(true);
+    }
+    expect(queueMix(1)).not.toBe(queueMix(2));
   });
 });
