@@ -447,14 +447,16 @@ export class MosaicService implements LiveSource, MosaicPort {
   }
 
   async pending(limit: number): Promise<PendingQueue> {
-    const ids = this.pendingIds();
+    const ids = [...this.pendingFeatures.keys()];
     let oldest = Number.POSITIVE_INFINITY;
     for (const id of ids) oldest = Math.min(oldest, this.tiles.get(id)!.createdAt);
+    // The live numbers ask for no page: the mark is the set's, so nothing needs sorting.
+    const page = limit > 0 ? ids.sort((a, b) => a - b).slice(0, limit) : [];
     return {
       length: ids.length,
       oldestCreatedAt: ids.length ? oldest : null,
       mark: queueMark(ids),
-      tiles: ids.slice(0, limit).map((id) => this.tiles.get(id)!),
+      tiles: page.map((id) => this.tiles.get(id)!),
     };
   }
 
