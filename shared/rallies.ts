@@ -118,7 +118,7 @@ export interface MinuteCount {
  * is refused with `VERSION_MISMATCH` ("reload the page"), as the viewers' namespace does. Raise
  * it when {@link AdminStats} or the namespace's events change shape.
  */
-export const ADMIN_PROTOCOL_VERSION = 1;
+export const ADMIN_PROTOCOL_VERSION = 2;
 
 /**
  * One waiting tile's share of {@link queueMark}: its id mixed to 32 bits (the "hash32" mixer,
@@ -167,14 +167,15 @@ export interface AdminStats {
   tilesPerMinute: MinuteCount[];
   /** Refused uploads by error code, since start. */
   refused: Record<string, number>;
+  /** Each null while the store does not answer (`storage.unavailable`), rather than an empty queue. */
   queue: {
-    length: number;
+    length: number | null;
     oldestAgeMs: number | null;
     /**
      * Changes whenever a tile joins or leaves the queue, even where as many join as leave (a
      * 32-bit hash of the set of waiting ids): a console asks for the queue again when it changes.
      */
-    mark: number;
+    mark: number | null;
   };
   /**
    * Live connections by the handshake's `role`: viewers' pages (`viewers`, and those that follow
@@ -207,8 +208,10 @@ export interface AdminStats {
    * null for free space, which PostgreSQL does not tell its clients. Null when it cannot be read.
    * `failed`: embedded, the disk failed to keep a commit (an fsync error), so the server stores
    * nothing more (503 STORAGE_FAILED) until it is restarted once the disk is checked; always
-   * false in a cluster.
+   * false in a cluster. `unavailable`: cluster, PostgreSQL did not answer these figures' reads
+   * (uploads meanwhile answer 503 STORE_UNAVAILABLE; the nodes go on by themselves once it is
+   * back); always false embedded.
    */
-  storage: { usedBytes: number | null; freeBytes: number | null; failed: boolean };
+  storage: { usedBytes: number | null; freeBytes: number | null; failed: boolean; unavailable: boolean };
   perNode: string[];
 }

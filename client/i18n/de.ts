@@ -395,6 +395,9 @@ export const de: Messages = {
   'console.storageFailed':
     'Die Festplatte des Servers hat beim Speichern einen Fehler gemeldet: Es wird nichts Neues gespeichert, Uploads werden abgelehnt (STORAGE_FAILED). Bitte die Festplatte prüfen und den Server neu starten.',
   'console.none': 'noch keine',
+  'console.unknown': 'derzeit unbekannt',
+  'console.storeUnavailable':
+    'Die Datenbank antwortet nicht: Uploads werden vorerst abgelehnt (STORE_UNAVAILABLE), und die Prüfwarteschlange lässt sich nicht lesen. Sobald sie wieder antwortet, laufen die Server von selbst weiter. Bitte PostgreSQL prüfen.',
   'console.refused': 'Abgelehnte Uploads',
   'console.noRefusals': 'Kein Upload abgelehnt.',
   'console.byRally': 'Nach Kundgebung',

@@ -377,6 +377,9 @@ export const en = {
   'console.storageFailed':
     'The server’s disk reported an error while saving: nothing new is stored and uploads are refused (STORAGE_FAILED). Check the disk, then restart the server.',
   'console.none': 'none yet',
+  'console.unknown': 'not known now',
+  'console.storeUnavailable':
+    'The database does not answer: uploads are refused for now (STORE_UNAVAILABLE) and the review queue cannot be read. The servers carry on by themselves once it is back: check PostgreSQL.',
   'console.refused': 'Refused uploads',
   'console.noRefusals': 'No upload refused.',
   'console.byRally': 'By rally',

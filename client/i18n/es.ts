@@ -393,6 +393,9 @@ export const es: Messages = {
   'console.storageFailed':
     'El disco del servidor informó de un error al guardar: no se guarda nada nuevo y se rechazan las subidas (STORAGE_FAILED). Revisa el disco y reinicia el servidor.',
   'console.none': 'ninguno aún',
+  'console.unknown': 'desconocido por ahora',
+  'console.storeUnavailable':
+    'La base de datos no responde: por ahora se rechazan las subidas (STORE_UNAVAILABLE) y no se puede leer la cola de revisión. Los servidores siguen solos en cuanto vuelva: revisa PostgreSQL.',
   'console.refused': 'Subidas rechazadas',
   'console.noRefusals': 'Ninguna subida rechazada.',
   'console.byRally': 'Por concentración',

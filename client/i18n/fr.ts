@@ -397,6 +397,9 @@ export const fr: Messages = {
   'console.storageFailed':
     'Le disque du serveur a signalé une erreur à l’enregistrement : plus rien de nouveau n’est enregistré et les envois sont refusés (STORAGE_FAILED). Vérifiez le disque, puis redémarrez le serveur.',
   'console.none': 'aucun pour l’instant',
+  'console.unknown': 'inconnu pour l’instant',
+  'console.storeUnavailable':
+    'La base de données ne répond pas : les envois sont refusés pour l’instant (STORE_UNAVAILABLE) et la file de modération ne peut pas être lue. Les serveurs reprennent d’eux-mêmes dès son retour : vérifiez PostgreSQL.',
   'console.refused': 'Envois refusés',
   'console.noRefusals': 'Aucun envoi refusé.',
   'console.byRally': 'Par rassemblement',

@@ -385,6 +385,9 @@ export const ptBR: Messages = {
   'console.storageFailed':
     'O disco do servidor informou um erro ao salvar: nada novo é salvo e os envios são recusados (STORAGE_FAILED). Verifique o disco e reinicie o servidor.',
   'console.none': 'nenhum ainda',
+  'console.unknown': 'desconhecido no momento',
+  'console.storeUnavailable':
+    'O banco de dados não responde: por enquanto os envios são recusados (STORE_UNAVAILABLE) e a fila de revisão não pode ser lida. Os servidores continuam sozinhos assim que ele voltar: verifique o PostgreSQL.',
   'console.refused': 'Envios recusados',
   'console.noRefusals': 'Nenhum envio recusado.',
   'console.byRally': 'Por ato',

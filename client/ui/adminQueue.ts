@@ -104,8 +104,7 @@ export class AdminQueue {
 
   /**
    * The live panel says how the queue stands. Where its `mark` moved (a tile joined or left, even
-   * where as many joined as left) or its length is not what the list knows, asks for the
-   * queue again and adds the tiles that joined it since at the end of the list, whatever their age
+   * where as many joined as left), asks for the queue again and adds the tiles that joined it since at the end of the list, whatever their age
    * (a tile hidden by flags is older than the uploads around it): there a new row moves no row a
    * moderator may be about to decide. Nothing happens while a decision is under way; the next
    * figures try again. Refresh puts the list back in order.
@@ -114,12 +113,11 @@ export class AdminQueue {
    * sender): it stays where it is, so that no row moves, but without its photo or its buttons,
    * and says so; Refresh takes it out.
    */
-  async follow(queue: { length: number; mark?: number }): Promise<void> {
+  async follow(queue: { mark: number | null }): Promise<void> {
     const token = this.session.token();
-    // A server from before the mark: the length alone.
-    const mark = queue.mark ?? null;
-    const moved = mark === null ? queue.length !== this.total : mark !== this.mark;
-    if (!token || this.busy || this.following || !moved) return;
+    // No mark while the store does not answer: the list stays as it is until it does.
+    const { mark } = queue;
+    if (!token || this.busy || this.following || mark === null || mark === this.mark) return;
     this.following = true;
     try {
       if (!this.rows.size) {

@@ -85,7 +85,7 @@ export class AdminStatsPanel {
   private live: AdminLive | null = null;
   private last: AdminStats | null = null;
   private status: AdminLiveStatus = 'connecting';
-  private readonly history: { t: number[]; queue: number[]; p50: (number | null)[] } = {
+  private readonly history: { t: number[]; queue: (number | null)[]; p50: (number | null)[] } = {
     t: [],
     queue: [],
     p50: [],
@@ -155,9 +155,11 @@ export class AdminStatsPanel {
       [t('console.lastHour'), num(lastHour)],
       [
         t('console.queue'),
-        s.queue.length
-          ? `${num(s.queue.length)} · ${t('console.oldest', { age: duration(s.queue.oldestAgeMs) })}`
-          : num(0),
+        s.queue.length === null
+          ? t('console.unknown')
+          : s.queue.length
+            ? `${num(s.queue.length)} · ${t('console.oldest', { age: duration(s.queue.oldestAgeMs) })}`
+            : num(0),
       ],
       [
         t('console.online'),
@@ -207,9 +209,11 @@ export class AdminStatsPanel {
       byId('stats-warn'),
       s.storage.failed
         ? () => t('console.storageFailed')
-        : full >= 0.9
-          ? () => t('console.storageFull', { pct: Math.floor(full * 100) })
-          : null,
+        : s.storage.unavailable
+          ? () => t('console.storeUnavailable')
+          : full >= 0.9
+            ? () => t('console.storageFull', { pct: Math.floor(full * 100) })
+            : null,
       true,
     );
     this.tables(s);
@@ -219,7 +223,8 @@ export class AdminStatsPanel {
 
   private storageText(s: AdminStats): string {
     const { usedBytes: used, freeBytes: free } = s.storage;
-    if (used === null) return t('console.none');
+    // Null: it could not be read (a cluster's database away), not that nothing is stored.
+    if (used === null) return t('console.unknown');
     if (free === null) return t('console.storageDb', { used: bytes(used) });
     return t('console.storageValue', { used: bytes(used), free: bytes(free) });
   }
@@ -313,7 +318,10 @@ export class AdminStatsPanel {
     const start = Math.min(h.t[0] ?? end, end - 60);
     this.queueChart.setScale('x', { min: start, max: end + (end - start) * 0.02 });
     byId('chart-queue-text').textContent = unbroken(
-      t('console.chartQueueText', { q: num(s.queue.length), p50: duration(s.uploadToVisibleMs.p50) }),
+      t('console.chartQueueText', {
+        q: s.queue.length === null ? '–' : num(s.queue.length),
+        p50: duration(s.uploadToVisibleMs.p50),
+      }),
     );
   }
 }

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import { type AdminStats, type MinuteCount, queueMark } from '../../shared/rallies.ts';
+import type { AdminStats, MinuteCount } from '../../shared/rallies.ts';
 import type { MosaicPort } from '../core/port.ts';
 import type { LiveBroadcaster, LiveServer } from '../realtime/LiveBroadcaster.ts';
 import { countOnline, LocalOnline, NOBODY, type OnlineCounts } from './OnlineCounts.ts';
@@ -37,7 +37,7 @@ export async function diskOf(dir: string): Promise<StorageFigures> {
 }
 
 /** How much storage is used and free (see {@link AdminStats.storage}). */
-export type StorageFigures = Omit<AdminStats['storage'], 'failed'>;
+export type StorageFigures = Omit<AdminStats['storage'], 'failed' | 'unavailable'>;
 
 export interface StatsSources {
   node: string;
@@ -164,9 +164,9 @@ export class StatsBook {
       tilesPerMinute: this.tilesPerMinute(now),
       refused: await this.s.refusals.all(),
       queue: {
-        length: pending?.length ?? 0,
+        length: pending?.length ?? null,
         oldestAgeMs: pending?.oldestCreatedAt != null ? Math.max(0, now - pending.oldestCreatedAt) : null,
-        mark: pending?.mark ?? queueMark([]),
+        mark: pending?.mark ?? null,
       },
       online: await this.online(),
       uploadToVisibleMs: { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), samples: lat.length },
@@ -179,6 +179,8 @@ export class StatsBook {
       storage: {
         ...(await this.s.storage().catch(() => ({ usedBytes: null, freeBytes: null }))),
         failed: this.s.storageFailed?.() ?? false,
+        // The queue is read from the store itself: in a cluster, from PostgreSQL.
+        unavailable: pending === null,
       },
       perNode: this.s.cluster ? ['uploadToVisibleMs', 'ingest', 'storage'] : [],
     };

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type AdminStats, queueMark } from '../../shared/rallies.ts';
 import {
   createTestDatabase,
   health,
@@ -15,6 +16,14 @@ import { PrivatePostgres, PrivateRedis } from '../support/services.ts';
 import { Viewer } from './realtimeHarness.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const OUTAGE_ADMIN_TOKEN = 'outage-admin-token-0123456789';
+const OUTAGE_ADMIN = { Authorization: `Bearer ${OUTAGE_ADMIN_TOKEN}` };
+
+async function adminStats(url: string): Promise<AdminStats> {
+  const r = await fetch(`${url}/api/admin/stats`, { headers: OUTAGE_ADMIN });
+  expect(r.status).toBe(200);
+  return (await r.json()) as AdminStats;
+}
 
 /** The live tiles as PostgreSQL holds them: id -> cell index. */
 async function liveCells(url: string, cols: number): Promise<Map<number, number>> {
@@ -93,6 +102,7 @@ describe('cluster outages', () => {
       REDIS_URL: REDIS_TEST_URL,
       REDIS_PREFIX: redis.prefix,
       PLACER_WAIT_MS: '4000',
+      ADMIN_TOKEN: OUTAGE_ADMIN_TOKEN,
     };
     const nodes: NodeProcess[] = await Promise.all(['a', 'b'].map((n) => spawnNode(n, env)));
     cleanups.push(() => Promise.all(nodes.map((n) => n.stop())).then(() => {}));
@@ -116,6 +126,13 @@ describe('cluster outages', () => {
     expect(v.mosaic.cellOfTile(t1.id)).toBeDefined();
     expect((await fetch(`${nodes[1]!.url}/api/tiles/${t1.id}`)).status).toBe(200);
     expect((await health(nodes[1]!.url)).seq).toBe(t1.seq);
+    // The console is told the database does not answer, not shown an empty review queue.
+    const stats = await adminStats(nodes[1]!.url);
+    expect(stats.queue).toEqual({ length: null, oldestAgeMs: null, mark: null });
+    expect(stats.storage.unavailable).toBe(true);
+    const queue = await fetch(`${nodes[1]!.url}/api/admin/queue`, { headers: OUTAGE_ADMIN });
+    expect(queue.status).toBe(503);
+    expect(((await queue.json()) as { error: { code: string } }).error.code).toBe('STORE_UNAVAILABLE');
 
     await pgp.up();
     // The phone retries with its Idempotency-Key: a try that was stored but not yet placed
@@ -136,5 +153,8 @@ describe('cluster outages', () => {
     expect(v.mosaic.cellOfTile(t2.id)).toBeGreaterThanOrEqual(0);
     expect(v.mosaic.size).toBe(2);
     expect(v.problems).toEqual([]);
+    const back = await adminStats(nodes[1]!.url);
+    expect(back.queue).toMatchObject({ length: 0, mark: queueMark([]) });
+    expect(back.storage.unavailable).toBe(false);
   });
 });
