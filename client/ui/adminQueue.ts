@@ -104,9 +104,9 @@ export class AdminQueue {
 
   /**
    * The live panel says how the queue stands. Where its `mark` moved (a tile joined or left, even
-   * where as many joined as left), asks for the queue again and adds the tiles that joined it since at the end of the list, whatever their age
-   * (a tile hidden by flags is older than the uploads around it): there a new row moves no row a
-   * moderator may be about to decide. Nothing happens while a decision is under way; the next
+   * where as many joined as left), asks for the queue again and adds the tiles that joined it
+   * since at the end of the list, whatever their age (a tile hidden by flags is older than the
+   * uploads around it): there a new row moves no row a moderator may be about to decide. Nothing happens while a decision is under way; the next
    * figures try again. Refresh puts the list back in order.
    *
    * A row whose tile the answer no longer holds was decided in another console (or deleted by its

@@ -6,12 +6,6 @@ import type { LiveSource } from '../realtime/source.ts';
 import type { ChangedCells, TileBook, TileRecord } from './TileBook.ts';
 import type { AddedTile, AddMeta, TileLifecycle } from './types.ts';
 
-/**
- * The mosaic as the HTTP routes and the safety features use it, on any kind of node: the
- * embedded single process (MosaicService) or a cluster node (ClusterMosaic), which reads
- * from its live copy and sends every mutation to the placer. Reads of live tiles are
- * synchronous (memory); whatever may need the database is a promise.
- */
 /** The tiles waiting for review, as the console's queue and live numbers see them. */
 export interface PendingQueue {
   length: number;
@@ -23,6 +17,12 @@ export interface PendingQueue {
   tiles: TileRecord[];
 }
 
+/**
+ * The mosaic as the HTTP routes and the safety features use it, on any kind of node: the
+ * embedded single process (MosaicService) or a cluster node (ClusterMosaic), which reads
+ * from its live copy and sends every mutation to the placer. Reads of live tiles are
+ * synchronous (memory); whatever may need the database is a promise.
+ */
 export interface MosaicPort {
   readonly cols: number;
   readonly rows: number;
