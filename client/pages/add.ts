@@ -30,7 +30,7 @@ import { errorMessage } from '../ui/errors.ts';
 import { followReview } from '../ui/followReview.ts';
 import { byId, copyText, mountHeader } from '../ui/header.ts';
 import { guardLeaving } from '../ui/leaveGuard.ts';
-import { prefersReducedMotion, startMosaic } from '../ui/mosaic.ts';
+import { prefersReducedMotion } from '../ui/motion.ts';
 import { drawNeighbourhood } from '../ui/neighbourhood.ts';
 import {
   drawPreview,
@@ -138,6 +138,7 @@ function redrawPreview(): void {
 async function choose(file: File | undefined): Promise<void> {
   showError(null);
   if (!file) return;
+  prefetchMiniMosaic();
   photo = file;
   uploadKey = randomId();
   bitmap?.close();
@@ -544,6 +545,26 @@ function showPlaced(id: number, col: number, row: number): void {
  */
 const MINI_BOARD_MAX_TILES = 100_000;
 
+/**
+ * The mini mosaic's renderer (PixiJS and the live feed, most of the page's script) is not part of
+ * its first load, which a phone on a rally's crowded network needs quickly to show the form. It is
+ * asked for once a photo is chosen, while the person goes on to consent and send, and not at all
+ * when the phone asks to save data; a failed download is tried again when next needed.
+ */
+let miniMosaic: Promise<typeof import('../ui/mosaic.ts')> | null = null;
+function loadMiniMosaic(): Promise<typeof import('../ui/mosaic.ts')> {
+  miniMosaic ??= import('../ui/mosaic.ts').catch((e: unknown) => {
+    miniMosaic = null;
+    throw e;
+  });
+  return miniMosaic;
+}
+
+/** Starts the mini mosaic's download ahead of the success view, unless the phone saves data. */
+function prefetchMiniMosaic(): void {
+  if (!savingData()) loadMiniMosaic().catch(() => {});
+}
+
 function savingData(): boolean {
   const c = (navigator as Navigator & { connection?: { saveData?: boolean; effectiveType?: string } })
     .connection;
@@ -583,6 +604,13 @@ async function flyToNewTile(id: number, col: number, row: number): Promise<void>
     const still = prefersReducedMotion();
     setTimeout(() => board.flyTo(tile?.col ?? col, tile?.row ?? row, 200, still ? 1 : 2400), still ? 0 : 400);
   };
+  let startMosaic: typeof import('../ui/mosaic.ts')['startMosaic'];
+  try {
+    ({ startMosaic } = await loadMiniMosaic());
+  } catch {
+    byId('mini-board').hidden = true;
+    return;
+  }
   let running: Awaited<ReturnType<typeof startMosaic>> | null = null;
   startMosaic(byId('mini-board'), {
     animateArrivals: !prefersReducedMotion(),
@@ -648,6 +676,7 @@ async function resumeWaiting(): Promise<void> {
   tried = true;
   // It goes out at once; its preview is drawn meanwhile (decoding it takes a while on a phone).
   const sending = deliver(kiss);
+  prefetchMiniMosaic();
   try {
     // What is sent: the copy as it was made (its faces already hidden when asked), uncropped.
     const shown = await createImageBitmap(kiss.photo);
@@ -707,3 +736,6 @@ if (del !== null) {
     show();
   });
 }
+
+// The form answers from here on (test/bench/addPage.ts times a phone's load to this mark).
+performance.mark('add:ready');

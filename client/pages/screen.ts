@@ -8,7 +8,8 @@ import { keepScreenForOffline, refreshScreenForOffline } from '../net/offlineScr
 import { rallyInfo } from '../net/rallyInfo.ts';
 import { Highlighter } from '../ui/Highlighter.ts';
 import { byId } from '../ui/header.ts';
-import { prefersReducedMotion, type RunningMosaic, startMosaic } from '../ui/mosaic.ts';
+import { type RunningMosaic, startMosaic } from '../ui/mosaic.ts';
+import { prefersReducedMotion } from '../ui/motion.ts';
 import { mountScreenControls } from '../ui/screenControls.ts';
 import { keepScreen } from '../ui/screenKeeper.ts';
 import { pausedBeforeUpdate, reloadForUpdate } from '../ui/screenUpdate.ts';

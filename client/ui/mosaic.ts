@@ -59,11 +59,6 @@ export interface RunningMosaic {
   findTile(id: number): Promise<BoardTile | null>;
 }
 
-/** The person asked their system for less motion: no fly-ins, no camera flights. */
-export function prefersReducedMotion(): boolean {
-  return matchMedia('(prefers-reduced-motion: reduce)').matches;
-}
-
 /** Cells a tile left by a delete or a hide in `changes` (see MosaicBoard.changed). */
 function removedCells(changes: readonly WireChange[], cols: number): number[] {
   const cells: number[] = [];

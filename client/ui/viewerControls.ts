@@ -6,7 +6,8 @@
 import { t } from '../i18n/index.ts';
 import type { MosaicBoard } from '../render/MosaicBoard.ts';
 import { byId } from './header.ts';
-import { prefersReducedMotion, type RunningMosaic } from './mosaic.ts';
+import type { RunningMosaic } from './mosaic.ts';
+import { prefersReducedMotion } from './motion.ts';
 
 const MOTION_KEY = 'kiss.motion';
 /** The count is said at most this often, never per tile. */

@@ -75,6 +75,23 @@ describe('the client in Chromium', () => {
     await Promise.all([waitForSeq(view, serverSeq()), waitForSeq(screen, serverSeq())]);
 
     const add = await open('/add?event=london', { width: 390, height: 844 });
+    // The form's first load leaves out the mini mosaic's renderer (PixiJS, WebGL2), most of the
+    // page's script; choosing a photo fetches it, ahead of the success view that shows it.
+    const scripts = () =>
+      add.evaluate(() =>
+        performance
+          .getEntriesByType('resource')
+          .map((e) => e.name)
+          .filter((n) => n.endsWith('.js')),
+      );
+    const renderers = async (urls: string[]) => {
+      const found: string[] = [];
+      for (const u of urls) if ((await (await fetch(u)).text()).includes('webgl2')) found.push(u);
+      return found;
+    };
+    const firstLoad = await scripts();
+    expect(firstLoad.length).toBeGreaterThan(0);
+    expect(await renderers(firstLoad)).toEqual([]);
     // The add page says which browser it is, so that its upload budget is its own (safetyLimits.test.ts).
     const sentIds: (string | undefined)[] = [];
     add.on('request', (r) => {
@@ -84,11 +101,14 @@ describe('the client in Chromium', () => {
     writeFileSync(photo, await syntheticJpeg(600, 600, 4242));
     await add.setInputFiles('#file', photo);
     await add.waitForSelector('#preview-box:not([hidden])');
+    await expect.poll(async () => (await renderers(await scripts())).length).toBeGreaterThan(0);
     await add.click('#send');
     expect(await add.locator('#error').textContent()).not.toBe('');
     await add.check('#consent');
     await add.click('#send');
     await add.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+    // The mini mosaic, drawn by the renderer fetched meanwhile.
+    await add.waitForSelector('#mini-board canvas', { timeout: 20_000 });
     expect(sentIds).toHaveLength(1);
     expect(sentIds[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const permalink = await add.inputValue('#permalink');
