@@ -220,7 +220,7 @@ function pendingRecord(x: { id: number; event: string | null; created_at: number
  * The review queue in one statement (one snapshot): its length, oldest time and mark summed up
  * in the database, and only its `limit` oldest rows, so that no caller lists every waiting tile.
  */
-export async function pendingQueue(pool: pg.Pool, limit: number): Promise<PendingQueue> {
+export async function pendingQueue(pool: pg.Pool | pg.ClientBase, limit: number): Promise<PendingQueue> {
   const r = await pool.query(
     `SELECT s.n, s.oldest, s.mix, t.id, t.event, t.created_at, t.rgb
        FROM (SELECT count(*)::int AS n, min(created_at) AS oldest,
@@ -242,7 +242,10 @@ export async function pendingQueue(pool: pg.Pool, limit: number): Promise<Pendin
 }
 
 /** Tile `id` while it waits for review, else undefined. */
-export async function pendingTile(pool: pg.Pool, id: number): Promise<TileRecord | undefined> {
+export async function pendingTile(
+  pool: pg.Pool | pg.ClientBase,
+  id: number,
+): Promise<TileRecord | undefined> {
   const r = await pool.query(
     `SELECT id, event, created_at, rgb FROM tiles WHERE id = $1 AND status = 'pending'`,
     [id],

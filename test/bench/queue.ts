@@ -113,19 +113,18 @@ export async function run(): Promise<void> {
     );
 
     // The store's reads, now and before, on the same database.
-    const pool = { query: sql.query.bind(sql) } as unknown as pg.Pool;
-    const nowPage = await time(20, () => pendingQueue(pool, 200));
+    const nowPage = await time(20, () => pendingQueue(sql, 200));
     const oldPage = await time(10, async () => (await everyWaitingRow(sql)).slice(0, 200));
-    const nowStats = await time(20, () => pendingQueue(pool, 0));
+    const nowStats = await time(20, () => pendingQueue(sql, 0));
     const oldStats = await time(10, async () => {
       const rows = await everyWaitingRow(sql);
       return [rows.length, Math.min(...rows.map((r) => r.createdAt)), queueMark(rows.map((r) => r.id))];
     });
     const id = q.items[100]!.id;
-    const nowFind = await time(50, () => pendingTile(pool, id));
+    const nowFind = await time(50, () => pendingTile(sql, id));
     const oldFind = await time(10, async () => (await everyWaitingRow(sql)).find((r) => r.id === id));
     const same =
-      (await pendingQueue(pool, 0)).mark === queueMark((await everyWaitingRow(sql)).map((r) => r.id));
+      (await pendingQueue(sql, 0)).mark === queueMark((await everyWaitingRow(sql)).map((r) => r.id));
     console.log(
       `the queue's page of 200: ${ms(nowPage.p50)}, before ${ms(oldPage.p50)}: ${ratio(oldPage.p50, nowPage.p50)} faster`,
     );
