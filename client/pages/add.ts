@@ -604,27 +604,27 @@ async function flyToNewTile(id: number, col: number, row: number): Promise<void>
     const still = prefersReducedMotion();
     setTimeout(() => board.flyTo(tile?.col ?? col, tile?.row ?? row, 200, still ? 1 : 2400), still ? 0 : 400);
   };
-  let startMosaic: typeof import('../ui/mosaic.ts')['startMosaic'];
-  try {
-    ({ startMosaic } = await loadMiniMosaic());
-  } catch {
+  const mini = await loadMiniMosaic().catch(() => null);
+  if (!mini) {
     byId('mini-board').hidden = true;
     return;
   }
-  let running: Awaited<ReturnType<typeof startMosaic>> | null = null;
-  startMosaic(byId('mini-board'), {
-    animateArrivals: !prefersReducedMotion(),
-    relaid: () => setTimeout(fly, 0),
-    changed: () => setTimeout(fly, 0),
-  }).then(
-    (r) => {
-      running = r;
-      fly();
-    },
-    () => {
-      byId('mini-board').hidden = true;
-    },
-  );
+  let running: Awaited<ReturnType<typeof mini.startMosaic>> | null = null;
+  mini
+    .startMosaic(byId('mini-board'), {
+      animateArrivals: !prefersReducedMotion(),
+      relaid: () => setTimeout(fly, 0),
+      changed: () => setTimeout(fly, 0),
+    })
+    .then(
+      (r) => {
+        running = r;
+        fly();
+      },
+      () => {
+        byId('mini-board').hidden = true;
+      },
+    );
 }
 
 async function shareCard(id: number, permalink: string): Promise<void> {
