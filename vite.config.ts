@@ -10,6 +10,9 @@ export default defineConfig({
   build: {
     outDir: resolve(import.meta.dirname, 'dist/client'),
     emptyOutDir: true,
+    // .vite/manifest.json: the server reads where each language's table was built to, and names
+    // the page's likely one in its HTML (server/http/pageLanguage.ts).
+    manifest: true,
     chunkSizeWarningLimit: 2000,
     rolldownOptions: {
       output: {

@@ -5,6 +5,7 @@ export const de: Messages = {
   'app.hashtag': '#kiss4lgbtqrights',
   'app.tagline': 'Ein riesiger Kuss aus Tausenden Küssen – für LGBTQ+-Rechte.',
   'lang.label': 'Sprache',
+  'lang.failed': 'Diese Sprache konnte nicht geladen werden. Prüfe die Verbindung und versuche es erneut.',
   'nav.view': 'Mosaik ansehen',
   'nav.add': 'Deinen Kuss hinzufügen',
   'nav.privacy': 'Datenschutz',

@@ -4,6 +4,7 @@ export const en = {
   'app.hashtag': '#kiss4lgbtqrights',
   'app.tagline': 'A giant kiss made of thousands of kisses, for LGBTQ+ rights.',
   'lang.label': 'Language',
+  'lang.failed': 'This language could not be loaded. Check the connection and try again.',
   'nav.view': 'See the mosaic',
   'nav.add': 'Add your kiss',
   'nav.privacy': 'Privacy',

@@ -5,6 +5,7 @@ export const es: Messages = {
   'app.hashtag': '#kiss4lgbtqrights',
   'app.tagline': 'Un beso gigante hecho de miles de besos, por los derechos LGBTQ+.',
   'lang.label': 'Idioma',
+  'lang.failed': 'No se pudo cargar este idioma. Comprueba la conexión e inténtalo de nuevo.',
   'nav.view': 'Ver el mosaico',
   'nav.add': 'Añade tu beso',
   'nav.privacy': 'Privacidad',

@@ -5,6 +5,7 @@ export const fr: Messages = {
   'app.hashtag': '#kiss4lgbtqrights',
   'app.tagline': 'Un baiser géant fait de milliers de baisers, pour les droits LGBTQ+.',
   'lang.label': 'Langue',
+  'lang.failed': 'Impossible de charger cette langue. Vérifiez la connexion et réessayez.',
   'nav.view': 'Voir la mosaïque',
   'nav.add': 'Ajoutez votre baiser',
   'nav.privacy': 'Confidentialité',

@@ -1,30 +1,36 @@
 /**
  * One message table per language. Static markup names its text with `data-i18n="key"`
  * (and `data-i18n-attr="attr:key;attr:key"` for attributes); code calls `t(key, params)`.
+ *
+ * Each table is a chunk of its own, fetched when its language is chosen: a page loads the words
+ * of one language, not of six. The server names the likely one in each page's HTML as a
+ * modulepreload (server/http/pageLanguage.ts), so it arrives beside the page's own script; a page
+ * awaits `initI18n()` before it shows any text.
  */
-import { de } from './de.ts';
-import { en, type Message, type MessageKey, type Messages } from './en.ts';
-import { es } from './es.ts';
-import { fr } from './fr.ts';
-import { ptBR } from './ptBR.ts';
-import { ru } from './ru.ts';
+import type { Message, MessageKey, Messages } from './en.ts';
 
 export type { MessageKey } from './en.ts';
 
+/** The page languages, each with the loader of its table (a chunk named after the table's file). */
 export const LANGUAGES = [
-  { code: 'en', name: 'English', table: en as Messages },
-  { code: 'ru', name: 'Русский', table: ru },
-  { code: 'pt-BR', name: 'Português', table: ptBR },
-  { code: 'es', name: 'Español', table: es },
-  { code: 'de', name: 'Deutsch', table: de },
-  { code: 'fr', name: 'Français', table: fr },
+  { code: 'en', name: 'English', load: () => import('./en.ts').then((m): Messages => m.en) },
+  { code: 'ru', name: 'Русский', load: () => import('./ru.ts').then((m) => m.ru) },
+  { code: 'pt-BR', name: 'Português', load: () => import('./ptBR.ts').then((m) => m.ptBR) },
+  { code: 'es', name: 'Español', load: () => import('./es.ts').then((m) => m.es) },
+  { code: 'de', name: 'Deutsch', load: () => import('./de.ts').then((m) => m.de) },
+  { code: 'fr', name: 'Français', load: () => import('./fr.ts').then((m) => m.fr) },
 ] as const;
 
 export type LangCode = (typeof LANGUAGES)[number]['code'];
 
 const STORAGE_KEY = 'kiss.lang';
-let current: (typeof LANGUAGES)[number] = LANGUAGES[0];
+/** The language shown and its table; null until `initI18n()` has one. */
+let current: { code: LangCode; table: Messages } | null = null;
 const listeners = new Set<() => void>();
+/** Each table fetched or on its way; a failed fetch is forgotten, so that a later choice tries again. */
+const tables = new Map<LangCode, Promise<Messages>>();
+/** Counts the choices made: only the last one asked for is shown when its table arrives. */
+let choices = 0;
 
 /** The best language for a list like navigator.languages: exact tag, then base language. */
 export function pickLanguage(preferred: readonly string[]): LangCode {
@@ -50,22 +56,46 @@ function initialLanguage(): LangCode {
   return pickLanguage(navigator.languages?.length ? navigator.languages : [navigator.language]);
 }
 
-export function language(): LangCode {
-  return current.code;
+function tableOf(lang: (typeof LANGUAGES)[number]): Promise<Messages> {
+  let table = tables.get(lang.code);
+  if (!table) {
+    table = lang.load();
+    tables.set(lang.code, table);
+    table.catch(() => tables.delete(lang.code));
+  }
+  return table;
 }
 
-export function setLanguage(code: LangCode, remember = true): void {
-  current = LANGUAGES.find((l) => l.code === code) ?? LANGUAGES[0];
-  document.documentElement.lang = current.code;
+export function language(): LangCode {
+  return current?.code ?? 'en';
+}
+
+/**
+ * Shows the page in `code` once its table is here (fetched the first time); false when it could
+ * not be fetched (offline), or when another language was chosen meanwhile: the page stays as it is.
+ */
+export async function setLanguage(code: LangCode, remember = true): Promise<boolean> {
+  const lang = LANGUAGES.find((l) => l.code === code) ?? LANGUAGES[0];
+  const choice = ++choices;
+  let table: Messages;
+  try {
+    table = await tableOf(lang);
+  } catch {
+    return false;
+  }
+  if (choice !== choices) return false;
+  current = { code: lang.code, table };
+  document.documentElement.lang = lang.code;
   if (remember) {
     try {
-      localStorage.setItem(STORAGE_KEY, current.code);
+      localStorage.setItem(STORAGE_KEY, lang.code);
     } catch {
       // See initialLanguage.
     }
   }
   applyTranslations(document);
   for (const fn of listeners) fn();
+  return true;
 }
 
 /** Calls `fn` after every language change (for text built in code). */
@@ -81,21 +111,20 @@ function pick(msg: Message, n: number | undefined, code: string): string {
 }
 
 /** A translated message with `{name}` placeholders filled; `n` also picks the plural form. */
-export function t(
-  key: MessageKey,
-  params: Record<string, string | number> = {},
-  table: Messages = current.table,
-): string {
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  if (!current) throw new Error(`t('${key}') before initI18n() has a language`);
+  const { code, table } = current;
   const n = typeof params.n === 'number' ? params.n : undefined;
   const shown: Record<string, string> = {};
   for (const [k, v] of Object.entries(params)) {
-    shown[k] = typeof v === 'number' ? new Intl.NumberFormat(current.code).format(v) : v;
+    shown[k] = typeof v === 'number' ? new Intl.NumberFormat(code).format(v) : v;
   }
-  return pick(table[key], n, current.code).replace(/\{(\w+)\}/g, (m, name: string) => shown[name] ?? m);
+  return pick(table[key], n, code).replace(/\{(\w+)\}/g, (m, name: string) => shown[name] ?? m);
 }
 
+/** Whether `key` names a message (every table has the same keys; none before `initI18n()`). */
 export function hasKey(key: string): key is MessageKey {
-  return key in en;
+  return current !== null && key in current.table;
 }
 
 /** Fills every `data-i18n` element and `data-i18n-attr` attribute under root. */
@@ -128,16 +157,28 @@ export function languageSwitch(): HTMLElement {
     o.lang = l.code;
     select.append(o);
   }
-  select.value = current.code;
-  select.addEventListener('change', () => setLanguage(select.value as LangCode));
+  select.value = language();
+  select.addEventListener('change', async () => {
+    select.setCustomValidity('');
+    const asked = select.value as LangCode;
+    if ((await setLanguage(asked)) || asked !== select.value) return;
+    // Its words could not be fetched (offline): the page stays in its language, and says why.
+    select.value = language();
+    select.setCustomValidity(t('lang.failed'));
+    select.reportValidity();
+  });
   onLanguageChange(() => {
-    select.value = current.code;
+    select.value = language();
   });
   label.append(span, select);
   return label;
 }
 
-/** Picks the language at page start and translates the static markup. */
-export function initI18n(): void {
-  setLanguage(initialLanguage(), false);
+/**
+ * Picks the language at page start, fetches its words and translates the static markup. A page
+ * awaits it before showing text. When that table cannot be fetched the page falls back to English.
+ */
+export async function initI18n(): Promise<void> {
+  if (await setLanguage(initialLanguage(), false)) return;
+  if (!current && !(await setLanguage('en', false))) throw new Error('the page’s words could not be fetched');
 }

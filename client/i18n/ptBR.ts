@@ -5,6 +5,7 @@ export const ptBR: Messages = {
   'app.hashtag': '#kiss4lgbtqrights',
   'app.tagline': 'Um beijo gigante feito de milhares de beijos, pelos direitos LGBTQ+.',
   'lang.label': 'Idioma',
+  'lang.failed': 'Não foi possível carregar este idioma. Verifique a conexão e tente de novo.',
   'nav.view': 'Ver o mosaico',
   'nav.add': 'Adicione seu beijo',
   'nav.privacy': 'Privacidade',

@@ -40,7 +40,7 @@ import {
   UPLOAD_MAX_SIDE,
 } from '../ui/photoCanvas.ts';
 
-initI18n();
+await initI18n();
 mountHeader();
 
 const params = new URLSearchParams(location.search);

@@ -16,7 +16,7 @@ import { mountTakedown } from '../ui/adminTakedown.ts';
 import { mountTimelapse } from '../ui/adminTimelapse.ts';
 import { byId, mountHeader } from '../ui/header.ts';
 
-initI18n();
+await initI18n();
 mountHeader();
 
 const KEY = 'kiss.admin';

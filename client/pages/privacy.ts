@@ -1,5 +1,5 @@
 import { initI18n } from '../i18n/index.ts';
 import { mountHeader } from '../ui/header.ts';
 
-initI18n();
+await initI18n();
 mountHeader();

@@ -14,7 +14,7 @@ import { mountScreenControls } from '../ui/screenControls.ts';
 import { keepScreen } from '../ui/screenKeeper.ts';
 import { pausedBeforeUpdate, reloadForUpdate } from '../ui/screenUpdate.ts';
 
-initI18n();
+await initI18n();
 
 const params = new URLSearchParams(location.search);
 const event = eventCodeFromInput(params.get('event'));

@@ -20,7 +20,7 @@ import {
 } from '../ui/viewerControls.ts';
 import { bindViewerKeys, type ViewerKeys } from '../ui/viewerKeys.ts';
 
-initI18n();
+await initI18n();
 mountHeader();
 
 /** A rally's link to the mosaic (`/?event=london`): its code goes into the live handshake. */

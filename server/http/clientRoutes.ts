@@ -1,9 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { RALLY_LANGUAGES } from '../../shared/rallies.ts';
 import { KeptPages, sendCompressed } from './compressed.ts';
 import { chooseCoding, isCompressible, SUFFIX } from './encoding.ts';
 import type { OverviewPages } from './overviewPage.ts';
+import { PageLanguages, requestLanguage } from './pageLanguage.ts';
 
 /** Where `vite build` puts the client. */
 export const CLIENT_DIR = resolve(import.meta.dirname, '../../dist/client');
@@ -99,16 +101,19 @@ const OVERVIEW_PAGES = new Set(['/', '/screen']);
 
 /**
  * Serves the built client: hashed assets immutably, pages without caching, each compressed
- * when accepted. With `overview`, a big mosaic's viewer and screen pages carry its first
- * picture (overviewPage.ts).
+ * when accepted. Each page names the words of its likely language among its modules
+ * (pageLanguage.ts), so it varies by Accept-Language. With `overview`, a big mosaic's viewer
+ * and screen pages carry its first picture (overviewPage.ts).
  */
 export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router {
   const r = Router();
   r.use('/assets', staticFiles(join(dir, 'assets'), { immutable: true, maxAge: '1y' }));
   const built = new BuiltPages();
-  // The last composed page of each overview route, with its compressed copies: the same bytes
-  // until the pyramid publishes again, so a crowd opening the page at once compresses it once.
-  const composed = new KeptPages(PAGES.length);
+  const languages = new PageLanguages(dir, built);
+  // The last composed page of each route and language, as built or with the overview, with its
+  // compressed copies: the same bytes until a build (or, for an overview, the pyramid) changes
+  // them, so a crowd opening the page at once compresses it once.
+  const composed = new KeptPages(PAGES.length * RALLY_LANGUAGES.length * 2);
   for (const [path, file] of PAGES) {
     r.get(path, async (req, res) => {
       const page = join(dir, file);
@@ -123,14 +128,19 @@ export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router
         return;
       }
       res.setHeader('Cache-Control', 'no-cache');
+      res.vary('Accept-Language');
+      const lang = requestLanguage(req);
+      const own = await languages.withPreload(text, lang);
+      const send = (key: string, html: string) => {
+        const kept = composed.get(`${key} ${path} ${lang}`, html);
+        res.type('html');
+        return sendCompressed(req, res, kept.body, kept.compressed);
+      };
       if (overview && OVERVIEW_PAGES.has(path)) {
-        const html = await overview.compose(text, req, res);
-        if (html !== null) {
-          const kept = composed.get(path, html);
-          res.type('html');
-          return sendCompressed(req, res, kept.body, kept.compressed);
-        }
+        const html = await overview.compose(own ?? text, req, res);
+        if (html !== null) return send('overview', html);
       }
+      if (own !== null) return send('built', own);
       await sendPrecompressed(req, res, page, {}, () => res.sendFile(page));
     });
   }

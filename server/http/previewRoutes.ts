@@ -9,6 +9,7 @@ import { BuiltPages, CLIENT_DIR } from './clientRoutes.ts';
 import { KeptPages, sendCompressed } from './compressed.ts';
 import { type HttpDeps, siteOrigin } from './deps.ts';
 import type { OverviewPages } from './overviewPage.ts';
+import { PageLanguages, requestLanguage } from './pageLanguage.ts';
 
 /** Cards kept, newest used last. */
 const CARDS_KEPT = 256;
@@ -75,6 +76,7 @@ export function previewRoutes(
   const r = Router();
   const s = d.service;
   const built = new BuiltPages();
+  const languages = new PageLanguages(clientDir, built);
   // Keyed by `${id}:${lang}`.
   const cards = new Map<string, { png: Promise<Buffer>; block: CellBlock | null; at: number }>();
   const forget = (id: number) => {
@@ -157,14 +159,16 @@ export function previewRoutes(
     if (text === null) return next();
     const t = liveTile(req.params.id);
     const lang = pageLanguage(req, t?.event ?? null);
-    const html = text.replace(
+    // The page's own words: the language the page will show, which a rally's does not decide.
+    const words = requestLanguage(req);
+    const html = ((await languages.withPreload(text, words)) ?? text).replace(
       '</head>',
       `    ${previewTags(base(req), t && { id: t.id, event: place(t.event) }, s.tileCount, lang)}\n  </head>`,
     );
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Vary', 'Accept-Language');
     const composed = overview ? await overview.compose(html, req, res) : null;
-    const kept = linkPages.get(`${req.params.id}|${lang}`, composed ?? html);
+    const kept = linkPages.get(`${req.params.id}|${lang}|${words}`, composed ?? html);
     res.type('html');
     await sendCompressed(req, res, kept.body, kept.compressed);
   });

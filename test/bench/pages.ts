@@ -4,8 +4,9 @@
  * for one `/t/<id>` (each page composed with its view start and first picture, its compressed
  * copies kept while it stays the same bytes), beside two references measured in the same run:
  * `/t/<id>` of a different tile at every request (more than the 256 link pages kept, so each
- * is composed and compressed anew, as every page was before), and `/add`, a page served as
- * built from its precompressed file (the floor for a page). The requests come from a child
+ * is composed and compressed anew, as every page was before), and `/add`, a page that only names
+ * its language's words, served from its copy compressed once per build and language (the floor
+ * for a page). The requests come from a child
  * process, 8 at a time over keep-alive connections, accepting brotli as browsers do.
  */
 import { fork } from 'node:child_process';
@@ -88,7 +89,7 @@ export async function run(): Promise<void> {
       ['/', 'composed page, compressed once per publish'],
       [`/t/${id}`, "one tile's link page, compressed once per change"],
       ['/t/{i}', 'reference: a different tile each time, compressed per request'],
-      ['/add', 'floor: a page served as built, precompressed'],
+      ['/add', 'floor: a kept page, compressed once per build and language'],
     ] as const;
     const load0 = loadavg()[0]!;
     const sums = new Map<string, { cpu: number; rate: number }>(paths.map(([p]) => [p, { cpu: 0, rate: 0 }]));

@@ -1,0 +1,86 @@
+/**
+ * The words of one language in a page's first load. Each language's message table is a chunk of
+ * its own (client/i18n/index.ts), fetched by the page once its script knows the language; a page
+ * as built names none of them. This names the likely one in the page's HTML, as a modulepreload
+ * beside the page's own script, so that it arrives with the page's other modules instead of a
+ * round trip after them:
+ * - the language asked for with `?lang=`, as the page itself takes it first;
+ * - else the best of the request's Accept-Language, as the page takes the browser's languages.
+ *
+ * A language chosen earlier and kept in the browser is not known here: such a page fetches its
+ * table itself, one round trip later. Where the tables are built to is read from Vite's manifest,
+ * again whenever a build replaces it.
+ */
+import { join } from 'node:path';
+import type { Request } from 'express';
+import { RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
+import type { BuiltPages } from './clientRoutes.ts';
+
+/** Vite's record of the build: source module (relative to client/) -> its chunk. */
+export const MANIFEST_FILE = '.vite/manifest.json';
+
+/** Each page language's table, as its source module is named in the manifest. */
+export const TABLE_MODULES: Readonly<Record<RallyLanguage, string>> = {
+  en: 'i18n/en.ts',
+  ru: 'i18n/ru.ts',
+  'pt-BR': 'i18n/ptBR.ts',
+  es: 'i18n/es.ts',
+  de: 'i18n/de.ts',
+  fr: 'i18n/fr.ts',
+};
+
+/** The page's own module script, as Vite writes it. */
+const MODULE_TAG = /<script type="module" crossorigin src="\/assets\/[^"]+\.js"><\/script>/;
+
+type ManifestChunk = { file: string; imports?: string[] };
+
+/** The language a page asked for by `req` will most likely show. */
+export function requestLanguage(req: Request): RallyLanguage {
+  const q = req.query.lang;
+  if (typeof q === 'string' && (RALLY_LANGUAGES as readonly string[]).includes(q)) return q as RallyLanguage;
+  return (req.acceptsLanguages(...RALLY_LANGUAGES) || 'en') as RallyLanguage;
+}
+
+export class PageLanguages {
+  /** The manifest's text last read, and each language's files (the table and what it imports). */
+  private read: { text: string; files: Map<RallyLanguage, string[]> } | null = null;
+
+  constructor(
+    private readonly dir: string,
+    private readonly built: BuiltPages,
+  ) {}
+
+  /** The built files of `lang`'s table, as addresses; empty when the build has no manifest or no such table. */
+  async files(lang: RallyLanguage): Promise<string[]> {
+    const text = await this.built.read(join(this.dir, MANIFEST_FILE));
+    if (text === null) return [];
+    if (this.read?.text !== text) {
+      const manifest = JSON.parse(text) as Record<string, ManifestChunk>;
+      const files = new Map<RallyLanguage, string[]>();
+      for (const code of RALLY_LANGUAGES) {
+        const seen = new Set<string>();
+        const add = (key: string) => {
+          const chunk = manifest[key];
+          if (!chunk || seen.has(chunk.file)) return;
+          seen.add(chunk.file);
+          for (const dep of chunk.imports ?? []) add(dep);
+        };
+        add(TABLE_MODULES[code]);
+        files.set(
+          code,
+          [...seen].map((f) => `/${f}`),
+        );
+      }
+      this.read = { text, files };
+    }
+    return this.read.files.get(lang) ?? [];
+  }
+
+  /** `html` with `lang`'s table named as a modulepreload after the page's module; null when there is nothing to add. */
+  async withPreload(html: string, lang: RallyLanguage): Promise<string | null> {
+    const files = await this.files(lang);
+    if (!files.length || !MODULE_TAG.test(html)) return null;
+    const links = files.map((f) => `\n    <link rel="modulepreload" crossorigin href="${f}">`).join('');
+    return html.replace(MODULE_TAG, (tag) => tag + links);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Each page loads the words of one language (client/i18n/index.ts), the one its HTML names
+ * (server/http/pageLanguage.ts): the built client in Chromium against the real server.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { de } from '../../client/i18n/de.ts';
+import { es } from '../../client/i18n/es.ts';
+import { ru } from '../../client/i18n/ru.ts';
+import { CLIENT_DIR } from '../../server/http/clientRoutes.ts';
+import { MANIFEST_FILE, TABLE_MODULES } from '../../server/http/pageLanguage.ts';
+import { RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
+import { useE2E } from './useE2E.ts';
+
+const e2e = useE2E({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
+
+/** Each language's table as built: its address, from the build's manifest. */
+function tableFiles(): Map<string, RallyLanguage> {
+  const manifest = JSON.parse(readFileSync(resolve(CLIENT_DIR, MANIFEST_FILE), 'utf8')) as Record<
+    string,
+    { file: string }
+  >;
+  return new Map(RALLY_LANGUAGES.map((code) => [`/${manifest[TABLE_MODULES[code]]!.file}`, code]));
+}
+
+/** The languages whose tables `html` names as modulepreloads, in order. */
+function preloaded(html: string): RallyLanguage[] {
+  const files = tableFiles();
+  return [...html.matchAll(/<link rel="modulepreload" crossorigin href="([^"]+)">/g)]
+    .map((m) => files.get(m[1]!))
+    .filter((l) => l !== undefined);
+}
+
+async function page(path: string, locale: string, saved?: string): Promise<Page> {
+  const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 }, locale });
+  if (saved) await ctx.addInitScript((l) => localStorage.setItem('kiss.lang', l), saved);
+  const p = await ctx.newPage();
+  await p.goto(e2e.server().url + path);
+  return p;
+}
+
+/** The languages whose tables `p` has fetched so far. */
+async function fetchedTables(p: Page): Promise<RallyLanguage[]> {
+  const files = tableFiles();
+  const names = await p.evaluate(() =>
+    performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname),
+  );
+  return names.map((n) => files.get(n)).filter((l) => l !== undefined);
+}
+
+async function htmlFor(path: string, acceptLanguage: string): Promise<{ html: string; vary: string }> {
+  const res = await fetch(e2e.server().url + path, { headers: { 'Accept-Language': acceptLanguage } });
+  expect(res.status).toBe(200);
+  return { html: await res.text(), vary: res.headers.get('vary') ?? '' };
+}
+
+describe('the words of one language per page', () => {
+  it("names the table of the request's language in each page, ?lang first, English when none fits", async () => {
+    for (const path of ['/', '/add', '/screen', '/admin', '/privacy', '/t/1']) {
+      const { html, vary } = await htmlFor(path, 'de-AT,de;q=0.9,en;q=0.5');
+      expect(preloaded(html), path).toEqual(['de']);
+      expect(vary, path).toMatch(/Accept-Language/);
+    }
+    // By weight, not by order; a base language finds its regional table; ?lang wins.
+    expect(preloaded((await htmlFor('/add', 'fr;q=0.4, ru;q=0.8')).html)).toEqual(['ru']);
+    expect(preloaded((await htmlFor('/add', 'pt')).html)).toEqual(['pt-BR']);
+    expect(preloaded((await htmlFor('/add?lang=es', 'ru')).html)).toEqual(['es']);
+    expect(preloaded((await htmlFor('/add?lang=xx', 'ja, ko;q=0.5')).html)).toEqual(['en']);
+  });
+
+  it('fetches only the language it shows, the one its HTML named', async () => {
+    for (const [path, locale, lang] of [
+      ['/add?event=london', 'de-DE', 'de'],
+      ['/', 'ru-RU', 'ru'],
+      ['/screen?event=london', 'pt-BR', 'pt-BR'],
+      ['/admin', 'fr-FR', 'fr'],
+      ['/privacy?lang=es', 'ru-RU', 'es'],
+    ] as const) {
+      const p = await page(path, locale);
+      await p.waitForFunction((l) => document.documentElement.lang === l, lang);
+      expect(await fetchedTables(p), path).toEqual([lang]);
+      await p.context().close();
+    }
+  });
+
+  it('a language kept in the browser is fetched by the page and shown', async () => {
+    const p = await page('/add', 'en-GB', 'es');
+    await p.waitForFunction(() => document.documentElement.lang === 'es');
+    expect(await p.textContent('[data-i18n="lang.label"]')).toBe(es['lang.label']);
+    // The server guessed English from the browser; the page asked for Spanish itself.
+    expect((await fetchedTables(p)).sort()).toEqual(['en', 'es']);
+    await p.context().close();
+  });
+
+  it('switching fetches the new language; offline, the page keeps its language and says why', async () => {
+    const p = await page('/add', 'de-DE');
+    await p.waitForFunction(() => document.documentElement.lang === 'de');
+    const select = p.locator('.lang-switch select').first();
+
+    await p.context().setOffline(true);
+    await select.selectOption('es');
+    await expect
+      .poll(() => select.evaluate((s: HTMLSelectElement) => s.validationMessage))
+      .toBe(de['lang.failed']);
+    expect(await select.inputValue()).toBe('de');
+    expect(await p.evaluate(() => document.documentElement.lang)).toBe('de');
+
+    // Back online, the same choice is fetched again, and then another.
+    await p.context().setOffline(false);
+    await select.selectOption('es');
+    await p.waitForFunction(() => document.documentElement.lang === 'es');
+    expect(await p.textContent('[data-i18n="lang.label"]')).toBe(es['lang.label']);
+    expect(await select.evaluate((s: HTMLSelectElement) => s.validationMessage)).toBe('');
+    await select.selectOption('ru');
+    await p.waitForFunction(() => document.documentElement.lang === 'ru');
+    expect(await p.textContent('[data-i18n="lang.label"]')).toBe(ru['lang.label']);
+    expect(new Set(await fetchedTables(p))).toEqual(new Set(['de', 'es', 'ru']));
+    // Kept for the next page.
+    expect(await p.evaluate(() => localStorage.getItem('kiss.lang'))).toBe('ru');
+    await p.context().close();
+  });
+});
