@@ -4,23 +4,8 @@ import { colourPyramidOf, tileVersion } from '../../shared/mosaic/colourPyramid.
 import { OVERVIEW_PREVIEW_ID } from '../preview/ids.ts';
 import type { BoardImage, BoardImages } from '../render/types.ts';
 import { atlasUrl, tileUrl } from './api.ts';
+import { ImageStatusError, loadBitmap } from './bitmap.ts';
 import { colourTileUrl, loadView, takePrefetched } from './snapshot.ts';
-
-/** An image the server refused, with its HTTP status. */
-export class ImageStatusError extends Error {
-  constructor(
-    readonly url: string,
-    readonly status: number,
-  ) {
-    super(`${url}: ${status}`);
-  }
-}
-
-export async function loadBitmap(url: string, signal?: AbortSignal): Promise<ImageBitmap> {
-  const res = await fetch(url, { signal });
-  if (!res.ok) throw new ImageStatusError(url, res.status);
-  return createImageBitmap(await res.blob());
-}
 
 /** The page's preview image of `url` (client/preview/overview.ts), when it has loaded. */
 function previewImage(url: string): HTMLImageElement | null {

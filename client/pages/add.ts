@@ -13,8 +13,8 @@ import {
   uploadTile,
   withdrawUpload,
 } from '../net/api.ts';
+import { loadBitmap } from '../net/bitmap.ts';
 import { randomId } from '../net/clientId.ts';
-import { loadBitmap } from '../net/images.ts';
 import { backOnline, pause } from '../net/online.ts';
 import { rallyInfo } from '../net/rallyInfo.ts';
 import {

@@ -6,7 +6,8 @@
 import type { MosaicInfo } from '../../shared/httpApi.ts';
 import type { EventHighlight, EventStats, LiveMosaic, LiveRole, WireChange } from '../../shared/protocol.ts';
 import { getMosaic, getTile } from '../net/api.ts';
-import { loadBitmap, loadColourTile, serverImages } from '../net/images.ts';
+import { loadBitmap } from '../net/bitmap.ts';
+import { loadColourTile, serverImages } from '../net/images.ts';
 import { LiveFeed, type LiveStatus } from '../net/live.ts';
 import { takeView } from '../net/snapshot.ts';
 import { OVERVIEW_PREVIEW_ID } from '../preview/ids.ts';

@@ -5,7 +5,7 @@
  */
 import type { MosaicInfo } from '../../shared/httpApi.ts';
 import { atlasUrl } from '../net/api.ts';
-import { loadBitmap } from '../net/images.ts';
+import { loadBitmap } from '../net/bitmap.ts';
 
 /** Of the two neighbouring blocks along one axis, the first: the pair that holds `cell` nearest its middle. */
 export function blockPair(cell: number, cellsPerBlock: number, blocks: number): number {
