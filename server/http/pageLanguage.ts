@@ -34,11 +34,16 @@ const MODULE_TAG = /<script type="module" crossorigin src="\/assets\/[^"]+\.js">
 
 type ManifestChunk = { file: string; imports?: string[] };
 
+/** The best of the six for the request's Accept-Language (by q; "pt" finds pt-BR, "de-AT" finds de), else English. */
+export function acceptedLanguage(req: Request): RallyLanguage {
+  return (req.acceptsLanguages(...RALLY_LANGUAGES) || 'en') as RallyLanguage;
+}
+
 /** The language a page asked for by `req` will most likely show. */
 export function requestLanguage(req: Request): RallyLanguage {
   const q = req.query.lang;
   if (typeof q === 'string' && (RALLY_LANGUAGES as readonly string[]).includes(q)) return q as RallyLanguage;
-  return (req.acceptsLanguages(...RALLY_LANGUAGES) || 'en') as RallyLanguage;
+  return acceptedLanguage(req);
 }
 
 export class PageLanguages {

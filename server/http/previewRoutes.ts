@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type Request, Router } from 'express';
 import { HASHTAG } from '../../shared/print.ts';
-import { RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
+import type { RallyLanguage } from '../../shared/rallies.ts';
 import { AppError } from '../errors.ts';
 import { CARD, type CellBlock, renderCard } from '../print/cardImage.ts';
 import { formatCount, isMediaLanguage, kissesWord, MEDIA_TEXT } from '../print/mediaText.ts';
@@ -9,7 +9,7 @@ import { BuiltPages, CLIENT_DIR } from './clientRoutes.ts';
 import { KeptPages, sendCompressed } from './compressed.ts';
 import { type HttpDeps, siteOrigin } from './deps.ts';
 import type { OverviewPages } from './overviewPage.ts';
-import { PageLanguages, requestLanguage } from './pageLanguage.ts';
+import { acceptedLanguage, PageLanguages, requestLanguage } from './pageLanguage.ts';
 
 /** Cards kept, newest used last. */
 const CARDS_KEPT = 256;
@@ -107,9 +107,7 @@ export function previewRoutes(
 
   /** The page's language: its rally's, else the reader's (Accept-Language), else English. */
   const pageLanguage = (req: Request, event: string | null): RallyLanguage =>
-    (event ? d.rallies?.get(event)?.language : undefined) ??
-    // Express's own negotiation (by q; "pt" finds pt-BR, "de-AT" finds de); English when none fits.
-    ((req.acceptsLanguages(...RALLY_LANGUAGES) || 'en') as RallyLanguage);
+    (event ? d.rallies?.get(event)?.language : undefined) ?? acceptedLanguage(req);
 
   r.get('/api/tiles/:id/card.png', async (req, res) => {
     const raw = req.query.lang ?? 'en';
