@@ -22,7 +22,8 @@ import { MinQuery } from './viewRoutes.ts';
 /** The built preview script, next to the pages. */
 export const PREVIEW_FILE = 'overview-preview.js';
 
-const MODULE_TAG = /\s*<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"><\/script>/;
+/** A page's own module script as Vite writes it (with the whitespace before it), its address captured. */
+export const MODULE_TAG = /\s*<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"><\/script>/;
 const MODULE_PRELOAD = /\s*<link rel="modulepreload" crossorigin href="(\/assets\/[^"]+\.js)">/g;
 const VIEWPORT = /<meta name="viewport"[^>]*>/;
 const VIEW_PRELOAD =

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Request } from 'express';
 import { RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
 import type { BuiltPages } from './clientRoutes.ts';
+import { MODULE_TAG } from './overviewPage.ts';
 
 /** Vite's record of the build: source module (relative to client/) -> its chunk. */
 export const MANIFEST_FILE = '.vite/manifest.json';
@@ -28,9 +29,6 @@ export const TABLE_MODULES: Readonly<Record<RallyLanguage, string>> = {
   de: 'i18n/de.ts',
   fr: 'i18n/fr.ts',
 };
-
-/** The page's own module script, as Vite writes it. */
-const MODULE_TAG = /<script type="module" crossorigin src="\/assets\/[^"]+\.js"><\/script>/;
 
 type ManifestChunk = { file: string; imports?: string[] };
 
