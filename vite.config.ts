@@ -1,12 +1,42 @@
 import { resolve } from 'node:path';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const page = (name: string): string => resolve(import.meta.dirname, 'client', name);
+
+/**
+ * `pixi.js/unsafe-eval` (the board's shader and uniform code without `new Function`, for the
+ * pages' CSP) patches the WebGPU renderer's uniform system as well as WebGL's. That static import
+ * put PixiJS's WebGPU renderer (14 KB brotli, 55 KB of script) in the first load of `/` and
+ * `/screen`, though the board never asks for WebGPU (client/render/MosaicBoard.ts). This drops
+ * the WebGPU part of the patch, and fails the build when PixiJS's file no longer reads as expected.
+ */
+function pixiWebglOnlyNoEval(): Plugin {
+  const file = /[\\/]pixi\.js[\\/]lib[\\/]unsafe-eval[\\/]init\.mjs$/;
+  const edits: [RegExp, string][] = [
+    [/import \{ GpuUboSystem \} from '[^']+';\n/, ''],
+    [/generateUboSyncPolyfillSTD40, generateUboSyncPolyfillWGSL \}/, 'generateUboSyncPolyfillSTD40 }'],
+    [/\n {2}Object\.assign\(GpuUboSystem\.prototype, \{\n[^}]*\}\);/, ''],
+  ];
+  return {
+    name: 'pixi-webgl-only-no-eval',
+    transform(code, id) {
+      if (!file.test(id)) return null;
+      let out = code;
+      for (const [part, by] of edits) {
+        if (!part.test(out)) throw new Error(`pixi.js/unsafe-eval changed: ${part} not found in ${id}`);
+        out = out.replace(part, by);
+      }
+      if (/GpuUboSystem|WGSL/.test(out)) throw new Error(`pixi.js/unsafe-eval still patches WebGPU: ${id}`);
+      return { code: out, map: null };
+    },
+  };
+}
 
 // The client is a multi-page app: one HTML entry per page, all sharing client/ modules.
 export default defineConfig({
   root: 'client',
   publicDir: false,
+  plugins: [pixiWebglOnlyNoEval()],
   build: {
     outDir: resolve(import.meta.dirname, 'dist/client'),
     emptyOutDir: true,

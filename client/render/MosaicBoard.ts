@@ -162,7 +162,10 @@ export class MosaicBoard {
 
   static async create(opts: BoardOptions): Promise<MosaicBoard> {
     const renderer = await autoDetectRenderer({
-      preference: 'webgl',
+      // WebGL, or PixiJS's canvas renderer where WebGL is off. Not WebGPU: the build keeps only
+      // the WebGL part of pixi.js/unsafe-eval, so that renderer is not in the page's first load
+      // (vite.config.ts), and it would need `new Function`.
+      preference: ['webgl', 'canvas'],
       width: Math.max(1, opts.parent.clientWidth),
       height: Math.max(1, opts.parent.clientHeight),
       resolution: Math.min(2, window.devicePixelRatio || 1),
