@@ -50,6 +50,8 @@ export interface PhoneLoad {
   liveMs: number;
   /** Bytes received (encoded, as on the wire) before the mark. */
   bytes: number;
+  /** Bytes received before `mosaic:live`, the same way. */
+  liveBytes: number;
   /** The biggest answers before the mark, for the report. */
   biggest: string[];
   /** The page's own marks, ms after navigation: where the time went. */
@@ -73,7 +75,14 @@ export async function timePhoneLoad(
   browser: Browser,
   url: string,
   profile: NetProfile,
-  opts: { cells?: boolean; path?: string; viewport?: { width: number; height: number }; dpr?: number } = {},
+  opts: {
+    cells?: boolean;
+    path?: string;
+    viewport?: { width: number; height: number };
+    dpr?: number;
+    /** Request interception installed before the page loads (a variant's). */
+    routes?: (page: Page) => Promise<void>;
+  } = {},
 ): Promise<PhoneLoad> {
   const ctx = await browser.newContext({
     viewport: opts.viewport ?? { width: 390, height: 844 },
@@ -85,6 +94,7 @@ export async function timePhoneLoad(
   try {
     const path = opts.path ?? '/';
     if (opts.cells) await preloadSnapshot(page, path.split('?')[0]!);
+    await opts.routes?.(page);
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
@@ -104,10 +114,10 @@ export async function timePhoneLoad(
       const at = performance.getEntriesByName('mosaic:overview')[0]!.startTime;
       const live = performance.getEntriesByName('mosaic:live')[0]!.startTime;
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-      const all = [nav, ...(performance.getEntriesByType('resource') as PerformanceResourceTiming[])].filter(
-        (r) => r.responseEnd <= at,
-      );
+      const every = [nav, ...(performance.getEntriesByType('resource') as PerformanceResourceTiming[])];
+      const all = every.filter((r) => r.responseEnd <= at);
       const bytes = all.reduce((n, r) => n + r.transferSize, 0);
+      const liveBytes = every.filter((r) => r.responseEnd <= live).reduce((n, r) => n + r.transferSize, 0);
       const biggest = [...all]
         .sort((a, b) => b.transferSize - a.transferSize)
         .slice(0, 4)
@@ -119,7 +129,7 @@ export async function timePhoneLoad(
           `html ${Math.round(nav.responseEnd)}`,
           `DOMContentLoaded ${Math.round(nav.domContentLoadedEventEnd)}`,
         );
-      return { overviewMs: Math.round(at), liveMs: Math.round(live), bytes, biggest, marks };
+      return { overviewMs: Math.round(at), liveMs: Math.round(live), bytes, liveBytes, biggest, marks };
     });
   } finally {
     await ctx.close();

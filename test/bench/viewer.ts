@@ -1,8 +1,9 @@
 import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
 import { type Browser, chromium } from 'playwright-core';
 import { type App, createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
-import { buildClient, CHROMIUM_ARGS } from '../e2e/harness.ts';
+import { buildClient, builtChunk, CHROMIUM_ARGS, WEBGPU_RENDERER } from '../e2e/harness.ts';
 import { seededFolder } from './_seeded.ts';
 import { type NetProfile, type PhoneLoad, PROFILES, timePhoneLoad } from './phoneTiming.ts';
 
@@ -67,7 +68,7 @@ async function phoneRuns(browser: Browser, url: string, profile: NetProfile, run
 
 export async function run(): Promise<void> {
   const tiles = Number(process.env.BENCH_VIEWER_TILES ?? 1_000_000);
-  const only = (process.env.BENCH_VIEWER_ONLY ?? 'phone,sizes,fps,loopback').split(',');
+  const only = (process.env.BENCH_VIEWER_ONLY ?? 'phone,scripts,sizes,fps,loopback').split(',');
   const runs = Number(process.env.BENCH_VIEWER_RUNS ?? 3);
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -75,7 +76,7 @@ export async function run(): Promise<void> {
     args: [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'],
   });
   try {
-    if (only.includes('phone') || only.includes('fps') || only.includes('loopback'))
+    if (['phone', 'scripts', 'fps', 'loopback'].some((part) => only.includes(part)))
       await withApp(tiles, async (url) => {
         if (only.includes('phone')) {
           console.log(
@@ -104,6 +105,7 @@ export async function run(): Promise<void> {
             console.log(`  where the time went (last pyramid run, ms): ${r.ours.marks.join(' | ')}`);
           }
         }
+        if (only.includes('scripts')) await withoutWebgpu(browser, url, tiles, runs);
         if (only.includes('fps')) await panAndZoomFps(browser, url);
         if (only.includes('loopback')) await loopback(browser, url);
       });
@@ -123,6 +125,66 @@ export async function run(): Promise<void> {
     }
   } finally {
     await browser.close();
+  }
+}
+
+/**
+ * The page's module and the scripts it imports, as the build makes them, against the same build with
+ * PixiJS's WebGPU renderer back in the page's first load, as before the build left it out
+ * (vite.config.ts): its chunks named with the module's modulepreloads, and a static import of it in
+ * front of the page's own script. Both variants get the page and its own script through the same
+ * request interception (unthrottled, and not among the bytes), the reference's edited.
+ */
+function firstLoadRoutes(withWebgpu: boolean): (page: Page) => Promise<void> {
+  const webgpu = builtChunk(WEBGPU_RENDERER);
+  return async (page) => {
+    await page.route(
+      (u) => u.pathname === '/',
+      async (route) => {
+        const res = await route.fetch();
+        let html = await res.text();
+        if (withWebgpu) {
+          // A big mosaic's page starts its module after the first picture, with these preloads.
+          if (!html.includes('data-preload="')) throw new Error('the page has no overview preview');
+          html = html.replace('data-preload="', `data-preload="${webgpu.all.join(' ')} `);
+        }
+        await route.fulfill({ response: res, body: html });
+      },
+    );
+    await page.route(
+      (u) => /^\/assets\/view-[\w-]+\.js$/.test(u.pathname),
+      async (route) => {
+        const res = await route.fetch();
+        const code = await res.text();
+        await route.fulfill({ response: res, body: withWebgpu ? `import "${webgpu.file}";\n${code}` : code });
+      },
+    );
+  };
+}
+
+/** `mosaic:live` on a phone, and the bytes before it: the build as it is, and with the WebGPU renderer. */
+async function withoutWebgpu(browser: Browser, url: string, tiles: number, runs: number): Promise<void> {
+  const n = Math.max(runs, 5);
+  console.log(
+    `\n## The board live on a phone without PixiJS's WebGPU renderer in the first load (${tiles.toLocaleString('en-US')} tiles, 390x844 at DPR 2, median of ${n})`,
+  );
+  console.log(
+    '| profile | now: board live | bytes before it | with the WebGPU renderer | bytes | ratio (time) |',
+  );
+  console.log('|---|---|---|---|---|---|');
+  for (const profile of [PROFILES.fourG, PROFILES.fast3G]) {
+    const ours: PhoneLoad[] = [];
+    const ref: PhoneLoad[] = [];
+    await timePhoneLoad(browser, url, profile, { routes: firstLoadRoutes(false) });
+    for (let i = 0; i < n; i++) {
+      ours.push(await timePhoneLoad(browser, url, profile, { routes: firstLoadRoutes(false) }));
+      ref.push(await timePhoneLoad(browser, url, profile, { routes: firstLoadRoutes(true) }));
+    }
+    const live = (xs: PhoneLoad[]) => median(xs.map((x) => x.liveMs));
+    const bytes = (xs: PhoneLoad[]) => median(xs.map((x) => x.liveBytes));
+    console.log(
+      `| ${profile.name} | ${live(ours)} ms (${ours.map((x) => x.liveMs).join(', ')}) | ${kb(bytes(ours))} | ${live(ref)} ms (${ref.map((x) => x.liveMs).join(', ')}) | ${kb(bytes(ref))} | ${(live(ours) / live(ref)).toFixed(2)}x |`,
+    );
   }
 }
 
