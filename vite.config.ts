@@ -46,6 +46,11 @@ export default defineConfig({
     chunkSizeWarningLimit: 2000,
     rolldownOptions: {
       output: {
+        // The console's words in each language (client/i18n/console/) apart from the pages' by name.
+        chunkFileNames: (chunk) =>
+          /[\\/]i18n[\\/]console[\\/]/.test(chunk.facadeModuleId ?? '')
+            ? 'assets/console-[name]-[hash].js'
+            : 'assets/[name]-[hash].js',
         codeSplitting: {
           groups: [
             // The snapshot's early start (client/net/early.ts) must not wait for PixiJS: its

@@ -5,30 +5,68 @@
  * Each table is a chunk of its own, fetched when its language is chosen: a page loads the words
  * of one language, not of six. The server names the likely one in each page's HTML as a
  * modulepreload (server/http/pageLanguage.ts), so it arrives beside the page's own script; a page
- * awaits `initI18n()` before it shows any text.
+ * awaits `initI18n()` before it shows any text. The organisers' console's words (`admin.*`,
+ * `console.*`) are a second table per language (./console/), which only the admin page loads.
  */
-import type { Message, MessageKey, Messages } from './en.ts';
+import type { ConsoleKey, ConsoleMessages } from './console/en.ts';
+import type { Message, Messages, PageKey } from './en.ts';
 
-export type { MessageKey } from './en.ts';
+export type MessageKey = PageKey | ConsoleKey;
+type Table = Partial<Record<MessageKey, Message>>;
 
-/** The page languages, each with the loader of its table (a chunk named after the table's file). */
+/**
+ * The page languages, each with the loaders of its tables (chunks named after the tables' files):
+ * the pages' words, and the console's.
+ */
 export const LANGUAGES = [
-  { code: 'en', name: 'English', load: () => import('./en.ts').then((m): Messages => m.en) },
-  { code: 'ru', name: 'Русский', load: () => import('./ru.ts').then((m) => m.ru) },
-  { code: 'pt-BR', name: 'Português', load: () => import('./ptBR.ts').then((m) => m.ptBR) },
-  { code: 'es', name: 'Español', load: () => import('./es.ts').then((m) => m.es) },
-  { code: 'de', name: 'Deutsch', load: () => import('./de.ts').then((m) => m.de) },
-  { code: 'fr', name: 'Français', load: () => import('./fr.ts').then((m) => m.fr) },
+  {
+    code: 'en',
+    name: 'English',
+    load: () => import('./en.ts').then((m): Messages => m.en),
+    loadConsole: () => import('./console/en.ts').then((m): ConsoleMessages => m.en),
+  },
+  {
+    code: 'ru',
+    name: 'Русский',
+    load: () => import('./ru.ts').then((m) => m.ru),
+    loadConsole: () => import('./console/ru.ts').then((m) => m.ru),
+  },
+  {
+    code: 'pt-BR',
+    name: 'Português',
+    load: () => import('./ptBR.ts').then((m) => m.ptBR),
+    loadConsole: () => import('./console/ptBR.ts').then((m) => m.ptBR),
+  },
+  {
+    code: 'es',
+    name: 'Español',
+    load: () => import('./es.ts').then((m) => m.es),
+    loadConsole: () => import('./console/es.ts').then((m) => m.es),
+  },
+  {
+    code: 'de',
+    name: 'Deutsch',
+    load: () => import('./de.ts').then((m) => m.de),
+    loadConsole: () => import('./console/de.ts').then((m) => m.de),
+  },
+  {
+    code: 'fr',
+    name: 'Français',
+    load: () => import('./fr.ts').then((m) => m.fr),
+    loadConsole: () => import('./console/fr.ts').then((m) => m.fr),
+  },
 ] as const;
 
 export type LangCode = (typeof LANGUAGES)[number]['code'];
 
 const STORAGE_KEY = 'kiss.lang';
-/** The language shown and its table; null until `initI18n()` has one. */
-let current: { code: LangCode; table: Messages } | null = null;
+/** The language shown and its words; null until `initI18n()` has one. */
+let current: { code: LangCode; table: Table } | null = null;
 const listeners = new Set<() => void>();
-/** Each table fetched or on its way; a failed fetch is forgotten, so that a later choice tries again. */
-const tables = new Map<LangCode, Promise<Messages>>();
+/** Each language's words fetched or on their way; a failed fetch is forgotten, so that a later choice tries again. */
+const tables = new Map<LangCode, Promise<Table>>();
+/** Whether the page shows the console's words too (the admin page: see `initI18n`). */
+let withConsole = false;
 /** Counts the choices made: only the last one asked for is shown when its table arrives. */
 let choices = 0;
 
@@ -56,10 +94,12 @@ function initialLanguage(): LangCode {
   return pickLanguage(navigator.languages?.length ? navigator.languages : [navigator.language]);
 }
 
-function tableOf(lang: (typeof LANGUAGES)[number]): Promise<Messages> {
+function tableOf(lang: (typeof LANGUAGES)[number]): Promise<Table> {
   let table = tables.get(lang.code);
   if (!table) {
-    table = lang.load();
+    table = withConsole
+      ? Promise.all([lang.load(), lang.loadConsole()]).then(([page, words]) => ({ ...page, ...words }))
+      : lang.load();
     tables.set(lang.code, table);
     table.catch(() => tables.delete(lang.code));
   }
@@ -77,7 +117,7 @@ export function language(): LangCode {
 export async function setLanguage(code: LangCode, remember = true): Promise<boolean> {
   const lang = LANGUAGES.find((l) => l.code === code) ?? LANGUAGES[0];
   const choice = ++choices;
-  let table: Messages;
+  let table: Table;
   try {
     table = await tableOf(lang);
   } catch {
@@ -114,15 +154,18 @@ function pick(msg: Message, n: number | undefined, code: string): string {
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
   if (!current) throw new Error(`t('${key}') before initI18n() has a language`);
   const { code, table } = current;
+  const msg = table[key];
+  if (msg === undefined)
+    throw new Error(`t('${key}'): a word of the console, on a page that did not load them`);
   const n = typeof params.n === 'number' ? params.n : undefined;
   const shown: Record<string, string> = {};
   for (const [k, v] of Object.entries(params)) {
     shown[k] = typeof v === 'number' ? new Intl.NumberFormat(code).format(v) : v;
   }
-  return pick(table[key], n, code).replace(/\{(\w+)\}/g, (m, name: string) => shown[name] ?? m);
+  return pick(msg, n, code).replace(/\{(\w+)\}/g, (m, name: string) => shown[name] ?? m);
 }
 
-/** Whether `key` names a message (every table has the same keys; none before `initI18n()`). */
+/** Whether `key` names a message the page has (every language has the same keys; none before `initI18n()`). */
 export function hasKey(key: string): key is MessageKey {
   return current !== null && key in current.table;
 }
@@ -177,8 +220,10 @@ export function languageSwitch(): HTMLElement {
 /**
  * Picks the language at page start, fetches its words and translates the static markup. A page
  * awaits it before showing text. When that table cannot be fetched the page falls back to English.
+ * `console`: the page shows the organisers' console's words too, in every language it switches to.
  */
-export async function initI18n(): Promise<void> {
+export async function initI18n(opts: { console?: boolean } = {}): Promise<void> {
+  withConsole = opts.console === true;
   if (await setLanguage(initialLanguage(), false)) return;
   if (!current && !(await setLanguage('en', false))) throw new Error('the page’s words could not be fetched');
 }

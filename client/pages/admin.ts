@@ -16,7 +16,8 @@ import { mountTakedown } from '../ui/adminTakedown.ts';
 import { mountTimelapse } from '../ui/adminTimelapse.ts';
 import { byId, mountHeader } from '../ui/header.ts';
 
-await initI18n();
+// The console's own words come with the page's (a second table per language).
+await initI18n({ console: true });
 mountHeader();
 
 const KEY = 'kiss.admin';

@@ -98,6 +98,8 @@ export class BuiltPages {
 
 /** Pages that show the whole mosaic first, and so get its first picture in a big mosaic's HTML. */
 const OVERVIEW_PAGES = new Set(['/', '/screen']);
+/** The pages that show the organisers' console's words too (client/pages/admin.ts). */
+const CONSOLE_PAGES = new Set(['/admin']);
 
 /**
  * Serves the built client: hashed assets immutably, pages without caching, each compressed
@@ -130,7 +132,7 @@ export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router
       res.setHeader('Cache-Control', 'no-cache');
       res.vary('Accept-Language');
       const lang = requestLanguage(req);
-      const own = await languages.withPreload(text, lang);
+      const own = await languages.withPreload(text, lang, CONSOLE_PAGES.has(path));
       const send = (key: string, html: string) => {
         const kept = composed.get(`${key} ${path} ${lang}`, html);
         res.type('html');

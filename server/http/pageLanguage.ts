@@ -7,6 +7,9 @@
  * - the language asked for with `?lang=`, as the page itself takes it first;
  * - else the best of the request's Accept-Language, as the page takes the browser's languages.
  *
+ * The admin page also shows the organisers' console's words, a second table per language
+ * (client/i18n/console/): its HTML names both.
+ *
  * A language chosen earlier and kept in the browser is not known here: such a page fetches its
  * table itself, one round trip later. Where the tables are built to is read from Vite's manifest,
  * again whenever a build replaces it.
@@ -30,7 +33,18 @@ export const TABLE_MODULES: Readonly<Record<RallyLanguage, string>> = {
   fr: 'i18n/fr.ts',
 };
 
+/** Each language's table of the organisers' console's words, named the same way. */
+export const CONSOLE_TABLE_MODULES: Readonly<Record<RallyLanguage, string>> = {
+  en: 'i18n/console/en.ts',
+  ru: 'i18n/console/ru.ts',
+  'pt-BR': 'i18n/console/ptBR.ts',
+  es: 'i18n/console/es.ts',
+  de: 'i18n/console/de.ts',
+  fr: 'i18n/console/fr.ts',
+};
+
 type ManifestChunk = { file: string; imports?: string[] };
+type Tables = 'page' | 'console';
 
 /** The best of the six for the request's Accept-Language (by q; "pt" finds pt-BR, "de-AT" finds de), else English. */
 export function acceptedLanguage(req: Request): RallyLanguage {
@@ -45,21 +59,24 @@ export function requestLanguage(req: Request): RallyLanguage {
 }
 
 export class PageLanguages {
-  /** The manifest's text last read, and each language's files (the table and what it imports). */
-  private read: { text: string; files: Map<RallyLanguage, string[]> } | null = null;
+  /** The manifest's text last read, and each language's files (the table and what it imports), for a page and for the console. */
+  private read: { text: string; files: Map<`${Tables} ${RallyLanguage}`, string[]> } | null = null;
 
   constructor(
     private readonly dir: string,
     private readonly built: BuiltPages,
   ) {}
 
-  /** The built files of `lang`'s table, as addresses; empty when the build has no manifest or no such table. */
-  async files(lang: RallyLanguage): Promise<string[]> {
+  /**
+   * The built files of `lang`'s table, as addresses (with `console`, the console's table's as well);
+   * empty when the build has no manifest or no such table.
+   */
+  async files(lang: RallyLanguage, console = false): Promise<string[]> {
     const text = await this.built.read(join(this.dir, MANIFEST_FILE));
     if (text === null) return [];
     if (this.read?.text !== text) {
       const manifest = JSON.parse(text) as Record<string, ManifestChunk>;
-      const files = new Map<RallyLanguage, string[]>();
+      const files = new Map<`${Tables} ${RallyLanguage}`, string[]>();
       for (const code of RALLY_LANGUAGES) {
         const seen = new Set<string>();
         const add = (key: string) => {
@@ -70,18 +87,26 @@ export class PageLanguages {
         };
         add(TABLE_MODULES[code]);
         files.set(
-          code,
+          `page ${code}`,
+          [...seen].map((f) => `/${f}`),
+        );
+        add(CONSOLE_TABLE_MODULES[code]);
+        files.set(
+          `console ${code}`,
           [...seen].map((f) => `/${f}`),
         );
       }
       this.read = { text, files };
     }
-    return this.read.files.get(lang) ?? [];
+    return this.read.files.get(`${console ? 'console' : 'page'} ${lang}`) ?? [];
   }
 
-  /** `html` with `lang`'s table named as a modulepreload after the page's module; null when there is nothing to add. */
-  async withPreload(html: string, lang: RallyLanguage): Promise<string | null> {
-    const files = await this.files(lang);
+  /**
+   * `html` with `lang`'s table (with `console`, the console's too) named as modulepreloads after the
+   * page's module; null when there is nothing to add.
+   */
+  async withPreload(html: string, lang: RallyLanguage, console = false): Promise<string | null> {
+    const files = await this.files(lang, console);
     if (!files.length || !MODULE_TAG.test(html)) return null;
     const links = files.map((f) => `\n    <link rel="modulepreload" crossorigin href="${f}">`).join('');
     return html.replace(MODULE_TAG, (tag) => tag + links);

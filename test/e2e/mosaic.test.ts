@@ -581,8 +581,14 @@ describe('the client in Chromium', () => {
   });
 
   it('shows every page in Russian with no untranslated key or English leftover', async () => {
-    const { en } = await import('../../client/i18n/en.ts');
-    const { ru } = await import('../../client/i18n/ru.ts');
+    const en = {
+      ...(await import('../../client/i18n/en.ts')).en,
+      ...(await import('../../client/i18n/console/en.ts')).en,
+    };
+    const ru = {
+      ...(await import('../../client/i18n/ru.ts')).ru,
+      ...(await import('../../client/i18n/console/ru.ts')).ru,
+    };
     // English strings that differ in Russian: none of them may appear on a Russian page.
     const english = Object.entries(en)
       .filter(([k, v]) => typeof v === 'string' && v !== ru[k as keyof typeof ru] && v.length > 3)

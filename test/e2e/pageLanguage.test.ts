@@ -1,32 +1,43 @@
 /**
  * Each page loads the words of one language (client/i18n/index.ts), the one its HTML names
- * (server/http/pageLanguage.ts): the built client in Chromium against the real server.
+ * (server/http/pageLanguage.ts), and only the admin page the console's words: the built client in
+ * Chromium against the real server.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { de as consoleDe } from '../../client/i18n/console/de.ts';
+import { es as consoleEs } from '../../client/i18n/console/es.ts';
 import { de } from '../../client/i18n/de.ts';
 import { es } from '../../client/i18n/es.ts';
 import { ru } from '../../client/i18n/ru.ts';
 import { CLIENT_DIR } from '../../server/http/clientRoutes.ts';
-import { MANIFEST_FILE, TABLE_MODULES } from '../../server/http/pageLanguage.ts';
+import { CONSOLE_TABLE_MODULES, MANIFEST_FILE, TABLE_MODULES } from '../../server/http/pageLanguage.ts';
 import { RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
 import { useE2E } from './useE2E.ts';
 
 const e2e = useE2E({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
 
-/** Each language's table as built: its address, from the build's manifest. */
-function tableFiles(): Map<string, RallyLanguage> {
+/** A language's table of the pages' words (`de`), or of the console's (`console de`). */
+type TableName = RallyLanguage | `console ${RallyLanguage}`;
+
+/** Each language's two tables as built: their addresses, from the build's manifest. */
+function tableFiles(): Map<string, TableName> {
   const manifest = JSON.parse(readFileSync(resolve(CLIENT_DIR, MANIFEST_FILE), 'utf8')) as Record<
     string,
     { file: string }
   >;
-  return new Map(RALLY_LANGUAGES.map((code) => [`/${manifest[TABLE_MODULES[code]]!.file}`, code]));
+  return new Map<string, TableName>([
+    ...RALLY_LANGUAGES.map((code) => [`/${manifest[TABLE_MODULES[code]]!.file}`, code] as const),
+    ...RALLY_LANGUAGES.map(
+      (code) => [`/${manifest[CONSOLE_TABLE_MODULES[code]]!.file}`, `console ${code}`] as const,
+    ),
+  ]);
 }
 
-/** The languages whose tables `html` names as modulepreloads, in order. */
-function preloaded(html: string): RallyLanguage[] {
+/** The tables `html` names as modulepreloads, in order. */
+function preloaded(html: string): TableName[] {
   const files = tableFiles();
   return [...html.matchAll(/<link rel="modulepreload" crossorigin href="([^"]+)">/g)]
     .map((m) => files.get(m[1]!))
@@ -41,8 +52,8 @@ async function page(path: string, locale: string, saved?: string): Promise<Page>
   return p;
 }
 
-/** The languages whose tables `p` has fetched so far. */
-async function fetchedTables(p: Page): Promise<RallyLanguage[]> {
+/** The tables `p` has fetched so far. */
+async function fetchedTables(p: Page): Promise<TableName[]> {
   const files = tableFiles();
   const names = await p.evaluate(() =>
     performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname),
@@ -60,7 +71,8 @@ describe('the words of one language per page', () => {
   it("names the table of the request's language in each page, ?lang first, English when none fits", async () => {
     for (const path of ['/', '/add', '/screen', '/admin', '/privacy', '/t/1']) {
       const { html, vary } = await htmlFor(path, 'de-AT,de;q=0.9,en;q=0.5');
-      expect(preloaded(html), path).toEqual(['de']);
+      // The console's words only where the console is.
+      expect(preloaded(html), path).toEqual(path === '/admin' ? ['de', 'console de'] : ['de']);
       expect(vary, path).toMatch(/Accept-Language/);
     }
     // By weight, not by order; a base language finds its regional table; ?lang wins.
@@ -70,7 +82,7 @@ describe('the words of one language per page', () => {
     expect(preloaded((await htmlFor('/add?lang=xx', 'ja, ko;q=0.5')).html)).toEqual(['en']);
   });
 
-  it('fetches only the language it shows, the one its HTML named', async () => {
+  it('fetches only the language it shows, the one its HTML named, and the console’s words only on the console', async () => {
     for (const [path, locale, lang] of [
       ['/add?event=london', 'de-DE', 'de'],
       ['/', 'ru-RU', 'ru'],
@@ -80,9 +92,23 @@ describe('the words of one language per page', () => {
     ] as const) {
       const p = await page(path, locale);
       await p.waitForFunction((l) => document.documentElement.lang === l, lang);
-      expect(await fetchedTables(p), path).toEqual([lang]);
+      expect((await fetchedTables(p)).sort(), path).toEqual(
+        path === '/admin' ? [`console ${lang}`, lang] : [lang],
+      );
       await p.context().close();
     }
+  });
+
+  it('the console switches both its tables, and shows its own words in the new language', async () => {
+    const p = await page('/admin', 'de-DE');
+    await p.waitForFunction(() => document.documentElement.lang === 'de');
+    expect(await p.textContent('[data-i18n="admin.login"]')).toBe(consoleDe['admin.login']);
+    await p.locator('.lang-switch select').first().selectOption('es');
+    await p.waitForFunction(() => document.documentElement.lang === 'es');
+    expect(await p.textContent('[data-i18n="admin.login"]')).toBe(consoleEs['admin.login']);
+    expect(await p.textContent('[data-i18n="lang.label"]')).toBe(es['lang.label']);
+    expect((await fetchedTables(p)).sort()).toEqual(['console de', 'console es', 'de', 'es']);
+    await p.context().close();
   });
 
   it('a language kept in the browser is fetched by the page and shown', async () => {

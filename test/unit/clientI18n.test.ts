@@ -1,18 +1,47 @@
 import { describe, expect, it } from 'vitest';
+import * as consoleDe from '../../client/i18n/console/de.ts';
+import * as consoleEn from '../../client/i18n/console/en.ts';
+import * as consoleEs from '../../client/i18n/console/es.ts';
+import * as consoleFr from '../../client/i18n/console/fr.ts';
+import * as consolePtBR from '../../client/i18n/console/ptBR.ts';
+import * as consoleRu from '../../client/i18n/console/ru.ts';
 import { de } from '../../client/i18n/de.ts';
-import { en, type Message, type Messages } from '../../client/i18n/en.ts';
+import { en, type Message } from '../../client/i18n/en.ts';
 import { es } from '../../client/i18n/es.ts';
 import { fr } from '../../client/i18n/fr.ts';
 import { ptBR } from '../../client/i18n/ptBR.ts';
 import { ru } from '../../client/i18n/ru.ts';
 
-const tables: Array<[string, Messages]> = [
-  ['ru', ru],
-  ['pt-BR', ptBR],
-  ['es', es],
-  ['de', de],
-  ['fr', fr],
+type Table = Readonly<Record<string, Message>>;
+
+/** Each language's table of the pages' words and of the console's, against the English ones. */
+const sets: Array<[string, Table, Array<[string, Table]>]> = [
+  [
+    'pages',
+    en,
+    [
+      ['ru', ru],
+      ['pt-BR', ptBR],
+      ['es', es],
+      ['de', de],
+      ['fr', fr],
+    ],
+  ],
+  [
+    'console',
+    consoleEn.en,
+    [
+      ['ru', consoleRu.ru],
+      ['pt-BR', consolePtBR.ptBR],
+      ['es', consoleEs.es],
+      ['de', consoleDe.de],
+      ['fr', consoleFr.fr],
+    ],
+  ],
 ];
+const tables = sets.flatMap(([set, english, others]) =>
+  others.map(([code, table]) => [`${code} (${set})`, code, table, english] as const),
+);
 
 function placeholders(m: Message): string[] {
   const text = typeof m === 'string' ? m : Object.values(m).join(' ');
@@ -20,17 +49,17 @@ function placeholders(m: Message): string[] {
 }
 
 describe('message tables', () => {
-  it.each(tables)('%s has exactly the English keys', (_code, table) => {
-    expect(Object.keys(table).sort()).toEqual(Object.keys(en).sort());
+  it.each(tables)('%s has exactly the English keys', (_name, _code, table, english) => {
+    expect(Object.keys(table).sort()).toEqual(Object.keys(english).sort());
   });
 
-  it.each(tables)('%s keeps every placeholder of each English message', (_code, table) => {
-    for (const key of Object.keys(en) as Array<keyof typeof en>) {
-      expect(placeholders(table[key]), key).toEqual(placeholders(en[key]));
+  it.each(tables)('%s keeps every placeholder of each English message', (_name, _code, table, english) => {
+    for (const key of Object.keys(english)) {
+      expect(placeholders(table[key]!), key).toEqual(placeholders(english[key]!));
     }
   });
 
-  it.each(tables)('%s has the plural forms its language needs', (code, table) => {
+  it.each(tables)('%s has the plural forms its language needs', (_name, code, table) => {
     const rules = new Intl.PluralRules(code).resolvedOptions().pluralCategories;
     for (const [key, m] of Object.entries(table)) {
       if (typeof m === 'string') continue;
@@ -45,5 +74,12 @@ describe('message tables', () => {
   it('gives every server error code a message', async () => {
     const { HttpErrorCode } = await import('../../shared/httpApi.ts');
     for (const code of Object.values(HttpErrorCode)) expect(en, code).toHaveProperty([`error.${code}`]);
+  });
+
+  it('keeps the console’s words, and only those, in the console’s tables', () => {
+    const consoleKeys = Object.keys(consoleEn.en);
+    expect(consoleKeys.length).toBeGreaterThan(100);
+    for (const key of consoleKeys) expect(key).toMatch(/^(admin|console)\./);
+    for (const key of Object.keys(en)) expect(key).not.toMatch(/^(admin|console)\./);
   });
 });
