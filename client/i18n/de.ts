@@ -15,7 +15,6 @@ export const de: Messages = {
   'status.outdated': 'Es gibt eine neue Version. Bitte lade die Seite neu.',
   'status.reload': 'Neu laden',
   'status.failed': 'Das Mosaik konnte nicht geladen werden. Prüfe deine Verbindung und lade neu.',
-  'status.nowebgl': 'Dein Browser kann das Mosaik nicht zeichnen (WebGL ist aus).',
   'view.canvas': 'Das Live-Mosaik',
   'view.help':
     'Scrollen oder mit zwei Fingern zoomen, ziehen zum Verschieben, auf einen Kuss tippen zum Ansehen.',

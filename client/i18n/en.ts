@@ -17,7 +17,6 @@ export const en = {
   'status.outdated': 'A new version is out. Please reload the page.',
   'status.reload': 'Reload',
   'status.failed': 'The mosaic could not be loaded. Check your connection and reload.',
-  'status.nowebgl': 'Your browser cannot draw the mosaic (WebGL is off).',
   'view.canvas': 'The live mosaic',
   'view.help': 'Scroll or pinch to zoom, drag to move, tap a kiss to see it.',
   'view.zoomIn': 'Zoom in',

@@ -15,7 +15,6 @@ export const es: Messages = {
   'status.outdated': 'Hay una versión nueva. Recarga la página, por favor.',
   'status.reload': 'Recargar',
   'status.failed': 'No se pudo cargar el mosaico. Revisa tu conexión y recarga.',
-  'status.nowebgl': 'Tu navegador no puede dibujar el mosaico (WebGL está desactivado).',
   'view.canvas': 'El mosaico en directo',
   'view.help': 'Desplaza o pellizca para hacer zoom, arrastra para moverte, toca un beso para verlo.',
   'view.zoomIn': 'Acercar',

@@ -15,7 +15,6 @@ export const fr: Messages = {
   'status.outdated': 'Une nouvelle version est sortie. Rechargez la page, s’il vous plaît.',
   'status.reload': 'Recharger',
   'status.failed': 'Impossible de charger la mosaïque. Vérifiez votre connexion et rechargez.',
-  'status.nowebgl': 'Votre navigateur ne peut pas dessiner la mosaïque (WebGL est désactivé).',
   'view.canvas': 'La mosaïque en direct',
   'view.help':
     'Faites défiler ou pincez pour zoomer, glissez pour vous déplacer, touchez un baiser pour le voir.',

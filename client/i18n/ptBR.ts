@@ -15,7 +15,6 @@ export const ptBR: Messages = {
   'status.outdated': 'Há uma versão nova. Por favor, recarregue a página.',
   'status.reload': 'Recarregar',
   'status.failed': 'Não foi possível carregar o mosaico. Verifique sua conexão e recarregue.',
-  'status.nowebgl': 'Seu navegador não consegue desenhar o mosaico (WebGL está desligado).',
   'view.canvas': 'O mosaico ao vivo',
   'view.help': 'Role ou faça pinça para dar zoom, arraste para mover, toque num beijo para vê-lo.',
   'view.zoomIn': 'Aproximar',
