@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { en } from '../../client/i18n/en.ts';
 import type { AdminStats } from '../../shared/rallies.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { parseReport, writeTree, zipOf } from '../support/importCli.ts';
 import { removeDir } from '../support/server.ts';
-import { axeViolations, signInAdmin } from './harness.ts';
+import { axeViolations, builtChunk, signInAdmin } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-admin-token-0123456789';
@@ -64,9 +65,15 @@ describe('admin bulk import', () => {
       }),
     );
     const page = await signIn({ width: 1280, height: 800 });
+    // zip.js comes with the first ZIP, not with the page.
+    const zipJs = builtChunk(/node_modules\/@zip\.js\/zip\.js\/index\.js$/).file;
+    const fetched = () =>
+      page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    expect(await fetched()).not.toContain(zipJs);
     await recordProgress(page);
     await page.setInputFiles('#import-files', zip);
     await page.waitForSelector('#import-summary:not([hidden])', { timeout: 60_000 });
+    expect(await fetched()).toContain(zipJs);
     const seen = await page.evaluate(() => (window as unknown as { seen: [number, number][] }).seen);
     const values = seen.map(([v]) => v);
     // It moved: several steps between the ends, never backwards, and ended full.
@@ -277,6 +284,26 @@ describe('admin bulk import', () => {
     const text = await summaryText(page);
     expect(text).toContain('0 imported');
     expect(text).toContain('0 refused');
+    await page.context().close();
+  });
+
+  it('says so when a ZIP cannot be opened for want of the connection, and opens it once it is back', async () => {
+    const zip = join(work, 'offline.zip');
+    writeFileSync(zip, await zipOf({ 'o/p.jpg': await syntheticJpeg(800, 600, 990) }));
+    const page = await signIn({ width: 390, height: 844 });
+    const before = await tileCount();
+    // Offline, the ZIP reader (fetched with the first ZIP) cannot come.
+    await page.context().setOffline(true);
+    await page.setInputFiles('#import-files', zip);
+    await page.waitForFunction(() => document.getElementById('import-msg')?.classList.contains('error'));
+    expect(await page.locator('#import-msg').textContent()).toBe(en['error.NETWORK']);
+    expect(await page.locator('#import-stop').isHidden()).toBe(true);
+    expect(await page.locator('#import-files').isEnabled()).toBe(true);
+    await page.context().setOffline(false);
+    await page.setInputFiles('#import-files', zip);
+    await page.waitForSelector('#import-summary:not([hidden])', { timeout: 60_000 });
+    expect(await summaryText(page)).toContain('1 imported');
+    expect(await tileCount()).toBe(before + 1);
     await page.context().close();
   });
 
