@@ -11,9 +11,11 @@
  * (That script itself then comes through the request interception, unthrottled and uncompressed:
  * hence it is left out of the bytes everywhere. If anything, that favours the references.)
  * - all six languages' words in one chunk, as the page's shared chunk held them before each page
- *   loaded only its own: the six tables bundled here by Vite into one module, written beside the
- *   build's assets with its brotli and gzip siblings (as many bytes with brotli as the shared chunk
- *   had), so that it is served as any built chunk is;
+ *   loaded only its own: the six tables (and the six of the console's words) bundled here by Vite
+ *   into one module, written beside the build's assets with its brotli and gzip siblings (as many
+ *   bytes with brotli as the shared chunk had), so that it is served as any built chunk is;
+ * - the console's words in the page's language as well, as each language's table held them before
+ *   only the admin page loaded them: that table bundled the same way;
  * - the mini mosaic's renderer (PixiJS and the live feed, `mosaic-*.js`), as before it was
  *   fetched on demand.
  */
@@ -108,18 +110,33 @@ async function timeAdd(browser: Browser, url: string, profile: NetProfile, v: Va
   }
 }
 
-/** The six tables in one module, as built before each was a chunk of its own; its file name under assets/. */
-async function allLanguagesChunk(): Promise<string> {
-  const i18n = resolve(import.meta.dirname, '../../client/i18n');
+const I18N = resolve(import.meta.dirname, '../../client/i18n');
+const NAMES = ['en', 'ru', 'ptBR', 'es', 'de', 'fr'];
+/** The chunks this run writes beside the build's assets (removed at its end). */
+const BENCH_CHUNK = /^[\w-]+-bench\.js/;
+
+/** The six tables of the pages' words and the six of the console's, in one module, as built before each was a chunk of its own. */
+const allLanguagesChunk = (): Promise<string> =>
+  benchChunk(
+    'all-languages-bench.js',
+    NAMES.flatMap((n) => [
+      `export { ${n} } from ${JSON.stringify(join(I18N, `${n}.ts`))};`,
+      `export { ${n} as console_${n} } from ${JSON.stringify(join(I18N, 'console', `${n}.ts`))};`,
+    ]),
+  );
+
+/** The console's words in Brazilian Portuguese, the page's language here. */
+const consoleWordsChunk = (): Promise<string> =>
+  benchChunk('console-ptBR-bench.js', [
+    `export { ptBR } from ${JSON.stringify(join(I18N, 'console', 'ptBR.ts'))};`,
+  ]);
+
+/** A module of `lines` bundled by Vite and written beside the build's assets (compressed as they are); its file name there. */
+async function benchChunk(file: string, lines: string[]): Promise<string> {
   const tmp = mkdtempSync(join(tmpdir(), 'kiss-langs-'));
   try {
-    const names = ['en', 'ru', 'ptBR', 'es', 'de', 'fr'];
-    const entry = join(tmp, 'all.ts');
-    writeFileSync(
-      entry,
-      names.map((n) => `export { ${n} } from ${JSON.stringify(join(i18n, `${n}.ts`))};\n`).join(''),
-    );
-    const file = 'all-languages-bench.js';
+    const entry = join(tmp, 'entry.ts');
+    writeFileSync(entry, `${lines.join('\n')}\n`);
     await build({
       configFile: false,
       logLevel: 'warn',
@@ -144,9 +161,11 @@ export async function run(): Promise<void> {
   const renderer = readdirSync(resolve(CLIENT, 'assets')).find((f) => /^mosaic-[\w-]+\.js$/.test(f));
   if (!renderer) throw new Error(`no mosaic-*.js in ${CLIENT}/assets`);
   const languages = await allLanguagesChunk();
+  const consoleWords = await consoleWordsChunk();
   const variants: Variant[] = [
     { name: 'now', chunks: [], freeTable: false },
     { name: 'with all six languages', chunks: [languages], freeTable: true },
+    { name: "with the console's words", chunks: [consoleWords], freeTable: false },
     { name: 'with the renderer', chunks: [renderer], freeTable: false },
   ];
   const server = await startE2EServer({});
@@ -179,6 +198,6 @@ export async function run(): Promise<void> {
     await browser.close();
     await server.stop();
     for (const f of readdirSync(resolve(CLIENT, 'assets')))
-      if (f.startsWith(languages)) rmSync(resolve(CLIENT, 'assets', f));
+      if (BENCH_CHUNK.test(f)) rmSync(resolve(CLIENT, 'assets', f));
   }
 }
