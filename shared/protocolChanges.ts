@@ -79,6 +79,11 @@ export function packRgb(r: number, g: number, b: number): Rgb24 {
   return ((r & 255) << 16) | ((g & 255) << 8) | (b & 255);
 }
 
+/** The r, g, b (0..255) of a colour packed as 0xRRGGBB. */
+export function unpackRgb(rgb: Rgb24): [number, number, number] {
+  return [(rgb >>> 16) & 255, (rgb >>> 8) & 255, rgb & 255];
+}
+
 function clampI16(v: number): number {
   return v < -32768 ? -32768 : v > 32767 ? 32767 : Math.round(v);
 }

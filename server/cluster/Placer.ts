@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { createEngine, mulberry32, type PlacementEngine, restoreEngine } from '../../shared/mosaic/index.ts';
 import { type Change, FEATURE_LEN } from '../../shared/mosaic/types.ts';
+import { unpackRgb } from '../../shared/protocolChanges.ts';
 import { GROWTH_FACTOR } from '../core/types.ts';
 import type { Target } from '../ingest/target.ts';
 import { DUPLICATE_MESSAGE, DuplicateIndex } from '../safety/DuplicateIndex.ts';
@@ -203,7 +204,7 @@ export class Placer {
         id: x.id,
         status: x.status,
         features: floats(x.features),
-        rgb: [(x.rgb >> 16) & 255, (x.rgb >> 8) & 255, x.rgb & 255],
+        rgb: unpackRgb(x.rgb),
         event: x.event,
         createdAt: x.created_at,
         phash: x.phash,

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
+import { unpackRgb } from '../../shared/protocolChanges.ts';
 import { queueMarkOf } from '../../shared/rallies.ts';
 import { type LogChange, LogType } from '../core/logChange.ts';
 import type { PendingQueue } from '../core/port.ts';
@@ -121,7 +122,7 @@ function rowToChange(x: ChangeRow): LogChange {
         col: x.cell_col,
         row: x.cell_row,
         tint,
-        rgb: [(x.rgb >> 16) & 255, (x.rgb >> 8) & 255, x.rgb & 255],
+        rgb: unpackRgb(x.rgb),
         event: x.event,
         createdAt: x.created_at,
       };
@@ -211,7 +212,7 @@ function pendingRecord(x: { id: number; event: string | null; created_at: number
     tint: { r: 0, g: 0, b: 0 },
     event: x.event,
     createdAt: x.created_at,
-    rgb: [(x.rgb >> 16) & 255, (x.rgb >> 8) & 255, x.rgb & 255] as [number, number, number],
+    rgb: unpackRgb(x.rgb),
     phash: null,
   };
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Change } from '../../shared/mosaic/types.ts';
+import { packRgb } from '../../shared/protocolChanges.ts';
 import { type LogChange, LogType, toLogChanges } from '../core/logChange.ts';
 import { placementsOf } from '../store/applyChanges.ts';
 import { encodePlacements } from './logCodec.ts';
@@ -113,7 +114,7 @@ async function insertLog(c: pg.PoolClient, w: BatchWrite): Promise<void> {
     cols.g.push(tint?.g ?? null);
     cols.b.push(tint?.b ?? null);
     const placed = ch.type === 'placed' ? ch : null;
-    cols.rgb.push(placed ? (placed.rgb[0] << 16) | (placed.rgb[1] << 8) | placed.rgb[2] : null);
+    cols.rgb.push(placed ? packRgb(placed.rgb[0], placed.rgb[1], placed.rgb[2]) : null);
     cols.event.push(placed?.event ?? null);
     cols.created.push(placed?.createdAt ?? null);
   }

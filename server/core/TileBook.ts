@@ -1,4 +1,5 @@
 import type { Change, Placement, Tint } from '../../shared/mosaic/types.ts';
+import { packRgb, unpackRgb } from '../../shared/protocolChanges.ts';
 import type { LiveCells, LiveTile } from '../realtime/source.ts';
 import { type ImageColumns, newColumns } from '../store/startupImage.ts';
 import { phashHex, setPhashWords, TileFlag } from '../store/tileColumns.ts';
@@ -73,7 +74,7 @@ export class TileBook {
       tint: { r: this.tint[3 * id]!, g: this.tint[3 * id + 1]!, b: this.tint[3 * id + 2]! },
       event: this.rallies.name(e),
       createdAt: this.created[id]!,
-      rgb: [(c >>> 16) & 255, (c >>> 8) & 255, c & 255],
+      rgb: unpackRgb(c),
       phash: f & HAS_PHASH ? phashHex(this.phash, id) : null,
     };
   }
@@ -105,7 +106,7 @@ export class TileBook {
     this.cellCol[id] = row.col;
     this.cellRow[id] = row.row;
     this.setTint(id, row.tint);
-    this.rgb[id] = (row.rgb[0] << 16) | (row.rgb[1] << 8) | row.rgb[2];
+    this.rgb[id] = packRgb(row.rgb[0], row.rgb[1], row.rgb[2]);
     this.event[id] = this.rallies.code(row.event);
     this.created[id] = row.createdAt;
   }
@@ -315,7 +316,7 @@ export class TileBook {
         col: cell % this.cols,
         row: Math.floor(cell / this.cols),
         tint: this.tintOf(id),
-        rgb: [(c >>> 16) & 255, (c >>> 8) & 255, c & 255],
+        rgb: unpackRgb(c),
         event: this.eventOf(id),
       });
     }

@@ -17,6 +17,7 @@ import {
   type SessionSynced,
   type SocketData,
   SyncMode,
+  unpackRgb,
   type WireChange,
 } from '../../shared/protocol.ts';
 import type { LogChange } from '../core/logChange.ts';
@@ -214,7 +215,7 @@ export class LiveBroadcaster {
     this.flush();
     const tiles = c.placements.map((p) => {
       const rgb = this.rgbOf(p.id);
-      return { ...p, rgb: [(rgb >>> 16) & 255, (rgb >>> 8) & 255, rgb & 255] as const };
+      return { ...p, rgb: unpackRgb(rgb) };
     });
     this.seq = c.seq;
     this.history.reset(c.seq);

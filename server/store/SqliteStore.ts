@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { TileSize } from '../../shared/httpApi.ts';
 import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
+import { packRgb, unpackRgb } from '../../shared/protocolChanges.ts';
 import { placementsOf } from './applyChanges.ts';
 import { replay } from './imageReplay.ts';
 import {
@@ -271,7 +272,7 @@ export class SqliteStore implements TileStore {
         event: r[7] as string | null,
         createdAt: r[8] as number,
         features,
-        rgb: [(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255],
+        rgb: unpackRgb(rgb),
         phash: r[11] as string | null,
       };
     }
@@ -387,7 +388,7 @@ export class SqliteStore implements TileStore {
       created_at: t.createdAt,
       delete_hash: t.deleteHash,
       features: Buffer.from(t.features.buffer, t.features.byteOffset, t.features.byteLength),
-      rgb: (t.rgb[0] << 16) | (t.rgb[1] << 8) | t.rgb[2],
+      rgb: packRgb(t.rgb[0], t.rgb[1], t.rgb[2]),
       phash: t.phash,
       key_hash: t.keyHash ?? null,
     });

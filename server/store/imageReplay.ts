@@ -5,6 +5,7 @@
  * reads the image plus what changed, not every row.
  */
 import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
+import { packRgb } from '../../shared/protocolChanges.ts';
 import { type ImageColumns, newColumns, type StartupImage } from './startupImage.ts';
 import { setPhashWords, TileFlag } from './tileColumns.ts';
 import type { LoadedTile } from './types.ts';
@@ -91,6 +92,6 @@ function setRow(to: ImageColumns, k: number, t: LoadedTile, eventOf: (e: string)
   to.tint[3 * k + 2] = t.tint.b;
   to.event[k] = t.event ? eventOf(t.event) + 1 : 0;
   to.created[k] = t.createdAt;
-  to.rgb[k] = (t.rgb[0] << 16) | (t.rgb[1] << 8) | t.rgb[2];
+  to.rgb[k] = packRgb(t.rgb[0], t.rgb[1], t.rgb[2]);
   to.features.set(t.features.subarray(0, FEATURE_LEN), k * FEATURE_LEN);
 }

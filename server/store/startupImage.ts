@@ -24,6 +24,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
+import { unpackRgb } from '../../shared/protocolChanges.ts';
 import { phashHex, TileFlag } from './tileColumns.ts';
 import type { LoadedTile, MosaicMeta } from './types.ts';
 
@@ -191,7 +192,7 @@ export function* imageTiles(img: StartupImage): Generator<LoadedTile> {
       event: e ? img.events[e - 1]! : null,
       createdAt: c.created[i]!,
       features: c.features.subarray(i * FEATURE_LEN, (i + 1) * FEATURE_LEN),
-      rgb: [(rgb >>> 16) & 255, (rgb >>> 8) & 255, rgb & 255],
+      rgb: unpackRgb(rgb),
       phash: f & TileFlag.hasPhash ? phashHex(c.phash, i) : null,
     };
   }
