@@ -68,10 +68,10 @@ export class PageLanguages {
   ) {}
 
   /**
-   * The built files of `lang`'s table, as addresses (with `console`, the console's table's as well);
+   * The built files of `lang`'s table, as addresses (with `consoleWords`, the console's table's as well);
    * empty when the build has no manifest or no such table.
    */
-  async files(lang: RallyLanguage, console = false): Promise<string[]> {
+  async files(lang: RallyLanguage, consoleWords = false): Promise<string[]> {
     const text = await this.built.read(join(this.dir, MANIFEST_FILE));
     if (text === null) return [];
     if (this.read?.text !== text) {
@@ -98,15 +98,15 @@ export class PageLanguages {
       }
       this.read = { text, files };
     }
-    return this.read.files.get(`${console ? 'console' : 'page'} ${lang}`) ?? [];
+    return this.read.files.get(`${consoleWords ? 'console' : 'page'} ${lang}`) ?? [];
   }
 
   /**
-   * `html` with `lang`'s table (with `console`, the console's too) named as modulepreloads after the
+   * `html` with `lang`'s table (with `consoleWords`, the console's too) named as modulepreloads after the
    * page's module; null when there is nothing to add.
    */
-  async withPreload(html: string, lang: RallyLanguage, console = false): Promise<string | null> {
-    const files = await this.files(lang, console);
+  async withPreload(html: string, lang: RallyLanguage, consoleWords = false): Promise<string | null> {
+    const files = await this.files(lang, consoleWords);
     if (!files.length || !MODULE_TAG.test(html)) return null;
     const links = files.map((f) => `\n    <link rel="modulepreload" crossorigin href="${f}">`).join('');
     return html.replace(MODULE_TAG, (tag) => tag + links);
