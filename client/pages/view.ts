@@ -203,7 +203,8 @@ startMosaic(byId('board'), {
     showCount();
     if (firstLayout) {
       firstLayout = false;
-      statusKey = null;
+      // Only "Loading…" ends here: a refusal that came first (a new version to reload) stays.
+      if (statusKey === 'status.loading') statusKey = null;
       showStatus();
       openPermalink();
     }

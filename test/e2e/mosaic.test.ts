@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { asOlderPage, axeViolations, waitForSeq } from './harness.ts';
+import { asOlderPage, axeViolations, builtChunk, waitForSeq } from './harness.ts';
 import { cellColour, colourDistance, expectedColour, settle } from './pixels.ts';
 import { useE2E } from './useE2E.ts';
 
@@ -424,6 +424,38 @@ describe('the client in Chromium', () => {
     );
     expect(new URL(page.url()).search).toBe('?event=london');
     expect(await page.textContent('#status')).toBe('');
+    await ctx.close();
+  });
+
+  it('a viewer refused before its mosaic is drawn keeps saying so once the mosaic is there', async () => {
+    const ctx = await e2e
+      .browser()
+      .newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, locale: 'es-ES' });
+    const page = await ctx.newPage();
+    await asOlderPage(page, true);
+    // The board's WebGL renderer comes late, so the refusal is there before the first layout is drawn.
+    const renderer = builtChunk(
+      /node_modules\/pixi\.js\/lib\/rendering\/renderers\/gl\/WebGLRenderer\.mjs$/,
+    ).file;
+    await page.route(
+      (u) => u.pathname === renderer,
+      async (route) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        await route.continue();
+      },
+    );
+    await page.goto(`${e2e.server().url}/?event=london`);
+    await page.waitForSelector('#status .status-reload');
+    expect(await page.evaluate(() => performance.getEntriesByName('kiss:board-ready').length)).toBe(0);
+    // What waited for the board, the first layout among it, has run: that ends "Loading…", not the
+    // new version's message.
+    await page.waitForFunction(() => performance.getEntriesByName('kiss:early-drawn').length > 0);
+    expect(
+      await page.evaluate(() => (window as unknown as { kiss: { board: { cols: number } } }).kiss.board.cols),
+    ).toBe(8);
+    expect(await page.textContent('#status')).toBe(
+      'Hay una versión nueva. Recarga la página, por favor. Recargar',
+    );
     await ctx.close();
   });
 
