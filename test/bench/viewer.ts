@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { type App, createApp } from '../../server/app.ts';
 import { readConfig } from '../../server/config.ts';
 import { buildClient, builtChunk, CHROMIUM_ARGS, WEBGPU_RENDERER } from '../e2e/harness.ts';
