@@ -33,18 +33,27 @@ export const TABLE_MODULES: Readonly<Record<RallyLanguage, string>> = {
   fr: 'i18n/fr.ts',
 };
 
-/** Each language's table of the organisers' console's words, named the same way. */
-export const CONSOLE_TABLE_MODULES: Readonly<Record<RallyLanguage, string>> = {
-  en: 'i18n/console/en.ts',
-  ru: 'i18n/console/ru.ts',
-  'pt-BR': 'i18n/console/ptBR.ts',
-  es: 'i18n/console/es.ts',
-  de: 'i18n/console/de.ts',
-  fr: 'i18n/console/fr.ts',
-};
+/** Each language's table of the organisers' console's words: the same file name under i18n/console/. */
+export const CONSOLE_TABLE_MODULES = Object.fromEntries(
+  RALLY_LANGUAGES.map((code) => [code, TABLE_MODULES[code].replace(/^i18n\//, 'i18n/console/')]),
+) as Readonly<Record<RallyLanguage, string>>;
 
-type ManifestChunk = { file: string; imports?: string[] };
+/** Vite's manifest as parsed: source module -> its chunk and the chunks that chunk imports. */
+export type Manifest = Record<string, { file: string; imports?: string[] }>;
 type Tables = 'page' | 'console';
+
+/** The built files of the modules `keys` name and of every chunk they import, as addresses, once each. */
+export function manifestFiles(manifest: Manifest, keys: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const add = (key: string): void => {
+    const chunk = manifest[key];
+    if (!chunk || seen.has(chunk.file)) return;
+    seen.add(chunk.file);
+    for (const dep of chunk.imports ?? []) add(dep);
+  };
+  for (const key of keys) add(key);
+  return [...seen].map((f) => `/${f}`);
+}
 
 /** The best of the six for the request's Accept-Language (by q; "pt" finds pt-BR, "de-AT" finds de), else English. */
 export function acceptedLanguage(req: Request): RallyLanguage {
@@ -75,25 +84,13 @@ export class PageLanguages {
     const text = await this.built.read(join(this.dir, MANIFEST_FILE));
     if (text === null) return [];
     if (this.read?.text !== text) {
-      const manifest = JSON.parse(text) as Record<string, ManifestChunk>;
+      const manifest = JSON.parse(text) as Manifest;
       const files = new Map<`${Tables} ${RallyLanguage}`, string[]>();
       for (const code of RALLY_LANGUAGES) {
-        const seen = new Set<string>();
-        const add = (key: string) => {
-          const chunk = manifest[key];
-          if (!chunk || seen.has(chunk.file)) return;
-          seen.add(chunk.file);
-          for (const dep of chunk.imports ?? []) add(dep);
-        };
-        add(TABLE_MODULES[code]);
-        files.set(
-          `page ${code}`,
-          [...seen].map((f) => `/${f}`),
-        );
-        add(CONSOLE_TABLE_MODULES[code]);
+        files.set(`page ${code}`, manifestFiles(manifest, [TABLE_MODULES[code]]));
         files.set(
           `console ${code}`,
-          [...seen].map((f) => `/${f}`),
+          manifestFiles(manifest, [TABLE_MODULES[code], CONSOLE_TABLE_MODULES[code]]),
         );
       }
       this.read = { text, files };

@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { buildClient as buildDist } from '../../scripts/buildClient.ts';
 import { CLIENT_DIR } from '../../server/http/clientRoutes.ts';
-import { MANIFEST_FILE } from '../../server/http/pageLanguage.ts';
+import { MANIFEST_FILE, type Manifest, manifestFiles } from '../../server/http/pageLanguage.ts';
 import { wireParser } from '../../shared/wire.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
@@ -164,29 +164,23 @@ export async function axeViolations(page: Page, include?: string): Promise<strin
 /** PixiJS's WebGPU renderer, as Vite's manifest names the module autoDetectRenderer imports. */
 export const WEBGPU_RENDERER = /node_modules\/pixi\.js\/lib\/rendering\/renderers\/gpu\/WebGPURenderer\.mjs$/;
 
+/** Vite's manifest of the client as built (dist/client/.vite/manifest.json). */
+export function builtManifest(): Manifest {
+  return JSON.parse(readFileSync(resolve(CLIENT_DIR, MANIFEST_FILE), 'utf8')) as Manifest;
+}
+
 /**
  * Where the build put the module whose manifest key matches `id`: its chunk, the chunks that chunk
- * imports, and every chunk reachable from it, as addresses (from dist/client/.vite/manifest.json).
+ * imports, and every chunk reachable from it, as addresses.
  */
 export function builtChunk(id: RegExp): { file: string; imports: string[]; all: string[] } {
-  const manifest = JSON.parse(readFileSync(resolve(CLIENT_DIR, MANIFEST_FILE), 'utf8')) as Record<
-    string,
-    { file: string; imports?: string[] }
-  >;
+  const manifest = builtManifest();
   const key = Object.keys(manifest).find((k) => id.test(k));
   if (!key) throw new Error(`the build has no chunk for ${id}`);
-  const all = new Set<string>();
-  const walk = (k: string): void => {
-    const file = `/${manifest[k]!.file}`;
-    if (all.has(file)) return;
-    all.add(file);
-    for (const i of manifest[k]!.imports ?? []) walk(i);
-  };
-  walk(key);
   const entry = manifest[key]!;
   return {
     file: `/${entry.file}`,
     imports: (entry.imports ?? []).map((k) => `/${manifest[k]!.file}`),
-    all: [...all],
+    all: manifestFiles(manifest, [key]),
   };
 }

@@ -3,8 +3,6 @@
  * (server/http/pageLanguage.ts), and only the admin page the console's words: the built client in
  * Chromium against the real server.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { de as consoleDe } from '../../client/i18n/console/de.ts';
@@ -12,9 +10,9 @@ import { es as consoleEs } from '../../client/i18n/console/es.ts';
 import { de } from '../../client/i18n/de.ts';
 import { es } from '../../client/i18n/es.ts';
 import { ru } from '../../client/i18n/ru.ts';
-import { CLIENT_DIR } from '../../server/http/clientRoutes.ts';
-import { CONSOLE_TABLE_MODULES, MANIFEST_FILE, TABLE_MODULES } from '../../server/http/pageLanguage.ts';
+import { CONSOLE_TABLE_MODULES, TABLE_MODULES } from '../../server/http/pageLanguage.ts';
 import { RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
+import { builtManifest } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const e2e = useE2E({ MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
@@ -24,10 +22,7 @@ type TableName = RallyLanguage | `console ${RallyLanguage}`;
 
 /** Each language's two tables as built: their addresses, from the build's manifest. */
 function tableFiles(): Map<string, TableName> {
-  const manifest = JSON.parse(readFileSync(resolve(CLIENT_DIR, MANIFEST_FILE), 'utf8')) as Record<
-    string,
-    { file: string }
-  >;
+  const manifest = builtManifest();
   return new Map<string, TableName>([
     ...RALLY_LANGUAGES.map((code) => [`/${manifest[TABLE_MODULES[code]]!.file}`, code] as const),
     ...RALLY_LANGUAGES.map(

@@ -105,7 +105,8 @@ describe('the board’s renderer', () => {
       const page = await openLive(noGl!, '/', problems);
       expect(await page.evaluate(() => !!document.createElement('canvas').getContext('webgl2'))).toBe(false);
       expect(await canvasContext(page)).toBe('2d');
-      expect((await scripts(page)).filter((s) => webgpuFiles().includes(s))).toEqual([]);
+      const files = webgpuFiles();
+      expect((await scripts(page)).filter((s) => files.includes(s))).toEqual([]);
       await expectTilesDrawn(page);
       expect(problems).toEqual([]);
       await page.context().close();
