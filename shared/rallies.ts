@@ -11,6 +11,11 @@ import { isEventCode } from './rally.ts';
 export const RALLY_LANGUAGES = ['en', 'ru', 'pt-BR', 'es', 'de', 'fr'] as const;
 /** One of {@link RALLY_LANGUAGES}. */
 export type RallyLanguage = (typeof RALLY_LANGUAGES)[number];
+/**
+ * The cookie in which a browser keeps the language chosen with a page's language switch, so that
+ * the server names that language's words in the next page's HTML (server/http/pageLanguage.ts).
+ */
+export const LANGUAGE_COOKIE = 'kiss_lang';
 
 /** What an organiser enters for a rally (the code is fixed once created). */
 export interface RallyInput {

@@ -177,7 +177,7 @@ export const de: Messages = {
   'privacy.notKeep':
     'Was wir nicht speichern: deine Originaldatei, ihre Metadaten (Ort, Kamera, Aufnahmezeit) und deine IP-Adresse.',
   'privacy.device':
-    'Dein Browser speichert eine eigene Zufallszahl und schickt sie mit, wenn du einen Kuss hinzufügst oder meldest, damit Menschen im selben WLAN getrennt gezählt werden. Der Server hält sie nur unkenntlich gemacht (gehasht) im Arbeitsspeicher, um Anfragen zu zählen, und nie zusammen mit deinem Foto.',
+    'Dein Browser speichert eine eigene Zufallszahl und schickt sie mit, wenn du einen Kuss hinzufügst oder meldest, damit Menschen im selben WLAN getrennt gezählt werden. Der Server hält sie nur unkenntlich gemacht (gehasht) im Arbeitsspeicher, um Anfragen zu zählen, und nie zusammen mit deinem Foto. Wenn du eine Sprache wählst, speichert dein Browser auch sie und teilt sie unserem Server mit, damit sich Seiten gleich in ihr öffnen.',
   'privacy.onDevice':
     'Diese Seite schickt uns eine kleinere Kopie deines Fotos, die auf deinem Gerät entsteht und weder Ort noch Kamera noch Aufnahmezeit enthält (wenn dein Browser das Foto lesen kann; sonst entfernt unser Server diese Angaben).',
   'privacy.delete':

@@ -174,7 +174,7 @@ export const en = {
   'privacy.notKeep':
     'What we don’t keep: your original file, its metadata (place, camera, time it was taken) and your IP address.',
   'privacy.device':
-    'Your browser keeps a random number of its own and sends it when you add or report a kiss, so that people sharing one Wi-Fi are counted apart. The server holds it only scrambled (hashed), in memory, to count requests, and never with your photo.',
+    'Your browser keeps a random number of its own and sends it when you add or report a kiss, so that people sharing one Wi-Fi are counted apart. The server holds it only scrambled (hashed), in memory, to count requests, and never with your photo. If you pick a language, your browser keeps it too and tells our server, so that pages open in it.',
   'privacy.onDevice':
     'This page sends us a smaller copy of your photo, made on your device, with no place, camera or time in it (when your browser can read the photo; otherwise our server removes them).',
   'privacy.delete':

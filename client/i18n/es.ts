@@ -175,7 +175,7 @@ export const es: Messages = {
   'privacy.notKeep':
     'Lo que no guardamos: tu archivo original, sus metadatos (lugar, cámara, fecha de la foto) ni tu dirección IP.',
   'privacy.device':
-    'Tu navegador guarda un número aleatorio propio y lo envía cuando añades o denuncias un beso, para que las personas que comparten una misma wifi se cuenten por separado. El servidor solo lo conserva irreconocible (con hash), en memoria, para contar peticiones, y nunca junto a tu foto.',
+    'Tu navegador guarda un número aleatorio propio y lo envía cuando añades o denuncias un beso, para que las personas que comparten una misma wifi se cuenten por separado. El servidor solo lo conserva irreconocible (con hash), en memoria, para contar peticiones, y nunca junto a tu foto. Si eliges un idioma, tu navegador también lo guarda y se lo indica a nuestro servidor, para que las páginas se abran en él.',
   'privacy.onDevice':
     'Esta página nos envía una copia más pequeña de tu foto, hecha en tu dispositivo, sin lugar, cámara ni fecha (si tu navegador puede leer la foto; si no, nuestro servidor los elimina).',
   'privacy.delete':

@@ -180,7 +180,7 @@ export const fr: Messages = {
   'privacy.notKeep':
     'Ce que nous ne gardons pas : votre fichier original, ses métadonnées (lieu, appareil, date de prise de vue) et votre adresse IP.',
   'privacy.device':
-    'Votre navigateur garde un nombre aléatoire qui lui est propre et l’envoie quand vous ajoutez ou signalez un baiser, pour que les personnes sur un même Wi-Fi soient comptées à part. Le serveur ne le garde que brouillé (haché), en mémoire, pour compter les requêtes, et jamais avec votre photo.',
+    'Votre navigateur garde un nombre aléatoire qui lui est propre et l’envoie quand vous ajoutez ou signalez un baiser, pour que les personnes sur un même Wi-Fi soient comptées à part. Le serveur ne le garde que brouillé (haché), en mémoire, pour compter les requêtes, et jamais avec votre photo. Si vous choisissez une langue, votre navigateur la garde aussi et l’indique à notre serveur, pour que les pages s’ouvrent directement dans cette langue.',
   'privacy.onDevice':
     'Cette page nous envoie une copie plus petite de votre photo, faite sur votre appareil, sans lieu, appareil photo ni date (si votre navigateur peut lire la photo ; sinon notre serveur les retire).',
   'privacy.delete':

@@ -8,6 +8,7 @@
  * awaits `initI18n()` before it shows any text. The organisers' console's words (`admin.*`,
  * `console.*`) are a second table per language (./console/), which only the admin page loads.
  */
+import { LANGUAGE_COOKIE } from '../../shared/rallies.ts';
 import type { ConsoleKey, ConsoleMessages } from './console/en.ts';
 import type { Message, Messages, PageKey } from './en.ts';
 
@@ -60,6 +61,8 @@ export const LANGUAGES = [
 export type LangCode = (typeof LANGUAGES)[number]['code'];
 
 const STORAGE_KEY = 'kiss.lang';
+/** How long the language cookie lasts: a year, renewed by each choice. */
+const COOKIE_MAX_AGE_S = 365 * 24 * 3600;
 /** The language shown and its words; null until `initI18n()` has one. */
 let current: { code: LangCode; table: Table } | null = null;
 const listeners = new Set<() => void>();
@@ -82,14 +85,41 @@ export function pickLanguage(preferred: readonly string[]): LangCode {
   return 'en';
 }
 
+/** The language kept by the switch in this browser (localStorage, else the cookie), if any. */
+function keptLanguage(): LangCode | null {
+  let saved: string | null = null;
+  try {
+    saved = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    // Storage can be off (private mode); the cookie may still hold it.
+  }
+  saved ??= new RegExp(`(?:^|;\\s*)${LANGUAGE_COOKIE}=([^;]*)`).exec(document.cookie)?.[1] ?? null;
+  return LANGUAGES.find((l) => l.code === saved)?.code ?? null;
+}
+
+/**
+ * Keeps `code` as this browser's language: in localStorage for its pages, and in a cookie for the
+ * server, so that the next page's HTML names its words rather than those of the browser's
+ * languages (a round trip fewer).
+ */
+function keep(code: LangCode): void {
+  try {
+    localStorage.setItem(STORAGE_KEY, code);
+  } catch {
+    // See keptLanguage.
+  }
+  // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing from the Firefox and Safari versions still on phones; the value is one of six fixed codes.
+  document.cookie = `${LANGUAGE_COOKIE}=${code}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; SameSite=Lax`;
+}
+
 function initialLanguage(): LangCode {
   const q = new URLSearchParams(location.search).get('lang');
   if (q && LANGUAGES.some((l) => l.code === q)) return q as LangCode;
-  try {
-    const saved = localStorage.getItem(STORAGE_KEY);
-    if (saved && LANGUAGES.some((l) => l.code === saved)) return saved as LangCode;
-  } catch {
-    // Storage can be off (private mode); the browser's languages decide then.
+  const kept = keptLanguage();
+  if (kept) {
+    // A language kept before the cookie existed, or with its cookie expired: the server learns it now.
+    if (!document.cookie.split(/;\s*/).includes(`${LANGUAGE_COOKIE}=${kept}`)) keep(kept);
+    return kept;
   }
   return pickLanguage(navigator.languages?.length ? navigator.languages : [navigator.language]);
 }
@@ -126,13 +156,7 @@ export async function setLanguage(code: LangCode, remember = true): Promise<bool
   if (choice !== choices) return false;
   current = { code: lang.code, table };
   document.documentElement.lang = lang.code;
-  if (remember) {
-    try {
-      localStorage.setItem(STORAGE_KEY, lang.code);
-    } catch {
-      // See initialLanguage.
-    }
-  }
+  if (remember) keep(lang.code);
   applyTranslations(document);
   for (const fn of listeners) fn();
   return true;

@@ -174,7 +174,7 @@ export const ptBR: Messages = {
   'privacy.notKeep':
     'O que não guardamos: seu arquivo original, os metadados dele (local, câmera, data da foto) e seu endereço IP.',
   'privacy.device':
-    'Seu navegador guarda um número aleatório próprio e o envia quando você adiciona ou denuncia um beijo, para que pessoas no mesmo Wi-Fi sejam contadas separadamente. O servidor só o mantém embaralhado (com hash), na memória, para contar pedidos, e nunca junto com sua foto.',
+    'Seu navegador guarda um número aleatório próprio e o envia quando você adiciona ou denuncia um beijo, para que pessoas no mesmo Wi-Fi sejam contadas separadamente. O servidor só o mantém embaralhado (com hash), na memória, para contar pedidos, e nunca junto com sua foto. Se você escolher um idioma, seu navegador também o guarda e o informa ao nosso servidor, para que as páginas já abram nele.',
   'privacy.onDevice':
     'Esta página nos envia uma cópia menor da sua foto, feita no seu aparelho, sem local, câmera nem data (quando seu navegador consegue ler a foto; senão, nosso servidor remove esses dados).',
   'privacy.delete':

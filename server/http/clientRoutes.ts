@@ -5,7 +5,7 @@ import { RALLY_LANGUAGES } from '../../shared/rallies.ts';
 import { KeptPages, sendCompressed } from './compressed.ts';
 import { chooseCoding, isCompressible, SUFFIX } from './encoding.ts';
 import type { OverviewPages } from './overviewPage.ts';
-import { PageLanguages, requestLanguage } from './pageLanguage.ts';
+import { PAGE_LANGUAGE_VARY, PageLanguages, requestLanguage } from './pageLanguage.ts';
 
 /** Where `vite build` puts the client. */
 export const CLIENT_DIR = resolve(import.meta.dirname, '../../dist/client');
@@ -104,7 +104,7 @@ const CONSOLE_PAGES = new Set(['/admin']);
 /**
  * Serves the built client: hashed assets immutably, pages without caching, each compressed
  * when accepted. Each page names the words of its likely language among its modules
- * (pageLanguage.ts), so it varies by Accept-Language. With `overview`, a big mosaic's viewer
+ * (pageLanguage.ts), so it varies by Accept-Language and Cookie. With `overview`, a big mosaic's viewer
  * and screen pages carry its first picture (overviewPage.ts).
  */
 export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router {
@@ -130,7 +130,7 @@ export function clientRoutes(dir = CLIENT_DIR, overview?: OverviewPages): Router
         return;
       }
       res.setHeader('Cache-Control', 'no-cache');
-      res.vary('Accept-Language');
+      res.vary(PAGE_LANGUAGE_VARY);
       const lang = requestLanguage(req);
       const own = await languages.withPreload(text, lang, CONSOLE_PAGES.has(path));
       const send = (key: string, html: string) => {

@@ -5,18 +5,19 @@
  * beside the page's own script, so that it arrives with the page's other modules instead of a
  * round trip after them:
  * - the language asked for with `?lang=`, as the page itself takes it first;
+ * - else the one chosen earlier with a page's language switch, which the browser keeps and sends
+ *   as a cookie (`kiss_lang`, client/i18n/index.ts);
  * - else the best of the request's Accept-Language, as the page takes the browser's languages.
  *
  * The admin page also shows the organisers' console's words, a second table per language
  * (client/i18n/console/): its HTML names both.
  *
- * A language chosen earlier and kept in the browser is not known here: such a page fetches its
- * table itself, one round trip later. Where the tables are built to is read from Vite's manifest,
- * again whenever a build replaces it.
+ * So a page varies by Accept-Language and Cookie. Where the tables are built to is read from
+ * Vite's manifest, again whenever a build replaces it.
  */
 import { join } from 'node:path';
 import type { Request } from 'express';
-import { RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
+import { LANGUAGE_COOKIE, RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
 import type { BuiltPages } from './clientRoutes.ts';
 import { MODULE_TAG } from './overviewPage.ts';
 
@@ -60,11 +61,23 @@ export function acceptedLanguage(req: Request): RallyLanguage {
   return (req.acceptsLanguages(...RALLY_LANGUAGES) || 'en') as RallyLanguage;
 }
 
-/** The language a page asked for by `req` will most likely show. */
+const KEPT = new RegExp(`(?:^|;\\s*)${LANGUAGE_COOKIE}=([^;]*)`);
+
+/** `value` when it names one of the six. */
+function rallyLanguage(value: unknown): RallyLanguage | undefined {
+  return RALLY_LANGUAGES.find((code) => code === value);
+}
+
+/** The headers a page's HTML varies by, as it names the words of `requestLanguage`. */
+export const PAGE_LANGUAGE_VARY = 'Accept-Language, Cookie';
+
+/** The language a page asked for by `req` will most likely show: `?lang=`, the kept choice, Accept-Language. */
 export function requestLanguage(req: Request): RallyLanguage {
-  const q = req.query.lang;
-  if (typeof q === 'string' && (RALLY_LANGUAGES as readonly string[]).includes(q)) return q as RallyLanguage;
-  return acceptedLanguage(req);
+  return (
+    rallyLanguage(req.query.lang) ??
+    rallyLanguage(KEPT.exec(req.headers.cookie ?? '')?.[1]) ??
+    acceptedLanguage(req)
+  );
 }
 
 export class PageLanguages {

@@ -9,7 +9,7 @@ import { BuiltPages, CLIENT_DIR } from './clientRoutes.ts';
 import { KeptPages, sendCompressed } from './compressed.ts';
 import { type HttpDeps, siteOrigin } from './deps.ts';
 import type { OverviewPages } from './overviewPage.ts';
-import { acceptedLanguage, PageLanguages, requestLanguage } from './pageLanguage.ts';
+import { acceptedLanguage, PAGE_LANGUAGE_VARY, PageLanguages, requestLanguage } from './pageLanguage.ts';
 
 /** Cards kept, newest used last. */
 const CARDS_KEPT = 256;
@@ -164,7 +164,7 @@ export function previewRoutes(
       `    ${previewTags(base(req), t && { id: t.id, event: place(t.event) }, s.tileCount, lang)}\n  </head>`,
     );
     res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('Vary', 'Accept-Language');
+    res.setHeader('Vary', PAGE_LANGUAGE_VARY);
     const composed = overview ? await overview.compose(html, req, res) : null;
     const kept = linkPages.get(`${req.params.id}|${lang}|${words}`, composed ?? html);
     res.type('html');

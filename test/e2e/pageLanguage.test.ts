@@ -56,8 +56,14 @@ async function fetchedTables(p: Page): Promise<TableName[]> {
   return names.map((n) => files.get(n)).filter((l) => l !== undefined);
 }
 
-async function htmlFor(path: string, acceptLanguage: string): Promise<{ html: string; vary: string }> {
-  const res = await fetch(e2e.server().url + path, { headers: { 'Accept-Language': acceptLanguage } });
+async function htmlFor(
+  path: string,
+  acceptLanguage: string,
+  cookie?: string,
+): Promise<{ html: string; vary: string }> {
+  const res = await fetch(e2e.server().url + path, {
+    headers: { 'Accept-Language': acceptLanguage, ...(cookie ? { Cookie: cookie } : {}) },
+  });
   expect(res.status).toBe(200);
   return { html: await res.text(), vary: res.headers.get('vary') ?? '' };
 }
@@ -69,12 +75,21 @@ describe('the words of one language per page', () => {
       // The console's words only where the console is.
       expect(preloaded(html), path).toEqual(path === '/admin' ? ['de', 'console de'] : ['de']);
       expect(vary, path).toMatch(/Accept-Language/);
+      expect(vary, path).toMatch(/Cookie/);
     }
     // By weight, not by order; a base language finds its regional table; ?lang wins.
     expect(preloaded((await htmlFor('/add', 'fr;q=0.4, ru;q=0.8')).html)).toEqual(['ru']);
     expect(preloaded((await htmlFor('/add', 'pt')).html)).toEqual(['pt-BR']);
     expect(preloaded((await htmlFor('/add?lang=es', 'ru')).html)).toEqual(['es']);
     expect(preloaded((await htmlFor('/add?lang=xx', 'ja, ko;q=0.5')).html)).toEqual(['en']);
+    // The language kept by the switch (its cookie) comes before Accept-Language, after ?lang.
+    for (const path of ['/add', '/admin', '/t/1']) {
+      const { html } = await htmlFor(path, 'de', 'kiss_client=abcdefghijklmnop; kiss_lang=ru');
+      expect(preloaded(html), path).toEqual(path === '/admin' ? ['ru', 'console ru'] : ['ru']);
+    }
+    expect(preloaded((await htmlFor('/add?lang=es', 'de', 'kiss_lang=ru')).html)).toEqual(['es']);
+    expect(preloaded((await htmlFor('/add', 'de', 'kiss_lang=xx')).html)).toEqual(['de']);
+    expect(preloaded((await htmlFor('/add', 'de', 'other_kiss_lang=ru')).html)).toEqual(['de']);
   });
 
   it('fetches only the language it shows, the one its HTML named, and the console’s words only on the console', async () => {
@@ -106,12 +121,18 @@ describe('the words of one language per page', () => {
     await p.context().close();
   });
 
-  it('a language kept in the browser is fetched by the page and shown', async () => {
+  it('a language kept in the browser is fetched by the page and shown, and named by the next page', async () => {
+    // Kept in localStorage only, as before the cookie: the server guesses English from the
+    // browser, and the page asks for Spanish itself.
     const p = await page('/add', 'en-GB', 'es');
     await p.waitForFunction(() => document.documentElement.lang === 'es');
     expect(await p.textContent('[data-i18n="lang.label"]')).toBe(es['lang.label']);
-    // The server guessed English from the browser; the page asked for Spanish itself.
     expect((await fetchedTables(p)).sort()).toEqual(['en', 'es']);
+    // The page told the server through the cookie: the next page's HTML names Spanish alone.
+    const next = await p.goto(`${e2e.server().url}/privacy`);
+    expect(preloaded(await next!.text())).toEqual(['es']);
+    await p.waitForFunction(() => document.documentElement.lang === 'es');
+    expect(await fetchedTables(p)).toEqual(['es']);
     await p.context().close();
   });
 
@@ -138,8 +159,18 @@ describe('the words of one language per page', () => {
     await p.waitForFunction(() => document.documentElement.lang === 'ru');
     expect(await p.textContent('[data-i18n="lang.label"]')).toBe(ru['lang.label']);
     expect(new Set(await fetchedTables(p))).toEqual(new Set(['de', 'es', 'ru']));
-    // Kept for the next page.
+    // Kept for the next page, by the page and for the server.
     expect(await p.evaluate(() => localStorage.getItem('kiss.lang'))).toBe('ru');
+    const cookies = await p.context().cookies();
+    expect(cookies.find((c) => c.name === 'kiss_lang')).toMatchObject({
+      value: 'ru',
+      path: '/',
+      sameSite: 'Lax',
+    });
+    const next = await p.goto(`${e2e.server().url}/add`);
+    expect(preloaded(await next!.text())).toEqual(['ru']);
+    await p.waitForFunction(() => document.documentElement.lang === 'ru');
+    expect(await fetchedTables(p)).toEqual(['ru']);
     await p.context().close();
   });
 });
