@@ -18,6 +18,12 @@
  *   only the admin page loaded them: that table bundled the same way;
  * - the mini mosaic's renderer (PixiJS and the live feed, `mosaic-*.js`), as before it was
  *   fetched on demand.
+ *
+ * And a phone whose person chose Russian with the language switch on an earlier visit, its browser
+ * being in Brazilian Portuguese: with that choice kept as the page keeps it now (localStorage and
+ * the `kiss_lang` cookie, so the page's HTML names Russian's words), against kept in localStorage
+ * only, as before the cookie (the HTML names Portuguese's, and the page fetches Russian's itself
+ * once its script runs).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +31,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { precompress } from '../../scripts/precompress.ts';
+import { LANGUAGE_COOKIE } from '../../shared/rallies.ts';
 import { buildClient, launchBrowser, startE2EServer } from '../e2e/harness.ts';
 import { type NetProfile, PROFILES, throttle } from './phoneTiming.ts';
 
@@ -49,6 +56,8 @@ interface Variant {
   chunks: string[];
   /** Whether the table of the page's language, which the reference holds already, comes free: through interception, not counted. */
   freeTable: boolean;
+  /** A language chosen earlier: kept in localStorage, and with `cookie` in the cookie too. */
+  kept?: { lang: string; cookie: boolean };
 }
 
 /** Puts static imports of `chunks` in front of the page's own script (a reference's first load). */
@@ -78,6 +87,10 @@ async function timeAdd(browser: Browser, url: string, profile: NetProfile, v: Va
     hasTouch: true,
     locale: 'pt-BR',
   });
+  if (v.kept) {
+    await ctx.addInitScript((l) => localStorage.setItem('kiss.lang', l), v.kept.lang);
+    if (v.kept.cookie) await ctx.addCookies([{ name: LANGUAGE_COOKIE, value: v.kept.lang, url }]);
+  }
   const page = await ctx.newPage();
   try {
     if (v.chunks.length) await upFront(page, v);
@@ -156,6 +169,35 @@ async function benchChunk(file: string, lines: string[]): Promise<string> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** Times `variants` on `profile`, alternated, and prints each against the first. */
+async function compare(
+  browser: Browser,
+  url: string,
+  profile: NetProfile,
+  variants: Variant[],
+  where: string,
+): Promise<void> {
+  const loads: AddLoad[][] = variants.map(() => []);
+  // Alternated, so that a slow moment of the machine weighs on all alike.
+  for (let i = 0; i < RUNS; i++)
+    for (const [k, v] of variants.entries()) loads[k]!.push(await timeAdd(browser, url, profile, v));
+  const m = (xs: AddLoad[], k: keyof AddLoad) => median(xs.map((x) => x[k]));
+  const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
+  const now = loads[0]!;
+  console.log(
+    `${profile.name}: ${variants[0]!.name === 'now' ? '' : `${variants[0]!.name}: `}form ready in ${m(now, 'readyMs')} ms after ${kb(m(now, 'bytes'))} besides its own script (${m(now, 'scripts')} scripts)`,
+  );
+  for (const [k, v] of variants.entries()) {
+    if (k === 0) continue;
+    const ref = loads[k]!;
+    console.log(
+      `  ${v.name}${where ? ` ${where}` : ''}: ${m(ref, 'readyMs')} ms after ${kb(m(ref, 'bytes'))} (${m(ref, 'scripts')} scripts): now ${(m(ref, 'readyMs') / m(now, 'readyMs')).toFixed(2)}x sooner, ${(m(ref, 'bytes') / m(now, 'bytes')).toFixed(2)}x fewer bytes`,
+    );
+  }
+  for (const [k, v] of variants.entries())
+    console.log(`  runs ${v.name}: ${loads[k]!.map((x) => x.readyMs).join(', ')} ms`);
+}
+
 export async function run(): Promise<void> {
   await buildClient();
   const renderer = readdirSync(resolve(CLIENT, 'assets')).find((f) => /^mosaic-[\w-]+\.js$/.test(f));
@@ -168,32 +210,24 @@ export async function run(): Promise<void> {
     { name: "with the console's words", chunks: [consoleWords], freeTable: false },
     { name: 'with the renderer', chunks: [renderer], freeTable: false },
   ];
+  const kept: Variant[] = [
+    { name: 'kept with its cookie', chunks: [], freeTable: false, kept: { lang: 'ru', cookie: true } },
+    {
+      name: 'kept in localStorage only',
+      chunks: [],
+      freeTable: false,
+      kept: { lang: 'ru', cookie: false },
+    },
+  ];
   const server = await startE2EServer({});
   const browser = await launchBrowser();
   try {
     console.log(`\n## The contribute page on a phone (390x844, DPR 2, pt-BR), median of ${RUNS} fresh loads`);
-    for (const profile of [PROFILES.fast3G, PROFILES.fourG]) {
-      const loads: AddLoad[][] = variants.map(() => []);
-      // Alternated, so that a slow moment of the machine weighs on all alike.
-      for (let i = 0; i < RUNS; i++)
-        for (const [k, v] of variants.entries())
-          loads[k]!.push(await timeAdd(browser, server.url, profile, v));
-      const m = (xs: AddLoad[], k: keyof AddLoad) => median(xs.map((x) => x[k]));
-      const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
-      const now = loads[0]!;
-      console.log(
-        `${profile.name}: form ready in ${m(now, 'readyMs')} ms after ${kb(m(now, 'bytes'))} besides its own script (${m(now, 'scripts')} scripts)`,
-      );
-      for (const [k, v] of variants.entries()) {
-        if (k === 0) continue;
-        const ref = loads[k]!;
-        console.log(
-          `  ${v.name} in the first load: ${m(ref, 'readyMs')} ms after ${kb(m(ref, 'bytes'))} (${m(ref, 'scripts')} scripts): now ${(m(ref, 'readyMs') / m(now, 'readyMs')).toFixed(2)}x sooner, ${(m(ref, 'bytes') / m(now, 'bytes')).toFixed(2)}x fewer bytes`,
-        );
-      }
-      for (const [k, v] of variants.entries())
-        console.log(`  runs ${v.name}: ${loads[k]!.map((x) => x.readyMs).join(', ')} ms`);
-    }
+    for (const profile of [PROFILES.fast3G, PROFILES.fourG])
+      await compare(browser, server.url, profile, variants, 'in the first load');
+    console.log(`\n## The same phone, Russian chosen on an earlier visit, median of ${RUNS} fresh loads`);
+    for (const profile of [PROFILES.fast3G, PROFILES.fourG])
+      await compare(browser, server.url, profile, kept, '');
   } finally {
     await browser.close();
     await server.stop();
