@@ -16,6 +16,13 @@ export type RallyLanguage = (typeof RALLY_LANGUAGES)[number];
  * the server names that language's words in the next page's HTML (server/http/pageLanguage.ts).
  */
 export const LANGUAGE_COOKIE = 'kiss_lang';
+const KEPT_LANGUAGE = new RegExp(`(?:^|;\\s*)${LANGUAGE_COOKIE}=([^;]*)`);
+
+/** The language a Cookie header (or `document.cookie`) keeps in {@link LANGUAGE_COOKIE}, when it is one of the six. */
+export function cookieLanguage(cookie: string): RallyLanguage | undefined {
+  const value = KEPT_LANGUAGE.exec(cookie)?.[1];
+  return RALLY_LANGUAGES.find((code) => code === value);
+}
 
 /** What an organiser enters for a rally (the code is fixed once created). */
 export interface RallyInput {

@@ -8,7 +8,7 @@
  * awaits `initI18n()` before it shows any text. The organisers' console's words (`admin.*`,
  * `console.*`) are a second table per language (./console/), which only the admin page loads.
  */
-import { LANGUAGE_COOKIE } from '../../shared/rallies.ts';
+import { cookieLanguage, LANGUAGE_COOKIE } from '../../shared/rallies.ts';
 import type { ConsoleKey, ConsoleMessages } from './console/en.ts';
 import type { Message, Messages, PageKey } from './en.ts';
 
@@ -93,8 +93,7 @@ function keptLanguage(): LangCode | null {
   } catch {
     // Storage can be off (private mode); the cookie may still hold it.
   }
-  saved ??= new RegExp(`(?:^|;\\s*)${LANGUAGE_COOKIE}=([^;]*)`).exec(document.cookie)?.[1] ?? null;
-  return LANGUAGES.find((l) => l.code === saved)?.code ?? null;
+  return LANGUAGES.find((l) => l.code === saved)?.code ?? cookieLanguage(document.cookie) ?? null;
 }
 
 /**
@@ -118,7 +117,7 @@ function initialLanguage(): LangCode {
   const kept = keptLanguage();
   if (kept) {
     // A language kept before the cookie existed, or with its cookie expired: the server learns it now.
-    if (!document.cookie.split(/;\s*/).includes(`${LANGUAGE_COOKIE}=${kept}`)) keep(kept);
+    if (cookieLanguage(document.cookie) !== kept) keep(kept);
     return kept;
   }
   return pickLanguage(navigator.languages?.length ? navigator.languages : [navigator.language]);

@@ -17,7 +17,7 @@
  */
 import { join } from 'node:path';
 import type { Request } from 'express';
-import { LANGUAGE_COOKIE, RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
+import { cookieLanguage, RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
 import type { BuiltPages } from './clientRoutes.ts';
 import { MODULE_TAG } from './overviewPage.ts';
 
@@ -61,21 +61,14 @@ export function acceptedLanguage(req: Request): RallyLanguage {
   return (req.acceptsLanguages(...RALLY_LANGUAGES) || 'en') as RallyLanguage;
 }
 
-const KEPT = new RegExp(`(?:^|;\\s*)${LANGUAGE_COOKIE}=([^;]*)`);
-
-/** `value` when it names one of the six. */
-function rallyLanguage(value: unknown): RallyLanguage | undefined {
-  return RALLY_LANGUAGES.find((code) => code === value);
-}
-
 /** The headers a page's HTML varies by, as it names the words of `requestLanguage`. */
 export const PAGE_LANGUAGE_VARY = 'Accept-Language, Cookie';
 
 /** The language a page asked for by `req` will most likely show: `?lang=`, the kept choice, Accept-Language. */
 export function requestLanguage(req: Request): RallyLanguage {
   return (
-    rallyLanguage(req.query.lang) ??
-    rallyLanguage(KEPT.exec(req.headers.cookie ?? '')?.[1]) ??
+    RALLY_LANGUAGES.find((code) => code === req.query.lang) ??
+    cookieLanguage(req.headers.cookie ?? '') ??
     acceptedLanguage(req)
   );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cookieLanguage,
   isRallyDate,
   isTimeZone,
   queueMark,
@@ -104,5 +105,18 @@ describe("the queue's mark", () => {
       expect(Number.isInteger(m) && m >= 0 && m < 2 ** 32).toBe(true);
     }
     expect(queueMix(1)).not.toBe(queueMix(2));
+  });
+});
+
+describe('the language kept in a cookie', () => {
+  it('reads kiss_lang among other cookies, only when it names one of the six', () => {
+    expect(cookieLanguage('kiss_lang=ru')).toBe('ru');
+    expect(cookieLanguage('kiss_client=abcdefghijklmnop; kiss_lang=pt-BR; theme=dark')).toBe('pt-BR');
+    expect(cookieLanguage('a=1;kiss_lang=fr')).toBe('fr');
+    expect(cookieLanguage('')).toBeUndefined();
+    expect(cookieLanguage('kiss_lang=xx')).toBeUndefined();
+    expect(cookieLanguage('kiss_lang=pt')).toBeUndefined();
+    expect(cookieLanguage('kiss_lang=')).toBeUndefined();
+    expect(cookieLanguage('other_kiss_lang=ru')).toBeUndefined();
   });
 });
