@@ -207,6 +207,31 @@ export function applyTranslations(root: ParentNode): void {
   }
 }
 
+/** How long arrow keys on the language switch rest before the page switches to the language they reached. */
+const KEYED_SWITCH_SETTLE_MS = 600;
+/** A change this soon after a key on the select was made by that key (the browser changes it at once). */
+const KEY_CHANGE_MS = 100;
+
+/** Runs `fn` `ms` after the last `start()`, unless cancelled first. */
+function later(ms: number, fn: () => void): { start(): void; cancel(): void; pending(): boolean } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const cancel = () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+  return {
+    start() {
+      cancel();
+      timer = setTimeout(() => {
+        timer = null;
+        fn();
+      }, ms);
+    },
+    cancel,
+    pending: () => timer !== null,
+  };
+}
+
 /** A labelled <select> that switches the language; it goes in every page's header. */
 export function languageSwitch(): HTMLElement {
   const label = document.createElement('label');
@@ -224,14 +249,33 @@ export function languageSwitch(): HTMLElement {
     select.append(o);
   }
   select.value = language();
-  select.addEventListener('change', async () => {
+  const apply = async (): Promise<void> => {
+    settle.cancel();
     select.setCustomValidity('');
     const asked = select.value as LangCode;
-    if ((await setLanguage(asked)) || asked !== select.value) return;
+    if (asked === language() || (await setLanguage(asked)) || asked !== select.value) return;
     // Its words could not be fetched (offline): the page stays in its language, and says why.
     select.value = language();
     select.setCustomValidity(t('lang.failed'));
     select.reportValidity();
+  };
+  // Arrow keys on the closed select change it one language at a time: the page switches once the
+  // keys rest (or at Enter, or on leaving the select), not at each language passed on the way.
+  const settle = later(KEYED_SWITCH_SETTLE_MS, apply);
+  let keyAt = Number.NEGATIVE_INFINITY;
+  select.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && settle.pending()) {
+      // It confirms the language the arrows reached, rather than opening the list.
+      e.preventDefault();
+      void apply();
+    } else keyAt = performance.now();
+  });
+  select.addEventListener('change', () => {
+    if (performance.now() - keyAt < KEY_CHANGE_MS) settle.start();
+    else void apply();
+  });
+  select.addEventListener('blur', () => {
+    if (settle.pending()) void apply();
   });
   onLanguageChange(() => {
     select.value = language();

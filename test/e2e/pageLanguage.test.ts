@@ -9,6 +9,7 @@ import { de as consoleDe } from '../../client/i18n/console/de.ts';
 import { es as consoleEs } from '../../client/i18n/console/es.ts';
 import { de } from '../../client/i18n/de.ts';
 import { es } from '../../client/i18n/es.ts';
+import { fr } from '../../client/i18n/fr.ts';
 import { ru } from '../../client/i18n/ru.ts';
 import { CONSOLE_TABLE_MODULES, TABLE_MODULES } from '../../server/http/pageLanguage.ts';
 import { RALLY_LANGUAGES, type RallyLanguage } from '../../shared/rallies.ts';
@@ -134,6 +135,59 @@ describe('the words of one language per page', () => {
     await p.waitForFunction(() => document.documentElement.lang === 'es');
     expect(await fetchedTables(p)).toEqual(['es']);
     await p.context().close();
+  });
+
+  it('arrow keys on the switch fetch only the language they rest on, or the one Enter or leaving picks', async () => {
+    const ctx = await e2e.browser().newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+    const p = await ctx.newPage();
+    // The page's timers under the test's hand, paused once it is up: keys take no time here. (The
+    // fake clock stands in for `performance` too: the tables are told by the requests.)
+    const requested: string[] = [];
+    p.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    const fetched = () => {
+      const files = tableFiles();
+      return requested.flatMap((path) => files.get(path) ?? []).sort();
+    };
+    await p.clock.install();
+    await p.goto(`${e2e.server().url}/add`);
+    await p.waitForFunction(() => document.documentElement.lang === 'en');
+    await p.clock.pauseAt(Date.now() + 60_000);
+    // Asked from here: the page's own polling would wait for animation frames the paused clock holds.
+    const lang = () => p.evaluate(() => document.documentElement.lang);
+    const select = p.locator('.lang-switch select').first();
+    await select.focus();
+
+    // English, then Русский, Português, Español, Deutsch: each passed, none switched to.
+    for (let i = 0; i < 4; i++) await p.keyboard.press('ArrowDown');
+    expect(await select.inputValue()).toBe('de');
+    await p.clock.runFor(500);
+    expect(await lang()).toBe('en');
+    expect(fetched()).toEqual(['en']);
+    // Once the keys rest, the page switches to where they stopped.
+    await p.clock.runFor(200);
+    await expect.poll(lang).toBe('de');
+    expect(await p.textContent('[data-i18n="lang.label"]')).toBe(de['lang.label']);
+    expect(fetched()).toEqual(['de', 'en']);
+
+    // Enter switches at once, with no time passing.
+    await p.keyboard.press('ArrowDown');
+    await p.keyboard.press('Enter');
+    await expect.poll(lang).toBe('fr');
+    expect(await p.textContent('[data-i18n="lang.label"]')).toBe(fr['lang.label']);
+    // So does leaving the select; and keys that come back to the language shown fetch nothing.
+    await p.keyboard.press('ArrowUp');
+    await p.keyboard.press('ArrowDown');
+    await p.keyboard.press('ArrowUp');
+    await p.keyboard.press('Tab');
+    await expect.poll(lang).toBe('de');
+    await p.keyboard.press('Shift+Tab');
+    await p.keyboard.press('ArrowUp');
+    await p.keyboard.press('ArrowDown');
+    await p.clock.runFor(1000);
+    expect(await lang()).toBe('de');
+    expect(fetched()).toEqual(['de', 'en', 'fr']);
+    expect(await p.evaluate(() => localStorage.getItem('kiss.lang'))).toBe('de');
+    await ctx.close();
   });
 
   it('switching fetches the new language; offline, the page keeps its language and says why', async () => {
