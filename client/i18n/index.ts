@@ -107,8 +107,10 @@ function keep(code: LangCode): void {
   } catch {
     // See keptLanguage.
   }
+  // Over HTTPS, never sent in the clear (a plain http:// address typed later, before its redirect).
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
   // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing from the Firefox and Safari versions still on phones; the value is one of six fixed codes.
-  document.cookie = `${LANGUAGE_COOKIE}=${code}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; SameSite=Lax`;
+  document.cookie = `${LANGUAGE_COOKIE}=${code}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; SameSite=Lax${secure}`;
 }
 
 function initialLanguage(): LangCode {

@@ -137,6 +137,29 @@ describe('the words of one language per page', () => {
     await p.context().close();
   });
 
+  it('over HTTPS the kept language’s cookie is Secure', async () => {
+    // The page at an https:// address, each request answered by the test server.
+    const ctx = await e2e.browser().newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    const site = 'https://kiss4lgbtqrights.example';
+    await ctx.route(`${site}/**`, async (route) => {
+      const url = new URL(route.request().url());
+      await route.fulfill({
+        response: await route.fetch({ url: e2e.server().url + url.pathname + url.search }),
+      });
+    });
+    const p = await ctx.newPage();
+    await p.goto(`${site}/add`);
+    await p.waitForFunction(() => document.documentElement.lang === 'en');
+    await p.locator('.lang-switch select').first().selectOption('fr');
+    await p.waitForFunction(() => document.documentElement.lang === 'fr');
+    expect((await ctx.cookies(site)).find((c) => c.name === 'kiss_lang')).toMatchObject({
+      value: 'fr',
+      secure: true,
+      sameSite: 'Lax',
+    });
+    await ctx.close();
+  });
+
   it('arrow keys on the switch fetch only the language they rest on, or the one Enter or leaving picks', async () => {
     const ctx = await e2e.browser().newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
     const p = await ctx.newPage();
