@@ -150,6 +150,17 @@ export async function asOlderPage(page: Page, on = false) {
 export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 /**
+ * Adds each Content-Security-Policy complaint `page` logs (its script's and its workers', an
+ * `'unsafe-eval'` refusal among them) to `into`, after `label` when given.
+ */
+export function recordCspViolations(page: Page, into: string[], label?: string): void {
+  page.on('console', (m) => {
+    if (/Content Security Policy|unsafe-eval/i.test(m.text()))
+      into.push(label ? `${label}: ${m.text()}` : m.text());
+  });
+}
+
+/**
  * axe-core's serious and critical WCAG 2.2 AA violations on the page (or in the part `include`
  * selects), one line each: an empty list passes.
  */

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { asOlderPage, axeViolations, builtChunk, waitForSeq } from './harness.ts';
+import { asOlderPage, axeViolations, builtChunk, recordCspViolations, waitForSeq } from './harness.ts';
 import { cellColour, colourDistance, expectedColour, settle } from './pixels.ts';
 import { useE2E } from './useE2E.ts';
 
@@ -27,9 +27,7 @@ const cspViolations: string[] = [];
 async function open(path: string, viewport = { width: 1280, height: 800 }, locale = 'en-GB'): Promise<Page> {
   const ctx = await e2e.browser().newContext({ viewport, locale, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
-  page.on('console', (m) => {
-    if (/Content Security Policy|unsafe-eval/i.test(m.text())) cspViolations.push(`${path}: ${m.text()}`);
-  });
+  recordCspViolations(page, cspViolations, path);
   await page.goto(e2e.server().url + path);
   return page;
 }

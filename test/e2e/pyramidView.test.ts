@@ -13,7 +13,14 @@ import type { UploadAnswer } from '../../shared/httpApi.ts';
 import { PROFILES, timePhoneLoad } from '../bench/phoneTiming.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { CHROMIUM_ARGS, chromiumPath, type E2EServer, startE2EServer, waitForSeq } from './harness.ts';
+import {
+  CHROMIUM_ARGS,
+  chromiumPath,
+  type E2EServer,
+  recordCspViolations,
+  startE2EServer,
+  waitForSeq,
+} from './harness.ts';
 import { colourDistance, settle } from './pixels.ts';
 
 let server: E2EServer;
@@ -150,9 +157,7 @@ describe('the viewer of a big mosaic (the live pyramid)', () => {
     // No module of the page ever arrives: what shows is the page's own first picture.
     const bare = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     const violations: string[] = [];
-    bare.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
-    });
+    recordCspViolations(bare, violations);
     await bare.route(/\/assets\/.*\.js$/, (r) => r.abort());
     await bare.goto(`${server.url}/`);
     await bare.waitForFunction(() => performance.getEntriesByName('mosaic:overview').length > 0, null, {
@@ -223,9 +228,7 @@ describe('the viewer of a big mosaic (the live pyramid)', () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) problems.push(m.text());
-    });
+    recordCspViolations(page, problems);
     await page.goto(`${server.url}/t/${t.id}`);
     await page.waitForSelector('#tile[open]', { timeout: 30_000 });
     expect(

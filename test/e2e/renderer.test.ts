@@ -7,7 +7,14 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { builtChunk, CHROMIUM_ARGS, chromiumPath, WEBGPU_RENDERER, waitForSeq } from './harness.ts';
+import {
+  builtChunk,
+  CHROMIUM_ARGS,
+  chromiumPath,
+  recordCspViolations,
+  WEBGPU_RENDERER,
+  waitForSeq,
+} from './harness.ts';
 import { cellColour, colourDistance, expectedColour, settle } from './pixels.ts';
 import { useE2E } from './useE2E.ts';
 
@@ -32,9 +39,7 @@ async function openLive(browser: Browser, path: string, problems: string[]): Pro
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => problems.push(`${path}: ${e.message}`));
-  page.on('console', (m) => {
-    if (/Content Security Policy|unsafe-eval/i.test(m.text())) problems.push(`${path}: ${m.text()}`);
-  });
+  recordCspViolations(page, problems, path);
   await page.goto(e2e.server().url + path);
   await page.waitForFunction(() => performance.getEntriesByName('mosaic:live').length > 0, null, {
     timeout: 30_000,
