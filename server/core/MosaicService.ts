@@ -441,11 +441,6 @@ export class MosaicService implements LiveSource, MosaicPort {
     });
   }
 
-  /** Ids of the tiles waiting for review, oldest first. */
-  pendingIds(): number[] {
-    return [...this.pendingFeatures.keys()].sort((a, b) => a - b);
-  }
-
   async pending(limit: number): Promise<PendingQueue> {
     const ids = [...this.pendingFeatures.keys()];
     let oldest = Number.POSITIVE_INFINITY;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
+import { queuedIds } from '../support/queue.ts';
 import { listFiles, upload } from '../support/server.ts';
 import { ADMIN, ADMIN_TOKEN, admin, json, serverCell, useServers } from './safetyHelpers.ts';
 
@@ -47,7 +48,7 @@ describe('admin API', () => {
       expect(basic.status).toBe(401);
     }
     // Nothing was approved, rejected or deleted by all that.
-    expect(s.app.service.pendingIds()).toEqual([1]);
+    expect(await queuedIds(s.app.service)).toEqual([1]);
 
     const off = await start({ ADMIN_TOKEN: '' });
     const res = await fetch(`${off.url}/api/admin/queue`, { headers: ADMIN });
@@ -172,7 +173,7 @@ describe('admin API', () => {
       expect(s.app.service.get(id)).toBeUndefined();
       expect((await fetch(`${s.url}/api/admin/tiles/${id}/512.webp`, { headers: ADMIN })).status).toBe(404);
     }
-    expect(s.app.service.pendingIds()).toEqual([]);
+    expect(await queuedIds(s.app.service)).toEqual([]);
     expect(v.mosaic.size).toBe(0);
     expect(v.seqs).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
+import { queuedIds } from '../support/queue.ts';
 import { startServer, upload } from '../support/server.ts';
 import { ADMIN, admin, json, serverCell, useServers } from './safetyHelpers.ts';
 
@@ -66,7 +67,7 @@ describe('flagging', () => {
     await s.app.close();
     const again = await startServer({ ADMIN_TOKEN: 'x'.repeat(16) }, s.dataDir);
     try {
-      expect(again.app.service.pendingIds()).toEqual([tile.id]);
+      expect(await queuedIds(again.app.service)).toEqual([tile.id]);
       expect((await fetch(`${again.url}/tiles/${tile.id}/128.webp`)).status).toBe(404);
     } finally {
       await again.close();

@@ -7,6 +7,7 @@ import { MemoryStore } from '../../server/store/MemoryStore.ts';
 import type { Commit } from '../../server/store/types.ts';
 import type { Change } from '../../shared/mosaic/types.ts';
 import { syntheticJpeg } from '../support/images.ts';
+import { queuedIds } from '../support/queue.ts';
 
 let target: Target;
 let photos: IngestedPhoto[];
@@ -70,13 +71,13 @@ describe('MosaicService moderation', () => {
     ]);
     expect(rowOf(store, a.id)).toMatchObject({ status: 'pending', col: -1, row: -1 });
     expect(s.get(a.id)).toMatchObject({ status: 'pending', col: -1 });
-    expect(s.pendingIds()).toEqual([a.id]);
+    expect(await queuedIds(s)).toEqual([a.id]);
     expect(s.liveIn(a.col, a.row, 1, 1)).toEqual([]);
     expect(await s.hide(a.id)).toBe(false);
 
     // The hidden state survives a restart.
     const again = await open(store, 'post');
-    expect(again.s.pendingIds()).toEqual([a.id]);
+    expect(await queuedIds(again.s)).toEqual([a.id]);
     expect(again.s.placements().map((p) => p.id)).toEqual([b.id]);
 
     expect(await again.s.approve([a.id, b.id, 77])).toEqual([a.id]);
@@ -85,7 +86,7 @@ describe('MosaicService moderation', () => {
     ]);
     expect(rowOf(store, a.id)).toMatchObject({ status: 'live' });
     expect(again.s.get(a.id)?.status).toBe('live');
-    expect(again.s.pendingIds()).toEqual([]);
+    expect(await queuedIds(again.s)).toEqual([]);
   });
 
   it('approve() places a batch in one commit, growing a full grid', async () => {
@@ -111,7 +112,7 @@ describe('MosaicService moderation', () => {
     store.failNext = true;
     await expect(s.approve([id])).rejects.toThrow('disk full');
     expect(published).toEqual([]);
-    expect(s.pendingIds()).toEqual([id]);
+    expect(await queuedIds(s)).toEqual([id]);
     expect(s.tileCount).toBe(0);
     // And it still works afterwards.
     expect(await s.approve([id])).toEqual([id]);

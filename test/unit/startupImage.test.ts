@@ -8,6 +8,7 @@ import { Target } from '../../server/ingest/target.ts';
 import { SqliteStore } from '../../server/store/SqliteStore.ts';
 import { mulberry32 } from '../../shared/mosaic/index.ts';
 import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
+import { queuedIds } from '../support/queue.ts';
 import { removeDir, tempDataDir } from '../support/server.ts';
 
 let target: Target;
@@ -49,7 +50,7 @@ async function open(dir: string, moderation: 'post' | 'pre' = 'post', tint = 0.3
 }
 
 /** What a viewer and the admin see of a service: every cell, every record, the queue. */
-function state(svc: MosaicService) {
+async function state(svc: MosaicService) {
   const c = svc.snapshotCells();
   return {
     cols: c.cols,
@@ -59,7 +60,7 @@ function state(svc: MosaicService) {
     cellTint: [...c.cellTint],
     cellRgb: [...c.cellRgb],
     records: [...svc.all()],
-    pending: svc.pendingIds(),
+    pending: await queuedIds(svc),
     placements: svc.placements(),
   };
 }
@@ -96,7 +97,7 @@ describe('start-up image', () => {
     const fromImage = await open(dir);
     const fromRows = await open(copy);
     expect(fromImage.svc.cols).toBe(8); // it grew past 16 tiles
-    expect(state(fromImage.svc)).toEqual(state(fromRows.svc));
+    expect(await state(fromImage.svc)).toEqual(await state(fromRows.svc));
     // The image gave the records; the rows say the same, feature for feature.
     expect([...fromImage.store.load().tiles]).toEqual([...fromRows.store.load().tiles]);
     // Both engines go on alike: the next tile lands in the same cell with the same seq.
@@ -134,11 +135,11 @@ describe('start-up image', () => {
     stores.pop();
     const fromImage = await open(dir);
     const fromRows = await open(copy);
-    expect(state(fromImage.svc)).toEqual(state(fromRows.svc));
+    expect(await state(fromImage.svc)).toEqual(await state(fromRows.svc));
     expect(fromImage.svc.get(ids[0]!)).toBeUndefined();
     expect(fromImage.svc.get(added[2]!)).toBeUndefined();
     expect(fromImage.svc.get(added[11]!)?.event).toBe('paris');
-    expect(fromImage.svc.pendingIds()).toContain(ids[9]);
+    expect(await queuedIds(fromImage.svc)).toContain(ids[9]);
   });
 
   it('an image of a later state (a restored older database), or a damaged one, is shredded; start-up reads the rows', async () => {
@@ -185,9 +186,9 @@ describe('start-up image', () => {
     await busyMosaic(dir);
     copyFileSync(join(dir, 'mosaic.db'), join(at06, 'mosaic.db'));
     copyFileSync(join(dir, 'mosaic.db'), join(at03, 'mosaic.db'));
-    const fromImage = state((await open(dir, 'post', 0.6)).svc);
-    expect(fromImage).toEqual(state((await open(at06, 'post', 0.6)).svc));
-    expect(fromImage.cellTint).not.toEqual(state((await open(at03, 'post', 0.3)).svc).cellTint);
+    const fromImage = await state((await open(dir, 'post', 0.6)).svc);
+    expect(fromImage).toEqual(await state((await open(at06, 'post', 0.6)).svc));
+    expect(fromImage.cellTint).not.toEqual((await state((await open(at03, 'post', 0.3)).svc)).cellTint);
   });
 
   it('a delete overwrites the tile in the image at once, id aside', async () => {
@@ -216,6 +217,6 @@ describe('start-up image', () => {
     stores.pop();
     copyFileSync(join(dir, 'mosaic.db'), join(copy, 'mosaic.db'));
     const fromImage = await open(dir, 'post', 0.3);
-    expect(state(fromImage.svc)).toEqual(state((await open(copy, 'post', 0.3)).svc));
+    expect(await state(fromImage.svc)).toEqual(await state((await open(copy, 'post', 0.3)).svc));
   });
 });
