@@ -11,8 +11,6 @@ export type FlagOutcome = 'counted' | 'repeat' | 'hide';
 export interface FlagStore {
   /** Records a flag; 'hide' exactly once, when the tile reaches the threshold. */
   flag(id: number, addressKey: string, clientKey: string, reason?: FlagReason): Promise<FlagOutcome>;
-  /** Distinct flags a tile has now. */
-  count(id: number): Promise<number>;
   /** Each tile's flags now, in the order of `ids`, in one read (the moderators' queue). */
   summaries(ids: readonly number[]): Promise<FlagSummary[]>;
   /** Forgets a tile's flags (it was approved after review, or is gone). */
@@ -66,11 +64,6 @@ export class FlagBook {
     return f.count === this.threshold ? 'hide' : 'counted';
   }
 
-  /** Distinct flags a tile has now. */
-  count(id: number): number {
-    return this.tiles.get(id)?.count ?? 0;
-  }
-
   /** The tile's distinct flags, and how many gave each reason. */
   summary(id: number): FlagSummary {
     const f = this.tiles.get(id);
@@ -87,7 +80,6 @@ export class FlagBook {
 export function flagStoreOf(book: FlagBook): FlagStore {
   return {
     flag: async (id, addressKey, clientKey, reason) => book.flag(id, addressKey, clientKey, reason),
-    count: async (id) => book.count(id),
     summaries: async (ids) => ids.map((id) => book.summary(id)),
     clear: async (id) => book.clear(id),
   };

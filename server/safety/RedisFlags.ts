@@ -67,10 +67,6 @@ export class RedisFlags implements FlagStore {
     return this.run(this.key(id), addressKey, clientKey, reason ?? '', this.opts.threshold, this.ttlMs);
   }
 
-  async count(id: number): Promise<number> {
-    return Number((await this.redis.hget(this.key(id), 'n')) ?? 0);
-  }
-
   /** One HMGET per tile, all in one pipeline: a queue of 200 is one write and one wait. */
   async summaries(ids: readonly number[]): Promise<FlagSummary[]> {
     if (ids.length === 0) return [];

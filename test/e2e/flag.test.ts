@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
+import { flagCount } from '../support/moderation.ts';
 import { upload } from '../support/server.ts';
 import { waitForSeq } from './harness.ts';
 import { useE2E } from './useE2E.ts';
@@ -73,7 +74,7 @@ describe('reporting a tile', () => {
     expect(await page.isVisible('#report-open')).toBe(false);
     await page.screenshot({ path: resolve(SHOTS, 'report-thanks-phone.png') });
 
-    expect(await e2e.server().app.safety.flags.count(id)).toBe(1);
+    expect(await flagCount(e2e.server().app.safety.flags, id)).toBe(1);
     const queue = (await (
       await fetch(`${e2e.server().url}/api/admin/queue`, { headers: { Authorization: `Bearer ${TOKEN}` } })
     ).json()) as QueueBody;
@@ -143,7 +144,7 @@ describe('reporting a tile', () => {
     await page.click('#report-send');
     await expect.poll(() => page.textContent('#report-status')).toBe('This kiss is no longer in the mosaic.');
     expect(await page.isVisible('#report-form')).toBe(false);
-    expect(await e2e.server().app.safety.flags.count(id)).toBe(0);
+    expect(await flagCount(e2e.server().app.safety.flags, id)).toBe(0);
     await page.context().close();
   });
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { syntheticJpeg } from '../support/images.ts';
-import { queuedIds } from '../support/queue.ts';
+import { queuedIds } from '../support/moderation.ts';
 import { listFiles, upload } from '../support/server.ts';
 import { ADMIN, ADMIN_TOKEN, admin, json, serverCell, useServers } from './safetyHelpers.ts';
 

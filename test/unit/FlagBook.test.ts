@@ -11,17 +11,17 @@ describe('FlagBook', () => {
     expect(book.flag(2, 'netA', 'c1')).toBe('counted');
     expect(book.flag(1, 'netC', 'c3', 'spam')).toBe('hide');
     expect(book.flag(1, 'netD', 'c4')).toBe('counted');
-    expect(book.count(1)).toBe(4);
+    expect(book.summary(1).count).toBe(4);
     expect(book.summary(1)).toEqual({ count: 4, reasons: { hate: 2, spam: 1 } });
     expect(book.summary(3)).toEqual({ count: 0, reasons: {} });
     book.clear(1);
-    expect(book.count(1)).toBe(0);
+    expect(book.summary(1).count).toBe(0);
     expect(book.flag(1, 'netA', 'c1')).toBe('counted');
   });
 
   it('keeps at most maxTiles open cases, forgetting the oldest', () => {
     const book = new FlagBook(2, 3);
     for (const id of [1, 2, 3, 4]) book.flag(id, 'n', 'c');
-    expect([1, 2, 3, 4].map((id) => book.count(id))).toEqual([0, 1, 1, 1]);
+    expect([1, 2, 3, 4].map((id) => book.summary(id).count)).toEqual([0, 1, 1, 1]);
   });
 });

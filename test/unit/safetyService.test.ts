@@ -7,7 +7,7 @@ import { MemoryStore } from '../../server/store/MemoryStore.ts';
 import type { Commit } from '../../server/store/types.ts';
 import type { Change } from '../../shared/mosaic/types.ts';
 import { syntheticJpeg } from '../support/images.ts';
-import { queuedIds } from '../support/queue.ts';
+import { queuedIds } from '../support/moderation.ts';
 
 let target: Target;
 let photos: IngestedPhoto[];

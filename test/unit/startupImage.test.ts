@@ -8,7 +8,7 @@ import { Target } from '../../server/ingest/target.ts';
 import { SqliteStore } from '../../server/store/SqliteStore.ts';
 import { mulberry32 } from '../../shared/mosaic/index.ts';
 import { FEATURE_LEN } from '../../shared/mosaic/types.ts';
-import { queuedIds } from '../support/queue.ts';
+import { queuedIds } from '../support/moderation.ts';
 import { removeDir, tempDataDir } from '../support/server.ts';
 
 let target: Target;
