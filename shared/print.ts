@@ -33,6 +33,23 @@ export type Paper = keyof typeof PAPERS;
 /** The poster resolutions offered, in dots per inch. */
 export const POSTER_DPIS = [150, 300] as const;
 
+/** What a print request that leaves a parameter out gets, and where the console's forms start. */
+export const PRINT_DEFAULTS = {
+  size: 'A2',
+  dpi: 150,
+  paper: 'A4',
+  /** Sticker side, mm. */
+  stickerMm: 40,
+  /** Wall map cell side, mm. */
+  cellMm: 15,
+} as const satisfies {
+  size: PosterSize;
+  dpi: (typeof POSTER_DPIS)[number];
+  paper: Paper;
+  stickerMm: number;
+  cellMm: number;
+};
+
 /** Limits of the print parameters, in millimetres unless said otherwise. */
 export const PRINT_LIMITS = {
   /** Shortest and longest side of a custom poster (`<W>x<H>mm`). */

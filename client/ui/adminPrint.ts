@@ -3,6 +3,13 @@
  * and the admin-only sticker sheets and wall map, fetched with the token and saved as files.
  * A run of stickers remembers where it stopped, so the next press continues it.
  */
+import {
+  PRINT_DEFAULTS as D,
+  PRINT_LIMITS as L,
+  PAPERS,
+  POSTER_DPIS,
+  POSTER_SIZES,
+} from '../../shared/print.ts';
 import { t } from '../i18n/index.ts';
 import { getFile } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
@@ -29,8 +36,48 @@ function query(form: HTMLFormElement): string {
   return q.toString();
 }
 
+/** A form's field by its name. */
+const field = <T extends Element>(form: HTMLFormElement, name: string) => form.elements.namedItem(name) as T;
+
+/** Fills `select` with `values`, `chosen` selected. */
+function offer(
+  select: HTMLSelectElement,
+  values: readonly (string | number)[],
+  chosen: string | number,
+): void {
+  select.replaceChildren(...values.map((v) => new Option(String(v), String(v), v === chosen, v === chosen)));
+}
+
+/** A number field's bounds, and its starting value where the route has a default. */
+function bound(input: HTMLInputElement, min: number, max: number, value?: number): void {
+  input.min = String(min);
+  input.max = String(max);
+  if (value !== undefined) input.value = String(value);
+}
+
+/**
+ * The three forms offer what the print routes accept (shared/print.ts), starting from the routes'
+ * defaults; the poster's bleed starts at the 3 mm printers usually ask for, where a bare URL gets none.
+ */
+function offerPrintChoices(
+  poster: HTMLFormElement,
+  stickers: HTMLFormElement,
+  wallmap: HTMLFormElement,
+): void {
+  offer(field(poster, 'size'), Object.keys(POSTER_SIZES), D.size);
+  offer(field(poster, 'dpi'), POSTER_DPIS, D.dpi);
+  bound(field(poster, 'bleed'), 0, L.bleedMaxMm);
+  field<HTMLInputElement>(poster, 'caption').maxLength = L.captionMax;
+  for (const form of [stickers, wallmap]) offer(field(form, 'paper'), Object.keys(PAPERS), D.paper);
+  bound(field(stickers, 'tile'), L.stickerMinMm, L.stickerMaxMm, D.stickerMm);
+  bound(field(wallmap, 'cell'), L.cellMinMm, L.cellMaxMm, D.cellMm);
+}
+
 export function mountPrint(session: AdminSession): void {
   const poster = byId<HTMLFormElement>('print-poster');
+  const stickers = byId<HTMLFormElement>('print-stickers');
+  const wallmap = byId<HTMLFormElement>('print-wallmap');
+  offerPrintChoices(poster, stickers, wallmap);
   const format = byId<HTMLSelectElement>('poster-format');
   const msg = byId('print-msg');
   const progress = byId<HTMLProgressElement>('print-progress');
@@ -66,7 +113,6 @@ export function mountPrint(session: AdminSession): void {
     }
   };
 
-  const stickers = byId<HTMLFormElement>('print-stickers');
   stickers.addEventListener('submit', (e) => {
     e.preventDefault();
     void run(stickers, '/api/admin/stickers.pdf', (res) => {
@@ -81,7 +127,6 @@ export function mountPrint(session: AdminSession): void {
     });
   });
 
-  const wallmap = byId<HTMLFormElement>('print-wallmap');
   wallmap.addEventListener('submit', (e) => {
     e.preventDefault();
     void run(wallmap, '/api/admin/wallmap.pdf', (res) => {

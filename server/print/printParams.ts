@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { PRINT_LIMITS as L, PAPERS, type Paper, POSTER_SIZES, type PosterSize } from '../../shared/print.ts';
+import {
+  PRINT_DEFAULTS as D,
+  PRINT_LIMITS as L,
+  PAPERS,
+  type Paper,
+  POSTER_DPIS,
+  POSTER_SIZES,
+  type PosterSize,
+} from '../../shared/print.ts';
 import { AppError } from '../errors.ts';
 import type { PosterAsk } from './posterLayout.ts';
 
@@ -20,7 +28,7 @@ const posterQuery = z.strictObject({
     .string()
     .optional()
     .transform((s, ctx) => {
-      const v = s ?? 'A2';
+      const v = s ?? D.size;
       if (v in POSTER_SIZES) return v as PosterSize;
       const m = CUSTOM.exec(v);
       const w = Number(m?.[1]);
@@ -33,9 +41,9 @@ const posterQuery = z.strictObject({
       return z.NEVER;
     }),
   dpi: z
-    .enum(['150', '300'])
+    .enum(POSTER_DPIS.map(String) as [string, ...string[]])
     .optional()
-    .transform((v) => Number(v ?? '150')),
+    .transform((v) => (v === undefined ? D.dpi : Number(v))),
   bleed: num(0, L.bleedMaxMm, 0),
   orient: z.enum(['auto', 'portrait', 'landscape']).optional().default('auto'),
   caption: z
@@ -49,7 +57,7 @@ const paper = z
   .string()
   .optional()
   .transform((p, ctx) => {
-    const v = p ?? 'A4';
+    const v = p ?? D.paper;
     if (v in PAPERS) return v as Paper;
     ctx.addIssue({ code: 'custom', message: `is one of ${Object.keys(PAPERS).join(', ')}` });
     return z.NEVER;
@@ -57,12 +65,12 @@ const paper = z
 
 const stickerQuery = z.strictObject({
   paper,
-  tile: num(L.stickerMinMm, L.stickerMaxMm, 40),
+  tile: num(L.stickerMinMm, L.stickerMaxMm, D.stickerMm),
   from: num(1, 2 ** 31 - 1, 1, true),
   limit: num(1, L.stickersMax, 240, true),
 });
 
-const wallmapQuery = z.strictObject({ paper, cell: num(L.cellMinMm, L.cellMaxMm, 15) });
+const wallmapQuery = z.strictObject({ paper, cell: num(L.cellMinMm, L.cellMaxMm, D.cellMm) });
 
 /** What sticker sheets ask for. */
 export type StickerAsk = z.infer<typeof stickerQuery>;
