@@ -4,7 +4,7 @@
 import type { AdminQueue, ImportAnswer, Takedown } from '../../shared/adminApi.ts';
 import { PROXY_NO_ANSWER_STATUSES } from '../../shared/httpApi.ts';
 import { type ImportDone, outcomeOf } from '../../shared/importFiles.ts';
-import type { AdminStats, Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
+import type { Rally, RallyInput, RallyList } from '../../shared/rallies.ts';
 import type { TimelapseJob, TimelapseRequest } from '../../shared/timelapse.ts';
 import { ApiError, apiError } from './api.ts';
 import { backOnline, pause } from './online.ts';
@@ -148,11 +148,6 @@ export async function saveRally(token: string, input: RallyInput, existing: bool
     ? await call(token, 'PUT', `/api/admin/rallies/${encodeURIComponent(input.code)}`, input)
     : await call(token, 'POST', '/api/admin/rallies', input);
   return (await res.json()) as Rally;
-}
-
-/** The live numbers once (the panel gets them pushed; see adminLive.ts). */
-export async function getStats(token: string): Promise<AdminStats> {
-  return (await (await call(token, 'GET', '/api/admin/stats')).json()) as AdminStats;
 }
 
 /** Answers worth sending the same file again for, after a pause (the server's ledger keeps it once). */

@@ -71,14 +71,6 @@ export class CameraController {
     this.fit = true;
   }
 
-  /** Jumps (no flight) to a camera, e.g. for people who asked for reduced motion. */
-  jumpTo(c: CameraState, fit = false): void {
-    this.cancel();
-    this.fit = fit;
-    this.cam = this.clamp(c);
-    this.moved();
-  }
-
   zoomBy(factor: number, sx: number, sy: number): void {
     this.cancel();
     this.fit = false;

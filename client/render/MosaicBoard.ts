@@ -104,7 +104,6 @@ export class MosaicBoard {
   private readonly maxCellPx: number;
   /** Frames actually drawn, for the bench and tests. */
   frames = 0;
-  private readonly drawn: (() => void)[] = [];
   /** The sharp resolution (device pixel ratio, at most 2). */
   private readonly baseResolution: number;
   /** Resolution while the camera moves; below base only on software WebGL. */
@@ -308,12 +307,6 @@ export class MosaicBoard {
     this.touch();
   }
 
-  /** Tile under a screen point (CSS px relative to the canvas), or null. */
-  tileAtScreen(sx: number, sy: number): BoardTile | null {
-    const c = this.cellAtScreen(sx, sy);
-    return c === null ? null : this.tileInCell(c);
-  }
-
   /** The cell under a screen point, or null outside the grid. */
   cellAtScreen(sx: number, sy: number): number | null {
     const [wx, wy] = screenToWorld(this.cam, sx, sy, this.view);
@@ -437,12 +430,6 @@ export class MosaicBoard {
     this.dirty = true;
   }
 
-  /** Runs `fn` once, right after the next frame is drawn (one is drawn soon). */
-  afterNextFrame(fn: () => void): void {
-    this.drawn.push(fn);
-    this.dirty = true;
-  }
-
   /** Draws one frame now (the bench calls this to time frames). */
   renderNow(): void {
     this.tick(performance.now(), true);
@@ -563,7 +550,6 @@ export class MosaicBoard {
     this.world.position.set(this.view.width / 2 - cx * scale, this.view.height / 2 - cy * scale);
     this.renderer.render(this.stage);
     this.frames++;
-    for (const fn of this.drawn.splice(0)) fn();
     if (
       this.overviewWaiters.length &&
       this.model !== EMPTY_MODEL &&

@@ -9,6 +9,7 @@ import {
   colourPyramidOf,
   colourTileKey,
   colourTileOfKey,
+  hasColourTile,
   levelGrid,
   renderColourTile,
   tilesOfCell,
@@ -139,8 +140,7 @@ export class LivePyramid {
     const until = performance.now() + waitMs;
     for (;;) {
       const p = await this.current();
-      const g = t.level <= p.pyramid.top ? levelGrid(p.pyramid, t.level) : null;
-      if (!g || t.tx >= g.cols || t.ty >= g.rows) return 'missing';
+      if (!hasColourTile(p.pyramid, t)) return 'missing';
       const key = colourTileKey(t);
       const cur = this.tiles.get(key) ?? (await this.fromDisk(key, p));
       if (cur && v < (this.purgedAt.get(key) ?? 0)) return 'stale';

@@ -271,6 +271,8 @@ describe('the live colour pyramid', () => {
     await bad('/api/mosaic/pyramid/0/0_0.webp', 400, 'BAD_REQUEST');
     await bad('/api/mosaic/pyramid/0/0_0.png?v=1', 400, 'BAD_REQUEST');
     await bad('/api/mosaic/pyramid/3/0_0.webp?v=1', 404, 'NOT_FOUND');
+    await bad('/api/mosaic/pyramid/0/9999_0.webp?v=1', 404, 'NOT_FOUND');
+    await bad('/api/mosaic/pyramid/0/0_9999.webp?v=1', 404, 'NOT_FOUND');
     await bad('/api/mosaic/cells?col=0&row=0&cols=500&rows=4', 400, 'BAD_REQUEST');
     await bad('/api/mosaic/cells?col=0&row=0&cols=4&rows=4&min=99999', 503, 'BEHIND');
   });
