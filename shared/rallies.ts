@@ -97,6 +97,9 @@ export function rallyLinks(code: string, language: RallyLanguage): Rally['links'
   };
 }
 
+/** The longest rally name or city, in characters. */
+export const RALLY_TEXT_MAX = 80;
+
 /**
  * The first problem with a rally's fields, as `[field, reason]`, or null when all are good.
  * The server and the admin form both check with it.
@@ -107,7 +110,8 @@ export function rallyProblem(
   if (!isEventCode(r.code)) return ['code', 'a rally code like "london"'];
   for (const f of ['name', 'city'] as const) {
     const v = r[f];
-    if (typeof v !== 'string' || v.trim().length === 0 || v.length > 80) return [f, '1 to 80 characters'];
+    if (typeof v !== 'string' || v.trim().length === 0 || v.length > RALLY_TEXT_MAX)
+      return [f, `1 to ${RALLY_TEXT_MAX} characters`];
   }
   if (!isTimeZone(r.timeZone)) return ['timeZone', 'an IANA time zone like "Europe/London"'];
   if (!isRallyDate(r.date)) return ['date', 'a day like "2026-05-17"'];

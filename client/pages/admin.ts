@@ -4,6 +4,7 @@
  * tiles one by one or by rally or area, make a timelapse video, import photos in bulk, and
  * print the poster, stickers and wall map.
  */
+import { EVENT_CODE_MAX } from '../../shared/rally.ts';
 import { initI18n, t } from '../i18n/index.ts';
 import { getMosaic } from '../net/api.ts';
 import { mountImport } from '../ui/adminImport.ts';
@@ -31,6 +32,9 @@ const session: AdminSession = {
     say(errorBox, () => t('admin.badToken'), true);
   },
 };
+// Every rally code field takes as many characters as a code may have.
+for (const input of document.querySelectorAll<HTMLInputElement>('input[data-rally-code]'))
+  input.maxLength = EVENT_CODE_MAX;
 // The grid's size and the public address, asked once for the whole page.
 const mosaic = getMosaic();
 mosaic.catch(() => {});

@@ -7,6 +7,7 @@
 import type { MosaicInfo } from '../../shared/httpApi.ts';
 import {
   RALLY_LANGUAGES,
+  RALLY_TEXT_MAX,
   type Rally,
   type RallyInput,
   type RallyLanguage,
@@ -45,6 +46,7 @@ export class AdminRallies {
     private readonly session: AdminSession,
     mosaic: Promise<Pick<MosaicInfo, 'publicUrl'>>,
   ) {
+    for (const f of ['name', 'city']) (this.field(f) as HTMLInputElement).maxLength = RALLY_TEXT_MAX;
     const lang = byId<HTMLSelectElement>('rally-language');
     lang.replaceChildren(...RALLY_LANGUAGES.map((c) => new Option(langName(c), c)));
     const zones =

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RallyList } from '../../shared/rallies.ts';
+import { RALLY_TEXT_MAX, type RallyList } from '../../shared/rallies.ts';
+import { EVENT_CODE_MAX } from '../../shared/rally.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { writeTree } from '../support/importCli.ts';
 import { upload } from '../support/server.ts';
@@ -52,6 +53,21 @@ const pinkPixels = (page: Page) =>
   });
 
 describe('the organiser console', () => {
+  it('takes in each rally field no more than the registry accepts', async () => {
+    const page = await signIn(DESKTOP);
+    const maxLength = (selector: string) =>
+      page.$$eval(selector, (els) => els.map((el) => (el as HTMLInputElement).maxLength));
+    // The rally form's code, and the code fields of the takedown, the video and the import.
+    expect(await maxLength('#rally-code-field, #rally-code, #video-rally, #import-rally')).toEqual(
+      Array(4).fill(EVENT_CODE_MAX),
+    );
+    expect(await maxLength('#rally-form [name=name], #rally-form [name=city]')).toEqual([
+      RALLY_TEXT_MAX,
+      RALLY_TEXT_MAX,
+    ]);
+    await page.context().close();
+  });
+
   it('creates a rally from the form, with its links and flyers', async () => {
     const page = await signIn(DESKTOP);
     await page.waitForSelector('#rally-list li');
