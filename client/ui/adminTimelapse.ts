@@ -5,7 +5,12 @@
  * one where it stands, and a page that loses the server for a while (venue Wi-Fi) says so and
  * follows the job again once it can reach it.
  */
-import { TIMELAPSE_PRESETS, type TimelapseJob, type TimelapsePreset } from '../../shared/timelapse.ts';
+import {
+  TIMELAPSE_LIMITS,
+  TIMELAPSE_PRESETS,
+  type TimelapseJob,
+  type TimelapsePreset,
+} from '../../shared/timelapse.ts';
 import { language, t } from '../i18n/index.ts';
 import { cancelJob, getJob, getJobs, getVideo, startTimelapse, unreachable } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
@@ -26,6 +31,10 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
   const cancel = byId<HTMLButtonElement>('video-cancel');
   const link = byId<HTMLAnchorElement>('video-download');
   const start = byId<HTMLButtonElement>('video-start');
+  const length = byId<HTMLInputElement>('video-seconds');
+  // As long a video as the route makes.
+  length.min = String(TIMELAPSE_LIMITS.minSeconds);
+  length.max = String(TIMELAPSE_LIMITS.maxSeconds);
   let job: TimelapseJob | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let blobUrl: string | null = null;
@@ -51,7 +60,7 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
       const radio = form.querySelector<HTMLInputElement>(`input[name="video-preset"][value="${name}"]`);
       if (radio && size.width === j.width && size.height === j.height) radio.checked = true;
     }
-    byId<HTMLInputElement>('video-seconds').value = String(j.seconds);
+    length.value = String(j.seconds);
     byId<HTMLInputElement>('video-rally').value = j.event ?? '';
     const active = j.state === 'queued' || j.state === 'running';
     const pct = Math.round(j.progress * 100);
@@ -125,7 +134,7 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
     const token = session.token();
     if (!token) return;
     const preset = (new FormData(form).get('video-preset') ?? 'square') as TimelapsePreset;
-    const seconds = Number(byId<HTMLInputElement>('video-seconds').value);
+    const seconds = Number(length.value);
     if (!(preset in TIMELAPSE_PRESETS) || !Number.isFinite(seconds)) return;
     const event = rallyField('video-rally', msg);
     if (event === undefined) return;

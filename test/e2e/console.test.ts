@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RALLY_TEXT_MAX, type RallyList } from '../../shared/rallies.ts';
 import { EVENT_CODE_MAX } from '../../shared/rally.ts';
+import { TIMELAPSE_LIMITS } from '../../shared/timelapse.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { writeTree } from '../support/importCli.ts';
 import { upload } from '../support/server.ts';
@@ -65,6 +66,13 @@ describe('the organiser console', () => {
       RALLY_TEXT_MAX,
       RALLY_TEXT_MAX,
     ]);
+    // And a video only as long as the route makes.
+    expect(
+      await page.$eval('#video-seconds', (el) => [
+        (el as HTMLInputElement).min,
+        (el as HTMLInputElement).max,
+      ]),
+    ).toEqual([String(TIMELAPSE_LIMITS.minSeconds), String(TIMELAPSE_LIMITS.maxSeconds)]);
     await page.context().close();
   });
 
