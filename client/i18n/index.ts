@@ -197,10 +197,7 @@ export function hasKey(key: string): key is MessageKey {
 
 /** Fills every `data-i18n` element and `data-i18n-attr` attribute under root. */
 export function applyTranslations(root: ParentNode): void {
-  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n]')) {
-    const key = el.dataset.i18n!;
-    if (hasKey(key)) el.textContent = t(key);
-  }
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n]')) translate(el);
   for (const el of root.querySelectorAll<HTMLElement>('[data-i18n-attr]')) {
     for (const pair of el.dataset.i18nAttr!.split(';')) {
       const [attr, key] = pair.split(':');
@@ -232,6 +229,23 @@ function later(ms: number, fn: () => void): { start(): void; cancel(): void; pen
     cancel,
     pending: () => timer !== null,
   };
+}
+
+/** Fills a `data-i18n` element, its placeholders with the values `withValues` gave it. */
+function translate(el: HTMLElement): void {
+  const key = el.dataset.i18n!;
+  if (!hasKey(key)) return;
+  const values = el.dataset.i18nValues;
+  el.textContent = t(key, values ? (JSON.parse(values) as Record<string, string | number>) : {});
+}
+
+/**
+ * Gives the placeholders of a `data-i18n` element's text their values, in every language it is
+ * shown in from now on: for static text that says a figure the code knows (a bound, a size).
+ */
+export function withValues(el: HTMLElement, values: Record<string, string | number>): void {
+  el.dataset.i18nValues = JSON.stringify(values);
+  translate(el);
 }
 
 /** A labelled <select> that switches the language; it goes in every page's header. */

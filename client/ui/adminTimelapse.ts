@@ -11,7 +11,7 @@ import {
   type TimelapseJob,
   type TimelapsePreset,
 } from '../../shared/timelapse.ts';
-import { language, t } from '../i18n/index.ts';
+import { language, t, withValues } from '../i18n/index.ts';
 import { cancelJob, getJob, getJobs, getVideo, startTimelapse, unreachable } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
 import { backOnline } from '../net/online.ts';
@@ -32,9 +32,16 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
   const link = byId<HTMLAnchorElement>('video-download');
   const start = byId<HTMLButtonElement>('video-start');
   const length = byId<HTMLInputElement>('video-seconds');
-  // As long a video as the route makes.
-  length.min = String(TIMELAPSE_LIMITS.minSeconds);
-  length.max = String(TIMELAPSE_LIMITS.maxSeconds);
+  // As long a video, and of the sizes, that the route makes.
+  const { minSeconds: min, maxSeconds: max } = TIMELAPSE_LIMITS;
+  length.min = String(min);
+  length.max = String(max);
+  withValues(length.labels![0]!.querySelector('[data-i18n]')!, { min, max });
+  for (const [name, { width, height }] of Object.entries(TIMELAPSE_PRESETS)) {
+    const label = form.querySelector(`input[name="video-preset"][value="${name}"] + [data-i18n]`);
+    // As plain figures: 1080, not 1,080.
+    if (label instanceof HTMLElement) withValues(label, { w: String(width), h: String(height) });
+  }
   let job: TimelapseJob | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let blobUrl: string | null = null;

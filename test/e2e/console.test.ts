@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type ConsoleMessages, en as consoleEn } from '../../client/i18n/console/en.ts';
+import { ru as consoleRu } from '../../client/i18n/console/ru.ts';
 import { RALLY_TEXT_MAX, type RallyList } from '../../shared/rallies.ts';
 import { EVENT_CODE_MAX } from '../../shared/rally.ts';
 import { TIMELAPSE_LIMITS } from '../../shared/timelapse.ts';
@@ -73,6 +75,32 @@ describe('the organiser console', () => {
         (el as HTMLInputElement).max,
       ]),
     ).toEqual([String(TIMELAPSE_LIMITS.minSeconds), String(TIMELAPSE_LIMITS.maxSeconds)]);
+    // Its label says those bounds, and the presets their sizes, in the console's language.
+    const fill = (msg: unknown, values: Record<string, string | number>) =>
+      String(msg).replace(/\{(\w+)\}/g, (_, k: string) => String(values[k]));
+    const words = (table: ConsoleMessages) => [
+      fill(table['admin.videoSquare'], { w: 1080, h: 1080 }),
+      fill(table['admin.videoStory'], { w: 1080, h: 1920 }),
+      fill(table['admin.videoSeconds'], {
+        min: TIMELAPSE_LIMITS.minSeconds,
+        max: TIMELAPSE_LIMITS.maxSeconds,
+      }),
+    ];
+    const shown = () =>
+      page.evaluate(() =>
+        ['admin.videoSquare', 'admin.videoStory', 'admin.videoSeconds'].map(
+          (k) => document.querySelector(`#video-form [data-i18n="${k}"]`)?.textContent,
+        ),
+      );
+    expect(await shown()).toEqual(words(consoleEn));
+    expect(words(consoleEn)).toEqual([
+      'Square post, 1080 × 1080',
+      'Story, 1080 × 1920',
+      'Length in seconds (2 to 120)',
+    ]);
+    await page.selectOption('.lang-switch select', 'ru');
+    await page.waitForFunction(() => document.documentElement.lang === 'ru');
+    expect(await shown()).toEqual(words(consoleRu));
     await page.context().close();
   });
 

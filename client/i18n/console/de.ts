@@ -161,9 +161,9 @@ export const de: ConsoleMessages = {
   'admin.videoHelp':
     'Ein Video, wie sich der Kuss Kachel für Kachel in der Reihenfolge ihres Eintreffens füllt, mit Zähler und Hashtag, zum Posten in sozialen Netzwerken.',
   'admin.videoSize': 'Format',
-  'admin.videoSquare': 'Quadratischer Post, 1080 × 1080',
-  'admin.videoStory': 'Story, 1080 × 1920',
-  'admin.videoSeconds': 'Länge in Sekunden (2 bis 120)',
+  'admin.videoSquare': 'Quadratischer Post, {w} × {h}',
+  'admin.videoStory': 'Story, {w} × {h}',
+  'admin.videoSeconds': 'Länge in Sekunden ({min} bis {max})',
   'admin.videoRally': 'Kundgebungs-Code (optional)',
   'admin.videoRallyHelp':
     'Nur die Küsse, die für diese Kundgebung geschickt wurden. Leer lassen für das ganze Mosaik.',

@@ -156,9 +156,9 @@ export const en = {
   'admin.videoHelp':
     'A video of the kiss filling up, tile by tile in the order they arrived, with the counter and the hashtag, to post on social networks.',
   'admin.videoSize': 'Size',
-  'admin.videoSquare': 'Square post, 1080 × 1080',
-  'admin.videoStory': 'Story, 1080 × 1920',
-  'admin.videoSeconds': 'Length in seconds (2 to 120)',
+  'admin.videoSquare': 'Square post, {w} × {h}',
+  'admin.videoStory': 'Story, {w} × {h}',
+  'admin.videoSeconds': 'Length in seconds ({min} to {max})',
   'admin.videoRally': 'Rally code (optional)',
   'admin.videoRallyHelp': 'Only the kisses sent for this rally. Leave it empty for the whole mosaic.',
   'admin.videoStart': 'Make the video',

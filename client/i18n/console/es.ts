@@ -161,9 +161,9 @@ export const es: ConsoleMessages = {
   'admin.videoHelp':
     'Un vídeo del beso llenándose, pieza a pieza en el orden en que llegaron, con el contador y el hashtag, para publicar en redes sociales.',
   'admin.videoSize': 'Tamaño',
-  'admin.videoSquare': 'Publicación cuadrada, 1080 × 1080',
-  'admin.videoStory': 'Historia, 1080 × 1920',
-  'admin.videoSeconds': 'Duración en segundos (de 2 a 120)',
+  'admin.videoSquare': 'Publicación cuadrada, {w} × {h}',
+  'admin.videoStory': 'Historia, {w} × {h}',
+  'admin.videoSeconds': 'Duración en segundos (de {min} a {max})',
   'admin.videoRally': 'Código de la concentración (opcional)',
   'admin.videoRallyHelp':
     'Solo los besos enviados para esta concentración. Déjalo vacío para el mosaico entero.',

@@ -160,9 +160,9 @@ export const fr: ConsoleMessages = {
   'admin.videoHelp':
     'Une vidéo du baiser qui se remplit, tuile après tuile dans l’ordre d’arrivée, avec le compteur et le hashtag, à publier sur les réseaux sociaux.',
   'admin.videoSize': 'Format',
-  'admin.videoSquare': 'Publication carrée, 1080 × 1080',
-  'admin.videoStory': 'Story, 1080 × 1920',
-  'admin.videoSeconds': 'Durée en secondes (de 2 à 120)',
+  'admin.videoSquare': 'Publication carrée, {w} × {h}',
+  'admin.videoStory': 'Story, {w} × {h}',
+  'admin.videoSeconds': 'Durée en secondes (de {min} à {max})',
   'admin.videoRally': 'Code du rassemblement (facultatif)',
   'admin.videoRallyHelp':
     'Seulement les baisers envoyés pour ce rassemblement. Laissez vide pour toute la mosaïque.',

@@ -157,9 +157,9 @@ export const ptBR: ConsoleMessages = {
   'admin.videoHelp':
     'Um vídeo do beijo se formando, peça por peça na ordem em que chegaram, com o contador e a hashtag, para postar nas redes sociais.',
   'admin.videoSize': 'Tamanho',
-  'admin.videoSquare': 'Post quadrado, 1080 × 1080',
-  'admin.videoStory': 'Story, 1080 × 1920',
-  'admin.videoSeconds': 'Duração em segundos (de 2 a 120)',
+  'admin.videoSquare': 'Post quadrado, {w} × {h}',
+  'admin.videoStory': 'Story, {w} × {h}',
+  'admin.videoSeconds': 'Duração em segundos (de {min} a {max})',
   'admin.videoRally': 'Código do ato (opcional)',
   'admin.videoRallyHelp': 'Só os beijos enviados para este ato. Deixe vazio para o mosaico inteiro.',
   'admin.videoStart': 'Fazer o vídeo',

@@ -236,9 +236,9 @@ export const ru: ConsoleMessages = {
   'admin.videoHelp':
     'Видео о том, как поцелуй заполняется плитка за плиткой в порядке их появления, со счётчиком и хештегом, — для публикации в соцсетях.',
   'admin.videoSize': 'Размер',
-  'admin.videoSquare': 'Квадратный пост, 1080 × 1080',
-  'admin.videoStory': 'Сторис, 1080 × 1920',
-  'admin.videoSeconds': 'Длительность в секундах (от 2 до 120)',
+  'admin.videoSquare': 'Квадратный пост, {w} × {h}',
+  'admin.videoStory': 'Сторис, {w} × {h}',
+  'admin.videoSeconds': 'Длительность в секундах (от {min} до {max})',
   'admin.videoRally': 'Код акции (необязательно)',
   'admin.videoRallyHelp':
     'Только поцелуи, отправленные для этой акции. Оставьте пустым, чтобы показать всю мозаику.',
