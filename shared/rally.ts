@@ -16,7 +16,7 @@
 /** The longest rally code, in characters. */
 export const EVENT_CODE_MAX = 32;
 
-/** Canonical rally codes: lower-case letters, digits and dashes, 1 to 32 characters, no dash at either end. */
+/** Canonical rally codes: lower-case letters, digits and dashes, 1 to {@link EVENT_CODE_MAX} characters, no dash at either end. */
 export const EVENT_CODE_PATTERN = new RegExp(`^[a-z0-9](?:[a-z0-9-]{0,${EVENT_CODE_MAX - 2}}[a-z0-9])?$`);
 
 /** True when `code` is a canonical rally code: what every server edge accepts. */

@@ -269,7 +269,9 @@ export function languageSwitch(): HTMLElement {
     settle.cancel();
     select.setCustomValidity('');
     const asked = select.value as LangCode;
-    if (asked === language() || (await setLanguage(asked)) || asked !== select.value) return;
+    // Even the language shown is asked for again (its words are here): a choice on its way, made
+    // before this one, must not land after it.
+    if ((await setLanguage(asked)) || asked !== select.value) return;
     // Its words could not be fetched (offline): the page stays in its language, and says why.
     select.value = language();
     select.setCustomValidity(t('lang.failed'));
