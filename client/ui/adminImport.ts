@@ -15,6 +15,7 @@ import {
   type ImportTally,
   looksLikePhoto,
   NOT_A_PHOTO_MESSAGE,
+  PHOTO_EXTENSIONS,
   SNIFF_BYTES,
   WorkClock,
 } from '../../shared/importFiles.ts';
@@ -81,6 +82,12 @@ export function mountImport(session: AdminSession): { close(): void } {
     }
   };
 
+  // The picker offers what the import sends: ZIPs and photos by their endings.
+  byId<HTMLInputElement>('import-files').accept = [
+    '.zip',
+    'application/zip',
+    ...PHOTO_EXTENSIONS.map((e) => `.${e}`),
+  ].join(',');
   for (const id of ['import-folder', 'import-files']) {
     const input = byId<HTMLInputElement>(id);
     input.addEventListener('change', () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../client/i18n/en.ts';
+import { PHOTO_EXTENSIONS } from '../../shared/importFiles.ts';
 import type { AdminStats } from '../../shared/rallies.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { parseReport, writeTree, zipOf } from '../support/importCli.ts';
@@ -65,6 +66,9 @@ describe('admin bulk import', () => {
       }),
     );
     const page = await signIn({ width: 1280, height: 800 });
+    // The picker offers ZIPs and every photo ending the import sends.
+    const accept = (await page.getAttribute('#import-files', 'accept'))!.split(',');
+    expect(accept).toEqual(expect.arrayContaining(['.zip', ...PHOTO_EXTENSIONS.map((e) => `.${e}`)]));
     // zip.js comes with the first ZIP, not with the page.
     const zipJs = builtChunk(/node_modules\/@zip\.js\/zip\.js\/index\.js$/).file;
     const fetched = () =>
