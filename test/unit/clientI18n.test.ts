@@ -11,6 +11,9 @@ import { es } from '../../client/i18n/es.ts';
 import { fr } from '../../client/i18n/fr.ts';
 import { ptBR } from '../../client/i18n/ptBR.ts';
 import { ru } from '../../client/i18n/ru.ts';
+import { WAITING_DAYS } from '../../client/net/waitingKiss.ts';
+import { DEFAULT_LIMITS } from '../../server/ingest/pipeline.ts';
+import { RALLY_TEXT_MAX } from '../../shared/rallies.ts';
 
 type Table = Readonly<Record<string, Message>>;
 
@@ -74,6 +77,22 @@ describe('message tables', () => {
   it('gives every server error code a message', async () => {
     const { HttpErrorCode } = await import('../../shared/httpApi.ts');
     for (const code of Object.values(HttpErrorCode)) expect(en, code).toHaveProperty([`error.${code}`]);
+  });
+
+  it('says the bounds the code sets as the code has them, in every language', () => {
+    // Words whose figure stands before a noun (its plural form would have to follow a constant)
+    // say it outright: this holds them to the constant.
+    const stated: Array<[string, 'pages' | 'console', number]> = [
+      ['error.IMAGE_TOO_SMALL', 'pages', DEFAULT_LIMITS.minSide],
+      ['privacy.waiting', 'pages', WAITING_DAYS],
+      ['console.bad.name', 'console', RALLY_TEXT_MAX],
+      ['console.bad.city', 'console', RALLY_TEXT_MAX],
+    ];
+    for (const [key, set, figure] of stated) {
+      const [, english, others] = sets.find(([name]) => name === set)!;
+      for (const [code, table] of [['en', english] as const, ...others])
+        expect(String(table[key]), `${code} ${key}`).toMatch(new RegExp(`(^|\\D)${figure}(\\D|$)`));
+    }
   });
 
   it('keeps the console’s words, and only those, in the console’s tables', () => {
