@@ -1,4 +1,5 @@
 import type { CropBox, MosaicInfo } from '../../shared/httpApi.ts';
+import { type PhotoShapeCode, photoShapeProblem } from '../../shared/photoShape.ts';
 import { rallyTitle } from '../../shared/rallies.ts';
 import { eventCodeFromInput } from '../../shared/rally.ts';
 import { initI18n, type MessageKey, onLanguageChange, t } from '../i18n/index.ts';
@@ -33,6 +34,7 @@ import { guardLeaving } from '../ui/leaveGuard.ts';
 import { prefersReducedMotion } from '../ui/motion.ts';
 import { drawNeighbourhood } from '../ui/neighbourhood.ts';
 import {
+  copySize,
   drawPreview,
   drawShareCard,
   hiddenFacesCopy,
@@ -130,6 +132,24 @@ function showNoPreview(name: string | null): void {
 let noPreviewName: string | null = null;
 onLanguageChange(() => showNoPreview(noPreviewName));
 
+/**
+ * Why the chosen photo, as the page would send it, cannot become a tile (too small, too long and
+ * thin), or null: known from the decoded photo, so said at once and never sent. With "hide our
+ * faces" the page sends a 576 px square, which always can.
+ */
+function shapeProblem(): PhotoShapeCode | null {
+  if (!bitmap || hideFaces.checked) return null;
+  return photoShapeProblem(...copySize(bitmap.width, bitmap.height, UPLOAD_MAX_SIDE));
+}
+
+/** Says the photo's shape problem, if any, on its pickers; clears one said before that no longer holds. */
+function sayShape(): boolean {
+  const code = shapeProblem();
+  if (code) showError(t(`error.${code}`), pickers);
+  else if (pickers.some((p) => p.hasAttribute('aria-invalid'))) showError(null);
+  return code !== null;
+}
+
 function redrawPreview(): void {
   if (!bitmap) return;
   drawPreview(byId<HTMLCanvasElement>('preview'), bitmap, hideFaces.checked, crop);
@@ -150,6 +170,7 @@ async function choose(file: File | undefined): Promise<void> {
     crop = null;
     byId('preview-box').hidden = false;
     redrawPreview();
+    sayShape();
     // Then ask the server where its subject-aware crop falls (a small copy, not the photo).
     const asked = bitmap;
     const box = await previewCrop(await smallCopy(asked));
@@ -177,6 +198,7 @@ hideFaces.addEventListener('change', () => {
   // Another upload now: a retry must never be answered with the other choice's tile.
   uploadKey = randomId();
   redrawPreview();
+  sayShape();
 });
 
 /**
@@ -225,6 +247,7 @@ byId('send').addEventListener('click', async () => {
     showError(t('add.needPhoto'), pickers);
     return;
   }
+  if (sayShape()) return;
   if (!consent.checked) {
     showError(t('add.needConsent'), [consent]);
     consent.focus();

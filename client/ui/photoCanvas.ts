@@ -17,14 +17,19 @@ export function squareCrop(w: number, h: number, at?: CropFractions | null): [nu
   return [clamp(at.left * w, w - side), clamp(at.top * h, h - side), side];
 }
 
+/** The size of {@link smallCopy}'s copy of a `width` x `height` photo: its longer side at most `max`. */
+export function copySize(width: number, height: number, max: number): [number, number] {
+  const s = Math.min(1, max / Math.max(width, height));
+  return [Math.round(width * s), Math.round(height * s)];
+}
+
 /**
  * An upright JPEG copy of a decoded photo, its longer side at most `max` px: for the crop
  * preview request (640 px), and the photo the page sends (UPLOAD_MAX_SIDE). A canvas writes
  * no metadata, so no place, camera or time leaves the phone in it.
  */
 export function smallCopy(img: ImageBitmap, max = 640, quality = 0.85): Promise<Blob> {
-  const s = Math.min(1, max / Math.max(img.width, img.height));
-  const c = new OffscreenCanvas(Math.round(img.width * s), Math.round(img.height * s));
+  const c = new OffscreenCanvas(...copySize(img.width, img.height, max));
   const ctx = c.getContext('2d');
   if (ctx) {
     ctx.imageSmoothingQuality = 'high';

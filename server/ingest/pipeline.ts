@@ -1,6 +1,7 @@
 import type { CropBox, TileSize } from '../../shared/httpApi.ts';
 import { boxAverage, featuresFromSubgrid } from '../../shared/mosaic/features.ts';
 import { SUBGRID } from '../../shared/mosaic/types.ts';
+import { PHOTO_LIMITS, type PhotoLimits, photoShapeProblem } from '../../shared/photoShape.ts';
 import { AppError } from '../errors.ts';
 import { ATTENTION_THUMB, attentionCrop } from './attention.ts';
 import { decodeHeic } from './heic.ts';
@@ -14,14 +15,10 @@ import { attentionThumb } from './thumb.ts';
 
 const MASTER = 512;
 
-/** What the checks allow. */
-export interface IngestLimits {
-  maxPixels: number;
-  minSide: number;
-  maxAspect: number;
-}
+/** What the checks allow (shared/photoShape.ts). */
+export type IngestLimits = PhotoLimits;
 
-export const DEFAULT_LIMITS: IngestLimits = { maxPixels: 50_000_000, minSide: 200, maxAspect: 4 };
+export const DEFAULT_LIMITS: IngestLimits = PHOTO_LIMITS;
 
 export interface IngestOptions {
   /** Replace the photo with a non-identifying pixelated version that keeps its colours. */
@@ -109,21 +106,22 @@ async function readHeader(src: Source, limits: IngestLimits): Promise<Header> {
 
 /** Refuses a photo too big, too small or too long and thin for the limits. */
 function checkSize(width: number, height: number, limits: IngestLimits): void {
-  if (width * height > limits.maxPixels) {
+  const problem = photoShapeProblem(width, height, limits);
+  if (problem === 'TOO_MANY_PIXELS') {
     throw new AppError(
       413,
       'TOO_MANY_PIXELS',
       `This image is ${width}x${height} pixels; the limit is ${Math.round(limits.maxPixels / 1e6)} megapixels.`,
     );
   }
-  if (Math.min(width, height) < limits.minSide) {
+  if (problem === 'IMAGE_TOO_SMALL') {
     throw new AppError(
       422,
       'IMAGE_TOO_SMALL',
       `This image is ${width}x${height} pixels; its shorter side must be at least ${limits.minSide} pixels.`,
     );
   }
-  if (Math.max(width, height) / Math.min(width, height) > limits.maxAspect) {
+  if (problem === 'BAD_ASPECT_RATIO') {
     throw new AppError(
       422,
       'BAD_ASPECT_RATIO',

@@ -12,7 +12,7 @@ import { fr } from '../../client/i18n/fr.ts';
 import { ptBR } from '../../client/i18n/ptBR.ts';
 import { ru } from '../../client/i18n/ru.ts';
 import { WAITING_DAYS } from '../../client/net/waitingKiss.ts';
-import { DEFAULT_LIMITS } from '../../server/ingest/pipeline.ts';
+import { PHOTO_LIMITS } from '../../shared/photoShape.ts';
 import { RALLY_TEXT_MAX } from '../../shared/rallies.ts';
 
 type Table = Readonly<Record<string, Message>>;
@@ -83,7 +83,7 @@ describe('message tables', () => {
     // Words whose figure stands before a noun (its plural form would have to follow a constant)
     // say it outright: this holds them to the constant.
     const stated: Array<[string, 'pages' | 'console', number]> = [
-      ['error.IMAGE_TOO_SMALL', 'pages', DEFAULT_LIMITS.minSide],
+      ['error.IMAGE_TOO_SMALL', 'pages', PHOTO_LIMITS.minSide],
       ['privacy.waiting', 'pages', WAITING_DAYS],
       ['console.bad.name', 'console', RALLY_TEXT_MAX],
       ['console.bad.city', 'console', RALLY_TEXT_MAX],
