@@ -84,14 +84,21 @@ const PHOTO_ERRORS: ReadonlySet<string> = new Set([
   'DUPLICATE_PHOTO',
 ]);
 
+/** The error said now, as words made again in each language the page switches to. */
+let errorWords: (() => string) | null = null;
+onLanguageChange(() => {
+  if (errorWords) errorBox.textContent = errorWords();
+});
+
 /**
  * Says an error in the alert box (announced by screen readers) and ties it to the fields it
  * is about: they get aria-invalid and the box as their description. Null clears both.
  */
-function showError(text: string | null, fields: readonly HTMLInputElement[] = []): void {
-  errorBox.textContent = text ?? '';
+function showError(words: (() => string) | null, fields: readonly HTMLInputElement[] = []): void {
+  errorWords = words;
+  errorBox.textContent = words?.() ?? '';
   for (const f of [...pickers, consent]) {
-    if (text !== null && fields.includes(f)) {
+    if (words !== null && fields.includes(f)) {
       f.setAttribute('aria-invalid', 'true');
       f.setAttribute('aria-describedby', 'error');
     } else {
@@ -118,7 +125,7 @@ if (event) {
     },
     (err) => {
       // A link to a rally this server does not take: said now, not after the photo is sent.
-      if (err instanceof ApiError && err.code === 'UNKNOWN_EVENT') showError(errorMessage(err));
+      if (err instanceof ApiError && err.code === 'UNKNOWN_EVENT') showError(() => errorMessage(err));
     },
   );
 }
@@ -145,7 +152,7 @@ function shapeProblem(): PhotoShapeCode | null {
 /** Says the photo's shape problem, if any, on its pickers; clears one said before that no longer holds. */
 function sayShape(): boolean {
   const code = shapeProblem();
-  if (code) showError(t(`error.${code}`), pickers);
+  if (code) showError(() => t(`error.${code}`), pickers);
   else if (pickers.some((p) => p.hasAttribute('aria-invalid'))) showError(null);
   return code !== null;
 }
@@ -244,12 +251,12 @@ byId('send').addEventListener('click', async () => {
   if (busy) return;
   showError(null);
   if (!photo) {
-    showError(t('add.needPhoto'), pickers);
+    showError(() => t('add.needPhoto'), pickers);
     return;
   }
   if (sayShape()) return;
   if (!consent.checked) {
-    showError(t('add.needConsent'), [consent]);
+    showError(() => t('add.needConsent'), [consent]);
     consent.focus();
     return;
   }
@@ -262,7 +269,7 @@ byId('send').addEventListener('click', async () => {
     const [blob, name] = await photoToSend(photo);
     out = { key, photo: blob, name, event, hideFaces: hide };
   } catch (err) {
-    showError(errorMessage(err));
+    showError(() => errorMessage(err));
     setProgress(null);
     setBusy(false);
     return;
@@ -284,7 +291,10 @@ async function deliver(out: Outgoing): Promise<void> {
   } catch (err) {
     given = err instanceof NotSent;
     if (!given)
-      showError(errorMessage(err), err instanceof ApiError && PHOTO_ERRORS.has(err.code) ? pickers : []);
+      showError(
+        () => errorMessage(err),
+        err instanceof ApiError && PHOTO_ERRORS.has(err.code) ? pickers : [],
+      );
     setProgress(null);
   } finally {
     if (given && tried) {
@@ -418,7 +428,7 @@ async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadRes
     // Stored already: giving up here would leave a tile its contributor cannot delete.
     if (err.code === 'PLACER_UNAVAILABLE') {
       return async () => {
-        showError(errorMessage(err));
+        showError(() => errorMessage(err));
         await unlessNotSent(sleep((err.retryAfterS ?? 5) * 1000));
         showError(null);
       };

@@ -5,6 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { de } from '../../client/i18n/de.ts';
 import { en } from '../../client/i18n/en.ts';
 import { ru } from '../../client/i18n/ru.ts';
 import { syntheticJpeg } from '../support/images.ts';
@@ -60,6 +61,9 @@ describe('a photo that cannot become a tile, on the contribute page', () => {
   it('says a photo too long and thin in the page’s language; another photo clears it', async () => {
     const { add, posts } = await chosen(1000, 200, 'ru-RU');
     await expect.poll(() => said(add)).toBe(ru['error.BAD_ASPECT_RATIO']);
+    // Said again in the language switched to.
+    await add.locator('.lang-switch select').first().selectOption('de');
+    await expect.poll(() => said(add)).toBe(de['error.BAD_ASPECT_RATIO']);
     // A photo of a shape that can (4:1 at most, larger than the copy the page sends).
     await add.setInputFiles('#file', {
       name: 'ok.jpg',
