@@ -47,7 +47,9 @@ export type ImportOutcome =
  * came back (a dropped connection, a stall) may be answered `skipped` for the tile that very try
  * made: when that tile is younger than the lost try, this run imported the file, not an earlier one.
  * `lostTryAt` is when the first lost try began (null when none was lost), on the sender's clock;
- * the tile's age is measured on the server's, so the two clocks need not agree.
+ * the tile's age is measured on the server's, so the two clocks need not agree. The age is read
+ * when its answer arrives, so a tile made less than that answer's way back before the lost try
+ * (another run of the same files at the same moment) counts as this run's too.
  */
 export function outcomeOf(answer: ImportAnswer, lostTryAt: number | null, now = Date.now()): ImportDone {
   if (
