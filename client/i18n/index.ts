@@ -231,12 +231,13 @@ function later(ms: number, fn: () => void): { start(): void; cancel(): void; pen
   };
 }
 
+/** The values `withValues` gave `data-i18n` elements' placeholders. */
+const placeholderValues = new WeakMap<HTMLElement, Record<string, string | number>>();
+
 /** Fills a `data-i18n` element, its placeholders with the values `withValues` gave it. */
 function translate(el: HTMLElement): void {
   const key = el.dataset.i18n!;
-  if (!hasKey(key)) return;
-  const values = el.dataset.i18nValues;
-  el.textContent = t(key, values ? (JSON.parse(values) as Record<string, string | number>) : {});
+  if (hasKey(key)) el.textContent = t(key, placeholderValues.get(el));
 }
 
 /**
@@ -244,7 +245,7 @@ function translate(el: HTMLElement): void {
  * shown in from now on: for static text that says a figure the code knows (a bound, a size).
  */
 export function withValues(el: HTMLElement, values: Record<string, string | number>): void {
-  el.dataset.i18nValues = JSON.stringify(values);
+  placeholderValues.set(el, values);
   translate(el);
 }
 

@@ -15,15 +15,10 @@ import { attentionThumb } from './thumb.ts';
 
 const MASTER = 512;
 
-/** What the checks allow (shared/photoShape.ts). */
-export type IngestLimits = PhotoLimits;
-
-export const DEFAULT_LIMITS: IngestLimits = PHOTO_LIMITS;
-
 export interface IngestOptions {
   /** Replace the photo with a non-identifying pixelated version that keeps its colours. */
   hideFaces?: boolean;
-  limits?: IngestLimits;
+  limits?: PhotoLimits;
 }
 
 /** A processed photo: fresh re-encodes without any metadata, and its colour features. */
@@ -59,7 +54,7 @@ const corrupt = () =>
   new AppError(422, 'CORRUPT_IMAGE', 'This image is damaged or incomplete and cannot be read.');
 
 /** The photo to decode to `side` px on its shorter side. */
-async function open(buf: Buffer, limits: IngestLimits, side: number): Promise<Source> {
+async function open(buf: Buffer, limits: PhotoLimits, side: number): Promise<Source> {
   const format = sniffFormat(buf);
   // libvips reads an AVIF's ICC profile but not its nclx code points: Display P3 ones are
   // applied after the decode.
@@ -97,7 +92,7 @@ async function probe(src: Source): Promise<{ width?: number; height?: number; ne
   };
 }
 
-async function readHeader(src: Source, limits: IngestLimits): Promise<Header> {
+async function readHeader(src: Source, limits: PhotoLimits): Promise<Header> {
   const { width, height, needsColourFix } = await probe(src);
   if (!width || !height) throw new AppError(422, 'CORRUPT_IMAGE', 'This image has no readable size.');
   checkSize(width, height, limits);
@@ -105,7 +100,7 @@ async function readHeader(src: Source, limits: IngestLimits): Promise<Header> {
 }
 
 /** Refuses a photo too big, too small or too long and thin for the limits. */
-function checkSize(width: number, height: number, limits: IngestLimits): void {
+function checkSize(width: number, height: number, limits: PhotoLimits): void {
   const problem = photoShapeProblem(width, height, limits);
   if (problem === 'TOO_MANY_PIXELS') {
     throw new AppError(
@@ -141,7 +136,7 @@ interface Raw {
  * Decodes upright (auto-oriented from EXIF) and resized so that the shorter side is
  * `side`, as plain sRGB. JPEG shrink-on-load does most of the resize inside the decoder.
  */
-async function decodeUpright(src: Source, limits: IngestLimits, header: Header, side: number): Promise<Raw> {
+async function decodeUpright(src: Source, limits: PhotoLimits, header: Header, side: number): Promise<Raw> {
   try {
     const img = (
       'buf' in src
@@ -243,7 +238,7 @@ async function attentionSquare(img: Raw, side: number): Promise<{ left: number; 
 }
 
 /** The square master: the shorter side decoded at MASTER px, then the attention crop. */
-async function decodeMaster(src: Source, limits: IngestLimits, header: Header): Promise<Buffer> {
+async function decodeMaster(src: Source, limits: PhotoLimits, header: Header): Promise<Buffer> {
   const img = await decodeUpright(src, limits, header, MASTER);
   const { left, top } = await attentionSquare(img, MASTER);
   return cutSquare(img, left, top, MASTER);
@@ -270,7 +265,7 @@ export function tileWebp(px: Buffer, side: number): Promise<Buffer> {
  * page's preview: the same checks and the same attention strategy on a small decode.
  * Nothing is stored.
  */
-export async function previewCrop(buf: Buffer, limits: IngestLimits = DEFAULT_LIMITS): Promise<CropBox> {
+export async function previewCrop(buf: Buffer, limits: PhotoLimits = PHOTO_LIMITS): Promise<CropBox> {
   const side = 256;
   const src = await open(buf, limits, side);
   const header = await readHeader(src, { ...limits, minSide: 1 });
@@ -289,7 +284,7 @@ export async function previewCrop(buf: Buffer, limits: IngestLimits = DEFAULT_LI
  * Throws AppError (413/415/422) for anything that is not a usable photo.
  */
 export async function ingestPhoto(buf: Buffer, opts: IngestOptions = {}): Promise<IngestedPhoto> {
-  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const limits = opts.limits ?? PHOTO_LIMITS;
   const src = await open(buf, limits, MASTER);
   const header = await readHeader(src, limits);
   let master = await decodeMaster(src, limits, header);

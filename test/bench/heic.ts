@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { defaultHeicWorkers, setHeicWorkers } from '../../server/ingest/heic.ts';
 import { decodeHeicHere } from '../../server/ingest/heicDecode.ts';
-import { DEFAULT_LIMITS, ingestPhoto } from '../../server/ingest/pipeline.ts';
+import { ingestPhoto } from '../../server/ingest/pipeline.ts';
 import { halveRgba } from '../../server/ingest/shrink.ts';
 import { taggedPng } from '../../server/ingest/taggedPng.ts';
+import { PHOTO_LIMITS } from '../../shared/photoShape.ts';
 
 const HEIC = readFileSync(join(import.meta.dirname, '../fixtures/rocket-gps.heic'));
 const PHOTOS = Number(process.env.BENCH_HEIC_PHOTOS ?? 32);
@@ -67,7 +68,7 @@ async function measure(work: () => Promise<unknown>): Promise<Figures> {
 }
 
 export async function run(): Promise<void> {
-  const decoded = await decodeHeicHere({ buf: HEIC, maxPixels: DEFAULT_LIMITS.maxPixels, side: 512 });
+  const decoded = await decodeHeicHere({ buf: HEIC, maxPixels: PHOTO_LIMITS.maxPixels, side: 512 });
   if (!decoded.ok) throw new Error('the fixture did not decode');
   const { width, height } = decoded;
   const jpeg = await sharp(decoded.data, { raw: { width, height, channels: 4 } })
@@ -82,7 +83,7 @@ export async function run(): Promise<void> {
   setHeicWorkers(defaultHeicWorkers());
   const same = await measure(() => ingestPhoto(jpeg));
   const onLoop = await measure(() =>
-    decodeHeicHere({ buf: HEIC, maxPixels: DEFAULT_LIMITS.maxPixels, side: 512 }),
+    decodeHeicHere({ buf: HEIC, maxPixels: PHOTO_LIMITS.maxPixels, side: 512 }),
   );
   const f = (x: number) => x.toFixed(1);
   console.log(
