@@ -159,8 +159,26 @@ export async function setLanguage(code: LangCode, remember = true): Promise<bool
   document.documentElement.lang = lang.code;
   if (remember) keep(lang.code);
   applyTranslations(document);
+  for (const [el, text] of spoken) {
+    if (el.isConnected) el.textContent = text();
+    else spoken.delete(el);
+  }
   for (const fn of listeners) fn();
   return true;
+}
+
+/** The elements `sayIn` fills, each with how to say what it shows now. */
+const spoken = new Map<HTMLElement, () => string>();
+
+/**
+ * Shows `text()` in `el`, and says it again in each language the page switches to; null empties
+ * it. For text built in code: a message, an error, a title with a name in it. An element taken
+ * out of the page is forgotten at the next switch.
+ */
+export function sayIn(el: HTMLElement, text: (() => string) | null): void {
+  if (text) spoken.set(el, text);
+  else spoken.delete(el);
+  el.textContent = text ? text() : '';
 }
 
 /** Calls `fn` after every language change (for text built in code). */

@@ -2,7 +2,7 @@ import type { CropBox, MosaicInfo } from '../../shared/httpApi.ts';
 import { type PhotoShapeCode, photoShapeProblem } from '../../shared/photoShape.ts';
 import { rallyTitle } from '../../shared/rallies.ts';
 import { eventCodeFromInput } from '../../shared/rally.ts';
-import { initI18n, type MessageKey, onLanguageChange, t } from '../i18n/index.ts';
+import { initI18n, onLanguageChange, sayIn, t } from '../i18n/index.ts';
 import {
   ApiError,
   deleteTile,
@@ -84,19 +84,13 @@ const PHOTO_ERRORS: ReadonlySet<string> = new Set([
   'DUPLICATE_PHOTO',
 ]);
 
-/** The error said now, as words made again in each language the page switches to. */
-let errorWords: (() => string) | null = null;
-onLanguageChange(() => {
-  if (errorWords) errorBox.textContent = errorWords();
-});
-
 /**
- * Says an error in the alert box (announced by screen readers) and ties it to the fields it
- * is about: they get aria-invalid and the box as their description. Null clears both.
+ * Says an error in the alert box (announced by screen readers, and said again in a language
+ * switched to) and ties it to the fields it is about: they get aria-invalid and the box as
+ * their description. Null clears both.
  */
 function showError(words: (() => string) | null, fields: readonly HTMLInputElement[] = []): void {
-  errorWords = words;
-  errorBox.textContent = words?.() ?? '';
+  sayIn(errorBox, words);
   for (const f of [...pickers, consent]) {
     if (words !== null && fields.includes(f)) {
       f.setAttribute('aria-invalid', 'true');
@@ -112,16 +106,12 @@ if (event) {
   byId('event-line').hidden = false;
   // The rally's code, then its name and city once the registry answers (a free-form code stays).
   let title = event;
-  const show = (): void => {
-    byId('event-tag').textContent = t('add.event', { event: title });
-  };
-  show();
-  onLanguageChange(show);
+  sayIn(byId('event-tag'), () => t('add.event', { event: title }));
   rallyInfo(event).then(
     (r) => {
       if (!r) return;
       title = rallyTitle(r);
-      show();
+      sayIn(byId('event-tag'), () => t('add.event', { event: title }));
     },
     (err) => {
       // A link to a rally this server does not take: said now, not after the photo is sent.
@@ -134,10 +124,8 @@ if (event) {
 function showNoPreview(name: string | null): void {
   const line = byId('no-preview');
   line.hidden = name === null;
-  line.textContent = name === null ? '' : t('add.noPreview', { name });
+  sayIn(line, name === null ? null : () => t('add.noPreview', { name }));
 }
-let noPreviewName: string | null = null;
-onLanguageChange(() => showNoPreview(noPreviewName));
 
 /**
  * Why the chosen photo, as the page would send it, cannot become a tile (too small, too long and
@@ -170,7 +158,6 @@ async function choose(file: File | undefined): Promise<void> {
   uploadKey = randomId();
   bitmap?.close();
   bitmap = null;
-  noPreviewName = null;
   showNoPreview(null);
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
@@ -189,8 +176,7 @@ async function choose(file: File | undefined): Promise<void> {
     // The browser cannot decode it (HEIC on most browsers but Safari): no preview; the file
     // goes as it is, and the server reads it (HEIC included) or says why not.
     byId('preview-box').hidden = true;
-    noPreviewName = file.name || 'photo';
-    showNoPreview(noPreviewName);
+    showNoPreview(file.name || 'photo');
   }
 }
 
@@ -216,13 +202,29 @@ function setProgress(fraction: number | null): void {
   byId('progress-box').hidden = fraction === null;
   if (fraction === null) return;
   const pct = Math.round(fraction * 100);
-  const bar = byId('progress');
-  const text = pct >= 100 ? t('add.processing') : t('add.sending', { pct: Math.floor(pct / 25) * 25 });
-  bar.setAttribute('aria-valuenow', String(pct));
-  bar.setAttribute('aria-valuetext', pct >= 100 ? text : `${pct}%`);
+  const said =
+    pct >= 100 ? () => t('add.processing') : () => t('add.sending', { pct: Math.floor(pct / 25) * 25 });
+  byId('progress').setAttribute('aria-valuenow', String(pct));
+  sayProgress(said, pct >= 100 ? null : `${pct}%`);
   byId('progress-fill').style.width = `${pct}%`;
+}
+
+/** What the bar's value says when it is words (processing, or why the page waits), not a percentage. */
+let progressValueWords: (() => string) | null = null;
+onLanguageChange(() => {
+  if (progressValueWords) byId('progress').setAttribute('aria-valuetext', progressValueWords());
+});
+
+/**
+ * Puts `said` in the progress words (said again in a language switched to), and as the bar's
+ * value unless `value` (a percentage) is given. Words said already are not written again: a
+ * screen reader would say them again.
+ */
+function sayProgress(said: () => string, value: string | null): void {
+  progressValueWords = value === null ? said : null;
+  byId('progress').setAttribute('aria-valuetext', value ?? said());
   const words = byId('progress-text');
-  if (words.textContent !== text) words.textContent = text;
+  if (words.textContent !== said()) sayIn(words, said);
 }
 
 /**
@@ -377,13 +379,10 @@ async function done(key: string): Promise<void> {
 /** Where a withdrawal stands, said in a polite status line under the form. */
 type WithdrawalWords = 'add.withdrawWait' | 'add.withdrawWaitOpen' | 'add.withdrawn' | 'add.withdrawnAll';
 let withdrawalWords: WithdrawalWords | null = null;
-onLanguageChange(() => {
-  if (withdrawalWords) byId('withdrawal').textContent = t(withdrawalWords);
-});
 function sayWithdrawal(words: WithdrawalWords): void {
   withdrawalWords = words;
   const note = byId('withdrawal');
-  note.textContent = t(words);
+  sayIn(note, () => t(words));
   note.hidden = false;
 }
 
@@ -435,13 +434,13 @@ async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadRes
     }
     if (SERVER_WAITS.has(err.code)) {
       return async () => {
-        sayWhileWaiting(t('add.serverWait'));
+        sayWhileWaiting(() => t('add.serverWait'));
         await unlessNotSent(sleep(Math.max(5, err.retryAfterS ?? 60) * 1000));
       };
     }
     if (err.code === 'NETWORK' && !navigator.onLine) {
       return async () => {
-        sayWhileWaiting(t('add.offline'));
+        sayWhileWaiting(() => t('add.offline'));
         // Or a try every 30 s: a browser's word that it is offline is not always true (a VPN,
         // some Linux networks), and a try while really offline fails at once.
         const stop = new AbortController();
@@ -454,7 +453,7 @@ async function sendWithRetries(form: FormData, out: Outgoing): Promise<UploadRes
     if (err.code === 'NETWORK' && networkTries < NETWORK_RETRY_S.length) {
       const s = NETWORK_RETRY_S[networkTries++] ?? 16;
       return async () => {
-        sayWhileWaiting(t('add.retrying', { s }));
+        sayWhileWaiting(() => t('add.retrying', { s }));
         await unlessNotSent(sleep(s * 1000));
       };
     }
@@ -502,22 +501,16 @@ function unlessNotSent(wait: Promise<void>): Promise<void> {
 }
 
 /** Says why the page waits, in the progress words (a polite live region), the bar kept as it was. */
-function sayWhileWaiting(text: string): void {
+function sayWhileWaiting(words: () => string): void {
   byId('progress-box').hidden = false;
-  byId('progress-text').textContent = text;
-  byId('progress').setAttribute('aria-valuetext', text);
+  sayProgress(words, null);
 }
 
 function showDone(res: UploadResult): void {
   byId('form-view').hidden = true;
   byId('done-view').hidden = false;
   const title = byId('done-title');
-  let placed = res.status === 'placed';
-  const setTitle = (): void => {
-    title.textContent = placed ? t('done.title') : t('done.pending');
-  };
-  setTitle();
-  onLanguageChange(setTitle);
+  sayIn(title, () => t(res.status === 'placed' ? 'done.title' : 'done.pending'));
   title.focus();
   const delLink = `${location.origin}/add?delete=${res.id}.${res.deleteToken}`;
   byId<HTMLInputElement>('delete-link').value = delLink;
@@ -533,25 +526,17 @@ function showDone(res: UploadResult): void {
   for (const id of placedParts) byId(id).hidden = true;
   // Waiting for a moderator: the page follows the review, and says how it ends.
   const status = byId('review-status');
-  let said: MessageKey = 'done.reviewWaiting';
-  const say = (): void => {
-    status.textContent = t(said);
-  };
-  say();
+  sayIn(status, () => t('done.reviewWaiting'));
   status.hidden = false;
-  onLanguageChange(say);
   followReview(res.id, res.deleteToken, {
     live: (col, row) => {
-      placed = true;
-      setTitle();
-      said = 'done.reviewApproved';
-      say();
+      sayIn(title, () => t('done.title'));
+      sayIn(status, () => t('done.reviewApproved'));
       for (const id of placedParts) byId(id).hidden = false;
       showPlaced(res.id, col, row);
     },
     gone: () => {
-      said = 'done.reviewRejected';
-      say();
+      sayIn(status, () => t('done.reviewRejected'));
       // Nothing is left to delete.
       byId('delete-box').hidden = true;
     },
@@ -728,8 +713,7 @@ async function resumeWaiting(): Promise<void> {
         })
         .catch(() => undefined);
   } catch {
-    noPreviewName = kiss.name;
-    showNoPreview(noPreviewName);
+    showNoPreview(kiss.name);
   }
   await sending;
 }
@@ -757,13 +741,13 @@ if (del !== null) {
   button.addEventListener('click', async () => {
     if (!m) return;
     button.disabled = true;
-    byId('delete-error').textContent = '';
+    sayIn(byId('delete-error'), null);
     try {
       await deleteTile(Number(m[1]), m[2]!);
       state = 'done';
       history.replaceState(null, '', '/add');
     } catch (err) {
-      byId('delete-error').textContent = errorMessage(err);
+      sayIn(byId('delete-error'), () => errorMessage(err));
     }
     button.disabled = false;
     show();

@@ -3,7 +3,7 @@ import '../net/early.ts';
 import QRCode from 'qrcode';
 import { eventCodeFromInput } from '../../shared/rally.ts';
 import { shareOrigin } from '../../shared/siteAddress.ts';
-import { initI18n, onLanguageChange, t } from '../i18n/index.ts';
+import { initI18n, onLanguageChange, sayIn, t } from '../i18n/index.ts';
 import { keepScreenForOffline, refreshScreenForOffline } from '../net/offlineScreen.ts';
 import { rallyInfo } from '../net/rallyInfo.ts';
 import { Highlighter } from '../ui/Highlighter.ts';
@@ -189,7 +189,7 @@ startMosaic(byId('board'), {
     const unknown = byId('unknown-event');
     unknown.hidden = s !== 'unknown-event';
     if (s === 'unknown-event' && event) {
-      unknown.textContent = t('screen.unknownEvent', { event });
+      sayIn(unknown, () => t('screen.unknownEvent', { event }));
       // Its counter and its QR code (to an upload page that would refuse the code) would mislead.
       byId('event-count').hidden = true;
       qr.parentElement!.hidden = true;

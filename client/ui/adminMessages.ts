@@ -4,29 +4,16 @@
  * translated sentence chosen by the server's error code.
  */
 import { eventCodeFromInput } from '../../shared/rally.ts';
-import { hasKey, onLanguageChange, t } from '../i18n/index.ts';
+import { hasKey, sayIn, t } from '../i18n/index.ts';
 import { ApiError } from '../net/api.ts';
 import { errorMessage } from './errors.ts';
 import { byId } from './header.ts';
 
-const shown = new Map<HTMLElement, { text: () => string; error: boolean }>();
-
-function render(el: HTMLElement): void {
-  const m = shown.get(el);
-  el.textContent = m ? m.text() : '';
-  el.classList.toggle('error', m?.error ?? false);
-}
-
-/** Shows `text()` in `el` (again after each language change); null clears it. */
+/** Shows `text()` in `el` (again after each language change), as an error or not; null clears it. */
 export function say(el: HTMLElement, text: (() => string) | null, error = false): void {
-  if (text) shown.set(el, { text, error });
-  else shown.delete(el);
-  render(el);
+  sayIn(el, text);
+  el.classList.toggle('error', text !== null && error);
 }
-
-onLanguageChange(() => {
-  for (const el of shown.keys()) render(el);
-});
 
 /** A failed admin call in words; `notFound` says what a 404 means where it happened. */
 export function adminErrorText(err: unknown, notFound?: () => string): string {

@@ -15,7 +15,7 @@ import {
 } from '../../shared/rallies.ts';
 import { normaliseEventCode } from '../../shared/rally.ts';
 import { shareOrigin } from '../../shared/siteAddress.ts';
-import { LANGUAGES, language, type MessageKey, onLanguageChange, t } from '../i18n/index.ts';
+import { LANGUAGES, language, type MessageKey, onLanguageChange, sayIn, t } from '../i18n/index.ts';
 import { listRallies, saveRally } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
 import { adminErrorText, isUnauthorized, say } from './adminMessages.ts';
@@ -114,9 +114,9 @@ export class AdminRallies {
       this.field(f).removeAttribute('aria-invalid');
     }
     (this.field('code') as HTMLInputElement).readOnly = !!r;
-    byId('rally-form-title').textContent = r
-      ? t('console.editTitle', { code: r.code })
-      : t('console.rallyNew');
+    sayIn(byId('rally-form-title'), () =>
+      r ? t('console.editTitle', { code: r.code }) : t('console.rallyNew'),
+    );
     say(this.formMsg, null);
     this.form.hidden = false;
     (r ? this.field('name') : this.field('code')).focus();

@@ -11,7 +11,7 @@ import {
   type TimelapseJob,
   type TimelapsePreset,
 } from '../../shared/timelapse.ts';
-import { language, t, withValues } from '../i18n/index.ts';
+import { language, sayIn, t, withValues } from '../i18n/index.ts';
 import { cancelJob, getJob, getJobs, getVideo, startTimelapse, unreachable } from '../net/admin.ts';
 import { ApiError } from '../net/api.ts';
 import { backOnline } from '../net/online.ts';
@@ -93,7 +93,7 @@ export function mountTimelapse(session: AdminSession): { open(): Promise<void>; 
       link.href = blobUrl;
       link.download = `kiss4lgbtqrights-${j.event ? `${j.event}-` : ''}${j.width}x${j.height}.mp4`;
       // Pixel sizes read as in the size choices (1080, not 1,080).
-      link.textContent = t('admin.videoDownload', { w: String(j.width), h: String(j.height) });
+      sayIn(link, () => t('admin.videoDownload', { w: String(j.width), h: String(j.height) }));
       link.hidden = false;
       say(msg, () => t('admin.videoDone'));
     } catch (err) {

@@ -2,7 +2,7 @@
  * "Find my kiss": a field that takes a tile's number or its permalink (/t/123, or the full
  * link as shared), finds the tile wherever it is in the mosaic and opens it.
  */
-import { t } from '../i18n/index.ts';
+import { sayIn, t } from '../i18n/index.ts';
 import type { BoardTile } from '../render/types.ts';
 import { byId } from './header.ts';
 
@@ -21,10 +21,13 @@ export interface FindKissOptions {
   show(tile: BoardTile): void;
 }
 
-/** Says in the #find form's error, tied to its field, what went wrong, and puts the focus there. */
-function fail(text: string): void {
+/**
+ * Says in the #find form's error, tied to its field, what went wrong (again in a language
+ * switched to), and puts the focus there.
+ */
+function fail(words: () => string): void {
   const input = byId<HTMLInputElement>('find-input');
-  byId('find-error').textContent = text;
+  sayIn(byId('find-error'), words);
   input.setAttribute('aria-invalid', 'true');
   input.focus();
 }
@@ -32,7 +35,7 @@ function fail(text: string): void {
 /** A link to a kiss the mosaic does not hold (removed, or never there): its number and why, in the form. */
 export function sayKissMissing(id: number): void {
   byId<HTMLInputElement>('find-input').value = String(id);
-  fail(t('find.missing', { id }));
+  fail(() => t('find.missing', { id }));
 }
 
 /** Wires the page's #find form: its field, its button and its error, tied to the field. */
@@ -41,19 +44,19 @@ export function mountFindKiss(opts: FindKissOptions): void {
   const input = byId<HTMLInputElement>('find-input');
   const error = byId('find-error');
   const clear = (): void => {
-    error.textContent = '';
+    sayIn(error, null);
     input.removeAttribute('aria-invalid');
   };
   input.addEventListener('input', clear);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const id = parseTileRef(input.value);
-    if (id === null) return fail(t('find.invalid'));
+    if (id === null) return fail(() => t('find.invalid'));
     clear();
     form.setAttribute('aria-busy', 'true');
     const tile = await opts.find(id);
     form.removeAttribute('aria-busy');
-    if (!tile) return fail(t('find.missing', { id }));
+    if (!tile) return fail(() => t('find.missing', { id }));
     opts.show(tile);
   });
 }
