@@ -12,7 +12,7 @@ import { fr } from '../../client/i18n/fr.ts';
 import { ru } from '../../client/i18n/ru.ts';
 import { syntheticJpeg } from '../support/images.ts';
 import { upload } from '../support/server.ts';
-import { signInAdmin } from './harness.ts';
+import { readyToSend, signInAdmin } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const TOKEN = 'e2e-admin-token-said-again-0123';
@@ -20,10 +20,15 @@ const PHONE = { width: 390, height: 844 };
 
 const e2e = useE2E({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
 
-async function open(path: string, locale = 'en-GB'): Promise<Page> {
+async function newPage(locale = 'en-GB'): Promise<Page> {
   const ctx = await e2e.browser().newContext({ viewport: PHONE, locale });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error(e));
+  return page;
+}
+
+async function open(path: string, locale = 'en-GB'): Promise<Page> {
+  const page = await newPage(locale);
   await page.goto(`${e2e.server().url}${path}`);
   return page;
 }
@@ -74,17 +79,11 @@ describe('words built by a page, after a language switch', () => {
   });
 
   it('why an upload waits, in its words and in the bar’s value', async () => {
-    const page = await open('/add');
+    const page = await newPage();
     // The network drops every try while the browser still says it is online: the page waits and
     // says when it tries again.
     await page.route('**/api/tiles', (r) => r.abort('internetdisconnected'));
-    await page.setInputFiles('#file', {
-      name: 'photo.jpg',
-      mimeType: 'image/jpeg',
-      buffer: await syntheticJpeg(800, 600, 12),
-    });
-    await page.waitForSelector('#preview-box:not([hidden])');
-    await page.check('#consent');
+    await readyToSend(page, e2e.server().url, await syntheticJpeg(800, 600, 12));
     await page.click('#send');
     await expect.poll(() => page.textContent('#progress-text')).toMatch(anySeconds(en['add.retrying']));
     await switchTo(page, 'ru');
