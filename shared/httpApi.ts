@@ -7,6 +7,12 @@
  */
 
 /**
+ * A delete token as a link and a request carry it (`Authorization: Bearer <token>`): URL-safe
+ * base64, 16 to 128 characters (the server makes 32). A pattern for a RegExp's source.
+ */
+export const DELETE_TOKEN_PATTERN = '[A-Za-z0-9_-]{16,128}';
+
+/**
  * Error codes of the HTTP API. Every 4xx/5xx body is `{ error: { code, message } }`
  * with one of these codes; the client translates them for people.
  */

@@ -122,6 +122,10 @@ export const de: Messages = {
   'delete.button': 'Entfernen',
   'delete.done': 'Dein Foto wurde überall entfernt.',
   'delete.bad': 'Dieser Lösch-Link ist ungültig.',
+  'delete.gone':
+    'Kuss Nr. {id} ist nicht im Mosaik, es gibt also nichts zu entfernen. Vielleicht wurde er schon entfernt.',
+  'delete.wrongLink':
+    'Dieser Lösch-Link passt nicht zu Kuss Nr. {id}. Prüfe, ob du den ganzen Link kopiert hast.',
   'error.NO_PHOTO': 'Bitte wähle ein Foto zum Senden.',
   'error.FILE_TOO_LARGE': 'Die Datei ist zu groß. Bitte sende ein kleineres Foto.',
   'error.TOO_MANY_PIXELS': 'Das Bild hat zu viele Pixel. Bitte sende ein normales Handyfoto.',

@@ -124,6 +124,10 @@ export const fr: Messages = {
   'delete.button': 'Le retirer',
   'delete.done': 'Votre photo a été supprimée partout.',
   'delete.bad': 'Ce lien de suppression n’est pas valide.',
+  'delete.gone':
+    'Le baiser nº {id} n’est pas dans la mosaïque : il n’y a rien à retirer. Il a peut-être déjà été retiré.',
+  'delete.wrongLink':
+    'Ce lien de suppression ne correspond pas au baiser nº {id}. Vérifiez que vous avez copié le lien en entier.',
   'error.NO_PHOTO': 'Choisissez une photo à envoyer.',
   'error.FILE_TOO_LARGE': 'Le fichier est trop lourd. Envoyez une photo plus petite.',
   'error.TOO_MANY_PIXELS': 'L’image a trop de pixels. Envoyez une photo de téléphone normale.',

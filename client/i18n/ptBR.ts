@@ -118,6 +118,10 @@ export const ptBR: Messages = {
   'delete.button': 'Tirar',
   'delete.done': 'Sua foto foi apagada de todos os lugares.',
   'delete.bad': 'Este link para apagar não é válido.',
+  'delete.gone':
+    'O beijo nº {id} não está no mosaico, então não há nada para tirar. Talvez ele já tenha sido tirado.',
+  'delete.wrongLink':
+    'Este link para apagar não corresponde ao beijo nº {id}. Confira se você copiou o link inteiro.',
   'error.NO_PHOTO': 'Escolha uma foto para enviar.',
   'error.FILE_TOO_LARGE': 'O arquivo é grande demais. Envie uma foto menor.',
   'error.TOO_MANY_PIXELS': 'A imagem tem pixels demais. Envie uma foto normal de celular.',

@@ -1,4 +1,4 @@
-import type { CropBox, MosaicInfo } from '../../shared/httpApi.ts';
+import { type CropBox, DELETE_TOKEN_PATTERN, type MosaicInfo } from '../../shared/httpApi.ts';
 import { type PhotoShapeCode, photoShapeProblem } from '../../shared/photoShape.ts';
 import { rallyTitle } from '../../shared/rallies.ts';
 import { eventCodeFromInput } from '../../shared/rally.ts';
@@ -726,31 +726,47 @@ if (del === null)
 if (del !== null) {
   byId('form-view').hidden = true;
   byId('delete-view').hidden = false;
-  const m = /^(\d+)\.([A-Za-z0-9_-]+)$/.exec(del);
+  const m = new RegExp(`^(\\d+)\\.(${DELETE_TOKEN_PATTERN})$`).exec(del);
+  const id = m?.[1] ?? '';
   const text = byId('delete-text');
+  const error = byId('delete-error');
   const button = byId<HTMLButtonElement>('delete-button');
-  let state: 'ask' | 'done' | 'bad' = m ? 'ask' : 'bad';
-  const show = (): void => {
-    if (state === 'bad') text.textContent = t('delete.bad');
-    else if (state === 'done') text.textContent = t('delete.done');
-    else text.textContent = t('delete.confirm', { id: m![1]! });
+  /** The link's state: to confirm, its kiss removed now, its kiss not there (removed before), or not a delete link. */
+  type DeleteState = 'ask' | 'done' | 'gone' | 'bad';
+  const words: Record<DeleteState, () => string> = {
+    ask: () => t('delete.confirm', { id }),
+    done: () => t('delete.done'),
+    gone: () => t('delete.gone', { id }),
+    bad: () => t('delete.bad'),
+  };
+  const show = (state: DeleteState): void => {
+    sayIn(text, words[state]);
     button.hidden = state !== 'ask';
   };
-  show();
-  onLanguageChange(show);
+  show(m ? 'ask' : 'bad');
   button.addEventListener('click', async () => {
     if (!m) return;
     button.disabled = true;
-    sayIn(byId('delete-error'), null);
+    sayIn(error, null);
+    let ended: DeleteState | null = null;
     try {
-      await deleteTile(Number(m[1]), m[2]!);
-      state = 'done';
-      history.replaceState(null, '', '/add');
+      await deleteTile(Number(id), m[2]!);
+      ended = 'done';
     } catch (err) {
-      sayIn(byId('delete-error'), () => errorMessage(err));
+      // Not there: removed already (this link, a moderator), or a number mistyped. Either way
+      // there is nothing of it left to remove.
+      if (err instanceof ApiError && err.code === 'NOT_FOUND') ended = 'gone';
+      else if (err instanceof ApiError && err.code === 'FORBIDDEN')
+        sayIn(error, () => t('delete.wrongLink', { id }));
+      else sayIn(error, () => errorMessage(err));
     }
     button.disabled = false;
-    show();
+    if (!ended) return;
+    show(ended);
+    // The token leaves the address bar (and this page's history entry); the words take the focus
+    // from the button that went, so a screen reader says them.
+    history.replaceState(null, '', '/add');
+    text.focus();
   });
 }
 

@@ -1,5 +1,6 @@
 import { type Request, Router } from 'express';
 import {
+  DELETE_TOKEN_PATTERN,
   isTileSize,
   type PreviewAnswer,
   TILE_SIZES,
@@ -14,6 +15,9 @@ import { type HttpDeps, imageCaching } from './deps.ts';
 import { parseId } from './errorHandler.ts';
 import { readUpload } from './upload.ts';
 import { idempotencyKey, UploadReplies, type UploadReply } from './uploadReplies.ts';
+
+/** The delete token in an Authorization header. */
+const BEARER = new RegExp(`^Bearer (${DELETE_TOKEN_PATTERN})$`);
 
 /** POST/GET/DELETE /api/tiles and the tile images under /tiles. */
 export function tileRoutes(d: HttpDeps): Router {
@@ -109,7 +113,7 @@ export function tileRoutes(d: HttpDeps): Router {
 
   /** The delete token the request carries, as `Authorization: Bearer <token>` (its owner's proof). */
   const bearer = (req: Request): string => {
-    const m = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(req.headers.authorization ?? '');
+    const m = BEARER.exec(req.headers.authorization ?? '');
     if (!m)
       throw new AppError(401, 'UNAUTHORIZED', 'Send the delete token as "Authorization: Bearer <token>".');
     return m[1]!;
