@@ -9,6 +9,7 @@ import {
   getMosaic,
   getTile,
   previewCrop,
+  tileStatus,
   tileUrl,
   type UploadResult,
   uploadTile,
@@ -728,44 +729,80 @@ if (del !== null) {
   byId('delete-view').hidden = false;
   const m = new RegExp(`^(\\d+)\\.(${DELETE_TOKEN_PATTERN})$`).exec(del);
   const id = m?.[1] ?? '';
+  const token = m?.[2] ?? '';
   const text = byId('delete-text');
   const error = byId('delete-error');
   const button = byId<HTMLButtonElement>('delete-button');
-  /** The link's state: to confirm, its kiss removed now, its kiss not there (removed before), or not a delete link. */
-  type DeleteState = 'ask' | 'done' | 'gone' | 'bad';
+  const photoBox = byId('delete-photo-box');
+  const photo = byId<HTMLImageElement>('delete-photo');
+  /**
+   * The link's state: its kiss to confirm, removed now, not there (removed before, or a number
+   * mistyped), a token that is not its kiss's, or not a delete link at all.
+   */
+  type DeleteState = 'ask' | 'done' | 'gone' | 'wrong' | 'bad';
   const words: Record<DeleteState, () => string> = {
     ask: () => t('delete.confirm', { id }),
     done: () => t('delete.done'),
     gone: () => t('delete.gone', { id }),
+    wrong: () => t('delete.wrongLink', { id }),
     bad: () => t('delete.bad'),
   };
-  const show = (state: DeleteState): void => {
-    sayIn(text, words[state]);
-    button.hidden = state !== 'ask';
+  let state: DeleteState = m ? 'ask' : 'bad';
+  const show = (next: DeleteState): void => {
+    state = next;
+    sayIn(text, words[next]);
+    button.hidden = next !== 'ask';
+    photoBox.hidden = next !== 'ask';
+    // A token that removes nothing any more leaves the address bar (and this page's history entry).
+    if (next === 'done' || next === 'gone') history.replaceState(null, '', '/add');
   };
-  show(m ? 'ask' : 'bad');
+  /** What an answer about the kiss says of the link, or null when it says nothing of it (offline). */
+  const stateOf = (err: unknown): DeleteState | null =>
+    err instanceof ApiError && err.code === 'NOT_FOUND'
+      ? 'gone'
+      : err instanceof ApiError && err.code === 'FORBIDDEN'
+        ? 'wrong'
+        : null;
+  show(state);
+  sayIn(byId('delete-photo-id'), () => t('tile.title', { id }));
+  // Before anything is pressed: the kiss the link removes (its photo, when it is in the mosaic),
+  // or why the link removes nothing.
+  if (m)
+    tileStatus(Number(id), token).then(
+      async (s) => {
+        if (state !== 'ask') return;
+        if (s === null) return show('gone');
+        if (s.status !== 'live') return;
+        photo.src = tileUrl(await getMosaic(), Number(id), 512);
+      },
+      (err) => {
+        const known = stateOf(err);
+        if (known && state === 'ask') show(known);
+      },
+    );
+  photo.addEventListener('load', () => {
+    photo.alt = t('tile.photoAlt', { id });
+    photo.hidden = false;
+  });
+  onLanguageChange(() => {
+    if (!photo.hidden) photo.alt = t('tile.photoAlt', { id });
+  });
   button.addEventListener('click', async () => {
     if (!m) return;
     button.disabled = true;
     sayIn(error, null);
     let ended: DeleteState | null = null;
     try {
-      await deleteTile(Number(id), m[2]!);
+      await deleteTile(Number(id), token);
       ended = 'done';
     } catch (err) {
-      // Not there: removed already (this link, a moderator), or a number mistyped. Either way
-      // there is nothing of it left to remove.
-      if (err instanceof ApiError && err.code === 'NOT_FOUND') ended = 'gone';
-      else if (err instanceof ApiError && err.code === 'FORBIDDEN')
-        sayIn(error, () => t('delete.wrongLink', { id }));
-      else sayIn(error, () => errorMessage(err));
+      ended = stateOf(err);
+      if (!ended) sayIn(error, () => errorMessage(err));
     }
     button.disabled = false;
     if (!ended) return;
     show(ended);
-    // The token leaves the address bar (and this page's history entry); the words take the focus
-    // from the button that went, so a screen reader says them.
-    history.replaceState(null, '', '/add');
+    // The words take the focus from the button that went, so a screen reader says them.
     text.focus();
   });
 }

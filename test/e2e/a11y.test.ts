@@ -28,14 +28,18 @@ let live: E2EServer;
 /** Tiles wait for review here (the admin queue). */
 let review: E2EServer;
 let browser: Browser;
+/** A kiss whose delete link the suite opens (and never uses). */
+let toRemove: { id: number; deleteToken: string };
 
 beforeAll(async () => {
   live = await startE2EServer({ ADMIN_TOKEN: TOKEN, MOSAIC_COLS: '16', MOSAIC_ROWS: '16' });
   review = await startE2EServer({ ADMIN_TOKEN: TOKEN, MODERATION: 'pre' });
   browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });
-  for (let i = 1; i <= 6; i++)
-    await upload(live.url, await syntheticJpeg(320, 320, 40 + i), { event: 'london' });
+  for (let i = 1; i <= 6; i++) {
+    const res = await upload(live.url, await syntheticJpeg(320, 320, 40 + i), { event: 'london' });
+    toRemove = (await res.json()) as { id: number; deleteToken: string };
+  }
   for (let i = 1; i <= 3; i++)
     await upload(review.url, await syntheticJpeg(320, 320, 60 + i), { event: 'london' });
 });
@@ -149,6 +153,15 @@ const STATES: Array<
       await page.check('#consent');
       await page.click('#send');
       await page.waitForSelector('#done-view:not([hidden])', { timeout: 30_000 });
+      return page;
+    },
+  ],
+  [
+    'add-delete',
+    async (l, s, m) => {
+      // A delete link, its kiss's photo shown above the button.
+      const page = await open(live, `/add?delete=${toRemove.id}.${toRemove.deleteToken}`, l, s, m);
+      await page.waitForSelector('#delete-photo:not([hidden])');
       return page;
     },
   ],
@@ -268,6 +281,7 @@ describe('layout for low vision and small screens', () => {
     ['add-no-preview', () => live, '/add?event=london', false],
     ['add-resumed', () => live, '/add?event=london', false],
     ['add-done', () => live, '/add?event=london', false],
+    ['add-delete', () => live, '/add', false],
     ['privacy', () => live, '/privacy', false],
     ['admin', () => review, '/admin', true],
     ['admin-review', () => review, '/admin', false],

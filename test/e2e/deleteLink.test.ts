@@ -35,7 +35,7 @@ const withId = (words: string, id: number) => words.replace('{id}', String(id));
 const focused = (page: Page) => page.evaluate(() => document.activeElement?.id ?? null);
 
 describe('the delete link, in a browser', () => {
-  it('takes the kiss off a watching viewer, out of the mosaic and its photo’s addresses; used again, says it is gone', async () => {
+  it('shows its kiss, takes it off a watching viewer, out of the mosaic and its photo’s addresses; opened again, says it is gone', async () => {
     const url = e2e.server().url;
     const { id, link } = await contributed(501);
     const photo = `${url}/tiles/${id}/128.webp`;
@@ -45,13 +45,34 @@ describe('the delete link, in a browser', () => {
     await expect.poll(() => viewer.textContent('#counter')).toBe('1 kiss');
 
     const phone = await newPage();
+    // The photo held back on its way: the button must not move when it comes.
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await phone.route(`**/tiles/${id}/*.webp`, async (r) => {
+      await held;
+      await r.continue();
+    });
     await phone.goto(link);
     expect(await phone.textContent('#delete-text')).toBe(withId(en['delete.confirm'] as string, id));
+    const before = await phone.locator('#delete-button').boundingBox();
+    release();
+    // The kiss the link removes, to be sure it is one's own.
+    await expect
+      .poll(() =>
+        phone.evaluate(() => document.querySelector<HTMLImageElement>('#delete-photo')?.naturalWidth),
+      )
+      .toBe(512);
+    expect(await phone.isVisible('#delete-photo')).toBe(true);
+    expect(await phone.getAttribute('#delete-photo', 'alt')).toBe(withId(en['tile.photoAlt'] as string, id));
+    expect(await phone.locator('#delete-button').boundingBox()).toEqual(before);
     // From the keyboard.
     await phone.focus('#delete-button');
     await phone.keyboard.press('Enter');
     await expect.poll(() => phone.textContent('#delete-text')).toBe(en['delete.done']);
     expect(await phone.isHidden('#delete-button')).toBe(true);
+    expect(await phone.isHidden('#delete-photo-box')).toBe(true);
     // The words take the focus from the button that went; the token leaves the address bar.
     expect(await focused(phone)).toBe('delete-text');
     expect(new URL(phone.url()).search).toBe('');
@@ -61,30 +82,29 @@ describe('the delete link, in a browser', () => {
     expect(e2e.server().app.service.get(id)).toBeUndefined();
     expect((await fetch(photo)).status).toBe(404);
 
-    // The link again (a second tap another day): nothing is left to remove, and that is no error.
+    // The link again (another day): it says at once that nothing is left to remove, as no error.
     await phone.goto(link);
-    await phone.click('#delete-button');
     await expect.poll(() => phone.textContent('#delete-text')).toBe(withId(en['delete.gone'] as string, id));
     expect(await phone.isHidden('#delete-button')).toBe(true);
+    expect(await phone.isHidden('#delete-photo-box')).toBe(true);
     expect(await phone.textContent('#delete-error')).toBe('');
-    expect(await focused(phone)).toBe('delete-text');
+    expect(new URL(phone.url()).search).toBe('');
     await viewer.context().close();
     await phone.context().close();
   });
 
-  it('says a link with another kiss’s token does not match, and leaves the kiss in', async () => {
+  it('says at once that a link with another kiss’s token does not match, and leaves the kiss in', async () => {
     const a = await contributed(502);
     const b = await contributed(503);
     const tokenOfA = /\?delete=\d+\.([A-Za-z0-9_-]+)$/.exec(a.link)?.[1];
     const phone = await newPage();
     await phone.goto(`${e2e.server().url}/add?delete=${b.id}.${tokenOfA}`);
-    await phone.click('#delete-button');
+    // Said before anything is pressed, with nothing to press and no photo.
     await expect
-      .poll(() => phone.textContent('#delete-error'))
+      .poll(() => phone.textContent('#delete-text'))
       .toBe(withId(en['delete.wrongLink'] as string, b.id));
-    // Still asking: the right link may be pasted next.
-    expect(await phone.textContent('#delete-text')).toBe(withId(en['delete.confirm'] as string, b.id));
-    expect(await phone.isVisible('#delete-button')).toBe(true);
+    expect(await phone.isHidden('#delete-button')).toBe(true);
+    expect(await phone.isHidden('#delete-photo-box')).toBe(true);
     expect(e2e.server().app.service.get(a.id)).toBeDefined();
     expect(e2e.server().app.service.get(b.id)).toBeDefined();
     await phone.context().close();
