@@ -126,6 +126,7 @@ export const de: Messages = {
     'Kuss Nr. {id} ist nicht im Mosaik, es gibt also nichts zu entfernen. Vielleicht wurde er schon entfernt.',
   'delete.wrongLink':
     'Dieser Lösch-Link passt nicht zu Kuss Nr. {id}. Prüfe, ob du den ganzen Link kopiert hast.',
+  'delete.waiting': 'Noch nicht im Mosaik: Er wartet auf eine kurze Prüfung.',
   'error.NO_PHOTO': 'Bitte wähle ein Foto zum Senden.',
   'error.FILE_TOO_LARGE': 'Die Datei ist zu groß. Bitte sende ein kleineres Foto.',
   'error.TOO_MANY_PIXELS': 'Das Bild hat zu viele Pixel. Bitte sende ein normales Handyfoto.',

@@ -123,6 +123,7 @@ export const en = {
   'delete.gone':
     'Kiss #{id} is not in the mosaic, so there is nothing to remove. It may have been removed already.',
   'delete.wrongLink': 'This delete link does not match kiss #{id}. Check that you copied the whole link.',
+  'delete.waiting': 'Not in the mosaic yet: it waits for a quick review.',
   'error.NO_PHOTO': 'Please choose a photo to send.',
   'error.FILE_TOO_LARGE': 'This file is too big. Please send a smaller photo.',
   'error.TOO_MANY_PIXELS': 'This picture has too many pixels. Please send a normal phone photo.',

@@ -122,6 +122,7 @@ export const es: Messages = {
     'El beso n.º {id} no está en el mosaico, así que no hay nada que quitar. Puede que ya se haya quitado.',
   'delete.wrongLink':
     'Este enlace para borrar no corresponde al beso n.º {id}. Comprueba que has copiado el enlace entero.',
+  'delete.waiting': 'Aún no está en el mosaico: espera una revisión rápida.',
   'error.NO_PHOTO': 'Elige una foto para enviar.',
   'error.FILE_TOO_LARGE': 'El archivo es demasiado grande. Envía una foto más pequeña.',
   'error.TOO_MANY_PIXELS': 'La imagen tiene demasiados píxeles. Envía una foto normal del móvil.',

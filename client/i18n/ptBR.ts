@@ -122,6 +122,7 @@ export const ptBR: Messages = {
     'O beijo nº {id} não está no mosaico, então não há nada para tirar. Talvez ele já tenha sido tirado.',
   'delete.wrongLink':
     'Este link para apagar não corresponde ao beijo nº {id}. Confira se você copiou o link inteiro.',
+  'delete.waiting': 'Ainda não está no mosaico: aguarda uma revisão rápida.',
   'error.NO_PHOTO': 'Escolha uma foto para enviar.',
   'error.FILE_TOO_LARGE': 'O arquivo é grande demais. Envie uma foto menor.',
   'error.TOO_MANY_PIXELS': 'A imagem tem pixels demais. Envie uma foto normal de celular.',

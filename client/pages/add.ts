@@ -772,7 +772,11 @@ if (del !== null) {
       async (s) => {
         if (state !== 'ask') return;
         if (s === null) return show('gone');
-        if (s.status !== 'live') return;
+        // Waiting for a moderator: its photo is not public yet, and the square says so.
+        if (s.status !== 'live') {
+          byId('delete-photo-waiting').hidden = false;
+          return;
+        }
         photo.src = tileUrl(await getMosaic(), Number(id), 512);
       },
       (err) => {

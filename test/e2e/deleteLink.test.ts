@@ -8,7 +8,9 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../client/i18n/en.ts';
 import { syntheticJpeg } from '../support/images.ts';
-import { contribute } from './harness.ts';
+import { queuedIds } from '../support/moderation.ts';
+import { upload } from '../support/server.ts';
+import { axeViolations, contribute } from './harness.ts';
 import { useE2E } from './useE2E.ts';
 
 const PHONE = { width: 390, height: 844 };
@@ -121,5 +123,28 @@ describe('the delete link, in a browser', () => {
       expect(await phone.isHidden('#delete-button')).toBe(true);
     }
     await phone.context().close();
+  });
+});
+
+describe('the delete link of a kiss waiting for review', () => {
+  const review = useE2E({ MODERATION: 'pre', MOSAIC_COLS: '8', MOSAIC_ROWS: '8' });
+
+  it('says in the photo’s square that it is not in the mosaic yet, and removes it from the queue', async () => {
+    const res = await upload(review.server().url, await syntheticJpeg(600, 600, 505));
+    expect(res.status).toBe(202);
+    const { id, deleteToken } = (await res.json()) as { id: number; deleteToken: string };
+    expect(await queuedIds(review.server().app.service)).toEqual([id]);
+    const ctx = await review.browser().newContext({ viewport: PHONE, locale: 'en-GB' });
+    const phone = await ctx.newPage();
+    await phone.goto(`${review.server().url}/add?delete=${id}.${deleteToken}`);
+    await phone.waitForSelector('#delete-photo-waiting:not([hidden])');
+    expect(await phone.textContent('#delete-photo-waiting')).toBe(en['delete.waiting']);
+    expect(await phone.isHidden('#delete-photo')).toBe(true);
+    // The small words on the square's grey are read as easily as the rest (WCAG AA contrast).
+    expect(await axeViolations(phone)).toEqual([]);
+    await phone.click('#delete-button');
+    await expect.poll(() => phone.textContent('#delete-text')).toBe(en['delete.done']);
+    expect(await queuedIds(review.server().app.service)).toEqual([]);
+    await ctx.close();
   });
 });
