@@ -768,22 +768,25 @@ if (del !== null) {
   // Before anything is pressed: the kiss the link removes (its photo, when it is in the mosaic),
   // or why the link removes nothing.
   if (m)
-    tileStatus(Number(id), token).then(
-      async (s) => {
-        if (state !== 'ask') return;
-        if (s === null) return show('gone');
-        // Waiting for a moderator: its photo is not public yet, and the square says so.
-        if (s.status !== 'live') {
-          byId('delete-photo-waiting').hidden = false;
-          return;
-        }
-        photo.src = tileUrl(await getMosaic(), Number(id), 512);
-      },
-      (err) => {
-        const known = stateOf(err);
-        if (known && state === 'ask') show(known);
-      },
-    );
+    tileStatus(Number(id), token)
+      .then(
+        async (s) => {
+          if (state !== 'ask') return;
+          if (s === null) return show('gone');
+          // Waiting for a moderator: its photo is not public yet, and the square says so.
+          if (s.status !== 'live') {
+            byId('delete-photo-waiting').hidden = false;
+            return;
+          }
+          photo.src = tileUrl(await getMosaic(), Number(id), 512);
+        },
+        (err) => {
+          const known = stateOf(err);
+          if (known && state === 'ask') show(known);
+        },
+      )
+      // Without the mosaic's address (offline) the square keeps the kiss's number; the button works.
+      .catch(() => undefined);
   photo.addEventListener('load', () => {
     photo.alt = t('tile.photoAlt', { id });
     photo.hidden = false;
