@@ -8,6 +8,7 @@ import type { MosaicInfo } from '../../shared/httpApi.ts';
 import type { EventStats } from '../../shared/protocol.ts';
 import { t } from '../i18n/index.ts';
 import { getQueue, removeTile, takedown } from '../net/admin.ts';
+import { ApiError, getMosaic, getTile, tileUrl } from '../net/api.ts';
 import { LiveFeed } from '../net/live.ts';
 import { adminErrorText, isUnauthorized, rallyField, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
@@ -80,6 +81,12 @@ function within<T>(p: Promise<T>): Promise<T | null> {
 
 const int = (id: string) => Number(byId<HTMLInputElement>(id).value);
 
+/** A 404 as null: the tile is not (or no longer) in the mosaic. */
+function notFoundAsNull(err: unknown): null {
+  if (err instanceof ApiError && err.status === 404) return null;
+  throw err;
+}
+
 /** Wires the "remove a live tile" and takedown forms; `changed` refreshes the queue afterwards. */
 export function mountTakedown(
   session: AdminSession,
@@ -91,6 +98,12 @@ export function mountTakedown(
   const text = byId('confirm-text');
   const yes = byId<HTMLButtonElement>('confirm-yes');
   const help = byId('area-help');
+  const photo = byId<HTMLImageElement>('confirm-photo');
+  dialog.addEventListener('close', () => {
+    photo.hidden = true;
+    photo.removeAttribute('src');
+    photo.alt = '';
+  });
   const grid = (cols: number, rows: number) => say(help, () => t('admin.areaHelp', { cols, rows }));
   const counter = new TileCounter(grid);
   mosaic.then(
@@ -109,18 +122,53 @@ export function mountTakedown(
     const id = int('remove-id');
     const out = byId('remove-msg');
     if (!token || !Number.isInteger(id) || id < 1) return;
+    say(out, null);
     try {
+      const sure = await confirm({
+        // The kiss the number names, with its photo: a number mistyped shows another couple's.
+        count: async () => {
+          const [tile, info] = await Promise.all([getTile(id).catch(notFoundAsNull), getMosaic()]);
+          if (!tile) return null;
+          photo.alt = t('tile.photoAlt', { id });
+          photo.src = tileUrl(info, id, 512);
+          // Shown before "Remove it" can be pressed, so that nothing moves under the pointer.
+          if (
+            await photo.decode().then(
+              () => true,
+              () => false,
+            )
+          )
+            photo.hidden = false;
+          return t('admin.confirmTile', { id });
+        },
+        none: () => t('admin.noTile', { id }),
+        yes: () => t('admin.confirmYesOne'),
+      });
+      if (!sure) return;
       await removeTile(token, id);
       say(out, () => t('admin.removed', { id }));
       changed();
     } catch (err) {
+      if (dialog.open) dialog.close();
       fail(out, err, () => t('admin.noTile', { id }));
     }
   });
 
-  /** Asks before a takedown, with the count; resolves true when confirmed. */
-  async function confirm(count: () => Promise<string | null>): Promise<boolean> {
+  /** What a confirm step asks: the words (null when there is nothing to remove), and its buttons' words. */
+  interface Ask {
+    count: () => Promise<string | null>;
+    none?: () => string;
+    yes?: () => string;
+  }
+
+  /** Asks before a removal, with the count; resolves true when confirmed. */
+  async function confirm({
+    count,
+    none = () => t('admin.confirmNone'),
+    yes: yesWords = () => t('admin.confirmYes'),
+  }: Ask): Promise<boolean> {
     text.textContent = t('admin.counting');
+    yes.textContent = yesWords();
     yes.hidden = false;
     yes.disabled = true;
     dialog.returnValue = '';
@@ -132,7 +180,7 @@ export function mountTakedown(
     if (dialog.open) {
       yes.disabled = false;
       if (words === null) {
-        text.textContent = t('admin.confirmNone');
+        text.textContent = none();
         yes.hidden = true;
       } else text.textContent = words;
     }
@@ -144,7 +192,7 @@ export function mountTakedown(
     if (!token) return;
     say(msg, null);
     try {
-      if (!(await confirm(count))) return;
+      if (!(await confirm({ count }))) return;
       const n = await takedown(token, what);
       say(msg, () => t('admin.takenDown', { n }));
       changed();

@@ -77,6 +77,9 @@ export const de: ConsoleMessages = {
   },
   'admin.confirmUnknown': 'Die Bilder konnten nicht gezählt werden. Trotzdem alle entfernen?',
   'admin.confirmNone': 'Dort gibt es kein Bild zu entfernen.',
+  'admin.confirmTile':
+    'Bild Nr. {id}, hier gezeigt, endgültig entfernen? Sein Foto lässt sich nicht wiederherstellen.',
+  'admin.confirmYesOne': 'Entfernen',
   'admin.confirmYes': 'Alle entfernen',
   'admin.cancel': 'Abbrechen',
   'admin.takenDown': { one: '{n} Bild entfernt.', other: '{n} Bilder entfernt.' },

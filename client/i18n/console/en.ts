@@ -80,6 +80,8 @@ export const en = {
   },
   'admin.confirmUnknown': 'The tiles could not be counted. Remove all of them anyway?',
   'admin.confirmNone': 'There is no tile to remove there.',
+  'admin.confirmTile': 'Remove tile #{id}, shown here, for good? Its photo cannot be brought back.',
+  'admin.confirmYesOne': 'Remove it',
   'admin.confirmYes': 'Remove them',
   'admin.cancel': 'Cancel',
   'admin.takenDown': { one: '{n} tile removed.', other: '{n} tiles removed.' },

@@ -77,6 +77,9 @@ export const es: ConsoleMessages = {
   },
   'admin.confirmUnknown': 'No se pudieron contar las piezas. ¿Quitarlas todas de todos modos?',
   'admin.confirmNone': 'Ahí no hay ninguna pieza que quitar.',
+  'admin.confirmTile':
+    '¿Quitar para siempre la pieza n.º {id}, que se ve aquí? Su foto no se podrá recuperar.',
+  'admin.confirmYesOne': 'Quitarla',
   'admin.confirmYes': 'Quitarlas',
   'admin.cancel': 'Cancelar',
   'admin.takenDown': { one: '{n} pieza quitada.', other: '{n} piezas quitadas.' },

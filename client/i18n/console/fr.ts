@@ -77,6 +77,9 @@ export const fr: ConsoleMessages = {
   },
   'admin.confirmUnknown': 'Les pièces n’ont pas pu être comptées. Les retirer toutes quand même ?',
   'admin.confirmNone': 'Il n’y a aucune pièce à retirer ici.',
+  'admin.confirmTile':
+    'Retirer définitivement la pièce nº {id}, montrée ici ? Sa photo ne pourra pas être récupérée.',
+  'admin.confirmYesOne': 'La retirer',
   'admin.confirmYes': 'Les retirer',
   'admin.cancel': 'Annuler',
   'admin.takenDown': { one: '{n} pièce retirée.', other: '{n} pièces retirées.' },

@@ -77,6 +77,9 @@ export const ptBR: ConsoleMessages = {
   },
   'admin.confirmUnknown': 'Não foi possível contar as peças. Tirar todas assim mesmo?',
   'admin.confirmNone': 'Não há nenhuma peça para tirar aí.',
+  'admin.confirmTile':
+    'Tirar para sempre a peça nº {id}, mostrada aqui? A foto dela não poderá ser recuperada.',
+  'admin.confirmYesOne': 'Tirar',
   'admin.confirmYes': 'Tirar',
   'admin.cancel': 'Cancelar',
   'admin.takenDown': { one: '{n} peça tirada.', other: '{n} peças tiradas.' },

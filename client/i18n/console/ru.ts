@@ -111,6 +111,8 @@ export const ru: ConsoleMessages = {
   },
   'admin.confirmUnknown': 'Не удалось посчитать плитки. Всё равно удалить их все?',
   'admin.confirmNone': 'Там нет плиток для удаления.',
+  'admin.confirmTile': 'Удалить плитку №{id}, показанную здесь, навсегда? Её фото нельзя будет вернуть.',
+  'admin.confirmYesOne': 'Удалить её',
   'admin.confirmYes': 'Удалить их',
   'admin.cancel': 'Отмена',
   'admin.takenDown': {
