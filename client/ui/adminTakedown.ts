@@ -7,8 +7,8 @@ import type { Takedown } from '../../shared/adminApi.ts';
 import type { MosaicInfo } from '../../shared/httpApi.ts';
 import type { EventStats } from '../../shared/protocol.ts';
 import { t } from '../i18n/index.ts';
-import { getQueue, removeTile, takedown } from '../net/admin.ts';
-import { ApiError, getMosaic, getTile, tileUrl } from '../net/api.ts';
+import { AdminPicture, getQueue, removeTile, takedown } from '../net/admin.ts';
+import { ApiError } from '../net/api.ts';
 import { LiveFeed } from '../net/live.ts';
 import { adminErrorText, isUnauthorized, rallyField, say } from './adminMessages.ts';
 import type { AdminSession } from './adminQueue.ts';
@@ -99,10 +99,14 @@ export function mountTakedown(
   const yes = byId<HTMLButtonElement>('confirm-yes');
   const help = byId('area-help');
   const photo = byId<HTMLImageElement>('confirm-photo');
+  /** The photo of the tile the confirm step shows (admin-only: a waiting tile's too). */
+  let picture: AdminPicture | null = null;
   dialog.addEventListener('close', () => {
     photo.hidden = true;
     photo.removeAttribute('src');
     photo.alt = '';
+    picture?.release();
+    picture = null;
   });
   const grid = (cols: number, rows: number) => say(help, () => t('admin.areaHelp', { cols, rows }));
   const counter = new TileCounter(grid);
@@ -127,10 +131,11 @@ export function mountTakedown(
       const sure = await confirm({
         // The kiss the number names, with its photo: a number mistyped shows another couple's.
         count: async () => {
-          const [tile, info] = await Promise.all([getTile(id).catch(notFoundAsNull), getMosaic()]);
-          if (!tile) return null;
+          picture = new AdminPicture(token, `/api/admin/tiles/${id}/512.webp`);
+          const src = await picture.ready.catch(notFoundAsNull);
+          if (src === null) return null;
           photo.alt = t('tile.photoAlt', { id });
-          photo.src = tileUrl(info, id, 512);
+          photo.src = src;
           // Shown before "Remove it" can be pressed, so that nothing moves under the pointer.
           if (
             await photo.decode().then(

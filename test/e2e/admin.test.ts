@@ -236,7 +236,7 @@ describe('the admin page', () => {
     await page.context().close();
   });
 
-  it('removes one live tile by its number after showing its photo; cancelled, the tile stays', async () => {
+  it('removes one tile by its number after showing its photo; cancelled, the tile stays', async () => {
     const id = await send(31);
     await decideAs('approve', id);
     expect(e2e.server().app.service.get(id)?.status).toBe('live');
@@ -270,6 +270,19 @@ describe('the admin page', () => {
     await page.click('#confirm-yes');
     await expect.poll(() => page.textContent('#remove-msg')).toBe(`Tile #${id} removed.`);
     expect(e2e.server().app.service.get(id)).toBeUndefined();
+
+    // A tile still waiting for review is shown too, from the console's own image route.
+    const waiting = await send(32);
+    await page.fill('#remove-id', String(waiting));
+    await page.press('#remove-id', 'Enter');
+    await expect.poll(() => page.isEnabled('#confirm-yes')).toBe(true);
+    expect(await page.getAttribute('#confirm-photo', 'src')).toMatch(/^blob:/);
+    expect(
+      await page.evaluate(() => (document.getElementById('confirm-photo') as HTMLImageElement).naturalWidth),
+    ).toBe(512);
+    await page.click('#confirm-yes');
+    await expect.poll(() => page.textContent('#remove-msg')).toBe(`Tile #${waiting} removed.`);
+    expect(e2e.server().app.service.get(waiting)).toBeUndefined();
     await page.context().close();
   });
 
