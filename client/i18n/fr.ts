@@ -128,7 +128,7 @@ export const fr: Messages = {
     'Le baiser nº {id} n’est pas dans la mosaïque : il n’y a rien à retirer. Il a peut-être déjà été retiré.',
   'delete.wrongLink':
     'Ce lien de suppression ne correspond pas au baiser nº {id}. Vérifiez que vous avez copié le lien en entier.',
-  'delete.waiting': 'Pas encore dans la mosaïque : il attend une rapide vérification.',
+  'delete.waiting': 'Pas encore dans la mosaïque : il attend une vérification rapide.',
   'error.NO_PHOTO': 'Choisissez une photo à envoyer.',
   'error.FILE_TOO_LARGE': 'Le fichier est trop lourd. Envoyez une photo plus petite.',
   'error.TOO_MANY_PIXELS': 'L’image a trop de pixels. Envoyez une photo de téléphone normale.',

@@ -78,7 +78,7 @@ export const de: ConsoleMessages = {
   'admin.confirmUnknown': 'Die Bilder konnten nicht gezählt werden. Trotzdem alle entfernen?',
   'admin.confirmNone': 'Dort gibt es kein Bild zu entfernen.',
   'admin.confirmTile':
-    'Bild Nr. {id}, hier gezeigt, endgültig entfernen? Sein Foto lässt sich nicht wiederherstellen.',
+    'Das hier gezeigte Bild Nr. {id} endgültig entfernen? Das Foto lässt sich nicht wiederherstellen.',
   'admin.confirmYesOne': 'Entfernen',
   'admin.confirmYes': 'Alle entfernen',
   'admin.cancel': 'Abbrechen',
